@@ -1,0 +1,82 @@
+#pragma once
+// The runtime contract (ARCHITECTURE.md "The one rule"). A Node is one sans-I/O core instance
+// (a proxy, a registrar, a simulated phone, a probe). A runtime — Boost.Asio natively,
+// ns3::Simulator in simulation, a hand-stepped clock in tests — feeds it inputs that carry
+// `now`, performs the effects it drains, and arms one timer for next_deadline().
+//
+// Contract for runtimes:
+//   * `now` never decreases from one input to the next;
+//   * after every input, drain next_effect() until empty, then re-arm the timer on
+//     next_deadline() (none: disarm);
+//   * call on_deadline(now) once now >= next_deadline();
+//   * single-threaded: never two inputs at once.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "proxy/base/net.h"
+#include "proxy/base/time.h"
+
+namespace resproxy {
+
+// --- Effects: what the outside world must do for the core. ---
+
+// Send one datagram from `local` (the listening socket: symmetric signalling) to `remote`.
+struct SendDatagram {
+  Address local;
+  Address remote;
+  std::string bytes;
+};
+// Open a TCP connection from our listening address to `remote`; the id has kOutboundStreamBit.
+// Writes to it may follow at once: the runtime queues them until the connection is up.
+// On failure the runtime reports on_stream_closed(id, ConnectFailed).
+struct OpenStream {
+  StreamId stream;
+  Address local;
+  Address remote;
+};
+struct WriteStream {
+  StreamId stream;
+  std::string bytes;
+};
+struct CloseStream {
+  StreamId stream;
+};
+
+using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream>;
+
+enum class StreamCloseReason : std::uint8_t {
+  PeerClosed,     // orderly close (FIN) by the peer
+  Reset,          // reset or read/write error
+  ConnectFailed,  // an OpenStream could not be established
+  LocalClose,     // the runtime closed it on our CloseStream or at shutdown
+};
+constexpr std::string_view to_string(StreamCloseReason r) {
+  switch (r) {
+    case StreamCloseReason::PeerClosed: return "peer_closed";
+    case StreamCloseReason::Reset: return "reset";
+    case StreamCloseReason::ConnectFailed: return "connect_failed";
+    case StreamCloseReason::LocalClose: return "local_close";
+  }
+  return "unknown";
+}
+
+class Node {
+ public:
+  virtual ~Node() = default;
+
+  // Inputs.
+  virtual void on_datagram(TimePoint now, const Path& path, std::string_view bytes) = 0;
+  // A stream was accepted (inbound id) or an OpenStream completed (outbound id).
+  virtual void on_stream_opened(TimePoint now, const Path& path) = 0;
+  virtual void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) = 0;
+  virtual void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) = 0;
+  virtual void on_deadline(TimePoint now) = 0;
+
+  // Outputs.
+  [[nodiscard]] virtual std::optional<Effect> next_effect() = 0;
+  [[nodiscard]] virtual std::optional<TimePoint> next_deadline() const = 0;
+};
+
+}  // namespace resproxy

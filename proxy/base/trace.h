@@ -1,0 +1,52 @@
+#pragma once
+// Structured trace events: the product of a run. The core never prints; it emits events named
+// `layer.noun_verb` (txn.retransmitted, transport.stream_closed, ...) with core time, and each
+// runtime renders them (native: JSON lines, ns-3: the run's trace file, tests: a vector).
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "proxy/base/time.h"
+
+namespace resproxy {
+
+struct TraceEvent {
+  TimePoint t{};
+  std::string name;                                          // e.g. "txn.timer_fired"
+  std::vector<std::pair<std::string, std::string>> fields;   // insertion order is kept
+
+  TraceEvent& with(std::string key, std::string value) {
+    fields.emplace_back(std::move(key), std::move(value));
+    return *this;
+  }
+};
+
+class TraceSink {
+ public:
+  virtual ~TraceSink() = default;
+  // Cheap check so hot paths build no event when nobody listens.
+  [[nodiscard]] virtual bool enabled() const { return true; }
+  virtual void emit(const TraceEvent& event) = 0;
+};
+
+// Discards everything; for benchmarks and callers that do not care.
+class NullTraceSink final : public TraceSink {
+ public:
+  [[nodiscard]] bool enabled() const override { return false; }
+  void emit(const TraceEvent&) override {}
+};
+
+// Keeps every event; for tests.
+class RecordingTraceSink final : public TraceSink {
+ public:
+  void emit(const TraceEvent& event) override { events.push_back(event); }
+  std::vector<TraceEvent> events;
+};
+
+// One JSON object on one line: {"t_ns":…,"node":"…","ev":"…","key":"value",…}.
+std::string to_json_line(const TraceEvent& event, std::string_view node);
+// JSON string escaping (quotes, backslash, control characters as \u00XX).
+void append_json_string(std::string& out, std::string_view text);
+
+}  // namespace resproxy

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package resproxy needs to build, test, fuzz and benchmark.
+# Safe to run again: apt-get skips what is already there. Runs as root (or via sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  libboost-dev                      # Boost.Asio (header-only) for the native runtime
+  libns3-dev                        # ns-3 3.37: the simulated runtime
+  libgtest-dev libgmock-dev         # unit and integration tests
+  libbenchmark-dev                  # Google Benchmark
+  libsqlite3-dev                    # registration store (later issues)
+  clang-14 libclang-rt-14-dev       # libFuzzer and sanitizer runtimes
+  sip-tester                        # SIPp, the phones' and load side
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
