@@ -3,6 +3,7 @@
 // (§8.1.1), the ACK for a non-2xx final response (§17.1.1.3) and CANCEL (§9.1), and a best-effort
 // stateless error response for bytes that did not even parse (§16.3, §18.4: answer if possible).
 // Pure functions of their inputs; header values are copied byte-exact from the source message.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>

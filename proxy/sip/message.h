@@ -6,6 +6,8 @@
 // functions in uri.h / header_parsers.h. Unknown headers are kept byte-exact.
 // Fed by the transport layer (a datagram, or one frame cut by the StreamFramer); read by the
 // transaction and routing layers. No policy lives here.
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -35,6 +37,7 @@ enum class HeaderId : std::uint8_t {
   Date, Timestamp, Path, Event, ReferTo, ReferredBy, Subject, AllowEvents, Accept, RetryAfter,
   Warning,
 };
+inline constexpr std::size_t kHeaderIdCount = static_cast<std::size_t>(HeaderId::Warning) + 1;
 // Long and compact names (RFC 3261 §7.3.3, plus o/r/b/u of later RFCs), case-insensitive.
 HeaderId header_id_from_name(std::string_view name);
 // The canonical long name, e.g. "Call-ID", "CSeq", "WWW-Authenticate"; "" for Other.
@@ -98,6 +101,11 @@ int to_sip_status(ParseError error);
 // body runs to the end. A stream frame was cut by the StreamFramer and is exact.
 enum class Framing : std::uint8_t { Datagram, Stream };
 
+// Hard limits of the parser (the security layer applies its own, smaller, configured limit
+// first). Beyond them: MessageTooLarge (513).
+inline constexpr std::size_t kMaxMessageSize = 256 * 1024;
+inline constexpr std::size_t kMaxHeaderFields = 1024;
+
 class Message {
  public:
   // Parses and validates one message. On success every eager accessor below is valid.
@@ -133,15 +141,43 @@ class Message {
   // The whole message as received (for a datagram: without discarded trailing bytes).
   [[nodiscard]] std::string_view bytes() const;
 
+  // Copies and moves keep every view valid: they are rebased onto the new buffer.
+  Message(const Message& other);
+  Message(Message&& other) noexcept;
+  Message& operator=(const Message& other);
+  Message& operator=(Message&& other) noexcept;
+  ~Message() = default;
+
   // Internals are private to message.cpp; declared here so Message is a complete value type.
+  // (Message::Index is the parser: a nested type so that it may fill the private members.)
   struct Index;
 
  private:
   Message() = default;
+  // Moves every view that points into [old_base, old_base + size) onto buffer_.
+  void rebase(const char* old_base, std::size_t old_size);
+
   std::string buffer_;
-  // views above point into buffer_; they are rebased on move by storing offsets internally.
+  // Every string_view below points into buffer_; copy and move rebase them.
   std::vector<HeaderField> headers_;
-  // … further members as the implementation needs
+  std::string_view bytes_;
+  std::string_view method_token_;
+  std::string_view request_uri_;
+  std::string_view reason_phrase_;
+  std::string_view call_id_;
+  std::string_view from_tag_;
+  std::string_view to_tag_;
+  std::string_view body_;
+  ViaInfo top_via_;
+  CSeqInfo cseq_;
+  std::optional<std::uint32_t> max_forwards_;
+  std::uint32_t via_count_ = 0;
+  int status_code_ = 0;
+  Method method_ = Method::Unknown;
+  bool is_request_ = false;
+  static constexpr std::uint16_t kNoIndex = 0xFFFF;
+  std::array<std::uint16_t, kHeaderIdCount> first_{};  // index into headers_, or kNoIndex
+  std::array<std::uint16_t, kHeaderIdCount> count_{};
 };
 
 }  // namespace resproxy::sip

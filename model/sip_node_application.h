@@ -1,0 +1,149 @@
+#pragma once
+// SipNodeApplication: the ns-3 runtime of one core resproxy::Node (STYLE.md §3). ns-3 owns the
+// clock and the sockets; this adapter translates socket events into the Node's inputs (with
+// `now` = Simulator::Now()), performs the effects it drains, and arms exactly one simulator event
+// for next_deadline(). It pumps exactly like the native driver and knows nothing about SIP.
+//
+// Sockets (IPv4 only for now), all on the one port given by the "Port" attribute:
+//   * UDP: one socket per IPv4 address of the ns-3 node (loopback included), so every received
+//     datagram carries the exact local address and every SendDatagram leaves from the socket
+//     bound to its `local` address (symmetric signalling);
+//   * TCP: one listening socket on 0.0.0.0:port. Accepted connections get StreamIds 1, 2, ...;
+//     OpenStream connects from `local.ip` (ephemeral port) and queues writes until connected.
+//
+// Lifetime: the application owns the core Node (SetCoreNode). The Rng and TraceSink that the core
+// Node refers to must outlive the application, i.e. Simulator::Destroy().
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ns3/application.h>
+#include <ns3/event-id.h>
+#include <ns3/inet-socket-address.h>
+#include <ns3/ipv4-address.h>
+#include <ns3/nstime.h>
+#include <ns3/ptr.h>
+#include <ns3/socket.h>
+
+#include "proxy/base/net.h"
+#include "proxy/base/node.h"
+#include "proxy/base/time.h"
+
+namespace resproxy::model {
+
+// Core time <-> ns-3 time. The core's epoch is the start of the simulation (t = 0).
+resproxy::TimePoint core_now();
+resproxy::TimePoint to_core(ns3::Time simulation_time);
+ns3::Time to_ns3(resproxy::Duration duration);
+
+// resproxy::Address <-> ns-3 IPv4 socket address. from_text fails (nullopt) on anything that is
+// not a dotted-quad IPv4 address (IPv6 is not supported by the ns-3 runtime yet).
+std::optional<ns3::Ipv4Address> parse_ipv4(const std::string& text);
+std::optional<ns3::InetSocketAddress> to_ns3(const resproxy::Address& address);
+resproxy::Address to_resproxy(ns3::Ipv4Address ip, std::uint16_t port);
+resproxy::Address to_resproxy(const ns3::Address& address);  // an InetSocketAddress
+
+// What the adapter did; all monotonically increasing.
+struct SipNodeCounters {
+  std::uint64_t datagrams_in = 0;
+  std::uint64_t datagrams_out = 0;
+  std::uint64_t datagram_send_failures = 0;  // SendTo refused, or no socket for `local`
+  std::uint64_t streams_accepted = 0;        // inbound TCP connections
+  std::uint64_t streams_connected = 0;       // OpenStream that reached the connected state
+  std::uint64_t streams_connect_failed = 0;
+  std::uint64_t streams_closed = 0;          // reported to the core with any reason
+  std::uint64_t stream_bytes_in = 0;
+  std::uint64_t stream_bytes_out = 0;        // accepted by the TCP socket
+  std::uint64_t deadlines_fired = 0;
+  std::uint64_t inputs_injected = 0;
+  std::uint64_t effects_dropped = 0;  // stopped app, unknown stream, duplicate id, bad address
+};
+
+class SipNodeApplication : public ns3::Application {
+ public:
+  // One extra input for scenario scripting: called with the core Node and core `now`.
+  using Input = std::function<void(resproxy::Node& node, resproxy::TimePoint now)>;
+
+  static ns3::TypeId GetTypeId();
+  SipNodeApplication();
+  ~SipNodeApplication() override;
+
+  // Before the application starts. Replacing a running node is not supported.
+  void SetCoreNode(std::unique_ptr<resproxy::Node> node);
+  resproxy::Node* GetCoreNode() const { return m_node.get(); }
+
+  void SetPort(std::uint16_t port) { m_port = port; }
+  std::uint16_t GetPort() const { return m_port; }
+
+  // Feeds `input` to the core now, then drains effects and re-arms the deadline. Typically
+  // scheduled: Simulator::Schedule(Seconds(3), [app] { app->Inject(...); }). Effects produced
+  // while the application is not running are dropped (effects_dropped).
+  void Inject(Input input);
+
+  const SipNodeCounters& GetCounters() const { return m_counters; }
+  // The UDP listening addresses (one per IPv4 address of the node), valid once started.
+  std::vector<resproxy::Address> GetListeningAddresses() const;
+  bool IsRunning() const { return m_running; }
+
+ protected:
+  void DoDispose() override;
+
+ private:
+  struct Stream {
+    ns3::Ptr<ns3::Socket> socket;
+    resproxy::Path path;
+    std::string pending;  // written by the core, not yet accepted by TCP
+    std::size_t pending_offset = 0;
+    bool connected = false;
+    bool close_requested = false;  // CloseStream seen: flush, then close; core already told
+  };
+
+  // ns3::Application
+  void StartApplication() override;
+  void StopApplication() override;
+
+  // Queues an input and pumps unless a pump is already running (then the running pump feeds it).
+  void Deliver(Input input);
+  void Pump();
+  void RearmDeadline();
+  void OnDeadline();
+
+  void Perform(resproxy::Effect effect);
+  void Perform(resproxy::SendDatagram& effect);
+  void Perform(resproxy::OpenStream& effect);
+  void Perform(resproxy::WriteStream& effect);
+  void Perform(resproxy::CloseStream& effect);
+
+  void HandleDatagram(ns3::Ptr<ns3::Socket> socket, resproxy::Address local);
+  void HandleAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
+  void HandleConnected(std::uint64_t id);
+  void HandleStreamRecv(std::uint64_t id);
+  void HandleStreamClosed(std::uint64_t id, resproxy::StreamCloseReason reason);
+  void WatchStream(std::uint64_t id, const ns3::Ptr<ns3::Socket>& socket);
+  void Flush(std::uint64_t id);
+  // Closes the socket, clears its callbacks (so nothing calls back into us) and forgets it.
+  void Forget(std::uint64_t id);
+  void ReportClosed(std::uint64_t id, resproxy::StreamCloseReason reason);
+  ns3::Ptr<ns3::Socket> UdpSocketFor(const resproxy::Address& local) const;
+
+  std::unique_ptr<resproxy::Node> m_node;
+  std::uint16_t m_port = 5060;
+  bool m_running = false;
+  bool m_pumping = false;
+  std::deque<Input> m_inputs;
+  ns3::EventId m_deadlineEvent;
+
+  std::vector<std::pair<resproxy::Address, ns3::Ptr<ns3::Socket>>> m_udpSockets;
+  ns3::Ptr<ns3::Socket> m_tcpListener;
+  std::map<std::uint64_t, Stream> m_streams;
+  std::uint64_t m_nextInboundStream = 1;
+
+  SipNodeCounters m_counters;
+};
+
+}  // namespace resproxy::model

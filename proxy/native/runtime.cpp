@@ -1,0 +1,704 @@
+#include "proxy/native/runtime.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "proxy/base/check.h"
+
+namespace resproxy::native {
+
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using ErrorCode = boost::system::error_code;
+using SteadyClock = std::chrono::steady_clock;
+
+// A CloseStream waits this long for queued writes to reach the peer, then closes anyway.
+constexpr std::chrono::seconds kCloseFlushTimeout{5};
+// Bytes queued on one stream that the peer does not read; beyond this the stream is reset
+// rather than let one stuck peer take the process's memory.
+constexpr std::size_t kMaxQueuedBytesPerStream = 8 * 1024 * 1024;
+// Port 0 with UDP and TCP: ephemeral UDP ports whose TCP twin is taken are tried again.
+constexpr int kSamePortAttempts = 16;
+// Accept errors (EMFILE, ENFILE, ENOBUFS) do not clear at once: wait before accepting again.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+constexpr std::size_t kReadChunk = 16 * 1024;
+
+TimePoint to_core(SteadyClock::time_point t) {
+  return TimePoint{std::chrono::duration_cast<Duration>(t.time_since_epoch())};
+}
+SteadyClock::time_point to_steady(TimePoint t) {
+  return SteadyClock::time_point{
+      std::chrono::duration_cast<SteadyClock::duration>(t.time_since_epoch())};
+}
+
+// IPv4-mapped IPv6 peers (a dual-stack "::" listener) are shown to the core as IPv4.
+Address to_address(const asio::ip::address& ip, std::uint16_t port) {
+  if (ip.is_v6() && ip.to_v6().is_v4_mapped()) {
+    return Address{asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6()).to_string(), port};
+  }
+  return Address{ip.to_string(), port};
+}
+template <typename Endpoint>
+Address to_address(const Endpoint& endpoint) {
+  return to_address(endpoint.address(), endpoint.port());
+}
+
+std::optional<asio::ip::address> parse_ip(const std::string& text) {
+  ErrorCode ec;
+  auto ip = asio::ip::make_address(text, ec);
+  if (ec) return std::nullopt;
+  return ip;
+}
+
+// The address to give a socket of family `v6_socket`: IPv4 on an IPv6 socket becomes
+// IPv4-mapped, IPv4-mapped on an IPv4 socket becomes IPv4; anything else is left alone (the
+// send then fails with the OS's family error and is counted).
+asio::ip::address for_family(const asio::ip::address& ip, bool v6_socket) {
+  if (v6_socket && ip.is_v4()) return asio::ip::make_address_v6(asio::ip::v4_mapped, ip.to_v4());
+  if (!v6_socket && ip.is_v6() && ip.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6());
+  }
+  return ip;
+}
+
+std::string describe(std::string_view transport, const std::string& ip, std::uint16_t port,
+                     const ErrorCode& ec) {
+  std::string out = "resproxy: cannot listen on ";
+  out += transport;
+  out += ' ';
+  out += Address{ip, port}.to_string();
+  out += ": ";
+  out += ec.message();
+  return out;
+}
+
+// One TCP connection, accepted or opened. Shared with its pending operations.
+struct Connection {
+  Connection(tcp::socket s, StreamId stream) : socket(std::move(s)), id(stream) {}
+
+  tcp::socket socket;
+  StreamId id;
+  bool connected = false;
+  bool closed = false;       // out of the stream table; late completions do nothing
+  bool closing = false;      // the core sent CloseStream: flush the queue, then close
+  bool reading = false;
+  bool writing = false;
+  std::vector<std::string> queued;     // written after the operation in flight
+  std::vector<std::string> in_flight;  // the one async_write in progress
+  std::size_t queued_bytes = 0;
+  std::unique_ptr<asio::steady_timer> flush_timer;  // only while closing with data queued
+  std::array<char, kReadChunk> read_buffer{};
+};
+
+// When the Node hears of a closed stream: at once (from a completion handler) or on the next
+// io_context turn (from inside pump(), where no input may start).
+enum class Notify { Now, Later };
+
+}  // namespace
+
+class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::Impl> {
+ public:
+  Impl(asio::io_context& io, Node& node, ListenConfig config)
+      : io_(io),
+        node_(node),
+        config_(std::move(config)),
+        udp_(io),
+        acceptor_(io),
+        timer_(io),
+        accept_retry_timer_(io) {}
+
+  void start();
+  void stop(bool notify_node);
+  void inject(std::function<void(Node&, TimePoint)> input);
+
+  Address local_address() const { return local_; }
+  Stats stats() const { return stats_; }
+  void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if) {
+    drop_if_ = std::move(drop_if);
+  }
+
+  static TimePoint now() { return to_core(SteadyClock::now()); }
+
+ private:
+  // Inputs: one Node input, then drain effects and re-arm the timer.
+  template <typename Input>
+  void deliver(Input&& input);
+  void pump();
+  void rearm_timer();
+  void on_timer(const ErrorCode& ec, std::uint64_t generation);
+
+  // Effects.
+  void perform(SendDatagram& effect);
+  void perform(OpenStream& effect);
+  void perform(WriteStream& effect);
+  void perform(CloseStream& effect);
+
+  // UDP.
+  void receive_datagram();
+  void on_datagram(const ErrorCode& ec, std::size_t size);
+  void send_datagram_async(std::string bytes, const udp::endpoint& to);
+
+  // TCP.
+  void accept_next();
+  void on_accept(const ErrorCode& ec, tcp::socket socket);
+  void on_connect(const std::shared_ptr<Connection>& conn, const ErrorCode& ec);
+  void start_reading(const std::shared_ptr<Connection>& conn);
+  void on_read(const std::shared_ptr<Connection>& conn, const ErrorCode& ec, std::size_t size);
+  void start_writing(const std::shared_ptr<Connection>& conn);
+  void on_written(const std::shared_ptr<Connection>& conn, const ErrorCode& ec, std::size_t size);
+  void finish_close(std::shared_ptr<Connection> conn, Notify notify);
+  void close_stream(std::shared_ptr<Connection> conn, StreamCloseReason reason, Notify notify);
+  void notify_closed(StreamId id, StreamCloseReason reason, Notify notify);
+
+  bool bind_all(const asio::ip::address& ip, std::uint16_t port, bool last_attempt);
+
+  asio::io_context& io_;
+  Node& node_;
+  ListenConfig config_;
+  udp::socket udp_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer timer_;
+  asio::steady_timer accept_retry_timer_;
+  Address local_;
+
+  std::vector<char> datagram_buffer_;
+  udp::endpoint datagram_sender_;
+  std::size_t async_sends_pending_ = 0;
+
+  std::map<std::uint64_t, std::shared_ptr<Connection>> streams_;
+  std::uint64_t next_inbound_id_ = 1;
+
+  std::function<bool(const SendDatagram&)> drop_if_;
+  Stats stats_;
+
+  bool started_ = false;
+  bool stopped_ = false;
+  bool in_input_ = false;
+  std::optional<TimePoint> armed_;     // the deadline the timer waits for, if it waits
+  std::uint64_t timer_generation_ = 0;  // stale expiries compare unequal
+};
+
+// --- Start and stop. ---
+
+bool NativeRuntime::Impl::bind_all(const asio::ip::address& ip, std::uint16_t port,
+                                   bool last_attempt) {
+  ErrorCode ec;
+  if (config_.udp) {
+    const udp::endpoint endpoint(ip, port);
+    // No SO_REUSEADDR on UDP: on Linux it would let a second daemon bind the same port and
+    // silently take half of the datagrams. TCP needs it (below), UDP has no TIME_WAIT.
+    udp_.open(endpoint.protocol(), ec);
+    if (!ec) udp_.bind(endpoint, ec);
+    if (ec) throw std::runtime_error(describe("UDP", config_.ip, port, ec));
+    port = udp_.local_endpoint().port();
+  }
+  if (config_.tcp) {
+    const tcp::endpoint endpoint(ip, port);
+    acceptor_.open(endpoint.protocol(), ec);
+    // SO_REUSEADDR: a restarted daemon binds again while old connections sit in TIME_WAIT.
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      ErrorCode ignored;
+      acceptor_.close(ignored);
+      udp_.close(ignored);
+      const bool retry = config_.port == 0 && config_.udp && !last_attempt &&
+                         ec == asio::error::address_in_use;
+      if (retry) return false;
+      throw std::runtime_error(describe("TCP", config_.ip, port, ec));
+    }
+    port = acceptor_.local_endpoint().port();
+  }
+  local_ = to_address(ip, port);
+  return true;
+}
+
+void NativeRuntime::Impl::start() {
+  if (started_ || stopped_) return;
+  if (!config_.udp && !config_.tcp) {
+    throw std::runtime_error("resproxy: listen config enables neither UDP nor TCP");
+  }
+  const auto ip = parse_ip(config_.ip);
+  if (!ip) {
+    throw std::runtime_error("resproxy: cannot listen on '" + config_.ip +
+                             "': not an IPv4 or IPv6 address");
+  }
+  for (int attempt = 1; !bind_all(*ip, config_.port, attempt == kSamePortAttempts); ++attempt) {
+  }
+  started_ = true;
+
+  if (config_.udp) {
+    ErrorCode ignored;
+    // Sends are tried at once and fall back to an asynchronous send only when the socket
+    // buffer is full; receives stay asynchronous.
+    udp_.non_blocking(true, ignored);
+    datagram_buffer_.resize(config_.max_datagram + 1);  // one more byte to notice oversize
+    receive_datagram();
+  }
+  if (config_.tcp) accept_next();
+  // The Node may already have effects or a deadline (probes scheduled at construction).
+  asio::post(io_, [self = shared_from_this()] { self->deliver([](Node&, TimePoint) {}); });
+}
+
+void NativeRuntime::Impl::stop(bool notify_node) {
+  if (stopped_) return;
+  stopped_ = true;
+  ErrorCode ignored;
+  udp_.close(ignored);
+  acceptor_.close(ignored);
+  timer_.cancel();
+  accept_retry_timer_.cancel();
+  armed_.reset();
+  ++timer_generation_;
+
+  auto streams = std::move(streams_);
+  streams_.clear();
+  for (auto& [id, conn] : streams) {
+    conn->closed = true;
+    if (conn->flush_timer) conn->flush_timer->cancel();
+    conn->socket.close(ignored);
+  }
+  // A Node input inside another input would break the Node's single-threaded contract: when
+  // stop() runs inside one (an injected command), the Node is not told.
+  if (notify_node && !in_input_) {
+    in_input_ = true;
+    const TimePoint t = now();
+    for (const auto& [id, conn] : streams) {
+      node_.on_stream_closed(t, conn->id, StreamCloseReason::LocalClose);
+    }
+    while (node_.next_effect()) {
+    }  // nowhere to send them any more
+    in_input_ = false;
+  }
+  drop_if_ = nullptr;
+}
+
+void NativeRuntime::Impl::inject(std::function<void(Node&, TimePoint)> input) {
+  asio::post(io_, [self = shared_from_this(), input = std::move(input)] { self->deliver(input); });
+}
+
+// --- Inputs, effects, the timer. ---
+
+template <typename Input>
+void NativeRuntime::Impl::deliver(Input&& input) {
+  if (stopped_) return;
+  // Inputs come only from completion handlers, which asio never nests; effects that fail
+  // synchronously post their input instead of delivering it inside pump().
+  RESPROXY_CHECK(!in_input_);
+  struct Guard {
+    bool& flag;
+    ~Guard() { flag = false; }
+  } guard{in_input_};
+  in_input_ = true;
+  input(node_, now());
+  pump();
+}
+
+void NativeRuntime::Impl::pump() {
+  while (auto effect = node_.next_effect()) {
+    if (stopped_) continue;  // an injected stop(): drain and drop
+    std::visit([this](auto& e) { perform(e); }, *effect);
+  }
+  if (!stopped_) rearm_timer();
+}
+
+void NativeRuntime::Impl::rearm_timer() {
+  const auto deadline = node_.next_deadline();
+  if (!deadline) {
+    if (armed_) {
+      armed_.reset();
+      ++timer_generation_;
+      timer_.cancel();
+    }
+    return;
+  }
+  if (armed_ == deadline) return;  // already waiting for exactly this
+  armed_ = deadline;
+  const std::uint64_t generation = ++timer_generation_;
+  timer_.expires_at(to_steady(*deadline));  // cancels a previous wait
+  timer_.async_wait([self = shared_from_this(), generation](const ErrorCode& ec) {
+    self->on_timer(ec, generation);
+  });
+}
+
+void NativeRuntime::Impl::on_timer(const ErrorCode& ec, std::uint64_t generation) {
+  // A wait cancelled by re-arming may already have been queued as a success: the generation
+  // tells the current wait from a stale one.
+  if (ec || stopped_ || generation != timer_generation_) return;
+  armed_.reset();
+  deliver([](Node& node, TimePoint now) {
+    const auto deadline = node.next_deadline();
+    // steady_timer never fires early; if the deadline moved later meanwhile, pump re-arms.
+    if (deadline && *deadline <= now) node.on_deadline(now);
+  });
+}
+
+void NativeRuntime::Impl::perform(SendDatagram& effect) {
+  if (drop_if_ && drop_if_(effect)) {
+    ++stats_.datagrams_dropped;
+    return;
+  }
+  const auto ip = parse_ip(effect.remote.ip);
+  if (!udp_.is_open() || !ip) {
+    ++stats_.datagram_errors;
+    return;
+  }
+  // Symmetric signalling: always from the listening socket, which is the `local` the core
+  // names (the runtime has exactly one UDP socket).
+  const udp::endpoint to(for_family(*ip, local_.is_ipv6()), effect.remote.port);
+  if (async_sends_pending_ == 0) {  // keep the core's order: never overtake a queued send
+    ErrorCode ec;
+    const std::size_t sent = udp_.send_to(asio::buffer(effect.bytes), to, 0, ec);
+    if (!ec) {
+      ++stats_.datagrams_out;
+      stats_.bytes_out += sent;
+      return;
+    }
+    if (ec != asio::error::would_block && ec != asio::error::try_again) {
+      // ECONNREFUSED (an ICMP error from an earlier send), EHOSTUNREACH, EMSGSIZE…: UDP is
+      // unreliable anyway and SIP retransmission recovers; count and go on.
+      ++stats_.datagram_errors;
+      return;
+    }
+  }
+  send_datagram_async(std::move(effect.bytes), to);
+}
+
+void NativeRuntime::Impl::send_datagram_async(std::string bytes, const udp::endpoint& to) {
+  auto owned = std::make_shared<std::string>(std::move(bytes));
+  ++async_sends_pending_;
+  udp_.async_send_to(asio::buffer(*owned), to,
+                     [self = shared_from_this(), owned](const ErrorCode& ec, std::size_t sent) {
+                       --self->async_sends_pending_;
+                       if (ec) {
+                         if (ec != asio::error::operation_aborted) ++self->stats_.datagram_errors;
+                         return;
+                       }
+                       ++self->stats_.datagrams_out;
+                       self->stats_.bytes_out += sent;
+                     });
+}
+
+void NativeRuntime::Impl::perform(OpenStream& effect) {
+  const std::uint64_t id = effect.stream.value;
+  if ((id & kOutboundStreamBit) == 0 || streams_.contains(id)) {
+    // A core bug: inbound ids are the runtime's, and reporting ConnectFailed for an id in use
+    // would tear down the live stream that owns it. Count it and do nothing.
+    ++stats_.effects_rejected;
+    return;
+  }
+  auto conn = std::make_shared<Connection>(tcp::socket(io_), effect.stream);
+  streams_.emplace(id, conn);
+
+  const auto remote_ip = parse_ip(effect.remote.ip);
+  if (!remote_ip) {
+    ++stats_.connect_failures;
+    close_stream(conn, StreamCloseReason::ConnectFailed, Notify::Later);
+    return;
+  }
+  const tcp::endpoint remote(*remote_ip, effect.remote.port);
+  ErrorCode ec;
+  conn->socket.open(remote.protocol(), ec);
+  // Leave from the address the core names (else the listening one), on an ephemeral port: the
+  // listening port itself is taken by the acceptor (RFC 3261 §18.1.1 Via carries that port).
+  auto local_ip = parse_ip(effect.local.ip);
+  if (!local_ip || local_ip->is_unspecified()) local_ip = parse_ip(local_.ip);
+  if (!ec && local_ip && !local_ip->is_unspecified() && local_ip->is_v6() == remote_ip->is_v6()) {
+    conn->socket.bind(tcp::endpoint(*local_ip, 0), ec);
+  }
+  if (ec) {
+    ++stats_.connect_failures;
+    close_stream(conn, StreamCloseReason::ConnectFailed, Notify::Later);
+    return;
+  }
+  conn->socket.async_connect(remote, [self = shared_from_this(), conn](const ErrorCode& error) {
+    self->on_connect(conn, error);
+  });
+}
+
+void NativeRuntime::Impl::perform(WriteStream& effect) {
+  const auto it = streams_.find(effect.stream.value);
+  if (it == streams_.end() || it->second->closing) {
+    // Closed meanwhile: the core has been or will be told by on_stream_closed.
+    ++stats_.stream_writes_dropped;
+    return;
+  }
+  const auto conn = it->second;
+  if (effect.bytes.empty()) return;
+  conn->queued_bytes += effect.bytes.size();
+  if (conn->queued_bytes > kMaxQueuedBytesPerStream) {
+    ++stats_.stream_errors;
+    close_stream(conn, StreamCloseReason::Reset, Notify::Later);
+    return;
+  }
+  conn->queued.push_back(std::move(effect.bytes));
+  start_writing(conn);
+}
+
+void NativeRuntime::Impl::perform(CloseStream& effect) {
+  const auto it = streams_.find(effect.stream.value);
+  if (it == streams_.end() || it->second->closing) return;  // already closed or closing
+  const auto conn = it->second;
+  conn->closing = true;
+  if (conn->connected && (conn->writing || !conn->queued.empty())) {
+    // Let the last response reach the peer, but not forever.
+    conn->flush_timer = std::make_unique<asio::steady_timer>(io_, kCloseFlushTimeout);
+    conn->flush_timer->async_wait([self = shared_from_this(), conn](const ErrorCode& ec) {
+      if (!ec && !conn->closed) self->close_stream(conn, StreamCloseReason::LocalClose, Notify::Now);
+    });
+    return;
+  }
+  // Nothing to flush; or not connected yet, and queued writes are abandoned with the connect.
+  finish_close(conn, Notify::Later);
+}
+
+// --- UDP. ---
+
+void NativeRuntime::Impl::receive_datagram() {
+  if (stopped_ || !udp_.is_open()) return;
+  udp_.async_receive_from(asio::buffer(datagram_buffer_), datagram_sender_,
+                          [self = shared_from_this()](const ErrorCode& ec, std::size_t size) {
+                            self->on_datagram(ec, size);
+                          });
+}
+
+void NativeRuntime::Impl::on_datagram(const ErrorCode& ec, std::size_t size) {
+  if (stopped_) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
+    // ECONNREFUSED and friends: an ICMP error about an earlier send. Not fatal.
+    ++stats_.datagram_errors;
+    receive_datagram();
+    return;
+  }
+  if (size > config_.max_datagram) {
+    ++stats_.datagram_errors;  // truncated by the kernel; nothing useful can come of it
+    receive_datagram();
+    return;
+  }
+  ++stats_.datagrams_in;
+  stats_.bytes_in += size;
+  const Path path{.transport = Transport::Udp,
+                  .local = local_,
+                  .remote = to_address(datagram_sender_),
+                  .stream = {}};
+  const std::string_view bytes(datagram_buffer_.data(), size);
+  deliver([&](Node& node, TimePoint now) { node.on_datagram(now, path, bytes); });
+  receive_datagram();
+}
+
+// --- TCP. ---
+
+void NativeRuntime::Impl::accept_next() {
+  if (stopped_ || !acceptor_.is_open()) return;
+  acceptor_.async_accept([self = shared_from_this()](const ErrorCode& ec, tcp::socket socket) {
+    self->on_accept(ec, std::move(socket));
+  });
+}
+
+void NativeRuntime::Impl::on_accept(const ErrorCode& ec, tcp::socket socket) {
+  if (stopped_) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted) return;
+    ++stats_.accept_errors;
+    accept_retry_timer_.expires_after(kAcceptRetryDelay);
+    accept_retry_timer_.async_wait([self = shared_from_this()](const ErrorCode& error) {
+      if (!error) self->accept_next();
+    });
+    return;
+  }
+  accept_next();
+
+  ErrorCode local_ec;
+  ErrorCode remote_ec;
+  const auto local = socket.local_endpoint(local_ec);
+  const auto remote = socket.remote_endpoint(remote_ec);
+  if (local_ec || remote_ec) {  // reset before we looked at it
+    ++stats_.accept_errors;
+    return;
+  }
+  ErrorCode ignored;
+  socket.set_option(tcp::no_delay(true), ignored);  // SIP messages are whole writes
+
+  RESPROXY_CHECK(next_inbound_id_ < kOutboundStreamBit);
+  auto conn = std::make_shared<Connection>(std::move(socket), StreamId{next_inbound_id_++});
+  conn->connected = true;
+  streams_.emplace(conn->id.value, conn);
+  ++stats_.streams_accepted;
+  const Path path{.transport = Transport::Tcp,
+                  .local = to_address(local),
+                  .remote = to_address(remote),
+                  .stream = conn->id};
+  deliver([&](Node& node, TimePoint now) { node.on_stream_opened(now, path); });
+  start_reading(conn);
+}
+
+void NativeRuntime::Impl::on_connect(const std::shared_ptr<Connection>& conn,
+                                     const ErrorCode& ec) {
+  if (stopped_ || conn->closed) return;
+  if (ec) {
+    ++stats_.connect_failures;
+    close_stream(conn, StreamCloseReason::ConnectFailed, Notify::Now);
+    return;
+  }
+  ErrorCode local_ec;
+  ErrorCode remote_ec;
+  const auto local = conn->socket.local_endpoint(local_ec);
+  const auto remote = conn->socket.remote_endpoint(remote_ec);
+  if (local_ec || remote_ec) {  // reset between connect and now
+    ++stats_.connect_failures;
+    close_stream(conn, StreamCloseReason::ConnectFailed, Notify::Now);
+    return;
+  }
+  ErrorCode ignored;
+  conn->socket.set_option(tcp::no_delay(true), ignored);
+  conn->connected = true;
+  ++stats_.streams_opened;
+  const Path path{.transport = Transport::Tcp,
+                  .local = to_address(local),
+                  .remote = to_address(remote),
+                  .stream = conn->id};
+  deliver([&](Node& node, TimePoint now) { node.on_stream_opened(now, path); });
+  start_reading(conn);
+  start_writing(conn);  // what the core wrote before the connection was up
+}
+
+void NativeRuntime::Impl::start_reading(const std::shared_ptr<Connection>& conn) {
+  if (stopped_ || conn->closed || conn->closing || conn->reading) return;
+  conn->reading = true;
+  conn->socket.async_read_some(
+      asio::buffer(conn->read_buffer),
+      [self = shared_from_this(), conn](const ErrorCode& ec, std::size_t size) {
+        self->on_read(conn, ec, size);
+      });
+}
+
+void NativeRuntime::Impl::on_read(const std::shared_ptr<Connection>& conn, const ErrorCode& ec,
+                                  std::size_t size) {
+  conn->reading = false;
+  if (stopped_ || conn->closed || conn->closing) return;  // closing: the core wants no more
+  if (size > 0) {
+    stats_.bytes_in += size;
+    const std::string_view bytes(conn->read_buffer.data(), size);
+    deliver([&](Node& node, TimePoint now) { node.on_stream_data(now, conn->id, bytes); });
+    if (conn->closed) return;
+  }
+  if (ec) {
+    if (ec == asio::error::eof) {
+      close_stream(conn, StreamCloseReason::PeerClosed, Notify::Now);
+    } else {
+      ++stats_.stream_errors;
+      close_stream(conn, StreamCloseReason::Reset, Notify::Now);
+    }
+    return;
+  }
+  start_reading(conn);
+}
+
+void NativeRuntime::Impl::start_writing(const std::shared_ptr<Connection>& conn) {
+  if (stopped_ || conn->closed || !conn->connected || conn->writing || conn->queued.empty()) {
+    return;
+  }
+  conn->writing = true;
+  conn->in_flight.swap(conn->queued);  // queued is now empty; in_flight was
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(conn->in_flight.size());
+  for (const auto& chunk : conn->in_flight) buffers.push_back(asio::buffer(chunk));
+  asio::async_write(conn->socket, buffers,
+                    [self = shared_from_this(), conn](const ErrorCode& ec, std::size_t size) {
+                      self->on_written(conn, ec, size);
+                    });
+}
+
+void NativeRuntime::Impl::on_written(const std::shared_ptr<Connection>& conn, const ErrorCode& ec,
+                                     std::size_t size) {
+  conn->writing = false;
+  conn->queued_bytes -= std::min(conn->queued_bytes, size);
+  conn->in_flight.clear();
+  stats_.bytes_out += size;
+  if (stopped_ || conn->closed) return;
+  if (ec) {
+    ++stats_.stream_errors;
+    // The core is told now unless it already asked to close the stream.
+    close_stream(conn, conn->closing ? StreamCloseReason::LocalClose : StreamCloseReason::Reset,
+                 Notify::Now);
+    return;
+  }
+  if (!conn->queued.empty()) {
+    start_writing(conn);
+  } else if (conn->closing) {
+    finish_close(conn, Notify::Now);
+  }
+}
+
+void NativeRuntime::Impl::finish_close(std::shared_ptr<Connection> conn, Notify notify) {
+  // Everything is written: send FIN before closing, so the peer reads to the end.
+  ErrorCode ignored;
+  if (conn->connected) conn->socket.shutdown(tcp::socket::shutdown_send, ignored);
+  close_stream(std::move(conn), StreamCloseReason::LocalClose, notify);
+}
+
+void NativeRuntime::Impl::close_stream(std::shared_ptr<Connection> conn, StreamCloseReason reason,
+                                       Notify notify) {
+  if (conn->closed) return;
+  conn->closed = true;
+  ErrorCode ignored;
+  if (conn->flush_timer) conn->flush_timer->cancel();
+  conn->socket.close(ignored);  // pending operations complete with operation_aborted
+  const auto it = streams_.find(conn->id.value);
+  if (it != streams_.end() && it->second == conn) streams_.erase(it);
+  notify_closed(conn->id, reason, notify);
+}
+
+void NativeRuntime::Impl::notify_closed(StreamId id, StreamCloseReason reason, Notify notify) {
+  const auto input = [id, reason](Node& node, TimePoint now) {
+    node.on_stream_closed(now, id, reason);
+  };
+  switch (notify) {
+    case Notify::Now: deliver(input); break;
+    case Notify::Later:  // inside pump(): no input may start until it returns
+      asio::post(io_, [self = shared_from_this(), input] { self->deliver(input); });
+      break;
+  }
+}
+
+// --- NativeRuntime. ---
+
+NativeRuntime::NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config)
+    : impl_(std::make_shared<Impl>(io, node, std::move(config))) {}
+
+NativeRuntime::~NativeRuntime() { impl_->stop(/*notify_node=*/false); }
+
+void NativeRuntime::start() { impl_->start(); }
+void NativeRuntime::stop() { impl_->stop(/*notify_node=*/true); }
+Address NativeRuntime::local_address() const { return impl_->local_address(); }
+TimePoint NativeRuntime::now() const { return Impl::now(); }
+void NativeRuntime::inject(std::function<void(Node&, TimePoint)> input) {
+  impl_->inject(std::move(input));
+}
+void NativeRuntime::set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if) {
+  impl_->set_datagram_filter(std::move(drop_if));
+}
+NativeRuntime::Stats NativeRuntime::stats() const { return impl_->stats(); }
+
+}  // namespace resproxy::native

@@ -1,0 +1,100 @@
+#pragma once
+// NativeRuntime: hosts one sans-I/O Node (proxy/base/node.h) on real sockets and the steady
+// clock, with Boost.Asio (ARCHITECTURE.md, STYLE.md §3). It translates and never decides: every
+// socket event becomes one Node input carrying `now`; after every input it drains the Node's
+// effects and re-arms one timer on next_deadline().
+//
+//   * UDP and TCP listen on the same address and port (RFC 3261 §18: a SIP server listens on
+//     both). Port 0 picks an ephemeral UDP port and binds TCP to the same number.
+//   * Symmetric signalling: datagrams leave from the listening UDP socket, so replies and NAT
+//     bindings see the port the peer sent to.
+//   * TCP: accepted connections are numbered 1, 2, … (never with kOutboundStreamBit); the core
+//     opens its own with OpenStream and ids carrying kOutboundStreamBit. Connections stay open
+//     until the peer or the core closes them: idle policy is the core's.
+//   * Core time is std::chrono::steady_clock's time since its epoch, in nanoseconds.
+//
+// Threading: single-threaded like the Node. Call everything except inject() and now() from the
+// thread that runs the io_context (or before it runs). The io_context must outlive the runtime,
+// and the Node must outlive it as well.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "proxy/base/net.h"
+#include "proxy/base/node.h"
+#include "proxy/base/time.h"
+
+namespace resproxy::native {
+
+struct ListenConfig {
+  std::string ip = "127.0.0.1";  // IPv4 or IPv6, never bracketed; "0.0.0.0" / "::" = any
+  std::uint16_t port = 0;        // 0: an ephemeral port, the same for UDP and TCP
+  bool udp = true;
+  bool tcp = true;
+  // Largest datagram delivered to the core; larger ones are dropped and counted.
+  std::size_t max_datagram = 65535;
+};
+
+class NativeRuntime {
+ public:
+  // Counters for the management API and tests; never reset.
+  struct Stats {
+    std::uint64_t datagrams_in = 0;
+    std::uint64_t datagrams_out = 0;
+    std::uint64_t datagrams_dropped = 0;  // by the datagram filter (a simulated lossy link)
+    std::uint64_t datagram_errors = 0;    // send or receive failures, oversize datagrams
+    std::uint64_t streams_accepted = 0;
+    std::uint64_t streams_opened = 0;     // OpenStream effects that connected
+    std::uint64_t connect_failures = 0;
+    std::uint64_t stream_errors = 0;      // resets, read and write errors, write queue overflow
+    std::uint64_t stream_writes_dropped = 0;  // WriteStream to a stream that is closed or closing
+    std::uint64_t accept_errors = 0;
+    std::uint64_t effects_rejected = 0;   // core bugs: OpenStream with an id in use or inbound
+    std::uint64_t bytes_in = 0;           // UDP and TCP payload bytes
+    std::uint64_t bytes_out = 0;
+  };
+
+  NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config);
+  // Closes everything without calling the Node (it may already be gone); see stop().
+  ~NativeRuntime();
+  NativeRuntime(const NativeRuntime&) = delete;
+  NativeRuntime& operator=(const NativeRuntime&) = delete;
+
+  // Binds the listening sockets and starts receiving; then gives the Node a first chance to
+  // emit effects and a deadline. Throws std::runtime_error naming the address, the port, the
+  // transport and the OS error if a socket cannot be bound (start-up errors are fatal).
+  void start();
+
+  // Closes the listening sockets and the timer; closes every stream and reports each to the
+  // Node as on_stream_closed(LocalClose) (effects it emits in answer are discarded). After
+  // stop() the Node gets no more inputs. Idempotent.
+  void stop();
+
+  // The bound address (port resolved when 0 was asked); valid after start().
+  [[nodiscard]] Address local_address() const;
+
+  // Core time now: steady_clock since its epoch. Thread-safe.
+  [[nodiscard]] TimePoint now() const;
+
+  // Runs `input` on the io_context's thread as one more Node input, then drains effects and
+  // re-arms the timer (management commands, tests). Thread-safe. Ignored after stop().
+  void inject(std::function<void(Node&, TimePoint)> input);
+
+  // Fault injection for demos and tests: a datagram for which drop_if returns true is not sent,
+  // as if lost on the link, and counted in datagrams_dropped. Empty function: drop nothing.
+  void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if);
+
+  [[nodiscard]] Stats stats() const;
+
+ private:
+  class Impl;
+  // Shared with the pending asynchronous operations, which may outlive this object by a few
+  // io_context turns; they see the runtime stopped and do nothing.
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace resproxy::native

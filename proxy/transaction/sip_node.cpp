@@ -1,0 +1,67 @@
+#include "proxy/transaction/sip_node.h"
+
+#include "proxy/sip/builder.h"
+
+namespace resproxy::transaction {
+
+SipNode::SipNode(SipNodeConfig config, Rng& rng, TraceSink& trace)
+    : rng_(rng),
+      trace_(trace),
+      transport_(config.transport, effects_, rng, trace),
+      transactions_(config.timers, transport_, heap_, rng, trace) {
+  transport_.set_callbacks(
+      {.on_message = [this](TimePoint now, sip::Message message,
+                            const Path& path) { transactions_.on_message(now, std::move(message), path); },
+       .on_stream_failed = [this](TimePoint now,
+                                  StreamId stream) { transactions_.on_stream_failed(now, stream); }});
+  transactions_.set_user(this);
+}
+
+void SipNode::on_datagram(TimePoint now, const Path& path, std::string_view bytes) {
+  heap_.fire_due(now);
+  transport_.on_datagram(now, path, bytes);
+}
+
+void SipNode::on_stream_opened(TimePoint now, const Path& path) {
+  transport_.on_stream_opened(now, path);
+}
+
+void SipNode::on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) {
+  heap_.fire_due(now);
+  transport_.on_stream_data(now, stream, bytes);
+}
+
+void SipNode::on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) {
+  transport_.on_stream_closed(now, stream, reason);
+}
+
+void SipNode::on_deadline(TimePoint now) { heap_.fire_due(now); }
+
+std::optional<Effect> SipNode::next_effect() {
+  if (effects_.empty()) return std::nullopt;
+  Effect effect = std::move(effects_.front());
+  effects_.pop_front();
+  return effect;
+}
+
+std::optional<TimePoint> SipNode::next_deadline() const { return heap_.next_deadline(); }
+
+void SipNode::on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                         const Path&) {
+  // A node that serves nothing answers every request 501 (RFC 3261 §8.2.1 for a UAS).
+  transactions_.send_response(now, id, 501,
+                              sip::make_response(request, 501, "Not Implemented", rng_.token(10)));
+}
+
+std::string SipNode::via_for(Transport transport, std::string_view branch) const {
+  std::string via = "SIP/2.0/";
+  via += to_string(transport);
+  via += ' ';
+  via += transport_.config().local.to_string();
+  via += ";branch=";
+  via += branch;
+  via += ";rport";
+  return via;
+}
+
+}  // namespace resproxy::transaction

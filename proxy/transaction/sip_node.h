@@ -1,0 +1,63 @@
+#pragma once
+// SipNode: a Node (the runtime contract of proxy/base/node.h) made of the core's SIP stack —
+// TransportLayer below, TransactionLayer above it, one TimerHeap, one effect queue — with the
+// transaction user supplied by a subclass (a proxy, a registrar, a probe, a simulated phone).
+// Runtimes see only Node; subclasses see only TransactionUser and the helpers here.
+#include <deque>
+
+#include "proxy/base/node.h"
+#include "proxy/base/rng.h"
+#include "proxy/base/timer_heap.h"
+#include "proxy/base/trace.h"
+#include "proxy/transaction/transaction_layer.h"
+#include "proxy/transport/transport_layer.h"
+
+namespace resproxy::transaction {
+
+struct SipNodeConfig {
+  transport::TransportConfig transport;
+  TimerConfig timers;
+};
+
+class SipNode : public Node, public TransactionUser {
+ public:
+  SipNode(SipNodeConfig config, Rng& rng, TraceSink& trace);
+  SipNode(const SipNode&) = delete;
+  SipNode& operator=(const SipNode&) = delete;
+
+  // Node
+  void on_datagram(TimePoint now, const Path& path, std::string_view bytes) override;
+  void on_stream_opened(TimePoint now, const Path& path) override;
+  void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) override;
+  void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) override;
+  void on_deadline(TimePoint now) override;
+  [[nodiscard]] std::optional<Effect> next_effect() override;
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const override;
+
+  // TransactionUser: defaults that a subclass overrides as it needs.
+  void on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                  const Path& path) override;
+  void on_ack(TimePoint, const sip::Message&, const Path&) override {}
+  void on_response(TimePoint, ClientTransactionId, const sip::Message&) override {}
+  void on_stray_response(TimePoint, const sip::Message&, const Path&) override {}
+  void on_client_error(TimePoint, ClientTransactionId, TransactionError) override {}
+  void on_server_error(TimePoint, ServerTransactionId, TransactionError) override {}
+
+  [[nodiscard]] transport::TransportLayer& transport() { return transport_; }
+  [[nodiscard]] TransactionLayer& transactions() { return transactions_; }
+  [[nodiscard]] TimerHeap& timers() { return heap_; }
+  [[nodiscard]] Rng& rng() { return rng_; }
+  [[nodiscard]] TraceSink& trace() { return trace_; }
+  // Our Via sent-by ("127.0.0.1:5060") and transport token for a destination.
+  [[nodiscard]] std::string via_for(Transport transport, std::string_view branch) const;
+
+ private:
+  Rng& rng_;
+  TraceSink& trace_;
+  std::deque<Effect> effects_;
+  TimerHeap heap_;
+  transport::TransportLayer transport_;
+  TransactionLayer transactions_;
+};
+
+}  // namespace resproxy::transaction

@@ -1,0 +1,187 @@
+#pragma once
+// TransactionLayer: the four RFC 3261 §17 transaction state machines (client and server,
+// INVITE and non-INVITE) with timers A–K, plus the RFC 6026 Accepted state (timers L and M) so
+// that 2xx retransmissions and late 2xx are handled without ghost calls.
+//
+// Fed by the transport layer (every parsed message with its path, every failed connection) and by
+// the transaction user (requests to send, responses to send). Emits to the transaction user
+// through TransactionUser callbacks, sends through the TransportLayer, keeps its timers in the
+// Node's TimerHeap. A transaction never knows why it exists.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "proxy/base/rng.h"
+#include "proxy/base/timer_heap.h"
+#include "proxy/base/trace.h"
+#include "proxy/sip/message.h"
+#include "proxy/transaction/timer_config.h"
+#include "proxy/transport/transport_layer.h"
+
+namespace resproxy::transaction {
+
+struct ClientTransactionId {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const ClientTransactionId&, const ClientTransactionId&) = default;
+};
+struct ServerTransactionId {
+  std::uint64_t value = 0;
+  friend auto operator<=>(const ServerTransactionId&, const ServerTransactionId&) = default;
+};
+
+// RFC 3261 §17 state names (plus RFC 6026 Accepted).
+enum class State : std::uint8_t {
+  Calling, Trying, Proceeding, Completed, Confirmed, Accepted, Terminated,
+};
+std::string_view to_string(State state);
+
+enum class TransactionError : std::uint8_t {
+  Timeout,         // Timer B or F: no final response; the TU treats it as 408 (§16.7, §8.1.3.1)
+  TransportError,  // the connection failed (§17.1.4): the TU treats it as 503
+  NoAck,           // Timer H fired: the final non-2xx response was never acknowledged
+};
+std::string_view to_string(TransactionError error);
+// The response a TU synthesizes for a failed client transaction: 408 or 503.
+int to_sip_status(TransactionError error);
+
+// The transaction user: whatever sits above (proxy core, registrar, UA, probe).
+class TransactionUser {
+ public:
+  virtual ~TransactionUser() = default;
+  // A new request created server transaction `id` (never ACK; CANCEL does, §9.2).
+  virtual void on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                          const Path& path) = 0;
+  // An ACK that matched no server transaction: the ACK for a 2xx, end to end (§17.2.1).
+  virtual void on_ack(TimePoint now, const sip::Message& ack, const Path& path) = 0;
+  // A response for client transaction `id`: provisional, final, and for INVITE the 2xx
+  // retransmissions received in Accepted (RFC 6026 §8.4). Final non-2xx retransmissions are
+  // absorbed here and never reach the TU.
+  virtual void on_response(TimePoint now, ClientTransactionId id,
+                           const sip::Message& response) = 0;
+  // A response that matched no client transaction (§18.1.2): e.g. a 2xx after Timer M.
+  virtual void on_stray_response(TimePoint now, const sip::Message& response,
+                                 const Path& path) = 0;
+  virtual void on_client_error(TimePoint now, ClientTransactionId id, TransactionError error) = 0;
+  virtual void on_server_error(TimePoint now, ServerTransactionId id, TransactionError error) = 0;
+};
+
+struct TransactionCounters {
+  std::uint64_t client_created = 0;
+  std::uint64_t server_created = 0;
+  std::uint64_t retransmissions_sent = 0;
+  std::uint64_t retransmissions_absorbed = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t transport_errors = 0;
+};
+
+class TransactionLayer {
+ public:
+  TransactionLayer(TimerConfig timers, transport::TransportLayer& transport, TimerHeap& heap,
+                   Rng& rng, TraceSink& trace);
+  void set_user(TransactionUser* user) { user_ = user; }
+
+  // From the transport layer.
+  void on_message(TimePoint now, sip::Message message, const Path& path);
+  void on_stream_failed(TimePoint now, StreamId stream);
+
+  // From the TU. `request` carries our Via on top with a unique z9hG4bK branch (new_branch()).
+  // ACK for a 2xx is not a transaction: send it with send_stateless().
+  ClientTransactionId send_request(TimePoint now, sip::Message request,
+                                   const transport::Destination& to);
+  // Sends a response on server transaction `id`; returns false if it no longer exists or is
+  // past the point where a response can be sent (the TU then drops it).
+  bool send_response(TimePoint now, ServerTransactionId id, int status_code, std::string bytes);
+  // Sends bytes outside any transaction (ACK for 2xx, stateless responses and forwards).
+  void send_stateless(TimePoint now, const transport::Destination& to, std::string bytes);
+  // CANCEL matching (§9.2): the INVITE server transaction a CANCEL refers to, if any.
+  [[nodiscard]] std::optional<ServerTransactionId> find_invite_for_cancel(
+      const sip::Message& cancel) const;
+  // The request that created a server transaction (for building responses and forwarding).
+  [[nodiscard]] const sip::Message* server_request(ServerTransactionId id) const;
+  [[nodiscard]] const sip::Message* client_request(ClientTransactionId id) const;
+  [[nodiscard]] std::optional<State> client_state(ClientTransactionId id) const;
+  [[nodiscard]] std::optional<State> server_state(ServerTransactionId id) const;
+
+  // "z9hG4bK" + 16 random characters (RFC 3261 §8.1.1.7: unique across space and time).
+  [[nodiscard]] std::string new_branch();
+  // Where a response to `request` received on `path` goes (§18.2.2, RFC 3581 rport).
+  [[nodiscard]] static transport::Destination response_destination(const sip::Message& request,
+                                                                    const Path& path);
+
+  [[nodiscard]] const TimerConfig& timers() const { return timers_; }
+  [[nodiscard]] const TransactionCounters& counters() const { return counters_; }
+  [[nodiscard]] std::size_t client_count() const { return clients_.size(); }
+  [[nodiscard]] std::size_t server_count() const { return servers_.size(); }
+
+ private:
+  struct ClientTransaction {
+    ClientTransaction(ClientTransactionId i, sip::Message r) : id(i), request(std::move(r)) {}
+    ClientTransactionId id{};
+    sip::Message request;
+    std::string wire{};  // request bytes, for retransmission
+    transport::Destination to{};
+    bool is_invite = false;
+    bool reliable = false;
+    State state = State::Calling;
+    std::string key{};
+    Duration retransmit_interval{};
+    TimerId retransmit_timer{};  // A or E
+    TimerId timeout_timer{};     // B or F
+    TimerId linger_timer{};      // D, K or M
+    std::string ack{};           // INVITE: the ACK for a non-2xx final, resent on retransmits
+  };
+  struct ServerTransaction {
+    ServerTransaction(ServerTransactionId i, sip::Message r) : id(i), request(std::move(r)) {}
+    ServerTransactionId id{};
+    sip::Message request;
+    transport::Destination reply_to{};
+    bool is_invite = false;
+    bool reliable = false;
+    State state = State::Trying;
+    std::string key{};
+    std::string last_response{};
+    int last_status = 0;
+    Duration retransmit_interval{};
+    TimerId retransmit_timer{};  // G
+    TimerId timeout_timer{};     // H
+    TimerId linger_timer{};      // I, J or L
+  };
+
+  void on_request(TimePoint now, sip::Message request, const Path& path);
+  void on_response(TimePoint now, sip::Message response, const Path& path);
+
+  void client_timer(TimePoint now, ClientTransactionId id, char timer);
+  void server_timer(TimePoint now, ServerTransactionId id, char timer);
+  void terminate_client(TimePoint now, ClientTransaction& txn, std::string_view why);
+  void terminate_server(TimePoint now, ServerTransaction& txn, std::string_view why);
+  TimerId arm_client(TimePoint at, ClientTransactionId id, char timer);
+  TimerId arm_server(TimePoint at, ServerTransactionId id, char timer);
+  void transmit(TimePoint now, const transport::Destination& to, const std::string& bytes,
+                StreamId* stream);
+  void trace_state(TimePoint now, std::string_view side, std::string_view key, State from,
+                   State to);
+  void trace_timer(TimePoint now, std::string_view side, std::string_view key, char timer);
+
+  static std::string server_key(const sip::Message& request);  // §17.2.3 (+ RFC 2543 fall-back)
+  static std::string client_key(std::string_view branch, sip::Method cseq_method,
+                                std::string_view cseq_token);  // §17.1.3
+
+  TimerConfig timers_;
+  transport::TransportLayer& transport_;
+  TimerHeap& heap_;
+  Rng& rng_;
+  TraceSink& trace_;
+  TransactionUser* user_ = nullptr;
+  TransactionCounters counters_;
+
+  // Ordered by id (creation order) so any scan is deterministic; keyed lookups by string.
+  std::map<std::uint64_t, ClientTransaction> clients_;
+  std::map<std::uint64_t, ServerTransaction> servers_;
+  std::unordered_map<std::string, std::uint64_t> client_index_;
+  std::unordered_map<std::string, std::uint64_t> server_index_;
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace resproxy::transaction

@@ -1,0 +1,178 @@
+#include "proxy/transport/transport_layer.h"
+
+#include <utility>
+
+#include "proxy/sip/builder.h"
+
+namespace resproxy::transport {
+
+namespace {
+
+// Bytes that are nothing but CR/LF: UDP keep-alives (RFC 5626 §4.4.1 lets clients send them).
+bool is_only_crlf(std::string_view bytes) {
+  for (const char c : bytes) {
+    if (c != '\r' && c != '\n') return false;
+  }
+  return true;
+}
+
+// A response starts with "SIP/"; anything else that parses is treated as a request attempt.
+bool looks_like_response(std::string_view bytes) {
+  const auto first = bytes.find_first_not_of("\r\n");
+  return first != std::string_view::npos && bytes.substr(first).starts_with("SIP/");
+}
+
+}  // namespace
+
+TransportLayer::TransportLayer(TransportConfig config, std::deque<Effect>& effects, Rng& rng,
+                               TraceSink& trace)
+    : config_(std::move(config)), effects_(effects), rng_(rng), trace_(trace) {}
+
+void TransportLayer::emit(TraceEvent event) {
+  if (trace_.enabled()) trace_.emit(event);
+}
+
+void TransportLayer::on_datagram(TimePoint now, const Path& path, std::string_view bytes) {
+  if (is_only_crlf(bytes)) return;  // keep-alive: nothing to answer over UDP
+  if (bytes.size() > config_.max_message_size) {
+    ++counters_.parse_errors;
+    reject_unparsable(now, bytes, sip::ParseError::MessageTooLarge, path);
+    return;
+  }
+  deliver(now, bytes, sip::Framing::Datagram, path);
+}
+
+void TransportLayer::deliver(TimePoint now, std::string_view bytes, sip::Framing framing,
+                             const Path& path) {
+  auto parsed = sip::Message::parse(std::string(bytes), framing);
+  if (!parsed) {
+    ++counters_.parse_errors;
+    reject_unparsable(now, bytes, parsed.error(), path);
+    return;
+  }
+  ++counters_.messages_in;
+  if (callbacks_.on_message) callbacks_.on_message(now, std::move(parsed).value(), path);
+}
+
+void TransportLayer::reject_unparsable(TimePoint now, std::string_view bytes,
+                                       sip::ParseError error, const Path& path) {
+  // RFC 3261 §16.3/§18: a malformed request gets the error response if one can be built;
+  // a malformed response is silently discarded.
+  if (!looks_like_response(bytes)) {
+    const int status = sip::to_sip_status(error);
+    auto response = sip::make_stateless_error_response(bytes, status, sip::default_reason(status),
+                                                       rng_.token(10));
+    if (response) {
+      ++counters_.error_responses;
+      emit(TraceEvent{now, "transport.rejected_unparsable", {}}
+               .with("error", std::string(sip::to_string(error)))
+               .with("status", std::to_string(status))
+               .with("from", path.remote.to_string()));
+      send(now, Destination{path.transport, path.remote, path.stream}, std::move(*response));
+      return;
+    }
+  }
+  ++counters_.dropped;
+  emit(TraceEvent{now, "transport.dropped_unparsable", {}}
+           .with("error", std::string(sip::to_string(error)))
+           .with("from", path.remote.to_string()));
+}
+
+void TransportLayer::on_stream_opened(TimePoint now, const Path& path) {
+  auto it = streams_.find(path.stream);
+  if (it == streams_.end()) {
+    Stream stream{path, StreamFramer(config_.max_message_size), true};
+    streams_.emplace(path.stream, std::move(stream));
+  } else {
+    it->second.connected = true;
+    it->second.path.local = path.local;
+  }
+  ++counters_.streams_opened;
+  emit(TraceEvent{now, "transport.stream_opened", {}}
+           .with("stream", std::to_string(path.stream.value))
+           .with("remote", path.remote.to_string()));
+}
+
+void TransportLayer::on_stream_data(TimePoint now, StreamId id, std::string_view bytes) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;  // data racing our own close: nothing to do
+  it->second.framer.append(bytes);
+  while (true) {
+    it = streams_.find(id);  // a callback may have closed the stream
+    if (it == streams_.end()) return;
+    auto frame = it->second.framer.next();
+    if (!frame) return;
+    switch (frame->kind) {
+      case FrameKind::Message:
+        deliver(now, frame->bytes, sip::Framing::Stream, it->second.path);
+        break;
+      case FrameKind::Ping:
+        ++counters_.keepalive_pings;
+        effects_.emplace_back(WriteStream{id, "\r\n"});  // RFC 5626 §3.5.1 pong
+        break;
+      case FrameKind::Pong:
+        emit(TraceEvent{now, "transport.keepalive_pong", {}}.with("stream",
+                                                                  std::to_string(id.value)));
+        break;
+      case FrameKind::Error:
+        // Framing is lost for good on this connection (RFC 3261 §18.3): close it.
+        ++counters_.framing_errors;
+        emit(TraceEvent{now, "transport.framing_failed", {}}
+                 .with("stream", std::to_string(id.value))
+                 .with("error", std::string(to_string(frame->error))));
+        close_stream(now, id);
+        return;
+    }
+  }
+}
+
+void TransportLayer::on_stream_closed(TimePoint now, StreamId id, StreamCloseReason reason) {
+  if (streams_.erase(id) == 0) return;
+  ++counters_.streams_closed;
+  emit(TraceEvent{now, "transport.stream_closed", {}}
+           .with("stream", std::to_string(id.value))
+           .with("reason", std::string(to_string(reason))));
+  if (callbacks_.on_stream_failed) callbacks_.on_stream_failed(now, id);
+}
+
+StreamId TransportLayer::stream_to(const Address& remote) const {
+  for (const auto& [id, stream] : streams_) {
+    if (stream.path.remote == remote) return id;  // lowest id first: deterministic
+  }
+  return StreamId{};
+}
+
+StreamId TransportLayer::send(TimePoint now, const Destination& to, std::string bytes) {
+  ++counters_.messages_out;
+  if (to.transport == Transport::Udp) {
+    effects_.emplace_back(SendDatagram{config_.local, to.remote, std::move(bytes)});
+    return StreamId{};
+  }
+  StreamId id = to.stream;
+  if (id.value == 0 || !streams_.contains(id)) id = stream_to(to.remote);
+  if (id.value == 0) {
+    id = StreamId{kOutboundStreamBit | next_outbound_++};
+    streams_.emplace(id, Stream{Path{Transport::Tcp, config_.local, to.remote, id},
+                                StreamFramer(config_.max_message_size), false});
+    effects_.emplace_back(OpenStream{id, config_.local, to.remote});
+    emit(TraceEvent{now, "transport.stream_opening", {}}
+             .with("stream", std::to_string(id.value & ~kOutboundStreamBit))
+             .with("remote", to.remote.to_string()));
+  }
+  effects_.emplace_back(WriteStream{id, std::move(bytes)});
+  return id;
+}
+
+void TransportLayer::send_keepalive_ping(TimePoint, StreamId stream) {
+  if (streams_.contains(stream)) effects_.emplace_back(WriteStream{stream, "\r\n\r\n"});
+}
+
+void TransportLayer::close_stream(TimePoint now, StreamId id) {
+  if (!streams_.contains(id)) return;
+  effects_.emplace_back(CloseStream{id});
+  on_stream_closed(now, id, StreamCloseReason::LocalClose);
+}
+
+bool TransportLayer::is_stream_open(StreamId stream) const { return streams_.contains(stream); }
+
+}  // namespace resproxy::transport

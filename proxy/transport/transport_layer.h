@@ -1,0 +1,105 @@
+#pragma once
+// TransportLayer: the core's side of UDP and TCP (RFC 3261 §18). It turns datagrams and stream
+// bytes from the runtime into parsed messages for the layer above, answers what cannot be parsed
+// (a stateless 400/505 where the RFC says to answer, silence where it says to drop), answers
+// CRLF keep-alive pings with a pong (RFC 5626 §3.5.1), keeps TCP connections open and reuses
+// them, and turns "send these bytes there" into runtime effects. It owns no socket: effects out.
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "proxy/base/node.h"
+#include "proxy/base/rng.h"
+#include "proxy/base/trace.h"
+#include "proxy/sip/message.h"
+#include "proxy/transport/stream_framer.h"
+
+namespace resproxy::transport {
+
+// Where to send: over UDP to `remote`, or over TCP on `stream` if it is still open, else over
+// any open connection to `remote`, else over a new one.
+struct Destination {
+  Transport transport = Transport::Udp;
+  Address remote;
+  StreamId stream{};  // 0: no particular connection
+
+  friend auto operator<=>(const Destination&, const Destination&) = default;
+};
+
+struct TransportConfig {
+  Address local;                      // our listening address (UDP and TCP share the port)
+  std::size_t max_message_size = 65535;
+};
+
+struct TransportCounters {
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+  std::uint64_t parse_errors = 0;
+  std::uint64_t error_responses = 0;  // stateless 4xx/5xx sent for unparsable requests
+  std::uint64_t dropped = 0;          // unparsable responses and unanswerable garbage
+  std::uint64_t keepalive_pings = 0;  // double-CRLF pings answered
+  std::uint64_t streams_opened = 0;
+  std::uint64_t streams_closed = 0;
+  std::uint64_t framing_errors = 0;
+};
+
+class TransportLayer {
+ public:
+  // Upper-layer callbacks. `on_message` gets every message that parsed; `on_stream_failed` tells
+  // the transaction layer that a connection it may be using is gone (RFC 3261 §17.1.4, §17.2.4).
+  struct Callbacks {
+    std::function<void(TimePoint, sip::Message, const Path&)> on_message;
+    std::function<void(TimePoint, StreamId)> on_stream_failed;
+  };
+
+  TransportLayer(TransportConfig config, std::deque<Effect>& effects, Rng& rng, TraceSink& trace);
+  void set_callbacks(Callbacks callbacks) { callbacks_ = std::move(callbacks); }
+
+  // Inputs, forwarded by the Node.
+  void on_datagram(TimePoint now, const Path& path, std::string_view bytes);
+  void on_stream_opened(TimePoint now, const Path& path);
+  void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes);
+  void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason);
+
+  // Sends one message. Returns the connection used (TCP) so a transaction can stick to it.
+  StreamId send(TimePoint now, const Destination& to, std::string bytes);
+  // Sends a double-CRLF keep-alive ping on an open stream (RFC 5626 §3.5.1).
+  void send_keepalive_ping(TimePoint now, StreamId stream);
+  void close_stream(TimePoint now, StreamId stream);
+
+  [[nodiscard]] const TransportConfig& config() const { return config_; }
+  // The runtime may learn the bound address only after binding (port 0): set it before the
+  // first input.
+  void set_local(Address local) { config_.local = std::move(local); }
+  [[nodiscard]] const TransportCounters& counters() const { return counters_; }
+  [[nodiscard]] bool is_stream_open(StreamId stream) const;
+  [[nodiscard]] std::size_t open_streams() const { return streams_.size(); }
+
+ private:
+  struct Stream {
+    Path path;
+    StreamFramer framer;
+    bool connected = false;  // outbound streams: OpenStream answered
+  };
+
+  void deliver(TimePoint now, std::string_view bytes, sip::Framing framing, const Path& path);
+  void reject_unparsable(TimePoint now, std::string_view bytes, sip::ParseError error,
+                         const Path& path);
+  void emit(TraceEvent event);
+  StreamId stream_to(const Address& remote) const;
+
+  TransportConfig config_;
+  std::deque<Effect>& effects_;
+  Rng& rng_;
+  TraceSink& trace_;
+  Callbacks callbacks_;
+  TransportCounters counters_;
+  std::map<StreamId, Stream> streams_;
+  std::uint64_t next_outbound_ = 1;
+};
+
+}  // namespace resproxy::transport

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command of the README and of CI: installs what is missing, builds everything with
+# AddressSanitizer + UndefinedBehaviorSanitizer, and runs every test with ctest (unit, torture
+# corpus, transaction timers, native loopback, ns-3 determinism, the core-does-no-I/O check and a
+# bounded libFuzzer run of the SIP parser).
+#   scripts/test.sh            # everything
+#   BUILD_DIR=… JOBS=… scripts/test.sh -R Torture   # extra arguments go to ctest
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$root/build-asan}
+jobs=${JOBS:-2}
+
+bash "$root/scripts/setup.sh"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DRESPROXY_SANITIZE=ON \
+      -DRESPROXY_WITH_BENCH=OFF -DCMAKE_CXX_FLAGS="-O1"
+cmake --build "$build" -j "$jobs"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd "$build"
+ctest --output-on-failure -j "$jobs" "$@"

@@ -1,0 +1,482 @@
+// NativeRuntime on real loopback sockets: each test hosts TestNodes in runtimes bound to port 0
+// on one io_context, and talks to them with plain Asio sockets or with another runtime.
+#include "proxy/native/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/write.hpp>
+
+#include "proxy/native/os_rng.h"
+#include "proxy/native/trace_sink.h"
+#include "tests/integration/native/test_node.h"
+
+namespace resproxy::native {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using testing::run_for;
+using testing::run_until;
+using testing::TestNode;
+using namespace std::chrono_literals;
+
+constexpr StreamId outbound(std::uint64_t n) { return StreamId{kOutboundStreamBit | n}; }
+
+bool ipv6_loopback_available() {
+  asio::io_context io;
+  udp::socket s(io);
+  boost::system::error_code ec;
+  s.open(udp::v6(), ec);
+  if (!ec) s.bind(udp::endpoint(asio::ip::make_address("::1"), 0), ec);
+  return !ec;
+}
+
+// A plain UDP peer: sends, and collects what comes back.
+struct UdpPeer {
+  UdpPeer(asio::io_context& io, const std::string& ip)
+      : socket(io, udp::endpoint(asio::ip::make_address(ip), 0)) {
+    receive();
+  }
+  void send_to(const Address& to, const std::string& bytes) {
+    socket.send_to(asio::buffer(bytes), udp::endpoint(asio::ip::make_address(to.ip), to.port));
+  }
+  void receive() {
+    socket.async_receive_from(asio::buffer(buffer), sender,
+                              [this](const boost::system::error_code& ec, std::size_t n) {
+                                if (ec) return;
+                                received.emplace_back(buffer.data(), n);
+                                senders.push_back(sender);
+                                receive();
+                              });
+  }
+  Address address() const {
+    return Address{socket.local_endpoint().address().to_string(), socket.local_endpoint().port()};
+  }
+
+  udp::socket socket;
+  std::array<char, 65536> buffer{};
+  udp::endpoint sender;
+  std::vector<std::string> received;
+  std::vector<udp::endpoint> senders;
+};
+
+struct Fixture {
+  explicit Fixture(std::string ip = "127.0.0.1") : config{.ip = std::move(ip)} {}
+
+  std::unique_ptr<NativeRuntime> runtime_for(TestNode& node) {
+    auto runtime = std::make_unique<NativeRuntime>(io, node, config);
+    runtime->start();
+    return runtime;
+  }
+
+  asio::io_context io;
+  ListenConfig config;
+};
+
+void udp_echo_round_trip(const std::string& ip) {
+  Fixture f(ip);
+  TestNode node;
+  node.echo_datagrams = true;
+  auto runtime = f.runtime_for(node);
+  const Address server = runtime->local_address();
+  ASSERT_EQ(server.ip, ip);
+  ASSERT_NE(server.port, 0);
+
+  UdpPeer peer(f.io, ip);
+  peer.send_to(server, "OPTIONS one");
+  ASSERT_TRUE(run_until(f.io, [&] { return !peer.received.empty(); }));
+
+  EXPECT_EQ(peer.received.front(), "OPTIONS one");
+  // Symmetric signalling: the answer leaves from the port the request was sent to.
+  EXPECT_EQ(peer.senders.front().port(), server.port);
+  ASSERT_EQ(node.datagrams.size(), 1u);
+  const Path& path = node.datagrams.front().path;
+  EXPECT_EQ(path.transport, Transport::Udp);
+  EXPECT_EQ(path.local, server);
+  EXPECT_EQ(path.remote, peer.address());
+  EXPECT_EQ(path.stream.value, 0u);
+  const auto stats = runtime->stats();
+  EXPECT_EQ(stats.datagrams_in, 1u);
+  EXPECT_EQ(stats.datagrams_out, 1u);
+  EXPECT_EQ(stats.bytes_in, 11u);
+  EXPECT_EQ(stats.bytes_out, 11u);
+  EXPECT_FALSE(node.time_went_backwards);
+}
+
+TEST(NativeRuntime, EchoesDatagramsOverIpv4) { udp_echo_round_trip("127.0.0.1"); }
+
+TEST(NativeRuntime, EchoesDatagramsOverIpv6) {
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
+  udp_echo_round_trip("::1");
+}
+
+TEST(NativeRuntime, ListensOnUdpAndTcpOnTheSamePort) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  const Address server = runtime->local_address();
+
+  UdpPeer udp_peer(f.io, "127.0.0.1");
+  udp_peer.send_to(server, "over udp");
+  tcp::socket tcp_peer(f.io);
+  tcp_peer.connect(tcp::endpoint(asio::ip::make_address(server.ip), server.port));
+  asio::write(tcp_peer, asio::buffer(std::string("over tcp")));
+
+  ASSERT_TRUE(run_until(f.io, [&] {
+    return node.datagrams.size() == 1 && node.stream_bytes[1] == "over tcp";
+  }));
+  EXPECT_EQ(node.datagrams.front().bytes, "over udp");
+  ASSERT_EQ(node.opened.size(), 1u);
+  EXPECT_EQ(node.opened.front().transport, Transport::Tcp);
+  EXPECT_EQ(node.opened.front().local, server);
+  EXPECT_EQ(node.opened.front().remote.port, tcp_peer.local_endpoint().port());
+}
+
+TEST(NativeRuntime, NumbersAcceptedStreamsFromOne) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  const tcp::endpoint server(asio::ip::make_address("127.0.0.1"), runtime->local_address().port);
+  tcp::socket first(f.io);
+  first.connect(server);
+  ASSERT_TRUE(run_until(f.io, [&] { return node.opened.size() == 1; }));
+  tcp::socket second(f.io);
+  second.connect(server);
+  ASSERT_TRUE(run_until(f.io, [&] { return node.opened.size() == 2; }));
+
+  EXPECT_EQ(node.opened[0].stream.value, 1u);
+  EXPECT_EQ(node.opened[1].stream.value, 2u);
+  EXPECT_EQ(runtime->stats().streams_accepted, 2u);
+}
+
+// Runtime A opens a stream to runtime B, which echoes; A's writes are queued before the
+// connection is up.
+void tcp_echo_between_runtimes(const std::string& ip) {
+  Fixture f(ip);
+  TestNode client;
+  TestNode server;
+  server.echo_streams = true;
+  auto a = f.runtime_for(client);
+  auto b = f.runtime_for(server);
+  const StreamId id = outbound(7);
+
+  a->inject([&](Node&, TimePoint) {
+    client.emit(OpenStream{.stream = id, .local = a->local_address(), .remote = b->local_address()});
+    client.emit(WriteStream{.stream = id, .bytes = "REGISTER "});
+    client.emit(WriteStream{.stream = id, .bytes = "sip:example.com"});
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return client.stream_bytes[id.value] == "REGISTER sip:example.com"; }));
+
+  ASSERT_EQ(client.opened.size(), 1u);
+  const Path& out = client.opened.front();
+  EXPECT_EQ(out.transport, Transport::Tcp);
+  EXPECT_EQ(out.stream, id);
+  EXPECT_EQ(out.remote, b->local_address());
+  EXPECT_EQ(out.local.ip, ip);  // leaves from the listening address
+  ASSERT_EQ(server.opened.size(), 1u);
+  const Path& in = server.opened.front();
+  EXPECT_EQ(in.stream.value, 1u);  // the runtime's own numbering, no kOutboundStreamBit
+  EXPECT_EQ(in.local, b->local_address());
+  EXPECT_EQ(in.remote, out.local);
+  EXPECT_EQ(server.stream_bytes[1], "REGISTER sip:example.com");
+  EXPECT_EQ(a->stats().streams_opened, 1u);
+  EXPECT_EQ(b->stats().streams_accepted, 1u);
+  EXPECT_EQ(a->stats().bytes_out, 24u);
+  EXPECT_EQ(a->stats().bytes_in, 24u);
+  EXPECT_TRUE(client.closed.empty());
+  EXPECT_TRUE(server.closed.empty());
+}
+
+TEST(NativeRuntime, EchoesStreamsBetweenTwoRuntimesOverIpv4) { tcp_echo_between_runtimes("127.0.0.1"); }
+
+TEST(NativeRuntime, EchoesStreamsBetweenTwoRuntimesOverIpv6) {
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
+  tcp_echo_between_runtimes("::1");
+}
+
+TEST(NativeRuntime, KeepsTheOrderOfManyWrites) {
+  Fixture f;
+  TestNode client;
+  TestNode server;
+  auto a = f.runtime_for(client);
+  auto b = f.runtime_for(server);
+  const StreamId id = outbound(1);
+  std::string want;
+  a->inject([&](Node&, TimePoint) {
+    client.emit(OpenStream{.stream = id, .local = a->local_address(), .remote = b->local_address()});
+    for (int i = 0; i < 2000; ++i) {
+      std::string chunk = "message " + std::to_string(i) + std::string(static_cast<std::size_t>(i % 97), 'x') + "\n";
+      want += chunk;
+      client.emit(WriteStream{.stream = id, .bytes = std::move(chunk)});
+    }
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return server.stream_bytes[1].size() >= want.size(); }));
+  EXPECT_EQ(server.stream_bytes[1], want);
+}
+
+TEST(NativeRuntime, ReportsConnectFailureToAClosedPort) {
+  Fixture f;
+  TestNode client;
+  auto a = f.runtime_for(client);
+  std::uint16_t closed_port = 0;
+  {
+    tcp::acceptor probe(f.io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    closed_port = probe.local_endpoint().port();
+  }  // nobody listens there any more
+  const StreamId id = outbound(3);
+  a->inject([&](Node&, TimePoint) {
+    client.emit(OpenStream{.stream = id, .local = a->local_address(),
+                           .remote = Address{"127.0.0.1", closed_port}});
+    client.emit(WriteStream{.stream = id, .bytes = "never sent"});
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return !client.closed.empty(); }));
+
+  EXPECT_EQ(client.closed.front().stream, id);
+  EXPECT_EQ(client.closed.front().reason, StreamCloseReason::ConnectFailed);
+  EXPECT_TRUE(client.opened.empty());
+  EXPECT_EQ(a->stats().connect_failures, 1u);
+  EXPECT_EQ(a->stats().streams_opened, 0u);
+}
+
+TEST(NativeRuntime, ReportsConnectFailureForAnUnparsableAddress) {
+  Fixture f;
+  TestNode client;
+  auto a = f.runtime_for(client);
+  a->inject([&](Node&, TimePoint) {
+    client.emit(OpenStream{.stream = outbound(4), .local = {}, .remote = Address{"itsp.example", 5060}});
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return !client.closed.empty(); }));
+  EXPECT_EQ(client.closed.front().reason, StreamCloseReason::ConnectFailed);
+}
+
+TEST(NativeRuntime, ReportsPeerCloseAfterTheLastBytes) {
+  Fixture f;
+  TestNode client;
+  TestNode server;
+  server.echo_streams = true;
+  server.close_after_echo = true;  // answer, then close: the answer must still arrive
+  auto a = f.runtime_for(client);
+  auto b = f.runtime_for(server);
+  const StreamId id = outbound(9);
+  a->inject([&](Node&, TimePoint) {
+    client.emit(OpenStream{.stream = id, .local = a->local_address(), .remote = b->local_address()});
+    client.emit(WriteStream{.stream = id, .bytes = "BYE"});
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return !client.closed.empty() && !server.closed.empty(); }));
+
+  EXPECT_EQ(client.stream_bytes[id.value], "BYE");
+  EXPECT_EQ(client.closed.front().stream, id);
+  EXPECT_EQ(client.closed.front().reason, StreamCloseReason::PeerClosed);
+  EXPECT_EQ(server.closed.front().stream.value, 1u);
+  EXPECT_EQ(server.closed.front().reason, StreamCloseReason::LocalClose);
+}
+
+TEST(NativeRuntime, ReportsResetByPeer) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  tcp::socket peer(f.io);
+  peer.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), runtime->local_address().port));
+  ASSERT_TRUE(run_until(f.io, [&] { return node.opened.size() == 1; }));
+  peer.set_option(asio::socket_base::linger(true, 0));  // close() sends RST
+  peer.close();
+  ASSERT_TRUE(run_until(f.io, [&] { return !node.closed.empty(); }));
+  EXPECT_EQ(node.closed.front().stream.value, 1u);
+  EXPECT_EQ(node.closed.front().reason, StreamCloseReason::Reset);
+}
+
+TEST(NativeRuntime, WritesToAClosedStreamAreDroppedAndCounted) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  runtime->inject([&](Node&, TimePoint) {
+    node.emit(WriteStream{.stream = StreamId{42}, .bytes = "nobody"});
+    node.emit(CloseStream{.stream = StreamId{42}});
+  });
+  run_for(f.io, 20ms);
+  EXPECT_EQ(runtime->stats().stream_writes_dropped, 1u);
+  EXPECT_TRUE(node.closed.empty());
+}
+
+TEST(NativeRuntime, FiresTheDeadline) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  TimePoint due{};
+  runtime->inject([&](Node&, TimePoint now) {
+    due = now + 20ms;
+    node.set_deadline(due);
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return !node.deadlines_fired.empty(); }, 2s));
+  EXPECT_GE(node.deadlines_fired.front(), due);
+  EXPECT_FALSE(node.deadline_called_early);
+  EXPECT_EQ(node.deadlines_fired.size(), 1u);
+}
+
+TEST(NativeRuntime, FollowsADeadlineThatMovesEarlier) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  TimePoint due{};
+  runtime->inject([&](Node&, TimePoint now) { node.set_deadline(now + 10s); });
+  runtime->inject([&](Node&, TimePoint now) {
+    due = now + 15ms;
+    node.set_deadline(due);
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return !node.deadlines_fired.empty(); }, 2s));
+  EXPECT_EQ(node.last_deadline_asked, due);
+  EXPECT_FALSE(node.deadline_called_early);
+}
+
+TEST(NativeRuntime, ForgetsADeadlineTheNodeCleared) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  runtime->inject([&](Node&, TimePoint now) { node.set_deadline(now + 20ms); });
+  runtime->inject([&](Node&, TimePoint) { node.set_deadline(std::nullopt); });
+  run_for(f.io, 80ms);
+  EXPECT_TRUE(node.deadlines_fired.empty());
+}
+
+TEST(NativeRuntime, DropsDatagramsTheFilterSelects) {
+  Fixture f;
+  TestNode node;
+  node.echo_datagrams = true;
+  auto runtime = f.runtime_for(node);
+  runtime->set_datagram_filter([](const SendDatagram& d) { return d.bytes.starts_with("lost"); });
+  UdpPeer peer(f.io, "127.0.0.1");
+  peer.send_to(runtime->local_address(), "lost 1");
+  peer.send_to(runtime->local_address(), "kept 2");
+  ASSERT_TRUE(run_until(f.io, [&] { return node.datagrams.size() == 2 && !peer.received.empty(); }));
+  run_for(f.io, 30ms);  // a dropped datagram must not turn up late
+
+  EXPECT_EQ(peer.received, std::vector<std::string>{"kept 2"});
+  EXPECT_EQ(runtime->stats().datagrams_dropped, 1u);
+  EXPECT_EQ(runtime->stats().datagrams_out, 1u);
+}
+
+TEST(NativeRuntime, CountsDatagramsItCannotSend) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  runtime->inject([&](Node&, TimePoint) {
+    node.emit(SendDatagram{.local = runtime->local_address(), .remote = Address{"not-an-ip", 5060},
+                           .bytes = "x"});
+    node.emit(SendDatagram{.local = runtime->local_address(), .remote = Address{"::1", 5060},
+                           .bytes = "wrong family"});
+  });
+  run_for(f.io, 20ms);
+  EXPECT_EQ(runtime->stats().datagram_errors, 2u);
+  EXPECT_EQ(runtime->stats().datagrams_out, 0u);
+}
+
+TEST(NativeRuntime, DropsOversizeDatagrams) {
+  Fixture f;
+  f.config.max_datagram = 100;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  UdpPeer peer(f.io, "127.0.0.1");
+  peer.send_to(runtime->local_address(), std::string(101, 'a'));
+  peer.send_to(runtime->local_address(), std::string(100, 'b'));
+  ASSERT_TRUE(run_until(f.io, [&] { return !node.datagrams.empty(); }));
+  EXPECT_EQ(node.datagrams.front().bytes, std::string(100, 'b'));
+  EXPECT_EQ(runtime->stats().datagram_errors, 1u);
+}
+
+TEST(NativeRuntime, StartNamesTheAddressItCannotBind) {
+  Fixture f;
+  TestNode first_node;
+  auto first = f.runtime_for(first_node);
+  const std::uint16_t port = first->local_address().port;
+
+  TestNode second_node;
+  NativeRuntime second(f.io, second_node, ListenConfig{.ip = "127.0.0.1", .port = port});
+  try {
+    second.start();
+    FAIL() << "bound a port that is in use";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+        << e.what();
+  }
+  NativeRuntime bad(f.io, second_node, ListenConfig{.ip = "not an address"});
+  EXPECT_THROW(bad.start(), std::runtime_error);
+}
+
+TEST(NativeRuntime, StopClosesStreamsAndDeliversNothingMore) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  const Address server = runtime->local_address();
+  tcp::socket peer(f.io);
+  peer.connect(tcp::endpoint(asio::ip::make_address(server.ip), server.port));
+  ASSERT_TRUE(run_until(f.io, [&] { return node.opened.size() == 1; }));
+  runtime->inject([&](Node&, TimePoint now) { node.set_deadline(now + 10ms); });
+  run_for(f.io, 1ms);
+
+  runtime->stop();
+  ASSERT_EQ(node.closed.size(), 1u);
+  EXPECT_EQ(node.closed.front().reason, StreamCloseReason::LocalClose);
+  const std::size_t inputs = node.inputs;
+  UdpPeer udp_peer(f.io, "127.0.0.1");
+  udp_peer.send_to(server, "after stop");
+  run_for(f.io, 40ms);
+  EXPECT_EQ(node.inputs, inputs);
+  EXPECT_TRUE(node.deadlines_fired.empty());
+  runtime->stop();  // idempotent
+}
+
+TEST(NativeRuntime, CanBeDestroyedWithOperationsPending) {
+  Fixture f;
+  TestNode client;
+  TestNode server;
+  auto a = f.runtime_for(client);
+  auto b = f.runtime_for(server);
+  a->inject([&](Node&, TimePoint now) {
+    client.emit(OpenStream{.stream = outbound(1), .local = a->local_address(), .remote = b->local_address()});
+    client.emit(WriteStream{.stream = outbound(1), .bytes = std::string(1 << 20, 'z')});
+    client.set_deadline(now + 5ms);
+  });
+  run_for(f.io, 2ms);
+  a.reset();
+  b.reset();
+  run_for(f.io, 20ms);  // the late completions find the runtimes stopped
+  SUCCEED();
+}
+
+TEST(JsonLinesTraceSink, WritesOneJsonObjectPerLine) {
+  std::ostringstream out;
+  JsonLinesTraceSink sink(out, "proxy-a");
+  sink.emit(TraceEvent{.t = from_ns(1500), .name = "transport.stream_closed", .fields = {}}
+                .with("stream", "3")
+                .with("reason", "peer \"closed\""));
+  sink.emit(TraceEvent{.t = from_ns(2000), .name = "txn.retransmitted", .fields = {}});
+  EXPECT_EQ(out.str(),
+            "{\"t_ns\":1500,\"node\":\"proxy-a\",\"ev\":\"transport.stream_closed\","
+            "\"stream\":\"3\",\"reason\":\"peer \\\"closed\\\"\"}\n"
+            "{\"t_ns\":2000,\"node\":\"proxy-a\",\"ev\":\"txn.retransmitted\"}\n");
+  EXPECT_EQ(sink.lines_written(), 2u);
+}
+
+TEST(OsSeededRng, DiffersBetweenCallsAndReproducesFromItsSeed) {
+  const std::uint64_t seed = os_random_seed();
+  SeededRng a{seed};
+  SeededRng b{seed};
+  EXPECT_EQ(a.next_u64(), b.next_u64());
+  auto x = os_seeded_rng();
+  auto y = os_seeded_rng();
+  // Two independent 64-bit OS seeds collide with probability 2^-64.
+  EXPECT_NE(x.next_u64(), y.next_u64());
+}
+
+}  // namespace
+}  // namespace resproxy::native
