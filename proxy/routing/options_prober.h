@@ -21,9 +21,9 @@ struct ProbeSchedule {
 struct ProbeResult {
   int sequence = 0;
   TimePoint sent_at{};
-  std::optional<TimePoint> answered_at;  // final response received
+  std::optional<TimePoint> answered_at{};  // final response received
   int status = 0;                        // final status; 0 while pending
-  std::optional<transaction::TransactionError> error;  // timeout or transport error
+  std::optional<transaction::TransactionError> error{};  // timeout or transport error
 };
 
 class OptionsProber final : public transaction::SipNode {

@@ -116,6 +116,8 @@ TEST(Ns3LossyLink, SameSeedGivesByteIdenticalTraceAndOtherSeedDoesNot) {
   const PingRun third = run_ping(other);
   const PingRun fourth = run_ping(scenario);  // and back
 
+  RecordProperty("trace_hash_seed7", first.hash);
+  RecordProperty("trace_hash_seed8", third.hash);
   ASSERT_GT(first.trace.size(), 60u);
   EXPECT_EQ(first.trace, second.trace);
   EXPECT_EQ(first.hash, second.hash);

@@ -127,9 +127,30 @@ TEST(Ns3Tcp, ConnectToAPortWithoutListenerReportsConnectFailed) {
   const TcpRun run = run_tcp_echo(1000, 5999, 0.0, ns3::Seconds(1000));
   EXPECT_FALSE(run.client_opened.has_value());
   EXPECT_EQ(run.client_closed, resproxy::StreamCloseReason::ConnectFailed);
+  EXPECT_EQ(run.client_closed_at, to_core(ns3::Seconds(190)));  // SYNs at 1, 4, 10, … 94 s
   EXPECT_EQ(run.client_counters.streams_connect_failed, 1u);
   EXPECT_EQ(run.client_counters.stream_bytes_out, 0u);
   EXPECT_TRUE(run.server_opened.empty());
+}
+
+TEST(Ns3Tcp, UnusableAddressFailsTheConnectAtOnceAndDropsQueuedWrites) {
+  Simulation sim(1, 1);
+  ns3::NodeContainer nodes;
+  nodes.Create(1);
+  install_internet(nodes, 1000);
+  auto owned = std::make_unique<StreamClientNode>(
+      StreamClientConfig{.local = {"127.0.0.1", 5060},
+                         .remote = {"::1", 5060},  // IPv6: not supported by the ns-3 runtime yet
+                         .start = to_core(ns3::Seconds(1)),
+                         .total_bytes = 100},
+      sim.rng(1), sim.trace().sink_for("client"));
+  StreamClientNode& client = *owned;
+  auto app = install_sip_node(nodes.Get(0), std::move(owned), ns3::Seconds(1), ns3::Seconds(5));
+  sim.run_until(ns3::Seconds(10));
+  EXPECT_EQ(client.close_reason(), resproxy::StreamCloseReason::ConnectFailed);
+  EXPECT_EQ(client.closed_at(), to_core(ns3::Seconds(1)));
+  EXPECT_EQ(app->GetCounters().streams_connect_failed, 1u);
+  EXPECT_EQ(app->GetCounters().effects_dropped, 1u);  // the WriteStream queued behind the open
 }
 
 }  // namespace
