@@ -41,8 +41,8 @@ resproxy::TimePoint core_now();
 resproxy::TimePoint to_core(ns3::Time simulation_time);
 ns3::Time to_ns3(resproxy::Duration duration);
 
-// resproxy::Address <-> ns-3 IPv4 socket address. from_text fails (nullopt) on anything that is
-// not a dotted-quad IPv4 address (IPv6 is not supported by the ns-3 runtime yet).
+// resproxy::Address <-> ns-3 IPv4 socket address. parse_ipv4/to_ns3 fail (nullopt) on anything
+// but a dotted-quad IPv4 address (IPv6 is not supported by the ns-3 runtime yet).
 std::optional<ns3::Ipv4Address> parse_ipv4(const std::string& text);
 std::optional<ns3::InetSocketAddress> to_ns3(const resproxy::Address& address);
 resproxy::Address to_resproxy(ns3::Ipv4Address ip, std::uint16_t port);

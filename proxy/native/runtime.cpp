@@ -243,8 +243,8 @@ void NativeRuntime::Impl::start() {
     throw std::runtime_error("resproxy: cannot listen on '" + config_.ip +
                              "': not an IPv4 or IPv6 address");
   }
-  for (int attempt = 1; !bind_all(*ip, config_.port, attempt == kSamePortAttempts); ++attempt) {
-  }
+  int attempt = 1;
+  while (!bind_all(*ip, config_.port, /*last_attempt=*/attempt == kSamePortAttempts)) ++attempt;
   started_ = true;
 
   if (config_.udp) {
@@ -252,7 +252,9 @@ void NativeRuntime::Impl::start() {
     // Sends are tried at once and fall back to an asynchronous send only when the socket
     // buffer is full; receives stay asynchronous.
     udp_.non_blocking(true, ignored);
-    datagram_buffer_.resize(config_.max_datagram + 1);  // one more byte to notice oversize
+    // One byte more than the largest datagram accepted, to notice a larger one (the kernel
+    // truncates silently). No IP datagram carries more than 65535 bytes of UDP payload.
+    datagram_buffer_.resize(std::min<std::size_t>(config_.max_datagram, 65535) + 1);
     receive_datagram();
   }
   if (config_.tcp) accept_next();

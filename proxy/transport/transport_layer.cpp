@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "proxy/sip/builder.h"
+#include "proxy/transport/via_stamp.h"
 
 namespace resproxy::transport {
 
@@ -49,6 +50,13 @@ void TransportLayer::deliver(TimePoint now, std::string_view bytes, sip::Framing
     ++counters_.parse_errors;
     reject_unparsable(now, bytes, parsed.error(), path);
     return;
+  }
+  if (parsed->is_request()) {
+    // §18.2.1 / RFC 3581: stamp received and rport before anyone sees the request.
+    if (auto stamped = stamp_top_via(*parsed, path.remote)) {
+      auto restamped = sip::Message::parse(std::move(*stamped), framing);
+      if (restamped) parsed = std::move(restamped);
+    }
   }
   ++counters_.messages_in;
   if (callbacks_.on_message) callbacks_.on_message(now, std::move(parsed).value(), path);

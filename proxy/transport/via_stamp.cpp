@@ -1,0 +1,71 @@
+#include "proxy/transport/via_stamp.h"
+
+#include <algorithm>
+
+#include "proxy/sip/header_parsers.h"
+
+namespace resproxy::transport {
+
+namespace {
+
+bool equal_host(std::string_view via_host, std::string_view ip) {
+  if (via_host.size() >= 2 && via_host.front() == '[' && via_host.back() == ']') {
+    via_host = via_host.substr(1, via_host.size() - 2);
+  }
+  return std::equal(via_host.begin(), via_host.end(), ip.begin(), ip.end(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
+                                                std::tolower(static_cast<unsigned char>(b)); });
+}
+
+bool iequals(std::string_view a, std::string_view b) { return equal_host(a, b); }
+
+}  // namespace
+
+std::optional<std::string> stamp_top_via(const sip::Message& request, const Address& source) {
+  const sip::ViaInfo& top = request.top_via();
+  const bool wants_rport = top.has_rport;
+  const bool needs_received = wants_rport || !equal_host(top.host, source.ip);
+  if (!needs_received) return std::nullopt;
+  const sip::HeaderField* field = request.first(sip::HeaderId::Via);
+  if (field == nullptr) return std::nullopt;  // guaranteed present by the parser; defensive
+  std::string_view rest = field->value;
+  const auto element = sip::next_value(rest);
+  if (!element) return std::nullopt;
+  auto via = sip::parse_via(*element);
+  if (!via) return std::nullopt;
+  auto params = sip::parse_params(via->params);
+  if (!params) return std::nullopt;
+
+  // Rebuild the via-parm: the sent-protocol and sent-by as they were, then every parameter but
+  // received (replaced) and rport (given its value), then received.
+  const std::string_view head = element->substr(0, element->size() - via->params.size());
+  std::string stamped(head);
+  while (!stamped.empty() && (stamped.back() == ' ' || stamped.back() == '\t')) stamped.pop_back();
+  for (const auto& p : *params) {
+    if (iequals(p.name, "received")) continue;
+    stamped += ';';
+    if (iequals(p.name, "rport")) {
+      stamped += "rport=";
+      stamped += std::to_string(source.port);
+      continue;
+    }
+    stamped += p.name;
+    if (p.has_value) {
+      stamped += '=';
+      stamped += p.value;
+    }
+  }
+  stamped += ";received=";
+  stamped += source.ip;
+
+  const std::string_view bytes = request.bytes();
+  const auto begin = static_cast<std::size_t>(element->data() - bytes.data());
+  std::string out;
+  out.reserve(bytes.size() + 32);
+  out.append(bytes.substr(0, begin));
+  out.append(stamped);
+  out.append(bytes.substr(begin + element->size()));
+  return out;
+}
+
+}  // namespace resproxy::transport
