@@ -134,6 +134,15 @@ void TransactionLayer::trace_state(TimePoint now, std::string_view side, std::st
                   .with("to", std::string(to_string(to))));
 }
 
+void TransactionLayer::trace_created(TimePoint now, std::string_view side, std::string_view key,
+                                     State state) {
+  if (!trace_.enabled()) return;
+  trace_.emit(TraceEvent{now, "txn.created", {}}
+                  .with("side", std::string(side))
+                  .with("txn", std::string(key))
+                  .with("state", std::string(to_string(state))));
+}
+
 void TransactionLayer::trace_timer(TimePoint now, std::string_view side, std::string_view key,
                                    char timer) {
   if (!trace_.enabled()) return;
@@ -189,7 +198,7 @@ void TransactionLayer::on_request(TimePoint now, sip::Message request, const Pat
     ++counters_.server_created;
     auto [it, inserted] = servers_.emplace(id.value, std::move(txn));
     server_index_.emplace(key, id.value);
-    trace_state(now, "s", it->second.key, State::Trying, it->second.state);
+    trace_created(now, "s", it->second.key, it->second.state);
     if (user_ != nullptr) user_->on_request(now, id, it->second.request, path);
     return;
   }
@@ -356,7 +365,7 @@ ClientTransactionId TransactionLayer::send_request(TimePoint now, sip::Message r
                  txn.is_invite ? 'B' : 'F');
   ++counters_.client_created;
   client_index_.emplace(txn.key, id.value);
-  trace_state(now, "c", txn.key, txn.state, txn.state);
+  trace_created(now, "c", txn.key, txn.state);
   clients_.emplace(id.value, std::move(txn));
   return id;
 }

@@ -162,6 +162,7 @@ class TransactionLayer {
                 StreamId* stream);
   void trace_state(TimePoint now, std::string_view side, std::string_view key, State from,
                    State to);
+  void trace_created(TimePoint now, std::string_view side, std::string_view key, State state);
   void trace_timer(TimePoint now, std::string_view side, std::string_view key, char timer);
 
   static std::string server_key(const sip::Message& request);  // §17.2.3 (+ RFC 2543 fall-back)
