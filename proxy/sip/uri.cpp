@@ -226,6 +226,27 @@ bool headers_equal(std::string_view a, std::string_view b) {
   return true;
 }
 
+// RFC 3966 §4: visual separators do not count, hex digits are case-insensitive, and the
+// parameters must be the same set.
+bool tel_equal(const Uri& a, const Uri& b) {
+  auto subscriber = [](std::string_view user) {
+    std::string out;
+    for (const char c : normalize(user, true)) {
+      if (c != '-' && c != '.' && c != '(' && c != ')') out.push_back(c);
+    }
+    return out;
+  };
+  if (subscriber(a.user) != subscriber(b.user)) return false;
+  auto pa = split_normalized(a.params, ';', true);
+  auto pb = split_normalized(b.params, ';', true);
+  if (pa.size() != pb.size()) return false;
+  for (const auto& p : pa) {
+    const NormalizedParam* q = find_normalized(pb, p.name);
+    if (q == nullptr || q->has_value != p.has_value || q->value != p.value) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<Uri, ParseError> parse_uri(std::string_view uri) {
@@ -278,9 +299,7 @@ bool uri_equal(const Uri& a, const Uri& b) {
   if (a.scheme_id != b.scheme_id) return false;
   if (!a.is_sip()) {
     if (!text::iequals(a.scheme, b.scheme)) return false;
-    if (a.scheme_id == UriScheme::Tel) {
-      return normalize(a.user, false) == normalize(b.user, false) && params_equal(a.params, b.params);
-    }
+    if (a.scheme_id == UriScheme::Tel) return tel_equal(a, b);
     return a.opaque == b.opaque;
   }
   // §19.1.4: userinfo is compared case-sensitively, everything else case-insensitively

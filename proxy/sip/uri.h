@@ -60,7 +60,8 @@ struct Uri {
 // after decoding escapes of unreserved characters; host case-insensitive; port equal (an
 // absent port never equals an explicit one); parameters present in both equal (names and
 // values case-insensitive), and user, ttl, method and maddr present in only one make the URIs
-// differ; headers must be the same set. Other schemes: scheme case-insensitive, rest exact.
+// differ; headers must be the same set. tel (RFC 3966 §4): subscriber without visual
+// separators, same parameter set. Other schemes: scheme case-insensitive, rest exact.
 // Unparsable URIs are equal only if byte-identical.
 [[nodiscard]] bool uri_equal(std::string_view a, std::string_view b);
 [[nodiscard]] bool uri_equal(const Uri& a, const Uri& b);

@@ -142,6 +142,40 @@ TEST(NativeRuntime, ListensOnUdpAndTcpOnTheSamePort) {
   EXPECT_EQ(node.opened.front().remote.port, tcp_peer.local_endpoint().port());
 }
 
+TEST(NativeRuntime, ListensOnTheAnyAddress) {
+  Fixture f("0.0.0.0");
+  TestNode node;
+  node.echo_datagrams = true;
+  auto runtime = f.runtime_for(node);
+  const Address server{"127.0.0.1", runtime->local_address().port};
+  EXPECT_EQ(runtime->local_address().ip, "0.0.0.0");
+
+  UdpPeer peer(f.io, "127.0.0.1");
+  peer.send_to(server, "to any");
+  tcp::socket tcp_peer(f.io);
+  tcp_peer.connect(tcp::endpoint(asio::ip::make_address(server.ip), server.port));
+  ASSERT_TRUE(run_until(f.io, [&] { return !peer.received.empty() && node.opened.size() == 1; }));
+  EXPECT_EQ(peer.received.front(), "to any");
+  EXPECT_EQ(node.opened.front().local, server);  // an accepted stream knows its real address
+}
+
+TEST(NativeRuntime, ListensOnUdpOrTcpAlone) {
+  Fixture f;
+  TestNode udp_node;
+  f.config.tcp = false;
+  auto udp_only = f.runtime_for(udp_node);
+  TestNode tcp_node;
+  f.config.tcp = true;
+  f.config.udp = false;
+  auto tcp_only = f.runtime_for(tcp_node);
+
+  UdpPeer peer(f.io, "127.0.0.1");
+  peer.send_to(udp_only->local_address(), "udp");
+  tcp::socket tcp_peer(f.io);
+  tcp_peer.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), tcp_only->local_address().port));
+  ASSERT_TRUE(run_until(f.io, [&] { return udp_node.datagrams.size() == 1 && tcp_node.opened.size() == 1; }));
+}
+
 TEST(NativeRuntime, NumbersAcceptedStreamsFromOne) {
   Fixture f;
   TestNode node;
