@@ -278,6 +278,18 @@ ns3::Ptr<ns3::Socket> SipNodeApplication::UdpSocketFor(const resproxy::Address& 
   return nullptr;
 }
 
+void SipNodeApplication::Perform(resproxy::StoreWrite& effect) {
+  const bool ok = m_store != nullptr && m_store->apply(effect);
+  const auto outcome = ok ? resproxy::StoreOutcome::Ok : resproxy::StoreOutcome::Failed;
+  const std::uint64_t id = effect.id;
+  ns3::Simulator::Schedule(m_storeLatency, [this, id, outcome] {
+    if (!m_running) return;
+    Deliver([id, outcome](resproxy::Node& node, resproxy::TimePoint now) {
+      node.on_store_done(now, id, outcome);
+    });
+  });
+}
+
 void SipNodeApplication::Perform(resproxy::SendDatagram& effect) {
   auto socket = UdpSocketFor(effect.local);
   auto remote = to_ns3(effect.remote);

@@ -33,6 +33,7 @@
 #include "proxy/base/net.h"
 #include "proxy/base/node.h"
 #include "proxy/base/time.h"
+#include "model/memory_store.h"
 
 namespace resproxy::model {
 
@@ -78,6 +79,12 @@ class SipNodeApplication : public ns3::Application {
   resproxy::Node* GetCoreNode() const { return m_node.get(); }
 
   void SetPort(std::uint16_t port) { m_port = port; }
+  // Where StoreWrite effects go, answered with on_store_done after `latency`. Without a store
+  // every StoreWrite fails. The store must outlive the simulation run.
+  void SetStore(MemoryStore* store, ns3::Time latency = ns3::MicroSeconds(200)) {
+    m_store = store;
+    m_storeLatency = latency;
+  }
   std::uint16_t GetPort() const { return m_port; }
 
   // Feeds `input` to the core now, then drains effects and re-arms the deadline. Typically
@@ -118,6 +125,7 @@ class SipNodeApplication : public ns3::Application {
   void Perform(resproxy::OpenStream& effect);
   void Perform(resproxy::WriteStream& effect);
   void Perform(resproxy::CloseStream& effect);
+  void Perform(resproxy::StoreWrite& effect);
 
   void HandleDatagram(ns3::Ptr<ns3::Socket> socket, resproxy::Address local);
   void HandleAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
@@ -132,6 +140,8 @@ class SipNodeApplication : public ns3::Application {
   ns3::Ptr<ns3::Socket> UdpSocketFor(const resproxy::Address& local) const;
 
   std::unique_ptr<resproxy::Node> m_node;
+  MemoryStore* m_store = nullptr;
+  ns3::Time m_storeLatency;
   std::uint16_t m_port = 5060;
   bool m_running = false;
   bool m_pumping = false;

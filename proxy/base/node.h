@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
@@ -44,7 +45,23 @@ struct CloseStream {
   StreamId stream;
 };
 
-using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream>;
+// Durable storage is a key-value table the runtime keeps for the core (SQLite natively, memory
+// in ns-3). A StoreWrite is applied atomically — every record or none — and answered with
+// on_store_done(id, outcome). The core acts on a write (e.g. answers a REGISTER 200) only after
+// that answer, so an acknowledged change survives a crash. The records a runtime loaded at
+// start-up reach the core through its constructor.
+struct StoreRecord {
+  std::string key;
+  std::optional<std::string> value;  // nullopt: delete the key
+  friend bool operator==(const StoreRecord&, const StoreRecord&) = default;
+};
+struct StoreWrite {
+  std::uint64_t id = 0;
+  std::vector<StoreRecord> records;
+};
+enum class StoreOutcome : std::uint8_t { Ok, Failed };
+
+using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream, StoreWrite>;
 
 enum class StreamCloseReason : std::uint8_t {
   PeerClosed,     // orderly close (FIN) by the peer
@@ -73,6 +90,8 @@ class Node {
   virtual void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) = 0;
   virtual void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) = 0;
   virtual void on_deadline(TimePoint now) = 0;
+  // The runtime finished (or failed) a StoreWrite. Nodes that never store need not override it.
+  virtual void on_store_done(TimePoint /*now*/, std::uint64_t /*id*/, StoreOutcome /*outcome*/) {}
 
   // Outputs.
   [[nodiscard]] virtual std::optional<Effect> next_effect() = 0;

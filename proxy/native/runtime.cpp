@@ -135,6 +135,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if) {
     drop_if_ = std::move(drop_if);
   }
+  void set_store(KeyValueStore* store) { store_ = store; }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }
 
@@ -151,6 +152,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(OpenStream& effect);
   void perform(WriteStream& effect);
   void perform(CloseStream& effect);
+  void perform(StoreWrite& effect);
 
   // UDP.
   void receive_datagram();
@@ -173,6 +175,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
 
   asio::io_context& io_;
   Node& node_;
+  KeyValueStore* store_ = nullptr;
   ListenConfig config_;
   udp::socket udp_;
   tcp::acceptor acceptor_;
@@ -684,6 +687,17 @@ void NativeRuntime::Impl::notify_closed(StreamId id, StreamCloseReason reason, N
   }
 }
 
+void NativeRuntime::Impl::perform(StoreWrite& effect) {
+  // Applied synchronously on the io thread (SQLite in WAL mode commits in well under a
+  // millisecond); the answer is a new input, posted because no input may start inside pump().
+  const bool ok = store_ != nullptr && store_->apply(effect);
+  if (!ok) ++stats_.store_failures;
+  const auto outcome = ok ? StoreOutcome::Ok : StoreOutcome::Failed;
+  asio::post(io_, [self = shared_from_this(), id = effect.id, outcome] {
+    self->deliver([id, outcome](Node& node, TimePoint now) { node.on_store_done(now, id, outcome); });
+  });
+}
+
 // --- NativeRuntime. ---
 
 NativeRuntime::NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config)
@@ -701,6 +715,7 @@ void NativeRuntime::inject(std::function<void(Node&, TimePoint)> input) {
 void NativeRuntime::set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if) {
   impl_->set_datagram_filter(std::move(drop_if));
 }
+void NativeRuntime::set_store(KeyValueStore* store) { impl_->set_store(store); }
 NativeRuntime::Stats NativeRuntime::stats() const { return impl_->stats(); }
 
 }  // namespace resproxy::native

@@ -27,6 +27,7 @@
 #include "proxy/base/net.h"
 #include "proxy/base/node.h"
 #include "proxy/base/time.h"
+#include "proxy/native/store.h"
 
 namespace resproxy::native {
 
@@ -53,6 +54,7 @@ class NativeRuntime {
     std::uint64_t stream_errors = 0;      // resets, read and write errors, write queue overflow
     std::uint64_t stream_writes_dropped = 0;  // WriteStream to a stream that is closed or closing
     std::uint64_t accept_errors = 0;
+    std::uint64_t store_failures = 0;     // StoreWrite not applied (no store, or the store failed)
     std::uint64_t effects_rejected = 0;   // core bugs: OpenStream with an id in use or inbound
     std::uint64_t bytes_in = 0;           // UDP and TCP payload bytes
     std::uint64_t bytes_out = 0;
@@ -88,6 +90,9 @@ class NativeRuntime {
   // as if lost on the link, and counted in datagrams_dropped. Empty function: drop nothing.
   void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if);
 
+  // The durable table StoreWrite effects go to; must outlive the runtime. Without one every
+  // StoreWrite fails.
+  void set_store(KeyValueStore* store);
   [[nodiscard]] Stats stats() const;
 
  private:

@@ -169,7 +169,8 @@ bool parse_via_at(std::string_view t, std::size_t& pos, Via& v) {
   return true;
 }
 
-bool parse_name_addr_at(std::string_view t, std::size_t& pos, bool in_list, NameAddr& out) {
+bool parse_name_addr_at(std::string_view t, std::size_t& pos, bool in_list, NameAddr& out,
+                        std::optional<std::string_view>* tag) {
   out = NameAddr{};
   std::size_t i = skip_ws(t, pos);
   if (i >= t.size()) return false;
@@ -222,6 +223,7 @@ bool parse_name_addr_at(std::string_view t, std::size_t& pos, bool in_list, Name
     if (!parse_param_at(t, j, p)) return false;
     i = j;
     params_end = j;
+    if (tag != nullptr && !tag->has_value() && text::iequals(p.name, "tag")) *tag = p.value;
   }
   if (params_begin != npos) out.params = t.substr(params_begin, params_end - params_begin);
   pos = i;

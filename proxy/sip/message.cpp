@@ -1,7 +1,5 @@
 #include "proxy/sip/message.h"
 
-#include <cstring>
-
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/parse_detail.h"
 #include "proxy/sip/text.h"
@@ -314,7 +312,46 @@ Message::Message(const Message& other)
   rebase(other.buffer_.data(), other.buffer_.size());
 }
 
-Message::Message(Message&& other) noexcept { *this = std::move(other); }
+// Delegates so that the old buffer address is read before buffer_ is moved from.
+Message::Message(Message&& other) noexcept
+    : Message(std::move(other), other.buffer_.data(), other.buffer_.size()) {}
+
+Message::Message(Message&& other, const char* old_base, std::size_t old_size) noexcept
+    : buffer_(std::move(other.buffer_)),
+      headers_(std::move(other.headers_)),
+      bytes_(other.bytes_),
+      method_token_(other.method_token_),
+      request_uri_(other.request_uri_),
+      reason_phrase_(other.reason_phrase_),
+      call_id_(other.call_id_),
+      from_tag_(other.from_tag_),
+      to_tag_(other.to_tag_),
+      body_(other.body_),
+      top_via_(other.top_via_),
+      cseq_(other.cseq_),
+      max_forwards_(other.max_forwards_),
+      via_count_(other.via_count_),
+      status_code_(other.status_code_),
+      method_(other.method_),
+      is_request_(other.is_request_),
+      first_(other.first_),
+      count_(other.count_) {
+  rebase(old_base, old_size);
+  other.reset();
+}
+
+void Message::reset() noexcept {
+  buffer_.clear();
+  headers_.clear();
+  bytes_ = method_token_ = request_uri_ = reason_phrase_ = {};
+  call_id_ = from_tag_ = to_tag_ = body_ = {};
+  top_via_ = ViaInfo{};
+  cseq_ = CSeqInfo{};
+  max_forwards_.reset();
+  via_count_ = 0;
+  first_.fill(kNoIndex);
+  count_.fill(0);
+}
 
 Message& Message::operator=(const Message& other) {
   if (this != &other) {
@@ -348,15 +385,7 @@ Message& Message::operator=(Message&& other) noexcept {
   first_ = other.first_;
   count_ = other.count_;
   rebase(old_base, old_size);
-  // Leave `other` empty rather than with views into a buffer it no longer owns.
-  other.buffer_.clear();
-  other.headers_.clear();
-  other.bytes_ = other.method_token_ = other.request_uri_ = other.reason_phrase_ = {};
-  other.call_id_ = other.from_tag_ = other.to_tag_ = other.body_ = {};
-  other.top_via_ = ViaInfo{};
-  other.cseq_ = CSeqInfo{};
-  other.first_.fill(kNoIndex);
-  other.count_.fill(0);
+  other.reset();  // empty rather than with views into a buffer it no longer owns
   return *this;
 }
 
@@ -510,13 +539,11 @@ std::optional<ParseError> Message::Index::parse(Message& m, Framing framing) {
   const char* const start = p;
 
   // Start line.
-  const auto* lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-  if (lf == nullptr) return ParseError::NoHeaderEnd;
-  if (lf == p || lf[-1] != '\r') return ParseError::BadStartLine;
-  const std::string_view line(p, static_cast<std::size_t>(lf - 1 - p));
-  if (line.find('\r') != npos) return ParseError::BadStartLine;
-  if (auto e = parse_start_line(m, line)) return e;
-  p = lf + 1;
+  const char* br = text::find_line_break(p, end);
+  if (br == end || br + 1 == end) return ParseError::NoHeaderEnd;
+  if (*br != '\r' || br[1] != '\n') return ParseError::BadStartLine;  // a lone CR or LF
+  if (auto e = parse_start_line(m, std::string_view(p, static_cast<std::size_t>(br - p)))) return e;
+  p = br + 2;
 
   // Header fields: one per line plus its continuation lines (§7.3.1). Lines end in CRLF; a lone
   // CR or LF is an error so that no downstream element can read a different header set.
@@ -539,15 +566,12 @@ std::optional<ParseError> Message::Index::parse(Message& m, Framing framing) {
     ++p;
     const char* field_end = nullptr;  // the CR of the CRLF ending the field
     for (;;) {
-      lf = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-      if (lf == nullptr) return ParseError::NoHeaderEnd;
-      if (lf[-1] != '\r') return ParseError::BadHeaderLine;
-      if (lf - 1 > p && std::memchr(p, '\r', static_cast<std::size_t>(lf - 1 - p)) != nullptr) {
-        return ParseError::BadHeaderLine;
-      }
-      p = lf + 1;
+      br = text::find_line_break(p, end);
+      if (br == end || br + 1 == end) return ParseError::NoHeaderEnd;
+      if (*br != '\r' || br[1] != '\n') return ParseError::BadHeaderLine;  // a lone CR or LF
+      p = br + 2;
       if (p < end && text::is_wsp(*p)) continue;  // folded: CRLF followed by SP / HT
-      field_end = lf - 1;
+      field_end = br;
       break;
     }
     const char* vb = colon + 1;
@@ -648,17 +672,14 @@ std::optional<ParseError> Message::Index::validate_headers(Message& m) {
   for (const HeaderId id : {HeaderId::From, HeaderId::To}) {
     NameAddr na;
     std::size_t pos = 0;
-    if (!detail::parse_name_addr_at(m.first(id)->value, pos, /*in_list=*/false, na)) {
+    std::optional<std::string_view> tag;
+    if (!detail::parse_name_addr_at(m.first(id)->value, pos, /*in_list=*/false, na, &tag)) {
       return ParseError::BadFromTo;
     }
-    std::string_view tag;
-    if (const auto t = na.param("tag")) {
-      if (t->empty() || text::span_of(*t, 0, text::kToken) != t->size()) {
-        return ParseError::BadFromTo;
-      }
-      tag = *t;
+    if (tag && (tag->empty() || text::span_of(*tag, 0, text::kToken) != tag->size())) {
+      return ParseError::BadFromTo;
     }
-    (id == HeaderId::From ? m.from_tag_ : m.to_tag_) = tag;
+    (id == HeaderId::From ? m.from_tag_ : m.to_tag_) = tag.value_or(std::string_view{});
   }
 
   // Max-Forwards = 1*DIGIT, 0..255 (leading zeros allowed: "0068").

@@ -154,6 +154,8 @@ class Message {
 
  private:
   Message() = default;
+  Message(Message&& other, const char* old_base, std::size_t old_size) noexcept;
+  void reset() noexcept;  // the empty state of a moved-from Message
   // Moves every view that points into [old_base, old_base + size) onto buffer_.
   void rebase(const char* old_base, std::size_t old_size);
 

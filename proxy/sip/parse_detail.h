@@ -2,6 +2,7 @@
 // Allocation-free element parsers shared by Message::parse (eager validation) and the public
 // lazy parsers in header_parsers.h / uri.h. Internal to proxy/sip.
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "proxy/sip/header_parsers.h"
@@ -13,9 +14,11 @@ namespace resproxy::sip::detail {
 [[nodiscard]] bool parse_via_at(std::string_view text, std::size_t& pos, Via& out);
 
 // Parses one name-addr / addr-spec starting at text[pos]; `in_list`: a top-level ',' ends the
-// element (pos is left on it), otherwise a ',' is an error.
+// element (pos is left on it), otherwise a ',' is an error. If `tag` is given it receives the
+// value of the first "tag" parameter ("" if valueless), saving a second pass over the params.
 [[nodiscard]] bool parse_name_addr_at(std::string_view text, std::size_t& pos, bool in_list,
-                                      NameAddr& out);
+                                      NameAddr& out,
+                                      std::optional<std::string_view>* tag = nullptr);
 
 // Skips whitespace and one ',' separator after an element. Returns false at the end of text;
 // true (pos after the comma) if another element must follow.

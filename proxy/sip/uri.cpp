@@ -156,6 +156,14 @@ struct NormalizedParam {
   bool has_value = false;
 };
 
+const NormalizedParam* find_normalized(const std::vector<NormalizedParam>& params,
+                                       std::string_view name) {
+  for (const auto& p : params) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
 // URI parameters (";a=b;c") or headers ("a=b&c=d"), normalised; tolerant of odd input since
 // both URIs were validated by parse_uri.
 std::vector<NormalizedParam> split_normalized(std::string_view t, char separator,
@@ -177,18 +185,11 @@ std::vector<NormalizedParam> split_normalized(std::string_view t, char separator
       p.has_value = true;
       p.value = normalize(item.substr(eq + 1), lower_case_values);
     }
-    out.push_back(std::move(p));
+    // A repeated URI parameter: the first one counts (and comparison stays reflexive).
+    if (separator != ';' || find_normalized(out, p.name) == nullptr) out.push_back(std::move(p));
     i = end;
   }
   return out;
-}
-
-const NormalizedParam* find_normalized(const std::vector<NormalizedParam>& params,
-                                       std::string_view name) {
-  for (const auto& p : params) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
 }
 
 bool params_equal(std::string_view a, std::string_view b) {
@@ -250,9 +251,13 @@ bool tel_equal(const Uri& a, const Uri& b) {
 }  // namespace
 
 Result<Uri, ParseError> parse_uri(std::string_view uri) {
-  if (!detail::is_absolute_uri(uri)) return unexpected(ParseError::BadHeaderValue);
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+  const std::size_t colon = text::span_of(uri, 0, text::kSchemeChar);
+  if (colon == 0 || text::is_digit(uri[0]) || !text::is(uri[0], text::kAlnum) ||
+      colon + 1 >= uri.size() || uri[colon] != ':') {
+    return unexpected(ParseError::BadHeaderValue);
+  }
   Uri u;
-  const std::size_t colon = uri.find(':');
   u.scheme = uri.substr(0, colon);
   u.opaque = uri.substr(colon + 1);
   if (text::iequals(u.scheme, "sip")) {
@@ -268,6 +273,7 @@ Result<Uri, ParseError> parse_uri(std::string_view uri) {
       if (!parse_sip_rest(u.opaque, u)) return unexpected(ParseError::BadHeaderValue);
       break;
     case UriScheme::Tel: {
+      if (!detail::is_absolute_uri(uri)) return unexpected(ParseError::BadHeaderValue);
       const std::size_t semi = u.opaque.find(';');
       u.user = u.opaque.substr(0, semi);
       if (u.user.empty()) return unexpected(ParseError::BadHeaderValue);
@@ -275,6 +281,7 @@ Result<Uri, ParseError> parse_uri(std::string_view uri) {
       break;
     }
     case UriScheme::Other:
+      if (!detail::is_absolute_uri(uri)) return unexpected(ParseError::BadHeaderValue);
       break;
   }
   return u;

@@ -128,8 +128,8 @@ struct StatelessCase {
 
 TEST(SipBuilder, StatelessErrorResponseAnswersRequestsWithAVia) {
   const std::vector<StatelessCase> cases = {
-      {"bad cseq", "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:a@b>\r\n"
-                   "From: <sip:c@d>;tag=1\r\nCall-ID: x\r\nCSeq: 99999999999 INVITE\r\n\r\n", true},
+      {"bad max-forwards", "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:a@b>\r\n"
+                   "From: <sip:c@d>;tag=1\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\nMax-Forwards: 300\r\n\r\n", true},
       {"truncated", "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nTo: <sip:a", true},
       {"bare LF lines", "INVITE sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h\nTo: <sip:a@b>\n\n", true},
       {"no via", "INVITE sip:a@b SIP/2.0\r\nTo: <sip:a@b>\r\n\r\n", false},

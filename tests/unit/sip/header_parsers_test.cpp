@@ -204,7 +204,9 @@ TEST(SipHeaderParsers, ParsesParameters) {
     SCOPED_TRACE(c.name);
     auto p = parse_params(c.text);
     ASSERT_EQ(p.has_value(), c.valid);
-    if (c.valid) EXPECT_EQ(*p, c.want);
+    if (c.valid) {
+      EXPECT_EQ(*p, c.want);
+    }
   }
   EXPECT_EQ(find_param(";A=1;b", "a"), "1");
   EXPECT_EQ(find_param(";A=1;b", "B"), "");

@@ -122,6 +122,7 @@ TEST(SipUri, ComparesUrisTheRfc3261Way) {
       {"ttl differs", "sip:a@b;ttl=1", "sip:a@b;ttl=2", false},
       {"nul users differ", "sip:%00@h", "sip:%00%00@h", false},
       {"reserved escape stays", "sip:a%40b@h", "sip:a%40b@h", true},
+      {"repeated param: first wins", "sip:a@b;x=1;x=2", "sip:a@b;x=1", true},
       {"password", "sip:a:x@h", "sip:a:y@h", false},
       {"other schemes", "urn:x:y", "URN:x:y", true},
       {"tel separators", "tel:+1-201-555-0123", "tel:+12015550123", true},

@@ -1,0 +1,21 @@
+#pragma once
+// KeyValueStore: the durable table behind the core's StoreWrite effects (proxy/base/node.h).
+// The native runtime applies each StoreWrite on its io thread and answers on_store_done; the
+// daemon loads every record at start-up and hands them to the core. Implementations: SQLite
+// (the embedded default, durable across kill -9), later a shared database.
+#include <vector>
+
+#include "proxy/base/node.h"
+
+namespace resproxy::native {
+
+class KeyValueStore {
+ public:
+  virtual ~KeyValueStore() = default;
+  // Applies every record of `write` or none. Returns false on failure (the core answers 500).
+  virtual bool apply(const StoreWrite& write) = 0;
+  // Every record, in key order.
+  [[nodiscard]] virtual std::vector<StoreRecord> load_all() = 0;
+};
+
+}  // namespace resproxy::native

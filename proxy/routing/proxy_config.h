@@ -1,0 +1,64 @@
+#pragma once
+// Configuration of the proxy core (ProxyNode): everything the daemon's INI file and a scenario
+// file can set. Names follow the Vega Resilience Proxy's parameters (`[sipproxy] realm`,
+// `[advanced.sipproxy] record_route`, …). Plain values; validated by whoever parses them.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "proxy/base/net.h"
+#include "proxy/base/time.h"
+#include "proxy/security/ip_range.h"
+#include "proxy/transaction/timer_config.h"
+
+namespace resproxy::routing {
+
+enum class ProxyMode : std::uint8_t { Standalone, ForwardItsp, SipTrunk, Off };
+std::string_view to_string(ProxyMode mode);
+
+// `always`: every forwarded request that may create a dialog and every in-dialog request gets
+// our Record-Route; `call_setup`: only dialog-creating requests (INVITE, SUBSCRIBE, REFER, …).
+enum class RecordRoute : std::uint8_t { Always, CallSetup };
+
+// An extra number that reaches a registered user (a PSTN number → a 4-digit extension).
+struct Alias {
+  std::string alias;  // user part as dialled, e.g. "441344784900"
+  std::string user;   // the registered user, e.g. "4900"
+};
+
+// A user that always resolves, registered or not (LanScape's local directory).
+struct DirectoryEntry {
+  std::string user;
+  std::string contact;  // a SIP URI, e.g. "sip:4000@192.0.2.50:5060"
+};
+
+struct RegistrarConfig {
+  Duration min_expires = std::chrono::seconds(60);      // below: 423 with Min-Expires
+  Duration max_expires = std::chrono::seconds(7200);    // above: lowered to this
+  Duration default_expires = std::chrono::seconds(3600);
+  std::size_t max_bindings_per_aor = 10;
+  std::size_t max_bindings = 10000;
+};
+
+struct ProxyConfig {
+  ProxyMode mode = ProxyMode::Standalone;
+  // Our domain: requests for users @realm (or @our address) are ours to route.
+  std::string realm = "resproxy.local";
+  Address local;                     // listening address (Via sent-by, Record-Route)
+  RecordRoute record_route = RecordRoute::Always;
+  bool server_header = true;         // "Server: resproxy/<version>" on our responses
+  Duration crlf_keepalive{};         // 0: off; else ping TCP-registered endpoints this often
+  Duration timer_c = std::chrono::minutes(3);  // RFC 3261 §16.6 step 11: INVITE proxy timer
+  // Sources allowed to register and call. Empty means the defaults: loopback and the private
+  // ranges (10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ::1, fe80::/10).
+  std::vector<security::IpRange> trusted;
+  bool trust_defaults = true;        // add the default private ranges to `trusted`
+  std::vector<Alias> aliases;
+  std::vector<DirectoryEntry> directory;
+  RegistrarConfig registrar;
+  transaction::TimerConfig timers;
+  std::size_t max_message_size = 65535;
+};
+
+}  // namespace resproxy::routing

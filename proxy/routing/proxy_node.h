@@ -1,0 +1,63 @@
+#pragma once
+// ProxyNode: the resproxy core — a stateful proxy (RFC 3261 §16) with a registrar and location
+// service (§10) — as one Node. In standalone mode it registers the office's phones and routes
+// calls between them; later modes add the ITSP (issue #4). Inputs come from a runtime; durable
+// bindings go out as StoreWrite effects and come back at start-up as `stored`.
+#include <memory>
+#include <vector>
+
+#include "proxy/base/node.h"
+#include "proxy/routing/proxy_config.h"
+#include "proxy/transaction/sip_node.h"
+
+namespace resproxy::routing {
+
+struct ProxyCounters {
+  std::uint64_t requests = 0;
+  std::uint64_t forwarded = 0;
+  std::uint64_t rejected = 0;        // answered 4xx/5xx by us
+  std::uint64_t registers = 0;
+  std::uint64_t not_found = 0;       // 404
+  std::uint64_t forbidden = 0;       // 403 (untrusted)
+  std::uint64_t loops = 0;           // 482
+  std::uint64_t too_many_hops = 0;   // 483
+  std::uint64_t timeouts = 0;        // 408 synthesized (Timer B/F/C)
+  std::uint64_t store_failures = 0;
+};
+
+class ProxyNode final : public transaction::SipNode {
+ public:
+  // `stored`: the records the runtime loaded from the durable store at start-up.
+  ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& rng, TraceSink& trace);
+  ~ProxyNode() override;
+
+  // The listening address may be known only after the runtime bound it (port 0).
+  void set_local_address(Address local);
+
+  // Node
+  void on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) override;
+
+  // TransactionUser
+  void on_request(TimePoint now, transaction::ServerTransactionId id, const sip::Message& request,
+                  const Path& path) override;
+  void on_ack(TimePoint now, const sip::Message& ack, const Path& path) override;
+  void on_response(TimePoint now, transaction::ClientTransactionId id,
+                   const sip::Message& response) override;
+  void on_stray_response(TimePoint now, const sip::Message& response, const Path& path) override;
+  void on_client_error(TimePoint now, transaction::ClientTransactionId id,
+                       transaction::TransactionError error) override;
+  void on_server_error(TimePoint now, transaction::ServerTransactionId id,
+                       transaction::TransactionError error) override;
+
+  [[nodiscard]] const ProxyCounters& counters() const;
+  [[nodiscard]] const ProxyConfig& config() const;
+  // For management (`show reg`) and tests: one line of text per binding.
+  [[nodiscard]] std::vector<std::string> describe_bindings(TimePoint now) const;
+  [[nodiscard]] std::size_t binding_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace resproxy::routing
