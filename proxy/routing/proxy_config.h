@@ -59,6 +59,9 @@ struct ProxyConfig {
   RegistrarConfig registrar;
   transaction::TimerConfig timers;
   std::size_t max_message_size = 65535;
+  // Wall clock = core time + this offset (STYLE.md: wall time is core time plus an epoch the
+  // driver supplies). Stored expiries are wall-clock, so they survive a restart. 0 in ns-3.
+  Duration wall_clock_offset{};
 };
 
 }  // namespace resproxy::routing

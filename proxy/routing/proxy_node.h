@@ -56,6 +56,7 @@ class ProxyNode final : public transaction::SipNode {
   [[nodiscard]] std::size_t binding_count() const;
 
  private:
+  void emit_store(StoreWrite write);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -143,22 +143,24 @@ bool parse_via_at(std::string_view t, std::size_t& pos, Via& v) {
     if (!parse_param_at(t, j, p)) return false;
     i = j;
     params_end = j;
-    if (text::iequals(p.name, "branch")) {
+    // Dispatch on the length first: most parameters are rejected without a compare.
+    const std::size_t n = p.name.size();
+    if (n == 6 && text::iequals(p.name, "branch")) {
       if (!p.has_value || p.value.front() == '"') return false;
       v.info.branch = p.value;
-    } else if (text::iequals(p.name, "received")) {
+    } else if (n == 8 && text::iequals(p.name, "received")) {
       if (!p.has_value || p.value.front() == '"') return false;
       v.info.received = p.value;
-    } else if (text::iequals(p.name, "rport")) {
+    } else if (n == 5 && text::iequals(p.name, "rport")) {
       v.info.has_rport = true;
       if (p.has_value) {
         std::size_t k = 0;
         if (!parse_port(p.value, k, v.info.rport) || k != p.value.size()) return false;
       }
-    } else if (text::iequals(p.name, "maddr")) {
+    } else if (n == 5 && text::iequals(p.name, "maddr")) {
       if (!p.has_value) return false;
       v.maddr = p.value;
-    } else if (text::iequals(p.name, "ttl")) {
+    } else if (n == 3 && text::iequals(p.name, "ttl")) {
       std::uint64_t ttl = 0;
       if (!p.has_value || !text::parse_decimal(p.value, 255, ttl)) return false;
       v.ttl = static_cast<std::uint8_t>(ttl);

@@ -1,7 +1,8 @@
 #pragma once
 // Lexical building blocks of the RFC 3261 §25 grammar shared by the SIP parsers in proxy/sip:
 // character classes as one 256-entry table, whitespace skipping that treats folded line breaks
-// as whitespace, and ASCII case-insensitive comparison. Internal to proxy/sip; no policy.
+// as whitespace, and ASCII case-insensitive comparison. Used by the parsers in proxy/sip; other
+// layers may use trim / to_lower / iequals (also reachable as sip::trim, …). No policy.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -173,3 +174,10 @@ inline const char* find_line_break(const char* p, const char* end) {
 }
 
 }  // namespace resproxy::sip::text
+
+namespace resproxy::sip {
+// The general-purpose helpers, for other layers' convenience (registrar, routing).
+using text::iequals;
+using text::to_lower;
+using text::trim;
+}  // namespace resproxy::sip

@@ -51,6 +51,10 @@ class SipNode : public Node, public TransactionUser {
   // Our Via sent-by ("127.0.0.1:5060") and transport token for a destination.
   [[nodiscard]] std::string via_for(Transport transport, std::string_view branch) const;
 
+ protected:
+  // For effects that do not go through the transport layer (StoreWrite).
+  void emit_effect(Effect effect) { effects_.push_back(std::move(effect)); }
+
  private:
   Rng& rng_;
   TraceSink& trace_;

@@ -1,0 +1,754 @@
+#include "proxy/native/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "proxy/security/ip_range.h"
+
+namespace resproxy::native {
+
+namespace {
+
+constexpr int kMaxIndex = 100;  // [sipproxy.trust.N] and friends: N = 1..100
+
+// --- Text helpers. ---
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Lower case; each run of spaces becomes one underscore ("rx port" == "RX_Port").
+std::string normalize(std::string_view text) {
+  text = trim(text);
+  std::string out;
+  out.reserve(text.size());
+  bool in_space = false;
+  for (char c : text) {
+    if (is_space(c)) {
+      in_space = true;
+      continue;
+    }
+    if (in_space) out += '_';
+    in_space = false;
+    out += lower(c);
+  }
+  return out;
+}
+
+std::string quoted(std::string_view value) {
+  std::string out = "\"";
+  out += value;
+  out += '"';
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+// A bad value: the setter throws it, the parser adds file, line, section and parameter.
+struct Invalid {
+  std::string problem;
+};
+
+// --- Value parsers: each throws Invalid with the problem; the spec supplies `allowed`. ---
+
+std::int64_t parse_integer(std::string_view value, std::int64_t min, std::int64_t max) {
+  std::int64_t out = 0;
+  const auto* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, out);
+  if (value.empty() || ec == std::errc::invalid_argument || ptr != end) {
+    throw Invalid{quoted(value) + " is not a whole number"};
+  }
+  if (ec == std::errc::result_out_of_range || out < min || out > max) {
+    throw Invalid{quoted(value) + " is out of range"};
+  }
+  return out;
+}
+
+bool parse_bool(std::string_view value) {
+  const std::string v = normalize(value);
+  if (v == "1" || v == "on" || v == "yes" || v == "true") return true;
+  if (v == "0" || v == "off" || v == "no" || v == "false") return false;
+  throw Invalid{quoted(value) + " is not allowed"};
+}
+const std::string kBoolAllowed = "0, 1, on, off";
+
+template <typename T>
+T parse_choice(std::string_view value, const std::vector<std::pair<std::string_view, T>>& choices) {
+  const std::string v = normalize(value);
+  for (const auto& [name, result] : choices) {
+    if (v == name) return result;
+  }
+  throw Invalid{quoted(value) + " is not allowed"};
+}
+
+std::string parse_ip_text(std::string_view value) {
+  if (!security::parse_ip(value)) throw Invalid{quoted(value) + " is not an IP address"};
+  return std::string(value);
+}
+
+std::string parse_nonempty(std::string_view value) {
+  if (value.empty()) throw Invalid{"the value is empty"};
+  return std::string(value);
+}
+
+// A user part as dialled or registered: no spaces, no '@', no URI punctuation.
+std::string parse_user(std::string_view value) {
+  if (value.empty()) throw Invalid{"the value is empty"};
+  for (char c : value) {
+    if (is_space(c) || c == '@' || c == ':' || c == ';' || c == '<' || c == '>' || c == '"') {
+      throw Invalid{quoted(value) + " is not a user name"};
+    }
+  }
+  return std::string(value);
+}
+const std::string kUserAllowed = "a user part without spaces, '@', ':' or ';', e.g. 4900";
+
+std::string parse_domain(std::string_view value) {
+  if (value.empty()) throw Invalid{"the value is empty"};
+  for (char c : value) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    if (!ok) throw Invalid{quoted(value) + " is not a domain name"};
+  }
+  return std::string(value);
+}
+
+std::string parse_sip_uri(std::string_view value) {
+  const std::string v(value);
+  std::string lowered;
+  for (char c : v.substr(0, 5)) lowered += lower(c);
+  const bool sip = lowered.starts_with("sip:") || lowered.starts_with("sips:");
+  const auto at_host = v.find(':');
+  if (!sip || at_host + 1 >= v.size()) throw Invalid{quoted(value) + " is not a SIP URI"};
+  for (char c : v) {
+    if (is_space(c)) throw Invalid{quoted(value) + " is not a SIP URI"};
+  }
+  return v;
+}
+
+Duration seconds(std::int64_t s) { return std::chrono::seconds(s); }
+Duration millis(std::int64_t ms) { return std::chrono::milliseconds(ms); }
+std::int64_t to_seconds(Duration d) {
+  return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
+std::int64_t to_millis(Duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+// --- The parse state. ---
+
+struct TrustEntry {
+  int header_line = 0;
+  bool enable = false;
+  std::string ipmin, ipmax;
+  int ipmin_line = 0, ipmax_line = 0;
+};
+struct AliasEntry {
+  int header_line = 0;
+  bool enable = false;
+  std::string alias, user;
+  int alias_line = 0;
+};
+struct DirectoryEntry {
+  int header_line = 0;
+  bool enable = false;
+  std::string user, contact;
+  int user_line = 0;
+};
+
+struct Builder {
+  DaemonConfig config;
+  bool disable_all_trust = false;
+  std::map<int, TrustEntry> trust;
+  std::map<int, AliasEntry> aliases;
+  std::map<int, DirectoryEntry> directory;
+  // Where each "section parameter" was set, for cross-field errors.
+  std::map<std::string, int> line_of;
+};
+
+// The setter of one parameter. `index` is N of an indexed section (0 otherwise); `line` is
+// the line the value came from.
+using Setter = std::function<void(Builder&, int index, int line, std::string_view value)>;
+
+struct ParamSpec {
+  std::string name;
+  std::string allowed;
+  Setter set;
+};
+
+struct SectionSpec {
+  std::string name;  // canonical; indexed sections without ".N"
+  bool indexed = false;
+  std::vector<ParamSpec> params;
+
+  [[nodiscard]] std::string display() const { return indexed ? name + ".N" : name; }
+  [[nodiscard]] std::string param_names() const {
+    std::vector<std::string> names;
+    for (const auto& p : params) names.push_back(p.name);
+    return join(names);
+  }
+};
+
+std::string range_text(std::int64_t min, std::int64_t max, std::string_view unit = {}) {
+  std::string out = std::to_string(min) + ".." + std::to_string(max);
+  if (!unit.empty()) {
+    out += ' ';
+    out += unit;
+  }
+  return out;
+}
+
+// An integer parameter stored through `store`.
+ParamSpec integer(std::string name, std::int64_t min, std::int64_t max, std::string_view unit,
+                  std::function<void(Builder&, std::int64_t)> store) {
+  return ParamSpec{std::move(name), range_text(min, max, unit),
+                   [min, max, store = std::move(store)](Builder& b, int, int,
+                                                        std::string_view value) {
+                     store(b, parse_integer(value, min, max));
+                   }};
+}
+
+const std::vector<SectionSpec>& section_specs() {
+  using routing::ProxyMode;
+  using routing::RecordRoute;
+  static const std::vector<SectionSpec> specs = {
+      {"sipproxy",
+       false,
+       {
+           {"mode", "standalone, forward_itsp, sip_trunk, off",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.mode = parse_choice<ProxyMode>(
+                  v, {{"standalone", ProxyMode::Standalone},
+                      {"standalone_proxy", ProxyMode::Standalone},  // the seed's wording
+                      {"forward_itsp", ProxyMode::ForwardItsp},
+                      {"forward_to_itsp", ProxyMode::ForwardItsp},
+                      {"sip_trunk", ProxyMode::SipTrunk},
+                      {"off", ProxyMode::Off}});
+            }},
+           integer("rx_port", 1, 65535, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.rx_port = static_cast<std::uint16_t>(v);
+                   }),
+           {"listen_address", "an IPv4 or IPv6 address; 0.0.0.0 or :: for all",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.listen_address = parse_ip_text(v);
+            }},
+           {"advertised_address", "an IPv4 or IPv6 address, or empty for automatic",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.advertised_address = v.empty() ? std::string() : parse_ip_text(v);
+            }},
+           {"realm", "a domain name, e.g. office.example.com",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.realm = parse_domain(v);
+            }},
+           {"data_dir", "a directory path",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.data_dir = parse_nonempty(v);
+            }},
+       }},
+      {"advanced.sipproxy",
+       false,
+       {
+           {"record_route", "always, call_setup",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.record_route = parse_choice<RecordRoute>(
+                  v, {{"always", RecordRoute::Always}, {"call_setup", RecordRoute::CallSetup}});
+            }},
+           {"server_header", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.server_header = parse_bool(v);
+            }},
+           integer("crlf_keepalive", 0, 180, "s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.crlf_keepalive = seconds(v); }),
+           {"log_level", "error, warn, info, debug",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.log_level = parse_choice<LogLevel>(v, {{"error", LogLevel::Error},
+                                                              {"warn", LogLevel::Warn},
+                                                              {"warning", LogLevel::Warn},
+                                                              {"info", LogLevel::Info},
+                                                              {"debug", LogLevel::Debug}});
+            }},
+           {"sip_log", "a file path, - for stderr, or empty for off",
+            [](Builder& b, int, int, std::string_view v) { b.config.sip_log = std::string(v); }},
+           {"trace_log", "a file path, - for stderr, or empty for off",
+            [](Builder& b, int, int, std::string_view v) { b.config.trace_log = std::string(v); }},
+           integer("t1_ms", 10, 10000, "ms",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.timers.t1 = millis(v); }),
+           integer("t2_ms", 100, 60000, "ms",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.timers.t2 = millis(v); }),
+           integer("t4_ms", 100, 60000, "ms",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.timers.t4 = millis(v); }),
+           integer("timer_c", 1, 3600, "s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.timer_c = seconds(v); }),
+           integer("max_message_size", 1024, 1048576, "bytes",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.max_message_size = static_cast<std::size_t>(v);
+                   }),
+           {"transport", "udp, tcp, both",
+            [](Builder& b, int, int, std::string_view v) {
+              const int t = parse_choice<int>(v, {{"udp", 1}, {"tcp", 2}, {"both", 3}});
+              b.config.udp = (t & 1) != 0;
+              b.config.tcp = (t & 2) != 0;
+            }},
+           {"store_synchronous", "normal, full",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.store_sync_full =
+                  parse_choice<bool>(v, {{"normal", false}, {"full", true}});
+            }},
+       }},
+      {"sipproxy.trust",
+       false,
+       {
+           {"disable_all", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) {
+              b.disable_all_trust = parse_bool(v);
+            }},
+       }},
+      {"sipproxy.trust",
+       true,
+       {
+           {"enable", kBoolAllowed,
+            [](Builder& b, int n, int, std::string_view v) { b.trust[n].enable = parse_bool(v); }},
+           {"ipmin", "an IPv4 or IPv6 address",
+            [](Builder& b, int n, int line, std::string_view v) {
+              b.trust[n].ipmin = parse_ip_text(v);
+              b.trust[n].ipmin_line = line;
+            }},
+           {"ipmax", "an IPv4 or IPv6 address of the same family as ipmin",
+            [](Builder& b, int n, int line, std::string_view v) {
+              b.trust[n].ipmax = parse_ip_text(v);
+              b.trust[n].ipmax_line = line;
+            }},
+       }},
+      {"sipproxy.registrar",
+       false,
+       {
+           integer("min_expires", 1, 604800, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.registrar.min_expires = seconds(v);
+                   }),
+           integer("max_expires", 1, 604800, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.registrar.max_expires = seconds(v);
+                   }),
+           integer("default_expires", 1, 604800, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.registrar.default_expires = seconds(v);
+                   }),
+           integer("max_bindings", 1, 10000000, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.registrar.max_bindings = static_cast<std::size_t>(v);
+                   }),
+           integer("max_bindings_per_aor", 1, 1000, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.registrar.max_bindings_per_aor = static_cast<std::size_t>(v);
+                   }),
+       }},
+      {"sipproxy.alias",
+       true,
+       {
+           {"enable", kBoolAllowed,
+            [](Builder& b, int n, int, std::string_view v) {
+              b.aliases[n].enable = parse_bool(v);
+            }},
+           {"alias", kUserAllowed,
+            [](Builder& b, int n, int line, std::string_view v) {
+              b.aliases[n].alias = parse_user(v);
+              b.aliases[n].alias_line = line;
+            }},
+           {"user", kUserAllowed,
+            [](Builder& b, int n, int, std::string_view v) { b.aliases[n].user = parse_user(v); }},
+       }},
+      {"sipproxy.directory",
+       true,
+       {
+           {"enable", kBoolAllowed,
+            [](Builder& b, int n, int, std::string_view v) {
+              b.directory[n].enable = parse_bool(v);
+            }},
+           {"user", kUserAllowed,
+            [](Builder& b, int n, int line, std::string_view v) {
+              b.directory[n].user = parse_user(v);
+              b.directory[n].user_line = line;
+            }},
+           {"contact", "a SIP URI, e.g. \"sip:4000@192.0.2.50:5060;transport=tcp\" (quoted if it has ';')",
+            [](Builder& b, int n, int, std::string_view v) {
+              b.directory[n].contact = parse_sip_uri(v);
+            }},
+       }},
+  };
+  return specs;
+}
+
+std::string allowed_sections() {
+  std::vector<std::string> names;
+  for (const auto& spec : section_specs()) names.push_back(spec.display());
+  return join(names) + " (N = 1.." + std::to_string(kMaxIndex) + ")";
+}
+
+// One line of the file, split.
+struct Line {
+  enum class Kind { Blank, Section, Parameter } kind = Kind::Blank;
+  std::string_view name;
+  std::string value;
+};
+
+class Parser {
+ public:
+  Parser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
+
+  DaemonConfig run();
+
+ private:
+  [[noreturn]] void fail(int line, std::string section, std::string parameter,
+                         std::string problem, std::string allowed = {}) const {
+    throw ConfigError(std::string(file_), line, std::move(section), std::move(parameter),
+                      std::move(problem), std::move(allowed));
+  }
+
+  Line split(std::string_view raw, int line_number);
+  void enter_section(std::string_view raw_name, int line_number);
+  void set_parameter(std::string_view raw_name, std::string_view value, int line_number);
+  void finish();
+
+  std::string_view text_;
+  std::string_view file_;
+  Builder builder_;
+
+  const SectionSpec* section_ = nullptr;
+  std::string section_name_;  // canonical, with ".N"
+  int section_index_ = 0;
+  std::map<std::string, int> sections_seen_;  // canonical name → header line
+  std::set<std::string> params_seen_;          // "section parameter" already set
+};
+
+Line Parser::split(std::string_view raw, int line_number) {
+  std::string_view s = trim(raw);
+  if (s.empty() || s.front() == ';' || s.front() == '#') return {};
+  if (s.front() == '[') {
+    if (const auto comment = s.find_first_of(";#"); comment != std::string_view::npos) {
+      s = trim(s.substr(0, comment));
+    }
+    if (s.back() != ']') {
+      fail(line_number, section_name_, "", "section header without a closing ']'",
+           allowed_sections());
+    }
+    return {Line::Kind::Section, s.substr(1, s.size() - 2), {}};
+  }
+  const auto eq = s.find('=');
+  if (eq == std::string_view::npos) {
+    std::string shown(s.substr(0, 40));
+    fail(line_number, section_name_, "",
+         quoted(shown) + " is neither a [section] nor a 'parameter = value' line",
+         section_ ? section_->param_names() : std::string());
+  }
+  const std::string_view name = trim(s.substr(0, eq));
+  std::string_view rest = trim(s.substr(eq + 1));
+  std::string value;
+  if (!rest.empty() && rest.front() == '"') {
+    const auto close = rest.find('"', 1);
+    if (close == std::string_view::npos) {
+      fail(line_number, section_name_, normalize(name), "the quoted value has no closing '\"'");
+    }
+    value = std::string(rest.substr(1, close - 1));
+    const std::string_view after = trim(rest.substr(close + 1));
+    if (!after.empty() && after.front() != ';' && after.front() != '#') {
+      fail(line_number, section_name_, normalize(name),
+           "text after the closing quote: " + quoted(after));
+    }
+  } else {
+    if (const auto comment = rest.find_first_of(";#"); comment != std::string_view::npos) {
+      rest = rest.substr(0, comment);
+    }
+    value = std::string(trim(rest));
+  }
+  return {Line::Kind::Parameter, name, std::move(value)};
+}
+
+void Parser::enter_section(std::string_view raw_name, int line_number) {
+  std::string name = normalize(raw_name);
+  // The seed writes "siproxy" in several headers; treat it as "sipproxy".
+  if (name == "siproxy" || name.starts_with("siproxy.")) {
+    name.replace(0, 7, "sipproxy");
+  } else if (name.starts_with("advanced.siproxy")) {
+    name.replace(9, 7, "sipproxy");
+  }
+  if (name.empty()) fail(line_number, "", "", "empty section name", allowed_sections());
+
+  // "a.b.N": an indexed section if the last part is all digits.
+  std::string base = name;
+  int index = 0;
+  bool indexed = false;
+  if (const auto dot = name.rfind('.'); dot != std::string::npos) {
+    const std::string last = name.substr(dot + 1);
+    if (!last.empty() && std::all_of(last.begin(), last.end(),
+                                     [](char c) { return c >= '0' && c <= '9'; })) {
+      base = name.substr(0, dot);
+      indexed = true;
+      const auto [ptr, ec] = std::from_chars(last.data(), last.data() + last.size(), index);
+      if (ec != std::errc() || index < 1 || index > kMaxIndex || last.front() == '0') {
+        // Only a known base gets the range message; else it is an unknown section.
+        for (const auto& spec : section_specs()) {
+          if (spec.indexed && spec.name == base) {
+            fail(line_number, name, "", "index " + quoted(last) + " is out of range",
+                 "1.." + std::to_string(kMaxIndex));
+          }
+        }
+        fail(line_number, name, "", "unknown section", allowed_sections());
+      }
+    }
+  }
+  const SectionSpec* found = nullptr;
+  for (const auto& spec : section_specs()) {
+    if (spec.indexed == indexed && spec.name == base) found = &spec;
+  }
+  if (!found) fail(line_number, name, "", "unknown section", allowed_sections());
+
+  if (const auto it = sections_seen_.find(name); it != sections_seen_.end()) {
+    fail(line_number, name, "",
+         "section repeated (first on line " + std::to_string(it->second) +
+             "); put all its parameters under one header");
+  }
+  sections_seen_.emplace(name, line_number);
+  section_ = found;
+  section_name_ = name;
+  section_index_ = index;
+  if (found->name == "sipproxy.trust" && indexed) builder_.trust[index].header_line = line_number;
+  if (found->name == "sipproxy.alias") builder_.aliases[index].header_line = line_number;
+  if (found->name == "sipproxy.directory") builder_.directory[index].header_line = line_number;
+}
+
+void Parser::set_parameter(std::string_view raw_name, std::string_view value, int line_number) {
+  const std::string name = normalize(raw_name);
+  if (!section_) {
+    fail(line_number, "", name, "parameter before any [section]", allowed_sections());
+  }
+  if (name.empty()) {
+    fail(line_number, section_name_, "", "missing parameter name before '='",
+         section_->param_names());
+  }
+  const ParamSpec* param = nullptr;
+  for (const auto& p : section_->params) {
+    if (p.name == name) param = &p;
+  }
+  if (!param) fail(line_number, section_name_, name, "unknown parameter", section_->param_names());
+  const std::string key = section_name_ + " " + name;
+  if (!params_seen_.insert(key).second) {
+    fail(line_number, section_name_, name,
+         "parameter repeated (first on line " + std::to_string(builder_.line_of[key]) + ")");
+  }
+  builder_.line_of[key] = line_number;
+  try {
+    param->set(builder_, section_index_, line_number, value);
+  } catch (const Invalid& invalid) {
+    fail(line_number, section_name_, name, invalid.problem, param->allowed);
+  }
+}
+
+void Parser::finish() {
+  auto& proxy = builder_.config.proxy;
+  const auto line_or = [&](const std::string& key, int fallback) {
+    const auto it = builder_.line_of.find(key);
+    return it == builder_.line_of.end() ? fallback : it->second;
+  };
+
+  // Registrar: min_expires <= default_expires <= max_expires.
+  {
+    auto& reg = proxy.registrar;
+    const std::string s = "sipproxy.registrar";
+    const int header = sections_seen_.contains(s) ? sections_seen_[s] : 0;
+    const auto text = [](Duration d) { return std::to_string(to_seconds(d)); };
+    if (reg.min_expires > reg.max_expires) {
+      const bool blame_max = builder_.line_of.contains(s + " max_expires") &&
+                             line_or(s + " max_expires", 0) >= line_or(s + " min_expires", 0);
+      if (blame_max) {
+        fail(line_or(s + " max_expires", header), s, "max_expires",
+             text(reg.max_expires) + " is below min_expires (" + text(reg.min_expires) + ")",
+             "min_expires..604800 s");
+      }
+      fail(line_or(s + " min_expires", header), s, "min_expires",
+           text(reg.min_expires) + " is above max_expires (" + text(reg.max_expires) + ")",
+           "1..max_expires s");
+    }
+    if (reg.default_expires < reg.min_expires || reg.default_expires > reg.max_expires) {
+      const std::string allowed =
+          "min_expires..max_expires (" + text(reg.min_expires) + ".." + text(reg.max_expires) + " s)";
+      const bool below = reg.default_expires < reg.min_expires;
+      const std::string bound = below ? "min_expires" : "max_expires";
+      // Blame default_expires if the file set it, else the bound that moved past it.
+      if (builder_.line_of.contains(s + " default_expires")) {
+        fail(line_or(s + " default_expires", header), s, "default_expires",
+             text(reg.default_expires) + (below ? " is below " : " is above ") + bound + " (" +
+                 text(below ? reg.min_expires : reg.max_expires) + ")",
+             allowed);
+      }
+      fail(line_or(s + " " + bound, header), s, bound,
+           text(below ? reg.min_expires : reg.max_expires) + (below ? " is above" : " is below") +
+               " default_expires (" + text(reg.default_expires) + "); set default_expires too",
+           allowed);
+    }
+  }
+
+  // Timers: RFC 3261 §17.1.2.2 caps retransmission intervals at T2, which must not be below T1.
+  if (proxy.timers.t2 < proxy.timers.t1) {
+    const std::string s = "advanced.sipproxy";
+    const bool blame_t2 = line_or(s + " t2_ms", 0) >= line_or(s + " t1_ms", 0);
+    const std::string t1 = std::to_string(to_millis(proxy.timers.t1));
+    const std::string t2 = std::to_string(to_millis(proxy.timers.t2));
+    if (blame_t2) {
+      fail(line_or(s + " t2_ms", 0), s, "t2_ms", t2 + " is below t1_ms (" + t1 + ")",
+           "t1_ms..60000 ms");
+    }
+    fail(line_or(s + " t1_ms", 0), s, "t1_ms", t1 + " is above t2_ms (" + t2 + ")",
+         "10..t2_ms ms");
+  }
+
+  // Trust entries.
+  proxy.trust_defaults = !builder_.disable_all_trust;
+  for (const auto& [n, entry] : builder_.trust) {
+    const std::string s = "sipproxy.trust." + std::to_string(n);
+    if (!entry.enable) {
+      if (!entry.ipmin.empty() && entry.ipmin != "0.0.0.0") {
+        builder_.config.warnings.push_back("[" + s + "] has ipmin " + entry.ipmin +
+                                           " but enable=0: the entry is ignored");
+      }
+      continue;
+    }
+    if (entry.ipmin.empty()) {
+      fail(entry.header_line, s, "ipmin", "missing in an enabled entry", "an IPv4 or IPv6 address");
+    }
+    const std::string& max = entry.ipmax.empty() ? entry.ipmin : entry.ipmax;
+    const auto lo = security::parse_ip(entry.ipmin);
+    const auto hi = security::parse_ip(max);
+    const auto range = security::IpRange::from_bounds(entry.ipmin, max);
+    if (!range) {
+      const int line = entry.ipmax_line ? entry.ipmax_line : entry.ipmin_line;
+      if (lo && hi && *hi < *lo) {
+        fail(line, s, "ipmax", max + " is below ipmin (" + entry.ipmin + ")",
+             "an address from ipmin upward, of the same family");
+      }
+      fail(line, s, "ipmax",
+           max + " is not of the same address family as ipmin (" + entry.ipmin + ")",
+           "an address from ipmin upward, of the same family");
+    }
+    proxy.trusted.push_back(*range);
+  }
+  if (builder_.disable_all_trust && proxy.trusted.empty()) {
+    builder_.config.warnings.push_back(
+        "[sipproxy.trust] disable_all=1 and no [sipproxy.trust.N] entry is enabled: no source "
+        "is trusted");
+  }
+
+  // Aliases: each alias reaches one user.
+  std::map<std::string, int> alias_first;
+  for (const auto& [n, entry] : builder_.aliases) {
+    const std::string s = "sipproxy.alias." + std::to_string(n);
+    if (!entry.enable) continue;
+    if (entry.alias.empty()) {
+      fail(entry.header_line, s, "alias", "missing in an enabled entry", kUserAllowed);
+    }
+    if (entry.user.empty()) {
+      fail(entry.header_line, s, "user", "missing in an enabled entry", kUserAllowed);
+    }
+    if (const auto it = alias_first.find(entry.alias); it != alias_first.end()) {
+      fail(entry.alias_line, s, "alias",
+           quoted(entry.alias) + " is already an alias in [sipproxy.alias." +
+               std::to_string(it->second) + "]",
+           "an alias not used by another entry");
+    }
+    alias_first.emplace(entry.alias, n);
+    proxy.aliases.push_back(routing::Alias{entry.alias, entry.user});
+  }
+
+  // Directory: one contact per user.
+  std::map<std::string, int> user_first;
+  for (const auto& [n, entry] : builder_.directory) {
+    const std::string s = "sipproxy.directory." + std::to_string(n);
+    if (!entry.enable) continue;
+    if (entry.user.empty()) {
+      fail(entry.header_line, s, "user", "missing in an enabled entry", kUserAllowed);
+    }
+    if (entry.contact.empty()) {
+      fail(entry.header_line, s, "contact", "missing in an enabled entry", "a SIP URI");
+    }
+    if (const auto it = user_first.find(entry.user); it != user_first.end()) {
+      fail(entry.user_line, s, "user",
+           quoted(entry.user) + " is already listed in [sipproxy.directory." +
+               std::to_string(it->second) + "]",
+           "a user not listed by another entry");
+    }
+    user_first.emplace(entry.user, n);
+    proxy.directory.push_back(routing::DirectoryEntry{entry.user, entry.contact});
+  }
+}
+
+DaemonConfig Parser::run() {
+  int line_number = 0;
+  std::size_t pos = 0;
+  while (pos <= text_.size()) {
+    const auto end = text_.find('\n', pos);
+    const std::string_view raw =
+        text_.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    ++line_number;
+    // A UTF-8 byte order mark, as some editors write, is not part of the first line.
+    const bool bom = line_number == 1 && raw.starts_with("\xEF\xBB\xBF");
+    const Line line = split(bom ? raw.substr(3) : raw, line_number);
+    if (line.kind == Line::Kind::Section) enter_section(line.name, line_number);
+    if (line.kind == Line::Kind::Parameter) set_parameter(line.name, line.value, line_number);
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  finish();
+  return std::move(builder_.config);
+}
+
+std::string format_error(const std::string& file, int line, const std::string& section,
+                         const std::string& parameter, const std::string& problem,
+                         const std::string& allowed) {
+  std::string out = file + ":" + std::to_string(line) + ": ";
+  if (!section.empty()) {
+    out += "[" + section + "]";
+    if (!parameter.empty()) out += " ";
+  }
+  out += parameter;
+  out += ": ";
+  out += problem;
+  if (!allowed.empty()) out += "; allowed: " + allowed;
+  return out;
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string file_, int line_, std::string section_,
+                         std::string parameter_, std::string problem_, std::string allowed_)
+    : std::runtime_error(format_error(file_, line_, section_, parameter_, problem_, allowed_)),
+      file(std::move(file_)),
+      line(line_),
+      section(std::move(section_)),
+      parameter(std::move(parameter_)),
+      problem(std::move(problem_)),
+      allowed(std::move(allowed_)) {}
+
+DaemonConfig parse_config(std::string_view text, std::string_view file_name) {
+  return Parser(text, file_name).run();
+}
+
+}  // namespace resproxy::native

@@ -1,0 +1,66 @@
+#pragma once
+// The daemon's configuration file: INI sections and parameters named after the Vega Resilience
+// Proxy's (`[sipproxy] rx port`, `[advanced.sipproxy] record_route`, …) with spaces written as
+// underscores. docs/configuration.md lists every section and parameter; default_config_text()
+// is the embedded default that `resproxy` runs on without --config.
+//
+// Syntax: `[section]` headers (case-insensitive; spaces inside names equal underscores; the
+// seed's spelling "siproxy" is accepted for "sipproxy"); `name = value` lines; comments start
+// with ';' or '#', on their own line or after a value; a value containing ';' or '#' (a SIP URI
+// with parameters) must be written in double quotes. Unknown sections and parameters, repeated
+// sections and parameters, and bad values are errors: a file is used whole or refused.
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/native/log.h"
+#include "proxy/routing/proxy_config.h"
+
+namespace resproxy::native {
+
+struct DaemonConfig {
+  routing::ProxyConfig proxy;  // `local` is left empty: the daemon sets it once bound
+  std::string listen_address = "0.0.0.0";
+  std::uint16_t rx_port = 5060;
+  // The address put in Via and Record-Route; empty: the listen address if it is a specific
+  // one, else the primary outbound IPv4 address of the host.
+  std::string advertised_address;
+  bool udp = true, tcp = true;
+  std::string data_dir = "/var/lib/resproxy";
+  // Synchronous::Full in the store: commits survive power loss too (one fsync per write).
+  bool store_sync_full = false;
+  LogLevel log_level = LogLevel::Info;
+  std::string sip_log;    // SIP message log file; empty: off; "-": stderr
+  std::string trace_log;  // trace events as JSON lines; empty: off; "-": stderr
+  // Things worth telling the operator that do not make the file invalid (an entry that sets
+  // addresses but is not enabled). The daemon logs them at warn level.
+  std::vector<std::string> warnings;
+};
+
+// A refused configuration file. what() reads
+//   FILE:LINE: [section] parameter: <problem>; allowed: <values>
+// e.g. `resproxy.ini:12: [advanced.sipproxy] record_route: "sometimes" is not allowed;
+// allowed: always, call_setup`. Parts that do not apply are left out.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string file, int line, std::string section, std::string parameter,
+              std::string problem, std::string allowed);
+
+  std::string file;
+  int line = 0;
+  std::string section;    // canonical name, e.g. "sipproxy.trust.3"; empty before any section
+  std::string parameter;  // canonical name; empty for errors about a whole line or section
+  std::string problem;
+  std::string allowed;    // empty if there is no useful list
+};
+
+// Parses a whole file. `file_name` only labels errors. Throws ConfigError.
+DaemonConfig parse_config(std::string_view text, std::string_view file_name);
+
+// The embedded default configuration: every section and parameter with its default value and
+// a comment. parse_config(default_config_text(), "<embedded>") gives DaemonConfig{}.
+std::string default_config_text();
+
+}  // namespace resproxy::native

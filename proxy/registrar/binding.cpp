@@ -1,0 +1,96 @@
+#include "proxy/registrar/binding.h"
+
+#include <charconv>
+#include <vector>
+
+namespace resproxy::registrar {
+
+namespace {
+
+constexpr std::string_view kFormat = "b1";
+
+void put(std::string& out, std::string_view field) {
+  out += std::to_string(field.size());
+  out += ':';
+  out += field;
+}
+
+bool take(std::string_view& in, std::string_view& field) {
+  const auto colon = in.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 10) return false;
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(in.data(), in.data() + colon, n);
+  if (ec != std::errc{} || end != in.data() + colon || n > in.size() - colon - 1) return false;
+  field = in.substr(colon + 1, n);
+  in.remove_prefix(colon + 1 + n);
+  return true;
+}
+
+template <typename Int>
+bool to_int(std::string_view text, Int& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size();
+}
+
+}  // namespace
+
+std::string binding_key(std::string_view user, std::string_view contact) {
+  std::string key(kBindingKeyPrefix);
+  key += user;
+  key += '/';
+  key += contact;
+  return key;
+}
+
+std::string encode_binding(const Binding& b, Duration wall_offset) {
+  std::string out;
+  out.reserve(128 + b.contact.size() + b.call_id.size());
+  put(out, kFormat);
+  put(out, b.user);
+  put(out, b.domain);
+  put(out, b.contact);
+  put(out, b.call_id);
+  put(out, std::to_string(b.cseq));
+  put(out, std::to_string(to_ns(b.expires_at + wall_offset)));
+  put(out, std::to_string(to_ns(b.registered_at + wall_offset)));
+  put(out, std::to_string(b.sequence));
+  put(out, b.source.transport == Transport::Tcp ? "tcp" : "udp");
+  put(out, b.source.local.ip);
+  put(out, std::to_string(b.source.local.port));
+  put(out, b.source.remote.ip);
+  put(out, std::to_string(b.source.remote.port));
+  put(out, b.user_agent);
+  return out;
+}
+
+std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset) {
+  std::vector<std::string_view> f;
+  std::string_view field;
+  while (!in.empty()) {
+    if (!take(in, field)) return std::nullopt;
+    f.push_back(field);
+  }
+  if (f.size() != 15 || f[0] != kFormat) return std::nullopt;
+  Binding b;
+  b.user = f[1];
+  b.domain = f[2];
+  b.contact = f[3];
+  b.call_id = f[4];
+  std::int64_t expires = 0, registered = 0;
+  std::uint16_t local_port = 0, remote_port = 0;
+  if (!to_int(f[5], b.cseq) || !to_int(f[6], expires) || !to_int(f[7], registered) ||
+      !to_int(f[8], b.sequence) || !to_int(f[11], local_port) || !to_int(f[13], remote_port)) {
+    return std::nullopt;
+  }
+  if (f[9] != "tcp" && f[9] != "udp") return std::nullopt;
+  b.expires_at = from_ns(expires) - wall_offset;
+  b.registered_at = from_ns(registered) - wall_offset;
+  // A TCP connection does not survive a restart: the stream id is left 0 and calls open a new
+  // connection (or wait for the phone to reconnect and re-register).
+  b.source = Path{f[9] == "tcp" ? Transport::Tcp : Transport::Udp, Address{std::string(f[10]), local_port},
+                  Address{std::string(f[12]), remote_port}, StreamId{}};
+  b.user_agent = f[14];
+  return b;
+}
+
+}  // namespace resproxy::registrar

@@ -1,0 +1,40 @@
+#pragma once
+// Binding: one Contact registered for an address-of-record (RFC 3261 §10), with what the
+// location service needs to reach it again: where the REGISTER came from (received address and
+// port, transport, TCP connection) — so calls find phones behind NAT and over their own TCP
+// connection — and the Call-ID/CSeq that orders refreshes (§10.3 step 7).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proxy/base/net.h"
+#include "proxy/base/time.h"
+
+namespace resproxy::registrar {
+
+struct Binding {
+  std::string user;          // AOR user part as registered (the location key)
+  std::string domain;        // AOR host, lower-cased
+  std::string contact;       // the Contact URI, byte-exact: the Request-URI of calls to it
+  std::string call_id;
+  std::uint32_t cseq = 0;
+  TimePoint expires_at{};
+  TimePoint registered_at{};
+  std::uint64_t sequence = 0;  // registration order: the highest is the latest
+  Path source;                 // transport, our local address, received ip:port, stream
+  std::string user_agent;
+
+  friend bool operator==(const Binding&, const Binding&) = default;
+};
+
+// Store records: key "reg/<user>/<contact>", value a length-prefixed field list. Times are
+// stored as wall-clock nanoseconds (core time + `wall_offset`) so that a restart, whose core
+// epoch differs, still knows when each binding expires.
+std::string binding_key(std::string_view user, std::string_view contact);
+inline constexpr std::string_view kBindingKeyPrefix = "reg/";
+std::string encode_binding(const Binding& binding, Duration wall_offset);
+// nullopt for a record that does not decode (it is skipped and counted, never fatal).
+std::optional<Binding> decode_binding(std::string_view value, Duration wall_offset);
+
+}  // namespace resproxy::registrar

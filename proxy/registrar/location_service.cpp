@@ -1,0 +1,119 @@
+#include "proxy/registrar/location_service.h"
+
+#include <algorithm>
+
+#include "proxy/sip/uri.h"
+
+namespace resproxy::registrar {
+
+std::string_view LocationService::resolve_alias(std::string_view user) const {
+  const auto it = aliases_.find(user);
+  return it == aliases_.end() ? user : std::string_view(it->second);
+}
+
+const std::string* LocationService::directory_contact(std::string_view user) const {
+  const auto it = directory_.find(user);
+  return it == directory_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Binding*> LocationService::bindings(std::string_view user, TimePoint now) const {
+  std::vector<const Binding*> out;
+  const auto it = by_user_.find(user);
+  if (it == by_user_.end()) return out;
+  for (const auto& b : it->second) {
+    if (b.expires_at > now) out.push_back(&b);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Binding* a, const Binding* b) { return a->sequence < b->sequence; });
+  return out;
+}
+
+const Binding* LocationService::latest(std::string_view user, TimePoint now) const {
+  const auto live = bindings(user, now);
+  return live.empty() ? nullptr : live.back();
+}
+
+const Binding* LocationService::find_by_contact(std::string_view uri, TimePoint now) const {
+  for (const auto& [user, list] : by_user_) {
+    for (const auto& b : list) {
+      if (b.expires_at > now && sip::uri_equal(b.contact, uri)) return &b;
+    }
+  }
+  return nullptr;
+}
+
+const Binding* LocationService::find(std::string_view user, std::string_view contact) const {
+  const auto it = by_user_.find(user);
+  if (it == by_user_.end()) return nullptr;
+  for (const auto& b : it->second) {
+    if (b.contact == contact || sip::uri_equal(b.contact, contact)) return &b;
+  }
+  return nullptr;
+}
+
+void LocationService::upsert(Binding binding) {
+  note_sequence(binding.sequence);
+  auto& list = by_user_[binding.user];
+  for (auto& b : list) {
+    if (b.contact == binding.contact || sip::uri_equal(b.contact, binding.contact)) {
+      expiries_.erase({b.expires_at, {b.user, b.contact}});
+      b = std::move(binding);
+      expiries_.insert({b.expires_at, {b.user, b.contact}});
+      return;
+    }
+  }
+  expiries_.insert({binding.expires_at, {binding.user, binding.contact}});
+  list.push_back(std::move(binding));
+  ++count_;
+}
+
+bool LocationService::remove(std::string_view user, std::string_view contact) {
+  const auto it = by_user_.find(user);
+  if (it == by_user_.end()) return false;
+  auto& list = it->second;
+  for (auto b = list.begin(); b != list.end(); ++b) {
+    if (b->contact == contact || sip::uri_equal(b->contact, contact)) {
+      expiries_.erase({b->expires_at, {b->user, b->contact}});
+      list.erase(b);
+      --count_;
+      if (list.empty()) by_user_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<Binding> LocationService::take_expired(TimePoint now) {
+  std::vector<Binding> out;
+  while (!expiries_.empty() && expiries_.begin()->first <= now) {
+    const auto [user, contact] = expiries_.begin()->second;
+    if (const Binding* b = find(user, contact)) out.push_back(*b);
+    if (!remove(user, contact)) expiries_.erase(expiries_.begin());
+  }
+  return out;
+}
+
+std::optional<TimePoint> LocationService::next_expiry() const {
+  if (expiries_.empty()) return std::nullopt;
+  return expiries_.begin()->first;
+}
+
+std::size_t LocationService::size(std::string_view user) const {
+  const auto it = by_user_.find(user);
+  return it == by_user_.end() ? 0 : it->second.size();
+}
+
+std::vector<const Binding*> LocationService::all() const {
+  std::vector<const Binding*> out;
+  out.reserve(count_);
+  for (const auto& [user, list] : by_user_) {
+    std::vector<const Binding*> mine;
+    for (const auto& b : list) mine.push_back(&b);
+    std::sort(mine.begin(), mine.end(),
+              [](const Binding* a, const Binding* b) { return a->sequence < b->sequence; });
+    out.insert(out.end(), mine.begin(), mine.end());
+  }
+  return out;
+}
+
+}  // namespace resproxy::registrar

@@ -1,0 +1,161 @@
+#include "proxy/routing/forwarding.h"
+
+#include <cctype>
+#include <cstdio>
+
+#include "proxy/sip/header_parsers.h"
+
+namespace resproxy::routing {
+
+namespace {
+
+void line(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+}  // namespace
+
+std::vector<std::string_view> route_values(const sip::Message& message) {
+  std::vector<std::string_view> out;
+  for (const auto& field : message.headers()) {
+    if (field.id != sip::HeaderId::Route) continue;
+    std::string_view rest = field.value;
+    while (auto v = sip::next_value(rest)) {
+      if (!v->empty()) out.push_back(*v);
+    }
+  }
+  return out;
+}
+
+std::string rewrite_request(const sip::Message& request, const RequestEdits& edits) {
+  const std::string_view bytes = request.bytes();
+  std::string out;
+  out.reserve(bytes.size() + edits.via.size() + 160);
+  out += request.method_token();
+  out += ' ';
+  out += edits.request_uri ? std::string_view(*edits.request_uri) : request.request_uri();
+  out += " SIP/2.0\r\n";
+  line(out, "Via", edits.via);
+  for (const auto& rr : edits.record_route) line(out, "Record-Route", rr);
+
+  std::size_t routes_to_pop = edits.pop_routes;
+  bool wrote_max_forwards = false;
+  for (const auto& field : request.headers()) {
+    switch (field.id) {
+      case sip::HeaderId::MaxForwards:
+        if (!wrote_max_forwards) line(out, "Max-Forwards", std::to_string(edits.max_forwards));
+        wrote_max_forwards = true;
+        continue;
+      case sip::HeaderId::Route: {
+        if (routes_to_pop == 0) break;
+        std::string_view rest = field.value;
+        std::vector<std::string_view> kept;
+        while (auto v = sip::next_value(rest)) {
+          if (v->empty()) continue;
+          if (routes_to_pop > 0) {
+            --routes_to_pop;
+          } else {
+            kept.push_back(*v);
+          }
+        }
+        if (!kept.empty()) {
+          std::string value;
+          for (const auto& k : kept) {
+            if (!value.empty()) value += ", ";
+            value += k;
+          }
+          line(out, "Route", value);
+        }
+        continue;
+      }
+      default:
+        break;
+    }
+    out += field.raw;
+    out += "\r\n";
+  }
+  if (!wrote_max_forwards) line(out, "Max-Forwards", std::to_string(edits.max_forwards));
+  for (const auto& extra : edits.add) line(out, extra.name, extra.value);
+  out += "\r\n";
+  out += request.body();
+  return out;
+}
+
+std::string strip_top_via(const sip::Message& response) {
+  const std::string_view bytes = response.bytes();
+  std::string out;
+  out.reserve(bytes.size());
+  // The status line as received.
+  const auto eol = bytes.find("\r\n");
+  out += bytes.substr(0, eol + 2);
+  bool stripped = false;
+  for (const auto& field : response.headers()) {
+    if (!stripped && field.id == sip::HeaderId::Via) {
+      stripped = true;
+      std::string_view rest = field.value;
+      (void)sip::next_value(rest);  // drop the first value
+      std::string remaining;
+      while (auto v = sip::next_value(rest)) {
+        if (v->empty()) continue;
+        if (!remaining.empty()) remaining += ", ";
+        remaining += *v;
+      }
+      if (!remaining.empty()) line(out, "Via", remaining);
+      continue;
+    }
+    out += field.raw;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += response.body();
+  return out;
+}
+
+std::string loop_hash(const sip::Message& request, std::string_view our_sent_by) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](std::string_view s) {
+    for (const char c : s) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ULL;
+    }
+    h ^= 0xff;  // field separator
+    h *= 0x100000001b3ULL;
+  };
+  mix(request.request_uri());
+  bool mixed_via = false;
+  for (const auto& field : request.headers()) {
+    if (field.id != sip::HeaderId::Via || mixed_via) continue;
+    std::string_view rest = field.value;
+    while (auto value = sip::next_value(rest)) {
+      auto via = sip::parse_via(*value);
+      if (via) {
+        std::string sent_by;
+        std::string_view host = via->info.host;
+        if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+        for (const char c : host) sent_by += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        sent_by += ':' + std::to_string(via->info.port.value_or(5060));
+        if (sent_by == our_sent_by) continue;
+      }
+      mix(*value);
+      mixed_via = true;
+      break;
+    }
+  }
+  mix(request.call_id());
+  mix(std::to_string(request.cseq().number));
+  mix(request.from_tag());
+  mix(request.to_tag());
+  for (const auto& field : request.headers()) {
+    if (field.id == sip::HeaderId::ProxyRequire || field.id == sip::HeaderId::ProxyAuthorization) {
+      mix(field.value);
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+}  // namespace resproxy::routing

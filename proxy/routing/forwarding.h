@@ -1,0 +1,40 @@
+#pragma once
+// Request and response rewriting for a proxy (RFC 3261 §16.6, §16.7): every header we do not
+// touch goes out byte-exact, in its order; the body is never touched.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/sip/builder.h"
+#include "proxy/sip/message.h"
+
+namespace resproxy::routing {
+
+struct RequestEdits {
+  std::optional<std::string> request_uri;  // replace the Request-URI (§16.6 step 2)
+  std::string via;                         // the new topmost Via value (§16.6 step 8)
+  std::vector<std::string> record_route;   // Record-Route values to put on top (§16.6 step 4)
+  std::size_t pop_routes = 0;              // leading Route values to remove (§16.4)
+  std::uint32_t max_forwards = 70;         // the value to write (§16.6 step 3)
+  std::vector<sip::ExtraHeader> add;       // appended after the last header
+};
+
+std::string rewrite_request(const sip::Message& request, const RequestEdits& edits);
+
+// §16.7 step 3: the response without its topmost Via value.
+std::string strip_top_via(const sip::Message& response);
+
+// Every Route value in order (across Route fields), as written (name-addr with brackets).
+std::vector<std::string_view> route_values(const sip::Message& message);
+
+// §16.6 step 8 loop detection: a hash of what identifies the request at this hop (Request-URI,
+// top Via, Call-ID, CSeq number, From tag, To tag, Proxy-Require, Proxy-Authorization). A branch
+// we write starts with it; a request that comes back carrying it unchanged is a loop (482), one
+// whose hash differs is a spiral.
+// Vias whose sent-by is `our_sent_by` (host:port, lower-case, IPv6 unbracketed) are skipped when
+// picking the "top Via", so a request that comes straight back to us hashes like the one we sent.
+std::string loop_hash(const sip::Message& request, std::string_view our_sent_by);
+
+}  // namespace resproxy::routing

@@ -1,0 +1,178 @@
+#pragma once
+// A ProxyNode on a hand-stepped clock with scripted phones: feed it what phones send, look at
+// what it sends, answer its store writes. Never sleeps.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "proxy/base/rng.h"
+#include "proxy/base/trace.h"
+#include "proxy/routing/proxy_node.h"
+#include "proxy/sip/builder.h"
+
+namespace resproxy::routing::testing {
+
+using namespace std::chrono_literals;
+
+inline const Address kProxy{"192.168.1.10", 5060};
+
+struct Phone {
+  std::string user;
+  Address address;
+  Transport transport = Transport::Udp;
+  StreamId stream{};
+  [[nodiscard]] Path path() const { return Path{transport, kProxy, address, stream}; }
+  [[nodiscard]] std::string contact() const {
+    return "sip:" + user + "@" + address.to_string() +
+           (transport == Transport::Tcp ? ";transport=tcp" : "");
+  }
+  [[nodiscard]] std::string via(std::string_view branch) const {
+    return std::string("SIP/2.0/") + std::string(resproxy::to_string(transport)) + " " +
+           address.to_string() + ";branch=" + std::string(branch) + ";rport";
+  }
+};
+
+inline Phone alice() { return {"2001", {"192.168.1.21", 5060}}; }
+inline Phone bob() { return {"2002", {"192.168.1.22", 5062}}; }
+
+class ProxyFixture {
+ public:
+  explicit ProxyFixture(ProxyConfig config = default_config(), std::vector<StoreRecord> stored = {})
+      : node(config, std::move(stored), rng, trace) {}
+
+  static ProxyConfig default_config() {
+    ProxyConfig c;
+    c.realm = "office.example";
+    c.local = kProxy;
+    return c;
+  }
+
+  TimePoint now{std::chrono::hours(1)};
+  SeededRng rng{7};
+  RecordingTraceSink trace;
+  ProxyNode node;
+  std::vector<Effect> out;        // everything not yet looked at
+  std::vector<StoreWrite> writes;  // every StoreWrite seen
+  bool auto_store = true;          // answer StoreWrites Ok at once
+  int cseq = 0;
+
+  void drain() {
+    bool again = true;
+    while (again) {
+      again = false;
+      while (auto e = node.next_effect()) {
+        if (auto* w = std::get_if<StoreWrite>(&*e)) {
+          writes.push_back(*w);
+          if (auto_store) {
+            pending_ok.push_back(w->id);
+          }
+          continue;
+        }
+        out.push_back(std::move(*e));
+      }
+      if (!pending_ok.empty()) {
+        auto ids = std::move(pending_ok);
+        pending_ok.clear();
+        for (auto id : ids) node.on_store_done(now, id, StoreOutcome::Ok);
+        again = true;
+      }
+    }
+  }
+  void receive(const Phone& from, std::string_view bytes) {
+    if (from.transport == Transport::Tcp) {
+      node.on_stream_data(now, from.stream, bytes);
+    } else {
+      node.on_datagram(now, from.path(), bytes);
+    }
+    drain();
+  }
+  void open_tcp(Phone& phone, std::uint64_t id) {
+    phone.transport = Transport::Tcp;
+    phone.stream = StreamId{id};
+    node.on_stream_opened(now, phone.path());
+    drain();
+  }
+  void advance(Duration d) {
+    const TimePoint until = now + d;
+    while (auto deadline = node.next_deadline()) {
+      if (*deadline > until) break;
+      now = std::max(now, *deadline);
+      node.on_deadline(now);
+      drain();
+    }
+    now = until;
+  }
+
+  // Messages sent (datagrams or stream writes), parsed, optionally only those to `to`.
+  struct Sent {
+    std::string bytes;
+    Address to;
+    StreamId stream;
+  };
+  std::vector<Sent> take_sent() {
+    std::vector<Sent> sent;
+    for (auto& e : out) {
+      if (auto* d = std::get_if<SendDatagram>(&e)) sent.push_back({d->bytes, d->remote, {}});
+      if (auto* w = std::get_if<WriteStream>(&e)) sent.push_back({w->bytes, {}, w->stream});
+    }
+    out.clear();
+    return sent;
+  }
+  // The single message sent that starts with `prefix`; fails the test otherwise.
+  Sent expect_one(std::string_view prefix) {
+    auto sent = take_sent();
+    std::vector<Sent> match;
+    for (auto& s : sent) {
+      if (std::string_view(s.bytes).starts_with(prefix)) match.push_back(s);
+    }
+    EXPECT_EQ(match.size(), 1u) << "messages starting with '" << prefix << "': " << match.size()
+                                << " of " << sent.size();
+    return match.empty() ? Sent{} : match.front();
+  }
+
+  std::string register_request(const Phone& phone, int expires = 3600, std::string contact = {},
+                               std::string call_id = {}) {
+    const std::string branch = "z9hG4bKreg" + std::to_string(++cseq);
+    return sip::make_request(
+        "REGISTER", "sip:office.example",
+        {{"Via", phone.via(branch)},
+         {"Max-Forwards", "70"},
+         {"From", "<sip:" + phone.user + "@office.example>;tag=r" + phone.user},
+         {"To", "<sip:" + phone.user + "@office.example>"},
+         {"Call-ID", call_id.empty() ? "reg-" + phone.user : call_id},
+         {"CSeq", std::to_string(cseq) + " REGISTER"},
+         {"Contact", contact.empty() ? "<" + phone.contact() + ">" : contact},
+         {"Expires", std::to_string(expires)}});
+  }
+  void register_phone(const Phone& phone) {
+    receive(phone, register_request(phone));
+    auto ok = expect_one("SIP/2.0 200");
+    ASSERT_FALSE(ok.bytes.empty());
+  }
+  std::string invite(const Phone& from, std::string_view to_uri, std::string_view branch,
+                     std::vector<sip::ExtraHeader> extra = {}) {
+    std::vector<sip::ExtraHeader> headers = {
+        {"Via", from.via(branch)},
+        {"Max-Forwards", "70"},
+        {"From", "<sip:" + from.user + "@office.example>;tag=f" + from.user},
+        {"To", "<" + std::string(to_uri) + ">"},
+        {"Call-ID", "call-" + std::string(branch)},
+        {"CSeq", "1 INVITE"},
+        {"Contact", "<" + from.contact() + ">"},
+        {"Content-Type", "application/sdp"}};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    return sip::make_request("INVITE", to_uri, headers, "v=0\r\n");
+  }
+
+ private:
+  std::vector<std::uint64_t> pending_ok;
+};
+
+inline sip::Message parse(std::string_view bytes) {
+  auto m = sip::Message::parse(std::string(bytes));
+  EXPECT_TRUE(m.has_value()) << bytes;
+  return std::move(m).value();
+}
+
+}  // namespace resproxy::routing::testing
