@@ -356,6 +356,7 @@ void UaPhone::on_invite_response(TimePoint now, std::size_t call, const sip::Mes
   dialog.remote_target = contact_target(response);
   dialog.route_set = all_values(response, sip::HeaderId::RecordRoute);
   std::reverse(dialog.route_set.begin(), dialog.route_set.end());
+  record.route_set = dialog.route_set;
   if (dialog.remote_target.empty()) dialog.remote_target = record.callee;  // no Contact: wire bug
   emit(TraceEvent{now, "ua.call_answered", {}}
            .with("call_id", record.call_id)
@@ -503,6 +504,7 @@ void UaPhone::on_invite(TimePoint now, transaction::ServerTransactionId id,
   dialog.remote_target = contact_target(invite);
   dialog.record_route = all_values(invite, sip::HeaderId::RecordRoute);
   dialog.route_set = dialog.record_route;
+  record.route_set = dialog.route_set;
   dialog.invite_cseq = invite.cseq().number;
   dialog.local_cseq = 0;
   dialog.invite_txn = id;

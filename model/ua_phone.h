@@ -64,6 +64,9 @@ struct CallRecord {
   CallRole role = CallRole::Caller;
   std::string caller;  // From URI
   std::string callee;  // Request-URI of the INVITE as sent (caller) or received (callee)
+  // The dialog's route set (§12.1: from Record-Route, in the order we send Route headers); empty
+  // when no proxy stayed on the path.
+  std::vector<std::string> route_set;
   CallState state = CallState::Calling;
   std::optional<TimePoint> invite_at;    // INVITE sent / received
   std::optional<TimePoint> ringing_at;   // first 180 received / sent

@@ -12,6 +12,7 @@ packages=(
   libsqlite3-dev                    # registration store (later issues)
   clang-14 libclang-rt-14-dev       # libFuzzer and sanitizer runtimes
   sip-tester                        # SIPp, the phones' and load side
+  kamailio                          # reference proxy for scripts/bench-proxy.sh
 )
 
 sudo_cmd=()

@@ -751,4 +751,73 @@ DaemonConfig parse_config(std::string_view text, std::string_view file_name) {
   return Parser(text, file_name).run();
 }
 
+std::string default_config_text() {
+  // Kept in step with DaemonConfig's defaults by a test (parse_config of this text).
+  return R"ini(; resproxy configuration: the embedded default.
+;
+; `resproxy` with no --config runs on exactly this text; `resproxy --print-config` prints it,
+; so a copy is a good start for your own file (`resproxy --config FILE`). Every parameter is
+; shown with its default value. docs/configuration.md describes each one.
+;
+; Syntax: [section] headers and `parameter = value` lines. Names are case-insensitive and a
+; space in a name equals an underscore (`rx port` = `rx_port`), as in the Vega Resilience
+; Proxy's parameter list. Comments start with ';' or '#', also after a value. A value that
+; contains ';' or '#' (a SIP URI with parameters) must be written in double quotes. Unknown
+; sections or parameters, repeated ones and bad values make the whole file refused.
+
+[sipproxy]
+mode = standalone              ; standalone, forward_itsp, sip_trunk, off
+rx_port = 5060                 ; 1..65535: the SIP port, UDP and TCP
+listen_address = 0.0.0.0       ; IPv4 or IPv6 address; 0.0.0.0 or :: = every address
+advertised_address =           ; address put in Via/Record-Route; empty = automatic:
+                               ; listen_address if specific, else the primary IPv4 address
+realm = resproxy.local         ; our SIP domain: users @realm are registered here
+data_dir = /var/lib/resproxy   ; registration database: <data_dir>/registrations.db
+
+[advanced.sipproxy]
+record_route = always          ; always, call_setup
+server_header = 1              ; 0 or 1: send "Server: resproxy/<version>"
+crlf_keepalive = 0             ; 0..180 s: CRLF keep-alive to TCP-registered phones, 0 = off
+log_level = info               ; error, warn, info, debug (log on stderr)
+sip_log =                      ; file for every SIP message in and out; empty = off, - = stderr
+trace_log =                    ; file for trace events as JSON lines; empty = off, - = stderr
+t1_ms = 500                    ; 10..10000 ms: RFC 3261 T1, round-trip estimate
+t2_ms = 4000                   ; 100..60000 ms: RFC 3261 T2, retransmit interval cap (>= T1)
+t4_ms = 5000                   ; 100..60000 ms: RFC 3261 T4, max time a message lives
+timer_c = 180                  ; 1..3600 s: INVITE proxy timer C (RFC 3261 wants > 180)
+max_message_size = 65535       ; 1024..1048576 bytes: larger messages are refused
+transport = both               ; udp, tcp, both
+store_synchronous = normal     ; normal: survives kill -9; full: survives power loss too
+
+[sipproxy.trust]
+disable_all = 0                ; 1: do not trust the default ranges: 127.0.0.0/8, 10.0.0.0/8,
+                               ; 172.16.0.0/12, 192.168.0.0/16, ::1, fc00::/7, fe80::/10
+
+; Extra trusted sources, N = 1..100. Untrusted sources are answered 403.
+; [sipproxy.trust.1]
+; enable = 1                   ; 0 or 1
+; ipmin = 203.0.113.10         ; first address
+; ipmax = 203.0.113.20         ; last address, same family; default: ipmin
+
+[sipproxy.registrar]
+min_expires = 60               ; 1..604800 s: shorter registrations get 423 Min-Expires
+max_expires = 7200             ; 1..604800 s: longer registrations are shortened to this
+default_expires = 3600         ; 1..604800 s: when a REGISTER names none; min..max
+max_bindings = 10000           ; 1..10000000: bindings in total
+max_bindings_per_aor = 10      ; 1..1000: contacts per address of record
+
+; Extra numbers that reach a registered user, N = 1..100.
+; [sipproxy.alias.1]
+; enable = 1                   ; 0 or 1
+; alias = 441344784900         ; the number as dialled
+; user = 4900                  ; the registered user it reaches
+
+; Users that always resolve, registered or not, N = 1..100.
+; [sipproxy.directory.1]
+; enable = 1                   ; 0 or 1
+; user = 4000
+; contact = "sip:4000@192.0.2.50:5060;transport=udp"
+)ini";
+}
+
 }  // namespace resproxy::native

@@ -96,6 +96,7 @@ struct ProxyNode::Impl {
   std::vector<security::IpRange> trusted;
   ProxyCounters counters;
   TimerId expiry_timer;
+  TimerId keepalive_timer;
   std::uint64_t next_store_id = 1;
   std::map<std::uint64_t, PendingRegister> pending_store;
   std::map<std::string, std::deque<std::pair<ServerTransactionId, Path>>, std::less<>> queued_registers;
@@ -166,8 +167,42 @@ struct ProxyNode::Impl {
                                   StreamId{}};
   }
 
-  static transport::Destination destination_of(const registrar::Binding& b) {
+  // A registered phone is reached where its REGISTER came from: the received address and port
+  // (NAT) and, over TCP, its own connection. If that connection is gone, a new one goes to the
+  // Contact's address (the phone's listening port), not to the old ephemeral source port.
+  transport::Destination destination_of(const registrar::Binding& b) const {
+    if (b.source.transport == Transport::Tcp && !self.transport().is_stream_open(b.source.stream)) {
+      if (auto uri = sip::parse_uri(b.contact)) {
+        if (auto dest = destination_of(*uri)) {
+          dest->transport = Transport::Tcp;
+          return *dest;
+        }
+      }
+    }
     return transport::Destination{b.source.transport, b.source.remote, b.source.stream};
+  }
+
+  // [advanced.sipproxy] crlf_keepalive: a double-CRLF ping (RFC 5626 §3.5.1) on the connection
+  // of every binding registered over TCP, so NATs and firewalls keep it open.
+  void on_keepalive(TimePoint now) {
+    keepalive_timer = TimerId{};
+    std::set<std::uint64_t> pinged;
+    for (const registrar::Binding* b : location.all()) {
+      if (b->source.transport != Transport::Tcp || b->expires_at <= now) continue;
+      if (!self.transport().is_stream_open(b->source.stream)) continue;
+      if (!pinged.insert(b->source.stream.value).second) continue;
+      self.transport().send_keepalive_ping(now, b->source.stream);
+    }
+    if (!pinged.empty()) {
+      trace(TraceEvent{now, "transport.keepalives_sent", {}}.with("count", std::to_string(pinged.size())));
+    }
+    arm_keepalive(now);
+  }
+
+  void arm_keepalive(TimePoint now) {
+    if (config.crlf_keepalive <= Duration::zero()) return;
+    keepalive_timer = self.timers().schedule(now + config.crlf_keepalive,
+                                             [this](TimePoint t) { on_keepalive(t); });
   }
 
   // Loop detection (§16.3 step 4): one of the Vias is ours and carries this request's hash.
@@ -574,6 +609,7 @@ struct ProxyNode::Impl {
         trace(TraceEvent{now, "reg.binding_removed", {}}.with("user", user).with("contact", c));
       }
       rearm_expiry();
+      if (!keepalive_timer.is_set()) arm_keepalive(now);
       if (request != nullptr) {
         respond(now, pending.server, *request, 200, "OK", registrar.contact_headers(user, now));
       }

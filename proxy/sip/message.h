@@ -6,6 +6,12 @@
 // functions in uri.h / header_parsers.h. Unknown headers are kept byte-exact.
 // Fed by the transport layer (a datagram, or one frame cut by the StreamFramer); read by the
 // transaction and routing layers. No policy lives here.
+//
+// Strictness (RFC 3261 §7, §25; RFC 4475): every line of the start line and header section
+// ends in CRLF — a lone CR or LF there is BadStartLine / BadHeaderLine, so that no element
+// downstream can read a different header set than we did. CRLFs before the start line are
+// skipped (§7.5) and are not part of bytes(). The request line has exactly one SP between its
+// three parts and no trailing whitespace (RFC 4475 §3.1.2.9, §3.1.2.10).
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -138,7 +144,9 @@ class Message {
   [[nodiscard]] std::optional<std::uint32_t> max_forwards() const;  // absent: nullopt
   [[nodiscard]] std::string_view body() const;  // exactly Content-Length bytes
 
-  // The whole message as received (for a datagram: without discarded trailing bytes).
+  // The whole message as received, from the start line (CRLFs before it skipped) through the
+  // body (for a datagram: without discarded trailing bytes). Message::parse(bytes()) gives the
+  // same message again.
   [[nodiscard]] std::string_view bytes() const;
 
   // Copies and moves keep every view valid: they are rebased onto the new buffer.

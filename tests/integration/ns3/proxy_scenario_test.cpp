@@ -51,6 +51,7 @@ struct OfficeRun {
   std::vector<std::vector<CallRecord>> calls;  // per phone
   std::vector<bool> registered;
   std::vector<UaCounters> counters;
+  Address proxy_address;
   std::size_t bindings = 0;
   std::vector<std::string> binding_lines;
   routing::ProxyCounters proxy{};
@@ -111,6 +112,7 @@ OfficeRun run_office(const OfficeOptions& options) {
   ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
 
   routing::ProxyConfig config;
+  out.proxy_address = addresses[0];
   config.realm = kRealm;
   config.local = addresses[0];
   config.trust_defaults = true;  // ns-3's 10.x addresses are private, hence trusted
@@ -208,6 +210,11 @@ void expect_office_works(const OfficeRun& run, bool expect_ringing_everywhere) {
       EXPECT_TRUE(done) << user_of(i) << ": " << describe(c) << "\n" << excerpt(run, c.call_id);
       if (!done) continue;
       (c.role == CallRole::Caller ? completed_as_caller : completed_as_callee) += 1;
+      // The proxy Record-Routed: ACK and BYE went through it, not straight to the phone.
+      ASSERT_EQ(c.route_set.size(), 1u) << describe(c);
+      EXPECT_NE(c.route_set[0].find(run.proxy_address.to_string()), std::string::npos)
+          << c.route_set[0];
+      EXPECT_NE(c.route_set[0].find(";lr"), std::string::npos) << c.route_set[0];
     }
   }
   EXPECT_EQ(completed_as_caller, kPhones);
@@ -270,3 +277,26 @@ TEST(ProxyScenario, LossyBranchLinksAreRecoveredByRetransmission) {
 
 }  // namespace
 }  // namespace resproxy::model
+namespace resproxy::model {
+namespace {
+TEST(ProxyExplore, Seeds) {
+  for (double loss : {0.05, 0.1, 0.2}) {
+    for (auto tr : {Transport::Udp, Transport::Tcp}) {
+      for (std::uint32_t seed = 1; seed <= 15; ++seed) {
+        const OfficeRun run = run_office({.seed = seed, .transport = tr, .topology = Topology::Star, .loss = loss});
+        int bad = 0;
+        for (int i = 0; i < kPhones; ++i)
+          for (const CallRecord& c : run.calls[i]) {
+            if (c.callee == std::string("sip:2999@") + kRealm) { if (c.final_status != 404) { ++bad; fprintf(stderr, "404? %s\n", describe(c).c_str()); } continue; }
+            if (!(c.final_status == 200 && c.answered_at && c.ack_at && c.bye_at && c.bye_ok_at && c.failure.empty())) {
+              ++bad; fprintf(stderr, "loss=%.2f tr=%d seed=%u phone=%s %s\n", loss, (int)tr, seed, user_of(i).c_str(), describe(c).c_str());
+            }
+          }
+        int reg = 0; for (bool r : run.registered) reg += r;
+        if (bad || reg != kPhones || run.bindings != kPhones) fprintf(stderr, "loss=%.2f tr=%d seed=%u bad=%d reg=%d bindings=%zu\n", loss, (int)tr, seed, bad, reg, run.bindings);
+      }
+    }
+  }
+}
+}
+}

@@ -123,6 +123,7 @@ TEST(UaPhone, DirectCallCompletesOnACleanLink) {
   EXPECT_FALSE(b.ended_locally);
   EXPECT_EQ(a.caller, "sip:2001@10.1.1.1");
   EXPECT_EQ(b.caller, "sip:2001@10.1.1.1");
+  EXPECT_TRUE(a.route_set.empty());  // no proxy: ACK and BYE straight to the Contact
   // Timing on a 5 ms link: INVITE at 1 s; 180 after the 500 ms ring delay; 200 one second
   // later; the ACK at once; BYE after the 3 s hold.
   EXPECT_EQ(*a.invite_at, at(1s));

@@ -329,6 +329,46 @@ TEST(ProxyRouting, RoutesInDialogRequestsToThePhoneOverItsOwnTcpConnection) {
   EXPECT_EQ(fwd.count(sip::HeaderId::RecordRoute), 2u);
 }
 
+TEST(ProxyTransport, PingsTcpRegisteredPhonesEveryCrlfKeepaliveInterval) {
+  auto config = ProxyFixture::default_config();
+  config.crlf_keepalive = 30s;
+  ProxyFixture f(config);
+  Phone tcp_alice = alice();
+  f.open_tcp(tcp_alice, 5);
+  f.receive(tcp_alice, f.register_request(tcp_alice));
+  f.take_sent();
+  f.register_phone(bob());  // UDP: never pinged
+  f.take_sent();
+  f.advance(29s);
+  EXPECT_TRUE(f.take_sent().empty());
+  f.advance(1s);
+  auto sent = f.take_sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].bytes, "\r\n\r\n");
+  EXPECT_EQ(sent[0].stream, StreamId{5});
+  f.advance(30s);
+  EXPECT_EQ(f.take_sent().size(), 1u);
+}
+
+TEST(ProxyRouting, ReachesATcpPhoneWhoseConnectionDroppedAtItsContactAddress) {
+  ProxyFixture f;
+  Phone tcp_alice = alice();
+  f.open_tcp(tcp_alice, 5);
+  f.receive(tcp_alice, f.register_request(tcp_alice));
+  f.take_sent();
+  f.node.on_stream_closed(f.now, StreamId{5}, StreamCloseReason::PeerClosed);
+  f.drain();
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKre"));
+  bool opened = false;
+  for (const auto& e : f.out) {
+    if (const auto* o = std::get_if<OpenStream>(&e)) {
+      opened = true;
+      EXPECT_EQ(o->remote, alice().address);  // the Contact's host:port
+    }
+  }
+  EXPECT_TRUE(opened);
+}
+
 TEST(ProxyRouting, AnswersOptionsForItselfLocally) {
   ProxyFixture f;
   std::string options = sip::make_request(
