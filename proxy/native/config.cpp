@@ -641,7 +641,10 @@ void Parser::finish() {
     const auto range = security::IpRange::from_bounds(entry.ipmin, max);
     if (!range) {
       const int line = entry.ipmax_line ? entry.ipmax_line : entry.ipmin_line;
-      if (lo && hi && *hi < *lo) {
+      const auto is_v4 = [](const security::Ip128& ip) {
+        return security::IpRange::parse("0.0.0.0/0")->contains(ip);
+      };
+      if (lo && hi && is_v4(*lo) == is_v4(*hi) && *hi < *lo) {
         fail(line, s, "ipmax", max + " is below ipmin (" + entry.ipmin + ")",
              "an address from ipmin upward, of the same family");
       }

@@ -81,7 +81,9 @@ TEST(Config, EmbeddedDefaultNamesEveryParameter) {
         "store_synchronous", "disable_all", "ipmin", "ipmax", "min_expires", "max_expires",
         "default_expires", "max_bindings", "max_bindings_per_aor", "alias", "user", "contact",
         "enable"}) {
-    EXPECT_NE(text.find(std::string("\n") + name + " ="), std::string::npos) << name;
+    const bool set = text.find(std::string("\n") + name + " =") != std::string::npos;
+    const bool example = text.find(std::string("\n; ") + name + " =") != std::string::npos;
+    EXPECT_TRUE(set || example) << name;
   }
 }
 
