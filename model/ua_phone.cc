@@ -342,6 +342,7 @@ void UaPhone::on_invite_response(TimePoint now, std::size_t call, const sip::Mes
     // §13.2.2.4: a retransmitted 2xx (our ACK was lost) is answered with the same ACK.
     if (!dialog.ack.empty() && response.to_tag() == dialog.remote_tag) {
       ++counters_.ack_retransmissions;
+      emit(TraceEvent{now, "ua.ack_resent", {}}.with("call_id", record.call_id));
       transactions().send_stateless(now, dialog.ack_to, dialog.ack);
     }
     return;
@@ -597,6 +598,7 @@ void UaPhone::retransmit_ok(TimePoint now, std::size_t call) {
   if (calls_[call].ack_at || calls_[call].state != CallState::Confirmed) return;
   if (!transactions().send_response(now, dialog.invite_txn, 200, dialog.ok_response)) return;
   ++counters_.ok_retransmissions;
+  emit(TraceEvent{now, "ua.ok_resent", {}}.with("call_id", calls_[call].call_id));
   dialog.ok_interval = std::min(2 * dialog.ok_interval, config_.timers.t2);
   dialog.ok_timer = timers().schedule(now + dialog.ok_interval,
                                       [this, call](TimePoint t) { retransmit_ok(t, call); });
@@ -607,7 +609,10 @@ void UaPhone::on_ack(TimePoint now, const sip::Message& ack, const Path& /*path*
   if (call == kNoCall) return;  // §17.2.1/§13.3.1.4: an ACK for nothing we know is dropped
   CallRecord& record = calls_[call];
   Dialog& dialog = dialogs_[call];
-  if (record.role != CallRole::Callee || record.ack_at || !record.answered_at) return;
+  if (record.role != CallRole::Callee || record.ack_at || !record.answered_at ||
+      record.state != CallState::Confirmed) {
+    return;  // a retransmitted ACK, or one after we gave up waiting (§13.3.1.4)
+  }
   if (ack.cseq().number != dialog.invite_cseq) return;
   record.ack_at = now;
   timers().cancel(dialog.ok_timer);

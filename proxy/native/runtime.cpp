@@ -97,6 +97,8 @@ struct Connection {
 
   tcp::socket socket;
   StreamId id;
+  Address local;   // for the message log; known once connected (remote: from the start)
+  Address remote;
   bool connected = false;
   bool closed = false;       // out of the stream table; late completions do nothing
   bool closing = false;      // the core sent CloseStream: flush the queue, then close
@@ -136,6 +138,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
     drop_if_ = std::move(drop_if);
   }
   void set_store(KeyValueStore* store) { store_ = store; }
+  void set_message_log(MessageLog log) { message_log_ = std::move(log); }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }
 
@@ -191,6 +194,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   std::uint64_t next_inbound_id_ = 1;
 
   std::function<bool(const SendDatagram&)> drop_if_;
+  MessageLog message_log_;
   Stats stats_;
 
   bool started_ = false;
@@ -296,6 +300,7 @@ void NativeRuntime::Impl::stop(bool notify_node) {
     in_input_ = false;
   }
   drop_if_ = nullptr;
+  message_log_ = nullptr;
 }
 
 void NativeRuntime::Impl::inject(std::function<void(Node&, TimePoint)> input) {
@@ -371,6 +376,11 @@ void NativeRuntime::Impl::perform(SendDatagram& effect) {
   // Symmetric signalling: always from the listening socket, which is the `local` the core
   // names (the runtime has exactly one UDP socket).
   const udp::endpoint to(for_family(*ip, local_.is_ipv6()), effect.remote.port);
+  if (message_log_) {
+    message_log_(true, Path{.transport = Transport::Udp, .local = local_, .remote = effect.remote,
+                            .stream = {}},
+                 effect.bytes);
+  }
   if (async_sends_pending_ == 0) {  // keep the core's order: never overtake a queued send
     ErrorCode ec;
     const std::size_t sent = udp_.send_to(asio::buffer(effect.bytes), to, 0, ec);
@@ -413,6 +423,8 @@ void NativeRuntime::Impl::perform(OpenStream& effect) {
     return;
   }
   auto conn = std::make_shared<Connection>(tcp::socket(io_), effect.stream);
+  conn->local = effect.local;
+  conn->remote = effect.remote;
   streams_.emplace(id, conn);
 
   const auto remote_ip = parse_ip(effect.remote.ip);
@@ -455,6 +467,11 @@ void NativeRuntime::Impl::perform(WriteStream& effect) {
     ++stats_.stream_errors;
     close_stream(conn, StreamCloseReason::Reset, Notify::Later);
     return;
+  }
+  if (message_log_) {
+    message_log_(true, Path{.transport = Transport::Tcp, .local = conn->local,
+                            .remote = conn->remote, .stream = conn->id},
+                 effect.bytes);
   }
   conn->queued.push_back(std::move(effect.bytes));
   start_writing(conn);
@@ -508,6 +525,7 @@ void NativeRuntime::Impl::on_datagram(const ErrorCode& ec, std::size_t size) {
                   .remote = to_address(datagram_sender_),
                   .stream = {}};
   const std::string_view bytes(datagram_buffer_.data(), size);
+  if (message_log_) message_log_(false, path, bytes);
   deliver([&](Node& node, TimePoint now) { node.on_datagram(now, path, bytes); });
   receive_datagram();
 }
@@ -548,6 +566,8 @@ void NativeRuntime::Impl::on_accept(const ErrorCode& ec, tcp::socket socket) {
   RESPROXY_CHECK(next_inbound_id_ < kOutboundStreamBit);
   auto conn = std::make_shared<Connection>(std::move(socket), StreamId{next_inbound_id_++});
   conn->connected = true;
+  conn->local = to_address(local);
+  conn->remote = to_address(remote);
   streams_.emplace(conn->id.value, conn);
   ++stats_.streams_accepted;
   const Path path{.transport = Transport::Tcp,
@@ -578,6 +598,8 @@ void NativeRuntime::Impl::on_connect(const std::shared_ptr<Connection>& conn,
   ErrorCode ignored;
   conn->socket.set_option(tcp::no_delay(true), ignored);
   conn->connected = true;
+  conn->local = to_address(local);
+  conn->remote = to_address(remote);
   ++stats_.streams_opened;
   const Path path{.transport = Transport::Tcp,
                   .local = to_address(local),
@@ -605,6 +627,11 @@ void NativeRuntime::Impl::on_read(const std::shared_ptr<Connection>& conn, const
   if (size > 0) {
     stats_.bytes_in += size;
     const std::string_view bytes(conn->read_buffer.data(), size);
+    if (message_log_) {
+      message_log_(false, Path{.transport = Transport::Tcp, .local = conn->local,
+                               .remote = conn->remote, .stream = conn->id},
+                   bytes);
+    }
     deliver([&](Node& node, TimePoint now) { node.on_stream_data(now, conn->id, bytes); });
     if (conn->closed) return;
   }
@@ -716,6 +743,7 @@ void NativeRuntime::set_datagram_filter(std::function<bool(const SendDatagram&)>
   impl_->set_datagram_filter(std::move(drop_if));
 }
 void NativeRuntime::set_store(KeyValueStore* store) { impl_->set_store(store); }
+void NativeRuntime::set_message_log(MessageLog log) { impl_->set_message_log(std::move(log)); }
 NativeRuntime::Stats NativeRuntime::stats() const { return impl_->stats(); }
 
 }  // namespace resproxy::native

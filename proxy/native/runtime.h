@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 
@@ -89,6 +90,13 @@ class NativeRuntime {
   // Fault injection for demos and tests: a datagram for which drop_if returns true is not sent,
   // as if lost on the link, and counted in datagrams_dropped. Empty function: drop nothing.
   void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if);
+
+  // Observes every SIP byte in and out, for the daemon's SIP message log: each datagram
+  // received and sent (after the datagram filter), each chunk read from a stream and each
+  // WriteStream queued on one. Stream chunks are as they came or went, not framed into
+  // messages. Called on the io thread, synchronously: keep it cheap. Empty function: off.
+  using MessageLog = std::function<void(bool outbound, const Path& path, std::string_view bytes)>;
+  void set_message_log(MessageLog log);
 
   // The durable table StoreWrite effects go to; must outlive the runtime. Without one every
   // StoreWrite fails.

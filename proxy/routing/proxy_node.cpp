@@ -550,6 +550,9 @@ struct ProxyNode::Impl {
     }
     if (!dest) return;
     auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop);
+    trace(TraceEvent{now, "route.ack_forwarded", {}}
+              .with("call_id", std::string(ack.call_id()))
+              .with("to", dest->remote.to_string()));
     self.transactions().send_stateless(now, *dest, rewrite_request(ack, edits));
   }
 
@@ -601,7 +604,7 @@ struct ProxyNode::Impl {
         trace(TraceEvent{now, "reg.binding_saved", {}}
                   .with("user", b.user)
                   .with("contact", b.contact)
-                  .with("expires_s", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                  .with("expires_s", std::to_string(std::chrono::ceil<std::chrono::seconds>(
                                                         b.expires_at - now)
                                                         .count())));
       }

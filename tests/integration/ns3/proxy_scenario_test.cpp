@@ -277,26 +277,3 @@ TEST(ProxyScenario, LossyBranchLinksAreRecoveredByRetransmission) {
 
 }  // namespace
 }  // namespace resproxy::model
-namespace resproxy::model {
-namespace {
-TEST(ProxyExplore, Seeds) {
-  for (double loss : {0.05, 0.1, 0.2}) {
-    for (auto tr : {Transport::Udp, Transport::Tcp}) {
-      for (std::uint32_t seed = 1; seed <= 15; ++seed) {
-        const OfficeRun run = run_office({.seed = seed, .transport = tr, .topology = Topology::Star, .loss = loss});
-        int bad = 0;
-        for (int i = 0; i < kPhones; ++i)
-          for (const CallRecord& c : run.calls[i]) {
-            if (c.callee == std::string("sip:2999@") + kRealm) { if (c.final_status != 404) { ++bad; fprintf(stderr, "404? %s\n", describe(c).c_str()); } continue; }
-            if (!(c.final_status == 200 && c.answered_at && c.ack_at && c.bye_at && c.bye_ok_at && c.failure.empty())) {
-              ++bad; fprintf(stderr, "loss=%.2f tr=%d seed=%u phone=%s %s\n", loss, (int)tr, seed, user_of(i).c_str(), describe(c).c_str());
-            }
-          }
-        int reg = 0; for (bool r : run.registered) reg += r;
-        if (bad || reg != kPhones || run.bindings != kPhones) fprintf(stderr, "loss=%.2f tr=%d seed=%u bad=%d reg=%d bindings=%zu\n", loss, (int)tr, seed, bad, reg, run.bindings);
-      }
-    }
-  }
-}
-}
-}
