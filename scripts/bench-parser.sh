@@ -5,6 +5,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-bench"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRESPROXY_WITH_TESTS=OFF \
-      -DRESPROXY_WITH_BENCH=ON -DRESPROXY_WITH_NS3=OFF >/dev/null
+      -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DRESPROXY_WITH_BENCH=ON -DRESPROXY_WITH_NS3=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target bench_sip_parser
 "$build/tests/bench/bench_sip_parser" "$@"

@@ -1,1 +1,304 @@
-int main() { return 0; }
+// resproxy: the daemon. Reads the configuration (embedded default or --config FILE), opens the
+// registration database, hosts the proxy core (routing::ProxyNode) on NativeRuntime, and runs
+// until SIGTERM or SIGINT. docs/configuration.md describes the command line and the file.
+//
+// Exit status: 0 clean shutdown; 1 start-up failure (data directory, database, log files,
+// sockets); 2 bad command line or configuration.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "proxy/native/cli.h"
+#include "proxy/native/config.h"
+#include "proxy/native/daemon_trace_sink.h"
+#include "proxy/native/host_address.h"
+#include "proxy/native/log.h"
+#include "proxy/native/os_rng.h"
+#include "proxy/native/runtime.h"
+#include "proxy/native/sip_message_log.h"
+#include "proxy/native/sqlite_store.h"
+#include "proxy/routing/proxy_node.h"
+
+#ifndef RESPROXY_VERSION
+#define RESPROXY_VERSION "0.0.0"
+#endif
+
+namespace resproxy::native {
+namespace {
+
+constexpr int kExitStartup = 1;
+constexpr int kExitUsage = 2;
+
+std::optional<std::string> read_file(const std::string& path, std::string& error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = std::strerror(errno);
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    error = "read error";
+    return std::nullopt;
+  }
+  return text.str();
+}
+
+// Parses the file named on the command line, or the embedded default. Prints the error and
+// returns nullopt if it is refused.
+std::optional<DaemonConfig> load_config(const CommandLine& cli) {
+  std::string text;
+  std::string name = "<embedded>";
+  if (cli.config_file) {
+    std::string error;
+    auto contents = read_file(*cli.config_file, error);
+    if (!contents) {
+      std::fprintf(stderr, "resproxy: cannot read configuration file %s: %s\n",
+                   cli.config_file->c_str(), error.c_str());
+      return std::nullopt;
+    }
+    text = std::move(*contents);
+    name = *cli.config_file;
+  } else {
+    text = default_config_text();
+  }
+  try {
+    return parse_config(text, name);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "resproxy: %s\n", e.what());
+    return std::nullopt;
+  }
+}
+
+class PidFile {
+ public:
+  PidFile() = default;
+  PidFile(const PidFile&) = delete;
+  PidFile& operator=(const PidFile&) = delete;
+  ~PidFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+  }
+  bool write(const std::string& path, std::string& error) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      error = std::strerror(errno);
+      return false;
+    }
+    const std::string text = std::to_string(::getpid()) + "\n";
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (!ok) error = std::strerror(errno);
+    ::close(fd);
+    if (ok) path_ = path;
+    return ok;
+  }
+
+ private:
+  std::string path_;
+};
+
+int run(const CommandLine& cli) {
+  auto loaded = load_config(cli);
+  if (!loaded) return kExitUsage;
+  DaemonConfig config = std::move(*loaded);
+
+  // Command-line overrides.
+  if (cli.data_dir) config.data_dir = *cli.data_dir;
+  std::uint16_t port = config.rx_port;
+  if (cli.listen) {
+    config.listen_address = cli.listen->ip;
+    port = cli.listen->port;
+  }
+  if (cli.log_level) config.log_level = *cli.log_level;
+
+  Logger logger(config.log_level);
+  logger.info(std::string("resproxy ") + RESPROXY_VERSION + " starting, configuration " +
+              (cli.config_file ? *cli.config_file : std::string("<embedded>")) + ", mode " +
+              std::string(routing::to_string(config.proxy.mode)));
+  for (const auto& warning : config.warnings) logger.warn("configuration: " + warning);
+
+  // Data directory and the registration database.
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    logger.error("cannot create data directory " + config.data_dir + ": " + ec.message());
+    return kExitStartup;
+  }
+  const std::string db_path = (std::filesystem::path(config.data_dir) / "registrations.db").string();
+  std::string error;
+  SqliteStore::Options store_options;
+  store_options.synchronous =
+      config.store_sync_full ? SqliteStore::Synchronous::Full : SqliteStore::Synchronous::Normal;
+  auto store = SqliteStore::open(db_path, store_options, &error);
+  if (!store) {
+    logger.error("cannot open registration database " + db_path + ": " + error);
+    return kExitStartup;
+  }
+  auto records = store->try_load_all();
+  if (!records) {
+    logger.error("cannot read registration database " + db_path + ": " + store->last_error());
+    return kExitStartup;
+  }
+  logger.info("registration database " + db_path + ": " + std::to_string(records->size()) +
+              " records");
+
+  // Logs.
+  std::unique_ptr<std::ofstream> trace_file;
+  std::ostream* trace_out = nullptr;
+  if (config.trace_log == "-") {
+    trace_out = &std::cerr;
+  } else if (!config.trace_log.empty()) {
+    trace_file = std::make_unique<std::ofstream>(config.trace_log, std::ios::app);
+    if (!*trace_file) {
+      logger.error("cannot open trace log " + config.trace_log + ": " + std::strerror(errno));
+      return kExitStartup;
+    }
+    trace_out = trace_file.get();
+  }
+  DaemonTraceSink trace(logger, trace_out, "resproxy");
+  std::unique_ptr<SipMessageLog> sip_log;
+  if (!config.sip_log.empty()) {
+    try {
+      sip_log = std::make_unique<SipMessageLog>(config.sip_log);
+    } catch (const std::exception& e) {
+      logger.error(e.what());
+      return kExitStartup;
+    }
+  }
+
+  // Randomness: seeded once; the seed reproduces every Call-ID, tag and branch.
+  const std::uint64_t seed = cli.seed.value_or(os_random_seed());
+  SeededRng rng(seed);
+  logger.info("random seed " + std::to_string(seed) + " (reproduce with --seed " +
+              std::to_string(seed) + ")");
+
+  const std::string advertised_ip =
+      choose_advertised_address(config.advertised_address, config.listen_address);
+  config.proxy.local = Address{advertised_ip, port};
+  routing::ProxyNode node(config.proxy, std::move(*records), rng, trace);
+
+  boost::asio::io_context io;
+  NativeRuntime runtime(io, node,
+                        ListenConfig{.ip = config.listen_address,
+                                     .port = port,
+                                     .udp = config.udp,
+                                     .tcp = config.tcp});
+  runtime.set_store(store.get());
+  if (sip_log) {
+    runtime.set_message_log([&sip_log](bool outbound, const Path& path, std::string_view bytes) {
+      sip_log->write(outbound, path, bytes);
+    });
+  }
+  try {
+    runtime.start();
+  } catch (const std::exception& e) {
+    logger.error(e.what());
+    return kExitStartup;
+  }
+  const Address bound = runtime.local_address();
+  const Address advertised{advertised_ip, bound.port};
+  node.set_local_address(advertised);
+
+  PidFile pidfile;
+  if (cli.pidfile && !pidfile.write(*cli.pidfile, error)) {
+    logger.error("cannot write pid file " + *cli.pidfile + ": " + error);
+    runtime.stop();
+    return kExitStartup;
+  }
+
+  // SIGTERM/SIGINT: stop cleanly. SIGHUP: no reload yet; ignored rather than fatal.
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& signal_error, int number) {
+        if (signal_error) return;
+        if (number == SIGHUP) {
+          logger.warn("SIGHUP: configuration reload is not supported yet; ignored");
+          signals.async_wait(on_signal);
+          return;
+        }
+        logger.info(std::string("received ") + (number == SIGTERM ? "SIGTERM" : "SIGINT") +
+                    ", shutting down");
+        runtime.stop();
+        io.stop();
+      };
+  signals.async_wait(on_signal);
+
+  const std::string transports = config.udp && config.tcp ? "udp+tcp" : config.udp ? "udp" : "tcp";
+  logger.info("advertising " + advertised.to_string() + " in Via and Record-Route; " +
+              std::to_string(node.binding_count()) + " bindings loaded");
+  // The readiness line: scripts and tests wait for it, whatever the log level.
+  std::fprintf(stderr, "resproxy listening on %s %s (data dir %s)\n", transports.c_str(),
+               bound.to_string().c_str(), config.data_dir.c_str());
+  std::fflush(stderr);
+
+  io.run();
+
+  const auto stats = runtime.stats();
+  const auto& counters = node.counters();
+  logger.info("stopped: " + std::to_string(counters.requests) + " requests, " +
+              std::to_string(counters.registers) + " REGISTERs, " +
+              std::to_string(node.binding_count()) + " bindings, " +
+              std::to_string(stats.datagrams_in) + " datagrams in, " +
+              std::to_string(stats.datagrams_out) + " out, " +
+              std::to_string(stats.streams_accepted) + " TCP connections accepted, " +
+              std::to_string(stats.store_failures) + " store failures, " +
+              std::to_string(trace.warnings()) + " warnings");
+  return 0;
+}
+
+}  // namespace
+}  // namespace resproxy::native
+
+int main(int argc, char** argv) {
+  using namespace resproxy::native;
+  CommandLine cli;
+  try {
+    cli = parse_command_line(argc, argv);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "%s\n\n%s", e.what(), usage_text().c_str());
+    return kExitUsage;
+  }
+  switch (cli.action) {
+    case CommandLine::Action::Help:
+      std::fputs(usage_text().c_str(), stdout);
+      return 0;
+    case CommandLine::Action::Version:
+      std::printf("resproxy %s\n", RESPROXY_VERSION);
+      return 0;
+    case CommandLine::Action::PrintConfig:
+      std::fputs(default_config_text().c_str(), stdout);
+      return 0;
+    case CommandLine::Action::CheckConfig: {
+      const auto config = load_config(cli);
+      if (!config) return kExitUsage;
+      for (const auto& warning : config->warnings) {
+        std::fprintf(stderr, "resproxy: warning: %s\n", warning.c_str());
+      }
+      std::printf("%s: ok\n", cli.config_file->c_str());
+      return 0;
+    }
+    case CommandLine::Action::Run:
+      break;
+  }
+  try {
+    return run(cli);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "resproxy: fatal: %s\n", e.what());
+    return kExitStartup;
+  }
+}

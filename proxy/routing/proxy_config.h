@@ -50,10 +50,11 @@ struct ProxyConfig {
   bool server_header = true;         // "Server: resproxy/<version>" on our responses
   Duration crlf_keepalive{};         // 0: off; else ping TCP-registered endpoints this often
   Duration timer_c = std::chrono::minutes(3);  // RFC 3261 §16.6 step 11: INVITE proxy timer
-  // Sources allowed to register and call. Empty means the defaults: loopback and the private
-  // ranges (10/8, 172.16/12, 192.168/16, 127/8, fc00::/7, ::1, fe80::/10).
+  // Sources allowed to register and call: these ranges, plus, while trust_defaults is set, the
+  // loopback and private ranges (127/8, 10/8, 172.16/12, 192.168/16, ::1, fc00::/7, fe80::/10).
+  // trust_defaults off and no ranges: nobody is trusted.
   std::vector<security::IpRange> trusted;
-  bool trust_defaults = true;        // add the default private ranges to `trusted`
+  bool trust_defaults = true;        // [sipproxy.trust] disable_all=0
   std::vector<Alias> aliases;
   std::vector<DirectoryEntry> directory;
   RegistrarConfig registrar;

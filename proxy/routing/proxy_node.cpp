@@ -179,6 +179,19 @@ struct ProxyNode::Impl {
         }
       }
     }
+    if (b.source.transport == Transport::Udp) {
+      // A phone not behind NAT (its Contact names the address it sent from) may still have sent
+      // the REGISTER from another port than it listens on: RFC 3261 says the Contact is where it
+      // is reached. Only when the Contact's address is not the source (NAT) is the received
+      // address:port the better bet.
+      if (auto uri = sip::parse_uri(b.contact)) {
+        if (unbracket(uri->host) == unbracket(b.source.remote.ip)) {
+          if (auto dest = destination_of(*uri); dest && dest->transport == Transport::Udp) {
+            return *dest;
+          }
+        }
+      }
+    }
     return transport::Destination{b.source.transport, b.source.remote, b.source.stream};
   }
 

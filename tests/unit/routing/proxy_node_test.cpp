@@ -369,6 +369,27 @@ TEST(ProxyRouting, ReachesATcpPhoneWhoseConnectionDroppedAtItsContactAddress) {
   EXPECT_TRUE(opened);
 }
 
+TEST(ProxyRouting, SendsToTheContactPortWhenThePhoneRegisteredFromAnotherPort) {
+  ProxyFixture f;
+  Phone ephemeral = alice();
+  ephemeral.address.port = 40123;  // REGISTER from an ephemeral port, Contact on 5060
+  f.receive(ephemeral, f.register_request(ephemeral, 3600, "<sip:2001@192.168.1.21:5060>"));
+  f.take_sent();
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKport"));
+  auto inv = f.expect_one("INVITE ");
+  EXPECT_EQ(inv.to, (Address{"192.168.1.21", 5060}));
+}
+
+TEST(ProxyRouting, SendsToTheReceivedAddressWhenThePhoneIsBehindNat) {
+  ProxyFixture f;
+  Phone natted{"2001", {"192.168.1.99", 61000}};  // the NAT's public side
+  f.receive(natted, f.register_request(natted, 3600, "<sip:2001@10.9.9.9:5060>"));
+  f.take_sent();
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKnat"));
+  auto inv = f.expect_one("INVITE ");
+  EXPECT_EQ(inv.to, natted.address);
+}
+
 TEST(ProxyRouting, AnswersOptionsForItselfLocally) {
   ProxyFixture f;
   std::string options = sip::make_request(

@@ -1,0 +1,271 @@
+// The real `resproxy` binary as a child process on loopback: start-up errors and exit codes,
+// OPTIONS and REGISTER over UDP, the SIP message log, clean SIGTERM, and a kill -9 that loses
+// no acknowledged registration. The binary is $RESPROXY_BINARY, else the one built next to this
+// test (<build>/proxy/native/resproxy); the tests skip if neither exists.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "proxy/native/config.h"
+
+namespace resproxy::native {
+namespace {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+using asio::ip::udp;
+using namespace std::chrono_literals;
+
+std::optional<std::string> binary() {
+  if (const char* env = std::getenv("RESPROXY_BINARY"); env && *env) return std::string(env);
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  const fs::path candidate = self.parent_path().parent_path() / "proxy" / "native" / "resproxy";
+  if (fs::exists(candidate)) return candidate.string();
+  return std::nullopt;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "resproxy-daemon-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+  fs::path path;
+};
+
+// One resproxy process with stderr in a file.
+class Daemon {
+ public:
+  Daemon(const std::string& exe, std::vector<std::string> args, const fs::path& stderr_file)
+      : stderr_file_(stderr_file) {
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      if (!freopen(stderr_file.c_str(), "w", stderr)) _exit(127);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(exe.c_str()));
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(exe.c_str(), argv.data());
+      _exit(127);
+    }
+  }
+  ~Daemon() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  // Waits (bounded) for the readiness line; returns the port, or 0 if the process exited.
+  std::uint16_t wait_ready() {
+    for (auto waited = 0ms; waited < 10s; waited += 20ms) {
+      // "resproxy listening on udp+tcp 127.0.0.1:PORT (data dir …)"
+      const std::string err = slurp(stderr_file_);
+      const auto line = err.find("resproxy listening on ");
+      const auto paren = err.find(" (data dir", line);
+      if (line != std::string::npos && paren != std::string::npos) {
+        const auto colon = err.rfind(':', paren);
+        return static_cast<std::uint16_t>(std::stoi(err.substr(colon + 1, paren - colon - 1)));
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        status_ = status;
+        return 0;
+      }
+      std::this_thread::sleep_for(20ms);  // a real process: polling its output is the only way
+    }
+    return 0;
+  }
+  // Sends `signal` and waits for the exit; the raw wait status.
+  int stop(int signal) {
+    if (!exited_) {
+      kill(pid_, signal);
+      waitpid(pid_, &status_, 0);
+      exited_ = true;
+    }
+    return status_;
+  }
+  int wait_exit() {
+    if (!exited_) {
+      waitpid(pid_, &status_, 0);
+      exited_ = true;
+    }
+    return status_;
+  }
+  std::string err() const { return slurp(stderr_file_); }
+
+ private:
+  fs::path stderr_file_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+// Sends one request over UDP and returns the first final response (skipping 1xx), or "".
+std::string request(std::uint16_t port, const std::string& method, const std::string& extra) {
+  asio::io_context io;
+  udp::socket socket(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto local = socket.local_endpoint().port();
+  const std::string uri = method == "REGISTER" ? "sip:resproxy.local" : "sip:127.0.0.1";
+  const std::string msg = method + " " + uri + " SIP/2.0\r\n" +
+                          "Via: SIP/2.0/UDP 127.0.0.1:" + std::to_string(local) +
+                          ";branch=z9hG4bK" + method + std::to_string(local) + ";rport\r\n" +
+                          "Max-Forwards: 70\r\n"
+                          "From: <sip:alice@resproxy.local>;tag=f1\r\n"
+                          "To: <sip:alice@resproxy.local>\r\n"
+                          "Call-ID: daemon-test-" + std::to_string(local) + "\r\n" +
+                          "CSeq: 1 " + method + "\r\n" + extra + "Content-Length: 0\r\n\r\n";
+  socket.send_to(asio::buffer(msg), udp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  socket.non_blocking(true);
+  std::array<char, 65536> buffer{};
+  for (auto waited = 0ms; waited < 5s; waited += 10ms) {
+    boost::system::error_code ec;
+    udp::endpoint from;
+    const auto n = socket.receive_from(asio::buffer(buffer), from, 0, ec);
+    if (!ec) {
+      std::string response(buffer.data(), n);
+      if (!response.starts_with("SIP/2.0 1")) return response;
+      continue;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  return "";
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    exe_ = binary();
+    if (!exe_) GTEST_SKIP() << "resproxy binary not found; set RESPROXY_BINARY";
+  }
+  std::optional<std::string> exe_;
+  TempDir dir_;
+};
+
+TEST_F(DaemonTest, RefusesABadConfigurationWithExitTwo) {
+  const fs::path ini = dir_.path / "bad.ini";
+  std::ofstream(ini) << "[sipproxy]\nrx_port = 5060\n[advanced.sipproxy]\nrecord_route = sometimes\n";
+  Daemon daemon(*exe_, {"--config", ini.string()}, dir_.path / "err");
+  const int status = daemon.wait_exit();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(daemon.err().find(ini.string() +
+                              ":4: [advanced.sipproxy] record_route: \"sometimes\" is not "
+                              "allowed; allowed: always, call_setup"),
+            std::string::npos)
+      << daemon.err();
+}
+
+TEST_F(DaemonTest, CheckConfigAcceptsTheEmbeddedDefaultAndRefusesAMissingFile) {
+  const fs::path ini = dir_.path / "default.ini";
+  std::ofstream(ini) << default_config_text();
+  {
+    Daemon check(*exe_, {"--check-config", ini.string()}, dir_.path / "err1");
+    const int status = check.wait_exit();
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << check.err();
+  }
+  Daemon check(*exe_, {"--check-config", "/nonexistent/file.ini"}, dir_.path / "err2");
+  const int status = check.wait_exit();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(check.err().find("cannot read configuration file"), std::string::npos);
+}
+
+TEST_F(DaemonTest, FailsToStartWhenThePortIsTaken) {
+  asio::io_context io;
+  udp::socket taken(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = taken.local_endpoint().port();
+  Daemon daemon(*exe_,
+                {"--listen", "127.0.0.1:" + std::to_string(port), "--data-dir",
+                 (dir_.path / "data").string()},
+                dir_.path / "err");
+  const int status = daemon.wait_exit();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(daemon.err().find("cannot listen on UDP"), std::string::npos) << daemon.err();
+}
+
+TEST_F(DaemonTest, AnswersOptionsLogsMessagesAndStopsCleanly) {
+  const fs::path ini = dir_.path / "test.ini";
+  std::ofstream(ini) << "[advanced.sipproxy]\nsip_log = " << (dir_.path / "sip.log").string()
+                     << "\n";
+  Daemon daemon(*exe_,
+                {"--config", ini.string(), "--listen", "127.0.0.1:0", "--data-dir",
+                 (dir_.path / "data").string(), "--pidfile", (dir_.path / "pid").string()},
+                dir_.path / "err");
+  const auto port = daemon.wait_ready();
+  ASSERT_NE(port, 0) << daemon.err();
+  EXPECT_TRUE(fs::exists(dir_.path / "pid"));
+
+  const std::string response = request(port, "OPTIONS", "");
+  EXPECT_TRUE(response.starts_with("SIP/2.0 200")) << response;
+
+  const int status = daemon.stop(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << daemon.err();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_FALSE(fs::exists(dir_.path / "pid"));  // removed at exit
+  const std::string log = slurp(dir_.path / "sip.log");
+  EXPECT_NE(log.find("UDP in 127.0.0.1:"), std::string::npos) << log;
+  EXPECT_NE(log.find("UDP out 127.0.0.1:" + std::to_string(port)), std::string::npos) << log;
+  EXPECT_NE(log.find("OPTIONS sip:127.0.0.1 SIP/2.0"), std::string::npos);
+  EXPECT_NE(log.find("SIP/2.0 200"), std::string::npos);
+}
+
+TEST_F(DaemonTest, AcknowledgedRegistrationSurvivesKillMinusNine) {
+  const std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--data-dir",
+                                         (dir_.path / "data").string()};
+  {
+    Daemon daemon(*exe_, args, dir_.path / "err1");
+    const auto port = daemon.wait_ready();
+    ASSERT_NE(port, 0) << daemon.err();
+    const std::string response =
+        request(port, "REGISTER",
+                "Contact: <sip:alice@127.0.0.1:5999>\r\nExpires: 3600\r\n");
+    ASSERT_TRUE(response.starts_with("SIP/2.0 200")) << response;
+    const int status = daemon.stop(SIGKILL);  // straight after the 200
+    ASSERT_TRUE(WIFSIGNALED(status));
+  }
+  Daemon daemon(*exe_, args, dir_.path / "err2");
+  ASSERT_NE(daemon.wait_ready(), 0) << daemon.err();
+  EXPECT_NE(daemon.err().find("1 bindings loaded"), std::string::npos) << daemon.err();
+  const int status = daemon.stop(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace resproxy::native
