@@ -154,6 +154,9 @@ start_phone() {
   [[ $# -gt 0 ]] && { shift; extra=("$@"); }
   n=${#users[@]}
   users_csv "$T/$name-users.csv" "${users[@]}"
+  # SIPp over TCP exits when its connection to the proxy breaks (the crash test kills the
+  # daemon); a phone stays up: let SIPp reconnect instead, keeping its calls
+  [[ $transport == t1 ]] && extra+=(-max_reconnect 100 -reconnect_sleep 200 -reconnect_close false)
   local mp
   mp=$(free_ports 1)
   timeout -k 2 $((hold / 1000 + 60)) sipp "$LOCAL_IP:$PROXY_PORT" -sf "$SCEN/phone.xml" -oocsf "$SCEN/$ooc" \
