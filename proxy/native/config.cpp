@@ -14,7 +14,8 @@ namespace resproxy::native {
 
 namespace {
 
-constexpr int kMaxIndex = 100;  // [sipproxy.trust.N] and friends: N = 1..100
+constexpr int kMaxIndex = 100;      // [sipproxy.trust.N] and friends: N = 1..100
+constexpr int kMaxAuthUsers = 120;  // [sipproxy.auth.user.N]: N = 1..120
 
 // --- Text helpers. ---
 
@@ -144,6 +145,81 @@ std::string parse_sip_uri(std::string_view value) {
   return v;
 }
 
+bool is_unspecified(std::string_view ip) {
+  const auto parsed = security::parse_ip(ip);
+  return parsed && (parsed == security::parse_ip("0.0.0.0") || parsed == security::parse_ip("::"));
+}
+
+// An address to send to: an IP address, not 0.0.0.0 or ::.
+std::string parse_peer_ip(std::string_view value) {
+  const std::string ip = parse_ip_text(value);
+  if (is_unspecified(ip)) throw Invalid{quoted(value) + " is not a usable address"};
+  return ip;
+}
+const std::string kPeerIpAllowed = "an IPv4 or IPv6 address other than 0.0.0.0 and ::";
+
+// "192.0.2.1", "192.0.2.1:5062", "2001:db8::1", "[2001:db8::1]", "[2001:db8::1]:5062".
+Address parse_ip_port(std::string_view value, std::uint16_t default_port) {
+  const Invalid bad{quoted(value) + " is not an IP address or IP:port"};
+  std::string_view ip = value;
+  std::optional<std::string_view> port;
+  if (value.starts_with('[')) {
+    const auto close = value.find(']');
+    if (close == std::string_view::npos) throw bad;
+    ip = value.substr(1, close - 1);
+    const std::string_view rest = value.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') throw bad;
+      port = rest.substr(1);
+    }
+    if (ip.find(':') == std::string_view::npos) throw bad;  // brackets are for IPv6 only
+  } else if (std::count(value.begin(), value.end(), ':') == 1) {
+    const auto colon = value.find(':');
+    ip = value.substr(0, colon);
+    port = value.substr(colon + 1);
+  }
+  if (!security::parse_ip(ip)) throw bad;
+  if (is_unspecified(ip)) throw Invalid{quoted(value) + " is not a usable address"};
+  Address out{std::string(ip), default_port};
+  if (port) {
+    try {
+      out.port = static_cast<std::uint16_t>(parse_integer(*port, 1, 65535));
+    } catch (const Invalid& invalid) {
+      throw Invalid{quoted(value) + ": port " + invalid.problem};
+    }
+  }
+  return out;
+}
+
+// A DNS host name (RFC 1123): labels of letters, digits and '-', not starting or ending with
+// '-', at most 63 characters each and 253 in all; the last label is not all digits (so that a
+// mistyped IPv4 address is not taken for a name).
+bool is_host_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t start = 0;
+  bool last_all_digits = false;
+  while (start <= name.size()) {
+    auto dot = name.find('.', start);
+    if (dot == std::string_view::npos) dot = name.size();
+    const std::string_view label = name.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    last_all_digits = true;
+    for (char c : label) {
+      const bool digit = c >= '0' && c <= '9';
+      const bool ok = digit || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+      if (!ok) return false;
+      if (!digit) last_all_digits = false;
+    }
+    start = dot + 1;
+  }
+  return !last_all_digits;
+}
+
+const std::string kItspNameAllowed =
+    "an IPv4 or IPv6 address, or a host name such as itsp.example.com";
+
 Duration seconds(std::int64_t s) { return std::chrono::seconds(s); }
 Duration millis(std::int64_t ms) { return std::chrono::milliseconds(ms); }
 std::int64_t to_seconds(Duration d) {
@@ -155,11 +231,27 @@ std::int64_t to_millis(Duration d) {
 
 // --- The parse state. ---
 
-struct TrustEntry {
+// An entry of the trust, ignore and reject tables.
+struct RangeEntry {
   int header_line = 0;
   bool enable = false;
   std::string ipmin, ipmax;
   int ipmin_line = 0, ipmax_line = 0;
+};
+struct ItspEntry {
+  int header_line = 0;
+  bool enable = false;
+  std::string ipname;  // as written
+  std::string host;    // the IP address without brackets, or the host name
+  int ipname_line = 0;
+  std::uint16_t port = 5060;
+  Transport transport = Transport::Udp;
+};
+struct AuthEntry {
+  int header_line = 0;
+  bool enable = false;
+  std::string username, password;
+  int username_line = 0;
 };
 struct AliasEntry {
   int header_line = 0;
@@ -177,7 +269,9 @@ struct DirectoryEntry {
 struct Builder {
   DaemonConfig config;
   bool disable_all_trust = false;
-  std::map<int, TrustEntry> trust;
+  std::map<int, RangeEntry> trust, ignore, reject;
+  std::map<int, ItspEntry> itsp;
+  std::map<int, AuthEntry> auth;
   std::map<int, AliasEntry> aliases;
   std::map<int, DirectoryEntry> directory;
   // Where each "section parameter" was set, for cross-field errors.
@@ -192,12 +286,14 @@ struct ParamSpec {
   std::string name;
   std::string allowed;
   Setter set;
+  std::vector<std::string> aliases = {};  // other accepted names (the seed's typos)
 };
 
 struct SectionSpec {
   std::string name;  // canonical; indexed sections without ".N"
   bool indexed = false;
   std::vector<ParamSpec> params;
+  int max_index = kMaxIndex;  // indexed sections: N = 1..max_index
 
   [[nodiscard]] std::string display() const { return indexed ? name + ".N" : name; }
   [[nodiscard]] std::string param_names() const {
@@ -226,7 +322,35 @@ ParamSpec integer(std::string name, std::int64_t min, std::int64_t max, std::str
                    }};
 }
 
+// [sipproxy.trust.N], [sipproxy.ignore.N], [sipproxy.reject.N]: enable, ipmin, ipmax.
+SectionSpec range_table(std::string name, std::map<int, RangeEntry> Builder::*table) {
+  return SectionSpec{
+      std::move(name),
+      true,
+      {
+          {"enable", kBoolAllowed,
+           [table](Builder& b, int n, int, std::string_view v) {
+             (b.*table)[n].enable = parse_bool(v);
+           }},
+          {"ipmin", "an IPv4 or IPv6 address",
+           [table](Builder& b, int n, int line, std::string_view v) {
+             auto& entry = (b.*table)[n];
+             entry.ipmin = parse_ip_text(v);
+             entry.ipmin_line = line;
+           }},
+          {"ipmax", "an IPv4 or IPv6 address of the same family as ipmin",
+           [table](Builder& b, int n, int line, std::string_view v) {
+             auto& entry = (b.*table)[n];
+             entry.ipmax = parse_ip_text(v);
+             entry.ipmax_line = line;
+           }},
+      }};
+}
+
 const std::vector<SectionSpec>& section_specs() {
+  using routing::GatewayFromAction;
+  using routing::GatewayFromRouting;
+  using routing::ItspSelection;
   using routing::ProxyMode;
   using routing::RecordRoute;
   static const std::vector<SectionSpec> specs = {
@@ -313,7 +437,153 @@ const std::vector<SectionSpec>& section_specs() {
               b.config.store_sync_full =
                   parse_choice<bool>(v, {{"normal", false}, {"full", true}});
             }},
+           integer("itsp_down_reg_expires", 30, 60000, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.itsp_down_reg_expires = seconds(v);
+                   }),
+           integer("reg_forwarding_timeout", 2, 60, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.reg_forwarding_timeout = seconds(v);
+                   }),
+           integer("num_sockets", 60, 240, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.num_sockets = static_cast<std::size_t>(v);
+                   }),
+           {"nat_outside_address", kPeerIpAllowed + ", or empty for none",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.itsp.nat_outside_address =
+                  v.empty() ? std::string() : parse_peer_ip(v);
+            }},
        }},
+      {"sipproxy.pstn_gw",
+       false,
+       {
+           {"address",
+            "an IP address with an optional port (192.0.2.1, 192.0.2.1:5062, [2001:db8::1]:5062; "
+            "default port 5060), or empty for none",
+            [](Builder& b, int, int, std::string_view v) {
+              auto& gw = b.config.proxy.pstn_gateway;
+              if (v.empty()) {
+                gw.address.reset();
+              } else {
+                gw.address = parse_ip_port(v, 5060);
+              }
+            }},
+           {"from_action", "trust, auth, reject, ignore",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.pstn_gateway.from_action = parse_choice<GatewayFromAction>(
+                  v, {{"trust", GatewayFromAction::Trust},
+                      {"auth", GatewayFromAction::Auth},
+                      {"reject", GatewayFromAction::Reject},
+                      {"ignore", GatewayFromAction::Ignore}});
+            }},
+           {"from_routing", "itsp, regd_ua",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.pstn_gateway.from_routing = parse_choice<GatewayFromRouting>(
+                  v, {{"itsp", GatewayFromRouting::Itsp},
+                      {"regd_ua", GatewayFromRouting::RegisteredUa},
+                      {"registered_ua", GatewayFromRouting::RegisteredUa}});
+            }},
+       }},
+      {"sipproxy.itsp_proxy",
+       false,
+       {
+           {"accessibility_check", "options, off",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.itsp.monitor.options_check =
+                  parse_choice<bool>(v, {{"options", true}, {"off", false}});
+            }},
+           {"options_transport", "udp, tcp, default",
+            [](Builder& b, int, int, std::string_view v) {
+              auto& itsp = b.config.proxy.itsp;
+              const int t = parse_choice<int>(v, {{"udp", 0}, {"tcp", 1}, {"default", 2}});
+              itsp.options_transport_default = t == 2;
+              itsp.options_transport = t == 1 ? Transport::Tcp : Transport::Udp;
+            },
+            {"options_tansport"}},  // the seed's spelling
+           {"mode", "normal, cyclic, dnssrv",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.itsp.monitor.selection = parse_choice<ItspSelection>(
+                  v, {{"normal", ItspSelection::Normal},
+                      {"cyclic", ItspSelection::Cyclic},
+                      {"dnssrv", ItspSelection::DnsSrv},
+                      {"dns_srv", ItspSelection::DnsSrv}});
+            }},
+           integer("probe_interval", 5, 3600, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.monitor.health.probe_interval = seconds(v);
+                   }),
+           integer("probe_interval_down", 1, 3600, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.monitor.health.probe_interval_down = seconds(v);
+                   }),
+           integer("probe_timeout_ms", 100, 32000, "ms",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.monitor.probe_timeout = millis(v);
+                   }),
+           integer("failures_to_down", 1, 10, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.monitor.health.failures_to_down = static_cast<int>(v);
+                   }),
+           integer("successes_to_up", 1, 10, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.monitor.health.successes_to_up = static_cast<int>(v);
+                   }),
+           integer("failback_delay", 0, 3600, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.monitor.health.failback_delay = seconds(v);
+                   }),
+       }},
+      {"sipproxy.itsp_proxy",
+       true,
+       {
+           {"enable", kBoolAllowed,
+            [](Builder& b, int n, int, std::string_view v) { b.itsp[n].enable = parse_bool(v); }},
+           {"ipname", kItspNameAllowed,
+            [](Builder& b, int n, int line, std::string_view v) {
+              auto& entry = b.itsp[n];
+              std::string_view host = v;
+              if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+                host = host.substr(1, host.size() - 2);
+                if (!security::parse_ip(host) || host.find(':') == std::string_view::npos) {
+                  throw Invalid{quoted(v) + " is not an IP address or host name"};
+                }
+              }
+              if (!security::parse_ip(host) && !is_host_name(host)) {
+                throw Invalid{quoted(v) + " is not an IP address or host name"};
+              }
+              entry.ipname = std::string(v);
+              entry.host = std::string(host);
+              entry.ipname_line = line;
+            }},
+           {"port", "1..65535",
+            [](Builder& b, int n, int, std::string_view v) {
+              b.itsp[n].port = static_cast<std::uint16_t>(parse_integer(v, 1, 65535));
+            }},
+           {"transport", "udp, tcp",
+            [](Builder& b, int n, int, std::string_view v) {
+              b.itsp[n].transport = parse_choice<Transport>(
+                  v, {{"udp", Transport::Udp}, {"tcp", Transport::Tcp}});
+            }},
+       }},
+      {"sipproxy.auth.user",
+       true,
+       {
+           {"enable", kBoolAllowed,
+            [](Builder& b, int n, int, std::string_view v) { b.auth[n].enable = parse_bool(v); }},
+           {"username", kUserAllowed,
+            [](Builder& b, int n, int line, std::string_view v) {
+              b.auth[n].username = parse_user(v);
+              b.auth[n].username_line = line;
+            }},
+           {"password", "any text, quoted if it has ';' or '#'",
+            [](Builder& b, int n, int, std::string_view v) {
+              b.auth[n].password = parse_nonempty(v);
+            }},
+       },
+       kMaxAuthUsers},
+      range_table("sipproxy.ignore", &Builder::ignore),
+      range_table("sipproxy.reject", &Builder::reject),
       {"sipproxy.trust",
        false,
        {
@@ -322,22 +592,7 @@ const std::vector<SectionSpec>& section_specs() {
               b.disable_all_trust = parse_bool(v);
             }},
        }},
-      {"sipproxy.trust",
-       true,
-       {
-           {"enable", kBoolAllowed,
-            [](Builder& b, int n, int, std::string_view v) { b.trust[n].enable = parse_bool(v); }},
-           {"ipmin", "an IPv4 or IPv6 address",
-            [](Builder& b, int n, int line, std::string_view v) {
-              b.trust[n].ipmin = parse_ip_text(v);
-              b.trust[n].ipmin_line = line;
-            }},
-           {"ipmax", "an IPv4 or IPv6 address of the same family as ipmin",
-            [](Builder& b, int n, int line, std::string_view v) {
-              b.trust[n].ipmax = parse_ip_text(v);
-              b.trust[n].ipmax_line = line;
-            }},
-       }},
+      range_table("sipproxy.trust", &Builder::trust),
       {"sipproxy.registrar",
        false,
        {
@@ -400,8 +655,14 @@ const std::vector<SectionSpec>& section_specs() {
 
 std::string allowed_sections() {
   std::vector<std::string> names;
-  for (const auto& spec : section_specs()) names.push_back(spec.display());
-  return join(names) + " (N = 1.." + std::to_string(kMaxIndex) + ")";
+  std::string exceptions;
+  for (const auto& spec : section_specs()) {
+    names.push_back(spec.display());
+    if (spec.indexed && spec.max_index != kMaxIndex) {
+      exceptions += "; " + spec.display() + ": 1.." + std::to_string(spec.max_index);
+    }
+  }
+  return join(names) + " (N = 1.." + std::to_string(kMaxIndex) + exceptions + ")";
 }
 
 // One line of the file, split.
@@ -504,15 +765,13 @@ void Parser::enter_section(std::string_view raw_name, int line_number) {
       base = name.substr(0, dot);
       indexed = true;
       const auto [ptr, ec] = std::from_chars(last.data(), last.data() + last.size(), index);
-      if (ec != std::errc() || index < 1 || index > kMaxIndex || last.front() == '0') {
-        // Only a known base gets the range message; else it is an unknown section.
-        for (const auto& spec : section_specs()) {
-          if (spec.indexed && spec.name == base) {
-            fail(line_number, name, "", "index " + quoted(last) + " is out of range",
-                 "1.." + std::to_string(kMaxIndex));
-          }
+      // Only a known base gets the range message; else it is an unknown section.
+      for (const auto& spec : section_specs()) {
+        if (!spec.indexed || spec.name != base) continue;
+        if (ec != std::errc() || index < 1 || index > spec.max_index || last.front() == '0') {
+          fail(line_number, name, "", "index " + quoted(last) + " is out of range",
+               "1.." + std::to_string(spec.max_index));
         }
-        fail(line_number, name, "", "unknown section", allowed_sections());
       }
     }
   }
@@ -532,6 +791,12 @@ void Parser::enter_section(std::string_view raw_name, int line_number) {
   section_name_ = name;
   section_index_ = index;
   if (found->name == "sipproxy.trust" && indexed) builder_.trust[index].header_line = line_number;
+  if (found->name == "sipproxy.ignore") builder_.ignore[index].header_line = line_number;
+  if (found->name == "sipproxy.reject") builder_.reject[index].header_line = line_number;
+  if (found->name == "sipproxy.itsp_proxy" && indexed) {
+    builder_.itsp[index].header_line = line_number;
+  }
+  if (found->name == "sipproxy.auth.user") builder_.auth[index].header_line = line_number;
   if (found->name == "sipproxy.alias") builder_.aliases[index].header_line = line_number;
   if (found->name == "sipproxy.directory") builder_.directory[index].header_line = line_number;
 }
@@ -547,19 +812,22 @@ void Parser::set_parameter(std::string_view raw_name, std::string_view value, in
   }
   const ParamSpec* param = nullptr;
   for (const auto& p : section_->params) {
-    if (p.name == name) param = &p;
+    if (p.name == name || std::find(p.aliases.begin(), p.aliases.end(), name) != p.aliases.end()) {
+      param = &p;
+    }
   }
   if (!param) fail(line_number, section_name_, name, "unknown parameter", section_->param_names());
-  const std::string key = section_name_ + " " + name;
+  // Errors and the repeat check use the canonical name: an alias sets the same parameter.
+  const std::string key = section_name_ + " " + param->name;
   if (!params_seen_.insert(key).second) {
-    fail(line_number, section_name_, name,
+    fail(line_number, section_name_, param->name,
          "parameter repeated (first on line " + std::to_string(builder_.line_of[key]) + ")");
   }
   builder_.line_of[key] = line_number;
   try {
     param->set(builder_, section_index_, line_number, value);
   } catch (const Invalid& invalid) {
-    fail(line_number, section_name_, name, invalid.problem, param->allowed);
+    fail(line_number, section_name_, param->name, invalid.problem, param->allowed);
   }
 }
 
@@ -621,39 +889,46 @@ void Parser::finish() {
          "10..t2_ms ms");
   }
 
-  // Trust entries.
-  proxy.trust_defaults = !builder_.disable_all_trust;
-  for (const auto& [n, entry] : builder_.trust) {
-    const std::string s = "sipproxy.trust." + std::to_string(n);
-    if (!entry.enable) {
-      if (!entry.ipmin.empty() && entry.ipmin != "0.0.0.0") {
-        builder_.config.warnings.push_back("[" + s + "] has ipmin " + entry.ipmin +
-                                           " but enable=0: the entry is ignored");
+  // The address tables: trust, ignore, reject.
+  const auto ranges = [&](const std::map<int, RangeEntry>& table, const std::string& base,
+                          std::vector<security::IpRange>& out) {
+    for (const auto& [n, entry] : table) {
+      const std::string s = base + "." + std::to_string(n);
+      if (!entry.enable) {
+        if (!entry.ipmin.empty() && entry.ipmin != "0.0.0.0") {
+          builder_.config.warnings.push_back("[" + s + "] has ipmin " + entry.ipmin +
+                                             " but enable=0: the entry is ignored");
+        }
+        continue;
       }
-      continue;
-    }
-    if (entry.ipmin.empty()) {
-      fail(entry.header_line, s, "ipmin", "missing in an enabled entry", "an IPv4 or IPv6 address");
-    }
-    const std::string& max = entry.ipmax.empty() ? entry.ipmin : entry.ipmax;
-    const auto lo = security::parse_ip(entry.ipmin);
-    const auto hi = security::parse_ip(max);
-    const auto range = security::IpRange::from_bounds(entry.ipmin, max);
-    if (!range) {
-      const int line = entry.ipmax_line ? entry.ipmax_line : entry.ipmin_line;
-      const auto is_v4 = [](const security::Ip128& ip) {
-        return security::IpRange::parse("0.0.0.0/0")->contains(ip);
-      };
-      if (lo && hi && is_v4(*lo) == is_v4(*hi) && *hi < *lo) {
-        fail(line, s, "ipmax", max + " is below ipmin (" + entry.ipmin + ")",
+      if (entry.ipmin.empty()) {
+        fail(entry.header_line, s, "ipmin", "missing in an enabled entry",
+             "an IPv4 or IPv6 address");
+      }
+      const std::string& max = entry.ipmax.empty() ? entry.ipmin : entry.ipmax;
+      const auto lo = security::parse_ip(entry.ipmin);
+      const auto hi = security::parse_ip(max);
+      const auto range = security::IpRange::from_bounds(entry.ipmin, max);
+      if (!range) {
+        const int line = entry.ipmax_line ? entry.ipmax_line : entry.ipmin_line;
+        const auto is_v4 = [](const security::Ip128& ip) {
+          return security::IpRange::parse("0.0.0.0/0")->contains(ip);
+        };
+        if (lo && hi && is_v4(*lo) == is_v4(*hi) && *hi < *lo) {
+          fail(line, s, "ipmax", max + " is below ipmin (" + entry.ipmin + ")",
+               "an address from ipmin upward, of the same family");
+        }
+        fail(line, s, "ipmax",
+             max + " is not of the same address family as ipmin (" + entry.ipmin + ")",
              "an address from ipmin upward, of the same family");
       }
-      fail(line, s, "ipmax",
-           max + " is not of the same address family as ipmin (" + entry.ipmin + ")",
-           "an address from ipmin upward, of the same family");
+      out.push_back(*range);
     }
-    proxy.trusted.push_back(*range);
-  }
+  };
+  ranges(builder_.ignore, "sipproxy.ignore", proxy.ignored);
+  ranges(builder_.reject, "sipproxy.reject", proxy.rejected);
+  ranges(builder_.trust, "sipproxy.trust", proxy.trusted);
+  proxy.trust_defaults = !builder_.disable_all_trust;
   if (builder_.disable_all_trust && proxy.trusted.empty()) {
     builder_.config.warnings.push_back(
         "[sipproxy.trust] disable_all=1 and no [sipproxy.trust.N] entry is enabled: no source "
@@ -700,6 +975,76 @@ void Parser::finish() {
     }
     user_first.emplace(entry.user, n);
     proxy.directory.push_back(routing::DirectoryEntry{entry.user, entry.contact});
+  }
+
+  // Auth users: username and password, each username once.
+  std::map<std::string, int> username_first;
+  for (const auto& [n, entry] : builder_.auth) {
+    const std::string s = "sipproxy.auth.user." + std::to_string(n);
+    if (!entry.enable) continue;
+    if (entry.username.empty()) {
+      fail(entry.header_line, s, "username", "missing in an enabled entry", kUserAllowed);
+    }
+    if (entry.password.empty()) {
+      fail(entry.header_line, s, "password", "missing in an enabled entry",
+           "any text, quoted if it has ';' or '#'");
+    }
+    if (const auto it = username_first.find(entry.username); it != username_first.end()) {
+      fail(entry.username_line, s, "username",
+           quoted(entry.username) + " is already configured in [sipproxy.auth.user." +
+               std::to_string(it->second) + "]",
+           "a username not used by another entry");
+    }
+    username_first.emplace(entry.username, n);
+    proxy.auth_users.push_back(routing::AuthUser{entry.username, entry.password});
+  }
+
+  // ITSP proxies, in index order: an enabled entry needs a usable ipname; each target once.
+  std::map<std::string, int> target_first;
+  for (const auto& [n, entry] : builder_.itsp) {
+    const std::string s = "sipproxy.itsp_proxy." + std::to_string(n);
+    if (!entry.enable) {
+      if (!entry.ipname.empty() && !is_unspecified(entry.host)) {
+        builder_.config.warnings.push_back("[" + s + "] has ipname " + entry.ipname +
+                                           " but enable=0: the entry is ignored");
+      }
+      continue;
+    }
+    if (entry.ipname.empty()) {
+      fail(entry.header_line, s, "ipname", "missing in an enabled entry", kItspNameAllowed);
+    }
+    if (is_unspecified(entry.host)) {
+      fail(entry.ipname_line, s, "ipname", quoted(entry.ipname) + " is not a usable address",
+           kItspNameAllowed);
+    }
+    std::string key = entry.host;
+    std::transform(key.begin(), key.end(), key.begin(), lower);
+    key += " " + std::to_string(entry.port) + " " + std::string(to_string(entry.transport));
+    if (const auto it = target_first.find(key); it != target_first.end()) {
+      fail(entry.ipname_line, s, "ipname",
+           quoted(entry.ipname) + " port " + std::to_string(entry.port) + " " +
+               std::string(to_string(entry.transport)) +
+               " is already configured in [sipproxy.itsp_proxy." + std::to_string(it->second) +
+               "]",
+           "an ITSP proxy not listed by another entry");
+    }
+    target_first.emplace(key, n);
+    routing::ItspTarget target;
+    target.name = entry.ipname;
+    target.destination.transport = entry.transport;
+    target.destination.remote = Address{entry.host, entry.port};
+    target.enabled = true;
+    proxy.itsp.monitor.targets.push_back(std::move(target));
+  }
+
+  // Modes that forward to the ITSP need one to forward to.
+  const bool forwards =
+      proxy.mode == routing::ProxyMode::ForwardItsp || proxy.mode == routing::ProxyMode::SipTrunk;
+  if (forwards && proxy.itsp.monitor.targets.empty()) {
+    const std::string mode(routing::to_string(proxy.mode));
+    fail(line_or("sipproxy mode", 0), "sipproxy", "mode",
+         mode + " needs at least one enabled [sipproxy.itsp_proxy.N] with an ipname",
+         "standalone, off; or add [sipproxy.itsp_proxy.1] with enable = 1 and ipname");
   }
 }
 
@@ -791,12 +1136,64 @@ timer_c = 180                  ; 1..3600 s: INVITE proxy timer C (RFC 3261 wants
 max_message_size = 65535       ; 1024..1048576 bytes: larger messages are refused
 transport = both               ; udp, tcp, both
 store_synchronous = normal     ; normal: survives kill -9; full: survives power loss too
+itsp_down_reg_expires = 60     ; 30..60000 s: expiry granted to phones registering while the
+                               ; ITSP is down (their cached bindings do not expire meanwhile)
+reg_forwarding_timeout = 10    ; 2..60 s: a forwarded REGISTER unanswered this long is not cached
+num_sockets = 120              ; 60..240: sockets (mostly TCP connections) open at most
+nat_outside_address =          ; public address put in Via/Record-Route toward the ITSP when
+                               ; behind NAT; empty = none
+
+[sipproxy.pstn_gw]
+address =                      ; the local PSTN gateway: IP or IP:port (port default 5060),
+                               ; e.g. 127.0.0.1:5080; empty = no gateway
+from_action = trust            ; trust, auth, reject, ignore: how requests from it are treated
+from_routing = itsp            ; itsp, regd_ua: its calls go the normal way (to the ITSP while
+                               ; it is up), or only to phones registered here
+
+[sipproxy.itsp_proxy]
+accessibility_check = options  ; options, off: probe the ITSP proxies with OPTIONS; off = assume
+                               ; they are down (failure operation)
+options_transport = default    ; udp, tcp, default (= each proxy's own transport)
+mode = normal                  ; normal (first that is up), cyclic (round robin), dnssrv (RFC 3263
+                               ; SRV records of ipname)
+probe_interval = 30            ; 5..3600 s: between probes while the ITSP is up
+probe_interval_down = 10       ; 1..3600 s: between probes while it is suspect or down
+probe_timeout_ms = 2000        ; 100..32000 ms: a probe unanswered this long has failed
+failures_to_down = 2           ; 1..10: failed probes in a row that make the ITSP down
+successes_to_up = 3            ; 1..10: good probes in a row that bring it back
+failback_delay = 10            ; 0..3600 s: ... and it must have answered for this long
+
+; ITSP proxies, N = 1..100, in index order. mode = forward_itsp or sip_trunk needs one enabled.
+; [sipproxy.itsp_proxy.1]
+; enable = 1                   ; 0 or 1
+; ipname = 192.0.2.10          ; IPv4 or IPv6 address, or a host name
+; port = 5060                  ; 1..65535
+; transport = udp              ; udp, tcp
+
+; Digest credentials for phones outside the trusted ranges, N = 1..120.
+; [sipproxy.auth.user.1]
+; enable = 1                   ; 0 or 1
+; username = 4900              ; the phone's registration user name
+; password = "secret"          ; quoted if it contains ';' or '#'
+
+; Sources dropped without an answer, N = 1..100 (checked first).
+; [sipproxy.ignore.1]
+; enable = 1                   ; 0 or 1
+; ipmin = 198.51.100.1         ; first address
+; ipmax = 198.51.100.255       ; last address, same family; default: ipmin
+
+; Sources answered 403 Forbidden, N = 1..100 (checked after ignore).
+; [sipproxy.reject.1]
+; enable = 1                   ; 0 or 1
+; ipmin = 198.51.100.1         ; first address
+; ipmax = 198.51.100.255       ; last address, same family; default: ipmin
 
 [sipproxy.trust]
 disable_all = 0                ; 1: do not trust the default ranges: 127.0.0.0/8, 10.0.0.0/8,
                                ; 172.16.0.0/12, 192.168.0.0/16, ::1, fc00::/7, fe80::/10
 
-; Extra trusted sources, N = 1..100. Untrusted sources are answered 403.
+; Extra trusted sources, N = 1..100 (checked after reject). Other sources are answered 403
+; (challenged for [sipproxy.auth.user.N] credentials once digest authentication is in).
 ; [sipproxy.trust.1]
 ; enable = 1                   ; 0 or 1
 ; ipmin = 203.0.113.10         ; first address

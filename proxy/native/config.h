@@ -5,10 +5,14 @@
 // is the embedded default that `resproxy` runs on without --config.
 //
 // Syntax: `[section]` headers (case-insensitive; spaces inside names equal underscores; the
-// seed's spelling "siproxy" is accepted for "sipproxy"); `name = value` lines; comments start
-// with ';' or '#', on their own line or after a value; a value containing ';' or '#' (a SIP URI
-// with parameters) must be written in double quotes. Unknown sections and parameters, repeated
-// sections and parameters, and bad values are errors: a file is used whole or refused.
+// seed's spelling "siproxy" is accepted for "sipproxy", and its "options tansport" for
+// "options_transport"); indexed sections `[base.N]` with N = 1..100 (1..120 for
+// `[sipproxy.auth.user.N]`); `name = value` lines; comments start with ';' or '#', on their own
+// line or after a value; a value containing ';' or '#' (a SIP URI with parameters) must be
+// written in double quotes. Unknown sections and parameters, repeated sections and parameters,
+// bad values and broken cross-field rules (an enabled entry missing a required parameter; mode
+// forward_itsp or sip_trunk without an enabled [sipproxy.itsp_proxy.N]) are errors: a file is
+// used whole or refused.
 #include <cstdint>
 #include <stdexcept>
 #include <string>

@@ -4,11 +4,13 @@
 // `[advanced.sipproxy] record_route`, …). Plain values; validated by whoever parses them.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
+#include "proxy/routing/itsp_monitor.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/transaction/timer_config.h"
 
@@ -33,6 +35,32 @@ struct DirectoryEntry {
   std::string contact;  // a SIP URI, e.g. "sip:4000@192.0.2.50:5060"
 };
 
+// [sipproxy.pstn_gw]: the local PSTN gateway (E1/FXO) and how its calls are treated.
+enum class GatewayFromAction : std::uint8_t { Trust, Auth, Reject, Ignore };
+enum class GatewayFromRouting : std::uint8_t { Itsp, RegisteredUa };
+struct PstnGateway {
+  std::optional<Address> address;  // none: no gateway configured
+  GatewayFromAction from_action = GatewayFromAction::Trust;
+  GatewayFromRouting from_routing = GatewayFromRouting::Itsp;
+};
+
+// [sipproxy.auth.user.N]: digest credentials for endpoints outside the trusted ranges.
+struct AuthUser {
+  std::string username;
+  std::string password;
+};
+
+// [sipproxy.itsp_proxy] and [sipproxy.itsp_proxy.N] (what the monitor needs is in
+// ItspMonitorConfig), plus the registration-caching parameters of [advanced.sipproxy].
+struct ItspConfig {
+  ItspMonitorConfig monitor;
+  Transport options_transport = Transport::Udp;  // options_transport = udp|tcp|default
+  bool options_transport_default = true;          // "default": the transport of the target
+  Duration itsp_down_reg_expires = std::chrono::seconds(60);   // 30 .. 60000 s
+  Duration reg_forwarding_timeout = std::chrono::seconds(10);  // 2 .. 60 s
+  std::string nat_outside_address;  // used toward the ITSP in Via/Record-Route when set
+};
+
 struct RegistrarConfig {
   Duration min_expires = std::chrono::seconds(60);      // below: 423 with Min-Expires
   Duration max_expires = std::chrono::seconds(7200);    // above: lowered to this
@@ -55,6 +83,12 @@ struct ProxyConfig {
   // trust_defaults off and no ranges: nobody is trusted.
   std::vector<security::IpRange> trusted;
   bool trust_defaults = true;        // [sipproxy.trust] disable_all=0
+  std::vector<security::IpRange> ignored;   // [sipproxy.ignore.N]: dropped silently
+  std::vector<security::IpRange> rejected;  // [sipproxy.reject.N]: answered 403
+  std::vector<AuthUser> auth_users;
+  PstnGateway pstn_gateway;
+  ItspConfig itsp;
+  std::size_t num_sockets = 120;            // [advanced.sipproxy] num_sockets (60 .. 240)
   std::vector<Alias> aliases;
   std::vector<DirectoryEntry> directory;
   RegistrarConfig registrar;

@@ -13,8 +13,14 @@ namespace resproxy::native {
 namespace {
 
 using namespace std::chrono_literals;
+using routing::GatewayFromAction;
+using routing::GatewayFromRouting;
+using routing::ItspSelection;
 using routing::ProxyMode;
 using routing::RecordRoute;
+
+// One enabled ITSP proxy: what mode = forward_itsp and sip_trunk need.
+constexpr std::string_view kOneItsp = "[sipproxy.itsp_proxy.1]\nenable = 1\nipname = 192.0.2.10\n";
 
 DaemonConfig parse(std::string_view text) { return parse_config(text, "test.ini"); }
 
@@ -41,6 +47,29 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_TRUE(c.proxy.trust_defaults);
   EXPECT_TRUE(c.proxy.aliases.empty());
   EXPECT_TRUE(c.proxy.directory.empty());
+  EXPECT_TRUE(c.proxy.ignored.empty());
+  EXPECT_TRUE(c.proxy.rejected.empty());
+  EXPECT_TRUE(c.proxy.auth_users.empty());
+  EXPECT_FALSE(c.proxy.pstn_gateway.address.has_value());
+  EXPECT_EQ(c.proxy.pstn_gateway.from_action, GatewayFromAction::Trust);
+  EXPECT_EQ(c.proxy.pstn_gateway.from_routing, GatewayFromRouting::Itsp);
+  const auto& itsp = c.proxy.itsp;
+  EXPECT_TRUE(itsp.monitor.targets.empty());
+  EXPECT_TRUE(itsp.monitor.options_check);
+  EXPECT_EQ(itsp.monitor.selection, ItspSelection::Normal);
+  EXPECT_EQ(itsp.monitor.probe_timeout, d.proxy.itsp.monitor.probe_timeout);
+  EXPECT_EQ(itsp.monitor.health.probe_interval, d.proxy.itsp.monitor.health.probe_interval);
+  EXPECT_EQ(itsp.monitor.health.probe_interval_down,
+            d.proxy.itsp.monitor.health.probe_interval_down);
+  EXPECT_EQ(itsp.monitor.health.failures_to_down, d.proxy.itsp.monitor.health.failures_to_down);
+  EXPECT_EQ(itsp.monitor.health.successes_to_up, d.proxy.itsp.monitor.health.successes_to_up);
+  EXPECT_EQ(itsp.monitor.health.failback_delay, d.proxy.itsp.monitor.health.failback_delay);
+  EXPECT_TRUE(itsp.options_transport_default);
+  EXPECT_EQ(itsp.options_transport, d.proxy.itsp.options_transport);
+  EXPECT_EQ(itsp.itsp_down_reg_expires, 60s);
+  EXPECT_EQ(itsp.reg_forwarding_timeout, 10s);
+  EXPECT_EQ(itsp.nat_outside_address, "");
+  EXPECT_EQ(c.proxy.num_sockets, 120u);
   EXPECT_EQ(c.proxy.registrar.min_expires, d.proxy.registrar.min_expires);
   EXPECT_EQ(c.proxy.registrar.max_expires, d.proxy.registrar.max_expires);
   EXPECT_EQ(c.proxy.registrar.default_expires, d.proxy.registrar.default_expires);
@@ -80,7 +109,11 @@ TEST(Config, EmbeddedDefaultNamesEveryParameter) {
         "t1_ms", "t2_ms", "t4_ms", "timer_c", "max_message_size", "transport",
         "store_synchronous", "disable_all", "ipmin", "ipmax", "min_expires", "max_expires",
         "default_expires", "max_bindings", "max_bindings_per_aor", "alias", "user", "contact",
-        "enable"}) {
+        "enable", "itsp_down_reg_expires", "reg_forwarding_timeout", "num_sockets",
+        "nat_outside_address", "address", "from_action", "from_routing", "accessibility_check",
+        "options_transport", "probe_interval", "probe_interval_down", "probe_timeout_ms",
+        "failures_to_down", "successes_to_up", "failback_delay", "ipname", "port", "username",
+        "password"}) {
     const bool set = text.find(std::string("\n") + name + " =") != std::string::npos;
     const bool example = text.find(std::string("\n; ") + name + " =") != std::string::npos;
     EXPECT_TRUE(set || example) << name;
@@ -111,6 +144,56 @@ timer_c = 200
 max_message_size = 4096
 transport = tcp
 store_synchronous = full
+itsp_down_reg_expires = 300
+reg_forwarding_timeout = 5
+num_sockets = 200
+nat_outside_address = 198.51.100.7
+
+[sipproxy.pstn_gw]
+address = 127.0.0.1:5080
+from_action = auth
+from_routing = regd_ua
+
+[sipproxy.itsp_proxy]
+accessibility_check = off
+options_transport = tcp
+mode = cyclic
+probe_interval = 15
+probe_interval_down = 2
+probe_timeout_ms = 800
+failures_to_down = 3
+successes_to_up = 4
+failback_delay = 20
+
+[sipproxy.itsp_proxy.3]
+enable = 1
+ipname = itsp.example.com
+port = 5080
+transport = tcp
+
+[sipproxy.itsp_proxy.1]
+enable = 1
+ipname = 2001:db8::10
+
+[sipproxy.auth.user.120]
+enable = 1
+username = 4901
+password = "pa;ss word"
+
+[sipproxy.auth.user.1]
+enable = 1
+username = 4900
+password = secret
+
+[sipproxy.ignore.1]
+enable = 1
+ipmin = 198.51.100.1
+ipmax = 198.51.100.9
+
+[sipproxy.reject.5]
+enable = 1
+ipmin = 2001:db8:bad::
+ipmax = 2001:db8:bad::ffff
 
 [sipproxy.trust]
 disable_all = 1
@@ -176,6 +259,43 @@ contact = "sip:4000@192.0.2.50:5060;transport=tcp"
   ASSERT_EQ(c.proxy.directory.size(), 1u);
   EXPECT_EQ(c.proxy.directory[0].user, "4000");
   EXPECT_EQ(c.proxy.directory[0].contact, "sip:4000@192.0.2.50:5060;transport=tcp");
+  EXPECT_EQ(c.proxy.itsp.itsp_down_reg_expires, 300s);
+  EXPECT_EQ(c.proxy.itsp.reg_forwarding_timeout, 5s);
+  EXPECT_EQ(c.proxy.num_sockets, 200u);
+  EXPECT_EQ(c.proxy.itsp.nat_outside_address, "198.51.100.7");
+  ASSERT_TRUE(c.proxy.pstn_gateway.address.has_value());
+  EXPECT_EQ(*c.proxy.pstn_gateway.address, (Address{"127.0.0.1", 5080}));
+  EXPECT_EQ(c.proxy.pstn_gateway.from_action, GatewayFromAction::Auth);
+  EXPECT_EQ(c.proxy.pstn_gateway.from_routing, GatewayFromRouting::RegisteredUa);
+  const auto& m = c.proxy.itsp.monitor;
+  EXPECT_FALSE(m.options_check);
+  EXPECT_FALSE(c.proxy.itsp.options_transport_default);
+  EXPECT_EQ(c.proxy.itsp.options_transport, Transport::Tcp);
+  EXPECT_EQ(m.selection, ItspSelection::Cyclic);
+  EXPECT_EQ(m.health.probe_interval, 15s);
+  EXPECT_EQ(m.health.probe_interval_down, 2s);
+  EXPECT_EQ(m.probe_timeout, 800ms);
+  EXPECT_EQ(m.health.failures_to_down, 3);
+  EXPECT_EQ(m.health.successes_to_up, 4);
+  EXPECT_EQ(m.health.failback_delay, 20s);
+  ASSERT_EQ(m.targets.size(), 2u);  // in index order
+  EXPECT_EQ(m.targets[0].name, "2001:db8::10");
+  EXPECT_EQ(m.targets[0].destination.remote, (Address{"2001:db8::10", 5060}));
+  EXPECT_EQ(m.targets[0].destination.transport, Transport::Udp);
+  EXPECT_TRUE(m.targets[0].enabled);
+  EXPECT_EQ(m.targets[1].name, "itsp.example.com");
+  EXPECT_EQ(m.targets[1].destination.remote, (Address{"itsp.example.com", 5080}));
+  EXPECT_EQ(m.targets[1].destination.transport, Transport::Tcp);
+  ASSERT_EQ(c.proxy.auth_users.size(), 2u);
+  EXPECT_EQ(c.proxy.auth_users[0].username, "4900");
+  EXPECT_EQ(c.proxy.auth_users[0].password, "secret");
+  EXPECT_EQ(c.proxy.auth_users[1].username, "4901");
+  EXPECT_EQ(c.proxy.auth_users[1].password, "pa;ss word");
+  ASSERT_EQ(c.proxy.ignored.size(), 1u);
+  EXPECT_EQ(c.proxy.ignored[0], security::IpRange::parse("198.51.100.1-198.51.100.9").value());
+  ASSERT_EQ(c.proxy.rejected.size(), 1u);
+  EXPECT_EQ(c.proxy.rejected[0],
+            security::IpRange::parse("2001:db8:bad::-2001:db8:bad::ffff").value());
   EXPECT_TRUE(c.warnings.empty());
 }
 
@@ -210,13 +330,15 @@ TEST(Config, AcceptsTheSeedsSpelling) {
 
 TEST(Config, ValueSpellingsAreLenient) {
   struct Case {
-    std::string_view name, text;
+    std::string_view name;
+    std::string text;
     std::function<bool(const DaemonConfig&)> check;
   };
   const std::vector<Case> cases = {
-      {"mode with spaces", "[sipproxy]\nmode = sip trunk\n",
+      {"mode with spaces", std::string("[sipproxy]\nmode = sip trunk\n") + std::string(kOneItsp),
        [](const DaemonConfig& c) { return c.proxy.mode == ProxyMode::SipTrunk; }},
-      {"mode seed wording", "[sipproxy]\nmode = forward to ITSP\n",
+      {"mode seed wording",
+       std::string("[sipproxy]\nmode = forward to ITSP\n") + std::string(kOneItsp),
        [](const DaemonConfig& c) { return c.proxy.mode == ProxyMode::ForwardItsp; }},
       {"mode upper case", "[sipproxy]\nmode = OFF\n",
        [](const DaemonConfig& c) { return c.proxy.mode == ProxyMode::Off; }},
@@ -405,11 +527,13 @@ TEST(Config, RefusesBadFiles) {
 }
 
 TEST(Config, UnknownSectionListsTheAllowedSections) {
-  const auto e = error_of("[sipproxy.itsp_proxy]\n");
+  const auto e = error_of("[sipproxy.itsp]\n");
   EXPECT_EQ(std::string(e.what()),
-            "test.ini:1: [sipproxy.itsp_proxy]: unknown section; allowed: sipproxy, "
-            "advanced.sipproxy, sipproxy.trust, sipproxy.trust.N, sipproxy.registrar, "
-            "sipproxy.alias.N, sipproxy.directory.N (N = 1..100)");
+            "test.ini:1: [sipproxy.itsp]: unknown section; allowed: sipproxy, "
+            "advanced.sipproxy, sipproxy.pstn_gw, sipproxy.itsp_proxy, sipproxy.itsp_proxy.N, "
+            "sipproxy.auth.user.N, sipproxy.ignore.N, sipproxy.reject.N, sipproxy.trust, "
+            "sipproxy.trust.N, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N "
+            "(N = 1..100; sipproxy.auth.user.N: 1..120)");
 }
 
 TEST(Config, WarnsAboutEntriesThatAreNotEnabled) {
@@ -424,6 +548,498 @@ TEST(Config, WarnsWhenNothingIsTrusted) {
   EXPECT_FALSE(c.proxy.trust_defaults);
   ASSERT_EQ(c.warnings.size(), 1u);
   EXPECT_NE(c.warnings[0].find("no source is trusted"), std::string::npos);
+}
+
+// The seed's "Resilience Proxy Command Line Interface Parameters" list as printed, with its
+// placeholders filled in: `.x` becomes an index, the broken comment lines are re-joined, and
+// [sipproxy] gets the mode its comment describes. Every value is the seed's own.
+TEST(Config, AcceptsTheSeedsParameterList) {
+  const auto c = parse(
+      "[sipproxy]\n"
+      " rx port=5060\n"
+      " realm=abcdefghijwhatever.com\n"
+      " mode=standalone proxy     ; can be standalone proxy, forward to ITSP, sip trunk or off\n"
+      "[sipproxy.pstn gw]\n"
+      " from action=trust\n"
+      "                          ; can be trust, auth, reject, ignore\n"
+      " from_routing=itsp\n"
+      "                         ; can be itsp, regd ua\n"
+      "[sipproxy.itsp proxy]\n"
+      " accessibility check=options; can be off or options\n"
+      " options tansport=udp\n"
+      "                           ; can be udp, tcp, default\n"
+      " mode=normal\n"
+      "                           ; can be normal, cyclic, dnssrv\n"
+      "[sipproxy.itsp proxy.1]\n"
+      " enable=0\n"
+      " ipname=0.0.0.0\n"
+      " port=5060\n"
+      "[sipproxy.auth.user.1]\n"
+      " enable=0\n"
+      " username=user\n"
+      " password=pass\n"
+      "[siproxy.ignore.1]\n"
+      " enable=0\n"
+      " ipmin=0.0.0.0\n"
+      " ipmax=0.0.0.0\n"
+      "[siproxy.reject.1]\n"
+      " enable=0\n"
+      " ipmin=0.0.0.0\n"
+      " ipmax=0.0.0.0\n"
+      "[siproxy.trust]\n"
+      " disable all=0\n"
+      "[siproxy.trust.1]\n"
+      " enable=0\n"
+      " ipmin=0.0.0.0\n"
+      " ipmax=0.0.0.0\n"
+      "[ advanced.siproxy]\n"
+      "                          ; specify time in seconds 0 to 180\n"
+      " crlf keepalive=0\n"
+      " itsp_down_reg_expires=60 ; specify time in seconds 30 to 60,000\n"
+      " reg forwarding timeout=10; specify time in seconds 2 to 60\n"
+      " num sockets=120\n"
+      "                           ; specify number of sockets between 60 and 240\n"
+      " record_route=always ; choice is call_setup or always\n"
+      " server header=1\n"
+      "                          ; 0 or 1\n");
+  EXPECT_EQ(c.proxy.mode, ProxyMode::Standalone);
+  EXPECT_EQ(c.proxy.pstn_gateway.from_action, GatewayFromAction::Trust);
+  EXPECT_EQ(c.proxy.pstn_gateway.from_routing, GatewayFromRouting::Itsp);
+  EXPECT_TRUE(c.proxy.itsp.monitor.options_check);
+  EXPECT_FALSE(c.proxy.itsp.options_transport_default);
+  EXPECT_EQ(c.proxy.itsp.options_transport, Transport::Udp);
+  EXPECT_EQ(c.proxy.itsp.monitor.selection, ItspSelection::Normal);
+  EXPECT_TRUE(c.proxy.itsp.monitor.targets.empty());  // all entries disabled
+  EXPECT_TRUE(c.proxy.auth_users.empty());
+  EXPECT_TRUE(c.proxy.ignored.empty());
+  EXPECT_TRUE(c.proxy.rejected.empty());
+  EXPECT_TRUE(c.proxy.trusted.empty());
+  EXPECT_EQ(c.proxy.itsp.itsp_down_reg_expires, 60s);
+  EXPECT_EQ(c.proxy.itsp.reg_forwarding_timeout, 10s);
+  EXPECT_EQ(c.proxy.num_sockets, 120u);
+  EXPECT_TRUE(c.warnings.empty());  // 0.0.0.0 is the seed's "unset"
+}
+
+// Every new parameter at the ends of its range and with each of its values.
+TEST(Config, ItspGatewayAndTableParametersAcceptTheirRange) {
+  struct Case {
+    std::string text;
+    std::function<bool(const DaemonConfig&)> check;
+  };
+  const auto adv = [](std::string p) { return "[advanced.sipproxy]\n" + p + "\n"; };
+  const auto gw = [](std::string p) { return "[sipproxy.pstn_gw]\n" + p + "\n"; };
+  const auto itsp = [](std::string p) { return "[sipproxy.itsp_proxy]\n" + p + "\n"; };
+  const auto target = [](std::string p) {
+    return "[sipproxy.itsp_proxy.1]\nenable = 1\nipname = 192.0.2.10\n" + p + "\n";
+  };
+  const auto ipname = [](std::string p) {
+    return "[sipproxy.itsp_proxy.7]\nenable = 1\nipname = " + p + "\n";
+  };
+  const auto first = [](const DaemonConfig& c) -> const routing::ItspTarget& {
+    return c.proxy.itsp.monitor.targets.at(0);
+  };
+  const auto health = [](const DaemonConfig& c) { return c.proxy.itsp.monitor.health; };
+  const auto gw_address = [](const DaemonConfig& c) {
+    return c.proxy.pstn_gateway.address.value_or(Address{"none", 0});
+  };
+  const std::vector<Case> cases = {
+      {adv("itsp_down_reg_expires = 30"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.itsp_down_reg_expires == 30s; }},
+      {adv("itsp down reg expires = 60000"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.itsp_down_reg_expires == 60000s; }},
+      {adv("reg_forwarding_timeout = 2"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.reg_forwarding_timeout == 2s; }},
+      {adv("reg_forwarding_timeout = 60"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.reg_forwarding_timeout == 60s; }},
+      {adv("num_sockets = 60"), [](const DaemonConfig& c) { return c.proxy.num_sockets == 60; }},
+      {adv("num_sockets = 240"), [](const DaemonConfig& c) { return c.proxy.num_sockets == 240; }},
+      {adv("nat_outside_address = 203.0.113.5"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.nat_outside_address == "203.0.113.5"; }},
+      {adv("nat_outside_address = 2001:db8::5"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.nat_outside_address == "2001:db8::5"; }},
+      {adv("nat_outside_address ="),
+       [](const DaemonConfig& c) { return c.proxy.itsp.nat_outside_address.empty(); }},
+      {gw("address = 192.0.2.1"),
+       [=](const DaemonConfig& c) { return gw_address(c) == Address{"192.0.2.1", 5060}; }},
+      {gw("address = 192.0.2.1:5080"),
+       [=](const DaemonConfig& c) { return gw_address(c) == Address{"192.0.2.1", 5080}; }},
+      {gw("address = 2001:db8::1"),
+       [=](const DaemonConfig& c) { return gw_address(c) == Address{"2001:db8::1", 5060}; }},
+      {gw("address = [2001:db8::1]"),
+       [=](const DaemonConfig& c) { return gw_address(c) == Address{"2001:db8::1", 5060}; }},
+      {gw("address = [::1]:65535"),
+       [=](const DaemonConfig& c) { return gw_address(c) == Address{"::1", 65535}; }},
+      {gw("address ="),
+       [](const DaemonConfig& c) { return !c.proxy.pstn_gateway.address.has_value(); }},
+      {gw("from_action = trust"),
+       [](const DaemonConfig& c) {
+         return c.proxy.pstn_gateway.from_action == GatewayFromAction::Trust;
+       }},
+      {gw("from_action = auth"),
+       [](const DaemonConfig& c) {
+         return c.proxy.pstn_gateway.from_action == GatewayFromAction::Auth;
+       }},
+      {gw("from action = REJECT"),
+       [](const DaemonConfig& c) {
+         return c.proxy.pstn_gateway.from_action == GatewayFromAction::Reject;
+       }},
+      {gw("from_action = ignore"),
+       [](const DaemonConfig& c) {
+         return c.proxy.pstn_gateway.from_action == GatewayFromAction::Ignore;
+       }},
+      {gw("from_routing = itsp"),
+       [](const DaemonConfig& c) {
+         return c.proxy.pstn_gateway.from_routing == GatewayFromRouting::Itsp;
+       }},
+      {gw("from_routing = regd ua"),  // the seed's spelling
+       [](const DaemonConfig& c) {
+         return c.proxy.pstn_gateway.from_routing == GatewayFromRouting::RegisteredUa;
+       }},
+      {itsp("accessibility_check = options"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.monitor.options_check; }},
+      {itsp("accessibility check = off"),
+       [](const DaemonConfig& c) { return !c.proxy.itsp.monitor.options_check; }},
+      {itsp("options_transport = udp"),
+       [](const DaemonConfig& c) {
+         return !c.proxy.itsp.options_transport_default &&
+                c.proxy.itsp.options_transport == Transport::Udp;
+       }},
+      {itsp("options_transport = tcp"),
+       [](const DaemonConfig& c) {
+         return !c.proxy.itsp.options_transport_default &&
+                c.proxy.itsp.options_transport == Transport::Tcp;
+       }},
+      {itsp("options_transport = default"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.options_transport_default; }},
+      {itsp("options tansport = tcp"),  // the seed's typo
+       [](const DaemonConfig& c) {
+         return !c.proxy.itsp.options_transport_default &&
+                c.proxy.itsp.options_transport == Transport::Tcp;
+       }},
+      {itsp("mode = normal"),
+       [](const DaemonConfig& c) {
+         return c.proxy.itsp.monitor.selection == ItspSelection::Normal;
+       }},
+      {itsp("mode = cyclic"),
+       [](const DaemonConfig& c) {
+         return c.proxy.itsp.monitor.selection == ItspSelection::Cyclic;
+       }},
+      {itsp("mode = dnssrv"),
+       [](const DaemonConfig& c) {
+         return c.proxy.itsp.monitor.selection == ItspSelection::DnsSrv;
+       }},
+      {itsp("probe_interval = 5"),
+       [=](const DaemonConfig& c) { return health(c).probe_interval == 5s; }},
+      {itsp("probe_interval = 3600"),
+       [=](const DaemonConfig& c) { return health(c).probe_interval == 3600s; }},
+      {itsp("probe_interval_down = 1"),
+       [=](const DaemonConfig& c) { return health(c).probe_interval_down == 1s; }},
+      {itsp("probe_interval_down = 3600"),
+       [=](const DaemonConfig& c) { return health(c).probe_interval_down == 3600s; }},
+      {itsp("probe_timeout_ms = 100"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.monitor.probe_timeout == 100ms; }},
+      {itsp("probe_timeout_ms = 32000"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.monitor.probe_timeout == 32000ms; }},
+      {itsp("failures_to_down = 1"),
+       [=](const DaemonConfig& c) { return health(c).failures_to_down == 1; }},
+      {itsp("failures_to_down = 10"),
+       [=](const DaemonConfig& c) { return health(c).failures_to_down == 10; }},
+      {itsp("successes_to_up = 1"),
+       [=](const DaemonConfig& c) { return health(c).successes_to_up == 1; }},
+      {itsp("successes_to_up = 10"),
+       [=](const DaemonConfig& c) { return health(c).successes_to_up == 10; }},
+      {itsp("failback_delay = 0"),
+       [=](const DaemonConfig& c) { return health(c).failback_delay == 0s; }},
+      {itsp("failback_delay = 3600"),
+       [=](const DaemonConfig& c) { return health(c).failback_delay == 3600s; }},
+      {target(""),
+       [=](const DaemonConfig& c) {
+         return first(c).name == "192.0.2.10" &&
+                first(c).destination.remote == Address{"192.0.2.10", 5060} &&
+                first(c).destination.transport == Transport::Udp && first(c).enabled;
+       }},
+      {target("port = 1"),
+       [=](const DaemonConfig& c) { return first(c).destination.remote.port == 1; }},
+      {target("port = 65535"),
+       [=](const DaemonConfig& c) { return first(c).destination.remote.port == 65535; }},
+      {target("transport = udp"),
+       [=](const DaemonConfig& c) { return first(c).destination.transport == Transport::Udp; }},
+      {target("transport = TCP"),
+       [=](const DaemonConfig& c) { return first(c).destination.transport == Transport::Tcp; }},
+      {ipname("sip.itsp-provider.example.net"),
+       [=](const DaemonConfig& c) {
+         return first(c).name == "sip.itsp-provider.example.net" &&
+                first(c).destination.remote.ip == "sip.itsp-provider.example.net";
+       }},
+      {ipname("localhost"),
+       [=](const DaemonConfig& c) { return first(c).destination.remote.ip == "localhost"; }},
+      {ipname("2001:db8::10"),
+       [=](const DaemonConfig& c) { return first(c).destination.remote.ip == "2001:db8::10"; }},
+      {ipname("[2001:db8::10]"),
+       [=](const DaemonConfig& c) {
+         return first(c).name == "[2001:db8::10]" &&
+                first(c).destination.remote.ip == "2001:db8::10";
+       }},
+      {"[sipproxy.itsp_proxy.100]\nenable = 1\nipname = 192.0.2.10\n",
+       [](const DaemonConfig& c) { return c.proxy.itsp.monitor.targets.size() == 1; }},
+      {"[sipproxy.itsp_proxy.1]\nenable = 0\nipname = 192.0.2.10\n",
+       [](const DaemonConfig& c) { return c.proxy.itsp.monitor.targets.empty(); }},
+      {"[sipproxy.auth.user.120]\nenable = 1\nusername = 4900\npassword = x\n",
+       [](const DaemonConfig& c) {
+         return c.proxy.auth_users.size() == 1 && c.proxy.auth_users[0].username == "4900" &&
+                c.proxy.auth_users[0].password == "x";
+       }},
+      {"[sipproxy.auth.user.1]\nenable = 0\nusername = 4900\n",
+       [](const DaemonConfig& c) { return c.proxy.auth_users.empty(); }},
+      {"[sipproxy.ignore.100]\nenable = 1\nipmin = 198.51.100.1\n",
+       [](const DaemonConfig& c) {
+         return c.proxy.ignored.size() == 1 &&
+                c.proxy.ignored[0] == security::IpRange::parse("198.51.100.1").value();
+       }},
+      {"[siproxy.reject.1]\nenable = 1\nipmin = ::1\nipmax = ::2\n",
+       [](const DaemonConfig& c) {
+         return c.proxy.rejected.size() == 1 &&
+                c.proxy.rejected[0] == security::IpRange::parse("::1-::2").value();
+       }},
+      {"[sipproxy]\nmode = forward_itsp\n[sipproxy.itsp_proxy.9]\nenable = 1\nipname = "
+       "itsp.example.com\n",
+       [](const DaemonConfig& c) {
+         return c.proxy.mode == ProxyMode::ForwardItsp && c.proxy.itsp.monitor.targets.size() == 1;
+       }},
+      {"[sipproxy]\nmode = sip_trunk\n[sipproxy.itsp_proxy.1]\nenable = 0\nipname = 0.0.0.0\n"
+       "[sipproxy.itsp_proxy.2]\nenable = 1\nipname = 192.0.2.20\nport = 5070\n",
+       [](const DaemonConfig& c) {
+         return c.proxy.mode == ProxyMode::SipTrunk && c.proxy.itsp.monitor.targets.size() == 1 &&
+                c.proxy.itsp.monitor.targets[0].destination.remote == Address{"192.0.2.20", 5070};
+       }},
+      {"[sipproxy.itsp_proxy.1]\nenable = 1\nipname = 192.0.2.10\n"
+       "[sipproxy.itsp_proxy.2]\nenable = 1\nipname = 192.0.2.10\nport = 5070\n"
+       "[sipproxy.itsp_proxy.3]\nenable = 1\nipname = 192.0.2.10\ntransport = tcp\n",
+       [](const DaemonConfig& c) { return c.proxy.itsp.monitor.targets.size() == 3; }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    try {
+      const auto config = parse(c.text);
+      EXPECT_TRUE(c.check(config));
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+}
+
+// Out of range and malformed values of every new parameter, and the cross-field rules: the
+// exact message, in the documented format.
+TEST(Config, ItspGatewayAndTableParametersRefuseBadValues) {
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const std::string itsp_name = "an IPv4 or IPv6 address, or a host name such as itsp.example.com";
+  const std::string gw_address =
+      "an IP address with an optional port (192.0.2.1, 192.0.2.1:5062, [2001:db8::1]:5062; "
+      "default port 5060), or empty for none";
+  const std::string user = "a user part without spaces, '@', ':' or ';', e.g. 4900";
+  const auto adv = [](std::string p) { return "[advanced.sipproxy]\n" + p + "\n"; };
+  const auto gw = [](std::string p) { return "[sipproxy.pstn_gw]\n" + p + "\n"; };
+  const auto itsp = [](std::string p) { return "[sipproxy.itsp_proxy]\n" + p + "\n"; };
+  const std::string at2 = "test.ini:2: ";
+  const std::vector<Case> cases = {
+      {adv("itsp_down_reg_expires = 29"),
+       at2 + "[advanced.sipproxy] itsp_down_reg_expires: \"29\" is out of range; allowed: "
+             "30..60000 s"},
+      {adv("itsp_down_reg_expires = 60001"),
+       at2 + "[advanced.sipproxy] itsp_down_reg_expires: \"60001\" is out of range; allowed: "
+             "30..60000 s"},
+      {adv("itsp_down_reg_expires = 60,000"),
+       at2 + "[advanced.sipproxy] itsp_down_reg_expires: \"60,000\" is not a whole number; "
+             "allowed: 30..60000 s"},
+      {adv("reg_forwarding_timeout = 1"),
+       at2 + "[advanced.sipproxy] reg_forwarding_timeout: \"1\" is out of range; allowed: "
+             "2..60 s"},
+      {adv("reg_forwarding_timeout = 61"),
+       at2 + "[advanced.sipproxy] reg_forwarding_timeout: \"61\" is out of range; allowed: "
+             "2..60 s"},
+      {adv("num_sockets = 59"),
+       at2 + "[advanced.sipproxy] num_sockets: \"59\" is out of range; allowed: 60..240"},
+      {adv("num_sockets = 241"),
+       at2 + "[advanced.sipproxy] num_sockets: \"241\" is out of range; allowed: 60..240"},
+      {adv("nat_outside_address = nat.example.com"),
+       at2 + "[advanced.sipproxy] nat_outside_address: \"nat.example.com\" is not an IP "
+             "address; allowed: an IPv4 or IPv6 address other than 0.0.0.0 and ::, or empty "
+             "for none"},
+      {adv("nat_outside_address = 0.0.0.0"),
+       at2 + "[advanced.sipproxy] nat_outside_address: \"0.0.0.0\" is not a usable address; "
+             "allowed: an IPv4 or IPv6 address other than 0.0.0.0 and ::, or empty for none"},
+      {gw("address = gateway.local"),
+       at2 + "[sipproxy.pstn_gw] address: \"gateway.local\" is not an IP address or IP:port; "
+             "allowed: " + gw_address},
+      {gw("address = 192.0.2.1:0"),
+       at2 + "[sipproxy.pstn_gw] address: \"192.0.2.1:0\": port \"0\" is out of range; "
+             "allowed: " + gw_address},
+      {gw("address = 192.0.2.1:65536"),
+       at2 + "[sipproxy.pstn_gw] address: \"192.0.2.1:65536\": port \"65536\" is out of range; "
+             "allowed: " + gw_address},
+      {gw("address = [192.0.2.1]:5060"),
+       at2 + "[sipproxy.pstn_gw] address: \"[192.0.2.1]:5060\" is not an IP address or "
+             "IP:port; allowed: " + gw_address},
+      {gw("address = 0.0.0.0"),
+       at2 + "[sipproxy.pstn_gw] address: \"0.0.0.0\" is not a usable address; allowed: " +
+           gw_address},
+      {gw("from_action = allow"),
+       at2 + "[sipproxy.pstn_gw] from_action: \"allow\" is not allowed; allowed: trust, auth, "
+             "reject, ignore"},
+      {gw("from_routing = pstn"),
+       at2 + "[sipproxy.pstn_gw] from_routing: \"pstn\" is not allowed; allowed: itsp, "
+             "regd_ua"},
+      {gw("enable = 1"),
+       at2 + "[sipproxy.pstn_gw] enable: unknown parameter; allowed: address, from_action, "
+             "from_routing"},
+      {itsp("accessibility_check = ping"),
+       at2 + "[sipproxy.itsp_proxy] accessibility_check: \"ping\" is not allowed; allowed: "
+             "options, off"},
+      {itsp("options_transport = tls"),
+       at2 + "[sipproxy.itsp_proxy] options_transport: \"tls\" is not allowed; allowed: udp, "
+             "tcp, default"},
+      {itsp("options tansport = sctp"),
+       at2 + "[sipproxy.itsp_proxy] options_transport: \"sctp\" is not allowed; allowed: udp, "
+             "tcp, default"},
+      {itsp("options_transport = udp\noptions_tansport = tcp"),
+       "test.ini:3: [sipproxy.itsp_proxy] options_transport: parameter repeated (first on "
+       "line 2)"},
+      {itsp("mode = random"),
+       at2 + "[sipproxy.itsp_proxy] mode: \"random\" is not allowed; allowed: normal, cyclic, "
+             "dnssrv"},
+      {itsp("probe_interval = 4"),
+       at2 + "[sipproxy.itsp_proxy] probe_interval: \"4\" is out of range; allowed: 5..3600 s"},
+      {itsp("probe_interval = 3601"),
+       at2 + "[sipproxy.itsp_proxy] probe_interval: \"3601\" is out of range; allowed: "
+             "5..3600 s"},
+      {itsp("probe_interval_down = 0"),
+       at2 + "[sipproxy.itsp_proxy] probe_interval_down: \"0\" is out of range; allowed: "
+             "1..3600 s"},
+      {itsp("probe_interval_down = 3601"),
+       at2 + "[sipproxy.itsp_proxy] probe_interval_down: \"3601\" is out of range; allowed: "
+             "1..3600 s"},
+      {itsp("probe_timeout_ms = 99"),
+       at2 + "[sipproxy.itsp_proxy] probe_timeout_ms: \"99\" is out of range; allowed: "
+             "100..32000 ms"},
+      {itsp("probe_timeout_ms = 32001"),
+       at2 + "[sipproxy.itsp_proxy] probe_timeout_ms: \"32001\" is out of range; allowed: "
+             "100..32000 ms"},
+      {itsp("failures_to_down = 0"),
+       at2 + "[sipproxy.itsp_proxy] failures_to_down: \"0\" is out of range; allowed: 1..10"},
+      {itsp("failures_to_down = 11"),
+       at2 + "[sipproxy.itsp_proxy] failures_to_down: \"11\" is out of range; allowed: 1..10"},
+      {itsp("successes_to_up = 0"),
+       at2 + "[sipproxy.itsp_proxy] successes_to_up: \"0\" is out of range; allowed: 1..10"},
+      {itsp("successes_to_up = 11"),
+       at2 + "[sipproxy.itsp_proxy] successes_to_up: \"11\" is out of range; allowed: 1..10"},
+      {itsp("failback_delay = -1"),
+       at2 + "[sipproxy.itsp_proxy] failback_delay: \"-1\" is out of range; allowed: "
+             "0..3600 s"},
+      {itsp("failback_delay = 3601"),
+       at2 + "[sipproxy.itsp_proxy] failback_delay: \"3601\" is out of range; allowed: "
+             "0..3600 s"},
+      {"[sipproxy.itsp_proxy.1]\nenable = yes please\n",
+       at2 + "[sipproxy.itsp_proxy.1] enable: \"yes please\" is not allowed; allowed: 0, 1, "
+             "on, off"},
+      {"[sipproxy.itsp_proxy.1]\nport = 0\n",
+       at2 + "[sipproxy.itsp_proxy.1] port: \"0\" is out of range; allowed: 1..65535"},
+      {"[sipproxy.itsp_proxy.1]\nport = 65536\n",
+       at2 + "[sipproxy.itsp_proxy.1] port: \"65536\" is out of range; allowed: 1..65535"},
+      {"[sipproxy.itsp_proxy.1]\ntransport = tls\n",
+       at2 + "[sipproxy.itsp_proxy.1] transport: \"tls\" is not allowed; allowed: udp, tcp"},
+      {"[sipproxy.itsp_proxy.1]\nipname = itsp_proxy.example.com\n",
+       at2 + "[sipproxy.itsp_proxy.1] ipname: \"itsp_proxy.example.com\" is not an IP address "
+             "or host name; allowed: " + itsp_name},
+      {"[sipproxy.itsp_proxy.1]\nipname = 192.0.2.256\n",
+       at2 + "[sipproxy.itsp_proxy.1] ipname: \"192.0.2.256\" is not an IP address or host "
+             "name; allowed: " + itsp_name},
+      {"[sipproxy.itsp_proxy.1]\nipname = 192.0.2.1:5060\n",
+       at2 + "[sipproxy.itsp_proxy.1] ipname: \"192.0.2.1:5060\" is not an IP address or host "
+             "name; allowed: " + itsp_name},
+      {"[sipproxy.itsp_proxy.1]\nipname = [itsp.example.com]\n",
+       at2 + "[sipproxy.itsp_proxy.1] ipname: \"[itsp.example.com]\" is not an IP address or "
+             "host name; allowed: " + itsp_name},
+      {"[sipproxy.itsp_proxy.2]\nenable = 1\nport = 5060\n",
+       "test.ini:1: [sipproxy.itsp_proxy.2] ipname: missing in an enabled entry; allowed: " +
+           itsp_name},
+      {"[sipproxy.itsp_proxy.1]\nenable = 1\nipname = 0.0.0.0\n",
+       "test.ini:3: [sipproxy.itsp_proxy.1] ipname: \"0.0.0.0\" is not a usable address; "
+       "allowed: " + itsp_name},
+      {"[sipproxy.itsp_proxy.1]\nenable = 1\nipname = ITSP.example.com\n"
+       "[sipproxy.itsp_proxy.2]\nenable = 1\nipname = itsp.example.com\n",
+       "test.ini:6: [sipproxy.itsp_proxy.2] ipname: \"itsp.example.com\" port 5060 UDP is "
+       "already configured in [sipproxy.itsp_proxy.1]; allowed: an ITSP proxy not listed by "
+       "another entry"},
+      {"[sipproxy.itsp_proxy.0]\n",
+       "test.ini:1: [sipproxy.itsp_proxy.0]: index \"0\" is out of range; allowed: 1..100"},
+      {"[sipproxy.itsp_proxy.101]\n",
+       "test.ini:1: [sipproxy.itsp_proxy.101]: index \"101\" is out of range; allowed: 1..100"},
+      {"[sipproxy.auth.user.121]\n",
+       "test.ini:1: [sipproxy.auth.user.121]: index \"121\" is out of range; allowed: 1..120"},
+      {"[siproxy.ignore.101]\n",
+       "test.ini:1: [sipproxy.ignore.101]: index \"101\" is out of range; allowed: 1..100"},
+      {"[sipproxy.reject.0]\n",
+       "test.ini:1: [sipproxy.reject.0]: index \"0\" is out of range; allowed: 1..100"},
+      {"[sipproxy.auth.user.1]\nusername = 49 00\n",
+       at2 + "[sipproxy.auth.user.1] username: \"49 00\" is not a user name; allowed: " + user},
+      {"[sipproxy.auth.user.1]\npassword =\n",
+       at2 + "[sipproxy.auth.user.1] password: the value is empty; allowed: any text, quoted "
+             "if it has ';' or '#'"},
+      {"[sipproxy.auth.user.5]\nenable = 1\npassword = secret\n",
+       "test.ini:1: [sipproxy.auth.user.5] username: missing in an enabled entry; allowed: " +
+           user},
+      {"[sipproxy.auth.user.5]\nenable = 1\nusername = 4900\n",
+       "test.ini:1: [sipproxy.auth.user.5] password: missing in an enabled entry; allowed: any "
+       "text, quoted if it has ';' or '#'"},
+      {"[sipproxy.auth.user.1]\nenable = 1\nusername = 4900\npassword = a\n"
+       "[sipproxy.auth.user.2]\nenable = 1\nusername = 4900\npassword = b\n",
+       "test.ini:7: [sipproxy.auth.user.2] username: \"4900\" is already configured in "
+       "[sipproxy.auth.user.1]; allowed: a username not used by another entry"},
+      {"[sipproxy.ignore.1]\nipmin = 10.0.0.256\n",
+       at2 + "[sipproxy.ignore.1] ipmin: \"10.0.0.256\" is not an IP address; allowed: an "
+             "IPv4 or IPv6 address"},
+      {"[sipproxy.ignore.3]\nenable = 1\n",
+       "test.ini:1: [sipproxy.ignore.3] ipmin: missing in an enabled entry; allowed: an IPv4 "
+       "or IPv6 address"},
+      {"[sipproxy.reject.2]\nenable=1\nipmin=10.0.0.9\nipmax=10.0.0.1\n",
+       "test.ini:4: [sipproxy.reject.2] ipmax: 10.0.0.1 is below ipmin (10.0.0.9); allowed: an "
+       "address from ipmin upward, of the same family"},
+      {"[sipproxy.reject.2]\nenable=1\nipmin=10.0.0.1\nipmax=::1\n",
+       "test.ini:4: [sipproxy.reject.2] ipmax: ::1 is not of the same address family as ipmin "
+       "(10.0.0.1); allowed: an address from ipmin upward, of the same family"},
+      {"[sipproxy]\nrealm = office.example.com\nmode = forward_itsp\n",
+       "test.ini:3: [sipproxy] mode: forward_itsp needs at least one enabled "
+       "[sipproxy.itsp_proxy.N] with an ipname; allowed: standalone, off; or add "
+       "[sipproxy.itsp_proxy.1] with enable = 1 and ipname"},
+      {"[sipproxy]\nmode = sip trunk\n[sipproxy.itsp_proxy.1]\nenable = 0\nipname = 192.0.2.1\n",
+       "test.ini:2: [sipproxy] mode: sip_trunk needs at least one enabled "
+       "[sipproxy.itsp_proxy.N] with an ipname; allowed: standalone, off; or add "
+       "[sipproxy.itsp_proxy.1] with enable = 1 and ipname"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    EXPECT_EQ(std::string(error_of(c.text).what()), c.message);
+  }
+}
+
+TEST(Config, WarnsAboutItspAndTableEntriesThatAreNotEnabled) {
+  const auto c = parse(
+      "[sipproxy.itsp_proxy.1]\nipname = itsp.example.com\n"
+      "[sipproxy.ignore.1]\nipmin = 198.51.100.1\n"
+      "[sipproxy.reject.1]\nenable = 0\nipmin = 198.51.100.2\n");
+  ASSERT_EQ(c.warnings.size(), 3u);
+  EXPECT_EQ(c.warnings[0], "[sipproxy.ignore.1] has ipmin 198.51.100.1 but enable=0: the entry is "
+                           "ignored");
+  EXPECT_EQ(c.warnings[1], "[sipproxy.reject.1] has ipmin 198.51.100.2 but enable=0: the entry is "
+                           "ignored");
+  EXPECT_EQ(c.warnings[2], "[sipproxy.itsp_proxy.1] has ipname itsp.example.com but enable=0: "
+                           "the entry is ignored");
+  EXPECT_TRUE(c.proxy.itsp.monitor.targets.empty());
+  EXPECT_TRUE(c.proxy.ignored.empty());
+  EXPECT_TRUE(c.proxy.rejected.empty());
 }
 
 }  // namespace
