@@ -214,7 +214,15 @@ bool NativeRuntime::Impl::bind_all(const asio::ip::address& ip, std::uint16_t po
     // No SO_REUSEADDR on UDP: on Linux it would let a second daemon bind the same port and
     // silently take half of the datagrams. TCP needs it (below), UDP has no TIME_WAIT.
     udp_.open(endpoint.protocol(), ec);
-    if (!ec) udp_.bind(endpoint, ec);
+    if (!ec) {
+      // A burst must not overflow the kernel's default (~212 KB) receive buffer while the io
+      // thread is busy: ask for 4 MiB each way (the kernel caps it at net.core.*mem_max; a
+      // refusal is harmless, so its error is ignored).
+      ErrorCode ignored;
+      udp_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
+      udp_.set_option(asio::socket_base::send_buffer_size(4 << 20), ignored);
+      udp_.bind(endpoint, ec);
+    }
     if (ec) throw std::runtime_error(describe("UDP", config_.ip, port, ec));
     port = udp_.local_endpoint().port();
   }

@@ -1,6 +1,7 @@
 #include "proxy/registrar/location_service.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "proxy/sip/uri.h"
 
@@ -33,11 +34,36 @@ const Binding* LocationService::latest(std::string_view user, TimePoint now) con
   return live.empty() ? nullptr : live.back();
 }
 
-const Binding* LocationService::find_by_contact(std::string_view uri, TimePoint now) const {
-  for (const auto& [user, list] : by_user_) {
-    for (const auto& b : list) {
-      if (b.expires_at > now && sip::uri_equal(b.contact, uri)) return &b;
+std::string LocationService::contact_key(std::string_view uri) {
+  auto parsed = sip::parse_uri(uri);
+  if (!parsed) return std::string(uri);
+  std::string key(parsed->user);
+  key += '@';
+  for (const char c : parsed->host) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  key += ':';
+  if (parsed->port) key += std::to_string(*parsed->port);
+  return key;
+}
+
+void LocationService::index_contact(const Binding& b) {
+  by_contact_.emplace(contact_key(b.contact), std::make_pair(b.user, b.contact));
+}
+
+void LocationService::unindex_contact(const Binding& b) {
+  auto [first, last] = by_contact_.equal_range(contact_key(b.contact));
+  for (auto it = first; it != last; ++it) {
+    if (it->second.first == b.user && it->second.second == b.contact) {
+      by_contact_.erase(it);
+      return;
     }
+  }
+}
+
+const Binding* LocationService::find_by_contact(std::string_view uri, TimePoint now) const {
+  auto [first, last] = by_contact_.equal_range(contact_key(uri));
+  for (auto it = first; it != last; ++it) {
+    const Binding* b = find(it->second.first, it->second.second);
+    if (b != nullptr && b->expires_at > now && sip::uri_equal(b->contact, uri)) return b;
   }
   return nullptr;
 }
@@ -57,12 +83,15 @@ void LocationService::upsert(Binding binding) {
   for (auto& b : list) {
     if (b.contact == binding.contact || sip::uri_equal(b.contact, binding.contact)) {
       expiries_.erase({b.expires_at, {b.user, b.contact}});
+      unindex_contact(b);
       b = std::move(binding);
       expiries_.insert({b.expires_at, {b.user, b.contact}});
+      index_contact(b);
       return;
     }
   }
   expiries_.insert({binding.expires_at, {binding.user, binding.contact}});
+  index_contact(binding);
   list.push_back(std::move(binding));
   ++count_;
 }
@@ -74,6 +103,7 @@ bool LocationService::remove(std::string_view user, std::string_view contact) {
   for (auto b = list.begin(); b != list.end(); ++b) {
     if (b->contact == contact || sip::uri_equal(b->contact, contact)) {
       expiries_.erase({b->expires_at, {b->user, b->contact}});
+      unindex_contact(*b);
       list.erase(b);
       --count_;
       if (list.empty()) by_user_.erase(it);

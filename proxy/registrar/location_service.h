@@ -48,6 +48,12 @@ class LocationService {
 
  private:
   using ExpiryKey = std::pair<TimePoint, std::pair<std::string, std::string>>;
+  // An index for find_by_contact: URIs that are equal (§19.1.4) have equal user, host (case-
+  // insensitive) and port, so candidates are found by that key and then compared exactly.
+  static std::string contact_key(std::string_view uri);
+  void index_contact(const Binding& b);
+  void unindex_contact(const Binding& b);
+  std::multimap<std::string, std::pair<std::string, std::string>, std::less<>> by_contact_;
   std::map<std::string, std::vector<Binding>, std::less<>> by_user_;
   std::set<ExpiryKey> expiries_;
   std::map<std::string, std::string, std::less<>> aliases_;

@@ -274,12 +274,16 @@ std::optional<std::string> make_stateless_error_response(std::string_view bytes,
     std::size_t end;         // offset just past the field (all continuation lines)
   };
   std::vector<Field> fields;
+  bool previous_kept = false;  // a continuation line belongs to the field before it, kept or not
   while (next_line(line)) {
     if (line.empty()) break;
     if (text::is_wsp(line.front())) {  // continuation of the previous field
-      if (!fields.empty()) fields.back().end = static_cast<std::size_t>(line.data() + line.size() - bytes.data());
+      if (previous_kept) {
+        fields.back().end = static_cast<std::size_t>(line.data() + line.size() - bytes.data());
+      }
       continue;
     }
+    previous_kept = false;
     const std::size_t name_len = text::span_of(line, 0, text::kToken);
     std::size_t colon = name_len;
     while (colon < line.size() && text::is_wsp(line[colon])) ++colon;
@@ -292,6 +296,7 @@ std::optional<std::string> make_stateless_error_response(std::string_view bytes,
     const auto begin = static_cast<std::size_t>(line.data() + colon + 1 - bytes.data());
     const auto end = static_cast<std::size_t>(line.data() + line.size() - bytes.data());
     fields.push_back(Field{id, begin, end});
+    previous_kept = true;
   }
   bool has_via = false;
   for (const Field& f : fields) has_via = has_via || f.id == HeaderId::Via;

@@ -154,6 +154,20 @@ TEST(SipBuilder, StatelessErrorResponseAnswersRequestsWithAVia) {
   EXPECT_EQ(parsed->top_via().branch, "z9hG4bK1");
 }
 
+TEST(SipBuilder, StatelessErrorResponseNeverGluesTheContinuationOfASkippedHeaderOnto) {
+  // RFC 4475 scalar02: a folded Contact after Call-ID must not become part of the Call-ID.
+  const auto r = make_stateless_error_response(
+      "REGISTER sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK2\r\nCall-ID: abc\r\n"
+      "Max-Forwards: 300\r\nContact: <sip:u@h>\r\n  ;expires=280297596632815\r\n"
+      "From: <sip:c@d>;tag=1\r\nTo: <sip:a@b>\r\nCSeq: 1 REGISTER\r\n\r\n",
+      400, "", "t");
+  ASSERT_TRUE(r.has_value());
+  auto parsed = Message::parse(*r);
+  ASSERT_TRUE(parsed.has_value()) << *r;
+  EXPECT_EQ(parsed->call_id(), "abc");
+  EXPECT_EQ(r->find("expires"), std::string::npos) << *r;
+}
+
 TEST(SipBuilder, StatelessErrorResponseFlattensLoneLineBreaks) {
   const auto r = make_stateless_error_response(
       "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h\rInjected: x\r\nCall-ID: c\r\n\r\n", 400, "", "t");
