@@ -41,6 +41,8 @@ constexpr int kSamePortAttempts = 16;
 // Accept errors (EMFILE, ENFILE, ENOBUFS) do not clear at once: wait before accepting again.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Datagrams taken from the socket into one Node input when they are already queued (load).
+constexpr int kDatagramBatch = 32;
 
 TimePoint to_core(SteadyClock::time_point t) {
   return TimePoint{std::chrono::duration_cast<Duration>(t.time_since_epoch())};
@@ -156,6 +158,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(WriteStream& effect);
   void perform(CloseStream& effect);
   void perform(StoreWrite& effect);
+  void flush_store();
 
   // UDP.
   void receive_datagram();
@@ -179,6 +182,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   asio::io_context& io_;
   Node& node_;
   KeyValueStore* store_ = nullptr;
+  StoreWrite pending_store_;                    // records of this pump's StoreWrites, in order
+  std::vector<std::uint64_t> pending_store_ids_;
   ListenConfig config_;
   udp::socket udp_;
   tcp::acceptor acceptor_;
@@ -337,7 +342,13 @@ void NativeRuntime::Impl::pump() {
     if (stopped_) continue;  // an injected stop(): drain and drop
     std::visit([this](auto& e) { perform(e); }, *effect);
   }
-  if (!stopped_) rearm_timer();
+  if (stopped_) {
+    pending_store_ids_.clear();
+    pending_store_.records.clear();
+    return;
+  }
+  flush_store();
+  rearm_timer();
 }
 
 void NativeRuntime::Impl::rearm_timer() {
@@ -534,7 +545,28 @@ void NativeRuntime::Impl::on_datagram(const ErrorCode& ec, std::size_t size) {
                   .stream = {}};
   const std::string_view bytes(datagram_buffer_.data(), size);
   if (message_log_) message_log_(false, path, bytes);
-  deliver([&](Node& node, TimePoint now) { node.on_datagram(now, path, bytes); });
+  // Under load more datagrams are already waiting: take up to kDatagramBatch of them into the
+  // same input, so one pump (one timer re-arm, one store commit) serves them all.
+  deliver([&](Node& node, TimePoint now) {
+    node.on_datagram(now, path, bytes);
+    for (int i = 1; i < kDatagramBatch && !stopped_; ++i) {
+      ErrorCode ec;
+      udp::endpoint sender;
+      const std::size_t n = udp_.receive_from(asio::buffer(datagram_buffer_), sender, 0, ec);
+      if (ec) break;  // would_block: the queue is empty (or an ICMP error, seen next time)
+      if (n > config_.max_datagram) {
+        ++stats_.datagram_errors;
+        continue;
+      }
+      ++stats_.datagrams_in;
+      stats_.bytes_in += n;
+      const Path more{.transport = Transport::Udp, .local = local_, .remote = to_address(sender),
+                      .stream = {}};
+      const std::string_view more_bytes(datagram_buffer_.data(), n);
+      if (message_log_) message_log_(false, more, more_bytes);
+      node.on_datagram(now, more, more_bytes);
+    }
+  });
   receive_datagram();
 }
 
@@ -723,14 +755,27 @@ void NativeRuntime::Impl::notify_closed(StreamId id, StreamCloseReason reason, N
 }
 
 void NativeRuntime::Impl::perform(StoreWrite& effect) {
+  // Collected and committed once at the end of the pump (flush_store): under load several
+  // REGISTERs share one SQLite transaction instead of paying a commit each.
+  pending_store_ids_.push_back(effect.id);
+  for (auto& record : effect.records) pending_store_.records.push_back(std::move(record));
+}
+
+void NativeRuntime::Impl::flush_store() {
+  if (pending_store_ids_.empty()) return;
   // Applied synchronously on the io thread (SQLite in WAL mode commits in well under a
-  // millisecond); the answer is a new input, posted because no input may start inside pump().
-  const bool ok = store_ != nullptr && store_->apply(effect);
-  if (!ok) ++stats_.store_failures;
+  // millisecond); the records keep their order, so a later write of a key wins. The answers
+  // are one new input, posted because no input may start inside pump().
+  const bool ok = store_ != nullptr && store_->apply(pending_store_);
+  pending_store_.records.clear();
+  if (!ok) stats_.store_failures += pending_store_ids_.size();
   const auto outcome = ok ? StoreOutcome::Ok : StoreOutcome::Failed;
-  asio::post(io_, [self = shared_from_this(), id = effect.id, outcome] {
-    self->deliver([id, outcome](Node& node, TimePoint now) { node.on_store_done(now, id, outcome); });
+  asio::post(io_, [self = shared_from_this(), ids = std::move(pending_store_ids_), outcome] {
+    self->deliver([&ids, outcome](Node& node, TimePoint now) {
+      for (const auto id : ids) node.on_store_done(now, id, outcome);
+    });
   });
+  pending_store_ids_.clear();
 }
 
 // --- NativeRuntime. ---
