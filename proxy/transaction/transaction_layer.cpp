@@ -522,30 +522,31 @@ void TransactionLayer::server_timer(TimePoint now, ServerTransactionId id, char 
   }
 }
 
-void TransactionLayer::terminate_client(TimePoint now, ClientTransaction& txn,
-                                        std::string_view why) {
+template <typename Transaction>
+void TransactionLayer::finish(TimePoint now, std::string_view side, Transaction& txn,
+                              std::string_view why) {
   heap_.cancel(txn.retransmit_timer);
   heap_.cancel(txn.timeout_timer);
   heap_.cancel(txn.linger_timer);
-  trace_state(now, "c", txn.key, txn.state, State::Terminated);
+  trace_state(now, side, txn.key, txn.state, State::Terminated);
   if (trace_.enabled() && why != "linger_done") {
-    trace_.emit(TraceEvent{now, "txn.failed", {}}.with("side", "c").with("txn", txn.key).with(
-        "why", std::string(why)));
+    trace_.emit(TraceEvent{now, "txn.failed", {}}
+                    .with("side", std::string(side))
+                    .with("txn", txn.key)
+                    .with("why", std::string(why)));
   }
+}
+
+void TransactionLayer::terminate_client(TimePoint now, ClientTransaction& txn,
+                                        std::string_view why) {
+  finish(now, "c", txn, why);
   client_index_.erase(txn.key);
   clients_.erase(txn.id.value);
 }
 
 void TransactionLayer::terminate_server(TimePoint now, ServerTransaction& txn,
                                         std::string_view why) {
-  heap_.cancel(txn.retransmit_timer);
-  heap_.cancel(txn.timeout_timer);
-  heap_.cancel(txn.linger_timer);
-  trace_state(now, "s", txn.key, txn.state, State::Terminated);
-  if (trace_.enabled() && why != "linger_done") {
-    trace_.emit(TraceEvent{now, "txn.failed", {}}.with("side", "s").with("txn", txn.key).with(
-        "why", std::string(why)));
-  }
+  finish(now, "s", txn, why);
   server_index_.erase(txn.key);
   servers_.erase(txn.id.value);
 }

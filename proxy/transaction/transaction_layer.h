@@ -154,6 +154,9 @@ class TransactionLayer {
 
   void client_timer(TimePoint now, ClientTransactionId id, char timer);
   void server_timer(TimePoint now, ServerTransactionId id, char timer);
+  // Stops a transaction's timers and traces its end; the callers then forget it.
+  template <typename Transaction>
+  void finish(TimePoint now, std::string_view side, Transaction& txn, std::string_view why);
   void terminate_client(TimePoint now, ClientTransaction& txn, std::string_view why);
   void terminate_server(TimePoint now, ServerTransaction& txn, std::string_view why);
   TimerId arm_client(TimePoint at, ClientTransactionId id, char timer);
