@@ -224,7 +224,7 @@ struct ProxyNode::Impl {
   }
 
   bool is_loop(const sip::Message& request) const {
-    const std::string hash = loop_hash(request, our_sent_by());
+    std::string hash;  // computed only if one of the Vias is ours: most requests have none
     for (const auto& field : request.headers()) {
       if (field.id != sip::HeaderId::Via) continue;
       auto vias = sip::parse_via_list(field.value);
@@ -234,6 +234,7 @@ struct ProxyNode::Impl {
         if (host != unbracket(config.local.ip) || via.info.port.value_or(5060) != config.local.port) {
           continue;
         }
+        if (hash.empty()) hash = loop_hash(request, our_sent_by());
         const std::string_view branch = via.info.branch;
         if (branch.size() >= 7 + hash.size() && branch.substr(7, hash.size()) == hash) return true;
       }
