@@ -529,15 +529,22 @@ void UaPhone::on_invite(TimePoint now, transaction::ServerTransactionId id,
   });
 }
 
+// A dialog-creating response echoes the INVITE's Record-Route (RFC 3261 §12.1.1) and names
+// our Contact.
+std::vector<sip::ExtraHeader> UaPhone::dialog_response_headers(const Dialog& dialog) const {
+  std::vector<sip::ExtraHeader> extra;
+  for (const auto& rr : dialog.record_route) extra.push_back({"Record-Route", rr});
+  extra.push_back({"Contact", "<" + contact_uri() + ">"});
+  return extra;
+}
+
 void UaPhone::send_ringing(TimePoint now, std::size_t call) {
   CallRecord& record = calls_[call];
   Dialog& dialog = dialogs_[call];
   if (record.state != CallState::Calling) return;
   const sip::Message* invite = transactions().server_request(dialog.invite_txn);
   if (invite == nullptr) return;  // the transaction is gone (cannot happen before a final)
-  std::vector<sip::ExtraHeader> extra;
-  for (const auto& rr : dialog.record_route) extra.push_back({"Record-Route", rr});
-  extra.push_back({"Contact", "<" + contact_uri() + ">"});
+  std::vector<sip::ExtraHeader> extra = dialog_response_headers(dialog);
   transactions().send_response(
       now, dialog.invite_txn, 180,
       sip::make_response(*invite, 180, "Ringing", dialog.local_tag, extra));
@@ -556,9 +563,7 @@ void UaPhone::send_ok(TimePoint now, std::size_t call) {
   if (record.state != CallState::Early) return;
   const sip::Message* invite = transactions().server_request(dialog.invite_txn);
   if (invite == nullptr) return;
-  std::vector<sip::ExtraHeader> extra;
-  for (const auto& rr : dialog.record_route) extra.push_back({"Record-Route", rr});
-  extra.push_back({"Contact", "<" + contact_uri() + ">"});
+  std::vector<sip::ExtraHeader> extra = dialog_response_headers(dialog);
   extra.push_back({"Allow", std::string(kAllow)});
   extra.push_back({"Content-Type", "application/sdp"});
   dialog.ok_response =

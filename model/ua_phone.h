@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/sip/builder.h"
 #include "proxy/transaction/sip_node.h"
 
 namespace resproxy::model {
@@ -177,6 +178,7 @@ class UaPhone final : public transaction::SipNode {
 
   // Callee side.
   void on_invite(TimePoint now, transaction::ServerTransactionId id, const sip::Message& invite);
+  std::vector<sip::ExtraHeader> dialog_response_headers(const Dialog& dialog) const;
   void send_ringing(TimePoint now, std::size_t call);
   void send_ok(TimePoint now, std::size_t call);
   void retransmit_ok(TimePoint now, std::size_t call);

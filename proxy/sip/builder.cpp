@@ -203,31 +203,17 @@ std::string make_request(std::string_view method, std::string_view request_uri,
   return out;
 }
 
-std::string make_ack_for_non2xx(const Message& invite, const Message& response) {
-  std::string out;
-  out.reserve(512);
-  out += "ACK ";
-  out += invite.request_uri();
-  out += " SIP/2.0";
-  out += kCrlf;
-  append_header(out, "Via", top_via_value(invite));
-  append_routes(out, invite);
-  append_header(out, "Max-Forwards", "70");
-  append_header(out, "From", value_of(invite, HeaderId::From));
-  append_header(out, "To", value_of(response, HeaderId::To));
-  append_header(out, "Call-ID", invite.call_id());
-  out += "CSeq: ";
-  append_number(out, invite.cseq().number);
-  out += " ACK";
-  out += kCrlf;
-  append_content_length_and_body(out, {});
-  return out;
-}
+namespace {
 
-std::string make_cancel(const Message& request) {
+// ACK for a non-2xx and CANCEL share their shape (§17.1.1.3, §9.1): the request's Request-URI,
+// top Via, Route set, From and Call-ID, CSeq number with the new method, no body; only To
+// differs (the response's for ACK, the request's for CANCEL).
+std::string make_same_hop_request(std::string_view method, const Message& request,
+                                  std::string_view to) {
   std::string out;
   out.reserve(512);
-  out += "CANCEL ";
+  out += method;
+  out += ' ';
   out += request.request_uri();
   out += " SIP/2.0";
   out += kCrlf;
@@ -235,14 +221,25 @@ std::string make_cancel(const Message& request) {
   append_routes(out, request);
   append_header(out, "Max-Forwards", "70");
   append_header(out, "From", value_of(request, HeaderId::From));
-  append_header(out, "To", value_of(request, HeaderId::To));
+  append_header(out, "To", to);
   append_header(out, "Call-ID", request.call_id());
   out += "CSeq: ";
   append_number(out, request.cseq().number);
-  out += " CANCEL";
+  out += ' ';
+  out += method;
   out += kCrlf;
   append_content_length_and_body(out, {});
   return out;
+}
+
+}  // namespace
+
+std::string make_ack_for_non2xx(const Message& invite, const Message& response) {
+  return make_same_hop_request("ACK", invite, value_of(response, HeaderId::To));
+}
+
+std::string make_cancel(const Message& request) {
+  return make_same_hop_request("CANCEL", request, value_of(request, HeaderId::To));
 }
 
 std::optional<std::string> make_stateless_error_response(std::string_view bytes, int status_code,

@@ -23,6 +23,14 @@ std::string lower(std::string_view s) {
 
 bool is_final(int status) { return status >= 200; }
 
+// Every transaction event names its side ("c" or "s") and its key, in that order.
+TraceEvent txn_event(TimePoint now, std::string_view name, std::string_view side,
+                     std::string_view key) {
+  return TraceEvent{now, std::string(name), {}}
+      .with("side", std::string(side))
+      .with("txn", std::string(key));
+}
+
 }  // namespace
 
 std::string_view to_string(State state) {
@@ -127,9 +135,7 @@ transport::Destination TransactionLayer::response_destination(const sip::Message
 void TransactionLayer::trace_state(TimePoint now, std::string_view side, std::string_view key,
                                    State from, State to) {
   if (!trace_.enabled()) return;
-  trace_.emit(TraceEvent{now, "txn.state_changed", {}}
-                  .with("side", std::string(side))
-                  .with("txn", std::string(key))
+  trace_.emit(txn_event(now, "txn.state_changed", side, key)
                   .with("from", std::string(to_string(from)))
                   .with("to", std::string(to_string(to))));
 }
@@ -137,19 +143,13 @@ void TransactionLayer::trace_state(TimePoint now, std::string_view side, std::st
 void TransactionLayer::trace_created(TimePoint now, std::string_view side, std::string_view key,
                                      State state) {
   if (!trace_.enabled()) return;
-  trace_.emit(TraceEvent{now, "txn.created", {}}
-                  .with("side", std::string(side))
-                  .with("txn", std::string(key))
-                  .with("state", std::string(to_string(state))));
+  trace_.emit(txn_event(now, "txn.created", side, key).with("state", std::string(to_string(state))));
 }
 
 void TransactionLayer::trace_timer(TimePoint now, std::string_view side, std::string_view key,
                                    char timer) {
   if (!trace_.enabled()) return;
-  trace_.emit(TraceEvent{now, "txn.timer_fired", {}}
-                  .with("side", std::string(side))
-                  .with("txn", std::string(key))
-                  .with("timer", std::string(1, timer)));
+  trace_.emit(txn_event(now, "txn.timer_fired", side, key).with("timer", std::string(1, timer)));
 }
 
 void TransactionLayer::transmit(TimePoint now, const transport::Destination& to,
@@ -233,9 +233,7 @@ void TransactionLayer::on_request(TimePoint now, sip::Message request, const Pat
     ++counters_.retransmissions_sent;
     transmit(now, txn.reply_to, txn.last_response, &txn.reply_to.stream);
     if (trace_.enabled()) {
-      trace_.emit(TraceEvent{now, "txn.retransmitted", {}}
-                      .with("side", "s")
-                      .with("txn", txn.key)
+      trace_.emit(txn_event(now, "txn.retransmitted", "s", txn.key)
                       .with("status", std::to_string(txn.last_status)));
     }
   }
@@ -530,10 +528,7 @@ void TransactionLayer::finish(TimePoint now, std::string_view side, Transaction&
   heap_.cancel(txn.linger_timer);
   trace_state(now, side, txn.key, txn.state, State::Terminated);
   if (trace_.enabled() && why != "linger_done") {
-    trace_.emit(TraceEvent{now, "txn.failed", {}}
-                    .with("side", std::string(side))
-                    .with("txn", txn.key)
-                    .with("why", std::string(why)));
+    trace_.emit(txn_event(now, "txn.failed", side, txn.key).with("why", std::string(why)));
   }
 }
 
