@@ -60,6 +60,7 @@ std::string encode_binding(const Binding& b, Duration wall_offset) {
   put(out, b.source.remote.ip);
   put(out, std::to_string(b.source.remote.port));
   put(out, b.user_agent);
+  put(out, b.from_itsp ? "itsp" : "local");
   return out;
 }
 
@@ -70,7 +71,8 @@ std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset)
     if (!take(in, field)) return std::nullopt;
     f.push_back(field);
   }
-  if (f.size() != 15 || f[0] != kFormat) return std::nullopt;
+  // 15 fields: written before the origin field existed (local).
+  if ((f.size() != 15 && f.size() != 16) || f[0] != kFormat) return std::nullopt;
   Binding b;
   b.user = f[1];
   b.domain = f[2];
@@ -90,6 +92,10 @@ std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset)
   b.source = Path{f[9] == "tcp" ? Transport::Tcp : Transport::Udp, Address{std::string(f[10]), local_port},
                   Address{std::string(f[12]), remote_port}, StreamId{}};
   b.user_agent = f[14];
+  if (f.size() == 16) {
+    if (f[15] != "itsp" && f[15] != "local") return std::nullopt;
+    b.from_itsp = f[15] == "itsp";
+  }
   return b;
 }
 

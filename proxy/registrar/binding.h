@@ -24,6 +24,9 @@ struct Binding {
   std::uint64_t sequence = 0;  // registration order: the highest is the latest
   Path source;                 // transport, our local address, received ip:port, stream
   std::string user_agent;
+  // Learned from a 2xx the ITSP gave (registration caching, forward_itsp/sip_trunk) or
+  // registered here (standalone, or failure operation).
+  bool from_itsp = false;
 
   friend bool operator==(const Binding&, const Binding&) = default;
 };

@@ -1,5 +1,6 @@
 #include "proxy/routing/proxy_node.h"
 
+#include <charconv>
 #include <deque>
 #include <map>
 #include <set>
@@ -52,6 +53,8 @@ bool creates_dialog(sip::Method m) {
 }
 
 }  // namespace
+
+using ControlReply = ProxyNode::ControlReply;
 
 struct ProxyNode::Impl {
   struct Forward {
@@ -674,6 +677,119 @@ struct ProxyNode::Impl {
     }
     rearm_expiry();
   }
+
+  // --- management ---------------------------------------------------------------------------
+
+  std::string aliases_of(const std::string& user) const {
+    std::string out;
+    for (const auto& a : config.aliases) {
+      if (a.user != user) continue;
+      if (!out.empty()) out += ',';
+      out += a.alias;
+    }
+    return out.empty() ? "-" : out;
+  }
+
+  ControlReply control(TimePoint now, std::string_view command) {
+    std::vector<std::string_view> words;
+    std::size_t pos = 0;
+    while (pos < command.size()) {
+      while (pos < command.size() && (command[pos] == ' ' || command[pos] == '\t')) ++pos;
+      const std::size_t start = pos;
+      while (pos < command.size() && command[pos] != ' ' && command[pos] != '\t' &&
+             command[pos] != '\n' && command[pos] != '\r') {
+        ++pos;
+      }
+      if (pos > start) words.push_back(command.substr(start, pos - start));
+      while (pos < command.size() && (command[pos] == '\n' || command[pos] == '\r')) ++pos;
+    }
+    ControlReply reply;
+    if (words.size() == 2 && words[0] == "show" && words[1] == "reg") {
+      reply.ok = true;
+      reply.text = show_reg(now);
+    } else if (words.size() == 3 && words[0] == "kill" && words[1] == "reg") {
+      reply = kill_reg(now, words[2]);
+    } else if (words.size() == 2 && words[0] == "show" && words[1] == "itsp") {
+      reply.ok = true;
+      reply.text = show_itsp(now);
+    } else if (words.size() == 2 && words[0] == "show" && words[1] == "counters") {
+      reply.ok = true;
+      reply.text = show_counters();
+    } else if (words.size() == 1 && words[0] == "help") {
+      reply.ok = true;
+      reply.text =
+          "show reg        the registration cache\n"
+          "kill reg N      remove entry N of show reg\n"
+          "show itsp       ITSP proxies and their state\n"
+          "show counters   request counters\n";
+    } else {
+      reply.text = "error: unknown command '" + std::string(command) +
+                   "'; commands: show reg, kill reg N, show itsp, show counters, help\n";
+    }
+    return reply;
+  }
+
+  std::string show_reg(TimePoint now) const {
+    std::string out = "index user aliases contact source transport expires origin\n";
+    int index = 0;
+    for (const registrar::Binding* b : location.all()) {
+      const auto remaining = std::chrono::ceil<std::chrono::seconds>(b->expires_at - now);
+      out += std::to_string(++index) + " " + b->user + " " + aliases_of(b->user) + " " +
+             b->contact + " " + b->source.remote.to_string() + " " +
+             std::string(resproxy::to_string(b->source.transport)) + " " +
+             std::to_string(remaining.count()) + "s " + (b->from_itsp ? "itsp" : "local") + "\n";
+    }
+    out += std::to_string(index) + " registrations\n";
+    return out;
+  }
+
+  ControlReply kill_reg(TimePoint now, std::string_view which) {
+    ControlReply reply;
+    std::size_t n = 0;
+    const auto [end, ec] = std::from_chars(which.data(), which.data() + which.size(), n);
+    const auto all = location.all();
+    if (ec != std::errc{} || end != which.data() + which.size() || n == 0 || n > all.size()) {
+      reply.text = "error: no registration '" + std::string(which) + "'; valid: 1.." +
+                   std::to_string(all.size()) + " (see show reg)\n";
+      return reply;
+    }
+    const registrar::Binding victim = *all[n - 1];
+    location.remove(victim.user, victim.contact);
+    StoreWrite write;
+    write.id = next_store_id++;
+    write.records.push_back({registrar::binding_key(victim.user, victim.contact), std::nullopt});
+    self.emit_store(std::move(write));
+    rearm_expiry();
+    trace(TraceEvent{now, "reg.binding_killed", {}}.with("user", victim.user).with("contact", victim.contact));
+    reply.ok = true;
+    reply.text = "killed " + std::to_string(n) + " " + victim.user + " " + victim.contact + "\n";
+    return reply;
+  }
+
+  std::string show_itsp(TimePoint now) const {
+    std::string out = "mode " + std::string(to_string(config.mode)) + "\n";
+    (void)now;
+    return out;
+  }
+
+  std::string show_counters() const {
+    const auto& c = counters;
+    std::string out;
+    const auto line = [&out](std::string_view name, std::uint64_t v) {
+      out += std::string(name) + " " + std::to_string(v) + "\n";
+    };
+    line("requests", c.requests);
+    line("forwarded", c.forwarded);
+    line("rejected", c.rejected);
+    line("registers", c.registers);
+    line("not_found", c.not_found);
+    line("forbidden", c.forbidden);
+    line("loops", c.loops);
+    line("too_many_hops", c.too_many_hops);
+    line("timeouts", c.timeouts);
+    line("store_failures", c.store_failures);
+    return out;
+  }
 };
 
 ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& rng,
@@ -737,6 +853,11 @@ void ProxyNode::on_server_error(TimePoint, ServerTransactionId id, TransactionEr
 const ProxyCounters& ProxyNode::counters() const { return impl_->counters; }
 const ProxyConfig& ProxyNode::config() const { return impl_->config; }
 std::size_t ProxyNode::binding_count() const { return impl_->location.size(); }
+
+ProxyNode::ControlReply ProxyNode::control(TimePoint now, std::string_view command) {
+  timers().fire_due(now);
+  return impl_->control(now, command);
+}
 
 std::vector<std::string> ProxyNode::describe_bindings(TimePoint now) const {
   std::vector<std::string> out;

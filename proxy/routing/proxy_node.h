@@ -55,6 +55,20 @@ class ProxyNode final : public transaction::SipNode {
   [[nodiscard]] std::vector<std::string> describe_bindings(TimePoint now) const;
   [[nodiscard]] std::size_t binding_count() const;
 
+  // Management (resproxyctl, the seed's `sipproxy show reg` / `sipproxy kill reg n`):
+  //   show reg        the registration cache: index, user, aliases, contact, source, transport,
+  //                   expiry, learned from the ITSP or local
+  //   kill reg N      removes entry N of `show reg` (and its durable record)
+  //   show itsp       each ITSP proxy: state, since when, probes, transitions; the mode
+  //   show counters   the proxy's counters
+  //   help
+  // Runs on the node's thread like every other input; may emit effects (kill reg: a StoreWrite).
+  struct ControlReply {
+    bool ok = false;
+    std::string text;  // lines separated by '\n', ending with one
+  };
+  ControlReply control(TimePoint now, std::string_view command);
+
  private:
   void emit_store(StoreWrite write);
   struct Impl;
