@@ -61,7 +61,8 @@ void ItspMonitor::send_probe(TimePoint now, std::size_t index) {
   if (!request) return;  // guaranteed: built from valid parts
   ++probes_sent_;
   s.health.probe_sent(now);
-  s.probe = node_.transactions().send_request(now, std::move(request).value(), target.destination);
+  s.probe = node_.transactions().send_request(now, std::move(request).value(), target.destination,
+                                              config_.probe_retransmit);
   s.timeout_timer = node_.timers().schedule(now + config_.probe_timeout, [this, index](TimePoint t) {
     states_[index].timeout_timer = TimerId{};
     probe_done(t, index, false, "timeout");
@@ -151,6 +152,14 @@ std::optional<std::size_t> ItspMonitor::select() {
   // Normal (and DnsSrv, whose targets arrive already in SRV order): the first that is up.
   for (std::size_t i = 0; i < n; ++i) {
     if (states_[i].health.is_usable()) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::size_t> ItspMonitor::find(const Address& remote) const {
+  for (std::size_t i = 0; i < config_.targets.size(); ++i) {
+    const Address& a = config_.targets[i].destination.remote;
+    if (a.port == remote.port && a.ip == remote.ip) return i;
   }
   return std::nullopt;
 }

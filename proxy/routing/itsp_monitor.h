@@ -30,6 +30,9 @@ struct ItspMonitorConfig {
   ItspSelection selection = ItspSelection::Normal;
   ItspHealthConfig health;
   Duration probe_timeout = std::chrono::seconds(2);
+  // Retransmit a probe at this fixed interval (over UDP) within its timeout, so one lost datagram
+  // does not fail it; none: the standard T1 doubling.
+  std::optional<Duration> probe_retransmit;
 };
 
 // The seed's accepted OPTIONS answers.
@@ -53,6 +56,9 @@ class ItspMonitor {
   [[nodiscard]] const ItspHealth& health(std::size_t index) const { return states_[index].health; }
   [[nodiscard]] std::size_t size() const { return states_.size(); }
   [[nodiscard]] std::uint64_t probes_sent() const { return probes_sent_; }
+  // The target whose address and port `remote` is, if any.
+  [[nodiscard]] std::optional<std::size_t> find(const Address& remote) const;
+  [[nodiscard]] const ItspMonitorConfig& config() const { return config_; }
 
  private:
   struct TargetState {

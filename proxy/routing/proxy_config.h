@@ -59,6 +59,22 @@ struct ItspConfig {
   Duration itsp_down_reg_expires = std::chrono::seconds(60);   // 30 .. 60000 s
   Duration reg_forwarding_timeout = std::chrono::seconds(10);  // 2 .. 60 s
   std::string nat_outside_address;  // used toward the ITSP in Via/Record-Route when set
+  // Beyond the seed: live traffic. A forwarded out-of-dialog request the ITSP does not answer at
+  // all (not even 100) within this time makes it suspect and is served locally (0: off).
+  Duration answer_timeout = std::chrono::seconds(2);
+  // Final responses from the ITSP to an INVITE that fail the call over to local service (never
+  // 486/603/487, never after the caller cancelled). 408 and transport errors always do.
+  std::vector<int> failover_codes{500, 502, 503, 504};
+  // What non-call methods (SUBSCRIBE, PUBLISH, MESSAGE, …) get in failure operation: routed by
+  // the failure table like calls (`local`), or 480 with Retry-After (`reject`).
+  bool down_other_methods_local = true;
+};
+
+// Digest authentication of endpoints outside the trusted ranges (RFC 7616, RFC 3261 §22).
+struct AuthConfig {
+  // Methods challenged when the request needs credentials (LanScape's list by default).
+  std::vector<std::string> methods{"REGISTER", "INVITE", "BYE", "SUBSCRIBE", "NOTIFY"};
+  Duration nonce_lifetime = std::chrono::seconds(300);
 };
 
 struct RegistrarConfig {
@@ -86,7 +102,11 @@ struct ProxyConfig {
   std::vector<security::IpRange> ignored;   // [sipproxy.ignore.N]: dropped silently
   std::vector<security::IpRange> rejected;  // [sipproxy.reject.N]: answered 403
   std::vector<AuthUser> auth_users;
+  AuthConfig auth;
   PstnGateway pstn_gateway;
+  // Beyond the seed: numbers that always go straight to the PSTN gateway, in every mode and
+  // state (when a gateway is configured).
+  std::vector<std::string> emergency_numbers{"112", "999", "911"};
   ItspConfig itsp;
   std::size_t num_sockets = 120;            // [advanced.sipproxy] num_sockets (60 .. 240)
   std::vector<Alias> aliases;

@@ -1,5 +1,6 @@
 #include "proxy/routing/proxy_node.h"
 
+#include <algorithm>
 #include <charconv>
 #include <deque>
 #include <map>
@@ -7,7 +8,9 @@
 
 #include "proxy/registrar/registrar.h"
 #include "proxy/routing/forwarding.h"
+#include "proxy/routing/itsp_monitor.h"
 #include "proxy/routing/request_checks.h"
+#include "proxy/routing/routing_table.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
@@ -52,14 +55,52 @@ bool creates_dialog(sip::Method m) {
          m == sip::Method::Notify;
 }
 
+registrar::RegistrarLimits limits_of(const RegistrarConfig& c) {
+  registrar::RegistrarLimits l;
+  l.min_expires = c.min_expires;
+  l.max_expires = c.max_expires;
+  l.default_expires = c.default_expires;
+  l.max_bindings_per_aor = c.max_bindings_per_aor;
+  l.max_bindings = c.max_bindings;
+  return l;
+}
+
+// Failure operation: phones get the short expiry so they come back to the ITSP soon after it
+// returns (the seed's itsp_down_reg_expires).
+registrar::RegistrarLimits failure_limits(const ProxyConfig& c) {
+  registrar::RegistrarLimits l = limits_of(c.registrar);
+  l.max_expires = c.itsp.itsp_down_reg_expires;
+  l.min_expires = std::min(l.min_expires, c.itsp.itsp_down_reg_expires);
+  l.default_expires = c.itsp.itsp_down_reg_expires;
+  return l;
+}
+
+// Caching what the ITSP granted: its word on expiry, no limits of ours but the table's size.
+registrar::RegistrarLimits cache_limits(const ProxyConfig& c) {
+  registrar::RegistrarLimits l = limits_of(c.registrar);
+  l.min_expires = Duration::zero();
+  l.max_expires = std::chrono::hours(24 * 365);
+  return l;
+}
+
 }  // namespace
 
 using ControlReply = ProxyNode::ControlReply;
 
 struct ProxyNode::Impl {
+  enum class Kind : std::uint8_t { Local, Itsp, ItspRegister };
   struct Forward {
     ServerTransactionId server;
     ClientTransactionId client;
+    Kind kind = Kind::Local;
+    std::size_t itsp = 0;          // the ITSP proxy it went to (Itsp, ItspRegister)
+    SourceClass source = SourceClass::Untrusted;
+    Path from;                     // where the request came from (to serve it locally instead)
+    TimerId answer_timer;          // live traffic: no answer at all in time → suspect, fail over
+    TimerId reg_timer;             // reg_forwarding_timeout
+    bool answered = false;         // any response from downstream
+    bool abandoned = false;        // failed over: late answers are cancelled or hung up
+    bool reg_late = false;         // REGISTER: past reg_forwarding_timeout, do not cache
     bool is_invite = false;
     bool provisional_seen = false;
     bool final_sent = false;
@@ -76,13 +117,13 @@ struct ProxyNode::Impl {
   Impl(ProxyNode& node, ProxyConfig cfg)
       : self(node),
         config(std::move(cfg)),
-        registrar(registrar::RegistrarLimits{.min_expires = config.registrar.min_expires,
-                                             .max_expires = config.registrar.max_expires,
-                                             .default_expires = config.registrar.default_expires,
-                                             .max_bindings_per_aor =
-                                                 config.registrar.max_bindings_per_aor,
-                                             .max_bindings = config.registrar.max_bindings},
-                  location) {
+        registrar(limits_of(config.registrar), location),
+        failure_registrar(failure_limits(config), location),
+        cache_registrar(cache_limits(config), location) {
+    if (forwards_to_itsp()) {
+      // Start time 0: the first probe is due at once, whatever the runtime's epoch.
+      itsp = std::make_unique<ItspMonitor>(config.itsp.monitor, self, TimePoint{});
+    }
     trusted = config.trusted;
     if (config.trust_defaults) {
       const auto defaults = security::default_trusted_ranges();
@@ -96,6 +137,9 @@ struct ProxyNode::Impl {
   ProxyConfig config;
   registrar::LocationService location;
   registrar::Registrar registrar;
+  registrar::Registrar failure_registrar;
+  registrar::Registrar cache_registrar;
+  std::unique_ptr<ItspMonitor> itsp;  // forward_itsp and sip_trunk only
   std::vector<security::IpRange> trusted;
   ProxyCounters counters;
   TimerId expiry_timer;
@@ -106,6 +150,8 @@ struct ProxyNode::Impl {
   std::set<std::string, std::less<>> users_in_flight;
   std::map<std::uint64_t, Forward> by_client;
   std::map<std::uint64_t, std::uint64_t> by_server;
+  bool rerouting = false;
+  std::deque<std::pair<std::string, TimePoint>> hung_up;  // late ITSP answers we hung up
 
   // --- helpers ---------------------------------------------------------------------------
 
@@ -117,10 +163,53 @@ struct ProxyNode::Impl {
     return security::any_contains(trusted, source.ip);
   }
 
+  bool forwards_to_itsp() const {
+    return config.mode == ProxyMode::ForwardItsp || config.mode == ProxyMode::SipTrunk;
+  }
+  bool itsp_usable() const { return itsp && itsp->any_usable(); }
+  bool failure_operation() const { return forwards_to_itsp() && !itsp_usable(); }
+
+  bool is_gateway(const Address& source) const {
+    const auto& gw = config.pstn_gateway.address;
+    return gw && gw->port == source.port && unbracket(gw->ip) == unbracket(source.ip);
+  }
+
+  bool is_emergency(std::string_view user) const {
+    if (user.empty()) return false;
+    for (const auto& n : config.emergency_numbers) {
+      if (n == user) return true;
+    }
+    return false;
+  }
+
+  // Who sent it, for the routing tables; `authenticated`: its digest credentials checked out.
+  SourceClass classify(const Address& source, bool authenticated) const {
+    if (is_gateway(source)) {
+      const auto action = config.pstn_gateway.from_action;
+      if (action == GatewayFromAction::Trust || authenticated) return SourceClass::Gateway;
+      return SourceClass::Untrusted;
+    }
+    if (itsp && itsp->find(source)) return SourceClass::Itsp;
+    if (authenticated || is_trusted(source)) return SourceClass::Endpoint;
+    return SourceClass::Untrusted;
+  }
+
+  // The address we give toward the ITSP (NAT outside address when configured) or elsewhere.
+  std::string our_host(bool toward_itsp) const {
+    if (toward_itsp && !config.itsp.nat_outside_address.empty()) {
+      return config.itsp.nat_outside_address;
+    }
+    return config.local.ip.find(':') != std::string::npos ? "[" + config.local.ip + "]"
+                                                           : config.local.ip;
+  }
+
   bool is_us(const sip::Uri& uri) const {
     const std::string host = unbracket(uri.host);
     const std::uint16_t port = uri.port.value_or(5060);
-    return host == unbracket(config.local.ip) && port == config.local.port;
+    if (port != config.local.port) return false;
+    return host == unbracket(config.local.ip) ||
+           (!config.itsp.nat_outside_address.empty() &&
+            host == unbracket(config.itsp.nat_outside_address));
   }
 
   bool is_our_domain(const sip::Uri& uri) const {
@@ -136,8 +225,8 @@ struct ProxyNode::Impl {
     return uri && is_us(*uri);
   }
 
-  std::string our_uri(Transport transport) const {
-    std::string uri = "sip:" + config.local.to_string();
+  std::string our_uri(Transport transport, bool toward_itsp = false) const {
+    std::string uri = "sip:" + our_host(toward_itsp) + ":" + std::to_string(config.local.port);
     if (transport == Transport::Tcp) uri += ";transport=tcp";
     return uri;
   }
@@ -250,10 +339,15 @@ struct ProxyNode::Impl {
   void on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
                   const Path& path) {
     ++counters.requests;
-    if (!is_trusted(path.remote)) {
-      // Until digest authentication (issue #4), only trusted sources are served.
+    // The seed's order: ignore (dropped before parsing, see admits()), reject, then the rest.
+    if (security::any_contains(config.rejected, path.remote.ip) ||
+        (is_gateway(path.remote) && config.pstn_gateway.from_action == GatewayFromAction::Reject)) {
       ++counters.forbidden;
       respond(now, id, request, 403, "Forbidden");
+      return;
+    }
+    if (config.mode == ProxyMode::Off) {
+      respond(now, id, request, 503, "Service Unavailable");
       return;
     }
     if (auto rejection = check_request(request)) {
@@ -295,54 +389,144 @@ struct ProxyNode::Impl {
       return;
     }
     if (request.method() == sip::Method::Register && is_our_domain(*ruri)) {
-      on_register(now, id, request, path);
+      on_register(now, id, request, path, /*force_local=*/false);
       return;
     }
-    if (is_our_domain(*ruri)) {
-      if (ruri->user.empty()) {
-        if (request.method() == sip::Method::Options) {
-          respond(now, id, request, 200, "OK",
-                  {{"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, "
-                             "SUBSCRIBE, INFO, UPDATE, PRACK, MESSAGE"},
-                   {"Accept", "application/sdp"}});
-        } else {
-          respond(now, id, request, 404, "Not Found");
-        }
-        return;
+    if (is_our_domain(*ruri) && ruri->user.empty()) {
+      if (request.method() == sip::Method::Options) {
+        respond(now, id, request, 200, "OK",
+                {{"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, "
+                           "SUBSCRIBE, INFO, UPDATE, PRACK, MESSAGE"},
+                 {"Accept", "application/sdp"}});
+      } else {
+        respond(now, id, request, 404, "Not Found");
       }
-      const std::string user = std::string(location.resolve_alias(ruri->user));
-      if (const registrar::Binding* b = location.latest(user, now)) {
-        forward(now, id, request, path, b->contact, destination_of(*b), pop);
-        return;
-      }
-      if (const std::string* contact = location.directory_contact(user)) {
-        auto target = sip::parse_uri(*contact);
-        auto dest = target ? destination_of(*target) : std::nullopt;
-        if (dest) {
-          forward(now, id, request, path, *contact, *dest, pop);
-          return;
-        }
-      }
-      ++counters.not_found;
-      respond(now, id, request, 404, "Not Found");
       return;
     }
-    // Not our domain: an in-dialog request to a phone's contact, or a literal address.
+    // A registered phone's contact (in-dialog requests, the ITSP's calls along our Path): there.
     if (const registrar::Binding* b = location.find_by_contact(request.request_uri(), now)) {
       forward(now, id, request, path, std::nullopt, destination_of(*b), pop);
       return;
     }
-    if (auto dest = destination_of(*ruri)) {
-      forward(now, id, request, path, std::nullopt, *dest, pop);
+    route_by_table(now, id, request, path, pop, classify(path.remote, false), false);
+  }
+
+  // Out-of-dialog requests: the seed's routing tables (routing_table.h). `force_local`: the ITSP
+  // just failed this very request, serve it with the failure table whatever the monitor says.
+  void route_by_table(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                      const Path& path, std::size_t pop, SourceClass source, bool force_local) {
+    auto ruri = sip::parse_uri(request.request_uri());
+    if (!ruri) {
+      respond(now, id, request, 400, "Bad Request-URI");
       return;
+    }
+    const bool ours = is_our_domain(*ruri);
+    const std::string user = ours ? std::string(location.resolve_alias(ruri->user)) : std::string();
+    const registrar::Binding* binding = ours ? location.latest(user, now) : nullptr;
+    const std::string* directory = ours && binding == nullptr ? location.directory_contact(user) : nullptr;
+
+    RouteQuery q;
+    q.mode = config.mode;
+    q.itsp_up = !force_local && itsp_usable();
+    q.source = source;
+    q.registered = binding != nullptr || directory != nullptr;
+    q.emergency = is_emergency(ruri->user);
+    q.gateway_configured = config.pstn_gateway.address.has_value();
+    q.can_challenge = false;  // digest authentication: see authenticate()
+    q.gateway_routing = config.pstn_gateway.from_routing;
+
+    const bool local_service = routing::in_failure_operation(q.mode, q.itsp_up) || q.mode == ProxyMode::Standalone;
+    // A request for an explicit foreign address (sip:host-ip…, not ours, nobody's contact): a
+    // trusted endpoint may send it there when we serve locally; nobody else may (no open relay).
+    if (!ours && !q.registered && !q.emergency && local_service) {
+      auto dest = destination_of(*ruri);
+      if (dest && source == SourceClass::Endpoint) {
+        forward(now, id, request, path, std::nullopt, *dest, pop);
+        return;
+      }
+    }
+    if (routing::in_failure_operation(q.mode, q.itsp_up) && !config.itsp.down_other_methods_local &&
+        !q.emergency && request.method() != sip::Method::Invite) {
+      respond(now, id, request, 480, "Temporarily Unavailable",
+              {{"Retry-After", std::to_string(std::chrono::ceil<std::chrono::seconds>(
+                                                  config.itsp.monitor.health.probe_interval_down)
+                                                  .count())}});
+      return;
+    }
+    const RouteAction action = decide_route(q);
+    trace(TraceEvent{now, "route.decided", {}}
+              .with("call_id", std::string(request.call_id()))
+              .with("source", std::string(to_string(source)))
+              .with("registered", q.registered ? "1" : "0")
+              .with("itsp_up", q.itsp_up ? "1" : "0")
+              .with("action", std::string(to_string(action))));
+    switch (action) {
+      case RouteAction::ToEndpoint:
+        if (binding != nullptr) {
+          forward(now, id, request, path, binding->contact, destination_of(*binding), pop);
+          return;
+        }
+        if (directory != nullptr) {
+          auto target = sip::parse_uri(*directory);
+          if (auto dest = target ? destination_of(*target) : std::nullopt) {
+            forward(now, id, request, path, *directory, *dest, pop);
+            return;
+          }
+        }
+        break;
+      case RouteAction::ToGateway: {
+        const Address& gw = *config.pstn_gateway.address;
+        ++counters.to_gateway;
+        forward(now, id, request, path, "sip:" + std::string(ruri->user) + "@" + gw.to_string(),
+                transport::Destination{Transport::Udp, gw, StreamId{}}, pop);
+        return;
+      }
+      case RouteAction::ToItsp:
+        if (forward_to_itsp(now, id, request, path, pop, source, Kind::Itsp)) return;
+        route_by_table(now, id, request, path, pop, source, true);  // none usable after all
+        return;
+      case RouteAction::Challenge:
+        break;  // not reached while can_challenge is false
+      case RouteAction::Unavailable:
+        respond(now, id, request, 503, "Service Unavailable");
+        return;
+      case RouteAction::NotFound:
+        break;
     }
     ++counters.not_found;
     respond(now, id, request, 404, "Not Found");
   }
 
+  // Forwards to the selected ITSP proxy over the transport the request came on (the seed), with
+  // the live-traffic guard. False when no ITSP proxy is usable.
+  bool forward_to_itsp(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                       const Path& path, std::size_t pop, SourceClass source, Kind kind) {
+    if (!itsp) return false;
+    const auto index = itsp->select();
+    if (!index) return false;
+    transport::Destination dest = itsp->target(*index).destination;
+    dest.transport = path.transport;
+    dest.stream = StreamId{};
+    ++counters.to_itsp;
+    Forward* f = forward(now, id, request, path, std::nullopt, dest, pop, kind);
+    if (f == nullptr) return true;
+    f->itsp = *index;
+    f->source = source;
+    const ClientTransactionId cid = f->client;
+    if (config.itsp.answer_timeout > Duration::zero()) {
+      f->answer_timer = self.timers().schedule(now + config.itsp.answer_timeout,
+                                               [this, cid](TimePoint t) { on_no_answer(t, cid); });
+    }
+    if (kind == Kind::ItspRegister) {
+      f->reg_timer = self.timers().schedule(now + config.itsp.reg_forwarding_timeout,
+                                            [this, cid](TimePoint t) { on_reg_timeout(t, cid); });
+    }
+    return true;
+  }
+
   RequestEdits edits_for(const sip::Message& request, const Path& path,
                          std::optional<std::string> request_uri, const transport::Destination& dest,
-                         std::size_t pop) {
+                         std::size_t pop, bool toward_itsp = false) {
     RequestEdits edits;
     edits.request_uri = std::move(request_uri);
     edits.pop_routes = pop;
@@ -350,7 +534,13 @@ struct ProxyNode::Impl {
     edits.max_forwards = mf ? *mf - 1 : 70;  // §16.6 step 3 (0 was refused before)
     const std::string branch =
         "z9hG4bK" + loop_hash(request, our_sent_by()) + "." + self.rng().token(8);
-    edits.via = self.via_for(dest.transport, branch);
+    if (toward_itsp && !config.itsp.nat_outside_address.empty()) {
+      edits.via = "SIP/2.0/" + std::string(resproxy::to_string(dest.transport)) + " " +
+                  our_host(true) + ":" + std::to_string(config.local.port) + ";branch=" + branch +
+                  ";rport";
+    } else {
+      edits.via = self.via_for(dest.transport, branch);
+    }
     const sip::Method method = request.method();
     const bool in_dialog = !request.to_tag().empty();
     const bool record = method != sip::Method::Register && method != sip::Method::Cancel &&
@@ -359,26 +549,33 @@ struct ProxyNode::Impl {
                          (creates_dialog(method) && !in_dialog));
     if (record) {
       // RFC 3261 §16.6 step 4; double Record-Route when the transports differ (RFC 5658).
-      edits.record_route.push_back("<" + our_uri(dest.transport) + ";lr>");
+      edits.record_route.push_back("<" + our_uri(dest.transport, toward_itsp) + ";lr>");
       if (path.transport != dest.transport) {
         edits.record_route.push_back("<" + our_uri(path.transport) + ";lr>");
       }
     }
+    if (method == sip::Method::Register && toward_itsp) {
+      // RFC 3327: the ITSP's requests to this phone come back through us.
+      edits.add.push_back({"Path", "<" + our_uri(dest.transport, true) + ";lr>"});
+    }
     return edits;
   }
 
-  void forward(TimePoint now, ServerTransactionId id, const sip::Message& request, const Path& path,
-               std::optional<std::string> request_uri, const transport::Destination& dest,
-               std::size_t pop) {
+  Forward* forward(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                   const Path& path, std::optional<std::string> request_uri,
+                   const transport::Destination& dest, std::size_t pop, Kind kind = Kind::Local) {
     const std::string target = request_uri ? *request_uri : std::string(request.request_uri());
-    auto forwarded = sip::Message::parse(
-        rewrite_request(request, edits_for(request, path, std::move(request_uri), dest, pop)));
+    const bool toward_itsp = kind != Kind::Local;
+    auto forwarded = sip::Message::parse(rewrite_request(
+        request, edits_for(request, path, std::move(request_uri), dest, pop, toward_itsp)));
     if (!forwarded) {
       respond(now, id, request, 500, "Server Internal Error");
-      return;
+      return nullptr;
     }
     const bool is_invite = request.method() == sip::Method::Invite;
-    if (is_invite) respond(now, id, request, 100, "Trying");  // §16.2: at once, not in 200 ms
+    if (is_invite && !rerouting) {
+      respond(now, id, request, 100, "Trying");  // §16.2: at once, not in 200 ms
+    }
     ++counters.forwarded;
     trace(TraceEvent{now, "route.forwarded", {}}
               .with("method", std::string(request.method_token()))
@@ -391,14 +588,138 @@ struct ProxyNode::Impl {
     Forward f;
     f.server = id;
     f.client = cid;
+    f.kind = kind;
+    f.from = path;
+    f.source = classify(path.remote, false);
     f.is_invite = is_invite;
     f.dest = dest;
     if (is_invite) {
       f.timer_c = self.timers().schedule(now + config.timer_c,
                                          [this, cid](TimePoint t) { on_timer_c(t, cid); });
     }
-    by_client.emplace(cid.value, f);
-    by_server.emplace(id.value, cid.value);
+    by_server[id.value] = cid.value;
+    return &by_client.emplace(cid.value, f).first->second;
+  }
+
+  // --- failing over from the ITSP to local service (live traffic) ---------------------------
+
+  void on_no_answer(TimePoint now, ClientTransactionId cid) {
+    const auto it = by_client.find(cid.value);
+    if (it == by_client.end()) return;
+    Forward& f = it->second;
+    f.answer_timer = TimerId{};
+    if (f.answered || f.final_sent || f.abandoned) return;
+    fail_over(now, f, TrafficFailure::NoAnswer, "no_answer");
+  }
+
+  void on_reg_timeout(TimePoint now, ClientTransactionId cid) {
+    const auto it = by_client.find(cid.value);
+    if (it == by_client.end()) return;
+    Forward& f = it->second;
+    f.reg_timer = TimerId{};
+    if (f.final_sent || f.abandoned) return;
+    // The seed: a REGISTER the ITSP does not answer in time leaves the cache; a late answer is
+    // still forwarded to the phone but not cached.
+    f.reg_late = true;
+    if (const sip::Message* request = self.transactions().server_request(f.server)) {
+      uncache(now, *request);
+    }
+    trace(TraceEvent{now, "reg.forwarding_timeout", {}}.with("itsp", itsp->target(f.itsp).name));
+  }
+
+  // The ITSP failed this request (no answer, transport error, a failover status): mark it
+  // suspect, give up its branch (late answers are cancelled or hung up, never relayed), and serve
+  // the request locally on the same server transaction.
+  void fail_over(TimePoint now, Forward& f, std::optional<TrafficFailure> why, std::string_view reason) {
+    ++counters.failovers;
+    if (itsp && why) itsp->on_traffic_failure(now, f.itsp, *why);
+    trace(TraceEvent{now, "itsp.failover", {}}
+              .with("itsp", itsp ? itsp->target(f.itsp).name : std::string())
+              .with("reason", std::string(reason))
+              .with("call_id", [&] {
+                const sip::Message* r = self.transactions().server_request(f.server);
+                return r ? std::string(r->call_id()) : std::string();
+              }()));
+    abandon(now, f);
+    rerouting = true;  // the caller already has its 100 Trying
+    struct Reset {
+      bool& flag;
+      ~Reset() { flag = false; }
+    } reset{rerouting};
+    const ServerTransactionId server = f.server;
+    const Path from = f.from;
+    const SourceClass source = f.source;
+    const sip::Message* request = self.transactions().server_request(server);
+    if (request == nullptr) return;
+    if (request->method() == sip::Method::Register) {
+      on_register(now, server, *request, from, /*force_local=*/true);
+    } else {
+      route_by_table(now, server, *request, from, 0, source, /*force_local=*/true);
+    }
+  }
+
+  void abandon(TimePoint now, Forward& f) {
+    f.abandoned = true;
+    self.timers().cancel(f.timer_c);
+    self.timers().cancel(f.answer_timer);
+    self.timers().cancel(f.reg_timer);
+    const auto it = by_server.find(f.server.value);
+    if (it != by_server.end() && it->second == f.client.value) by_server.erase(it);
+    if (f.is_invite && f.provisional_seen && !f.cancelled) {
+      f.cancelled = true;
+      send_cancel(now, f);
+    }
+  }
+
+  // A 2xx from an ITSP branch we gave up (RFC 6026: it can still come): ACK it and hang up, so
+  // no call is left up at the ITSP that nobody hears (no ghost calls).
+  void hang_up_late_answer(TimePoint now, const Forward& f, const sip::Message& response) {
+    const sip::Message* invite = self.transactions().client_request(f.client);
+    if (invite == nullptr) return;
+    std::string target(invite->request_uri());
+    if (const auto* contact = response.first(sip::HeaderId::Contact)) {
+      if (auto na = sip::parse_name_addr(contact->value)) target = std::string(na->uri);
+    }
+    // The route set: the response's Record-Route reversed (§12.1.2), without our own entries.
+    std::vector<std::string> route_set;
+    for (const auto& field : response.headers()) {
+      if (field.id != sip::HeaderId::RecordRoute) continue;
+      std::string_view rest = field.value;
+      while (auto v = sip::next_value(rest)) {
+        if (!v->empty() && !route_is_us(*v)) route_set.emplace_back(*v);
+      }
+    }
+    std::reverse(route_set.begin(), route_set.end());
+    const auto* from = invite->first(sip::HeaderId::From);
+    const auto* to = response.first(sip::HeaderId::To);
+    if (from == nullptr || to == nullptr) return;
+    const auto make = [&](std::string_view method, std::uint32_t cseq) {
+      std::vector<sip::ExtraHeader> h;
+      h.push_back({"Via", self.via_for(f.dest.transport, self.transactions().new_branch())});
+      h.push_back({"Max-Forwards", "70"});
+      for (const auto& r : route_set) h.push_back({"Route", r});
+      h.push_back({"From", std::string(from->value)});
+      h.push_back({"To", std::string(to->value)});
+      h.push_back({"Call-ID", std::string(response.call_id())});
+      h.push_back({"CSeq", std::to_string(cseq) + " " + std::string(method)});
+      if (method == "BYE") h.push_back({"Reason", "SIP;cause=480;text=\"answered after failover\""});
+      return sip::make_request(method, target, h);
+    };
+    const std::uint32_t cseq = response.cseq().number;
+    self.transactions().send_stateless(now, f.dest, make("ACK", cseq));
+    if (auto bye = sip::Message::parse(make("BYE", cseq + 1))) {
+      (void)self.transactions().send_request(now, std::move(bye).value(), f.dest);
+    }
+    ++counters.late_answers_hung_up;
+    trace(TraceEvent{now, "itsp.late_answer_hung_up", {}}.with("call_id", std::string(response.call_id())));
+  }
+
+  bool is_failover_status(int status) const {
+    if (status == 408) return true;
+    for (int code : config.itsp.failover_codes) {
+      if (code == status) return true;
+    }
+    return false;
   }
 
   // --- CANCEL (§9.2, §16.10) --------------------------------------------------------------
@@ -461,8 +782,12 @@ struct ProxyNode::Impl {
   void erase(ClientTransactionId cid) {
     const auto it = by_client.find(cid.value);
     if (it == by_client.end()) return;
-    self.timers().cancel(it->second.timer_c);
-    by_server.erase(it->second.server.value);
+    Forward& f = it->second;
+    self.timers().cancel(f.timer_c);
+    self.timers().cancel(f.answer_timer);
+    self.timers().cancel(f.reg_timer);
+    const auto s = by_server.find(f.server.value);
+    if (s != by_server.end() && s->second == cid.value) by_server.erase(s);
     by_client.erase(it);
   }
 
@@ -470,15 +795,37 @@ struct ProxyNode::Impl {
 
   void on_response(TimePoint now, ClientTransactionId cid, const sip::Message& response) {
     const int status = response.status_code();
+    if (itsp && itsp->on_response(now, cid, status)) return;  // one of the monitor's probes
     const auto it = by_client.find(cid.value);
     if (it == by_client.end()) {
       // A 2xx retransmission after the forward was done with (RFC 6026 Accepted): statelessly.
-      if (status >= 200 && status < 300 && response.cseq().method == sip::Method::Invite) {
+      if (status >= 200 && status < 300 && response.cseq().method == sip::Method::Invite &&
+          !was_hung_up(response.call_id())) {
         forward_response_statelessly(now, response);
       }
       return;
     }
     Forward& f = it->second;
+    if (f.kind != Kind::Local && !f.answered) {
+      f.answered = true;  // the ITSP is alive: the live-traffic guard stands down
+      self.timers().cancel(f.answer_timer);
+      if (itsp && status != 503) itsp->on_traffic_success(now, f.itsp);
+    }
+    if (f.abandoned) {
+      on_abandoned_response(now, f, response);
+      return;
+    }
+    if (f.kind != Kind::Local && status >= 200 && !f.cancelled &&
+        (f.kind == Kind::Itsp ? f.is_invite && is_failover_status(status) : status == 503)) {
+      // §16.7 would relay the best response; the office is better served locally.
+      fail_over(now, f, status == 503 ? std::optional(TrafficFailure::Unavailable) : std::nullopt,
+                "status " + std::to_string(status));
+      erase(cid);
+      return;
+    }
+    if (f.kind == Kind::ItspRegister && status >= 200 && status < 300 && !f.reg_late) {
+      cache_itsp_registration(now, f, response);
+    }
     if (status == 100) return;  // hop by hop (§16.7 step 3)
     if (status < 200) {
       f.provisional_seen = true;
@@ -504,10 +851,52 @@ struct ProxyNode::Impl {
     erase(cid);
   }
 
+  void on_abandoned_response(TimePoint now, Forward& f, const sip::Message& response) {
+    const int status = response.status_code();
+    if (status < 200) {
+      f.provisional_seen = true;
+      if (f.is_invite && !f.cancelled) {
+        f.cancelled = true;
+        send_cancel(now, f);
+      }
+      return;
+    }
+    if (status < 300 && f.is_invite) {
+      hang_up_late_answer(now, f, response);
+      // Its retransmissions must be absorbed, never relayed as if nobody knew the call.
+      while (!hung_up.empty() && hung_up.front().second + self.transactions().timers().timer_m() < now) {
+        hung_up.pop_front();
+      }
+      hung_up.emplace_back(std::string(response.call_id()), now);
+    }
+    erase(f.client);
+  }
+
+  bool was_hung_up(std::string_view call_id) const {
+    for (const auto& [id, at] : hung_up) {
+      if (id == call_id) return true;
+    }
+    return false;
+  }
+
   void on_client_error(TimePoint now, ClientTransactionId cid, TransactionError error) {
+    if (itsp && itsp->on_client_error(now, cid)) return;
     const auto it = by_client.find(cid.value);
     if (it == by_client.end()) return;
     Forward& f = it->second;
+    if (f.abandoned) {
+      erase(cid);
+      return;
+    }
+    if (f.kind != Kind::Local && !f.cancelled && !f.final_sent) {
+      fail_over(now, f,
+                error == TransactionError::TransportError
+                    ? std::optional(TrafficFailure::TransportError)
+                    : std::optional(TrafficFailure::NoAnswer),
+                error == TransactionError::TransportError ? "transport_error" : "timeout");
+      erase(cid);
+      return;
+    }
     ++counters.timeouts;
     if (f.cancelled) {
       finish_with(now, f, 487, "Request Terminated");
@@ -575,10 +964,24 @@ struct ProxyNode::Impl {
 
   // --- REGISTER ---------------------------------------------------------------------------
 
+  // Normal operation: REGISTERs go to the ITSP and its 2xx is cached. Standalone and failure
+  // operation (or this REGISTER just failed at the ITSP, `force_local`): answered here, from
+  // trusted or authenticated sources only, with the short expiry while the ITSP is down.
   void on_register(TimePoint now, ServerTransactionId id, const sip::Message& request,
-                   const Path& path) {
+                   const Path& path, bool force_local) {
     ++counters.registers;
-    auto plan = registrar.plan(request, path, now);
+    const SourceClass source = classify(path.remote, false);
+    if (!force_local && forwards_to_itsp() && itsp_usable()) {
+      if (forward_to_itsp(now, id, request, path, 0, source, Kind::ItspRegister)) return;
+    }
+    if (source != SourceClass::Endpoint && source != SourceClass::Gateway) {
+      ++counters.forbidden;
+      respond(now, id, request, 403, "Forbidden");
+      return;
+    }
+    const bool failure = forwards_to_itsp();
+    auto& planner = failure ? failure_registrar : registrar;
+    auto plan = planner.plan(request, path, now);
     if (plan.is_error()) {
       respond(now, id, request, plan.status, plan.reason, plan.headers);
       return;
@@ -605,6 +1008,90 @@ struct ProxyNode::Impl {
     const std::uint64_t store_id = write.id;
     self.emit_store(std::move(write));
     pending_store.emplace(store_id, PendingRegister{id, std::move(plan)});
+  }
+
+  // The ITSP said 2xx to a REGISTER we forwarded: cache the phone's own contacts with the expiry
+  // the ITSP granted (its Contact list is authoritative: one of ours missing means removed). The
+  // 2xx is relayed at once; the cache is written behind it (the ITSP holds the registration).
+  void cache_itsp_registration(TimePoint now, const Forward& f, const sip::Message& response) {
+    const sip::Message* request = self.transactions().server_request(f.server);
+    if (request == nullptr) return;
+    auto plan = cache_registrar.plan(*request, f.from, now);
+    if (plan.is_error()) return;  // out of order (an older REGISTER's answer) or unparsable
+    std::vector<sip::NameAddr> granted;
+    for (const auto& field : response.headers()) {
+      if (field.id != sip::HeaderId::Contact) continue;
+      if (auto list = sip::parse_name_addr_list(field.value)) {
+        granted.insert(granted.end(), list->begin(), list->end());
+      }
+    }
+    std::optional<std::int64_t> header_expires;
+    if (const auto* e = response.first(sip::HeaderId::Expires)) {
+      std::int64_t v = 0;
+      const auto text = sip::text::trim(e->value);
+      if (std::from_chars(text.data(), text.data() + text.size(), v).ec == std::errc{}) header_expires = v;
+    }
+    std::vector<registrar::Binding> kept;
+    for (auto& b : plan.upserts) {
+      std::optional<std::int64_t> expires;
+      bool listed = false;
+      for (const auto& g : granted) {
+        if (!sip::uri_equal(g.uri, b.contact)) continue;
+        listed = true;
+        if (auto p = g.param("expires")) {
+          std::int64_t v = 0;
+          if (std::from_chars(p->data(), p->data() + p->size(), v).ec == std::errc{}) expires = v;
+        }
+      }
+      if (!expires) expires = header_expires;
+      if ((!granted.empty() && !listed) || (expires && *expires <= 0)) {
+        plan.removals.push_back(b.contact);
+        continue;
+      }
+      if (expires) b.expires_at = now + std::chrono::seconds(*expires);
+      b.from_itsp = true;
+      kept.push_back(std::move(b));
+    }
+    plan.upserts = std::move(kept);
+    if (!plan.changes_anything()) return;
+    StoreWrite write;
+    write.id = next_store_id++;  // nobody waits: the ITSP holds the registration
+    for (const auto& b : plan.upserts) {
+      write.records.push_back({registrar::binding_key(b.user, b.contact),
+                               registrar::encode_binding(b, config.wall_clock_offset)});
+      trace(TraceEvent{now, "reg.cached", {}}
+                .with("user", b.user)
+                .with("contact", b.contact)
+                .with("expires_s", std::to_string(std::chrono::ceil<std::chrono::seconds>(
+                                                      b.expires_at - now).count())));
+    }
+    for (const auto& contact : plan.removals) {
+      if (location.find(plan.user, contact) == nullptr) continue;
+      write.records.push_back({registrar::binding_key(plan.user, contact), std::nullopt});
+      trace(TraceEvent{now, "reg.uncached", {}}.with("user", plan.user).with("contact", contact));
+    }
+    cache_registrar.apply(plan);
+    if (!write.records.empty()) self.emit_store(std::move(write));
+    rearm_expiry();
+    if (!keepalive_timer.is_set()) arm_keepalive(now);
+  }
+
+  // reg_forwarding_timeout: the REGISTER's contacts leave the cache.
+  void uncache(TimePoint now, const sip::Message& request) {
+    auto plan = cache_registrar.plan(request, Path{}, now);
+    if (plan.user.empty()) return;
+    StoreWrite write;
+    write.id = next_store_id++;
+    const auto drop = [&](const std::string& contact) {
+      if (location.remove(plan.user, contact)) {
+        write.records.push_back({registrar::binding_key(plan.user, contact), std::nullopt});
+        trace(TraceEvent{now, "reg.uncached", {}}.with("user", plan.user).with("contact", contact));
+      }
+    };
+    for (const auto& b : plan.upserts) drop(b.contact);
+    for (const auto& c : plan.removals) drop(c);
+    if (!write.records.empty()) self.emit_store(std::move(write));
+    rearm_expiry();
   }
 
   void on_store_done(TimePoint now, std::uint64_t store_id, StoreOutcome outcome) {
@@ -648,7 +1135,7 @@ struct ProxyNode::Impl {
       const auto [next, next_path] = queued->second.front();
       queued->second.pop_front();
       if (const sip::Message* r = self.transactions().server_request(next)) {
-        on_register(now, next, *r, next_path);
+        on_register(now, next, *r, next_path, /*force_local=*/true);
       }
     }
     if (queued->second.empty()) queued_registers.erase(queued);
@@ -665,7 +1152,26 @@ struct ProxyNode::Impl {
 
   void on_expiry(TimePoint now) {
     expiry_timer = TimerId{};
-    const auto expired = location.take_expired(now);
+    auto expired = location.take_expired(now);
+    if (failure_operation()) {
+      // The seed: cached registrations do not expire while the ITSP is down. Held for another
+      // itsp_down_reg_expires at a time, durably, so a restart during the outage keeps them.
+      StoreWrite held;
+      held.id = next_store_id++;
+      std::vector<registrar::Binding> rest;
+      for (auto& b : expired) {
+        if (!b.from_itsp) {
+          rest.push_back(std::move(b));
+          continue;
+        }
+        b.expires_at = now + config.itsp.itsp_down_reg_expires;
+        held.records.push_back({registrar::binding_key(b.user, b.contact),
+                                registrar::encode_binding(b, config.wall_clock_offset)});
+        location.upsert(std::move(b));
+      }
+      if (!held.records.empty()) self.emit_store(std::move(held));
+      expired = std::move(rest);
+    }
     if (!expired.empty()) {
       StoreWrite write;
       write.id = next_store_id++;  // nobody waits for it: a failure only leaves a stale record
@@ -767,8 +1273,19 @@ struct ProxyNode::Impl {
   }
 
   std::string show_itsp(TimePoint now) const {
-    std::string out = "mode " + std::string(to_string(config.mode)) + "\n";
-    (void)now;
+    std::string out = "mode " + std::string(to_string(config.mode));
+    if (!itsp) return out + "\nno ITSP proxies in this mode\n";
+    out += failure_operation() ? " failure_operation\n" : " normal_operation\n";
+    out += "index name address state since_s transitions\n";
+    for (std::size_t i = 0; i < itsp->size(); ++i) {
+      const auto& h = itsp->health(i);
+      const auto since = std::chrono::floor<std::chrono::seconds>(now - h.state_since());
+      out += std::to_string(i + 1) + " " + itsp->target(i).name + " " +
+             itsp->target(i).destination.remote.to_string() + " " +
+             std::string(to_string(h.state())) + " " + std::to_string(since.count()) + " " +
+             std::to_string(h.transitions()) + "\n";
+    }
+    out += "probes_sent " + std::to_string(itsp->probes_sent()) + "\n";
     return out;
   }
 
@@ -788,6 +1305,10 @@ struct ProxyNode::Impl {
     line("too_many_hops", c.too_many_hops);
     line("timeouts", c.timeouts);
     line("store_failures", c.store_failures);
+    line("to_itsp", c.to_itsp);
+    line("to_gateway", c.to_gateway);
+    line("failovers", c.failovers);
+    line("late_answers_hung_up", c.late_answers_hung_up);
     return out;
   }
 };
@@ -835,8 +1356,15 @@ void ProxyNode::on_response(TimePoint now, ClientTransactionId id, const sip::Me
   impl_->on_response(now, id, response);
 }
 
+bool ProxyNode::admits(const Address& remote) const {
+  const auto& c = impl_->config;
+  if (security::any_contains(c.ignored, remote.ip)) return false;
+  return !(impl_->is_gateway(remote) && c.pstn_gateway.from_action == GatewayFromAction::Ignore);
+}
+
 void ProxyNode::on_stray_response(TimePoint now, const sip::Message& response, const Path&) {
-  if (response.status_code() >= 200 && response.status_code() < 300) {
+  if (response.status_code() >= 200 && response.status_code() < 300 &&
+      !impl_->was_hung_up(response.call_id())) {
     impl_->forward_response_statelessly(now, response);
   }
 }
@@ -853,6 +1381,7 @@ void ProxyNode::on_server_error(TimePoint, ServerTransactionId id, TransactionEr
 const ProxyCounters& ProxyNode::counters() const { return impl_->counters; }
 const ProxyConfig& ProxyNode::config() const { return impl_->config; }
 std::size_t ProxyNode::binding_count() const { return impl_->location.size(); }
+bool ProxyNode::in_failure_operation() const { return impl_->failure_operation(); }
 
 ProxyNode::ControlReply ProxyNode::control(TimePoint now, std::string_view command) {
   timers().fire_due(now);

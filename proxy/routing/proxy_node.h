@@ -23,6 +23,10 @@ struct ProxyCounters {
   std::uint64_t too_many_hops = 0;   // 483
   std::uint64_t timeouts = 0;        // 408 synthesized (Timer B/F/C)
   std::uint64_t store_failures = 0;
+  std::uint64_t to_itsp = 0;               // requests forwarded to an ITSP proxy
+  std::uint64_t to_gateway = 0;            // calls sent to the PSTN gateway
+  std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
+  std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
 };
 
 class ProxyNode final : public transaction::SipNode {
@@ -54,6 +58,8 @@ class ProxyNode final : public transaction::SipNode {
   // For management (`show reg`) and tests: one line of text per binding.
   [[nodiscard]] std::vector<std::string> describe_bindings(TimePoint now) const;
   [[nodiscard]] std::size_t binding_count() const;
+  // Failure operation: forward_itsp or sip_trunk with no usable ITSP proxy.
+  [[nodiscard]] bool in_failure_operation() const;
 
   // Management (resproxyctl, the seed's `sipproxy show reg` / `sipproxy kill reg n`):
   //   show reg        the registration cache: index, user, aliases, contact, source, transport,
@@ -70,6 +76,7 @@ class ProxyNode final : public transaction::SipNode {
   ControlReply control(TimePoint now, std::string_view command);
 
  private:
+  [[nodiscard]] bool admits(const Address& remote) const override;
   void emit_store(StoreWrite write);
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,5 +1,7 @@
 #include "proxy/transaction/sip_node.h"
 
+#include <algorithm>
+
 #include "proxy/sip/builder.h"
 
 namespace resproxy::transaction {
@@ -19,19 +21,35 @@ SipNode::SipNode(SipNodeConfig config, Rng& rng, TraceSink& trace)
 
 void SipNode::on_datagram(TimePoint now, const Path& path, std::string_view bytes) {
   heap_.fire_due(now);
+  if (!admits(path.remote)) return;
   transport_.on_datagram(now, path, bytes);
 }
 
 void SipNode::on_stream_opened(TimePoint now, const Path& path) {
+  if (!admits(path.remote)) {
+    refused_streams_.push_back(path.stream.value);
+    effects_.push_back(CloseStream{path.stream});
+    return;
+  }
   transport_.on_stream_opened(now, path);
 }
 
 void SipNode::on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) {
   heap_.fire_due(now);
+  if (!refused_streams_.empty() &&
+      std::find(refused_streams_.begin(), refused_streams_.end(), stream.value) !=
+          refused_streams_.end()) {
+    return;
+  }
   transport_.on_stream_data(now, stream, bytes);
 }
 
 void SipNode::on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) {
+  const auto refused = std::find(refused_streams_.begin(), refused_streams_.end(), stream.value);
+  if (refused != refused_streams_.end()) {
+    refused_streams_.erase(refused);
+    return;
+  }
   transport_.on_stream_closed(now, stream, reason);
 }
 

@@ -4,6 +4,7 @@
 // transaction user supplied by a subclass (a proxy, a registrar, a probe, a simulated phone).
 // Runtimes see only Node; subclasses see only TransactionUser and the helpers here.
 #include <deque>
+#include <vector>
 
 #include "proxy/base/node.h"
 #include "proxy/base/rng.h"
@@ -54,11 +55,15 @@ class SipNode : public Node, public TransactionUser {
  protected:
   // For effects that do not go through the transport layer (StoreWrite).
   void emit_effect(Effect effect) { effects_.push_back(std::move(effect)); }
+  // Admission before any parsing: false drops the datagram, or closes the connection, silently
+  // (the seed's "IPs to ignore": no answer at all, not even to a request).
+  [[nodiscard]] virtual bool admits(const Address& /*remote*/) const { return true; }
 
  private:
   Rng& rng_;
   TraceSink& trace_;
   std::deque<Effect> effects_;
+  std::vector<std::uint64_t> refused_streams_;  // connections from addresses not admitted
   TimerHeap heap_;
   transport::TransportLayer transport_;
   TransactionLayer transactions_;

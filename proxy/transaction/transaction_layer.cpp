@@ -343,7 +343,8 @@ void TransactionLayer::on_stream_failed(TimePoint now, StreamId stream) {
 // --- From the TU ------------------------------------------------------------------------------
 
 ClientTransactionId TransactionLayer::send_request(TimePoint now, sip::Message request,
-                                                   const transport::Destination& to) {
+                                                   const transport::Destination& to,
+                                                   std::optional<Duration> fixed_retransmit) {
   const ClientTransactionId id{next_id_++};
   ClientTransaction txn(id, std::move(request));
   txn.to = to;
@@ -355,8 +356,11 @@ ClientTransactionId TransactionLayer::send_request(TimePoint now, sip::Message r
                        txn.request.method_token());
   transmit(now, txn.to, txn.wire, &txn.to.stream);
   if (!txn.reliable) {  // Timers A and E: retransmit over unreliable transports only
-    txn.retransmit_interval = timers_.t1;
-    txn.retransmit_timer = arm_client(now + timers_.t1, id, txn.is_invite ? 'A' : 'E');
+    const bool fixed = fixed_retransmit && !txn.is_invite;
+    txn.retransmit_interval = fixed ? *fixed_retransmit : timers_.t1;
+    txn.retransmit_cap = fixed ? *fixed_retransmit : timers_.t2;
+    txn.retransmit_timer =
+        arm_client(now + txn.retransmit_interval, id, txn.is_invite ? 'A' : 'E');
   }
   txn.timeout_timer =
       arm_client(now + (txn.is_invite ? timers_.timer_b() : timers_.timer_f()), id,
@@ -464,9 +468,9 @@ void TransactionLayer::client_timer(TimePoint now, ClientTransactionId id, char 
       if (timer == 'A') {
         txn.retransmit_interval *= 2;
       } else if (txn.state == State::Proceeding) {
-        txn.retransmit_interval = timers_.t2;
+        txn.retransmit_interval = txn.retransmit_cap;
       } else {
-        txn.retransmit_interval = std::min(txn.retransmit_interval * 2, timers_.t2);
+        txn.retransmit_interval = std::min(txn.retransmit_interval * 2, txn.retransmit_cap);
       }
       txn.retransmit_timer = arm_client(now + txn.retransmit_interval, id, timer);
       return;

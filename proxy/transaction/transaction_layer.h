@@ -88,8 +88,12 @@ class TransactionLayer {
 
   // From the TU. `request` carries our Via on top with a unique z9hG4bK branch (new_branch()).
   // ACK for a 2xx is not a transaction: send it with send_stateless().
+  // `fixed_retransmit` (non-INVITE over UDP only): retransmit at this constant interval instead
+  // of T1 doubling up to T2 — for probes that must see a lost datagram within their own short
+  // timeout (the ITSP monitor). Timer F is unchanged.
   ClientTransactionId send_request(TimePoint now, sip::Message request,
-                                   const transport::Destination& to);
+                                   const transport::Destination& to,
+                                   std::optional<Duration> fixed_retransmit = std::nullopt);
   // Sends a response on server transaction `id`; returns false if it no longer exists or is
   // past the point where a response can be sent (the TU then drops it).
   bool send_response(TimePoint now, ServerTransactionId id, int status_code, std::string bytes);
@@ -127,6 +131,7 @@ class TransactionLayer {
     State state = State::Calling;
     std::string key{};
     Duration retransmit_interval{};
+    Duration retransmit_cap{};   // T2, or the fixed interval asked for
     TimerId retransmit_timer{};  // A or E
     TimerId timeout_timer{};     // B or F
     TimerId linger_timer{};      // D, K or M
