@@ -48,8 +48,12 @@ class ItspHealth {
   void on_traffic_success(TimePoint now);  // a final response from the ITSP: it is alive
 
   [[nodiscard]] ItspState state() const { return state_; }
-  // Traffic may go there: only while Active.
-  [[nodiscard]] bool is_usable() const { return state_ == ItspState::Active; }
+  // Traffic may go there: while Active, and while Probing — a doubt is not an outage: requests
+  // still go there, each guarded by the live-traffic timeout, so one lost probe on a lossy link
+  // fails nothing over. Only Inactive (N failures) is failure operation.
+  [[nodiscard]] bool is_usable() const {
+    return state_ == ItspState::Active || state_ == ItspState::Probing;
+  }
   // When the next probe is due (none while AdminDisabled).
   [[nodiscard]] std::optional<TimePoint> next_probe_at() const;
   void probe_sent(TimePoint now);  // the monitor sent one: schedule the next

@@ -139,19 +139,22 @@ void ItspMonitor::on_traffic_success(TimePoint now, std::size_t index) {
 std::optional<std::size_t> ItspMonitor::select() {
   const std::size_t n = states_.size();
   if (n == 0) return std::nullopt;
-  if (config_.selection == ItspSelection::Cyclic) {
-    for (std::size_t k = 0; k < n; ++k) {
-      const std::size_t i = (next_cyclic_ + k) % n;
-      if (states_[i].health.is_usable()) {
-        next_cyclic_ = (i + 1) % n;
-        return i;
+  // Active proxies first; a suspect (Probing) one only when no proxy is Active.
+  for (const ItspState wanted : {ItspState::Active, ItspState::Probing}) {
+    if (config_.selection == ItspSelection::Cyclic) {
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::size_t i = (next_cyclic_ + k) % n;
+        if (states_[i].health.state() == wanted) {
+          next_cyclic_ = (i + 1) % n;
+          return i;
+        }
       }
+      continue;
     }
-    return std::nullopt;
-  }
-  // Normal (and DnsSrv, whose targets arrive already in SRV order): the first that is up.
-  for (std::size_t i = 0; i < n; ++i) {
-    if (states_[i].health.is_usable()) return i;
+    // Normal (and DnsSrv, whose targets arrive already in SRV order): the first that is up.
+    for (std::size_t i = 0; i < n; ++i) {
+      if (states_[i].health.state() == wanted) return i;
+    }
   }
   return std::nullopt;
 }

@@ -144,14 +144,24 @@ TEST(ItspMonitor, FailsBackAfterMSuccessesSpanningTheFailbackDelay) {
   EXPECT_GE(*failback, 4s);
 }
 
-TEST(ItspMonitor, LiveTrafficFailureMakesTheItspUnusableAtOnce) {
+TEST(ItspMonitor, LiveTrafficFailureMakesTheItspSuspectAndProbesAtOnce) {
   Fixture f({});
   f.advance(1s);
   f.monitor().on_traffic_failure(f.now, 0, TrafficFailure::TransportError);
-  EXPECT_FALSE(f.monitor().any_usable());
+  EXPECT_EQ(f.monitor().health(0).state(), ItspState::Probing);
   f.drain();
   f.advance(0s);  // the probe it asked for goes out now and is answered
-  EXPECT_TRUE(f.monitor().any_usable());
+  EXPECT_EQ(f.monitor().health(0).state(), ItspState::Active);
+}
+
+TEST(ItspMonitor, PrefersAnActiveProxyToASuspectOne) {
+  ItspMonitorConfig config;
+  config.targets = {{"a", {Transport::Udp, kItspA, {}}, true}, {"b", {Transport::Udp, kItspB, {}}, true}};
+  Fixture f(config);
+  f.advance(1s);
+  ASSERT_EQ(f.monitor().size(), 2u);
+  f.monitor().on_traffic_failure(f.now, 0, TrafficFailure::NoAnswer);
+  EXPECT_EQ(f.monitor().select(), 1u);
 }
 
 TEST(ItspMonitor, SelectsTheFirstUpInNormalModeAndRoundRobinInCyclicMode) {

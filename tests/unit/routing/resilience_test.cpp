@@ -1,0 +1,400 @@
+// ProxyNode in forward_itsp / sip_trunk: forwarding to the ITSP, registration caching, failure
+// operation and the failover of live traffic, on a hand clock (proxy_fixture.h).
+#include <gtest/gtest.h>
+
+#include "proxy_fixture.h"
+
+namespace resproxy::routing::testing {
+namespace {
+
+const Phone kItsp{"itsp", {"198.51.100.10", 5060}};
+const Phone kGateway{"gw", {"192.168.1.5", 5060}};
+
+ProxyConfig itsp_config(ProxyMode mode = ProxyMode::ForwardItsp) {
+  ProxyConfig c = ProxyFixture::default_config();
+  c.mode = mode;
+  ItspTarget t;
+  t.name = "itsp.example";
+  t.destination = transport::Destination{Transport::Udp, kItsp.address, StreamId{}};
+  c.itsp.monitor.targets.push_back(t);
+  c.itsp.monitor.probe_timeout = 1s;
+  c.itsp.monitor.health.probe_interval = 30s;
+  c.itsp.monitor.health.probe_interval_down = 5s;
+  c.itsp.monitor.health.failures_to_down = 2;
+  c.itsp.answer_timeout = 2s;
+  c.itsp.itsp_down_reg_expires = 60s;
+  c.pstn_gateway.address = kGateway.address;
+  return c;
+}
+
+// Sent messages that start with `prefix` and go to `to`.
+std::vector<ProxyFixture::Sent> sent_to(std::vector<ProxyFixture::Sent>& sent, std::string_view prefix,
+                                        const Address& to) {
+  std::vector<ProxyFixture::Sent> out;
+  for (auto& s : sent) {
+    if (std::string_view(s.bytes).starts_with(prefix) && s.to == to) out.push_back(s);
+  }
+  return out;
+}
+
+struct ItspFixture : ProxyFixture {
+  explicit ItspFixture(ProxyConfig c = itsp_config()) : ProxyFixture(std::move(c)) {}
+
+  // Answers every pending OPTIONS probe to the ITSP with `status` (0: drops them).
+  void answer_probes(std::vector<Sent>& sent, int status) {
+    for (auto& p : sent_to(sent, "OPTIONS", kItsp.address)) {
+      if (status != 0) receive(kItsp, sip::make_response(parse(p.bytes), status, "OK", "itsp"));
+    }
+  }
+  // Takes the ITSP down: probes unanswered until the monitor gives up on it.
+  void itsp_goes_dark() {
+    for (int i = 0; i < 8 && !node.in_failure_operation(); ++i) advance(5s);
+    ASSERT_TRUE(node.in_failure_operation());
+    take_sent();
+  }
+  // A phone registered through the ITSP (its 200 cached).
+  void register_via_itsp(const Phone& phone, int granted = 3600) {
+    receive(phone, register_request(phone));
+    auto sent = take_sent();
+    auto fwd = sent_to(sent, "REGISTER", kItsp.address);
+    ASSERT_EQ(fwd.size(), 1u);
+    auto reg = parse(fwd[0].bytes);
+    receive(kItsp, sip::make_response(reg, 200, "OK", "itsp",
+                                      {{"Contact", "<" + phone.contact() + ">;expires=" +
+                                                       std::to_string(granted)}}));
+    auto relayed = expect_one("SIP/2.0 200");
+    ASSERT_EQ(relayed.to, phone.address);
+  }
+};
+
+TEST(Resilience, ProbesTheItspWithOptionsAtStart) {
+  ItspFixture f;
+  f.advance(1ms);
+  auto sent = f.take_sent();
+  auto probes = sent_to(sent, "OPTIONS sip:198.51.100.10:5060", kItsp.address);
+  EXPECT_EQ(probes.size(), 1u);
+  EXPECT_FALSE(f.node.in_failure_operation());
+}
+
+TEST(Resilience, NormalOperationForwardsRegisterWithPathAndCachesTheItspsAnswer) {
+  ItspFixture f;
+  f.receive(alice(), f.register_request(alice()));
+  auto sent = f.take_sent();
+  auto fwd = sent_to(sent, "REGISTER sip:office.example", kItsp.address);
+  ASSERT_EQ(fwd.size(), 1u);
+  auto reg = parse(fwd[0].bytes);
+  EXPECT_NE(fwd[0].bytes.find("\r\nPath: <sip:192.168.1.10:5060;lr>\r\n"), std::string::npos);
+  EXPECT_EQ(f.node.binding_count(), 0u);  // nothing cached before the ITSP said yes
+  f.receive(kItsp, sip::make_response(reg, 200, "OK", "itsp",
+                                      {{"Contact", "<" + alice().contact() + ">;expires=1800"}}));
+  auto ok = f.expect_one("SIP/2.0 200");
+  EXPECT_EQ(ok.to, alice().address);
+  ASSERT_EQ(f.node.binding_count(), 1u);
+  const auto lines = f.node.control(f.now, "show reg").text;
+  EXPECT_NE(lines.find("2001 - sip:2001@192.168.1.21:5060 192.168.1.21:5060 UDP 1800s itsp"),
+            std::string::npos)
+      << lines;
+  ASSERT_FALSE(f.writes.empty());  // durable: survives a crash during the outage
+}
+
+TEST(Resilience, TheItspsRefusalIsRelayedAndNotCached) {
+  ItspFixture f;
+  f.receive(alice(), f.register_request(alice()));
+  auto sent = f.take_sent();
+  auto reg = parse(sent_to(sent, "REGISTER", kItsp.address).at(0).bytes);
+  f.receive(kItsp, sip::make_response(reg, 401, "Unauthorized", "itsp",
+                                      {{"WWW-Authenticate", "Digest realm=\"x\", nonce=\"n\""}}));
+  f.expect_one("SIP/2.0 401");
+  EXPECT_EQ(f.node.binding_count(), 0u);
+}
+
+TEST(Resilience, AnUnregisterAnsweredByTheItspLeavesTheCache) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  ASSERT_EQ(f.node.binding_count(), 1u);
+  f.receive(alice(), f.register_request(alice(), 0));
+  auto sent = f.take_sent();
+  auto reg = parse(sent_to(sent, "REGISTER", kItsp.address).at(0).bytes);
+  f.receive(kItsp, sip::make_response(reg, 200, "OK", "itsp"));
+  f.expect_one("SIP/2.0 200");
+  EXPECT_EQ(f.node.binding_count(), 0u);
+  // …and a REGISTER right after it is cached again.
+  f.register_via_itsp(alice());
+  EXPECT_EQ(f.node.binding_count(), 1u);
+}
+
+TEST(Resilience, RegForwardingTimeoutDropsTheCacheEntryAndALateAnswerIsRelayedNotCached) {
+  auto c = itsp_config();
+  c.itsp.answer_timeout = Duration::zero();  // only the seed's timeout
+  c.itsp.reg_forwarding_timeout = 10s;
+  ItspFixture f(c);
+  f.register_via_itsp(alice());
+  ASSERT_EQ(f.node.binding_count(), 1u);
+  f.receive(alice(), f.register_request(alice()));
+  auto sent = f.take_sent();
+  auto reg = parse(sent_to(sent, "REGISTER", kItsp.address).at(0).bytes);
+  f.advance(10s);
+  EXPECT_EQ(f.node.binding_count(), 0u);
+  f.take_sent();
+  f.receive(kItsp, sip::make_response(reg, 200, "OK", "itsp",
+                                      {{"Contact", "<" + alice().contact() + ">;expires=1800"}}));
+  EXPECT_EQ(f.expect_one("SIP/2.0 200").to, alice().address);
+  EXPECT_EQ(f.node.binding_count(), 0u);
+}
+
+TEST(Resilience, NormalOperationSendsEveryCallToTheItspEvenForRegisteredPhones) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKn1"));
+  auto sent = f.take_sent();
+  auto fwd = sent_to(sent, "INVITE sip:2001@office.example", kItsp.address);
+  ASSERT_EQ(fwd.size(), 1u);
+  EXPECT_NE(fwd[0].bytes.find("Record-Route: <sip:192.168.1.10:5060;lr>"), std::string::npos);
+}
+
+TEST(Resilience, SipTrunkRoutesRegisteredPhonesLocallyAndTheRestToTheItsp) {
+  ItspFixture f(itsp_config(ProxyMode::SipTrunk));
+  f.register_via_itsp(alice());
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKt1"));
+  auto sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:2001@192.168.1.21", alice().address).size(), 1u);
+  f.receive(bob(), f.invite(bob(), "sip:01344784900@office.example", "z9hG4bKt2"));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:01344784900@office.example", kItsp.address).size(), 1u);
+}
+
+TEST(Resilience, ProbesThatGoUnansweredPutTheProxyInFailureOperation) {
+  ItspFixture f;
+  f.itsp_goes_dark();
+  const auto text = f.node.control(f.now, "show itsp").text;
+  EXPECT_NE(text.find("failure_operation"), std::string::npos) << text;
+  EXPECT_NE(text.find("Inactive"), std::string::npos) << text;
+}
+
+TEST(Resilience, FailureOperationServesTheSeedsTable) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  f.itsp_goes_dark();
+  // trusted phone → registered phone: to it
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKf1"));
+  auto sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:2001@192.168.1.21:5060", alice().address).size(), 1u);
+  // trusted phone → unregistered number: to the PSTN gateway
+  f.receive(bob(), f.invite(bob(), "sip:01344784900@office.example", "z9hG4bKf2"));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:01344784900@192.168.1.5:5060", kGateway.address).size(), 1u);
+  // the gateway → unregistered number: 404, never back to the gateway (toll fraud)
+  f.receive(kGateway, f.invite(kGateway, "sip:01632960000@office.example", "z9hG4bKf3"));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "SIP/2.0 404", kGateway.address).size(), 1u);
+  EXPECT_TRUE(sent_to(sent, "INVITE", kGateway.address).empty());
+  // the gateway → registered phone: to it
+  f.receive(kGateway, f.invite(kGateway, "sip:2001@office.example", "z9hG4bKf4"));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:2001@192.168.1.21:5060", alice().address).size(), 1u);
+  // untrusted → unregistered: 404; untrusted → registered: to it
+  Phone stranger{"6666", {"203.0.113.5", 5060}};
+  f.receive(stranger, f.invite(stranger, "sip:0900123456@office.example", "z9hG4bKf5"));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "SIP/2.0 404", stranger.address).size(), 1u);
+  f.receive(stranger, f.invite(stranger, "sip:2001@office.example", "z9hG4bKf6"));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:2001@192.168.1.21:5060", alice().address).size(), 1u);
+}
+
+TEST(Resilience, FailureOperationRegistersTrustedPhonesLocallyWithTheShortExpiry) {
+  ItspFixture f;
+  f.itsp_goes_dark();
+  f.receive(bob(), f.register_request(bob(), 3600));
+  auto ok = parse(f.expect_one("SIP/2.0 200").bytes);
+  const auto* contact = ok.first(sip::HeaderId::Contact);
+  ASSERT_NE(contact, nullptr);
+  EXPECT_NE(contact->value.find("expires=60"), std::string::npos) << contact->value;
+  Phone stranger{"6666", {"203.0.113.5", 5060}};
+  f.receive(stranger, f.register_request(stranger));
+  f.expect_one("SIP/2.0 403");
+  EXPECT_EQ(f.node.binding_count(), 1u);
+}
+
+TEST(Resilience, CachedRegistrationsDoNotExpireWhileTheItspIsDown) {
+  ItspFixture f;
+  f.register_via_itsp(alice(), 120);
+  f.itsp_goes_dark();
+  f.advance(10min);
+  EXPECT_EQ(f.node.binding_count(), 1u);
+  f.take_sent();
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKx1"));
+  auto sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE", alice().address).size(), 1u);
+}
+
+TEST(Resilience, AnInviteTheItspDoesNotAnswerFailsOverWithinTheAnswerTimeout) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKl1"));
+  auto sent = f.take_sent();
+  ASSERT_EQ(sent_to(sent, "INVITE", kItsp.address).size(), 1u);
+  f.advance(1999ms);
+  sent = f.take_sent();
+  EXPECT_TRUE(sent_to(sent, "INVITE", alice().address).empty());
+  f.advance(1ms);
+  sent = f.take_sent();
+  auto local = sent_to(sent, "INVITE sip:2001@192.168.1.21:5060", alice().address);
+  ASSERT_EQ(local.size(), 1u);
+  EXPECT_EQ(f.node.counters().failovers, 1u);
+  // The caller hears the phone's answer.
+  auto fwd = parse(local[0].bytes);
+  f.receive(alice(), sip::make_response(fwd, 200, "OK", "callee"));
+  EXPECT_EQ(f.expect_one("SIP/2.0 200").to, bob().address);
+}
+
+TEST(Resilience, ALate2xxFromTheItspAfterFailoverIsAckedAndHungUpNotRelayed) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKg1"));
+  auto sent = f.take_sent();
+  auto to_itsp = parse(sent_to(sent, "INVITE", kItsp.address).at(0).bytes);
+  f.advance(2s);
+  f.take_sent();
+  f.receive(kItsp, sip::make_response(to_itsp, 200, "OK", "ghost",
+                                      {{"Contact", "<sip:2001@198.51.100.20:5060>"}}));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "ACK sip:2001@198.51.100.20:5060", kItsp.address).size(), 1u);
+  EXPECT_EQ(sent_to(sent, "BYE sip:2001@198.51.100.20:5060", kItsp.address).size(), 1u);
+  for (const auto& s : sent) EXPECT_FALSE(s.bytes.starts_with("SIP/2.0 200") && s.to == bob().address);
+  // Its retransmission is absorbed too.
+  f.receive(kItsp, sip::make_response(to_itsp, 200, "OK", "ghost",
+                                      {{"Contact", "<sip:2001@198.51.100.20:5060>"}}));
+  sent = f.take_sent();
+  EXPECT_TRUE(sent_to(sent, "SIP/2.0 200", bob().address).empty());
+  EXPECT_EQ(f.node.counters().late_answers_hung_up, 1u);
+}
+
+TEST(Resilience, ALateProvisionalFromTheItspAfterFailoverIsCancelled) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKp1"));
+  auto sent = f.take_sent();
+  auto to_itsp = parse(sent_to(sent, "INVITE", kItsp.address).at(0).bytes);
+  f.advance(2s);
+  f.take_sent();
+  f.receive(kItsp, sip::make_response(to_itsp, 180, "Ringing", "late"));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "CANCEL", kItsp.address).size(), 1u);
+  EXPECT_TRUE(sent_to(sent, "SIP/2.0 180", bob().address).empty());
+}
+
+TEST(Resilience, BusyAndDeclineFromTheItspAreRelayedNeverFailedOver) {
+  for (int status : {486, 603, 404}) {
+    ItspFixture f;
+    f.register_via_itsp(alice());
+    f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKb" + std::to_string(status)));
+    auto sent = f.take_sent();
+    auto to_itsp = parse(sent_to(sent, "INVITE", kItsp.address).at(0).bytes);
+    f.receive(kItsp, sip::make_response(to_itsp, status, "No", "itsp"));
+    sent = f.take_sent();
+    EXPECT_EQ(sent_to(sent, "SIP/2.0 " + std::to_string(status), bob().address).size(), 1u);
+    EXPECT_TRUE(sent_to(sent, "INVITE", alice().address).empty());
+    EXPECT_EQ(f.node.counters().failovers, 0u);
+  }
+}
+
+TEST(Resilience, A503FromTheItspFailsTheCallOverAndMakesTheItspSuspect) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bK5031"));
+  auto sent = f.take_sent();
+  auto to_itsp = parse(sent_to(sent, "INVITE", kItsp.address).at(0).bytes);
+  f.receive(kItsp, sip::make_response(to_itsp, 100, "Trying", ""));
+  f.receive(kItsp, sip::make_response(to_itsp, 503, "Service Unavailable", "itsp",
+                                      {{"Retry-After", "30"}}));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:2001@192.168.1.21:5060", alice().address).size(), 1u);
+  EXPECT_TRUE(sent_to(sent, "SIP/2.0 5", bob().address).empty());
+  EXPECT_NE(f.node.control(f.now, "show itsp").text.find("Probing"), std::string::npos);
+}
+
+TEST(Resilience, NoFailoverAfterTheCallerCancelled) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  const std::string inv = f.invite(bob(), "sip:2001@office.example", "z9hG4bKc1");
+  f.receive(bob(), inv);
+  auto sent = f.take_sent();
+  auto to_itsp = parse(sent_to(sent, "INVITE", kItsp.address).at(0).bytes);
+  f.receive(kItsp, sip::make_response(to_itsp, 180, "Ringing", "itsp"));
+  f.receive(bob(), sip::make_cancel(parse(inv)));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "CANCEL", kItsp.address).size(), 1u);
+  f.receive(kItsp, sip::make_response(to_itsp, 503, "Service Unavailable", "itsp"));
+  sent = f.take_sent();
+  EXPECT_TRUE(sent_to(sent, "INVITE", alice().address).empty());
+  EXPECT_EQ(f.node.counters().failovers, 0u);
+}
+
+TEST(Resilience, ARegisterTheItspDoesNotAnswerIsServedLocally) {
+  ItspFixture f;
+  f.receive(bob(), f.register_request(bob()));
+  auto sent = f.take_sent();
+  ASSERT_EQ(sent_to(sent, "REGISTER", kItsp.address).size(), 1u);
+  f.advance(2s);
+  auto ok = parse(f.expect_one("SIP/2.0 200").bytes);
+  EXPECT_NE(ok.first(sip::HeaderId::Contact)->value.find("expires=60"), std::string::npos);
+  EXPECT_EQ(f.node.binding_count(), 1u);
+}
+
+TEST(Resilience, EmergencyNumbersGoStraightToTheGatewayEvenInNormalOperation) {
+  ItspFixture f;
+  f.receive(bob(), f.invite(bob(), "sip:112@office.example", "z9hG4bKe1"));
+  auto sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:112@192.168.1.5:5060", kGateway.address).size(), 1u);
+  EXPECT_TRUE(sent_to(sent, "INVITE", kItsp.address).empty());
+}
+
+TEST(Resilience, TheItspsCallAlongOurPathReachesThePhone) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  const std::string inv = sip::make_request(
+      "INVITE", alice().contact(),
+      {{"Via", kItsp.via("z9hG4bKin1")},
+       {"Route", "<sip:192.168.1.10:5060;lr>"},
+       {"Max-Forwards", "70"},
+       {"From", "<sip:+441632960000@itsp.example>;tag=x"},
+       {"To", "<sip:2001@office.example>"},
+       {"Call-ID", "inbound-1"},
+       {"CSeq", "1 INVITE"},
+       {"Contact", "<sip:198.51.100.10:5060>"}});
+  f.receive(kItsp, inv);
+  auto sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:2001@192.168.1.21:5060", alice().address).size(), 1u);
+}
+
+TEST(Resilience, IgnoredSourcesGetNoAnswerAndRejectedOnesGet403) {
+  auto c = itsp_config(ProxyMode::Standalone);
+  c.ignored.push_back(*security::IpRange::from_bounds("192.168.1.22", "192.168.1.22"));
+  c.rejected.push_back(*security::IpRange::from_bounds("192.168.1.21", "192.168.1.21"));
+  ItspFixture f(c);
+  f.receive(bob(), f.register_request(bob()));
+  EXPECT_TRUE(f.take_sent().empty());
+  f.receive(alice(), f.register_request(alice()));
+  f.expect_one("SIP/2.0 403");
+  EXPECT_EQ(f.node.binding_count(), 0u);
+}
+
+TEST(Resilience, KillRegRemovesTheEntryAndItsDurableRecord) {
+  ItspFixture f;
+  f.register_via_itsp(alice());
+  f.register_via_itsp(bob());
+  const auto before = f.writes.size();
+  auto reply = f.node.control(f.now, "kill reg 1");
+  EXPECT_TRUE(reply.ok) << reply.text;
+  f.drain();
+  EXPECT_EQ(f.node.binding_count(), 1u);
+  ASSERT_EQ(f.writes.size(), before + 1);
+  ASSERT_EQ(f.writes.back().records.size(), 1u);
+  EXPECT_FALSE(f.writes.back().records[0].value.has_value());
+  EXPECT_FALSE(f.node.control(f.now, "kill reg 5").ok);
+  EXPECT_FALSE(f.node.control(f.now, "frobnicate").ok);
+}
+
+}  // namespace
+}  // namespace resproxy::routing::testing
