@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev         # unit and integration tests
   libbenchmark-dev                  # Google Benchmark
   libsqlite3-dev                    # registration store (later issues)
+  libssl-dev                        # libcrypto: MD5/SHA-256/HMAC for SIP digest auth
   clang-14 libclang-rt-14-dev       # libFuzzer and sanitizer runtimes
   sip-tester                        # SIPp, the phones' and load side
   kamailio                          # reference proxy for scripts/bench-proxy.sh

@@ -11,6 +11,7 @@
 #include "proxy/routing/itsp_monitor.h"
 #include "proxy/routing/request_checks.h"
 #include "proxy/routing/routing_table.h"
+#include "proxy/security/digest.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
@@ -129,6 +130,15 @@ struct ProxyNode::Impl {
       const auto defaults = security::default_trusted_ranges();
       trusted.insert(trusted.end(), defaults.begin(), defaults.end());
     }
+    if (!config.auth_users.empty()) {
+      security::DigestConfig dc;
+      dc.realm = config.realm;
+      dc.nonce_lifetime = config.auth.nonce_lifetime;
+      for (const auto& u : config.auth_users) dc.users.push_back({u.username, u.password});
+      auto created = security::DigestAuthenticator::create(std::move(dc), self.rng());
+      if (created) digest.emplace(std::move(created).value());
+      // A bad table was refused by the config parser; if one slips through, nobody is challenged.
+    }
     for (const auto& a : config.aliases) location.add_alias(a.alias, a.user);
     for (const auto& d : config.directory) location.add_directory_entry(d.user, d.contact);
   }
@@ -140,6 +150,7 @@ struct ProxyNode::Impl {
   registrar::Registrar failure_registrar;
   registrar::Registrar cache_registrar;
   std::unique_ptr<ItspMonitor> itsp;  // forward_itsp and sip_trunk only
+  std::optional<security::DigestAuthenticator> digest;  // when [sipproxy.auth.user.N] exist
   std::vector<security::IpRange> trusted;
   ProxyCounters counters;
   TimerId expiry_timer;
@@ -334,6 +345,57 @@ struct ProxyNode::Impl {
     return false;
   }
 
+  // --- digest authentication (RFC 7616, RFC 3261 §22) -------------------------------------
+
+  bool challenges(const sip::Message& request) const {
+    if (!digest) return false;
+    const std::string_view method = request.method_token();
+    for (const auto& m : config.auth.methods) {
+      if (m == method) return true;
+    }
+    return false;
+  }
+
+  // The verdict on the request's credentials for our realm (Authorization for REGISTER, which we
+  // answer as a registrar; Proxy-Authorization otherwise), NoCredentials when it has none.
+  security::DigestVerdict check_credentials(TimePoint now, const sip::Message& request) {
+    security::DigestVerdict none;
+    none.outcome = security::DigestOutcome::NoCredentials;
+    if (!digest) return none;
+    const sip::HeaderId wanted = request.method() == sip::Method::Register
+                                     ? sip::HeaderId::Authorization
+                                     : sip::HeaderId::ProxyAuthorization;
+    std::vector<std::string_view> values;
+    for (const auto& field : request.headers()) {
+      if (field.id == wanted) values.push_back(field.value);
+    }
+    if (values.empty()) return none;
+    auto chosen = security::select_credentials(values, config.realm);
+    if (!chosen) return none;
+    auto verdict = digest->verify(now, request.method_token(), *chosen);
+    trace(TraceEvent{now, "auth.checked", {}}
+              .with("method", std::string(request.method_token()))
+              .with("user", verdict.username)
+              .with("outcome", std::string(security::to_string(verdict.outcome))));
+    return verdict;
+  }
+
+  // 401 (REGISTER: we are the registrar) or 407 (we are a proxy), one challenge per algorithm.
+  void challenge(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                 const security::DigestVerdict& verdict) {
+    ++counters.challenged;
+    const bool registrar_side = request.method() == sip::Method::Register;
+    std::vector<sip::ExtraHeader> headers;
+    for (auto& value : digest->challenge(now, self.rng(), security::wants_stale_challenge(verdict.outcome))) {
+      headers.push_back({registrar_side ? "WWW-Authenticate" : "Proxy-Authenticate", std::move(value)});
+    }
+    if (registrar_side) {
+      respond(now, id, request, 401, "Unauthorized", std::move(headers));
+    } else {
+      respond(now, id, request, 407, "Proxy Authentication Required", std::move(headers));
+    }
+  }
+
   // --- requests ----------------------------------------------------------------------------
 
   void on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
@@ -408,7 +470,17 @@ struct ProxyNode::Impl {
       forward(now, id, request, path, std::nullopt, destination_of(*b), pop);
       return;
     }
-    route_by_table(now, id, request, path, pop, classify(path.remote, false), false);
+    SourceClass source = classify(path.remote, false);
+    if (source == SourceClass::Untrusted && challenges(request)) {
+      const auto verdict = check_credentials(now, request);
+      if (verdict.is_ok()) {
+        source = classify(path.remote, true);
+      } else if (verdict.outcome != security::DigestOutcome::NoCredentials) {
+        challenge(now, id, request, verdict);  // wrong, stale or replayed: ask again
+        return;
+      }
+    }
+    route_by_table(now, id, request, path, pop, source, false);
   }
 
   // Out-of-dialog requests: the seed's routing tables (routing_table.h). `force_local`: the ITSP
@@ -432,7 +504,7 @@ struct ProxyNode::Impl {
     q.registered = binding != nullptr || directory != nullptr;
     q.emergency = is_emergency(ruri->user);
     q.gateway_configured = config.pstn_gateway.address.has_value();
-    q.can_challenge = false;  // digest authentication: see authenticate()
+    q.can_challenge = challenges(request);
     q.gateway_routing = config.pstn_gateway.from_routing;
 
     const bool local_service = routing::in_failure_operation(q.mode, q.itsp_up) || q.mode == ProxyMode::Standalone;
@@ -485,8 +557,12 @@ struct ProxyNode::Impl {
         if (forward_to_itsp(now, id, request, path, pop, source, Kind::Itsp)) return;
         route_by_table(now, id, request, path, pop, source, true);  // none usable after all
         return;
-      case RouteAction::Challenge:
-        break;  // not reached while can_challenge is false
+      case RouteAction::Challenge: {
+        security::DigestVerdict none;
+        none.outcome = security::DigestOutcome::NoCredentials;
+        challenge(now, id, request, none);
+        return;
+      }
       case RouteAction::Unavailable:
         respond(now, id, request, 503, "Service Unavailable");
         return;
@@ -975,9 +1051,29 @@ struct ProxyNode::Impl {
       if (forward_to_itsp(now, id, request, path, 0, source, Kind::ItspRegister)) return;
     }
     if (source != SourceClass::Endpoint && source != SourceClass::Gateway) {
-      ++counters.forbidden;
-      respond(now, id, request, 403, "Forbidden");
-      return;
+      // Outside the trusted ranges: digest credentials of this very user, or nothing. A cached
+      // registration of the same user does not count (another device must not inherit it).
+      if (!challenges(request)) {
+        ++counters.forbidden;
+        respond(now, id, request, 403, "Forbidden");
+        return;
+      }
+      const auto verdict = check_credentials(now, request);
+      if (!verdict.is_ok()) {
+        challenge(now, id, request, verdict);
+        return;
+      }
+      std::string aor_user;
+      if (const auto* to = request.first(sip::HeaderId::To)) {
+        if (auto na = sip::parse_name_addr(to->value)) {
+          if (auto uri = sip::parse_uri(na->uri)) aor_user = std::string(uri->user);
+        }
+      }
+      if (aor_user.empty() || aor_user != verdict.username) {
+        ++counters.forbidden;
+        respond(now, id, request, 403, "Forbidden");  // the seed: auth user = registered user
+        return;
+      }
     }
     const bool failure = forwards_to_itsp();
     auto& planner = failure ? failure_registrar : registrar;
@@ -1309,6 +1405,7 @@ struct ProxyNode::Impl {
     line("to_gateway", c.to_gateway);
     line("failovers", c.failovers);
     line("late_answers_hung_up", c.late_answers_hung_up);
+    line("challenged", c.challenged);
     return out;
   }
 };

@@ -27,6 +27,7 @@ struct ProxyCounters {
   std::uint64_t to_gateway = 0;            // calls sent to the PSTN gateway
   std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
   std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
+  std::uint64_t challenged = 0;            // 401/407 digest challenges sent
 };
 
 class ProxyNode final : public transaction::SipNode {

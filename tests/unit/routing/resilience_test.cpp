@@ -2,6 +2,7 @@
 // operation and the failover of live traffic, on a hand clock (proxy_fixture.h).
 #include <gtest/gtest.h>
 
+#include "proxy/security/digest.h"
 #include "proxy_fixture.h"
 
 namespace resproxy::routing::testing {
@@ -394,6 +395,102 @@ TEST(Resilience, KillRegRemovesTheEntryAndItsDurableRecord) {
   EXPECT_FALSE(f.writes.back().records[0].value.has_value());
   EXPECT_FALSE(f.node.control(f.now, "kill reg 5").ok);
   EXPECT_FALSE(f.node.control(f.now, "frobnicate").ok);
+}
+
+}  // namespace
+}  // namespace resproxy::routing::testing
+
+namespace resproxy::routing::testing {
+namespace {
+
+ProxyConfig auth_config() {
+  auto c = itsp_config(ProxyMode::Standalone);
+  c.auth_users.push_back({"6666", "s3cret"});
+  c.auth_users.push_back({"7777", "other"});
+  return c;
+}
+
+std::string header_value(const sip::Message& m, sip::HeaderId id) {
+  const auto* h = m.first(id);
+  return h ? std::string(h->value) : std::string();
+}
+
+// The request with an extra credentials header answering `challenge`.
+std::string with_credentials(std::string request, std::string_view name, const std::string& value) {
+  const auto end = request.find("\r\n\r\n");
+  request.insert(end, "\r\n" + std::string(name) + ": " + value);
+  return request;
+}
+
+const Phone kRemote{"6666", {"203.0.113.5", 5060}};
+
+TEST(Auth, AnUntrustedPhoneRegistersAfterAnsweringTheDigestChallenge) {
+  ItspFixture f(auth_config());
+  const std::string reg = f.register_request(kRemote);
+  f.receive(kRemote, reg);
+  auto challenge = parse(f.expect_one("SIP/2.0 401").bytes);
+  const std::string www = header_value(challenge, sip::HeaderId::WwwAuthenticate);
+  EXPECT_NE(www.find("algorithm=SHA-256"), std::string::npos) << www;
+  EXPECT_NE(www.find("realm=\"office.example\""), std::string::npos) << www;
+  auto answer = security::answer_challenge(www, "REGISTER", "sip:office.example", "6666", "s3cret",
+                                           "c0ffee", 1);
+  ASSERT_TRUE(answer.has_value());
+  const std::string authed = with_credentials(f.register_request(kRemote), "Authorization", *answer);
+  f.receive(kRemote, authed);
+  f.expect_one("SIP/2.0 200");
+  EXPECT_EQ(f.node.binding_count(), 1u);
+  // The same credentials again (same nonce, same nc): a replay, challenged with stale=true.
+  f.receive(kRemote, with_credentials(f.register_request(kRemote), "Authorization", *answer));
+  auto stale = parse(f.expect_one("SIP/2.0 401").bytes);
+  EXPECT_NE(header_value(stale, sip::HeaderId::WwwAuthenticate).find("stale=true"), std::string::npos);
+}
+
+TEST(Auth, AWrongPasswordIsChallengedAgainAndNothingIsRegistered) {
+  ItspFixture f(auth_config());
+  f.receive(kRemote, f.register_request(kRemote));
+  auto challenge = parse(f.expect_one("SIP/2.0 401").bytes);
+  auto answer = security::answer_challenge(header_value(challenge, sip::HeaderId::WwwAuthenticate),
+                                           "REGISTER", "sip:office.example", "6666", "guess", "c", 1);
+  ASSERT_TRUE(answer.has_value());
+  f.receive(kRemote, with_credentials(f.register_request(kRemote), "Authorization", *answer));
+  f.expect_one("SIP/2.0 401");
+  EXPECT_EQ(f.node.binding_count(), 0u);
+}
+
+TEST(Auth, AnotherUsersCredentialsDoNotRegisterThisUser) {
+  ItspFixture f(auth_config());
+  f.receive(kRemote, f.register_request(kRemote));
+  auto challenge = parse(f.expect_one("SIP/2.0 401").bytes);
+  auto answer = security::answer_challenge(header_value(challenge, sip::HeaderId::WwwAuthenticate),
+                                           "REGISTER", "sip:office.example", "7777", "other", "c", 1);
+  ASSERT_TRUE(answer.has_value());
+  f.receive(kRemote, with_credentials(f.register_request(kRemote), "Authorization", *answer));
+  f.expect_one("SIP/2.0 403");
+  EXPECT_EQ(f.node.binding_count(), 0u);
+}
+
+TEST(Auth, AnUntrustedCallerToAnOutsideNumberIsChallengedThenSentToTheGateway) {
+  ItspFixture f(auth_config());
+  const std::string inv = f.invite(kRemote, "sip:01344784900@office.example", "z9hG4bKa1");
+  f.receive(kRemote, inv);
+  auto sent = f.take_sent();
+  auto challenges = sent_to(sent, "SIP/2.0 407", kRemote.address);
+  ASSERT_EQ(challenges.size(), 1u);
+  EXPECT_TRUE(sent_to(sent, "INVITE", kGateway.address).empty());
+  auto answer = security::answer_challenge(
+      header_value(parse(challenges[0].bytes), sip::HeaderId::ProxyAuthenticate), "INVITE",
+      "sip:01344784900@office.example", "6666", "s3cret", "c", 1);
+  ASSERT_TRUE(answer.has_value());
+  f.receive(kRemote, with_credentials(f.invite(kRemote, "sip:01344784900@office.example", "z9hG4bKa2"),
+                                      "Proxy-Authorization", *answer));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "INVITE sip:01344784900@192.168.1.5:5060", kGateway.address).size(), 1u);
+}
+
+TEST(Auth, WithoutAnAuthTableAnUntrustedRegisterIsForbidden) {
+  ItspFixture f(itsp_config(ProxyMode::Standalone));
+  f.receive(kRemote, f.register_request(kRemote));
+  f.expect_one("SIP/2.0 403");
 }
 
 }  // namespace
