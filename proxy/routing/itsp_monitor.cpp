@@ -45,13 +45,15 @@ void ItspMonitor::arm_next(std::size_t index) {
 void ItspMonitor::send_probe(TimePoint now, std::size_t index) {
   auto& s = states_[index];
   const auto& target = config_.targets[index];
+  transport::Destination destination = target.destination;
+  if (config_.probe_transport) destination.transport = *config_.probe_transport;
   const std::string branch = node_.transactions().new_branch();
   const std::string uri = "sip:" + target.destination.remote.to_string();
   const std::string local = node_.transport().config().local.to_string();
   ++s.cseq;
   auto request = sip::Message::parse(sip::make_request(
       "OPTIONS", uri,
-      {{"Via", node_.via_for(target.destination.transport, branch)},
+      {{"Via", node_.via_for(destination.transport, branch)},
        {"Max-Forwards", "70"},
        {"From", "<sip:resproxy@" + local + ">;tag=" + from_tag_},
        {"To", "<" + uri + ">"},
@@ -61,7 +63,7 @@ void ItspMonitor::send_probe(TimePoint now, std::size_t index) {
   if (!request) return;  // guaranteed: built from valid parts
   ++probes_sent_;
   s.health.probe_sent(now);
-  s.probe = node_.transactions().send_request(now, std::move(request).value(), target.destination,
+  s.probe = node_.transactions().send_request(now, std::move(request).value(), destination,
                                               config_.probe_retransmit);
   s.timeout_timer = node_.timers().schedule(now + config_.probe_timeout, [this, index](TimePoint t) {
     states_[index].timeout_timer = TimerId{};

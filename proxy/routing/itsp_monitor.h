@@ -33,6 +33,8 @@ struct ItspMonitorConfig {
   // Retransmit a probe at this fixed interval (over UDP) within its timeout, so one lost datagram
   // does not fail it; none: the standard T1 doubling.
   std::optional<Duration> probe_retransmit;
+  // options_transport = udp|tcp; none ("default"): each target's own transport.
+  std::optional<Transport> probe_transport;
 };
 
 // The seed's accepted OPTIONS answers.

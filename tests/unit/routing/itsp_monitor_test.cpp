@@ -194,3 +194,54 @@ TEST(ItspMonitor, AccessibilityCheckOffAssumesTheItspIsDownAndNeverProbes) {
 
 }  // namespace
 }  // namespace resproxy::routing
+
+namespace resproxy::routing {
+namespace {
+
+TEST(ItspMonitorProbe, RetransmitsAtTheFixedIntervalWithinItsTimeout) {
+  ItspMonitorConfig config;
+  config.targets = {{"a", {Transport::Udp, kItspA, {}}, true}};
+  config.probe_timeout = 600ms;
+  config.probe_retransmit = 150ms;
+  const TimePoint start{std::chrono::hours(1)};
+  SeededRng rng{5};
+  RecordingTraceSink trace;
+  MonitorHost host{rng, trace};
+  host.monitor = std::make_unique<ItspMonitor>(config, host, start);
+  int sends = 0;
+  TimePoint now = start;
+  const auto count = [&] {
+    while (auto e = host.next_effect()) {
+      if (auto* d = std::get_if<SendDatagram>(&*e); d && d->bytes.starts_with("OPTIONS")) ++sends;
+    }
+  };
+  while (auto d = host.next_deadline()) {
+    if (*d > start + 599ms) break;
+    now = std::max(now, *d);
+    host.on_deadline(now);
+    count();
+  }
+  EXPECT_EQ(sends, 4);  // at 0, 150, 300, 450 ms
+  EXPECT_EQ(host.monitor->health(0).state(), ItspState::Active);
+}
+
+TEST(ItspMonitorProbe, OptionsTransportOverridesTheTargetsTransport) {
+  ItspMonitorConfig config;
+  config.targets = {{"a", {Transport::Udp, kItspA, {}}, true}};
+  config.probe_transport = Transport::Tcp;
+  const TimePoint start{std::chrono::hours(1)};
+  SeededRng rng{5};
+  RecordingTraceSink trace;
+  MonitorHost host{rng, trace};
+  host.monitor = std::make_unique<ItspMonitor>(config, host, start);
+  host.on_deadline(start);
+  bool opened = false;
+  while (auto e = host.next_effect()) {
+    if (auto* o = std::get_if<OpenStream>(&*e); o && o->remote == kItspA) opened = true;
+    EXPECT_FALSE(std::holds_alternative<SendDatagram>(*e));
+  }
+  EXPECT_TRUE(opened);
+}
+
+}  // namespace
+}  // namespace resproxy::routing
