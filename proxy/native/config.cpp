@@ -83,6 +83,55 @@ std::int64_t parse_integer(std::string_view value, std::int64_t min, std::int64_
   return out;
 }
 
+// A comma-separated list; every item passes `item` (which throws Invalid), empty items refused.
+template <typename Item>
+std::vector<Item> parse_list(std::string_view value, Item (*item)(std::string_view)) {
+  std::vector<Item> out;
+  std::size_t pos = 0;
+  while (pos <= value.size()) {
+    const std::size_t comma = std::min(value.find(',', pos), value.size());
+    std::string_view part = value.substr(pos, comma - pos);
+    while (!part.empty() && (part.front() == ' ' || part.front() == '\t')) part.remove_prefix(1);
+    while (!part.empty() && (part.back() == ' ' || part.back() == '\t')) part.remove_suffix(1);
+    if (part.empty()) throw Invalid{"an empty item in " + std::string("'") + std::string(value) + "'"};
+    out.push_back(item(part));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+std::string parse_dial_string(std::string_view v) {
+  if (v.size() > 32) throw Invalid{"'" + std::string(v) + "' is longer than 32 characters"};
+  for (const char c : v) {
+    if (!((c >= '0' && c <= '9') || c == '+' || c == '*' || c == '#')) {
+      throw Invalid{"'" + std::string(v) + "' is not a number (digits, +, *, #)"};
+    }
+  }
+  return std::string(v);
+}
+
+int parse_failover_code(std::string_view v) {
+  int code = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), code);
+  if (ec != std::errc{} || end != v.data() + v.size() || code < 500 || code > 599) {
+    throw Invalid{"'" + std::string(v) + "' is not a 5xx status code"};
+  }
+  return code;
+}
+
+std::string parse_method(std::string_view v) {
+  static constexpr std::string_view kMethods[] = {"REGISTER", "INVITE", "BYE", "SUBSCRIBE",
+                                                  "NOTIFY", "REFER", "MESSAGE", "OPTIONS",
+                                                  "INFO", "UPDATE", "PUBLISH", "PRACK"};
+  std::string upper(v);
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto m : kMethods) {
+    if (m == upper) return upper;
+  }
+  throw Invalid{"'" + std::string(v) + "' is not one of REGISTER, INVITE, BYE, SUBSCRIBE, NOTIFY, "
+                "REFER, MESSAGE, OPTIONS, INFO, UPDATE, PUBLISH, PRACK"};
+}
+
 bool parse_bool(std::string_view value) {
   const std::string v = normalize(value);
   if (v == "1" || v == "on" || v == "yes" || v == "true") return true;
@@ -477,6 +526,12 @@ const std::vector<SectionSpec>& section_specs() {
                       {"reject", GatewayFromAction::Reject},
                       {"ignore", GatewayFromAction::Ignore}});
             }},
+           {"emergency_numbers",
+            "a comma-separated list of numbers (digits, +, *, #), or empty for none",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.emergency_numbers =
+                  v.empty() ? std::vector<std::string>{} : parse_list(v, &parse_dial_string);
+            }},
            {"from_routing", "itsp, regd_ua",
             [](Builder& b, int, int, std::string_view v) {
               b.config.proxy.pstn_gateway.from_routing = parse_choice<GatewayFromRouting>(
@@ -532,6 +587,51 @@ const std::vector<SectionSpec>& section_specs() {
            integer("failback_delay", 0, 3600, "s",
                    [](Builder& b, std::int64_t v) {
                      b.config.proxy.itsp.monitor.health.failback_delay = seconds(v);
+                   }),
+           integer("probe_interval_ms", 200, 3600000, "ms",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.monitor.health.probe_interval = millis(v);
+                   }),
+           integer("probe_interval_down_ms", 0, 3600000, "ms",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.itsp.monitor.health.probe_interval_down = millis(v);
+                   }),
+           integer("probe_retransmit_ms", 0, 4000, "ms (0: the standard T1 doubling)",
+                   [](Builder& b, std::int64_t v) {
+                     if (v == 0) {
+                       b.config.proxy.itsp.monitor.probe_retransmit.reset();
+                     } else if (v < 50) {
+                       throw Invalid{std::to_string(v) + " is below 50 ms"};
+                     } else {
+                       b.config.proxy.itsp.monitor.probe_retransmit = millis(v);
+                     }
+                   }),
+           integer("answer_timeout_ms", 0, 32000, "ms (0: off)",
+                   [](Builder& b, std::int64_t v) {
+                     if (v != 0 && v < 200) throw Invalid{std::to_string(v) + " is below 200 ms"};
+                     b.config.proxy.itsp.answer_timeout = millis(v);
+                   }),
+           {"failover_codes", "a comma-separated list of 5xx status codes, or empty for none",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.itsp.failover_codes =
+                  v.empty() ? std::vector<int>{} : parse_list(v, &parse_failover_code);
+            }},
+           {"down_other_methods", "local, reject",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.itsp.down_other_methods_local =
+                  parse_choice<bool>(v, {{"local", true}, {"reject", false}});
+            }},
+       }},
+      {"sipproxy.auth",
+       false,
+       {
+           {"methods", "a comma-separated list of SIP methods (REGISTER, INVITE, BYE, …)",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.auth.methods = parse_list(v, &parse_method);
+            }},
+           integer("nonce_lifetime", 10, 86400, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.auth.nonce_lifetime = seconds(v);
                    }),
        }},
       {"sipproxy.itsp_proxy",
@@ -1037,6 +1137,10 @@ void Parser::finish() {
     proxy.itsp.monitor.targets.push_back(std::move(target));
   }
 
+  if (!proxy.itsp.options_transport_default) {
+    proxy.itsp.monitor.probe_transport = proxy.itsp.options_transport;
+  }
+
   // Modes that forward to the ITSP need one to forward to.
   const bool forwards =
       proxy.mode == routing::ProxyMode::ForwardItsp || proxy.mode == routing::ProxyMode::SipTrunk;
@@ -1149,6 +1253,8 @@ address =                      ; the local PSTN gateway: IP or IP:port (port def
 from_action = trust            ; trust, auth, reject, ignore: how requests from it are treated
 from_routing = itsp            ; itsp, regd_ua: its calls go the normal way (to the ITSP while
                                ; it is up), or only to phones registered here
+emergency_numbers = 112, 999, 911  ; numbers (digits, +, *, #) that always go straight to the
+                               ; gateway, in every mode and state; empty = none
 
 [sipproxy.itsp_proxy]
 accessibility_check = options  ; options, off: probe the ITSP proxies with OPTIONS; off = assume
@@ -1162,6 +1268,17 @@ probe_timeout_ms = 2000        ; 100..32000 ms: a probe unanswered this long has
 failures_to_down = 2           ; 1..10: failed probes in a row that make the ITSP down
 successes_to_up = 3            ; 1..10: good probes in a row that bring it back
 failback_delay = 10            ; 0..3600 s: ... and it must have answered for this long
+probe_retransmit_ms = 0        ; 0, 50..4000 ms: resend an unanswered probe at this fixed
+                               ; interval within its timeout; 0 = the standard T1 doubling
+answer_timeout_ms = 2000       ; 0, 200..32000 ms: a forwarded request the ITSP does not answer at
+                               ; all in this time makes it suspect and is served locally; 0 = off
+failover_codes = 500, 502, 503, 504  ; 5xx answers from the ITSP to a call that make it fail over
+                               ; to local service (486/603/487 never do); empty = none
+down_other_methods = local     ; local, reject: SUBSCRIBE, MESSAGE, … in failure operation are
+                               ; routed like calls, or answered 480 with Retry-After
+; Sub-second probing (the fast settings of docs/resilience.md), instead of the two above:
+; probe_interval_ms = 500      ; 200..3600000 ms
+; probe_interval_down_ms = 500 ; 0..3600000 ms
 
 ; ITSP proxies, N = 1..100, in index order. mode = forward_itsp or sip_trunk needs one enabled.
 ; [sipproxy.itsp_proxy.1]
@@ -1169,6 +1286,10 @@ failback_delay = 10            ; 0..3600 s: ... and it must have answered for th
 ; ipname = 192.0.2.10          ; IPv4 or IPv6 address, or a host name
 ; port = 5060                  ; 1..65535
 ; transport = udp              ; udp, tcp
+
+[sipproxy.auth]
+methods = REGISTER, INVITE, BYE, SUBSCRIBE, NOTIFY  ; methods challenged from untrusted sources
+nonce_lifetime = 300           ; 10..86400 s: a digest nonce is good this long
 
 ; Digest credentials for phones outside the trusted ranges, N = 1..120.
 ; [sipproxy.auth.user.1]

@@ -113,7 +113,9 @@ TEST(Config, EmbeddedDefaultNamesEveryParameter) {
         "nat_outside_address", "address", "from_action", "from_routing", "accessibility_check",
         "options_transport", "probe_interval", "probe_interval_down", "probe_timeout_ms",
         "failures_to_down", "successes_to_up", "failback_delay", "ipname", "port", "username",
-        "password"}) {
+        "password", "probe_retransmit_ms", "answer_timeout_ms", "failover_codes",
+        "down_other_methods", "probe_interval_ms", "probe_interval_down_ms", "emergency_numbers",
+        "methods", "nonce_lifetime"}) {
     const bool set = text.find(std::string("\n") + name + " =") != std::string::npos;
     const bool example = text.find(std::string("\n; ") + name + " =") != std::string::npos;
     EXPECT_TRUE(set || example) << name;
@@ -461,6 +463,18 @@ TEST(Config, RefusesBadFiles) {
        "t1_ms", "above t2_ms (4000)", "t2_ms"},
       {"timer_c", "[advanced.sipproxy]\ntimer_c = 0\n", 2, "advanced.sipproxy", "timer_c",
        "out of range", "1..3600 s"},
+      {"answer_timeout_ms too small", "[sipproxy.itsp_proxy]\nanswer_timeout_ms = 50\n", 2,
+       "sipproxy.itsp_proxy", "answer_timeout_ms", "below 200 ms", "0..32000"},
+      {"failover code not 5xx", "[sipproxy.itsp_proxy]\nfailover_codes = 503,486\n", 2,
+       "sipproxy.itsp_proxy", "failover_codes", "'486' is not a 5xx status code", "5xx"},
+      {"down_other_methods", "[sipproxy.itsp_proxy]\ndown_other_methods = drop\n", 2,
+       "sipproxy.itsp_proxy", "down_other_methods", "not allowed", "local, reject"},
+      {"emergency number", "[sipproxy.pstn_gw]\nemergency_numbers = 112,abc\n", 2,
+       "sipproxy.pstn_gw", "emergency_numbers", "'abc' is not a number", "digits"},
+      {"auth method", "[sipproxy.auth]\nmethods = REGISTER,FOO\n", 2, "sipproxy.auth",
+       "methods", "'FOO' is not one of", "SIP methods"},
+      {"nonce_lifetime", "[sipproxy.auth]\nnonce_lifetime = 5\n", 2, "sipproxy.auth",
+       "nonce_lifetime", "out of range", "10..86400 s"},
       {"max_message_size", "[advanced.sipproxy]\nmax_message_size = 100\n", 2,
        "advanced.sipproxy", "max_message_size", "out of range", "1024..1048576"},
       {"store_synchronous", "[advanced.sipproxy]\nstore_synchronous = off\n", 2,
@@ -530,7 +544,7 @@ TEST(Config, UnknownSectionListsTheAllowedSections) {
   const auto e = error_of("[sipproxy.itsp]\n");
   EXPECT_EQ(std::string(e.what()),
             "test.ini:1: [sipproxy.itsp]: unknown section; allowed: sipproxy, "
-            "advanced.sipproxy, sipproxy.pstn_gw, sipproxy.itsp_proxy, sipproxy.itsp_proxy.N, "
+            "advanced.sipproxy, sipproxy.pstn_gw, sipproxy.itsp_proxy, sipproxy.auth, sipproxy.itsp_proxy.N, "
             "sipproxy.auth.user.N, sipproxy.ignore.N, sipproxy.reject.N, sipproxy.trust, "
             "sipproxy.trust.N, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N "
             "(N = 1..100; sipproxy.auth.user.N: 1..120)");
@@ -752,6 +766,35 @@ TEST(Config, ItspGatewayAndTableParametersAcceptTheirRange) {
        [=](const DaemonConfig& c) { return health(c).failback_delay == 0s; }},
       {itsp("failback_delay = 3600"),
        [=](const DaemonConfig& c) { return health(c).failback_delay == 3600s; }},
+      {itsp("probe_interval_ms = 500"),
+       [=](const DaemonConfig& c) { return health(c).probe_interval == 500ms; }},
+      {itsp("probe_interval_down_ms = 0"),
+       [=](const DaemonConfig& c) { return health(c).probe_interval_down == 0ms; }},
+      {itsp("probe_retransmit_ms = 150"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.monitor.probe_retransmit == 150ms; }},
+      {itsp("probe_retransmit_ms = 0"),
+       [](const DaemonConfig& c) { return !c.proxy.itsp.monitor.probe_retransmit.has_value(); }},
+      {itsp("answer_timeout_ms = 1000"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.answer_timeout == 1000ms; }},
+      {itsp("answer_timeout_ms = 0"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.answer_timeout == 0ms; }},
+      {itsp("failover_codes = 503, 500"),
+       [](const DaemonConfig& c) { return c.proxy.itsp.failover_codes == std::vector<int>{503, 500}; }},
+      {itsp("failover_codes ="),
+       [](const DaemonConfig& c) { return c.proxy.itsp.failover_codes.empty(); }},
+      {itsp("down_other_methods = reject"),
+       [](const DaemonConfig& c) { return !c.proxy.itsp.down_other_methods_local; }},
+      {gw("emergency_numbers = 112,999, +44999"),
+       [](const DaemonConfig& c) {
+         return c.proxy.emergency_numbers == std::vector<std::string>{"112", "999", "+44999"};
+       }},
+      {gw("emergency_numbers ="),
+       [](const DaemonConfig& c) { return c.proxy.emergency_numbers.empty(); }},
+      {"[sipproxy.auth]\nmethods = register, INVITE\nnonce_lifetime = 60\n",
+       [](const DaemonConfig& c) {
+         return c.proxy.auth.methods == std::vector<std::string>{"REGISTER", "INVITE"} &&
+                c.proxy.auth.nonce_lifetime == 60s;
+       }},
       {target(""),
        [=](const DaemonConfig& c) {
          return first(c).name == "192.0.2.10" &&
@@ -894,7 +937,7 @@ TEST(Config, ItspGatewayAndTableParametersRefuseBadValues) {
              "regd_ua"},
       {gw("enable = 1"),
        at2 + "[sipproxy.pstn_gw] enable: unknown parameter; allowed: address, from_action, "
-             "from_routing"},
+             "emergency_numbers, from_routing"},
       {itsp("accessibility_check = ping"),
        at2 + "[sipproxy.itsp_proxy] accessibility_check: \"ping\" is not allowed; allowed: "
              "options, off"},
