@@ -494,6 +494,11 @@ const std::vector<SectionSpec>& section_specs() {
                    [](Builder& b, std::int64_t v) {
                      b.config.proxy.itsp.reg_forwarding_timeout = seconds(v);
                    }),
+           integer("phone_reg_expires", 0, 86400, "s (0: off, else at least 30)",
+                   [](Builder& b, std::int64_t v) {
+                     if (v != 0 && v < 30) throw Invalid{std::to_string(v) + " is below 30 s"};
+                     b.config.proxy.itsp.phone_reg_expires = seconds(v);
+                   }),
            integer("num_sockets", 60, 240, "",
                    [](Builder& b, std::int64_t v) {
                      b.config.proxy.num_sockets = static_cast<std::size_t>(v);
@@ -1243,6 +1248,9 @@ store_synchronous = normal     ; normal: survives kill -9; full: survives power 
 itsp_down_reg_expires = 60     ; 30..60000 s: expiry granted to phones registering while the
                                ; ITSP is down (their cached bindings do not expire meanwhile)
 reg_forwarding_timeout = 10    ; 2..60 s: a forwarded REGISTER unanswered this long is not cached
+phone_reg_expires = 0          ; 0, 30..86400 s: registration throttling: phones are told this
+                               ; expiry and their refreshes are answered here while the ITSP's
+                               ; longer grant runs; 0 = off (every REGISTER goes to the ITSP)
 num_sockets = 120              ; 60..240: sockets (mostly TCP connections) open at most
 nat_outside_address =          ; public address put in Via/Record-Route toward the ITSP when
                                ; behind NAT; empty = none

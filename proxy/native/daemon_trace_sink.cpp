@@ -47,6 +47,12 @@ void DaemonTraceSink::emit(const TraceEvent& event) {
     }
     return;
   }
+  // ITSP state changes, failovers and late-answer hang-ups are what an operator watches for.
+  if (event.name.starts_with("itsp.marked_") || event.name == "itsp.failover" ||
+      event.name == "itsp.late_answer_hung_up") {
+    if (logger_.enabled(LogLevel::Info)) logger_.info(to_json_line(event, node_name_));
+    return;
+  }
   if (logger_.enabled(LogLevel::Debug)) logger_.debug(to_json_line(event, node_name_));
 }
 

@@ -1,9 +1,12 @@
 #include "proxy/routing/forwarding.h"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 
 #include "proxy/sip/header_parsers.h"
+#include "proxy/sip/text.h"
 
 namespace resproxy::routing {
 
@@ -105,6 +108,57 @@ std::string strip_top_via(const sip::Message& response) {
       }
       if (!remaining.empty()) line(out, "Via", remaining);
       continue;
+    }
+    out += field.raw;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += response.body();
+  return out;
+}
+
+std::string cap_register_expiry(const sip::Message& response, std::int64_t max_seconds) {
+  const auto capped = [max_seconds](std::string_view value) {
+    std::int64_t v = 0;
+    const auto t = sip::text::trim(value);
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (ec != std::errc{} || end != t.data() + t.size()) v = max_seconds;
+    return std::to_string(std::min(v, max_seconds));
+  };
+  const std::string_view bytes = response.bytes();
+  std::string out;
+  out.reserve(bytes.size() + 32);
+  out += bytes.substr(0, bytes.find("\r\n") + 2);
+  for (const auto& field : response.headers()) {
+    if (field.id == sip::HeaderId::Expires) {
+      line(out, "Expires", capped(field.value));
+      continue;
+    }
+    if (field.id == sip::HeaderId::Contact) {
+      auto list = sip::parse_name_addr_list(field.value);
+      if (list && !list->empty()) {
+        std::string value;
+        for (const auto& na : *list) {
+          std::string params(na.params);
+          if (auto e = na.param("expires")) {
+            const std::size_t at = static_cast<std::size_t>(e->data() - na.params.data());
+            params.replace(at, e->size(), capped(*e));
+          } else {
+            params += ";expires=" + std::to_string(max_seconds);
+          }
+          if (!value.empty()) value += ", ";
+          if (!na.display_name.empty()) {
+            value += na.display_name;
+            value += ' ';
+          }
+          value += '<';
+          value += na.uri;
+          value += '>';
+          value += params;
+        }
+        line(out, "Contact", value);
+        continue;
+      }
     }
     out += field.raw;
     out += "\r\n";

@@ -26,6 +26,10 @@ std::string rewrite_request(const sip::Message& request, const RequestEdits& edi
 // §16.7 step 3: the response without its topmost Via value.
 std::string strip_top_via(const sip::Message& response);
 
+// A 2xx to a REGISTER with every expiry (Contact `expires` parameters, Expires header) capped at
+// `max_seconds`: registration throttling tells the phones a shorter expiry than the ITSP granted.
+std::string cap_register_expiry(const sip::Message& response, std::int64_t max_seconds);
+
 // Every Route value in order (across Route fields), as written (name-addr with brackets).
 std::vector<std::string_view> route_values(const sip::Message& message);
 

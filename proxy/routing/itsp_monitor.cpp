@@ -25,7 +25,7 @@ ItspMonitor::ItspMonitor(ItspMonitorConfig config, transaction::SipNode& node, T
   states_.reserve(config_.targets.size());
   for (const auto& target : config_.targets) {
     const bool probed = target.enabled && config_.options_check;
-    states_.push_back(TargetState{ItspHealth(config_.health, probed, start), std::nullopt, {}, {}, 0});
+    states_.push_back(TargetState{ItspHealth(config_.health, probed, start), std::nullopt, {}, {}, 0, start});
   }
   for (std::size_t i = 0; i < states_.size(); ++i) arm_next(i);
 }
@@ -93,14 +93,20 @@ void ItspMonitor::probe_done(TimePoint now, std::size_t index, bool ok, std::str
 
 void ItspMonitor::note_state(TimePoint now, std::size_t index, ItspState before) {
   const ItspState after = states_[index].health.state();
-  if (after == before || !node_.trace().enabled()) return;
+  if (after == before) return;
+  // How long the previous state lasted: for Inactive after Probing, the detection time since
+  // the first doubt; for Active after Inactive, the outage as resproxy saw it.
+  const Duration lasted = now - states_[index].changed_at;
+  states_[index].changed_at = now;
+  if (!node_.trace().enabled()) return;
   const char* name = after == ItspState::Inactive  ? "itsp.marked_inactive"
                      : after == ItspState::Active  ? "itsp.marked_active"
                                                    : "itsp.marked_suspect";
   node_.trace().emit(TraceEvent{now, name, {}}
                          .with("itsp", config_.targets[index].name)
                          .with("from", std::string(to_string(before)))
-                         .with("to", std::string(to_string(after))));
+                         .with("to", std::string(to_string(after)))
+                         .with("previous_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(lasted).count())));
 }
 
 bool ItspMonitor::on_response(TimePoint now, transaction::ClientTransactionId id, int status) {

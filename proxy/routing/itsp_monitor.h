@@ -69,6 +69,7 @@ class ItspMonitor {
     TimerId probe_timer;      // the next probe
     TimerId timeout_timer;    // this probe's own timeout
     std::uint64_t cseq = 0;
+    TimePoint changed_at{};   // when the state last changed (for the logged durations)
   };
 
   void send_probe(TimePoint now, std::size_t index);

@@ -68,6 +68,10 @@ struct ItspConfig {
   // What non-call methods (SUBSCRIBE, PUBLISH, MESSAGE, …) get in failure operation: routed by
   // the failure table like calls (`local`), or 480 with Retry-After (`reject`).
   bool down_other_methods_local = true;
+  // Registration throttling (0: off): phones are told this expiry while the ITSP's longer grant
+  // runs, and their refreshes are answered here until the grant nears its end, so the ITSP sees
+  // one REGISTER per grant instead of one per phone refresh.
+  Duration phone_reg_expires{};
 };
 
 // Digest authentication of endpoints outside the trusted ranges (RFC 7616, RFC 3261 §22).

@@ -919,7 +919,14 @@ struct ProxyNode::Impl {
       finish_with(now, f, 500, "Server Internal Error");
       return;
     }
-    if (!self.transactions().send_response(now, f.server, status, strip_top_via(response)) &&
+    std::string relayed = strip_top_via(response);
+    if (f.kind == Kind::ItspRegister && status < 300 && config.itsp.phone_reg_expires > Duration::zero()) {
+      if (auto stripped = sip::Message::parse(relayed)) {
+        relayed = cap_register_expiry(
+            *stripped, std::chrono::ceil<std::chrono::seconds>(config.itsp.phone_reg_expires).count());
+      }
+    }
+    if (!self.transactions().send_response(now, f.server, status, std::move(relayed)) &&
         status < 300) {
       forward_response_statelessly(now, response);
     }
@@ -1048,6 +1055,7 @@ struct ProxyNode::Impl {
     ++counters.registers;
     const SourceClass source = classify(path.remote, false);
     if (!force_local && forwards_to_itsp() && itsp_usable()) {
+      if (throttled(now, id, request, path)) return;
       if (forward_to_itsp(now, id, request, path, 0, source, Kind::ItspRegister)) return;
     }
     if (source != SourceClass::Endpoint && source != SourceClass::Gateway) {
@@ -1104,6 +1112,31 @@ struct ProxyNode::Impl {
     const std::uint64_t store_id = write.id;
     self.emit_store(std::move(write));
     pending_store.emplace(store_id, PendingRegister{id, std::move(plan)});
+  }
+
+  // Registration throttling: a refresh of a binding the ITSP granted, from the same device (its
+  // Call-ID, contact and address), while the grant has more than twice the phones' expiry left,
+  // is answered here with the phones' expiry and not forwarded.
+  bool throttled(TimePoint now, ServerTransactionId id, const sip::Message& request, const Path& path) {
+    const Duration phone = config.itsp.phone_reg_expires;
+    if (phone <= Duration::zero()) return false;
+    auto plan = cache_registrar.plan(request, path, now);
+    if (plan.is_error() || plan.upserts.size() != 1 || !plan.removals.empty()) return false;
+    const registrar::Binding& fresh = plan.upserts.front();
+    const registrar::Binding* cached = location.find(plan.user, fresh.contact);
+    if (cached == nullptr || !cached->from_itsp || cached->call_id != fresh.call_id ||
+        cached->source.remote != path.remote || cached->source.transport != path.transport ||
+        cached->expires_at - now <= 2 * phone) {
+      return false;
+    }
+    registrar::Binding kept = *cached;
+    kept.cseq = fresh.cseq;  // the ITSP's grant stands; only the order of refreshes moves on
+    location.upsert(std::move(kept));
+    ++counters.throttled;
+    const auto seconds = std::chrono::ceil<std::chrono::seconds>(phone).count();
+    respond(now, id, request, 200, "OK",
+            {{"Contact", "<" + fresh.contact + ">;expires=" + std::to_string(seconds)}});
+    return true;
   }
 
   // The ITSP said 2xx to a REGISTER we forwarded: cache the phone's own contacts with the expiry
@@ -1406,6 +1439,7 @@ struct ProxyNode::Impl {
     line("failovers", c.failovers);
     line("late_answers_hung_up", c.late_answers_hung_up);
     line("challenged", c.challenged);
+    line("throttled", c.throttled);
     return out;
   }
 };

@@ -28,6 +28,7 @@ struct ProxyCounters {
   std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
   std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
   std::uint64_t challenged = 0;            // 401/407 digest challenges sent
+  std::uint64_t throttled = 0;             // REGISTER refreshes answered here (throttling)
 };
 
 class ProxyNode final : public transaction::SipNode {

@@ -115,7 +115,7 @@ TEST(Config, EmbeddedDefaultNamesEveryParameter) {
         "failures_to_down", "successes_to_up", "failback_delay", "ipname", "port", "username",
         "password", "probe_retransmit_ms", "answer_timeout_ms", "failover_codes",
         "down_other_methods", "probe_interval_ms", "probe_interval_down_ms", "emergency_numbers",
-        "methods", "nonce_lifetime"}) {
+        "methods", "nonce_lifetime", "phone_reg_expires"}) {
     const bool set = text.find(std::string("\n") + name + " =") != std::string::npos;
     const bool example = text.find(std::string("\n; ") + name + " =") != std::string::npos;
     EXPECT_TRUE(set || example) << name;
@@ -467,6 +467,8 @@ TEST(Config, RefusesBadFiles) {
        "sipproxy.itsp_proxy", "answer_timeout_ms", "below 200 ms", "0..32000"},
       {"failover code not 5xx", "[sipproxy.itsp_proxy]\nfailover_codes = 503,486\n", 2,
        "sipproxy.itsp_proxy", "failover_codes", "'486' is not a 5xx status code", "5xx"},
+      {"phone_reg_expires", "[advanced.sipproxy]\nphone_reg_expires = 10\n", 2,
+       "advanced.sipproxy", "phone_reg_expires", "below 30 s", "0..86400"},
       {"down_other_methods", "[sipproxy.itsp_proxy]\ndown_other_methods = drop\n", 2,
        "sipproxy.itsp_proxy", "down_other_methods", "not allowed", "local, reject"},
       {"emergency number", "[sipproxy.pstn_gw]\nemergency_numbers = 112,abc\n", 2,
@@ -782,6 +784,8 @@ TEST(Config, ItspGatewayAndTableParametersAcceptTheirRange) {
        [](const DaemonConfig& c) { return c.proxy.itsp.failover_codes == std::vector<int>{503, 500}; }},
       {itsp("failover_codes ="),
        [](const DaemonConfig& c) { return c.proxy.itsp.failover_codes.empty(); }},
+      {"[advanced.sipproxy]\nphone_reg_expires = 60\n",
+       [](const DaemonConfig& c) { return c.proxy.itsp.phone_reg_expires == 60s; }},
       {itsp("down_other_methods = reject"),
        [](const DaemonConfig& c) { return !c.proxy.itsp.down_other_methods_local; }},
       {gw("emergency_numbers = 112,999, +44999"),

@@ -2,6 +2,7 @@
 // operation and the failover of live traffic, on a hand clock (proxy_fixture.h).
 #include <gtest/gtest.h>
 
+#include "proxy/routing/forwarding.h"
 #include "proxy/security/digest.h"
 #include "proxy_fixture.h"
 
@@ -45,6 +46,15 @@ struct ItspFixture : ProxyFixture {
   void answer_probes(std::vector<Sent>& sent, int status) {
     for (auto& p : sent_to(sent, "OPTIONS", kItsp.address)) {
       if (status != 0) receive(kItsp, sip::make_response(parse(p.bytes), status, "OK", "itsp"));
+    }
+  }
+  // Time passes with the ITSP answering its probes (other messages sent meanwhile are dropped).
+  void advance_alive(Duration d) {
+    for (Duration done{}; done < d; done += 1s) {
+      advance(1s);
+      auto sent = take_sent();
+      answer_probes(sent, 200);
+      take_sent();
     }
   }
   // Takes the ITSP down: probes unanswered until the monitor gives up on it.
@@ -491,6 +501,81 @@ TEST(Auth, WithoutAnAuthTableAnUntrustedRegisterIsForbidden) {
   ItspFixture f(itsp_config(ProxyMode::Standalone));
   f.receive(kRemote, f.register_request(kRemote));
   f.expect_one("SIP/2.0 403");
+}
+
+}  // namespace
+}  // namespace resproxy::routing::testing
+
+namespace resproxy::routing::testing {
+namespace {
+
+TEST(Throttling, PhonesGetTheShortExpiryAndTheirRefreshesStayLocalUntilTheGrantNearsItsEnd) {
+  auto c = itsp_config();
+  c.itsp.phone_reg_expires = 60s;
+  ItspFixture f(c);
+  // First REGISTER: to the ITSP, which grants 3600 s; the phone is told 60 s.
+  f.receive(alice(), f.register_request(alice(), 3600));
+  auto sent = f.take_sent();
+  auto reg = parse(sent_to(sent, "REGISTER", kItsp.address).at(0).bytes);
+  f.receive(kItsp, sip::make_response(reg, 200, "OK", "itsp",
+                                      {{"Contact", "<" + alice().contact() + ">;expires=3600"},
+                                       {"Expires", "3600"}}));
+  auto ok = parse(f.expect_one("SIP/2.0 200").bytes);
+  EXPECT_NE(header_value(ok, sip::HeaderId::Contact).find(";expires=60"), std::string::npos)
+      << header_value(ok, sip::HeaderId::Contact);
+  EXPECT_EQ(header_value(ok, sip::HeaderId::Expires), "60");
+  // Refreshes every 60 s: answered here while the grant has more than 120 s left.
+  int forwarded = 0, local = 0;
+  for (int i = 0; i < 60; ++i) {
+    f.advance_alive(60s);
+    f.receive(alice(), f.register_request(alice(), 3600));
+    sent = f.take_sent();
+    auto fwd = sent_to(sent, "REGISTER", kItsp.address);
+    if (!fwd.empty()) {
+      ++forwarded;
+      auto r = parse(fwd[0].bytes);
+      f.receive(kItsp, sip::make_response(r, 200, "OK", "itsp",
+                                          {{"Contact", "<" + alice().contact() + ">;expires=3600"}}));
+      f.take_sent();
+    } else {
+      EXPECT_EQ(sent_to(sent, "SIP/2.0 200", alice().address).size(), 1u);
+      ++local;
+    }
+  }
+  EXPECT_EQ(forwarded, 1);  // one hour of refreshes: the ITSP saw one
+  EXPECT_EQ(local, 59);
+  EXPECT_EQ(f.node.counters().throttled, 59u);
+}
+
+TEST(Throttling, AnotherDevicesRegisterForTheSameUserIsNotAnsweredFromTheCache) {
+  auto c = itsp_config();
+  c.itsp.phone_reg_expires = 60s;
+  ItspFixture f(c);
+  f.register_via_itsp(alice());
+  Phone twin{"2001", {"192.168.1.31", 5060}};
+  f.receive(twin, f.register_request(twin, 3600, "", "reg-twin"));
+  auto sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "REGISTER", kItsp.address).size(), 1u);
+}
+
+TEST(Forwarding, CapRegisterExpiryCapsEveryContactAndTheExpiresHeader) {
+  const auto request = parse(sip::make_request(
+      "REGISTER", "sip:x", {{"Via", "SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa"}, {"From", "<sip:a@x>;tag=1"},
+                            {"To", "<sip:a@x>"}, {"Call-ID", "c"}, {"CSeq", "1 REGISTER"}}));
+  const auto response = parse(sip::make_response(
+      request, 200, "OK", "t",
+      {{"Contact", "\"A\" <sip:a@10.0.0.1>;expires=3600;+sip.instance=\"<urn:x>\", <sip:a@10.0.0.2>;expires=30"},
+       {"Contact", "<sip:a@10.0.0.3>"},
+       {"Expires", "1800"}}));
+  const auto capped = parse(cap_register_expiry(response, 60));
+  std::vector<std::string> contacts;
+  for (const auto& h : capped.headers()) {
+    if (h.id == sip::HeaderId::Contact) contacts.emplace_back(h.value);
+  }
+  ASSERT_EQ(contacts.size(), 2u);
+  EXPECT_EQ(contacts[0], "\"A\" <sip:a@10.0.0.1>;expires=60;+sip.instance=\"<urn:x>\", <sip:a@10.0.0.2>;expires=30");
+  EXPECT_EQ(contacts[1], "<sip:a@10.0.0.3>;expires=60");
+  EXPECT_EQ(header_value(capped, sip::HeaderId::Expires), "60");
 }
 
 }  // namespace
