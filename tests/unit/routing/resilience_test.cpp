@@ -580,3 +580,68 @@ TEST(Forwarding, CapRegisterExpiryCapsEveryContactAndTheExpiresHeader) {
 
 }  // namespace
 }  // namespace resproxy::routing::testing
+
+namespace resproxy::routing::testing {
+namespace {
+
+TEST(Gateway, FromActionAuthMakesTheGatewayAuthenticateBeforeItIsTreatedAsTheGateway) {
+  auto c = itsp_config(ProxyMode::Standalone);
+  c.pstn_gateway.from_action = GatewayFromAction::Auth;
+  c.auth_users.push_back({"gw", "trunkpass"});
+  c.trust_defaults = false;  // the gateway's LAN address is not trusted by range
+  ItspFixture f(c);
+  // Without credentials, a call from the gateway to an outside number is challenged…
+  f.receive(kGateway, f.invite(kGateway, "sip:01344784900@office.example", "z9hG4bKga1"));
+  auto sent = f.take_sent();
+  auto challenge = sent_to(sent, "SIP/2.0 407", kGateway.address);
+  ASSERT_EQ(challenge.size(), 1u);
+  // …and with them it is the gateway: an unregistered number is still 404, never looped back.
+  auto answer = security::answer_challenge(
+      header_value(parse(challenge[0].bytes), sip::HeaderId::ProxyAuthenticate), "INVITE",
+      "sip:01344784900@office.example", "gw", "trunkpass", "c", 1);
+  ASSERT_TRUE(answer.has_value());
+  f.receive(kGateway, with_credentials(f.invite(kGateway, "sip:01344784900@office.example", "z9hG4bKga2"),
+                                       "Proxy-Authorization", *answer));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "SIP/2.0 404", kGateway.address).size(), 1u);
+  EXPECT_TRUE(sent_to(sent, "INVITE", kGateway.address).empty());
+}
+
+TEST(Gateway, FromActionIgnoreDropsItAndRejectAnswers403) {
+  auto c = itsp_config(ProxyMode::Standalone);
+  c.pstn_gateway.from_action = GatewayFromAction::Ignore;
+  {
+    ItspFixture f(c);
+    f.receive(kGateway, f.invite(kGateway, "sip:2001@office.example", "z9hG4bKgi"));
+    EXPECT_TRUE(f.take_sent().empty());
+  }
+  c.pstn_gateway.from_action = GatewayFromAction::Reject;
+  ItspFixture f(c);
+  f.receive(kGateway, f.invite(kGateway, "sip:2001@office.example", "z9hG4bKgr"));
+  f.expect_one("SIP/2.0 403");
+}
+
+TEST(Modes, OffAnswersEverything503) {
+  ItspFixture f(itsp_config(ProxyMode::Off));
+  f.receive(bob(), f.register_request(bob()));
+  f.expect_one("SIP/2.0 503");
+}
+
+TEST(Modes, DownOtherMethodsRejectAnswers480WhileTheItspIsDown) {
+  auto c = itsp_config();
+  c.itsp.down_other_methods_local = false;
+  ItspFixture f(c);
+  f.register_via_itsp(alice());
+  f.itsp_goes_dark();
+  const std::string msg = sip::make_request(
+      "MESSAGE", "sip:2001@office.example",
+      {{"Via", bob().via("z9hG4bKm1")}, {"Max-Forwards", "70"},
+       {"From", "<sip:2002@office.example>;tag=m"}, {"To", "<sip:2001@office.example>"},
+       {"Call-ID", "msg-1"}, {"CSeq", "1 MESSAGE"}});
+  f.receive(bob(), msg);
+  auto reply = parse(f.expect_one("SIP/2.0 480").bytes);
+  EXPECT_FALSE(header_value(reply, sip::HeaderId::RetryAfter).empty());
+}
+
+}  // namespace
+}  // namespace resproxy::routing::testing
