@@ -80,6 +80,11 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
         throw UsageError("resproxy: --listen " + text +
                          ": expected ADDR:PORT, e.g. 0.0.0.0:5060, 127.0.0.1:0 or [::1]:5060");
       }
+    } else if (arg == "--control") {
+      out.control = value();
+      if (out.control->empty()) {
+        throw UsageError("resproxy: --control needs a socket path, or none");
+      }
     } else if (arg == "--pidfile") {
       out.pidfile = value();
       if (out.pidfile->empty()) throw UsageError("resproxy: --pidfile needs a file name");
@@ -127,6 +132,8 @@ With no option, runs in standalone mode on the embedded default configuration: U
                           rx_port); PORT 0 picks a free port; IPv6 as [ADDR]:PORT
       --log-level LEVEL   error, warn, info or debug (overrides log_level)
       --pidfile FILE      write the process id to FILE once listening; removed at exit
+      --control PATH      the control socket for resproxyctl (default DATA_DIR/resproxy.ctl,
+                          mode 0600); none: no control socket
       --seed N            seed the random generator with N instead of the OS (reproduce a run)
       --print-config      print the embedded default configuration and exit
       --check-config FILE check FILE and exit: 0 if valid, 2 if not

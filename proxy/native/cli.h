@@ -21,6 +21,8 @@ struct CommandLine {
   std::optional<std::string> pidfile;      // --pidfile FILE
   std::optional<LogLevel> log_level;       // --log-level LEVEL
   std::optional<std::uint64_t> seed;       // --seed N: reproduce a run's Call-IDs, tags, branches
+  // --control PATH: the control socket (default <data_dir>/resproxy.ctl); "none": no socket.
+  std::optional<std::string> control;
 };
 
 // A command line that cannot be obeyed; what() is the message to print before the usage.

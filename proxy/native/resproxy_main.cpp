@@ -1,6 +1,7 @@
 // resproxy: the daemon. Reads the configuration (embedded default or --config FILE), opens the
-// registration database, hosts the proxy core (routing::ProxyNode) on NativeRuntime, and runs
-// until SIGTERM or SIGINT. docs/configuration.md describes the command line and the file.
+// registration database, hosts the proxy core (routing::ProxyNode) on NativeRuntime, serves the
+// control socket for resproxyctl (control_server.h), and runs until SIGTERM or SIGINT.
+// docs/configuration.md describes the command line and the file.
 //
 // Exit status: 0 clean shutdown; 1 start-up failure (data directory, database, log files,
 // sockets); 2 bad command line or configuration.
@@ -26,6 +27,7 @@
 
 #include "proxy/native/cli.h"
 #include "proxy/native/config.h"
+#include "proxy/native/control_server.h"
 #include "proxy/native/daemon_trace_sink.h"
 #include "proxy/native/host_address.h"
 #include "proxy/native/log.h"
@@ -214,6 +216,27 @@ int run(const CommandLine& cli) {
   const Address advertised{advertised_ip, bound.port};
   node.set_local_address(advertised);
 
+  // The control socket for resproxyctl (control_server.h): on this thread, like every input.
+  std::unique_ptr<ControlServer> control;
+  const std::string control_path =
+      cli.control ? *cli.control : default_control_path(config.data_dir);
+  if (control_path != kControlDisabled) {
+    ControlOptions control_options;
+    control_options.path = control_path;
+    control = std::make_unique<ControlServer>(io, runtime, proxy_control_handler(node, runtime),
+                                              std::move(control_options));
+    try {
+      control->start();
+    } catch (const std::exception& e) {
+      logger.error(e.what());
+      control.reset();
+      runtime.stop();
+      return kExitStartup;
+    }
+    if (control->removed_stale()) logger.warn("removed stale control socket " + control_path);
+    logger.info("control socket " + control_path + " (resproxyctl)");
+  }
+
   PidFile pidfile;
   if (cli.pidfile && !pidfile.write(*cli.pidfile, error)) {
     logger.error("cannot write pid file " + *cli.pidfile + ": " + error);
@@ -233,6 +256,7 @@ int run(const CommandLine& cli) {
         }
         logger.info(std::string("received ") + (number == SIGTERM ? "SIGTERM" : "SIGINT") +
                     ", shutting down");
+        if (control) control->stop();
         runtime.stop();
         io.stop();
       };

@@ -1371,7 +1371,7 @@ struct ProxyNode::Impl {
       const auto remaining = std::chrono::ceil<std::chrono::seconds>(b->expires_at - now);
       out += std::to_string(++index) + " " + b->user + " " + aliases_of(b->user) + " " +
              b->contact + " " + b->source.remote.to_string() + " " +
-             std::string(resproxy::to_string(b->source.transport)) + " " +
+             (b->source.transport == Transport::Tcp ? "tcp" : "udp") + " " +
              std::to_string(remaining.count()) + "s " + (b->from_itsp ? "itsp" : "local") + "\n";
     }
     out += std::to_string(index) + " registrations\n";

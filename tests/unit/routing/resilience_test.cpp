@@ -102,7 +102,7 @@ TEST(Resilience, NormalOperationForwardsRegisterWithPathAndCachesTheItspsAnswer)
   EXPECT_EQ(ok.to, alice().address);
   ASSERT_EQ(f.node.binding_count(), 1u);
   const auto lines = f.node.control(f.now, "show reg").text;
-  EXPECT_NE(lines.find("2001 - sip:2001@192.168.1.21:5060 192.168.1.21:5060 UDP 1800s itsp"),
+  EXPECT_NE(lines.find("2001 - sip:2001@192.168.1.21:5060 192.168.1.21:5060 udp 1800s itsp"),
             std::string::npos)
       << lines;
   ASSERT_FALSE(f.writes.empty());  // durable: survives a crash during the outage
