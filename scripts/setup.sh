@@ -11,9 +11,12 @@ packages=(
   libbenchmark-dev                  # Google Benchmark
   libsqlite3-dev                    # registration store (later issues)
   libssl-dev                        # libcrypto: MD5/SHA-256/HMAC for SIP digest auth
+  libc-ares-dev                     # c-ares: DNS (A/AAAA/SRV) of ITSP proxy names at start-up
   clang-14 libclang-rt-14-dev       # libFuzzer and sanitizer runtimes
   sip-tester                        # SIPp, the phones' and load side
   kamailio                          # reference proxy for scripts/bench-proxy.sh
+  nlohmann-json3-dev                # results.json reader of the resilience report
+  chromium fonts-dejavu-core        # headless screenshot test of the report page
 )
 
 sudo_cmd=()

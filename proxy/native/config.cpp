@@ -268,6 +268,8 @@ bool is_host_name(std::string_view name) {
 
 const std::string kItspNameAllowed =
     "an IPv4 or IPv6 address, or a host name such as itsp.example.com";
+const std::string kLanHostNameAllowed =
+    "a host name (letters, digits, '-', dots), such as itsp.example.com";
 
 Duration seconds(std::int64_t s) { return std::chrono::seconds(s); }
 Duration millis(std::int64_t ms) { return std::chrono::milliseconds(ms); }
@@ -296,6 +298,12 @@ struct ItspEntry {
   std::uint16_t port = 5060;
   Transport transport = Transport::Udp;
 };
+struct LanHostEntry {
+  int header_line = 0;
+  bool enable = false;
+  std::string name, address;
+  int name_line = 0, address_line = 0;
+};
 struct AuthEntry {
   int header_line = 0;
   bool enable = false;
@@ -320,6 +328,7 @@ struct Builder {
   bool disable_all_trust = false;
   std::map<int, RangeEntry> trust, ignore, reject;
   std::map<int, ItspEntry> itsp;
+  std::map<int, LanHostEntry> lan_hosts;
   std::map<int, AuthEntry> auth;
   std::map<int, AliasEntry> aliases;
   std::map<int, DirectoryEntry> directory;
@@ -626,6 +635,19 @@ const std::vector<SectionSpec>& section_specs() {
               b.config.proxy.itsp.down_other_methods_local =
                   parse_choice<bool>(v, {{"local", true}, {"reject", false}});
             }},
+           {"dns_servers",
+            "a comma-separated list of DNS server addresses with optional ports (192.0.2.53, "
+            "127.0.0.1:5353, [2001:db8::53]:53; default port 53), or empty for the system's "
+            "(/etc/resolv.conf)",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.dns_servers =
+                  v.empty() ? std::vector<Address>{}
+                            : parse_list(v, +[](std::string_view item) {
+                                return parse_ip_port(item, 53);
+                              });
+            }},
+           integer("dns_timeout_ms", 100, 30000, "ms",
+                   [](Builder& b, std::int64_t v) { b.config.dns_timeout = millis(v); }),
        }},
       {"sipproxy.auth",
        false,
@@ -669,6 +691,27 @@ const std::vector<SectionSpec>& section_specs() {
             [](Builder& b, int n, int, std::string_view v) {
               b.itsp[n].transport = parse_choice<Transport>(
                   v, {{"udp", Transport::Udp}, {"tcp", Transport::Tcp}});
+            }},
+       }},
+      {"sipproxy.lan_hosts",
+       true,
+       {
+           {"enable", kBoolAllowed,
+            [](Builder& b, int n, int, std::string_view v) {
+              b.lan_hosts[n].enable = parse_bool(v);
+            }},
+           {"name", kLanHostNameAllowed,
+            [](Builder& b, int n, int line, std::string_view v) {
+              if (!is_host_name(v)) throw Invalid{quoted(v) + " is not a host name"};
+              b.lan_hosts[n].name = std::string(v);
+              b.lan_hosts[n].name_line = line;
+            }},
+           {"address", kPeerIpAllowed,
+            [](Builder& b, int n, int line, std::string_view v) {
+              // 0.0.0.0 is the seed's "unset" in a disabled entry; finish() refuses it in an
+              // enabled one.
+              b.lan_hosts[n].address = parse_ip_text(v);
+              b.lan_hosts[n].address_line = line;
             }},
        }},
       {"sipproxy.auth.user",
@@ -901,6 +944,7 @@ void Parser::enter_section(std::string_view raw_name, int line_number) {
   if (found->name == "sipproxy.itsp_proxy" && indexed) {
     builder_.itsp[index].header_line = line_number;
   }
+  if (found->name == "sipproxy.lan_hosts") builder_.lan_hosts[index].header_line = line_number;
   if (found->name == "sipproxy.auth.user") builder_.auth[index].header_line = line_number;
   if (found->name == "sipproxy.alias") builder_.aliases[index].header_line = line_number;
   if (found->name == "sipproxy.directory") builder_.directory[index].header_line = line_number;
@@ -1104,6 +1148,40 @@ void Parser::finish() {
     proxy.auth_users.push_back(routing::AuthUser{entry.username, entry.password});
   }
 
+  // LAN hosts, in index order: an enabled entry needs a name and a usable address; each name
+  // once (one address per name).
+  std::map<std::string, int> lan_name_first;
+  for (const auto& [n, entry] : builder_.lan_hosts) {
+    const std::string s = "sipproxy.lan_hosts." + std::to_string(n);
+    if (!entry.enable) {
+      if (!entry.name.empty()) {
+        builder_.config.warnings.push_back("[" + s + "] has name " + entry.name +
+                                           " but enable=0: the entry is ignored");
+      }
+      continue;
+    }
+    if (entry.name.empty()) {
+      fail(entry.header_line, s, "name", "missing in an enabled entry", kLanHostNameAllowed);
+    }
+    if (entry.address.empty()) {
+      fail(entry.header_line, s, "address", "missing in an enabled entry", kPeerIpAllowed);
+    }
+    if (is_unspecified(entry.address)) {
+      fail(entry.address_line, s, "address", quoted(entry.address) + " is not a usable address",
+           kPeerIpAllowed);
+    }
+    std::string key = entry.name;
+    std::transform(key.begin(), key.end(), key.begin(), lower);
+    if (const auto it = lan_name_first.find(key); it != lan_name_first.end()) {
+      fail(entry.name_line, s, "name",
+           quoted(entry.name) + " is already listed in [sipproxy.lan_hosts." +
+               std::to_string(it->second) + "]",
+           "a name not listed by another entry (one address per name)");
+    }
+    lan_name_first.emplace(key, n);
+    builder_.config.lan_hosts.push_back(LanHost{entry.name, entry.address});
+  }
+
   // ITSP proxies, in index order: an enabled entry needs a usable ipname; each target once.
   std::map<std::string, int> target_first;
   for (const auto& [n, entry] : builder_.itsp) {
@@ -1284,6 +1362,9 @@ failover_codes = 500, 502, 503, 504  ; 5xx answers from the ITSP to a call that 
                                ; to local service (486/603/487 never do); empty = none
 down_other_methods = local     ; local, reject: SUBSCRIBE, MESSAGE, … in failure operation are
                                ; routed like calls, or answered 480 with Retry-After
+dns_servers =                  ; DNS servers for ipname host names: IP or IP:port, comma-separated
+                               ; (e.g. 192.0.2.53, 127.0.0.1:5353); empty = /etc/resolv.conf
+dns_timeout_ms = 2000          ; 100..30000 ms: the most a round of start-up look-ups may take
 ; Sub-second probing (the fast settings of docs/resilience.md), instead of the two above:
 ; probe_interval_ms = 500      ; 200..3600000 ms
 ; probe_interval_down_ms = 500 ; 0..3600000 ms
@@ -1294,6 +1375,13 @@ down_other_methods = local     ; local, reject: SUBSCRIBE, MESSAGE, … in failu
 ; ipname = 192.0.2.10          ; IPv4 or IPv6 address, or a host name
 ; port = 5060                  ; 1..65535
 ; transport = udp              ; udp, tcp
+
+; LAN hosts: host names resolved without DNS, looked up first, N = 1..100 (DNS may be behind
+; the link that fails). One address per name.
+; [sipproxy.lan_hosts.1]
+; enable = 1                   ; 0 or 1
+; name = itsp.example.com      ; a host name, as written in ipname or an SRV record's target
+; address = 192.0.2.10         ; its IPv4 or IPv6 address
 
 [sipproxy.auth]
 methods = REGISTER, INVITE, BYE, SUBSCRIBE, NOTIFY  ; methods challenged from untrusted sources

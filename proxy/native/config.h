@@ -24,6 +24,13 @@
 
 namespace resproxy::native {
 
+// [sipproxy.lan_hosts.N]: a host name and its address, used instead of DNS (the seed's "Vega
+// LAN hosts table": the DNS server may be behind the link that fails). dns_resolver.h reads it.
+struct LanHost {
+  std::string name;     // a host name, as written (matched case-insensitively)
+  std::string address;  // an IPv4 or IPv6 address, never 0.0.0.0 or ::
+};
+
 struct DaemonConfig {
   routing::ProxyConfig proxy;  // `local` is left empty: the daemon sets it once bound
   std::string listen_address = "0.0.0.0";
@@ -38,6 +45,12 @@ struct DaemonConfig {
   LogLevel log_level = LogLevel::Info;
   std::string sip_log;    // SIP message log file; empty: off; "-": stderr
   std::string trace_log;  // trace events as JSON lines; empty: off; "-": stderr
+  // ITSP proxies named by host name are resolved once at start-up (dns_resolver.h): the LAN
+  // hosts table first, then DNS at `dns_servers` ([sipproxy.itsp_proxy]; empty: the system's
+  // /etc/resolv.conf), each round of look-ups bounded by `dns_timeout`.
+  std::vector<LanHost> lan_hosts;
+  std::vector<Address> dns_servers;
+  Duration dns_timeout = std::chrono::seconds(2);
   // Things worth telling the operator that do not make the file invalid (an entry that sets
   // addresses but is not enabled). The daemon logs them at warn level.
   std::vector<std::string> warnings;

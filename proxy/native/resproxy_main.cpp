@@ -29,6 +29,7 @@
 #include "proxy/native/config.h"
 #include "proxy/native/control_server.h"
 #include "proxy/native/daemon_trace_sink.h"
+#include "proxy/native/dns_resolver.h"
 #include "proxy/native/host_address.h"
 #include "proxy/native/log.h"
 #include "proxy/native/os_rng.h"
@@ -188,6 +189,9 @@ int run(const CommandLine& cli) {
   SeededRng rng(seed);
   logger.info("random seed " + std::to_string(seed) + " (reproduce with --seed " +
               std::to_string(seed) + ")");
+
+  // ITSP proxies named by host name: the LAN hosts table, else DNS, once, now (dns_resolver.h).
+  resolve_itsp_names(config, logger, seed);
 
   const std::string advertised_ip =
       choose_advertised_address(config.advertised_address, config.listen_address);

@@ -89,6 +89,9 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_EQ(c.log_level, LogLevel::Info);
   EXPECT_EQ(c.sip_log, "");
   EXPECT_EQ(c.trace_log, "");
+  EXPECT_TRUE(c.lan_hosts.empty());
+  EXPECT_TRUE(c.dns_servers.empty());
+  EXPECT_EQ(c.dns_timeout, 2s);
   EXPECT_TRUE(c.warnings.empty());
 }
 
@@ -115,7 +118,8 @@ TEST(Config, EmbeddedDefaultNamesEveryParameter) {
         "failures_to_down", "successes_to_up", "failback_delay", "ipname", "port", "username",
         "password", "probe_retransmit_ms", "answer_timeout_ms", "failover_codes",
         "down_other_methods", "probe_interval_ms", "probe_interval_down_ms", "emergency_numbers",
-        "methods", "nonce_lifetime", "phone_reg_expires"}) {
+        "methods", "nonce_lifetime", "phone_reg_expires", "dns_servers", "dns_timeout_ms",
+        "name"}) {
     const bool set = text.find(std::string("\n") + name + " =") != std::string::npos;
     const bool example = text.find(std::string("\n; ") + name + " =") != std::string::npos;
     EXPECT_TRUE(set || example) << name;
@@ -547,7 +551,7 @@ TEST(Config, UnknownSectionListsTheAllowedSections) {
   EXPECT_EQ(std::string(e.what()),
             "test.ini:1: [sipproxy.itsp]: unknown section; allowed: sipproxy, "
             "advanced.sipproxy, sipproxy.pstn_gw, sipproxy.itsp_proxy, sipproxy.auth, sipproxy.itsp_proxy.N, "
-            "sipproxy.auth.user.N, sipproxy.ignore.N, sipproxy.reject.N, sipproxy.trust, "
+            "sipproxy.lan_hosts.N, sipproxy.auth.user.N, sipproxy.ignore.N, sipproxy.reject.N, sipproxy.trust, "
             "sipproxy.trust.N, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N "
             "(N = 1..100; sipproxy.auth.user.N: 1..120)");
 }
@@ -863,6 +867,39 @@ TEST(Config, ItspGatewayAndTableParametersAcceptTheirRange) {
        "[sipproxy.itsp_proxy.2]\nenable = 1\nipname = 192.0.2.10\nport = 5070\n"
        "[sipproxy.itsp_proxy.3]\nenable = 1\nipname = 192.0.2.10\ntransport = tcp\n",
        [](const DaemonConfig& c) { return c.proxy.itsp.monitor.targets.size() == 3; }},
+      // [sipproxy.lan_hosts.N] and the DNS parameters (dns_resolver.h).
+      {"[sipproxy.lan_hosts.100]\nenable = 1\nname = ITSP.example.com\naddress = 192.0.2.10\n"
+       "[sipproxy.lan_hosts.2]\nenable = 1\nname = sip2\naddress = 2001:db8::10\n",
+       [](const DaemonConfig& c) {
+         return c.lan_hosts.size() == 2 && c.lan_hosts[0].name == "sip2" &&
+                c.lan_hosts[0].address == "2001:db8::10" &&
+                c.lan_hosts[1].name == "ITSP.example.com" &&
+                c.lan_hosts[1].address == "192.0.2.10" && c.warnings.empty();
+       }},
+      {"[sipproxy.lan_hosts.1]\nenable = 0\nname = itsp.example.com\naddress = 0.0.0.0\n",
+       [](const DaemonConfig& c) { return c.lan_hosts.empty() && c.warnings.size() == 1; }},
+      {"[sipproxy.lan_hosts.1]\nenable = 0\naddress = 0.0.0.0\n",  // the seed's unset entry
+       [](const DaemonConfig& c) { return c.lan_hosts.empty() && c.warnings.empty(); }},
+      {"[siproxy.lan hosts.1]\nEnable = 1\nName = a.example\nAddress = 10.0.0.1\n",
+       [](const DaemonConfig& c) { return c.lan_hosts.size() == 1; }},
+      {"[sipproxy.lan_hosts.1]\nenable = 1\nname = a.example\naddress = 10.0.0.1\n"
+       "[sipproxy.lan_hosts.2]\nenable = 0\nname = a.example\naddress = 10.0.0.2\n",
+       [](const DaemonConfig& c) { return c.lan_hosts.size() == 1; }},  // disabled: no clash
+      {itsp("dns_servers = 192.0.2.53"),
+       [](const DaemonConfig& c) {
+         return c.dns_servers == std::vector<Address>{Address{"192.0.2.53", 53}};
+       }},
+      {itsp("dns_servers = 127.0.0.1:5353, [2001:db8::53]:5300, 2001:db8::54"),
+       [](const DaemonConfig& c) {
+         return c.dns_servers == std::vector<Address>{Address{"127.0.0.1", 5353},
+                                                      Address{"2001:db8::53", 5300},
+                                                      Address{"2001:db8::54", 53}};
+       }},
+      {itsp("dns_servers ="), [](const DaemonConfig& c) { return c.dns_servers.empty(); }},
+      {itsp("dns_timeout_ms = 100"),
+       [](const DaemonConfig& c) { return c.dns_timeout == 100ms; }},
+      {itsp("dns_timeout_ms = 30000"),
+       [](const DaemonConfig& c) { return c.dns_timeout == 30000ms; }},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
@@ -1030,6 +1067,54 @@ TEST(Config, ItspGatewayAndTableParametersRefuseBadValues) {
        "test.ini:1: [sipproxy.ignore.101]: index \"101\" is out of range; allowed: 1..100"},
       {"[sipproxy.reject.0]\n",
        "test.ini:1: [sipproxy.reject.0]: index \"0\" is out of range; allowed: 1..100"},
+      {"[sipproxy.lan_hosts.101]\n",
+       "test.ini:1: [sipproxy.lan_hosts.101]: index \"101\" is out of range; allowed: 1..100"},
+      {"[sipproxy.lan_hosts.1]\nname = itsp_1.example.com\n",
+       at2 + "[sipproxy.lan_hosts.1] name: \"itsp_1.example.com\" is not a host name; allowed: "
+             "a host name (letters, digits, '-', dots), such as itsp.example.com"},
+      {"[sipproxy.lan_hosts.1]\nname = 192.0.2.1\n",
+       at2 + "[sipproxy.lan_hosts.1] name: \"192.0.2.1\" is not a host name; allowed: a host "
+             "name (letters, digits, '-', dots), such as itsp.example.com"},
+      {"[sipproxy.lan_hosts.1]\naddress = itsp.example.com\n",
+       at2 + "[sipproxy.lan_hosts.1] address: \"itsp.example.com\" is not an IP address; "
+             "allowed: an IPv4 or IPv6 address other than 0.0.0.0 and ::"},
+      {"[sipproxy.lan_hosts.1]\nttl = 60\n",
+       at2 + "[sipproxy.lan_hosts.1] ttl: unknown parameter; allowed: enable, name, address"},
+      {"[sipproxy.lan_hosts.3]\nenable = 1\naddress = 192.0.2.1\n",
+       "test.ini:1: [sipproxy.lan_hosts.3] name: missing in an enabled entry; allowed: a host "
+       "name (letters, digits, '-', dots), such as itsp.example.com"},
+      {"[sipproxy.lan_hosts.3]\nenable = 1\nname = itsp.example.com\n",
+       "test.ini:1: [sipproxy.lan_hosts.3] address: missing in an enabled entry; allowed: an "
+       "IPv4 or IPv6 address other than 0.0.0.0 and ::"},
+      {"[sipproxy.lan_hosts.3]\nenable = 1\nname = itsp.example.com\naddress = ::\n",
+       "test.ini:4: [sipproxy.lan_hosts.3] address: \"::\" is not a usable address; allowed: "
+       "an IPv4 or IPv6 address other than 0.0.0.0 and ::"},
+      {"[sipproxy.lan_hosts.1]\nenable = 1\nname = itsp.example.com\naddress = 192.0.2.1\n"
+       "[sipproxy.lan_hosts.2]\nenable = 1\nname = ITSP.Example.com\naddress = 192.0.2.2\n",
+       "test.ini:7: [sipproxy.lan_hosts.2] name: \"ITSP.Example.com\" is already listed in "
+       "[sipproxy.lan_hosts.1]; allowed: a name not listed by another entry (one address per "
+       "name)"},
+      {itsp("dns_servers = dns.example.com"),
+       at2 + "[sipproxy.itsp_proxy] dns_servers: \"dns.example.com\" is not an IP address or "
+             "IP:port; allowed: a comma-separated list of DNS server addresses with optional "
+             "ports (192.0.2.53, 127.0.0.1:5353, [2001:db8::53]:53; default port 53), or empty "
+             "for the system's (/etc/resolv.conf)"},
+      {itsp("dns_servers = 127.0.0.1:0"),
+       at2 + "[sipproxy.itsp_proxy] dns_servers: \"127.0.0.1:0\": port \"0\" is out of range; "
+             "allowed: a comma-separated list of DNS server addresses with optional ports "
+             "(192.0.2.53, 127.0.0.1:5353, [2001:db8::53]:53; default port 53), or empty for "
+             "the system's (/etc/resolv.conf)"},
+      {itsp("dns_servers = 127.0.0.1,,192.0.2.53"),
+       at2 + "[sipproxy.itsp_proxy] dns_servers: an empty item in '127.0.0.1,,192.0.2.53'; "
+             "allowed: a comma-separated list of DNS server addresses with optional ports "
+             "(192.0.2.53, 127.0.0.1:5353, [2001:db8::53]:53; default port 53), or empty for "
+             "the system's (/etc/resolv.conf)"},
+      {itsp("dns_timeout_ms = 99"),
+       at2 + "[sipproxy.itsp_proxy] dns_timeout_ms: \"99\" is out of range; allowed: "
+             "100..30000 ms"},
+      {itsp("dns_timeout_ms = 30001"),
+       at2 + "[sipproxy.itsp_proxy] dns_timeout_ms: \"30001\" is out of range; allowed: "
+             "100..30000 ms"},
       {"[sipproxy.auth.user.1]\nusername = 49 00\n",
        at2 + "[sipproxy.auth.user.1] username: \"49 00\" is not a user name; allowed: " + user},
       {"[sipproxy.auth.user.1]\npassword =\n",
@@ -1087,6 +1172,14 @@ TEST(Config, WarnsAboutItspAndTableEntriesThatAreNotEnabled) {
   EXPECT_TRUE(c.proxy.itsp.monitor.targets.empty());
   EXPECT_TRUE(c.proxy.ignored.empty());
   EXPECT_TRUE(c.proxy.rejected.empty());
+}
+
+TEST(Config, WarnsAboutLanHostsEntriesThatAreNotEnabled) {
+  const auto c = parse("[sipproxy.lan_hosts.4]\nname = itsp.example.com\naddress = 192.0.2.1\n");
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0], "[sipproxy.lan_hosts.4] has name itsp.example.com but enable=0: the "
+                           "entry is ignored");
+  EXPECT_TRUE(c.lan_hosts.empty());
 }
 
 }  // namespace
