@@ -1405,6 +1405,9 @@ struct ProxyNode::Impl {
     std::string out = "mode " + std::string(to_string(config.mode));
     if (!itsp) return out + "\nno ITSP proxies in this mode\n";
     out += failure_operation() ? " failure_operation\n" : " normal_operation\n";
+    if (itsp->size() == 0) {
+      return out + "no ITSP proxy configured or resolved: failure operation until one is\n";
+    }
     out += "index name address state since_s transitions\n";
     for (std::size_t i = 0; i < itsp->size(); ++i) {
       const auto& h = itsp->health(i);
