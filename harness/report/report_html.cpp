@@ -1,0 +1,1107 @@
+#include "harness/report/report_html.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <string_view>
+
+#include "harness/report/report_style.h"
+#include "harness/report/report_svg.h"
+
+namespace resproxy::report {
+namespace {
+
+// Shorthand: escape text taken from results.json (or anything else) for the page.
+std::string esc(std::string_view text) { return html_escape(text); }
+
+const std::vector<std::string>& known_phases() {
+  static const std::vector<std::string> phases = {"before", "during", "after"};
+  return phases;
+}
+
+const std::vector<std::string>& known_outcomes() {
+  static const std::vector<std::string> outcomes = {"answered", "busy", "failed", "abandoned"};
+  return outcomes;
+}
+
+// CSS class fragment from free text: lower case letters and digits only.
+std::string css_token(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= 'A' && c <= 'Z')
+      out += static_cast<char>(c - 'A' + 'a');
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+      out += c;
+  }
+  return out;
+}
+
+std::string phase_class(std::string_view phase) {
+  std::string token = css_token(phase);
+  if (token == "before" || token == "during" || token == "after") return "phase-" + token;
+  return "phase-other";
+}
+
+std::string outcome_class(std::string_view outcome) {
+  std::string token = css_token(outcome);
+  for (const auto& known : known_outcomes()) {
+    if (token == known) return "outcome-" + token;
+  }
+  return "outcome-other";
+}
+
+std::string state_class(std::string_view state) {
+  std::string token = css_token(state);
+  if (token == "active" || token == "probing" || token == "inactive" || token == "admindisabled") {
+    return "state-" + token;
+  }
+  return "state-other";
+}
+
+std::string verdict_class(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::Pass: return "pass";
+    case Verdict::Fail: return "fail";
+    case Verdict::NoExpectations: return "none";
+  }
+  return "none";
+}
+
+std::string badge(Verdict verdict) {
+  return "<span class=\"badge " + verdict_class(verdict) + "\">" + std::string(to_string(verdict)) +
+         "</span>";
+}
+
+// Anchor ids: the scenario's position plus a slug of its name, so they are unique and stable.
+std::string anchor(std::size_t index, std::string_view scenario) {
+  std::string slug;
+  for (char c : scenario) {
+    char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    bool keep = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9');
+    if (keep)
+      slug += lower;
+    else if (!slug.empty() && slug.back() != '-')
+      slug += '-';
+    if (slug.size() >= 48) break;
+  }
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  return "s" + std::to_string(index + 1) + (slug.empty() ? "" : "-" + slug);
+}
+
+std::string display_title(const Results& run) {
+  return run.title.empty() ? run.scenario : run.title;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  std::size_t n = values.size();
+  if (n == 0) return 0;
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// Nearest-rank percentile of sorted values.
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+std::size_t passed_count(const Results& run) {
+  return static_cast<std::size_t>(std::count_if(run.expectations.begin(), run.expectations.end(),
+                                                [](const Expectation& e) { return e.passed; }));
+}
+
+// The verdict of the expectations on `metric` in `run`, if any.
+std::optional<Verdict> metric_verdict(const Results& run, const std::string& metric) {
+  std::optional<Verdict> verdict;
+  for (const auto& e : run.expectations) {
+    if (e.metric != metric) continue;
+    verdict = combine(verdict.value_or(Verdict::NoExpectations),
+                      e.passed ? Verdict::Pass : Verdict::Fail);
+  }
+  return verdict;
+}
+
+std::string metric_or_dash(const Results& run, const std::string& name) {
+  auto value = run.metric(name);
+  return value ? format_metric(name, *value) : "–";
+}
+
+// The metrics worth comparing between seeds, in this order; then any other metric that an
+// expectation names.
+const std::vector<std::string>& key_metrics() {
+  static const std::vector<std::string> names = {
+      "calls_total",
+      "calls_answered",
+      "call_success_ratio",
+      "call_success_ratio.before",
+      "call_success_ratio.during",
+      "call_success_ratio.after",
+      "local_call_success_ratio.during",
+      "detection_time_s",
+      "failback_time_s",
+      "false_failovers",
+      "gateway_loops",
+      "pdd_ms.p50",
+      "pdd_ms.p95",
+      "pdd_ms.max",
+      "registrations_failed",
+      "max_calls_in_progress",
+  };
+  return names;
+}
+
+std::string metric_label(const std::string& name) {
+  static const std::map<std::string, std::string> labels = {
+      {"calls_total", "calls placed"},
+      {"calls_answered", "calls answered"},
+      {"call_success_ratio", "call success (whole run)"},
+      {"call_success_ratio.before", "call success before the fault"},
+      {"call_success_ratio.during", "call success during the fault"},
+      {"call_success_ratio.after", "call success after the fault"},
+      {"local_call_success_ratio.during", "internal call success during the fault"},
+      {"detection_time_s", "detection time"},
+      {"failback_time_s", "failback time"},
+      {"false_failovers", "false failovers"},
+      {"gateway_loops", "gateway loops"},
+      {"pdd_ms.p50", "post-dial delay p50"},
+      {"pdd_ms.p95", "post-dial delay p95"},
+      {"pdd_ms.max", "post-dial delay max"},
+      {"registrations_failed", "failed registrations"},
+      {"max_calls_in_progress", "max calls in progress"},
+  };
+  auto it = labels.find(name);
+  return it == labels.end() ? name : it->second;
+}
+
+// The fault the detection and failback times are measured from: the earliest one, else the
+// "during" phase.
+std::optional<std::pair<double, double>> main_fault_window(const Results& run) {
+  if (!run.faults.empty()) {
+    auto it =
+        std::min_element(run.faults.begin(), run.faults.end(),
+                         [](const Fault& a, const Fault& b) { return a.start_s < b.start_s; });
+    return std::make_pair(it->start_s, it->end_s);
+  }
+  if (const Phase* during = run.phase("during")) {
+    return std::make_pair(during->start_s, during->end_s);
+  }
+  return std::nullopt;
+}
+
+double run_end(const Results& run) {
+  double end = run.duration_s;
+  if (end <= 0) {
+    for (const auto& s : run.series) end = std::max(end, s.t_s);
+    for (const auto& c : run.calls) end = std::max(end, c.ended_s.value_or(c.placed_s));
+    for (const auto& p : run.phases) end = std::max(end, p.end_s);
+  }
+  return end > 0 ? end : 1;
+}
+
+std::string fault_label(const Fault& fault) {
+  std::string label = fault.kind.empty() ? "fault" : fault.kind;
+  if (!fault.target.empty()) label += " · " + fault.target;
+  return label;
+}
+
+std::vector<TimeBand> fault_bands(const Results& run) {
+  std::vector<TimeBand> bands;
+  for (const auto& fault : run.faults) {
+    TimeBand band;
+    band.start_s = fault.start_s;
+    band.end_s = std::max(fault.end_s, fault.start_s);
+    band.label = fault_label(fault);
+    band.css_class = "band-fault";
+    bands.push_back(std::move(band));
+  }
+  if (bands.empty()) {
+    if (const Phase* during = run.phase("during")) {
+      TimeBand band;
+      band.start_s = during->start_s;
+      band.end_s = during->end_s;
+      band.label = "fault window";
+      band.css_class = "band-fault";
+      bands.push_back(std::move(band));
+    }
+  }
+  return bands;
+}
+
+// Spans where the series says resproxy was in failure operation.
+std::vector<std::pair<double, double>> failure_operation_spans(const Results& run) {
+  // A flag and a double rather than optional<double>: g++ 12 -O2 warns about the latter here.
+  std::vector<std::pair<double, double>> spans;
+  bool in_span = false;
+  double start = 0;
+  for (const auto& sample : run.series) {
+    bool on = sample.failure_operation > 0;
+    if (on && !in_span) {
+      in_span = true;
+      start = sample.t_s;
+    } else if (!on && in_span) {
+      spans.emplace_back(start, sample.t_s);
+      in_span = false;
+    }
+  }
+  if (in_span) spans.emplace_back(start, run_end(run));
+  return spans;
+}
+
+std::vector<TimeMarker> detection_markers(const Results& run) {
+  std::vector<TimeMarker> markers;
+  auto window = main_fault_window(run);
+  if (!window) return markers;
+  if (auto detection = run.metric("detection_time_s")) {
+    TimeMarker marker;
+    marker.t_s = window->first + *detection;
+    marker.label = "detected +" + format_number(*detection, 3) + " s";
+    marker.css_class = "marker-detect";
+    markers.push_back(std::move(marker));
+  }
+  if (auto failback = run.metric("failback_time_s")) {
+    TimeMarker marker;
+    marker.t_s = window->second + *failback;
+    marker.label = "failback +" + format_number(*failback, 3) + " s";
+    marker.css_class = "marker-failback";
+    markers.push_back(std::move(marker));
+  }
+  return markers;
+}
+
+// ---- sections ---------------------------------------------------------------------------------
+
+void expectations_table(std::string& out, const Results& run) {
+  if (run.expectations.empty()) {
+    out += "<p class=\"note\">This scenario states no expectations.</p>";
+    return;
+  }
+  std::size_t passed = passed_count(run);
+  std::size_t failed = run.expectations.size() - passed;
+  out += "<p class=\"verdict-line " + verdict_class(run.verdict()) + "\">" + badge(run.verdict()) +
+         " " + std::to_string(passed) + " of " + std::to_string(run.expectations.size()) +
+         " expectations met";
+  if (failed > 0) out += " — <strong>" + std::to_string(failed) + " failed</strong>";
+  out += "</p>";
+  out +=
+      "<table class=\"verdicts\"><thead><tr><th>verdict</th><th>expectation</th><th>metric</th>"
+      "<th class=\"num\">expected</th><th class=\"num\">actual</th><th class=\"num\">line</th>"
+      "</tr></thead><tbody>";
+  for (const auto& e : run.expectations) {
+    Verdict v = e.passed ? Verdict::Pass : Verdict::Fail;
+    out += "<tr class=\"" + verdict_class(v) + "\"><td>" + badge(v) + "</td><td>" + esc(e.text) +
+           "</td><td><code>" + esc(e.metric) + "</code></td><td class=\"num\">" +
+           esc(format_op(e.op)) + " " +
+           (e.value ? esc(format_metric(e.metric, *e.value)) : std::string("–")) +
+           "</td><td class=\"num actual\">" +
+           (e.actual ? esc(format_metric(e.metric, *e.actual))
+                     : std::string("<em>not measured</em>")) +
+           "</td><td class=\"num\">" + (e.line ? std::to_string(*e.line) : std::string("–")) +
+           "</td></tr>";
+  }
+  out += "</tbody></table>";
+}
+
+void key_figures(std::string& out, const Results& run) {
+  struct Card {
+    const char* metric;
+    const char* label;
+  };
+  static const Card cards[] = {
+      {"detection_time_s", "detection time"},
+      {"failback_time_s", "failback time"},
+      {"call_success_ratio", "call success, whole run"},
+      {"call_success_ratio.during", "call success during the fault"},
+      {"local_call_success_ratio.during", "internal calls during the fault"},
+      {"pdd_ms.p50", "post-dial delay p50"},
+      {"pdd_ms.p95", "post-dial delay p95"},
+      {"false_failovers", "false failovers"},
+      {"registrations_failed", "failed registrations"},
+      {"max_calls_in_progress", "max calls in progress"},
+  };
+  out += "<div class=\"cards\">";
+  for (const auto& card : cards) {
+    std::string metric = card.metric;
+    auto value = run.metric(metric);
+    std::string css = "card";
+    if (auto verdict = metric_verdict(run, metric)) css += " " + verdict_class(*verdict);
+    std::string shown = value ? format_metric(metric, *value) : "–";
+    // Absent with a fault to measure from: the event never happened.
+    if (!value && main_fault_window(run) &&
+        (metric == "detection_time_s" || metric == "failback_time_s")) {
+      shown = "never";
+    }
+    out += "<div class=\"" + css + "\"><div class=\"value\">" + esc(shown) +
+           "</div><div class=\"label\">" + esc(card.label) + "</div></div>";
+  }
+  out += "</div>";
+}
+
+void timeline_section(std::string& out, const Results& run) {
+  Timeline timeline;
+  timeline.description = "Fault timeline and ITSP state over time";
+  timeline.x_max_s = run_end(run);
+
+  if (!run.phases.empty()) {
+    TimelineRow row;
+    row.label = "phase";
+    for (const auto& phase : run.phases) {
+      if (phase.end_s <= phase.start_s) continue;  // an empty phase (no fault): nothing to draw
+      TimelineSegment segment;
+      segment.start_s = phase.start_s;
+      segment.end_s = phase.end_s;
+      segment.label = phase.name;
+      segment.tooltip =
+          phase.name + ": " + format_clock(phase.start_s) + " – " + format_clock(phase.end_s);
+      segment.css_class = phase_class(phase.name);
+      row.segments.push_back(std::move(segment));
+    }
+    timeline.rows.push_back(std::move(row));
+  }
+  // One row per faulted target and kind: repeated flaps of one link share a row.
+  for (const auto& fault : run.faults) {
+    std::string label = fault_label(fault);
+    auto row_it = std::find_if(timeline.rows.begin(), timeline.rows.end(),
+                               [&](const TimelineRow& r) { return r.label == label; });
+    if (row_it == timeline.rows.end()) {
+      TimelineRow row;
+      row.label = label;
+      timeline.rows.push_back(std::move(row));
+      row_it = timeline.rows.end() - 1;
+    }
+    TimelineSegment segment;
+    segment.start_s = fault.start_s;
+    segment.end_s = std::max(fault.end_s, fault.start_s);
+    segment.label =
+        fault.kind + " " + format_clock(fault.start_s) + "–" + format_clock(fault.end_s);
+    segment.tooltip = fault_label(fault) + " from " + format_fixed(fault.start_s, 3) + " s to " +
+                      format_fixed(fault.end_s, 3) + " s" +
+                      (fault.detail.empty() ? "" : " (" + fault.detail + ")");
+    segment.css_class = "fault";
+    row_it->segments.push_back(std::move(segment));
+  }
+  // One band per ITSP, in order of first appearance; a state lasts until the next one.
+  std::vector<std::string> itsps;
+  for (const auto& s : run.itsp_states) {
+    if (std::find(itsps.begin(), itsps.end(), s.itsp) == itsps.end()) itsps.push_back(s.itsp);
+  }
+  std::set<std::string> states_seen;
+  for (const auto& itsp : itsps) {
+    TimelineRow row;
+    row.label = "ITSP " + itsp;
+    std::vector<const ItspState*> changes;
+    for (const auto& s : run.itsp_states) {
+      if (s.itsp == itsp) changes.push_back(&s);
+    }
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+      double end = i + 1 < changes.size() ? changes[i + 1]->t_s : timeline.x_max_s;
+      TimelineSegment segment;
+      segment.start_s = changes[i]->t_s;
+      segment.end_s = end;
+      segment.label = changes[i]->state;
+      segment.tooltip = itsp + " " + changes[i]->state + " from " +
+                        format_fixed(changes[i]->t_s, 3) + " s to " + format_fixed(end, 3) + " s";
+      segment.css_class = state_class(changes[i]->state);
+      states_seen.insert(changes[i]->state);
+      row.segments.push_back(std::move(segment));
+    }
+    timeline.rows.push_back(std::move(row));
+  }
+  auto spans = failure_operation_spans(run);
+  if (!run.series.empty()) {
+    TimelineRow row;
+    row.label = "failure operation";
+    for (const auto& [start, end] : spans) {
+      TimelineSegment segment;
+      segment.start_s = start;
+      segment.end_s = end;
+      segment.label = "failure operation";
+      segment.tooltip = "in failure operation from " + format_fixed(start, 3) + " s to " +
+                        format_fixed(end, 3) + " s (sampled)";
+      segment.css_class = "failure-op";
+      row.segments.push_back(std::move(segment));
+    }
+    timeline.rows.push_back(std::move(row));
+  }
+  timeline.markers = detection_markers(run);
+  for (const char* state : {"Active", "Probing", "Inactive", "AdminDisabled"}) {
+    if (states_seen.count(state) > 0) timeline.legend.push_back({state, state_class(state)});
+  }
+  for (const auto& state : states_seen) {
+    if (state_class(state) == "state-other") timeline.legend.push_back({state, "state-other"});
+  }
+  if (!run.faults.empty()) timeline.legend.push_back({"fault", "fault"});
+  if (!spans.empty()) timeline.legend.push_back({"failure operation", "failure-op"});
+
+  if (timeline.rows.empty()) {
+    out += "<p class=\"note\">No phases, faults or ITSP states recorded.</p>";
+    return;
+  }
+  out += render_timeline(timeline);
+  if (run.itsp_states.empty()) {
+    out += "<p class=\"note\">No ITSP state changes recorded (no ITSP in this scenario?).</p>";
+  }
+  // The fault list in words, for readers of the page rather than of the chart.
+  if (!run.faults.empty()) {
+    out +=
+        "<table class=\"compact\"><thead><tr><th>fault</th><th>target</th><th class=\"num\">"
+        "start</th><th class=\"num\">end</th><th class=\"num\">length</th><th>detail</th></tr>"
+        "</thead><tbody>";
+    for (const auto& fault : run.faults) {
+      out += "<tr><td>" + esc(fault.kind) + "</td><td>" + esc(fault.target) +
+             "</td><td class=\"num\">" + esc(format_clock(fault.start_s, true)) +
+             "</td><td class=\"num\">" + esc(format_clock(fault.end_s, true)) +
+             "</td><td class=\"num\">" + esc(format_number(fault.end_s - fault.start_s, 3)) +
+             " s</td><td>" + esc(fault.detail) + "</td></tr>";
+    }
+    out += "</tbody></table>";
+  }
+}
+
+void series_section(std::string& out, const Results& run) {
+  if (run.series.empty()) {
+    out += "<p class=\"note\">No samples in <code>series</code>.</p>";
+    return;
+  }
+  std::vector<TimeBand> bands = fault_bands(run);
+  for (const auto& [start, end] : failure_operation_spans(run)) {
+    TimeBand band;
+    band.start_s = start;
+    band.end_s = end;
+    band.label = "failure operation";
+    band.css_class = "band-failure-op";
+    bands.push_back(std::move(band));
+  }
+  // Fault bands first so the failure-operation tint sits on top and both stay visible.
+  LineChart registered;
+  registered.description = "Registered phones over time";
+  registered.y_label = "registered phones";
+  registered.x_max_s = run_end(run);
+  registered.bands = bands;
+  LineSeries reg_series;
+  reg_series.name = "registered phones";
+  reg_series.css_class = "line-0";
+  for (const auto& s : run.series) reg_series.points.emplace_back(s.t_s, s.registered);
+  registered.series.push_back(std::move(reg_series));
+  out += "<figure>" + render_line_chart(registered) +
+         "<figcaption>Phones with a current registration at resproxy, sampled.</figcaption>"
+         "</figure>";
+
+  LineChart calls;
+  calls.description = "Calls in progress over time";
+  calls.y_label = "calls in progress";
+  calls.x_max_s = run_end(run);
+  calls.bands = bands;
+  calls.markers = detection_markers(run);
+  LineSeries call_series;
+  call_series.name = "calls in progress";
+  call_series.css_class = "line-1";
+  for (const auto& s : run.series) call_series.points.emplace_back(s.t_s, s.calls_in_progress);
+  calls.series.push_back(std::move(call_series));
+  out += "<figure>" + render_line_chart(calls) +
+         "<figcaption>Calls set up or being set up, sampled. Shaded: fault windows and failure "
+         "operation.</figcaption></figure>";
+}
+
+void outcomes_section(std::string& out, const Results& run) {
+  if (run.calls.empty()) {
+    out += "<p class=\"note\">No calls placed.</p>";
+    return;
+  }
+  std::vector<std::string> phases = known_phases();
+  std::vector<std::string> outcomes = known_outcomes();
+  for (const auto& c : run.calls) {
+    if (std::find(phases.begin(), phases.end(), c.phase) == phases.end()) phases.push_back(c.phase);
+    if (std::find(outcomes.begin(), outcomes.end(), c.outcome) == outcomes.end()) {
+      outcomes.push_back(c.outcome);
+    }
+  }
+  // [phase][outcome] counts; phases without calls and not in the run are dropped.
+  std::map<std::string, std::map<std::string, int>> counts;
+  for (const auto& c : run.calls) counts[c.phase][c.outcome] += 1;
+  std::erase_if(phases, [&](const std::string& p) {
+    const Phase* phase = run.phase(p);
+    return counts.count(p) == 0 && (phase == nullptr || phase->end_s <= phase->start_s);
+  });
+
+  StackedBars bars;
+  bars.description = "Call outcomes by phase";
+  bars.x_label = "calls placed";
+  for (const auto& o : outcomes) {
+    bars.categories.push_back(o);
+    bars.category_classes.push_back(outcome_class(o));
+  }
+  for (const auto& p : phases) {
+    std::string label = p;
+    if (const Phase* phase = run.phase(p)) {
+      label += " (" + format_clock(phase->start_s) + "–" + format_clock(phase->end_s) + ")";
+    }
+    bars.row_labels.push_back(label);
+    std::vector<double> row;
+    for (const auto& o : outcomes) row.push_back(counts[p][o]);
+    bars.values.push_back(std::move(row));
+  }
+  out += "<figure>" + render_stacked_bars(bars) + "</figure>";
+
+  out += "<table class=\"compact outcomes\"><thead><tr><th>phase</th><th class=\"num\">placed</th>";
+  for (const auto& o : outcomes) {
+    out +=
+        "<th class=\"num\"><span class=\"dot " + outcome_class(o) + "\"></span>" + esc(o) + "</th>";
+  }
+  out += "<th class=\"num\">success</th><th class=\"num\">metric</th></tr></thead><tbody>";
+  auto row = [&](const std::string& label, const std::map<std::string, int>& by_outcome,
+                 const std::string& metric, const std::string& css) {
+    int placed = 0;
+    for (const auto& [o, n] : by_outcome) placed += n;
+    int busy = by_outcome.count("busy") > 0 ? by_outcome.at("busy") : 0;
+    int answered = by_outcome.count("answered") > 0 ? by_outcome.at("answered") : 0;
+    std::string success = placed - busy > 0
+                              ? format_metric("ratio", static_cast<double>(answered) /
+                                                           static_cast<double>(placed - busy))
+                              : "–";
+    std::string metric_css = "num";
+    if (auto verdict = metric_verdict(run, metric)) {
+      if (*verdict == Verdict::Fail) metric_css += " bad";
+    }
+    out += "<tr class=\"" + css + "\"><td>" + esc(label) + "</td><td class=\"num\">" +
+           std::to_string(placed) + "</td>";
+    for (const auto& o : outcomes) {
+      int n = by_outcome.count(o) > 0 ? by_outcome.at(o) : 0;
+      bool bad = n > 0 && (o == "failed" || o == "abandoned");
+      out +=
+          "<td class=\"num" + std::string(bad ? " bad" : "") + "\">" + std::to_string(n) + "</td>";
+    }
+    out += "<td class=\"num\">" + esc(success) + "</td><td class=\"" + metric_css + "\">" +
+           esc(metric_or_dash(run, metric)) + "</td></tr>";
+  };
+  std::map<std::string, int> total;
+  for (const auto& p : phases) {
+    row(p, counts[p], "call_success_ratio." + p, "");
+    for (const auto& [o, n] : counts[p]) total[o] += n;
+  }
+  row("whole run", total, "call_success_ratio", "total");
+  out += "</tbody></table>";
+  out +=
+      "<p class=\"note\">success = answered / (placed − busy), as the metrics define it; "
+      "<em>metric</em> is the harness's own figure.</p>";
+
+  // Answered/placed by kind and phase: shows what kept working during the fault.
+  std::vector<std::string> kinds;
+  for (const auto& c : run.calls) {
+    if (std::find(kinds.begin(), kinds.end(), c.kind) == kinds.end()) kinds.push_back(c.kind);
+  }
+  std::sort(kinds.begin(), kinds.end());
+  out += "<table class=\"compact\"><thead><tr><th>kind</th>";
+  for (const auto& p : phases) out += "<th class=\"num\">" + esc(p) + "</th>";
+  out += "</tr></thead><tbody>";
+  for (const auto& kind : kinds) {
+    out += "<tr><td>" + esc(kind.empty() ? "?" : kind) + "</td>";
+    for (const auto& p : phases) {
+      int placed = 0, answered = 0, busy = 0;
+      for (const auto& c : run.calls) {
+        if (c.kind != kind || c.phase != p) continue;
+        ++placed;
+        if (c.outcome == "answered") ++answered;
+        if (c.outcome == "busy") ++busy;
+      }
+      bool bad = answered < placed - busy;
+      out +=
+          "<td class=\"num" + std::string(bad ? " bad" : "") + "\">" +
+          (placed == 0 ? std::string("–")
+                       : std::to_string(answered) + " / " + std::to_string(placed) + " answered") +
+          "</td>";
+    }
+    out += "</tr>";
+  }
+  out += "</tbody></table>";
+}
+
+void pdd_section(std::string& out, const Results& run) {
+  Histogram histogram;
+  histogram.description = "Distribution of post-dial delay";
+  histogram.x_label = "post-dial delay: INVITE → first 18x (ms)";
+  std::vector<std::string> phases = known_phases();
+  for (const auto& c : run.calls) {
+    if (std::find(phases.begin(), phases.end(), c.phase) == phases.end()) phases.push_back(c.phase);
+  }
+  std::vector<double> all;
+  for (const auto& p : phases) {
+    std::vector<double> values;
+    for (const auto& c : run.calls) {
+      if (c.phase == p && c.pdd_ms) values.push_back(*c.pdd_ms);
+    }
+    if (values.empty()) continue;
+    all.insert(all.end(), values.begin(), values.end());
+    histogram.groups.push_back("placed " + p);
+    histogram.group_classes.push_back(phase_class(p));
+    histogram.values.push_back(std::move(values));
+  }
+  if (all.empty()) {
+    out += "<p class=\"note\">No call reached a provisional response: no post-dial delays.</p>";
+    return;
+  }
+  std::sort(all.begin(), all.end());
+  double p50 = run.metric("pdd_ms.p50").value_or(percentile(all, 50));
+  double p95 = run.metric("pdd_ms.p95").value_or(percentile(all, 95));
+  histogram.markers.push_back({p50, "p50 " + format_metric("pdd_ms", p50)});
+  histogram.markers.push_back({p95, "p95 " + format_metric("pdd_ms", p95)});
+  out += "<figure>" + render_histogram(histogram) + "</figure>";
+  std::size_t without = run.calls.size() - all.size();
+  out += "<p class=\"note\">" + std::to_string(all.size()) + " calls with a post-dial delay; min " +
+         esc(format_metric("pdd_ms", all.front())) + ", p50 " + esc(format_metric("pdd_ms", p50)) +
+         ", p95 " + esc(format_metric("pdd_ms", p95)) + ", max " +
+         esc(format_metric("pdd_ms", all.back())) + ". " + std::to_string(without) +
+         " calls never got an 18x and are not shown.</p>";
+}
+
+void ladder_section(std::string& out, const Results& run) {
+  if (!run.ladder || run.ladder->messages.empty()) {
+    out += "<p class=\"note\">No ladder recorded for this run.</p>";
+    return;
+  }
+  const Ladder& ladder = *run.ladder;
+  const Call* call = nullptr;
+  for (const auto& c : run.calls) {
+    if (!ladder.call_id.empty() && c.call_id == ladder.call_id) {
+      call = &c;
+      break;
+    }
+  }
+  out += "<p class=\"ladder-caption\">Call-ID <code>" + esc(ladder.call_id) + "</code>";
+  if (call != nullptr) {
+    out += " — call " + std::to_string(call->id) + ": " + esc(call->from) + " → " + esc(call->to) +
+           ", " + esc(call->kind) + ", placed at " + esc(format_clock(call->placed_s, true)) +
+           " (" + esc(call->phase) + "), routed to " + esc(call->route) + ", <span class=\"" +
+           (call->outcome == "answered" ? "good" : "bad") + "\">" + esc(call->outcome) +
+           (call->status ? " " + std::to_string(*call->status) : std::string()) + "</span>";
+  }
+  out += "</p>";
+  LadderDiagram diagram;
+  diagram.description = "SIP ladder of call " + ladder.call_id;
+  diagram.nodes = ladder.nodes;
+  for (const auto& m : ladder.messages) diagram.messages.push_back({m.t_s, m.from, m.to, m.label});
+  out +=
+      "<figure>" + render_ladder(diagram) +
+      "<figcaption>Times are simulated seconds; the + column is the time since the first message. "
+      "Blue: requests; grey: 1xx; green: 2xx; red: 4xx–6xx.</figcaption></figure>";
+}
+
+void unsuccessful_calls(std::string& out, const Results& run) {
+  std::vector<const Call*> calls;
+  for (const auto& c : run.calls) {
+    if (c.outcome != "answered") calls.push_back(&c);
+  }
+  if (calls.empty()) return;
+  out += std::string("<details") + (calls.size() <= 12 ? " open" : "") +
+         "><summary>Calls not answered (" + std::to_string(calls.size()) + " of " +
+         std::to_string(run.calls.size()) + ")</summary>";
+  out +=
+      "<table class=\"compact\"><thead><tr><th class=\"num\">id</th><th class=\"num\">placed</th>"
+      "<th>phase</th><th>kind</th><th>from → to</th><th>route</th><th>outcome</th>"
+      "<th class=\"num\">status</th><th class=\"num\">PDD</th><th>reason</th></tr></thead><tbody>";
+  constexpr std::size_t kMaxRows = 200;  // a page, not a database: the rest is counted
+  for (std::size_t i = 0; i < calls.size() && i < kMaxRows; ++i) {
+    const Call* c = calls[i];
+    bool bad = c->outcome == "failed" || c->outcome == "abandoned";
+    out += "<tr><td class=\"num\">" + std::to_string(c->id) + "</td><td class=\"num\">" +
+           esc(format_clock(c->placed_s, true)) + "</td><td>" + esc(c->phase) + "</td><td>" +
+           esc(c->kind) + "</td><td>" + esc(c->from) + " → " + esc(c->to) + "</td><td>" +
+           esc(c->route) + "</td><td class=\"" + (bad ? "bad" : "") + "\">" + esc(c->outcome) +
+           "</td><td class=\"num\">" + (c->status ? std::to_string(*c->status) : std::string("–")) +
+           "</td><td class=\"num\">" +
+           (c->pdd_ms ? esc(format_metric("pdd_ms", *c->pdd_ms)) : "–") + "</td><td>" +
+           esc(c->failure) + "</td></tr>";
+  }
+  out += "</tbody></table>";
+  if (calls.size() > kMaxRows) {
+    out += "<p class=\"note\">… and " + std::to_string(calls.size() - kMaxRows) +
+           " more, not listed.</p>";
+  }
+  out += "</details>";
+}
+
+// min / median / max of the key metrics over the seeds, and each seed's value.
+void spread_section(std::string& out, const ScenarioRuns& scenario) {
+  const auto& runs = scenario.runs;
+  std::vector<std::string> names;
+  for (const auto& name : key_metrics()) {
+    bool present = std::any_of(runs.begin(), runs.end(),
+                               [&](const Results& r) { return r.metric(name).has_value(); });
+    if (present) names.push_back(name);
+  }
+  for (const auto& run : runs) {
+    for (const auto& e : run.expectations) {
+      if (std::find(names.begin(), names.end(), e.metric) == names.end() && run.metric(e.metric)) {
+        names.push_back(e.metric);
+      }
+    }
+  }
+  const bool per_seed = runs.size() <= 10;
+  out +=
+      "<table class=\"compact spread\"><thead><tr><th>metric</th><th class=\"num\">min</th>"
+      "<th class=\"num\">median</th><th class=\"num\">max</th>";
+  if (per_seed) {
+    for (const auto& run : runs) {
+      out += "<th class=\"num\">seed " + std::to_string(run.seed) + "</th>";
+    }
+  }
+  out += "</tr></thead><tbody>";
+  out += "<tr><td>verdict</td><td></td><td></td><td></td>";
+  if (per_seed) {
+    for (const auto& run : runs) out += "<td class=\"num\">" + badge(run.verdict()) + "</td>";
+  }
+  out += "</tr>";
+  for (const auto& name : names) {
+    std::vector<double> values;
+    for (const auto& run : runs) {
+      if (auto v = run.metric(name)) values.push_back(*v);
+    }
+    auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+    out += "<tr><td>" + esc(metric_label(name)) + " <code>" + esc(name) +
+           "</code></td><td class=\"num\">" + esc(format_metric(name, *lo)) +
+           "</td><td class=\"num\">" + esc(format_metric(name, median(values))) +
+           "</td><td class=\"num\">" + esc(format_metric(name, *hi)) + "</td>";
+    if (per_seed) {
+      for (const auto& run : runs) {
+        auto verdict = metric_verdict(run, name);
+        bool bad = verdict && *verdict == Verdict::Fail;
+        out += "<td class=\"num" + std::string(bad ? " bad" : "") + "\">" +
+               esc(metric_or_dash(run, name)) + "</td>";
+      }
+    }
+    out += "</tr>";
+  }
+  out += "</tbody></table>";
+
+  // Each expectation (by its text and metric) over the seeds.
+  struct Row {
+    std::string text, metric, op;
+    std::optional<double> value;
+    int passed = 0, total = 0;
+    std::vector<std::string> failed_seeds;
+  };
+  std::vector<Row> rows;
+  for (const auto& run : runs) {
+    for (const auto& e : run.expectations) {
+      auto it = std::find_if(rows.begin(), rows.end(), [&](const Row& r) {
+        return r.text == e.text && r.metric == e.metric;
+      });
+      if (it == rows.end()) {
+        Row row;
+        row.text = e.text;
+        row.metric = e.metric;
+        row.op = e.op;
+        row.value = e.value;
+        rows.push_back(std::move(row));
+        it = rows.end() - 1;
+      }
+      it->total += 1;
+      if (e.passed)
+        it->passed += 1;
+      else
+        it->failed_seeds.push_back(std::to_string(run.seed));
+    }
+  }
+  if (rows.empty()) return;
+  out +=
+      "<table class=\"compact verdicts\"><thead><tr><th>verdict</th><th>expectation</th>"
+      "<th class=\"num\">expected</th><th class=\"num\">met in</th><th>failed seeds</th>"
+      "</tr></thead><tbody>";
+  for (const auto& row : rows) {
+    Verdict v = row.passed == row.total ? Verdict::Pass : Verdict::Fail;
+    std::string failed;
+    for (const auto& s : row.failed_seeds) failed += (failed.empty() ? "" : ", ") + s;
+    out += "<tr class=\"" + verdict_class(v) + "\"><td>" + badge(v) + "</td><td>" + esc(row.text) +
+           "</td><td class=\"num\">" + esc(format_op(row.op)) + " " +
+           (row.value ? esc(format_metric(row.metric, *row.value)) : std::string("–")) +
+           "</td><td class=\"num\">" + std::to_string(row.passed) + " / " +
+           std::to_string(row.total) + " seeds</td><td>" + esc(failed) + "</td></tr>";
+  }
+  out += "</tbody></table>";
+}
+
+struct SubSection {
+  const char* suffix;
+  const char* title;
+};
+
+const SubSection kSubSections[] = {
+    {"verdicts", "Expectations"},
+    {"timeline", "Fault timeline and ITSP state"},
+    {"series", "Registrations and calls in progress"},
+    {"outcomes", "Call outcomes by phase"},
+    {"pdd", "Post-dial delay"},
+    {"ladder", "SIP ladder"},
+};
+
+void scenario_section(std::string& out, const ScenarioRuns& scenario, const std::string& id) {
+  const Results& first = scenario.runs.front();
+  Verdict verdict = scenario.verdict();
+  out += "<section class=\"scenario " + verdict_class(verdict) + "\" id=\"" + id + "\">";
+  out += "<h2>" + badge(verdict) + " " + esc(display_title(first)) + "</h2>";
+  std::string seeds;
+  for (const auto& run : scenario.runs) {
+    seeds += (seeds.empty() ? "" : ", ") + std::to_string(run.seed);
+  }
+  out += "<p class=\"meta\">scenario <code>" + esc(scenario.scenario) + "</code> · " +
+         (scenario.runs.size() == 1 ? "seed " : "seeds ") + esc(seeds) + " · " +
+         esc(format_clock(run_end(first))) + " simulated";
+  for (const auto& fault : first.faults) {
+    out += " · " + esc(fault_label(fault)) + " " + esc(format_clock(fault.start_s)) + "–" +
+           esc(format_clock(fault.end_s));
+  }
+  out += "</p>";
+
+  if (scenario.runs.size() > 1) {
+    out += "<h3 id=\"" + id + "-spread\">Across " + std::to_string(scenario.runs.size()) +
+           " seeds</h3>";
+    spread_section(out, scenario);
+  }
+
+  out += "<h3>Seed " + std::to_string(first.seed) + (scenario.runs.size() > 1 ? " in detail" : "") +
+         " <small><code>" + esc(first.origin) + "</code></small></h3>";
+  out += "<h4 id=\"" + id + "-verdicts\">Expectations</h4>";
+  expectations_table(out, first);
+  key_figures(out, first);
+  out += "<h4 id=\"" + id + "-timeline\">Fault timeline and ITSP state</h4>";
+  timeline_section(out, first);
+  out += "<h4 id=\"" + id + "-series\">Registrations and calls in progress</h4>";
+  series_section(out, first);
+  out += "<h4 id=\"" + id + "-outcomes\">Call outcomes by phase</h4>";
+  outcomes_section(out, first);
+  unsuccessful_calls(out, first);
+  out += "<h4 id=\"" + id + "-pdd\">Post-dial delay</h4>";
+  pdd_section(out, first);
+  out += "<h4 id=\"" + id + "-ladder\">SIP ladder</h4>";
+  ladder_section(out, first);
+  out += "<p class=\"back\"><a href=\"#top\">↑ contents</a></p>";
+  out += "</section>";
+}
+
+}  // namespace
+
+std::string format_metric(const std::string& name, double value) {
+  // The unit is the suffix of the name before any ".phase" or ".p95" qualifier.
+  std::string base = name.substr(0, name.find('.'));
+  if (base.ends_with("ratio")) {
+    double percent = value * 100;
+    // Enough places to tell 99.9 % from 100 %.
+    int places = (percent > 99 && percent < 100) ? 2 : 1;
+    return format_number(percent, places) + " %";
+  }
+  if (base.ends_with("_ms")) {
+    return format_number(value, std::fabs(value) < 10 ? 1 : 0) + " ms";
+  }
+  if (base.ends_with("_s")) {
+    return format_number(value, 3) + " s";
+  }
+  return format_number(value, 3);
+}
+
+std::string format_op(const std::string& op) {
+  if (op == ">=") return "≥";
+  if (op == "<=") return "≤";
+  if (op == "==") return "=";
+  if (op == "!=") return "≠";
+  return op;
+}
+
+std::string render_html(const std::vector<ScenarioRuns>& scenarios, const RenderOptions& options) {
+  Verdict overall = Verdict::NoExpectations;
+  std::size_t runs = 0, expectations = 0, met = 0;
+  for (const auto& s : scenarios) {
+    overall = combine(overall, s.verdict());
+    for (const auto& run : s.runs) {
+      ++runs;
+      expectations += run.expectations.size();
+      met += passed_count(run);
+    }
+  }
+
+  std::string out;
+  out.reserve(256 * 1024);
+  out +=
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>resproxy resilience report — " +
+      std::string(to_string(overall)) + "</title>\n<style>\n";
+  out += report_css();
+  out += "</style>\n</head>\n<body>\n";
+
+  out += "<header class=\"top " + verdict_class(overall) + "\" id=\"top\"><div class=\"wrap\">";
+  out += "<div class=\"overall\">" + std::string(to_string(overall)) + "</div>";
+  out += "<div><h1>resproxy resilience report</h1><p class=\"sub\">" +
+         std::to_string(scenarios.size()) +
+         (scenarios.size() == 1 ? " scenario, " : " scenarios, ") + std::to_string(runs) +
+         (runs == 1 ? " run" : " runs") + " · <strong>" + std::to_string(met) + " of " +
+         std::to_string(expectations) + " expectations met</strong>";
+  if (!options.source_label.empty())
+    out += " · from <code>" + esc(options.source_label) + "</code>";
+  out += "</p>";
+  std::string failing;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    if (scenarios[i].verdict() != Verdict::Fail) continue;
+    std::string seeds;
+    for (const auto& run : scenarios[i].runs) {
+      if (run.verdict() == Verdict::Fail)
+        seeds += (seeds.empty() ? "" : ", ") + std::to_string(run.seed);
+    }
+    failing += (failing.empty() ? "" : " · ") + std::string("<a href=\"#") +
+               anchor(i, scenarios[i].scenario) + "\">" + esc(scenarios[i].scenario) +
+               "</a> (seed " + esc(seeds) + ")";
+  }
+  if (!failing.empty()) out += "<p class=\"failing\">Failing: " + failing + "</p>";
+  out += "</div></div></header>\n<main>\n";
+
+  // Table of contents.
+  out += "<nav class=\"toc\"><h2>Contents</h2><ol>";
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    const auto& s = scenarios[i];
+    std::string id = anchor(i, s.scenario);
+    std::size_t s_met = 0, s_total = 0;
+    for (const auto& run : s.runs) {
+      s_met += passed_count(run);
+      s_total += run.expectations.size();
+    }
+    out += "<li>" + badge(s.verdict()) + " <a href=\"#" + id + "\">" +
+           esc(display_title(s.runs.front())) + "</a> <span class=\"muted\"><code>" +
+           esc(s.scenario) + "</code> · " + std::to_string(s.runs.size()) +
+           (s.runs.size() == 1 ? " seed" : " seeds") + " · " + std::to_string(s_met) + "/" +
+           std::to_string(s_total) + " met</span><div class=\"toc-sub\">";
+    if (s.runs.size() > 1) out += "<a href=\"#" + id + "-spread\">across seeds</a> · ";
+    bool first_link = true;
+    for (const auto& sub : kSubSections) {
+      out += std::string(first_link ? "" : " · ") + "<a href=\"#" + id + "-" + sub.suffix + "\">" +
+             sub.title + "</a>";
+      first_link = false;
+    }
+    out += "</div></li>";
+  }
+  out += "</ol></nav>\n";
+
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    scenario_section(out, scenarios[i], anchor(i, scenarios[i].scenario));
+    out += "\n";
+  }
+  out += "</main>\n<footer>results schema " + std::to_string(kSchemaVersion) +
+         " · written by <code>resproxy-harness report</code> · times are simulated</footer>\n"
+         "</body>\n</html>\n";
+  return out;
+}
+
+namespace {
+
+// Markdown text from untrusted strings: one line; what Markdown or HTML would interpret
+// (emphasis, code, links, tags, table cells) backslash-escaped. An underscore inside a word is
+// left alone (CommonMark does not emphasise it), so metric names stay readable in raw logs.
+std::string md(std::string_view text) {
+  auto is_word = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    switch (c) {
+      case '_':
+        if (i > 0 && i + 1 < text.size() && is_word(text[i - 1]) && is_word(text[i + 1])) {
+          out += c;
+        } else {
+          out += "\\_";
+        }
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '[':
+      case ']':
+      case '<':
+      case '|':
+        out += '\\';
+        out += c;
+        break;
+      case '\n':
+      case '\r':
+      case '\t': out += ' '; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// A code span when the text allows one (no backtick, one line), else escaped text.
+std::string md_code(std::string_view text) {
+  if (text.find_first_of("`\n\r") != std::string_view::npos) return md(text);
+  std::string out;  // appended, not "`" + … + "`": g++ 12 -O2 warns (-Wrestrict) on that
+  out.reserve(text.size() + 2);
+  out += '`';
+  out += text;
+  out += '`';
+  return out;
+}
+
+}  // namespace
+
+std::string render_summary_markdown(const std::vector<ScenarioRuns>& scenarios,
+                                    const RenderOptions& options) {
+  Verdict overall = Verdict::NoExpectations;
+  std::size_t runs = 0, expectations = 0, met = 0;
+  for (const auto& s : scenarios) {
+    overall = combine(overall, s.verdict());
+    for (const auto& run : s.runs) {
+      ++runs;
+      expectations += run.expectations.size();
+      met += passed_count(run);
+    }
+  }
+  std::string out = "# resproxy resilience report: " + std::string(to_string(overall)) + "\n\n";
+  out += std::to_string(scenarios.size()) +
+         (scenarios.size() == 1 ? " scenario, " : " scenarios, ") + std::to_string(runs) +
+         (runs == 1 ? " run" : " runs") + "; " + std::to_string(met) + " of " +
+         std::to_string(expectations) + " expectations met";
+  if (!options.source_label.empty()) out += " (from " + md(options.source_label) + ")";
+  out += ".\n\n";
+  out +=
+      "| verdict | scenario | seed | met | calls | success | during fault | internal during | "
+      "detection | failback | PDD p95 |\n";
+  out += "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (const auto& s : scenarios) {
+    for (const auto& run : s.runs) {
+      auto detection = run.metric("detection_time_s");
+      auto failback = run.metric("failback_time_s");
+      bool has_fault = main_fault_window(run).has_value();
+      out += "| " +
+             std::string(run.verdict() == Verdict::Fail ? "**FAIL**" : to_string(run.verdict())) +
+             " | " + md(s.scenario) + " | " + std::to_string(run.seed) + " | " +
+             std::to_string(passed_count(run)) + "/" + std::to_string(run.expectations.size()) +
+             " | " + std::to_string(run.calls.size()) + " | " +
+             md(metric_or_dash(run, "call_success_ratio")) + " | " +
+             md(metric_or_dash(run, "call_success_ratio.during")) + " | " +
+             md(metric_or_dash(run, "local_call_success_ratio.during")) + " | " +
+             (detection ? md(format_metric("detection_time_s", *detection))
+                        : std::string(has_fault ? "never" : "–")) +
+             " | " +
+             (failback ? md(format_metric("failback_time_s", *failback))
+                       : std::string(has_fault ? "never" : "–")) +
+             " | " + md(metric_or_dash(run, "pdd_ms.p95")) + " |\n";
+    }
+  }
+  std::string failures;
+  for (const auto& s : scenarios) {
+    for (const auto& run : s.runs) {
+      for (const auto& e : run.expectations) {
+        if (e.passed) continue;
+        failures += "- " + md(s.scenario) + " seed " + std::to_string(run.seed) +
+                    (e.line ? " (line " + std::to_string(*e.line) + ")" : std::string()) + ": " +
+                    md(e.text) + " — expected " + md_code(e.metric) + " " + format_op(e.op) + " " +
+                    (e.value ? md(format_metric(e.metric, *e.value)) : "?") + ", actual " +
+                    (e.actual ? md(format_metric(e.metric, *e.actual)) : "not measured") + "\n";
+      }
+    }
+  }
+  if (!failures.empty()) out += "\n## Failing expectations\n\n" + failures;
+  return out;
+}
+
+}  // namespace resproxy::report
