@@ -11,6 +11,8 @@ packages=(
   libbenchmark-dev                  # Google Benchmark
   libsqlite3-dev                    # registration store (later issues)
   libssl-dev                        # libcrypto: MD5/SHA-256/HMAC for SIP digest auth
+  libyaml-cpp-dev                   # scenario files (resproxy-harness)
+  iptables                          # e2e_outage_loss: 5 % loss on the ITSP link in a netns
   libc-ares-dev                     # c-ares: DNS (A/AAAA/SRV) of ITSP proxy names at start-up
   clang-14 libclang-rt-14-dev       # libFuzzer and sanitizer runtimes
   sip-tester                        # SIPp, the phones' and load side

@@ -148,7 +148,7 @@ std::vector<routing::SrvRecord> parse_srv(const std::vector<unsigned char>& answ
     record.weight = r->weight;
     record.port = r->port;
     record.target = r->host ? lower_name(r->host) : std::string();
-    if (record.target.empty()) record.target = ".";  // the root: RFC 2782 "not available"
+    if (record.target.empty()) record.target.push_back('.');  // the root: RFC 2782 "not available"
     out.push_back(std::move(record));
   }
   ares_free_data(reply);

@@ -470,6 +470,15 @@ struct ProxyNode::Impl {
       forward(now, id, request, path, std::nullopt, destination_of(*b), pop);
       return;
     }
+    // In a dialog (a To tag), or sent to us along our own Record-Route (a Route of ours was
+    // popped): the Request-URI is the next hop (§16.5, §16.6 step 6) — the remote party's
+    // contact, whoever it is. Only requests outside a dialog go by the routing tables.
+    if ((!request.to_tag().empty() || pop > 0) && !is_our_domain(*ruri)) {
+      if (auto dest = destination_of(*ruri)) {
+        forward(now, id, request, path, std::nullopt, *dest, pop);
+        return;
+      }
+    }
     SourceClass source = classify(path.remote, false);
     if (source == SourceClass::Untrusted && challenges(request)) {
       const auto verdict = check_credentials(now, request);

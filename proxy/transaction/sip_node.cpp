@@ -28,7 +28,7 @@ void SipNode::on_datagram(TimePoint now, const Path& path, std::string_view byte
 void SipNode::on_stream_opened(TimePoint now, const Path& path) {
   if (!admits(path.remote)) {
     refused_streams_.push_back(path.stream.value);
-    effects_.push_back(CloseStream{path.stream});
+    effects_.emplace_back(CloseStream{path.stream});
     return;
   }
   transport_.on_stream_opened(now, path);

@@ -287,3 +287,128 @@ finish() {
   log "$(basename "$0" .sh): PASSED"
   exit 0
 }
+
+# ---------------------------------------------------------------------------------------------
+# Kamailio as the ITSP, signals with a timestamp, and trace queries (outage.sh)
+# ---------------------------------------------------------------------------------------------
+KAM_PIDS=()      # Kamailio main processes; each leads its own process group (setsid)
+
+# kamailio_cleanup: resume (SIGCONT: a stopped Kamailio cannot act on SIGTERM), SIGTERM the main
+# process, wait up to 3 s, then SIGKILL whatever is left of its process group. Run on exit
+# before cleanup (start_kamailio installs the trap).
+kamailio_cleanup() {
+  local p i
+  for p in "${KAM_PIDS[@]}"; do
+    kill -CONT -- "-$p" 2>/dev/null
+    kill -TERM "$p" 2>/dev/null
+    for ((i = 0; i < 30; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$p" 2>/dev/null
+    wait "$p" 2>/dev/null
+  done
+  KAM_PIDS=()
+  return 0
+}
+
+# start_kamailio NAME PORT CFG [kamailio args…]: Kamailio with CFG in the foreground (-DD, log on
+# stderr into $T/NAME.log), in a process group of its own so that one signal reaches all of its
+# processes (kill -STOP -- -$KAM_PID), listening on udp:127.0.0.1:PORT, pid file and runtime
+# directory under $T/NAME-run, as the current user. Waits (<= 10 s) for the socket. Sets KAM_PID.
+start_kamailio() {
+  local name=$1 port=$2 cfg=$3 i pgid
+  shift 3
+  command -v kamailio >/dev/null || { fail "kamailio not installed (scripts/setup.sh)"; return 1; }
+  command -v setsid >/dev/null || { fail "setsid (util-linux) not found"; return 1; }
+  local run=$T/$name-run
+  mkdir -p "$run"
+  if ! kamailio -c -f "$cfg" -l "udp:$LOCAL_IP:$port" >"$T/$name-check.out" 2>&1; then
+    fail "kamailio -c rejects $cfg"
+    tail -5 "$T/$name-check.out"
+    return 1
+  fi
+  # a background job of a script is no process group leader: setsid execs in place, so $! is
+  # Kamailio's main process and the leader of its new group
+  setsid kamailio -f "$cfg" -DD -E -l "udp:$LOCAL_IP:$port" -Y "$run" -w "$run" -P "$run/kamailio.pid" \
+    -m 64 -M 8 "$@" >"$T/$name.log" 2>&1 </dev/null &
+  KAM_PID=$!
+  KAM_PIDS+=("$KAM_PID")
+  # kamailio_cleanup before lib.sh's cleanup, keeping the script's exit status for it
+  # shellcheck disable=SC2154
+  trap '__e2e_rc=$?; kamailio_cleanup; (exit $__e2e_rc); cleanup' EXIT
+  for ((i = 0; i < 100; i++)); do
+    ss -Hlun "sport = :$port" 2>/dev/null | grep -q . && break
+    kill -0 "$KAM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
+    fail "kamailio $name did not listen on udp $LOCAL_IP:$port within 10 s"
+    return 1
+  fi
+  pgid=$(ps -o pgid= -p "$KAM_PID" 2>/dev/null | tr -d ' ')
+  if [[ $pgid != "$KAM_PID" ]]; then
+    fail "kamailio $name (pid $KAM_PID) does not lead its process group ($pgid)"
+    return 1
+  fi
+  log "kamailio $name pid $KAM_PID listening on udp $LOCAL_IP:$port ($(ps -o pid= --ppid "$KAM_PID" | wc -l) children)"
+}
+
+# signal_group SIGNAME PGID: sends the signal to the process group and prints the instant it was
+# sent as "<CLOCK_MONOTONIC ns> <wall clock s.us>". CLOCK_MONOTONIC is the daemon's
+# std::chrono::steady_clock, the t_ns of its trace_log.
+signal_group() {
+  python3 -c 'import os, signal, sys, time
+sig = getattr(signal, "SIG" + sys.argv[1]); pg = int(sys.argv[2])
+m = time.monotonic_ns(); w = time.time()
+os.killpg(pg, sig)
+print(m, "%.6f" % w)' "$1" "$2"
+}
+
+# mono_now_ns: CLOCK_MONOTONIC now, in ns (comparable with trace t_ns)
+mono_now_ns() { python3 -c 'import time; print(time.monotonic_ns())'; }
+
+# trace_select FILE EVENT FROM_NS [TO_NS|-] [key=value…]: t_ns of the JSON-lines trace events
+# named EVENT with FROM_NS <= t_ns (< TO_NS) whose fields equal the key=value pairs, one a line
+trace_select() {
+  python3 - "$@" <<'PY'
+import json, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head -1` may close early
+path, ev, lo = sys.argv[1], sys.argv[2], int(sys.argv[3])
+hi = sys.argv[4] if len(sys.argv) > 4 else "-"
+hi = None if hi == "-" else int(hi)
+want = dict(kv.split("=", 1) for kv in sys.argv[5:])
+try:
+    lines = open(path, encoding="utf-8", errors="replace")
+except OSError:
+    sys.exit(0)
+for line in lines:
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("ev") != ev:
+        continue
+    t = int(e.get("t_ns", 0))
+    if t < lo or (hi is not None and t >= hi):
+        continue
+    if all(str(e.get(k)) == v for k, v in want.items()):
+        print(t)
+PY
+}
+
+# trace_count FILE EVENT FROM_NS [TO_NS|-] [key=value…]: how many such events
+trace_count() { trace_select "$@" | wc -l; }
+
+# wait_trace FILE EVENT FROM_NS LIMIT_S [key=value…]: waits (<= LIMIT_S) for the first such
+# event at or after FROM_NS and prints its t_ns; returns 1 (printing nothing) on timeout
+wait_trace() {
+  local file=$1 ev=$2 from=$3 limit=$4 i t
+  shift 4
+  for ((i = 0; i < limit * 10; i++)); do
+    t=$(trace_select "$file" "$ev" "$from" - "$@" | head -1)
+    [[ -n $t ]] && { echo "$t"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+
+# ns_to_ms A_NS B_NS: (B - A) in ms with one decimal
+ns_to_ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'; }

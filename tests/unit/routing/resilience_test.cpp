@@ -645,3 +645,44 @@ TEST(Modes, DownOtherMethodsRejectAnswers480WhileTheItspIsDown) {
 
 }  // namespace
 }  // namespace resproxy::routing::testing
+
+namespace resproxy::routing::testing {
+namespace {
+
+// The BYE of a call that went through the ITSP, coming back to us last along its route set, to
+// a Contact that is not a registered one (the gateway's, or a phone's dialog contact): it goes
+// to its Request-URI, never 404.
+TEST(InDialog, ARequestForAnUnregisteredContactAfterOurRouteGoesToItsRequestUri) {
+  ItspFixture f;
+  const std::string bye = sip::make_request(
+      "BYE", "sip:gateway@192.168.1.5:5060",
+      {{"Via", kItsp.via("z9hG4bKbye1")},
+       {"Route", "<sip:192.168.1.10:5060;lr>"},
+       {"Max-Forwards", "69"},
+       {"From", "<sip:2005@office.example>;tag=a"},
+       {"To", "<sip:01344784900@office.example>;tag=b"},
+       {"Call-ID", "dialog-1"},
+       {"CSeq", "2 BYE"}});
+  f.receive(kItsp, bye);
+  auto sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "BYE sip:gateway@192.168.1.5:5060", kGateway.address).size(), 1u);
+  EXPECT_TRUE(sent_to(sent, "SIP/2.0 404", kItsp.address).empty());
+}
+
+TEST(InDialog, AnInDialogRequestWithoutOurRouteAlsoGoesToItsRequestUri) {
+  ItspFixture f(itsp_config(ProxyMode::Standalone));
+  const std::string bye = sip::make_request(
+      "BYE", "sip:192.168.1.22:5062",
+      {{"Via", alice().via("z9hG4bKbye2")},
+       {"Max-Forwards", "70"},
+       {"From", "<sip:2001@office.example>;tag=a"},
+       {"To", "<sip:2002@office.example>;tag=b"},
+       {"Call-ID", "dialog-2"},
+       {"CSeq", "2 BYE"}});
+  f.receive(alice(), bye);
+  auto sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "BYE sip:192.168.1.22:5062", bob().address).size(), 1u);
+}
+
+}  // namespace
+}  // namespace resproxy::routing::testing
