@@ -158,11 +158,12 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(WriteStream& effect);
   void perform(CloseStream& effect);
   void perform(StoreWrite& effect);
-  void flush_store();
+  bool commit_store();
 
   // UDP.
   void receive_datagram();
   void on_datagram(const ErrorCode& ec, std::size_t size);
+  const Address& sender_address(const udp::endpoint& sender);
   void send_datagram_async(std::string bytes, const udp::endpoint& to);
 
   // TCP.
@@ -193,6 +194,10 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
 
   std::vector<char> datagram_buffer_;
   udp::endpoint datagram_sender_;
+  // The last datagram source and its Address: formatting an address costs more than receiving
+  // the datagram, and under load most datagrams come from a few peers.
+  udp::endpoint last_sender_;
+  Address last_sender_address_;
   std::size_t async_sends_pending_ = 0;
 
   std::map<std::uint64_t, std::shared_ptr<Connection>> streams_;
@@ -338,16 +343,19 @@ void NativeRuntime::Impl::deliver(Input&& input) {
 }
 
 void NativeRuntime::Impl::pump() {
-  while (auto effect = node_.next_effect()) {
-    if (stopped_) continue;  // an injected stop(): drain and drop
-    std::visit([this](auto& e) { perform(e); }, *effect);
-  }
-  if (stopped_) {
-    pending_store_ids_.clear();
-    pending_store_.records.clear();
-    return;
-  }
-  flush_store();
+  // A commit answers its writes in this same pump, and the answers may bring effects (the 200s)
+  // and new writes (queued REGISTERs of the same user): drain again until nothing is left.
+  do {
+    while (auto effect = node_.next_effect()) {
+      if (stopped_) continue;  // an injected stop(): drain and drop
+      std::visit([this](auto& e) { perform(e); }, *effect);
+    }
+    if (stopped_) {
+      pending_store_ids_.clear();
+      pending_store_.records.clear();
+      return;
+    }
+  } while (commit_store());
   rearm_timer();
 }
 
@@ -387,14 +395,24 @@ void NativeRuntime::Impl::perform(SendDatagram& effect) {
     ++stats_.datagrams_dropped;
     return;
   }
-  const auto ip = parse_ip(effect.remote.ip);
-  if (!udp_.is_open() || !ip) {
+  if (!udp_.is_open()) {
     ++stats_.datagram_errors;
     return;
   }
   // Symmetric signalling: always from the listening socket, which is the `local` the core
-  // names (the runtime has exactly one UDP socket).
-  const udp::endpoint to(for_family(*ip, local_.is_ipv6()), effect.remote.port);
+  // names (the runtime has exactly one UDP socket). Most datagrams answer the last sender,
+  // whose endpoint is at hand; any other address is parsed.
+  udp::endpoint to;
+  if (effect.remote == last_sender_address_ && !last_sender_address_.ip.empty()) {
+    to = last_sender_;
+  } else {
+    const auto ip = parse_ip(effect.remote.ip);
+    if (!ip) {
+      ++stats_.datagram_errors;
+      return;
+    }
+    to = udp::endpoint(for_family(*ip, local_.is_ipv6()), effect.remote.port);
+  }
   if (message_log_) {
     message_log_(true, Path{.transport = Transport::Udp, .local = local_, .remote = effect.remote,
                             .stream = {}},
@@ -515,6 +533,14 @@ void NativeRuntime::Impl::perform(CloseStream& effect) {
 
 // --- UDP. ---
 
+const Address& NativeRuntime::Impl::sender_address(const udp::endpoint& sender) {
+  if (sender != last_sender_ || last_sender_address_.ip.empty()) {
+    last_sender_ = sender;
+    last_sender_address_ = to_address(sender);
+  }
+  return last_sender_address_;
+}
+
 void NativeRuntime::Impl::receive_datagram() {
   if (stopped_ || !udp_.is_open()) return;
   udp_.async_receive_from(asio::buffer(datagram_buffer_), datagram_sender_,
@@ -541,7 +567,7 @@ void NativeRuntime::Impl::on_datagram(const ErrorCode& ec, std::size_t size) {
   stats_.bytes_in += size;
   const Path path{.transport = Transport::Udp,
                   .local = local_,
-                  .remote = to_address(datagram_sender_),
+                  .remote = sender_address(datagram_sender_),
                   .stream = {}};
   const std::string_view bytes(datagram_buffer_.data(), size);
   if (message_log_) message_log_(false, path, bytes);
@@ -560,8 +586,8 @@ void NativeRuntime::Impl::on_datagram(const ErrorCode& ec, std::size_t size) {
       }
       ++stats_.datagrams_in;
       stats_.bytes_in += n;
-      const Path more{.transport = Transport::Udp, .local = local_, .remote = to_address(sender),
-                      .stream = {}};
+      const Path more{.transport = Transport::Udp, .local = local_,
+                      .remote = sender_address(sender), .stream = {}};
       const std::string_view more_bytes(datagram_buffer_.data(), n);
       if (message_log_) message_log_(false, more, more_bytes);
       node.on_datagram(now, more, more_bytes);
@@ -755,27 +781,27 @@ void NativeRuntime::Impl::notify_closed(StreamId id, StreamCloseReason reason, N
 }
 
 void NativeRuntime::Impl::perform(StoreWrite& effect) {
-  // Collected and committed once at the end of the pump (flush_store): under load several
-  // REGISTERs share one SQLite transaction instead of paying a commit each.
+  // Collected and committed once at the end of the pump (commit_store): under load several
+  // REGISTERs (every datagram of a batch) share one SQLite transaction.
   pending_store_ids_.push_back(effect.id);
   for (auto& record : effect.records) pending_store_.records.push_back(std::move(record));
 }
 
-void NativeRuntime::Impl::flush_store() {
-  if (pending_store_ids_.empty()) return;
+bool NativeRuntime::Impl::commit_store() {
+  if (pending_store_ids_.empty()) return false;
   // Applied synchronously on the io thread (SQLite in WAL mode commits in well under a
-  // millisecond); the records keep their order, so a later write of a key wins. The answers
-  // are one new input, posted because no input may start inside pump().
+  // millisecond) as one transaction; the records keep their order, so a later write of a key
+  // wins. The Node hears of it at once, in this same pump (no second io_context turn), and only
+  // then: a REGISTER is answered 200 only after its binding is committed.
   const bool ok = store_ != nullptr && store_->apply(pending_store_);
   pending_store_.records.clear();
   if (!ok) stats_.store_failures += pending_store_ids_.size();
   const auto outcome = ok ? StoreOutcome::Ok : StoreOutcome::Failed;
-  asio::post(io_, [self = shared_from_this(), ids = std::move(pending_store_ids_), outcome] {
-    self->deliver([&ids, outcome](Node& node, TimePoint now) {
-      for (const auto id : ids) node.on_store_done(now, id, outcome);
-    });
-  });
-  pending_store_ids_.clear();
+  std::vector<std::uint64_t> ids;
+  ids.swap(pending_store_ids_);
+  const TimePoint done = now();
+  for (const auto id : ids) node_.on_store_done(done, id, outcome);
+  return true;
 }
 
 // --- NativeRuntime. ---

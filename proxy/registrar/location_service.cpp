@@ -82,11 +82,22 @@ void LocationService::upsert(Binding binding) {
   auto& list = by_user_[binding.user];
   for (auto& b : list) {
     if (b.contact == binding.contact || sip::uri_equal(b.contact, binding.contact)) {
-      expiries_.erase({b.expires_at, {b.user, b.contact}});
-      unindex_contact(b);
+      // A refresh. The contact index is keyed by user and contact, which a refresh usually
+      // keeps byte for byte: then its entry stays. The expiry entry's node is reused, re-keyed.
+      const bool same_contact = b.contact == binding.contact;
+      if (!same_contact) unindex_contact(b);
+      // b's strings are moved into the look-up key: b is replaced just below.
+      ExpiryKey old_key{b.expires_at, {std::move(b.user), std::move(b.contact)}};
+      auto node = expiries_.extract(old_key);
       b = std::move(binding);
-      expiries_.insert({b.expires_at, {b.user, b.contact}});
-      index_contact(b);
+      if (node) {
+        node.value().first = b.expires_at;
+        if (!same_contact) node.value().second.second = b.contact;
+        expiries_.insert(std::move(node));
+      } else {
+        expiries_.insert({b.expires_at, {b.user, b.contact}});
+      }
+      if (!same_contact) index_contact(b);
       return;
     }
   }

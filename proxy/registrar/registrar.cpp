@@ -64,7 +64,11 @@ RegisterPlan Registrar::plan(const sip::Message& request, const Path& path, Time
     }
     auto list = sip::parse_name_addr_list(field.value);
     if (!list) return error(400, "Bad Contact");
-    contacts.insert(contacts.end(), list->begin(), list->end());
+    if (contacts.empty()) {
+      contacts = std::move(*list);  // the usual single Contact field: no copy
+    } else {
+      contacts.insert(contacts.end(), list->begin(), list->end());
+    }
   }
 
   if (star) {
@@ -81,10 +85,13 @@ RegisterPlan Registrar::plan(const sip::Message& request, const Path& path, Time
   const auto max = std::chrono::duration_cast<std::chrono::seconds>(limits_.max_expires).count();
   const auto fallback =
       std::chrono::duration_cast<std::chrono::seconds>(limits_.default_expires).count();
-  const std::string call_id(request.call_id());
+  // Views into the request: each binding copies them once.
+  const std::string_view call_id = request.call_id();
   const std::uint32_t cseq = request.cseq().number;
-  std::string user_agent;
+  std::string_view user_agent;
   if (const auto* ua = request.first(sip::HeaderId::UserAgent)) user_agent = ua->value;
+  const std::string domain = lower(aor->host);
+  plan.upserts.reserve(contacts.size());
 
   std::size_t added = 0;
   for (const auto& contact : contacts) {
@@ -114,8 +121,8 @@ RegisterPlan Registrar::plan(const sip::Message& request, const Path& path, Time
     if (existing == nullptr) ++added;
     Binding b;
     b.user = plan.user;
-    b.domain = lower(aor->host);
-    b.contact = std::string(contact.uri);
+    b.domain = domain;
+    b.contact = contact.uri;
     b.call_id = call_id;
     b.cseq = cseq;
     b.registered_at = now;
@@ -143,9 +150,17 @@ void Registrar::apply(const RegisterPlan& plan) {
 std::vector<sip::ExtraHeader> Registrar::contact_headers(std::string_view user,
                                                          TimePoint now) const {
   std::vector<sip::ExtraHeader> out;
-  for (const Binding* b : location_.bindings(user, now)) {
+  const auto live = location_.bindings(user, now);
+  out.reserve(live.size());
+  for (const Binding* b : live) {
     const auto remaining = std::chrono::ceil<std::chrono::seconds>(b->expires_at - now).count();
-    out.push_back({"Contact", "<" + b->contact + ">;expires=" + std::to_string(remaining)});
+    std::string value;
+    value.reserve(b->contact.size() + 32);
+    value += '<';
+    value += b->contact;
+    value += ">;expires=";
+    value += std::to_string(remaining);
+    out.push_back({"Contact", std::move(value)});
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "proxy/sip/message.h"
 
+#include <cstring>
+
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/parse_detail.h"
 #include "proxy/sip/text.h"
@@ -411,6 +413,82 @@ void Message::rebase(const char* old_base, std::size_t old_size) {
   if (top_via_.received) fix(*top_via_.received);
 }
 
+// --- In-place edits ----------------------------------------------------------------------------
+
+bool Message::replace_top_via(std::string_view via_parm) {
+  if (via_parm.empty() || text::is_ws(via_parm.front()) || text::is_ws(via_parm.back())) {
+    return false;
+  }
+  // Line breaks only as folds (CRLF SP / CRLF HT): anything else would end the field early.
+  for (std::size_t i = via_parm.find_first_of("\r\n"); i != npos;
+       i = via_parm.find_first_of("\r\n", i + 3)) {
+    if (via_parm[i] != '\r' || i + 2 >= via_parm.size() || via_parm[i + 1] != '\n' ||
+        !text::is_wsp(via_parm[i + 2])) {
+      return false;
+    }
+  }
+  {
+    Via check;
+    std::size_t pos = 0;
+    if (!detail::parse_via_at(via_parm, pos, check) || pos != via_parm.size()) return false;
+  }
+  const std::uint16_t index = first_[static_cast<std::size_t>(HeaderId::Via)];
+  if (index == kNoIndex) return false;  // a parsed message has one; a moved-from one has not
+  // The top via-parm as the parser delimits it: from the first non-whitespace character to the
+  // ',' or the end of the value, without the whitespace before that.
+  const std::string_view value = headers_[index].value;
+  std::size_t end = 0;
+  {
+    Via old;
+    if (!detail::parse_via_at(value, end, old)) return false;  // validated by parse()
+  }
+  const std::size_t begin = text::skip_ws(value, 0);
+  while (end > begin && text::is_ws(value[end - 1])) --end;
+  const std::size_t old_size = end - begin;
+  if (bytes_.size() - old_size + via_parm.size() > kMaxMessageSize) return false;
+
+  // Splice, then move every view: before the old value it stays, after it it shifts by the
+  // difference, around it (the field, the whole message) it grows or shrinks; the views inside
+  // it (the top Via's parts) are parsed again from the new value.
+  const char* const old_base = buffer_.data();
+  const std::size_t old_buffer_size = buffer_.size();
+  const auto region_begin = static_cast<std::size_t>(value.data() + begin - old_base);
+  const std::size_t region_end = region_begin + old_size;
+  buffer_.replace(region_begin, old_size, via_parm);
+  const char* const new_base = buffer_.data();
+  const auto old_begin = reinterpret_cast<std::uintptr_t>(old_base);
+  auto fix = [&](std::string_view& v) {
+    const auto p = reinterpret_cast<std::uintptr_t>(v.data());
+    if (v.data() == nullptr || p < old_begin || p > old_begin + old_buffer_size) return;
+    const std::size_t b = p - old_begin;
+    const std::size_t e = b + v.size();
+    if (e <= region_begin) {
+      v = std::string_view(new_base + b, v.size());
+    } else if (b >= region_end) {
+      v = std::string_view(new_base + b - old_size + via_parm.size(), v.size());
+    } else if (b <= region_begin && e >= region_end) {
+      v = std::string_view(new_base + b, v.size() - old_size + via_parm.size());
+    } else {
+      v = {};  // inside the old value: set again below
+    }
+  };
+  for (auto& h : headers_) {
+    fix(h.name);
+    fix(h.value);
+    fix(h.raw);
+  }
+  for (std::string_view* v : {&bytes_, &method_token_, &request_uri_, &reason_phrase_, &call_id_,
+                              &from_tag_, &to_tag_, &body_, &cseq_.method_token}) {
+    fix(*v);
+  }
+  Via top;
+  std::size_t pos = 0;
+  const bool parsed = detail::parse_via_at(headers_[index].value, pos, top);
+  (void)parsed;  // the new value was checked on its own above, and its context is unchanged
+  top_via_ = top.info;
+  return true;
+}
+
 // --- Accessors -------------------------------------------------------------------------------
 
 bool Message::is_request() const { return is_request_; }
@@ -469,6 +547,19 @@ bool is_valid_request_uri(std::string_view uri) {
   const auto parsed = parse_uri(uri);
   if (!parsed) return false;
   return !(parsed->is_sip() && parsed->has_headers);
+}
+
+// The header fields from `p` (the line after the start line) to the empty line: lines that do
+// not start with SP/HT. Only a capacity hint: the parser proper validates every line.
+std::size_t count_field_lines(const char* p, const char* end) {
+  std::size_t fields = 0;
+  while (p < end && *p != '\r' && fields <= kMaxHeaderFields) {
+    if (!text::is_wsp(*p)) ++fields;
+    const void* lf = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    if (lf == nullptr) break;
+    p = static_cast<const char*>(lf) + 1;
+  }
+  return fields;
 }
 
 bool parse_u32(std::string_view digits, std::uint64_t max, std::uint32_t& out) {
@@ -547,7 +638,9 @@ std::optional<ParseError> Message::Index::parse(Message& m, Framing framing) {
 
   // Header fields: one per line plus its continuation lines (§7.3.1). Lines end in CRLF; a lone
   // CR or LF is an error so that no downstream element can read a different header set.
-  m.headers_.reserve(24);
+  // Counted first so that the index is allocated once and exactly: a server transaction keeps
+  // its request for up to 32 s, and a fixed guess wasted a kilobyte on a typical REGISTER.
+  m.headers_.reserve(count_field_lines(p, end));
   for (;;) {
     if (p >= end) return ParseError::NoHeaderEnd;
     if (*p == '\r') {

@@ -149,6 +149,15 @@ class Message {
   // same message again.
   [[nodiscard]] std::string_view bytes() const;
 
+  // Rewrites the top via-parm (the first value of the first Via field) to `via_parm`, in place
+  // and without parsing the message again: afterwards bytes() are the old bytes with that one
+  // value replaced, and every accessor answers exactly as Message::parse(bytes()) would. The
+  // server transport stamps received/rport this way (RFC 3261 §18.2.1, RFC 3581 §4). Returns
+  // false and changes nothing if `via_parm` is not exactly one valid via-parm without leading or
+  // trailing whitespace and with line breaks only as folds (CRLF SP/HT), or if the message would
+  // outgrow kMaxMessageSize.
+  [[nodiscard]] bool replace_top_via(std::string_view via_parm);
+
   // Copies and moves keep every view valid: they are rebased onto the new buffer.
   Message(const Message& other);
   Message(Message&& other) noexcept;

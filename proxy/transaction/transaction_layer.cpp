@@ -1,6 +1,7 @@
 #include "proxy/transaction/transaction_layer.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "proxy/sip/builder.h"
@@ -26,9 +27,10 @@ bool is_final(int status) { return status >= 200; }
 // Every transaction event names its side ("c" or "s") and its key, in that order.
 TraceEvent txn_event(TimePoint now, std::string_view name, std::string_view side,
                      std::string_view key) {
-  return TraceEvent{now, std::string(name), {}}
-      .with("side", std::string(side))
-      .with("txn", std::string(key));
+  TraceEvent event{now, std::string(name), {}};
+  event.fields.reserve(4);  // side, txn and at most two more: one allocation
+  event.with("side", std::string(side)).with("txn", std::string(key));
+  return event;
 }
 
 }  // namespace
@@ -158,17 +160,26 @@ void TransactionLayer::transmit(TimePoint now, const transport::Destination& to,
   if (stream != nullptr && to.transport == Transport::Tcp) *stream = used;
 }
 
+// The timer callbacks capture `this` and the id with the timer letter packed into one word:
+// 16 bytes, which std::function keeps without a heap allocation (one timer or more per
+// transaction). Ids count from 1 and never reach 2^56.
 TimerId TransactionLayer::arm_client(TimePoint at, ClientTransactionId id, char timer) {
-  return heap_.schedule(at, [this, id, timer](TimePoint now) { client_timer(now, id, timer); });
+  const std::uint64_t packed = id.value << 8 | static_cast<unsigned char>(timer);
+  return heap_.schedule(at, [this, packed](TimePoint now) {
+    client_timer(now, ClientTransactionId{packed >> 8}, static_cast<char>(packed & 0xFF));
+  });
 }
 
 TimerId TransactionLayer::arm_server(TimePoint at, ServerTransactionId id, char timer) {
-  return heap_.schedule(at, [this, id, timer](TimePoint now) { server_timer(now, id, timer); });
+  const std::uint64_t packed = id.value << 8 | static_cast<unsigned char>(timer);
+  return heap_.schedule(at, [this, packed](TimePoint now) {
+    server_timer(now, ServerTransactionId{packed >> 8}, static_cast<char>(packed & 0xFF));
+  });
 }
 
 // --- Inputs from the transport ----------------------------------------------------------------
 
-void TransactionLayer::on_message(TimePoint now, sip::Message message, const Path& path) {
+void TransactionLayer::on_message(TimePoint now, sip::Message&& message, const Path& path) {
   if (message.is_request()) {
     on_request(now, std::move(message), path);
   } else {
@@ -176,31 +187,43 @@ void TransactionLayer::on_message(TimePoint now, sip::Message message, const Pat
   }
 }
 
-void TransactionLayer::on_request(TimePoint now, sip::Message request, const Path& path) {
-  const std::string key = server_key(request);
-  const auto found = server_index_.find(key);
-  if (found == server_index_.end()) {
-    if (request.method() == sip::Method::Ack) {
+void TransactionLayer::on_request(TimePoint now, sip::Message&& request, const Path& path) {
+  std::string key = server_key(request);
+  std::unordered_map<std::string, std::uint64_t>::iterator found;
+  if (request.method() == sip::Method::Ack) {
+    found = server_index_.find(key);
+    if (found == server_index_.end()) {
       if (user_ != nullptr) user_->on_ack(now, request, path);  // ACK for a 2xx: end to end
       return;
     }
-    const ServerTransactionId id{next_id_++};
-    ServerTransaction txn(id, std::move(request));
-    txn.reliable = path.transport == Transport::Tcp;
-    txn.key = key;
-    txn.reply_to = response_destination(txn.request, path);
-    txn.is_invite = txn.request.method() == sip::Method::Invite;
-    txn.state = txn.is_invite ? State::Proceeding : State::Trying;
-    if (txn.is_invite) {
-      // §17.2.1: 100 Trying unless the TU answers within 200 ms.
-      txn.retransmit_timer = arm_server(now + std::chrono::milliseconds(200), id, kTimer100Trying);
+  } else {
+    // One hash and one probe both find a retransmission's transaction and file a new one.
+    bool is_new = false;
+    std::tie(found, is_new) = server_index_.try_emplace(key, next_id_);
+    if (is_new) {
+      const ServerTransactionId id{next_id_++};
+      // Ids only grow: the transaction goes at the end of the map, built in place.
+      ServerTransaction& txn =
+          servers_
+              .emplace_hint(servers_.end(), std::piecewise_construct,
+                            std::forward_as_tuple(id.value),
+                            std::forward_as_tuple(id, std::move(request)))
+              ->second;
+      txn.reliable = path.transport == Transport::Tcp;
+      txn.key = std::move(key);
+      txn.reply_to = response_destination(txn.request, path);
+      txn.is_invite = txn.request.method() == sip::Method::Invite;
+      txn.state = txn.is_invite ? State::Proceeding : State::Trying;
+      if (txn.is_invite) {
+        // §17.2.1: 100 Trying unless the TU answers within 200 ms.
+        txn.retransmit_timer =
+            arm_server(now + std::chrono::milliseconds(200), id, kTimer100Trying);
+      }
+      ++counters_.server_created;
+      trace_created(now, "s", txn.key, txn.state);
+      if (user_ != nullptr) user_->on_request(now, id, txn.request, path);
+      return;
     }
-    ++counters_.server_created;
-    auto [it, inserted] = servers_.emplace(id.value, std::move(txn));
-    server_index_.emplace(key, id.value);
-    trace_created(now, "s", it->second.key, it->second.state);
-    if (user_ != nullptr) user_->on_request(now, id, it->second.request, path);
-    return;
   }
 
   auto& txn = servers_.at(found->second);
@@ -239,7 +262,7 @@ void TransactionLayer::on_request(TimePoint now, sip::Message request, const Pat
   }
 }
 
-void TransactionLayer::on_response(TimePoint now, sip::Message response, const Path& path) {
+void TransactionLayer::on_response(TimePoint now, sip::Message&& response, const Path& path) {
   const auto& via = response.top_via();
   const auto found =
       client_index_.find(client_key(via.branch, response.cseq().method, response.cseq().method_token));
@@ -534,6 +557,12 @@ void TransactionLayer::finish(TimePoint now, std::string_view side, Transaction&
   if (trace_.enabled() && why != "linger_done") {
     trace_.emit(txn_event(now, "txn.failed", side, txn.key).with("why", std::string(why)));
   }
+}
+
+void TransactionLayer::abandon_client(TimePoint now, ClientTransactionId id) {
+  const auto it = clients_.find(id.value);
+  if (it == clients_.end() || it->second.is_invite) return;
+  terminate_client(now, it->second, "abandoned");
 }
 
 void TransactionLayer::terminate_client(TimePoint now, ClientTransaction& txn,

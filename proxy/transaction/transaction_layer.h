@@ -83,7 +83,7 @@ class TransactionLayer {
   void set_user(TransactionUser* user) { user_ = user; }
 
   // From the transport layer.
-  void on_message(TimePoint now, sip::Message message, const Path& path);
+  void on_message(TimePoint now, sip::Message&& message, const Path& path);
   void on_stream_failed(TimePoint now, StreamId stream);
 
   // From the TU. `request` carries our Via on top with a unique z9hG4bK branch (new_branch()).
@@ -94,6 +94,11 @@ class TransactionLayer {
   ClientTransactionId send_request(TimePoint now, sip::Message request,
                                    const transport::Destination& to,
                                    std::optional<Duration> fixed_retransmit = std::nullopt);
+  // Ends a non-INVITE client transaction at once, without telling the TU: no more
+  // retransmissions, a late response becomes a stray one. For a request whose answer no longer
+  // matters (an ITSP probe past its own timeout: its Timer E would otherwise keep a dead ITSP
+  // busy until Timer F). INVITE transactions are left alone (an answer may still need an ACK).
+  void abandon_client(TimePoint now, ClientTransactionId id);
   // Sends a response on server transaction `id`; returns false if it no longer exists or is
   // past the point where a response can be sent (the TU then drops it).
   bool send_response(TimePoint now, ServerTransactionId id, int status_code, std::string bytes);
@@ -121,7 +126,7 @@ class TransactionLayer {
 
  private:
   struct ClientTransaction {
-    ClientTransaction(ClientTransactionId i, sip::Message r) : id(i), request(std::move(r)) {}
+    ClientTransaction(ClientTransactionId i, sip::Message&& r) : id(i), request(std::move(r)) {}
     ClientTransactionId id{};
     sip::Message request;
     std::string wire{};  // request bytes, for retransmission
@@ -138,7 +143,7 @@ class TransactionLayer {
     std::string ack{};           // INVITE: the ACK for a non-2xx final, resent on retransmits
   };
   struct ServerTransaction {
-    ServerTransaction(ServerTransactionId i, sip::Message r) : id(i), request(std::move(r)) {}
+    ServerTransaction(ServerTransactionId i, sip::Message&& r) : id(i), request(std::move(r)) {}
     ServerTransactionId id{};
     sip::Message request;
     transport::Destination reply_to{};
@@ -154,8 +159,8 @@ class TransactionLayer {
     TimerId linger_timer{};      // I, J or L
   };
 
-  void on_request(TimePoint now, sip::Message request, const Path& path);
-  void on_response(TimePoint now, sip::Message response, const Path& path);
+  void on_request(TimePoint now, sip::Message&& request, const Path& path);
+  void on_response(TimePoint now, sip::Message&& response, const Path& path);
 
   void client_timer(TimePoint now, ClientTransactionId id, char timer);
   void server_timer(TimePoint now, ServerTransactionId id, char timer);

@@ -52,11 +52,9 @@ void TransportLayer::deliver(TimePoint now, std::string_view bytes, sip::Framing
     return;
   }
   if (parsed->is_request()) {
-    // §18.2.1 / RFC 3581: stamp received and rport before anyone sees the request.
-    if (auto stamped = stamp_top_via(*parsed, path.remote)) {
-      auto restamped = sip::Message::parse(std::move(*stamped), framing);
-      if (restamped) parsed = std::move(restamped);
-    }
+    // §18.2.1 / RFC 3581: stamp received and rport before anyone sees the request (in place:
+    // the message is not parsed a second time).
+    stamp_top_via(*parsed, path.remote);
   }
   ++counters_.messages_in;
   if (callbacks_.on_message) callbacks_.on_message(now, std::move(parsed).value(), path);

@@ -52,7 +52,7 @@ class TransportLayer {
   // Upper-layer callbacks. `on_message` gets every message that parsed; `on_stream_failed` tells
   // the transaction layer that a connection it may be using is gone (RFC 3261 §17.1.4, §17.2.4).
   struct Callbacks {
-    std::function<void(TimePoint, sip::Message, const Path&)> on_message;
+    std::function<void(TimePoint, sip::Message&&, const Path&)> on_message;
     std::function<void(TimePoint, StreamId)> on_stream_failed;
   };
 

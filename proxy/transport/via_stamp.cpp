@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "proxy/sip/header_parsers.h"
+#include "proxy/sip/text.h"
 
 namespace resproxy::transport {
 
@@ -21,7 +22,7 @@ bool iequals(std::string_view a, std::string_view b) { return equal_host(a, b); 
 
 }  // namespace
 
-std::optional<std::string> stamp_top_via(const sip::Message& request, const Address& source) {
+std::optional<std::string> stamped_top_via(const sip::Message& request, const Address& source) {
   const sip::ViaInfo& top = request.top_via();
   const bool wants_rport = top.has_rport;
   const bool needs_received = wants_rport || !equal_host(top.host, source.ip);
@@ -39,8 +40,12 @@ std::optional<std::string> stamp_top_via(const sip::Message& request, const Addr
   // Rebuild the via-parm: the sent-protocol and sent-by as they were, then every parameter but
   // received (replaced) and rport (given its value), then received.
   const std::string_view head = element->substr(0, element->size() - via->params.size());
-  std::string stamped(head);
-  while (!stamped.empty() && (stamped.back() == ' ' || stamped.back() == '\t')) stamped.pop_back();
+  std::string stamped;
+  stamped.reserve(element->size() + 40);
+  stamped = head;
+  // Whitespace before the first ';' is dropped, a folded line break included: left at the end of
+  // the head, a CRLF would end the field before the parameters written after it.
+  while (!stamped.empty() && sip::text::is_ws(stamped.back())) stamped.pop_back();
   for (const auto& p : *params) {
     if (iequals(p.name, "received")) continue;
     stamped += ';';
@@ -57,15 +62,12 @@ std::optional<std::string> stamp_top_via(const sip::Message& request, const Addr
   }
   stamped += ";received=";
   stamped += source.ip;
+  return stamped;
+}
 
-  const std::string_view bytes = request.bytes();
-  const auto begin = static_cast<std::size_t>(element->data() - bytes.data());
-  std::string out;
-  out.reserve(bytes.size() + 32);
-  out.append(bytes.substr(0, begin));
-  out.append(stamped);
-  out.append(bytes.substr(begin + element->size()));
-  return out;
+bool stamp_top_via(sip::Message& request, const Address& source) {
+  const auto stamped = stamped_top_via(request, source);
+  return stamped && request.replace_top_via(*stamped);
 }
 
 }  // namespace resproxy::transport

@@ -11,7 +11,11 @@
 
 namespace resproxy::transport {
 
-// The request's bytes with the top Via stamped, or nullopt when nothing needs to change.
-std::optional<std::string> stamp_top_via(const sip::Message& request, const Address& source);
+// The request's top via-parm as stamped, or nullopt when nothing needs to change.
+std::optional<std::string> stamped_top_via(const sip::Message& request, const Address& source);
+
+// Stamps the request's top Via in place (sip::Message::replace_top_via: no second parse).
+// Returns whether the request changed.
+bool stamp_top_via(sip::Message& request, const Address& source);
 
 }  // namespace resproxy::transport
