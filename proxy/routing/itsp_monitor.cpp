@@ -74,6 +74,9 @@ void ItspMonitor::send_probe(TimePoint now, std::size_t index) {
 void ItspMonitor::probe_done(TimePoint now, std::size_t index, bool ok, std::string_view why) {
   auto& s = states_[index];
   if (!s.probe) return;
+  // A failed probe stops here: its transaction would retransmit until Timer F (32 s), at a dead
+  // ITSP every probe_retransmit — hundreds of datagrams per probe, all burst on it at return.
+  if (!ok) node_.transactions().abandon_client(now, *s.probe);
   s.probe.reset();  // a late answer to this probe is ignored from now on
   node_.timers().cancel(s.timeout_timer);
   const ItspState before = s.health.state();

@@ -192,51 +192,59 @@ TEST(ItspMonitor, AccessibilityCheckOffAssumesTheItspIsDownAndNeverProbes) {
   EXPECT_FALSE(f.monitor().select().has_value());
 }
 
-}  // namespace
-}  // namespace resproxy::routing
-
-namespace resproxy::routing {
-namespace {
-
-TEST(ItspMonitorProbe, RetransmitsAtTheFixedIntervalWithinItsTimeout) {
-  ItspMonitorConfig config;
-  config.targets = {{"a", {Transport::Udp, kItspA, {}}, true}};
-  config.probe_timeout = 600ms;
-  config.probe_retransmit = 150ms;
+// A monitor alone on a silent network: counts the probe datagrams it sends up to a time.
+struct SilentItsp {
+  explicit SilentItsp(ItspMonitorConfig config) {
+    if (config.targets.empty()) config.targets = {{"a", {Transport::Udp, kItspA, {}}, true}};
+    host.monitor = std::make_unique<ItspMonitor>(std::move(config), host, start);
+  }
+  int run_until(TimePoint until) {
+    int sends = 0;
+    TimePoint now = start;
+    while (auto d = host.next_deadline()) {
+      if (*d > until) break;
+      now = std::max(now, *d);
+      host.on_deadline(now);
+      while (auto e = host.next_effect()) {
+        if (auto* s = std::get_if<SendDatagram>(&*e); s && s->bytes.starts_with("OPTIONS")) ++sends;
+      }
+    }
+    return sends;
+  }
   const TimePoint start{std::chrono::hours(1)};
   SeededRng rng{5};
   RecordingTraceSink trace;
   MonitorHost host{rng, trace};
-  host.monitor = std::make_unique<ItspMonitor>(config, host, start);
-  int sends = 0;
-  TimePoint now = start;
-  const auto count = [&] {
-    while (auto e = host.next_effect()) {
-      if (auto* d = std::get_if<SendDatagram>(&*e); d && d->bytes.starts_with("OPTIONS")) ++sends;
-    }
-  };
-  while (auto d = host.next_deadline()) {
-    if (*d > start + 599ms) break;
-    now = std::max(now, *d);
-    host.on_deadline(now);
-    count();
-  }
-  EXPECT_EQ(sends, 4);  // at 0, 150, 300, 450 ms
-  EXPECT_EQ(host.monitor->health(0).state(), ItspState::Active);
+};
+
+TEST(ItspMonitorProbe, RetransmitsAtTheFixedIntervalWithinItsTimeout) {
+  ItspMonitorConfig config;
+  config.probe_timeout = 600ms;
+  config.probe_retransmit = 150ms;
+  SilentItsp f(config);
+  EXPECT_EQ(f.run_until(f.start + 599ms), 4);  // at 0, 150, 300, 450 ms
+  EXPECT_EQ(f.host.monitor->health(0).state(), ItspState::Active);
+}
+
+TEST(ItspMonitorProbe, AFailedProbeStopsRetransmittingAtItsTimeout) {
+  ItspMonitorConfig config;
+  config.probe_timeout = 600ms;
+  config.probe_retransmit = 150ms;
+  config.health.probe_interval = 30s;
+  config.health.probe_interval_down = 30s;
+  config.health.failures_to_down = 5;
+  SilentItsp f(config);
+  EXPECT_EQ(f.run_until(f.start + 20s), 4);  // nothing after the 600 ms timeout; next probe at 30 s
+  EXPECT_EQ(f.host.monitor->health(0).state(), ItspState::Probing);
 }
 
 TEST(ItspMonitorProbe, OptionsTransportOverridesTheTargetsTransport) {
   ItspMonitorConfig config;
-  config.targets = {{"a", {Transport::Udp, kItspA, {}}, true}};
   config.probe_transport = Transport::Tcp;
-  const TimePoint start{std::chrono::hours(1)};
-  SeededRng rng{5};
-  RecordingTraceSink trace;
-  MonitorHost host{rng, trace};
-  host.monitor = std::make_unique<ItspMonitor>(config, host, start);
-  host.on_deadline(start);
+  SilentItsp f(config);
+  f.host.on_deadline(f.start);
   bool opened = false;
-  while (auto e = host.next_effect()) {
+  while (auto e = f.host.next_effect()) {
     if (auto* o = std::get_if<OpenStream>(&*e); o && o->remote == kItspA) opened = true;
     EXPECT_FALSE(std::holds_alternative<SendDatagram>(*e));
   }
