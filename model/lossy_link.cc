@@ -10,7 +10,9 @@
 #include <ns3/object-factory.h>
 #include <ns3/packet.h>
 #include <ns3/pointer.h>
+#include <ns3/point-to-point-channel.h>
 #include <ns3/point-to-point-helper.h>
+#include <ns3/queue-size.h>
 #include <ns3/simulator.h>
 #include <ns3/string.h>
 
@@ -84,6 +86,11 @@ LossyLink::LossyLink(ns3::Ptr<ns3::Node> a, ns3::Ptr<ns3::Node> b, const LinkCon
   ns3::PointToPointHelper p2p;
   p2p.SetDeviceAttribute("DataRate", ns3::StringValue(config.data_rate));
   p2p.SetChannelAttribute("Delay", ns3::TimeValue(config.delay));
+  if (!config.queue.empty()) {
+    p2p.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize",
+                 ns3::QueueSizeValue(ns3::QueueSize(config.queue)));
+  }
+  base_delay_ = config.delay;
   ns3::NetDeviceContainer devices = p2p.Install(a, b);
   device_a_ = ns3::DynamicCast<ns3::PointToPointNetDevice>(devices.Get(0));
   device_b_ = ns3::DynamicCast<ns3::PointToPointNetDevice>(devices.Get(1));
@@ -109,6 +116,10 @@ resproxy::Address LossyLink::address_b(std::uint16_t port) const { return to_res
 void LossyLink::set_loss(double probability) {
   errors_at_a_->SetLoss(probability);
   errors_at_b_->SetLoss(probability);
+}
+
+void LossyLink::set_delay(ns3::Time delay) {
+  device_a_->GetChannel()->SetAttribute("Delay", ns3::TimeValue(delay));
 }
 
 void LossyLink::set_outage(bool outage) {

@@ -78,6 +78,7 @@ struct LinkConfig {
   ns3::Time delay = ns3::MilliSeconds(1);
   double loss = 0.0;              // per packet, per direction
   std::int64_t rng_stream = 0;    // the receive model at a uses rng_stream, at b rng_stream + 1
+  std::string queue{};            // device transmit queue size ("100p", "64kB"); empty: ns-3's
 };
 
 class LossyLink {
@@ -98,6 +99,12 @@ class LossyLink {
   [[nodiscard]] ns3::Ptr<LossyErrorModel> errors_at_b() const { return errors_at_b_; }
 
   void set_loss(double probability);
+  // One direction only: a→b loss is dropped at b's receive side, b→a at a's.
+  void set_loss_toward_b(double probability) { errors_at_b_->SetLoss(probability); }
+  void set_loss_toward_a(double probability) { errors_at_a_->SetLoss(probability); }
+  // The channel's propagation delay, both directions; packets already in flight keep theirs.
+  void set_delay(ns3::Time delay);
+  [[nodiscard]] ns3::Time base_delay() const { return base_delay_; }
   void set_outage(bool outage);
   // Outage from `from` until `until` (absolute simulation times; schedule before Run()).
   void schedule_outage(ns3::Time from, ns3::Time until);
@@ -112,6 +119,7 @@ class LossyLink {
   ns3::Ptr<LossyErrorModel> errors_at_b_;
   ns3::Ipv4Address ip_a_;
   ns3::Ipv4Address ip_b_;
+  ns3::Time base_delay_;
 };
 
 }  // namespace resproxy::model

@@ -304,6 +304,7 @@ void SipNodeApplication::Perform(resproxy::SendDatagram& effect) {
     return;
   }
   ++m_counters.datagrams_out;
+  if (m_sendTap) m_sendTap(effect.remote, effect.bytes);
 }
 
 void SipNodeApplication::Perform(resproxy::OpenStream& effect) {
@@ -334,6 +335,7 @@ void SipNodeApplication::Perform(resproxy::WriteStream& effect) {
     ++m_counters.effects_dropped;
     return;
   }
+  if (m_sendTap) m_sendTap(it->second.path.remote, effect.bytes);
   it->second.pending += effect.bytes;
   if (it->second.connected) Flush(effect.stream.value);
 }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <ns3/application.h>
@@ -92,6 +93,11 @@ class SipNodeApplication : public ns3::Application {
   // while the application is not running are dropped (effects_dropped).
   void Inject(Input input);
 
+  // Called with every message the core sends (datagrams as sent, stream writes as written), for
+  // SIP ladders and message logs. Observes only: nothing flows back into the simulation.
+  using SendTap = std::function<void(const resproxy::Address& remote, std::string_view bytes)>;
+  void SetSendTap(SendTap tap) { m_sendTap = std::move(tap); }
+
   const SipNodeCounters& GetCounters() const { return m_counters; }
   // The UDP listening addresses (one per IPv4 address of the node), valid once started.
   std::vector<resproxy::Address> GetListeningAddresses() const;
@@ -154,6 +160,7 @@ class SipNodeApplication : public ns3::Application {
   std::uint64_t m_nextInboundStream = 1;
 
   SipNodeCounters m_counters;
+  SendTap m_sendTap;
 };
 
 }  // namespace resproxy::model

@@ -199,6 +199,7 @@ void UaPhone::send_register(TimePoint now) {
       now, std::move(request).value(),
       transport::Destination{config_.transport, *config_.outbound_proxy, StreamId{}});
   pending_.push_back({id, Pending::Register, kNoCall});
+  registrations_.push_back(RegistrationRecord{now, std::nullopt, 0});
 }
 
 void UaPhone::on_register_response(TimePoint now, const sip::Message& response) {
@@ -263,6 +264,7 @@ void UaPhone::place_call(TimePoint now, const CallPlan& plan) {
   const std::size_t call = calls_.size();
   CallRecord& record = calls_.emplace_back();
   Dialog& dialog = dialogs_.emplace_back();
+  ++calls_in_progress_;
   record.role = CallRole::Caller;
   record.call_id = rng().token(16) + "@" + config_.local.ip;
   record.caller = aor();
@@ -280,7 +282,7 @@ void UaPhone::place_call(TimePoint now, const CallPlan& plan) {
            .with("role", "caller")
            .with("from", record.caller)
            .with("to", record.callee));
-  if (active_call_ != kNoCall) {
+  if (active_call_ != kNoCall && !config_.multi_line) {
     fail_call(now, call, 0, "local_busy");
     return;
   }
@@ -312,7 +314,7 @@ void UaPhone::place_call(TimePoint now, const CallPlan& plan) {
     fail_call(now, call, 0, "bad_target");
     return;
   }
-  active_call_ = call;
+  if (!config_.multi_line) active_call_ = call;
   ++counters_.invites_sent;
   const auto id = transactions().send_request(now, std::move(request).value(), *to);
   pending_.push_back({id, Pending::Invite, call});
@@ -476,7 +478,7 @@ void UaPhone::on_invite(TimePoint now, transaction::ServerTransactionId id,
                                  sip::make_response(invite, status, {}));
     return;
   }
-  if (active_call_ != kNoCall) {
+  if (active_call_ != kNoCall && !config_.multi_line) {
     // One call at a time: a second one is busy (§21.4.24).
     ++counters_.busy_rejected;
     emit(TraceEvent{now, "ua.call_rejected", {}}
@@ -489,6 +491,7 @@ void UaPhone::on_invite(TimePoint now, transaction::ServerTransactionId id,
   const std::size_t call = calls_.size();
   CallRecord& record = calls_.emplace_back();
   Dialog& dialog = dialogs_.emplace_back();
+  ++calls_in_progress_;
   record.role = CallRole::Callee;
   record.call_id = std::string(invite.call_id());
   record.callee = std::string(invite.request_uri());
@@ -509,7 +512,7 @@ void UaPhone::on_invite(TimePoint now, transaction::ServerTransactionId id,
   dialog.invite_cseq = invite.cseq().number;
   dialog.local_cseq = 0;
   dialog.invite_txn = id;
-  active_call_ = call;
+  if (!config_.multi_line) active_call_ = call;
   emit(TraceEvent{now, "ua.call_started", {}}
            .with("call_id", record.call_id)
            .with("role", "callee")
@@ -690,7 +693,13 @@ void UaPhone::on_response(TimePoint now, transaction::ClientTransactionId id,
   }
   switch (pending.kind) {
     case Pending::Register:
-      if (final) on_register_response(now, response);
+      if (final) {
+        if (!registrations_.empty() && !registrations_.back().done_at) {
+          registrations_.back().done_at = now;
+          registrations_.back().status = response.status_code();
+        }
+        on_register_response(now, response);
+      }
       return;
     case Pending::Invite: on_invite_response(now, pending.call, response); return;
     case Pending::Bye:
@@ -709,6 +718,10 @@ void UaPhone::on_client_error(TimePoint now, transaction::ClientTransactionId id
   const int status = transaction::to_sip_status(error);
   switch (pending.kind) {
     case Pending::Register:
+      if (!registrations_.empty() && !registrations_.back().done_at) {
+        registrations_.back().done_at = now;
+        registrations_.back().status = status;
+      }
       on_register_failed(now, status, transaction::to_string(error));
       return;
     case Pending::Invite: {
@@ -733,13 +746,17 @@ std::size_t UaPhone::find_dialog(const sip::Message& request) const {
   return kNoCall;
 }
 
-void UaPhone::end_call(TimePoint /*now*/, std::size_t call) {
+void UaPhone::end_call(TimePoint now, std::size_t call) {
   Dialog& dialog = dialogs_[call];
   timers().cancel(dialog.ok_timer);
   timers().cancel(dialog.ok_give_up);
   timers().cancel(dialog.ring_timer);
   timers().cancel(dialog.answer_timer);
   timers().cancel(dialog.hangup_timer);
+  if (calls_[call].state != CallState::Terminated) {
+    --calls_in_progress_;
+    calls_[call].ended_at = now;
+  }
   calls_[call].state = CallState::Terminated;
   if (active_call_ == call) active_call_ = kNoCall;
 }

@@ -35,6 +35,8 @@ struct UaPhoneConfig {
   Duration register_expires = std::chrono::seconds(3600);
   Duration register_retry = std::chrono::seconds(30);  // after a failed REGISTER
   std::uint16_t media_port = 40000;                    // the m= port of our SDP
+  // A PSTN gateway or a trunk: answers every INVITE, many calls at once (never 486 Busy Here).
+  bool multi_line = false;
 };
 
 // One call the phone places: at `at`, INVITE `target` (an AOR such as
@@ -75,6 +77,7 @@ struct CallRecord {
   std::optional<TimePoint> ack_at;       // ACK for the 2xx sent / received
   std::optional<TimePoint> bye_at;       // BYE sent / received
   std::optional<TimePoint> bye_ok_at;    // 2xx for the BYE received / sent
+  std::optional<TimePoint> ended_at;     // the call reached Terminated (any reason)
   int final_status = 0;   // final response to the INVITE (408/503 on timeout/transport error)
   int bye_status = 0;     // final response to the BYE
   bool ended_locally = false;  // we sent the BYE
@@ -85,6 +88,13 @@ struct CallRecord {
     return ringing_at && answered_at && ack_at && bye_at && bye_ok_at && final_status == 200 &&
            failure.empty();
   }
+};
+
+// One REGISTER transaction the phone ran (the 423 retry is a second one).
+struct RegistrationRecord {
+  TimePoint sent_at{};
+  std::optional<TimePoint> done_at;  // final response or transaction error
+  int status = 0;                    // final status (408/503 on timeout/transport error)
 };
 
 struct UaCounters {
@@ -126,6 +136,11 @@ class UaPhone final : public transaction::SipNode {
   [[nodiscard]] std::optional<Duration> granted_expires() const { return granted_expires_; }
   [[nodiscard]] bool is_busy() const { return active_call_ != kNoCall; }
   [[nodiscard]] const std::vector<CallRecord>& calls() const { return calls_; }
+  [[nodiscard]] const std::vector<RegistrationRecord>& registrations() const {
+    return registrations_;
+  }
+  // Calls in progress (dialogs not yet terminated, either role).
+  [[nodiscard]] std::size_t calls_in_progress() const { return calls_in_progress_; }
   [[nodiscard]] const UaCounters& counters() const { return counters_; }
 
  private:
@@ -215,6 +230,8 @@ class UaPhone final : public transaction::SipNode {
   TimerId register_timer_{};
 
   std::vector<CallRecord> calls_;
+  std::vector<RegistrationRecord> registrations_;
+  std::size_t calls_in_progress_ = 0;
   std::vector<Dialog> dialogs_;
   std::size_t active_call_ = kNoCall;
   std::vector<PendingRequest> pending_;

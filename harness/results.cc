@@ -1,0 +1,373 @@
+#include "harness/results.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace resproxy::harness {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+double round3(double x) { return std::round(x * 1000.0) / 1000.0; }
+// Ratios keep six decimals: 0.9986 must not pass ">= 0.999".
+double round6(double x) { return std::round(x * 1e6) / 1e6; }
+
+std::string phase_of(const Phases& p, double t) {
+  if (t < p.before_end) return "before";
+  if (t < p.during_end) return "during";
+  return "after";
+}
+
+// ".during" (appended, not "." + s: g++ 12 -O3 warns falsely about that insert, -Wrestrict)
+std::string dotted(const std::string& phase) {
+  std::string out(1, '.');
+  out.append(phase);
+  return out;
+}
+
+// Nearest-rank percentile of sorted values.
+double percentile(const std::vector<double>& sorted, double q) {
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+std::string number_text(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+std::string xml_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
+
+}  // namespace
+
+Phases phases_of(const Scenario& s) {
+  if (s.faults.empty()) return Phases{s.duration_s, s.duration_s};
+  double start = s.duration_s, end = 0;
+  for (const auto& f : s.faults) {
+    start = std::min(start, f.start_s);
+    end = std::max(end, f.end_s);
+  }
+  return Phases{start, end};
+}
+
+Metrics compute_metrics(const Scenario& s, const RunData& run) {
+  Metrics m;
+  const Phases phases = phases_of(s);
+  const std::vector<std::string> phase_names = {"", ".before", ".during", ".after"};
+
+  // Calls: counts and success ratios, overall and per phase and kind.
+  struct Tally {
+    double placed = 0, answered = 0, busy = 0, failed = 0, abandoned = 0;
+    [[nodiscard]] std::optional<double> ratio() const {
+      const double base = placed - busy - abandoned;
+      if (base <= 0) return std::nullopt;
+      return answered / base;
+    }
+  };
+  std::map<std::string, Tally> tallies;  // key: kind-or-all + phase suffix
+  std::vector<double> pdd, setup;
+  for (const auto& c : run.calls) {
+    const std::string ph = dotted(phase_of(phases, c.placed_s));
+    for (const std::string& kind : {std::string("all"), c.kind}) {
+      for (const std::string& suffix : {std::string(""), ph}) {
+        Tally& t = tallies[kind + suffix];
+        t.placed += 1;
+        if (c.outcome == "answered") t.answered += 1;
+        if (c.outcome == "busy") t.busy += 1;
+        if (c.outcome == "failed") t.failed += 1;
+        if (c.outcome == "abandoned") t.abandoned += 1;
+      }
+    }
+    if (c.pdd_ms) pdd.push_back(*c.pdd_ms);
+    if (c.setup_ms) setup.push_back(*c.setup_ms);
+  }
+  for (const auto& suffix : phase_names) {
+    const Tally& all = tallies["all" + suffix];
+    m["calls_total" + suffix] = all.placed;
+    m["calls_answered" + suffix] = all.answered;
+    m["calls_busy" + suffix] = all.busy;
+    m["calls_failed" + suffix] = all.failed;
+    if (auto r = all.ratio()) m["call_success_ratio" + suffix] = round6(*r);
+    const std::vector<std::pair<std::string, std::string>> kinds = {
+        {"internal", "local_call_success_ratio"},
+        {"outbound", "outbound_call_success_ratio"},
+        {"inbound", "inbound_call_success_ratio"},
+        {"emergency", "emergency_call_success_ratio"}};
+    for (const auto& [kind, name] : kinds) {
+      const auto it = tallies.find(kind + suffix);
+      if (it == tallies.end()) continue;
+      if (auto r = it->second.ratio()) m[name + suffix] = round6(*r);
+    }
+  }
+  m["calls_abandoned"] = tallies["all"].abandoned;
+  m["calls_skipped_busy"] = static_cast<double>(run.calls_skipped_busy);
+  std::sort(pdd.begin(), pdd.end());
+  std::sort(setup.begin(), setup.end());
+  if (!pdd.empty()) {
+    m["pdd_ms.p50"] = percentile(pdd, 0.5);
+    m["pdd_ms.p95"] = percentile(pdd, 0.95);
+    m["pdd_ms.max"] = pdd.back();
+  }
+  if (!setup.empty()) {
+    m["setup_ms.p50"] = percentile(setup, 0.5);
+    m["setup_ms.p95"] = percentile(setup, 0.95);
+    m["setup_ms.max"] = setup.back();
+  }
+  double via_gateway = 0, via_itsp = 0, via_local = 0;
+  for (const auto& c : run.calls) {
+    via_gateway += c.route == "gateway" ? 1 : 0;
+    via_itsp += c.route == "itsp" ? 1 : 0;
+    via_local += c.route == "local" ? 1 : 0;
+  }
+  m["calls_via_gateway"] = via_gateway;
+  m["calls_via_itsp"] = via_itsp;
+  m["calls_via_local"] = via_local;
+
+  // Registrations.
+  std::map<std::string, std::pair<double, double>> regs;  // suffix → (total, failed)
+  for (const auto& r : run.registrations) {
+    const bool failed = r.status < 200 || r.status >= 300;
+    for (const std::string& suffix : {std::string(""), dotted(phase_of(phases, r.t_s))}) {
+      regs[suffix].first += 1;
+      regs[suffix].second += failed ? 1 : 0;
+    }
+  }
+  for (const auto& suffix : phase_names) {
+    const auto [total, failed] = regs[suffix];
+    m["registrations_total" + suffix] = total;
+    m["registrations_failed" + suffix] = failed;
+    if (total > 0) m["registration_success_ratio" + suffix] = round6((total - failed) / total);
+  }
+  m["registered_at_end"] = static_cast<double>(run.registered_at_end);
+  m["phones"] = static_cast<double>(run.phones);
+
+  // ITSP health as resproxy saw it.
+  std::vector<const AppliedFault*> disruptive;
+  for (const auto& f : run.faults) {
+    if (f.disruptive) disruptive.push_back(&f);
+  }
+  constexpr double kGrace = 10.0;  // an Inactive this soon after a fault still belongs to it
+  double false_failovers = 0, inactive_transitions = 0, inactive_s = 0;
+  std::optional<double> inactive_since;
+  for (const auto& st : run.itsp_states) {
+    if (st.state == "Inactive") {
+      ++inactive_transitions;
+      bool explained = false;
+      for (const auto* f : disruptive) explained |= st.t_s >= f->start_s && st.t_s <= f->end_s + kGrace;
+      if (!explained) ++false_failovers;
+      if (!inactive_since) inactive_since = st.t_s;
+    } else if (inactive_since && st.state == "Active") {
+      inactive_s += st.t_s - *inactive_since;
+      inactive_since.reset();
+    }
+  }
+  if (inactive_since) inactive_s += run.duration_s - *inactive_since;
+  m["false_failovers"] = false_failovers;
+  m["itsp_inactive_transitions"] = inactive_transitions;
+  m["itsp_inactive_s"] = round3(inactive_s);
+  if (!disruptive.empty()) {
+    const AppliedFault* first = disruptive.front();
+    const AppliedFault* last = disruptive.front();
+    for (const auto* f : disruptive) {
+      if (f->start_s < first->start_s) first = f;
+      if (f->restored_s > last->restored_s) last = f;
+    }
+    for (const auto& st : run.itsp_states) {
+      if (st.state == "Inactive" && st.t_s >= first->start_s) {
+        m["detection_time_s"] = round3(st.t_s - first->start_s);
+        break;
+      }
+    }
+    bool was_inactive = false;
+    for (const auto& st : run.itsp_states) {
+      if (st.state == "Inactive") was_inactive = true;
+      if (was_inactive && st.state == "Active" && st.t_s >= last->restored_s) {
+        m["failback_time_s"] = round3(st.t_s - last->restored_s);
+        break;
+      }
+    }
+  }
+  m["gateway_loops"] = static_cast<double>(run.gateway_loops);
+  m["failovers"] = static_cast<double>(run.failovers);
+  m["late_answers_hung_up"] = static_cast<double>(run.late_answers_hung_up);
+
+  // The most calls up at once (placed and not yet ended).
+  std::vector<std::pair<double, int>> edges;
+  for (const auto& c : run.calls) {
+    edges.emplace_back(c.placed_s, 1);
+    edges.emplace_back(c.ended_s.value_or(run.duration_s + 1), -1);
+  }
+  std::sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second < b.second;  // ends first
+  });
+  int now = 0, most = 0;
+  for (const auto& [t, d] : edges) most = std::max(most, now += d);
+  m["max_calls_in_progress"] = most;
+  return m;
+}
+
+std::vector<Verdict> judge(const Scenario& s, const Metrics& metrics) {
+  std::vector<Verdict> out;
+  for (const auto& e : s.expectations) {
+    Verdict v;
+    v.expectation = e;
+    const auto it = metrics.find(e.metric);
+    if (it != metrics.end()) v.actual = it->second;
+    if (v.actual) {
+      const double a = *v.actual;
+      const double b = e.value;
+      if (e.op == ">=") v.passed = a >= b;
+      else if (e.op == "<=") v.passed = a <= b;
+      else if (e.op == ">") v.passed = a > b;
+      else if (e.op == "<") v.passed = a < b;
+      else if (e.op == "==") v.passed = a == b;
+      else if (e.op == "!=") v.passed = a != b;
+    }
+    const std::string where = s.file + ":" + std::to_string(e.line);
+    if (v.passed) {
+      v.message = where + ": ok: " + e.text + " (actual " + number_text(*v.actual) + ")";
+    } else {
+      v.message = where + ": expectation failed: " + e.text + " (actual " +
+                  (v.actual ? number_text(*v.actual) : std::string("absent: no data for this metric in the run")) + ")";
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::string results_json(const Scenario& s, const RunData& run, const Metrics& metrics,
+                         const std::vector<Verdict>& verdicts) {
+  const Phases phases = phases_of(s);
+  Json j;
+  j["schema"] = 1;
+  j["scenario"] = run.scenario;
+  j["title"] = run.title;
+  j["seed"] = run.seed;
+  j["duration_s"] = round3(run.duration_s);
+  j["phases"] = Json{{"before", {0.0, round3(phases.before_end)}},
+                     {"during", {round3(phases.before_end), round3(phases.during_end)}},
+                     {"after", {round3(phases.during_end), round3(run.duration_s)}}};
+  Json faults = Json::array();
+  for (const auto& f : run.faults) {
+    faults.push_back(Json{{"kind", f.kind}, {"target", f.target}, {"start_s", f.start_s},
+                          {"end_s", f.end_s}, {"detail", f.detail}});
+  }
+  j["faults"] = faults;
+  Json states = Json::array();
+  for (const auto& st : run.itsp_states) {
+    states.push_back(Json{{"t_s", st.t_s}, {"itsp", st.itsp}, {"state", st.state}});
+  }
+  j["itsp_states"] = states;
+  Json series = Json::array();
+  for (const auto& x : run.series) {
+    series.push_back(Json{{"t_s", x.t_s}, {"registered", x.registered},
+                          {"calls_in_progress", x.calls_in_progress},
+                          {"failure_operation", x.failure_operation}});
+  }
+  j["series"] = series;
+  Json calls = Json::array();
+  std::uint64_t id = 0;
+  for (const auto& c : run.calls) {
+    Json call;
+    call["id"] = ++id;
+    call["call_id"] = c.call_id;
+    call["from"] = c.from;
+    call["to"] = c.to;
+    call["kind"] = c.kind;
+    call["placed_s"] = c.placed_s;
+    call["phase"] = phase_of(phases, c.placed_s);
+    call["outcome"] = c.outcome;
+    call["status"] = c.status ? Json(*c.status) : Json(nullptr);
+    call["pdd_ms"] = optional_number(c.pdd_ms);
+    call["setup_ms"] = optional_number(c.setup_ms);
+    call["route"] = c.route.empty() ? Json(nullptr) : Json(c.route);
+    call["ended_s"] = optional_number(c.ended_s);
+    call["failure"] = c.failure;
+    calls.push_back(std::move(call));
+  }
+  j["calls"] = std::move(calls);
+  Json regs = Json::array();
+  for (const auto& r : run.registrations) {
+    regs.push_back(Json{{"phone", r.phone}, {"t_s", r.t_s}, {"status", r.status},
+                        {"latency_ms", optional_number(r.latency_ms)},
+                        {"phase", phase_of(phases, r.t_s)}});
+  }
+  j["registrations"] = std::move(regs);
+  Json metric_json = Json::object();
+  for (const auto& [name, value] : metrics) metric_json[name] = value;
+  j["metrics"] = metric_json;
+  Json expectations = Json::array();
+  for (const auto& v : verdicts) {
+    expectations.push_back(Json{{"text", v.expectation.text}, {"metric", v.expectation.metric},
+                                {"op", v.expectation.op}, {"value", v.expectation.value},
+                                {"actual", optional_number(v.actual)}, {"passed", v.passed},
+                                {"line", v.expectation.line}});
+  }
+  j["expectations"] = expectations;
+  Json messages = Json::array();
+  for (const auto& msg : run.ladder) {
+    messages.push_back(Json{{"t_s", msg.t_s}, {"from", msg.from}, {"to", msg.to}, {"label", msg.label}});
+  }
+  j["ladder"] = Json{{"call_id", run.ladder_call_id}, {"nodes", run.ladder_nodes}, {"messages", messages}};
+  return j.dump(1) + "\n";
+}
+
+std::string junit_xml(const Scenario& s, const RunData& run, const std::vector<Verdict>& verdicts,
+                      double wall_s) {
+  std::size_t failures = 0;
+  for (const auto& v : verdicts) failures += v.passed ? 0 : 1;
+  const std::string suite = run.scenario + ".seed-" + std::to_string(run.seed);
+  std::ostringstream x;
+  x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x << "<testsuites>\n";
+  x << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << verdicts.size()
+    << "\" failures=\"" << failures << "\" errors=\"0\" time=\"" << wall_s << "\">\n";
+  for (const auto& v : verdicts) {
+    x << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\""
+      << xml_escape(v.expectation.text) << "\" file=\"" << xml_escape(s.file) << "\" line=\""
+      << v.expectation.line << "\"";
+    if (v.passed) {
+      x << "/>\n";
+    } else {
+      x << ">\n      <failure message=\"" << xml_escape(v.message) << "\"/>\n    </testcase>\n";
+    }
+  }
+  x << "  </testsuite>\n</testsuites>\n";
+  return x.str();
+}
+
+std::string summary_md(const Scenario& s, const RunData& run, const Metrics& metrics,
+                       const std::vector<Verdict>& verdicts) {
+  std::ostringstream md;
+  md << "# " << run.title << " (" << run.scenario << ", seed " << run.seed << ")\n\n";
+  if (!s.description.empty()) md << s.description << "\n\n";
+  md << "| expectation | actual | verdict |\n| --- | --- | --- |\n";
+  for (const auto& v : verdicts) {
+    md << "| `" << v.expectation.text << "` | " << (v.actual ? number_text(*v.actual) : "absent")
+       << " | " << (v.passed ? "pass" : "**FAIL**") << " |\n";
+  }
+  md << "\n| metric | value |\n| --- | --- |\n";
+  for (const auto& [name, value] : metrics) md << "| " << name << " | " << number_text(value) << " |\n";
+  return md.str();
+}
+
+}  // namespace resproxy::harness

@@ -1,0 +1,41 @@
+#pragma once
+// Results of one run (docs/results-schema.md): the metrics computed from RunData, the verdict on
+// each expectation, and the artifacts — results.json (byte-identical for the same seed),
+// junit.xml (one testcase per expectation) and summary.md.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/run_data.h"
+#include "harness/scenario.h"
+
+namespace resproxy::harness {
+
+struct Phases {
+  double before_end = 0;   // before: [0, before_end)
+  double during_end = 0;   // during: [before_end, during_end); after: [during_end, duration]
+};
+Phases phases_of(const Scenario& scenario);
+
+struct Verdict {
+  Expectation expectation;
+  std::optional<double> actual;  // none: the metric has no value in this run
+  bool passed = false;
+  // "scenarios/x.yaml:42: expectation failed: detection_time_s <= 5 (actual 7.2)"
+  std::string message;
+};
+
+using Metrics = std::map<std::string, double>;
+
+Metrics compute_metrics(const Scenario& scenario, const RunData& run);
+std::vector<Verdict> judge(const Scenario& scenario, const Metrics& metrics);
+
+std::string results_json(const Scenario& scenario, const RunData& run, const Metrics& metrics,
+                         const std::vector<Verdict>& verdicts);
+std::string junit_xml(const Scenario& scenario, const RunData& run, const std::vector<Verdict>& verdicts,
+                      double wall_s);
+std::string summary_md(const Scenario& scenario, const RunData& run, const Metrics& metrics,
+                       const std::vector<Verdict>& verdicts);
+
+}  // namespace resproxy::harness

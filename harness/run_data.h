@@ -1,0 +1,85 @@
+#pragma once
+// RunData: what one simulated run of a scenario produced, before any judgement — the raw
+// material of results.json (harness/results.h turns it into metrics and JSON).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace resproxy::harness {
+
+struct CallData {
+  std::string call_id;
+  std::string from;   // caller's user part
+  std::string to;     // callee's user part
+  std::string kind;   // internal | outbound | inbound | emergency
+  double placed_s = 0;
+  std::string outcome;  // answered | busy | failed | abandoned
+  std::optional<int> status;
+  std::optional<double> pdd_ms;
+  std::optional<double> setup_ms;
+  std::string route;  // itsp | local | gateway | "" (resproxy never forwarded it)
+  std::optional<double> ended_s;
+  std::string failure;
+};
+
+struct RegistrationData {
+  std::string phone;
+  double t_s = 0;
+  int status = 0;
+  std::optional<double> latency_ms;
+};
+
+struct ItspStateChange {
+  double t_s = 0;
+  std::string itsp;
+  std::string state;  // Active | Probing | Inactive | AdminDisabled
+};
+
+struct Sample {
+  double t_s = 0;
+  std::uint64_t registered = 0;
+  std::uint64_t calls_in_progress = 0;
+  int failure_operation = 0;
+};
+
+struct AppliedFault {
+  std::string kind;
+  std::string target;
+  double start_s = 0;
+  double end_s = 0;
+  std::string detail;
+  bool disruptive = true;
+  double restored_s = 0;  // when the target was last made healthy again (the fault's real end)
+};
+
+struct LadderMessage {
+  double t_s = 0;
+  std::string from;
+  std::string to;
+  std::string label;
+};
+
+struct RunData {
+  std::string scenario;
+  std::string title;
+  std::uint32_t seed = 1;
+  double duration_s = 0;
+  std::size_t phones = 0;
+  std::vector<AppliedFault> faults;
+  std::vector<ItspStateChange> itsp_states;
+  std::vector<Sample> series;
+  std::vector<CallData> calls;  // time order
+  std::vector<RegistrationData> registrations;  // time order
+  std::string ladder_call_id;
+  std::vector<std::string> ladder_nodes;
+  std::vector<LadderMessage> ladder;
+  std::uint64_t gateway_loops = 0;
+  std::uint64_t failovers = 0;
+  std::uint64_t late_answers_hung_up = 0;
+  std::uint64_t calls_skipped_busy = 0;
+  std::uint64_t registered_at_end = 0;
+  std::vector<std::string> trace;  // every trace line, only when asked for
+};
+
+}  // namespace resproxy::harness

@@ -1,0 +1,460 @@
+#include "harness/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace resproxy::harness {
+
+namespace {
+
+const std::vector<std::string>& phased_bases() {
+  static const std::vector<std::string> bases = {
+      "calls_total",          "calls_answered",           "calls_busy",
+      "calls_failed",         "call_success_ratio",       "local_call_success_ratio",
+      "outbound_call_success_ratio", "inbound_call_success_ratio",
+      "emergency_call_success_ratio", "registrations_total", "registrations_failed",
+      "registration_success_ratio"};
+  return bases;
+}
+
+const std::vector<std::string>& plain_metrics() {
+  static const std::vector<std::string> names = {
+      "calls_abandoned", "calls_skipped_busy", "pdd_ms.p50", "pdd_ms.p95", "pdd_ms.max",
+      "setup_ms.p50", "setup_ms.p95", "setup_ms.max", "detection_time_s", "failback_time_s",
+      "false_failovers", "itsp_inactive_transitions", "itsp_inactive_s", "gateway_loops",
+      "max_calls_in_progress", "calls_via_gateway", "calls_via_itsp", "calls_via_local",
+      "failovers", "late_answers_hung_up", "registered_at_end", "phones"};
+  return names;
+}
+
+// Where a node sits in the file: "FILE:LINE:COL" (1-based).
+std::string where(const std::string& file, const YAML::Mark& mark) {
+  return file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+[[noreturn]] void fail(const std::string& file, const YAML::Node& node, const std::string& message) {
+  throw ScenarioError(where(file, node.Mark()) + ": " + message);
+}
+
+std::string scalar_text(const YAML::Node& node) {
+  return node.IsScalar() ? node.Scalar() : std::string("<") + (node.IsMap() ? "map" : node.IsSequence() ? "list" : "null") + ">";
+}
+
+// A YAML map read strictly: every key must be one of `allowed`, each read at most once.
+class Map {
+ public:
+  Map(const YAML::Node& node, std::string path, const std::string& file,
+      std::vector<std::string> allowed)
+      : node_(node), path_(std::move(path)), file_(file) {
+    if (!node.IsMap()) fail(file_, node, path_ + ": expected a map of keys, got " + scalar_text(node));
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.as<std::string>();
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(file_, it->first, "unknown key '" + key + "'" + (path_.empty() ? "" : " in " + path_) +
+                                   "; allowed: " + list);
+      }
+    }
+  }
+
+  [[nodiscard]] bool has(const std::string& key) const { return node_[key].IsDefined(); }
+  [[nodiscard]] YAML::Node get(const std::string& key) const { return node_[key]; }
+  [[nodiscard]] std::string name(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+  }
+
+  double number(const std::string& key, double fallback, double min, double max) const {
+    const YAML::Node n = node_[key];
+    if (!n.IsDefined()) return fallback;
+    double v = 0;
+    try {
+      if (!n.IsScalar()) throw YAML::BadConversion(n.Mark());
+      v = n.as<double>();
+    } catch (const YAML::Exception&) {
+      fail(file_, n, name(key) + ": expected a number, got \"" + scalar_text(n) + "\"");
+    }
+    if (!(v >= min && v <= max)) {
+      std::ostringstream os;
+      os << name(key) << ": " << n.Scalar() << " is out of range; allowed: " << min << ".." << max;
+      fail(file_, n, os.str());
+    }
+    return v;
+  }
+
+  std::uint64_t integer(const std::string& key, std::uint64_t fallback, std::uint64_t min,
+                        std::uint64_t max) const {
+    const YAML::Node n = node_[key];
+    if (!n.IsDefined()) return fallback;
+    const double v = number(key, 0, static_cast<double>(min), static_cast<double>(max));
+    if (std::floor(v) != v) fail(file_, n, name(key) + ": expected a whole number, got " + n.Scalar());
+    return static_cast<std::uint64_t>(v);
+  }
+
+  std::string text(const std::string& key, const std::string& fallback) const {
+    const YAML::Node n = node_[key];
+    if (!n.IsDefined()) return fallback;
+    if (!n.IsScalar()) fail(file_, n, name(key) + ": expected text, got " + scalar_text(n));
+    return n.Scalar();
+  }
+
+  std::string choice(const std::string& key, const std::string& fallback,
+                     const std::vector<std::string>& allowed) const {
+    const std::string v = text(key, fallback);
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      fail(file_, node_[key], name(key) + ": \"" + v + "\" is not allowed; allowed: " + list);
+    }
+    return v;
+  }
+
+  bool boolean(const std::string& key, bool fallback) const {
+    const YAML::Node n = node_[key];
+    if (!n.IsDefined()) return fallback;
+    try {
+      return n.as<bool>();
+    } catch (const YAML::Exception&) {
+      fail(file_, n, name(key) + ": expected true or false, got \"" + scalar_text(n) + "\"");
+    }
+  }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  const std::string& file_;
+};
+
+// "<digits>[.<digits>]<unit>" with one of `units` (no std::regex: g++ 12 warns falsely on it
+// under -O1 with sanitizers, -Wmaybe-uninitialized).
+bool is_number_with_unit(const std::string& text, const std::vector<std::string>& units, bool fraction) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  if (i == 0) return false;
+  if (fraction && i < text.size() && text[i] == '.') {
+    const std::size_t start = ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+    if (i == start) return false;
+  }
+  const std::string unit = text.substr(i);
+  return std::find(units.begin(), units.end(), unit) != units.end();
+}
+
+std::string trim(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  const auto last = text.find_last_not_of(" \t");
+  return text.substr(first, last - first + 1);
+}
+
+model::LinkParams read_link(const Map& parent, const std::string& key, model::LinkParams link,
+                            const std::string& file) {
+  if (!parent.has(key)) return link;
+  Map m(parent.get(key), parent.name(key), file, {"rate", "delay_ms", "queue"});
+  if (m.has("rate")) {
+    link.rate = m.text("rate", link.rate);
+    if (!is_number_with_unit(link.rate, {"bps", "kbps", "Kbps", "Mbps", "Gbps"}, true)) {
+      fail(file, m.get("rate"), m.name("rate") + ": \"" + link.rate +
+                                    "\" is not a data rate; allowed: <number>bps|kbps|Mbps|Gbps");
+    }
+  }
+  if (m.has("delay_ms")) link.delay = ns3::MicroSeconds(std::llround(m.number("delay_ms", 0, 0, 60000) * 1000));
+  if (m.has("queue")) {
+    link.queue = m.text("queue", "");
+    if (!is_number_with_unit(link.queue, {"p", "B", "kB", "MB"}, false)) {
+      fail(file, m.get("queue"), m.name("queue") + ": \"" + link.queue +
+                                     "\" is not a queue size; allowed: <number>p|B|kB|MB");
+    }
+  }
+  return link;
+}
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+bool contains_section(const std::string& text, const std::string& section) {
+  std::string lower = text;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower.find("[" + section + "]") != std::string::npos;
+}
+
+// Parses an INI block with the daemon's parser; errors point into the YAML file.
+native::DaemonConfig read_ini(const YAML::Node& node, const std::string& what, const std::string& file,
+                              bool is_resproxy) {
+  if (!node.IsScalar()) fail(file, node, what + ": expected an INI text block (" + what + ": |)");
+  std::string text = node.Scalar();
+  const auto original_lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
+  text = replace_all(text, "${itsp}", model::OfficeNetwork::itsp_ip());
+  text = replace_all(text, "${gateway}", model::OfficeNetwork::gateway_ip());
+  text = replace_all(text, "${resproxy}", model::OfficeNetwork::resproxy_ip());
+  text = replace_all(text, "${remote}", model::OfficeNetwork::remote_ip());
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  if (is_resproxy && !contains_section(text, "sipproxy.itsp_proxy.1")) {
+    text += "[sipproxy.itsp_proxy.1]\nenable = 1\nipname = " + model::OfficeNetwork::itsp_ip() + "\n";
+  }
+  if (!contains_section(text, "sipproxy.pstn_gw")) {
+    text += "[sipproxy.pstn_gw]\naddress = " +
+            (is_resproxy ? model::OfficeNetwork::gateway_ip() : model::OfficeNetwork::remote_ip()) + "\n";
+  }
+  // A block scalar's text starts on the line after its indicator ("resproxy: |").
+  const int first_line = node.Mark().line + 2;
+  try {
+    return native::parse_config(text, what);
+  } catch (const native::ConfigError& e) {
+    const int line = e.line >= 1 && e.line <= original_lines ? first_line + e.line - 1 : node.Mark().line + 1;
+    std::string message = file + ":" + std::to_string(line) + ": " + what + ": ";
+    if (!e.section.empty()) message += "[" + e.section + "] ";
+    if (!e.parameter.empty()) message += e.parameter + ": ";
+    message += e.problem;
+    if (!e.allowed.empty()) message += "; allowed: " + e.allowed;
+    throw ScenarioError(message);
+  }
+}
+
+FaultSpec read_fault(const YAML::Node& node, const std::string& file, double duration) {
+  static const std::vector<std::string> kinds = {"outage", "flap", "random_outages", "loss",
+                                                 "latency", "process_dead", "process_503"};
+  if (!node.IsMap()) fail(file, node, "faults: each fault is a map");
+  const YAML::Node kind_node = node["kind"];
+  if (!kind_node.IsDefined()) fail(file, node, "faults: a fault needs kind; allowed: outage, flap, random_outages, loss, latency, process_dead, process_503");
+  const std::string kind = kind_node.Scalar();
+  std::vector<std::string> keys = {"kind", "target", "start_s", "end_s"};
+  if (kind == "flap" || kind == "random_outages") keys.insert(keys.end(), {"up_s", "down_s"});
+  if (kind == "loss") keys.insert(keys.end(), {"rate", "direction"});
+  if (kind == "latency") keys.insert(keys.end(), {"delay_ms", "jitter_ms", "jitter_step_ms"});
+  Map m(node, "faults[" + kind + "]", file, keys);
+  m.choice("kind", "", kinds);
+  FaultSpec spec;
+  spec.kind = kind;
+  spec.line = node.Mark().line + 1;
+  const bool process = kind == "process_dead" || kind == "process_503";
+  if (process) {
+    spec.fault.target = m.choice("target", "itsp", {"itsp", "resproxy"});
+  } else {
+    spec.fault.target = m.choice("target", "access", {"access", "itsp", "remote", "resproxy", "gateway", "lan"});
+  }
+  spec.start_s = m.number("start_s", 0, 0, duration);
+  spec.end_s = m.number("end_s", duration, 0, duration);
+  if (spec.end_s <= spec.start_s) fail(file, m.get("end_s").IsDefined() ? m.get("end_s") : node, "faults: end_s must be after start_s");
+  spec.fault.start = ns3::MilliSeconds(std::llround(spec.start_s * 1000));
+  spec.fault.end = ns3::MilliSeconds(std::llround(spec.end_s * 1000));
+  std::ostringstream detail;
+  if (kind == "outage") {
+    spec.fault.kind = model::FaultKind::Outage;
+  } else if (kind == "flap" || kind == "random_outages") {
+    spec.fault.kind = kind == "flap" ? model::FaultKind::Flap : model::FaultKind::RandomOutages;
+    const double up = m.number("up_s", 10, 0.001, 86400);
+    const double down = m.number("down_s", 10, 0.001, 86400);
+    spec.fault.up = ns3::MilliSeconds(std::llround(up * 1000));
+    spec.fault.down = ns3::MilliSeconds(std::llround(down * 1000));
+    detail << (kind == "flap" ? "" : "mean ") << "down " << down << " s, up " << up << " s";
+  } else if (kind == "loss") {
+    spec.fault.kind = model::FaultKind::Loss;
+    spec.fault.rate = m.number("rate", 0, 0, 1);
+    spec.fault.direction = m.choice("direction", "both", {"both", "up", "down"});
+    spec.disruptive = spec.fault.rate >= 0.5;
+    detail << "rate " << spec.fault.rate << ", " << spec.fault.direction;
+  } else if (kind == "latency") {
+    spec.fault.kind = model::FaultKind::Latency;
+    const double delay = m.number("delay_ms", 0, 0, 60000);
+    const double jitter = m.number("jitter_ms", 0, 0, 60000);
+    spec.fault.delay = ns3::MicroSeconds(std::llround(delay * 1000));
+    spec.fault.jitter = ns3::MicroSeconds(std::llround(jitter * 1000));
+    spec.fault.jitter_step = ns3::MicroSeconds(std::llround(m.number("jitter_step_ms", 100, 1, 60000) * 1000));
+    spec.disruptive = false;
+    detail << "+" << delay << " ms, jitter " << jitter << " ms";
+  } else if (kind == "process_dead") {
+    spec.fault.kind = model::FaultKind::ProcessDead;
+  } else {
+    spec.fault.kind = model::FaultKind::Process503;
+  }
+  spec.detail = detail.str();
+  return spec;
+}
+
+Expectation read_expectation(const YAML::Node& node, const std::string& file) {
+  if (!node.IsScalar()) fail(file, node, "expect: each expectation is a line of text, e.g. \"detection_time_s <= 5\"");
+  const std::string text = node.Scalar();
+  const auto bad = [&] {
+    fail(file, node, "expect: \"" + text + "\" is not <metric> <op> <number>; ops: >= <= == != > <");
+  };
+  // <metric> <op> <number>[%], spaces optional around the operator.
+  const std::size_t op_at = text.find_first_of("<>=!");
+  if (op_at == std::string::npos) bad();
+  Expectation e;
+  e.text = text;
+  e.metric = trim(text.substr(0, op_at));
+  const std::size_t op_len = op_at + 1 < text.size() && text[op_at + 1] == '=' ? 2 : 1;
+  e.op = text.substr(op_at, op_len);
+  if (e.op == "=" || e.op == "!") bad();
+  std::string number = trim(text.substr(op_at + op_len));
+  const bool percent = !number.empty() && number.back() == '%';
+  if (percent) number = trim(number.substr(0, number.size() - 1));
+  if (e.metric.empty() || e.metric.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != std::string::npos) bad();
+  std::size_t used = 0;
+  try {
+    e.value = std::stod(number, &used);
+  } catch (const std::exception&) {
+    bad();
+  }
+  if (used != number.size()) bad();
+  if (percent) e.value /= 100.0;
+  e.line = node.Mark().line + 1;
+  if (!is_known_metric(e.metric)) {
+    fail(file, node, "expect: unknown metric '" + e.metric + "'; see docs/results-schema.md (e.g. call_success_ratio.during, detection_time_s, gateway_loops)");
+  }
+  return e;
+}
+
+}  // namespace
+
+bool is_known_metric(const std::string& name) {
+  for (const auto& p : plain_metrics()) {
+    if (name == p) return true;
+  }
+  for (const auto& b : phased_bases()) {
+    if (name == b || name == b + ".before" || name == b + ".during" || name == b + ".after") return true;
+  }
+  return false;
+}
+
+Scenario load_scenario(const std::string& path) {
+  YAML::Node root;
+  try {
+    std::ifstream in(path);
+    if (!in) throw ScenarioError(path + ": cannot read the file");
+    root = YAML::Load(in);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                        std::to_string(e.mark.column + 1) + ": " + e.msg);
+  }
+  Scenario s;
+  s.file = path;
+  s.name = std::filesystem::path(path).stem().string();
+  Map top(root, "", path,
+          {"title", "description", "seed", "long", "duration_s", "sample_s", "topology", "resproxy",
+           "itsp", "phones", "traffic", "faults", "expect", "ladder_at_s"});
+  s.title = top.text("title", s.name);
+  s.description = top.text("description", "");
+  s.seed = static_cast<std::uint32_t>(top.integer("seed", 1, 1, 4294967295ULL));
+  s.long_run = top.boolean("long", false);
+  s.duration_s = top.number("duration_s", 600, 1, 7 * 86400);
+  s.sample_s = top.number("sample_s", 10, 0.1, 3600);
+
+  if (top.has("topology")) {
+    Map t(top.get("topology"), "topology", path,
+          {"phones", "phones_per_host", "first_number", "tcp_share", "domain", "remote_callers",
+           "lan", "access", "core"});
+    s.phones = t.integer("phones", 10, 0, 100000);
+    s.phones_per_host = t.integer("phones_per_host", 1, 1, 1000);
+    s.first_number = static_cast<std::uint32_t>(t.integer("first_number", 2001, 1, 999999999));
+    s.tcp_share = t.number("tcp_share", 0, 0, 1);
+    s.domain = t.text("domain", s.domain);
+    s.remote_callers = t.integer("remote_callers", 2, 1, 1000);
+    s.network.lan = read_link(t, "lan", model::LinkParams{"1Gbps", ns3::MicroSeconds(200), ""}, path);
+    s.network.access = read_link(t, "access", model::LinkParams{"20Mbps", ns3::MilliSeconds(10), "100p"}, path);
+    s.network.core = read_link(t, "core", model::LinkParams{"10Gbps", ns3::MilliSeconds(5), ""}, path);
+  } else {
+    s.network.lan = model::LinkParams{"1Gbps", ns3::MicroSeconds(200), ""};
+    s.network.access = model::LinkParams{"20Mbps", ns3::MilliSeconds(10), "100p"};
+    s.network.core = model::LinkParams{"10Gbps", ns3::MilliSeconds(5), ""};
+  }
+  s.network.phone_hosts = std::max<std::size_t>(1, (s.phones + s.phones_per_host - 1) / s.phones_per_host);
+  if (s.network.phone_hosts > model::OfficeNetwork::kMaxPhoneHosts) {
+    throw ScenarioError(path + ": topology: too many phone hosts; raise phones_per_host");
+  }
+
+  if (!top.has("resproxy")) fail(path, root, "resproxy: missing (the daemon's INI text: resproxy: |)");
+  s.resproxy = read_ini(top.get("resproxy"), "resproxy", path, true);
+  if (top.has("itsp")) {
+    s.itsp = read_ini(top.get("itsp"), "itsp", path, false);
+  } else {
+    YAML::Node fallback("[sipproxy]\nrealm = " + s.domain + "\n");
+    s.itsp = read_ini(fallback, "itsp", path, false);
+  }
+  if (s.itsp.proxy.mode != routing::ProxyMode::Standalone) {
+    fail(path, top.get("itsp"), "itsp: the ITSP model runs in mode = standalone");
+  }
+
+  if (top.has("phones")) {
+    Map p(top.get("phones"), "phones", path,
+          {"register_start_s", "register_spread_s", "register_expires_s", "ring_delay_ms",
+           "answer_delay_ms", "gateway_answer_delay_ms"});
+    s.register_start_s = p.number("register_start_s", 1, 0, s.duration_s);
+    s.register_spread_s = p.number("register_spread_s", 10, 0, s.duration_s);
+    s.register_expires_s = p.number("register_expires_s", 3600, 1, 86400);
+    s.ring_delay_ms = p.number("ring_delay_ms", 500, 0, 600000);
+    s.answer_delay_ms = p.number("answer_delay_ms", 2000, 0, 600000);
+    s.gateway_answer_delay_ms = p.number("gateway_answer_delay_ms", 500, 0, 600000);
+  }
+
+  s.traffic_stop_s = std::max(0.0, s.duration_s - 90);
+  if (top.has("traffic")) {
+    Map t(top.get("traffic"), "traffic", path,
+          {"calls_per_phone_per_hour", "mix", "inbound_per_hour", "hold_mean_s", "start_s", "stop_s",
+           "scripted"});
+    s.calls_per_phone_per_hour = t.number("calls_per_phone_per_hour", 0, 0, 3600);
+    if (t.has("mix")) {
+      Map mix(t.get("mix"), "traffic.mix", path, {"internal", "outbound", "emergency"});
+      s.mix_internal = mix.number("internal", 0, 0, 1);
+      s.mix_outbound = mix.number("outbound", 0, 0, 1);
+      s.mix_emergency = mix.number("emergency", 0, 0, 1);
+      const double sum = s.mix_internal + s.mix_outbound + s.mix_emergency;
+      if (std::abs(sum - 1.0) > 1e-9) fail(path, t.get("mix"), "traffic.mix: the shares must add up to 1");
+    }
+    s.inbound_per_hour = t.number("inbound_per_hour", 0, 0, 1e6);
+    s.hold_mean_s = t.number("hold_mean_s", 120, 0.1, 86400);
+    s.traffic_start_s = t.number("start_s", 60, 0, s.duration_s);
+    s.traffic_stop_s = t.number("stop_s", s.traffic_stop_s, 0, s.duration_s);
+    if (t.has("scripted")) {
+      const YAML::Node list = t.get("scripted");
+      if (!list.IsSequence()) fail(path, list, "traffic.scripted: expected a list of calls");
+      for (const auto& item : list) {
+        Map c(item, "traffic.scripted[]", path, {"at_s", "from", "to", "hold_s"});
+        ScriptedCall call;
+        call.at_s = c.number("at_s", 0, 0, s.duration_s);
+        call.from = c.text("from", "");
+        call.to = c.text("to", "");
+        call.hold_s = c.number("hold_s", 60, 0, 86400);
+        call.line = item.Mark().line + 1;
+        if (call.from.empty() || call.to.empty()) fail(path, item, "traffic.scripted: a call needs from and to");
+        if (call.from != "remote") {
+          char* end = nullptr;
+          const unsigned long n = std::strtoul(call.from.c_str(), &end, 10);
+          if (*end != '\0' || n < s.first_number || n >= s.first_number + s.phones) {
+            fail(path, c.get("from"), "traffic.scripted: from \"" + call.from +
+                                          "\" is neither \"remote\" nor an office phone (" +
+                                          std::to_string(s.first_number) + ".." +
+                                          std::to_string(s.first_number + s.phones - 1) + ")");
+          }
+        }
+        s.scripted.push_back(call);
+      }
+    }
+  }
+
+  if (top.has("faults")) {
+    const YAML::Node list = top.get("faults");
+    if (!list.IsSequence()) fail(path, list, "faults: expected a list");
+    for (const auto& item : list) s.faults.push_back(read_fault(item, path, s.duration_s));
+  }
+  if (top.has("expect")) {
+    const YAML::Node list = top.get("expect");
+    if (!list.IsSequence()) fail(path, list, "expect: expected a list of expectations");
+    for (const auto& item : list) s.expectations.push_back(read_expectation(item, path));
+  }
+  if (top.has("ladder_at_s")) s.ladder_at_s = top.number("ladder_at_s", 0, 0, s.duration_s);
+  return s;
+}
+
+}  // namespace resproxy::harness

@@ -1,0 +1,122 @@
+#pragma once
+// Scenario: one scenarios/*.yaml file, read strictly (issue #5, item 3). Unknown keys and bad
+// values are errors naming file:line:column (yaml-cpp's Mark); the INI blocks (`resproxy: |`,
+// `itsp: |`) are parsed by the daemon's own parse_config, with their errors mapped back to the
+// YAML file's lines. Placeholders in the INI text: ${itsp}, ${gateway}, ${resproxy}, ${remote}
+// (the planned addresses of those nodes). Sections the harness fills in when absent:
+// resproxy — [sipproxy.itsp_proxy.1] (enable, ipname = the ITSP) and [sipproxy.pstn_gw]
+// (address = the office gateway); itsp — [sipproxy.pstn_gw] (address = the remote PSTN).
+//
+// Keys (all optional but `resproxy`; defaults in the struct below):
+//   title, description, seed, long (true: only with --long / the `long` ctest label),
+//   duration_s, sample_s (series interval), ladder_at_s (default: the first fault's start)
+//   topology: phones, phones_per_host (phones share a host, one port each), first_number,
+//             tcp_share (0..1 of the phones on TCP), domain (phones' AOR domain = both realms),
+//             remote_callers, lan|access|core: {rate: 20Mbps, delay_ms: 15, queue: 100p}
+//   resproxy: |  the daemon's INI text        itsp: |  the ITSP model's INI (mode standalone)
+//   phones: register_start_s, register_spread_s, register_expires_s, ring_delay_ms,
+//           answer_delay_ms, gateway_answer_delay_ms
+//   traffic: calls_per_phone_per_hour (Poisson), mix: {internal, outbound, emergency} (sum 1),
+//            inbound_per_hour (remote callers → phones), hold_mean_s (exponential), start_s,
+//            stop_s, scripted: [{at_s, from: <phone>|remote, to: <user>, hold_s}]
+//   faults: [{kind, target, start_s, end_s, …}] — kinds and their keys in model/fault_schedule.h
+//           (outage, flap/random_outages: up_s down_s, loss: rate direction, latency: delay_ms
+//           jitter_ms jitter_step_ms, process_dead, process_503 with target itsp|resproxy);
+//           link targets: access, itsp, remote, resproxy, gateway, lan
+//   expect: ["<metric> <op> <number>[%]", …] — ops >= <= == != > <; metric names are those of
+//           results.json's "metrics" (is_known_metric); a metric without data fails.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/fault_schedule.h"
+#include "model/office_network.h"
+#include "proxy/native/config.h"
+
+namespace resproxy::harness {
+
+// A refused scenario file: what() is "FILE:LINE:COL: message".
+class ScenarioError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ScriptedCall {
+  double at_s = 0;
+  std::string from;  // an office phone's number, or "remote" (a caller beyond the ITSP)
+  std::string to;    // a user part: a phone's number, a PSTN number, an emergency number
+  double hold_s = 60;
+  int line = 0;
+};
+
+struct FaultSpec {
+  model::Fault fault;
+  std::string kind;  // as written: outage, flap, random_outages, loss, latency, process_dead, process_503
+  double start_s = 0, end_s = 0;
+  std::string detail;  // for the results' faults list
+  bool disruptive = true;  // should make resproxy fail over (outage, flap, process faults, loss >= 0.5)
+  int line = 0;
+};
+
+struct Expectation {
+  std::string text;    // as written
+  std::string metric;
+  std::string op;      // >= <= == != > <
+  double value = 0;
+  int line = 0;
+};
+
+struct Scenario {
+  std::string file;    // as given on the command line
+  std::string name;    // file name without .yaml
+  std::string title;
+  std::string description;
+  std::uint32_t seed = 1;
+  bool long_run = false;
+  double duration_s = 600;
+  double sample_s = 10;
+
+  // topology
+  std::size_t phones = 10;
+  std::size_t phones_per_host = 1;
+  std::uint32_t first_number = 2001;
+  double tcp_share = 0;
+  std::string domain = "itsp.example";
+  std::size_t remote_callers = 2;
+  model::OfficeNetworkConfig network;
+
+  // configuration of the two proxies, as the daemon reads it
+  native::DaemonConfig resproxy;
+  native::DaemonConfig itsp;
+
+  // phones
+  double register_start_s = 1;
+  double register_spread_s = 10;
+  double register_expires_s = 3600;
+  double ring_delay_ms = 500;
+  double answer_delay_ms = 2000;
+  double gateway_answer_delay_ms = 500;
+
+  // traffic
+  double calls_per_phone_per_hour = 0;
+  double mix_internal = 1, mix_outbound = 0, mix_emergency = 0;
+  double inbound_per_hour = 0;
+  double hold_mean_s = 120;
+  double traffic_start_s = 60;
+  double traffic_stop_s = -1;  // -1: duration - 90 s
+  std::vector<ScriptedCall> scripted;
+
+  std::vector<FaultSpec> faults;
+  std::vector<Expectation> expectations;
+  std::optional<double> ladder_at_s;  // the ladder shows the first call placed at or after this
+};
+
+// Reads and checks a scenario file. Throws ScenarioError.
+Scenario load_scenario(const std::string& path);
+
+// Every metric name an expectation may use (checked at load time).
+bool is_known_metric(const std::string& name);
+
+}  // namespace resproxy::harness

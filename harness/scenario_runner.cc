@@ -1,0 +1,483 @@
+#include "harness/scenario_runner.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <ns3/simulator.h>
+
+#include "model/fault_schedule.h"
+#include "model/faulty_node.h"
+#include "model/memory_store.h"
+#include "model/office_network.h"
+#include "model/simulation.h"
+#include "model/traffic.h"
+#include "model/ua_phone.h"
+#include "proxy/routing/proxy_node.h"
+
+namespace resproxy::harness {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// Explicit ns-3 streams (ns-3 notes §6): every random variable has its own.
+constexpr std::int64_t kResproxyStream = 1;
+constexpr std::int64_t kItspStream = 2;
+constexpr std::int64_t kTrafficStream = 3;
+constexpr std::int64_t kFaultStream = 4;
+constexpr std::int64_t kGatewayStream = 5;
+constexpr std::int64_t kPstnStream = 6;
+constexpr std::int64_t kRemoteCallerStream = 10;   // + caller index (< 1000)
+constexpr std::int64_t kLinkStream = 2000;         // two per link
+constexpr std::int64_t kPhoneStream = 200'000;     // + phone index
+constexpr std::int64_t kInternetStream = 1'000'000;
+
+constexpr std::uint16_t kSipPort = 5060;
+constexpr std::uint16_t kRemoteCallerPort = 5100;
+
+double seconds_of(TimePoint t) { return static_cast<double>(to_ns(t)) / 1e9; }
+double round3(double x) { return std::round(x * 1000.0) / 1000.0; }
+TimePoint at_seconds(double s) { return from_ns(std::llround(s * 1e9)); }
+
+std::string user_of_uri(std::string_view uri) {
+  if (uri.starts_with("sip:")) uri.remove_prefix(4);
+  const auto at = uri.find('@');
+  return std::string(at == std::string_view::npos ? std::string_view{} : uri.substr(0, at));
+}
+
+std::string field(const TraceEvent& event, std::string_view key) {
+  for (const auto& [k, v] : event.fields) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
+// What the run's trace says, gathered as it happens (one sink per node, all feeding this).
+class Recorder {
+ public:
+  Recorder(bool keep_trace, TimePoint ladder_from) : keep_trace_(keep_trace), ladder_from_(ladder_from) {}
+
+  TraceSink& sink_for(const std::string& node) { return sinks_.emplace_back(*this, node); }
+
+  void name_address(const Address& address, const std::string& name) {
+    names_[address.to_string()] = name;
+  }
+  std::string name_of(const Address& address) const {
+    const auto it = names_.find(address.to_string());
+    return it == names_.end() ? address.to_string() : it->second;
+  }
+
+  // Message tap (SipNodeApplication::SetSendTap): only the chosen call's messages are kept.
+  void on_send(const std::string& from, const Address& remote, std::string_view bytes) {
+    if (ladder_call_.empty()) return;
+    if (call_id_of(bytes) != ladder_call_) return;
+    std::string_view first = bytes.substr(0, bytes.find("\r\n"));
+    std::string label;
+    if (first.starts_with("SIP/2.0 ")) {
+      label = std::string(first.substr(8));
+    } else {
+      label = std::string(first.substr(0, first.rfind(" SIP/2.0")));
+    }
+    const std::string to = name_of(remote);
+    note_ladder_node(from);
+    note_ladder_node(to);
+    ladder_.push_back({round3(seconds_of(model::core_now())), from, to, label});
+  }
+
+  void emit(const std::string& node, const TraceEvent& event) {
+    if (keep_trace_) trace_.push_back(to_json_line(event, node));
+    const std::string& name = event.name;
+    if (node == "resproxy") {
+      if (name == "route.forwarded") {
+        if (field(event, "method") != "INVITE") return;
+        auto& route = routes_[field(event, "call_id")];
+        if (route.locked) return;
+        const std::string to = field(event, "to");
+        route.where = to == itsp_address_ ? "itsp" : to == gateway_address_ ? "gateway" : "local";
+        route.locked = true;
+      } else if (name == "itsp.failover") {
+        routes_[field(event, "call_id")].locked = false;
+      } else if (name == "route.decided") {
+        if (field(event, "source") == "gateway" && field(event, "action") == "gateway") ++gateway_loops_;
+      } else if (name.starts_with("itsp.marked_")) {
+        itsp_states_.push_back({round3(seconds_of(event.t)), "itsp", field(event, "to")});
+      }
+      return;
+    }
+    if (name == "ua.call_started" && ladder_call_.empty() && event.t >= ladder_from_ &&
+        field(event, "role") == "caller" && node.starts_with("phone-")) {
+      ladder_call_ = field(event, "call_id");
+    }
+  }
+
+  void set_addresses(const Address& itsp, const Address& gateway) {
+    itsp_address_ = itsp.to_string();
+    gateway_address_ = gateway.to_string();
+  }
+  std::string route_of(const std::string& call_id) const {
+    const auto it = routes_.find(call_id);
+    return it == routes_.end() ? std::string() : it->second.where;
+  }
+
+  std::vector<std::string> trace_;
+  std::vector<ItspStateChange> itsp_states_;
+  std::string ladder_call_;
+  std::vector<std::string> ladder_nodes_;
+  std::vector<LadderMessage> ladder_;
+  std::uint64_t gateway_loops_ = 0;
+
+ private:
+  class Sink final : public TraceSink {
+   public:
+    Sink(Recorder& recorder, std::string node) : recorder_(recorder), node_(std::move(node)) {}
+    void emit(const TraceEvent& event) override { recorder_.emit(node_, event); }
+
+   private:
+    Recorder& recorder_;
+    std::string node_;
+  };
+  struct Route {
+    std::string where;
+    bool locked = false;
+  };
+
+  static std::string_view call_id_of(std::string_view bytes) {
+    std::size_t at = bytes.find("\r\nCall-ID:");
+    std::size_t skip = 10;
+    if (at == std::string_view::npos) {
+      at = bytes.find("\r\ni:");
+      skip = 4;
+    }
+    if (at == std::string_view::npos) return {};
+    std::string_view rest = bytes.substr(at + skip);
+    rest = rest.substr(0, rest.find("\r\n"));
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t')) rest.remove_suffix(1);
+    return rest;
+  }
+  void note_ladder_node(const std::string& name) {
+    if (std::find(ladder_nodes_.begin(), ladder_nodes_.end(), name) == ladder_nodes_.end()) {
+      ladder_nodes_.push_back(name);
+    }
+  }
+
+  bool keep_trace_;
+  TimePoint ladder_from_;
+  std::deque<Sink> sinks_;
+  std::unordered_map<std::string, std::string> names_;
+  std::unordered_map<std::string, Route> routes_;
+  std::string itsp_address_;
+  std::string gateway_address_;
+};
+
+struct PhoneSlot {
+  model::UaPhone* phone = nullptr;
+  std::string user;
+};
+
+std::string classify(const std::string& from_kind, const std::string& to_user,
+                     const std::set<std::string>& office, const std::vector<std::string>& emergency) {
+  if (from_kind == "remote") return "inbound";
+  if (std::find(emergency.begin(), emergency.end(), to_user) != emergency.end()) return "emergency";
+  if (office.contains(to_user)) return "internal";
+  return "outbound";
+}
+
+}  // namespace
+
+RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& options) {
+  RunData out;
+  out.scenario = s.name;
+  out.title = s.title;
+  out.seed = seed;
+  out.duration_s = s.duration_s;
+  out.phones = s.phones;
+
+  double ladder_from = 0;
+  if (s.ladder_at_s) {
+    ladder_from = *s.ladder_at_s;
+  } else if (!s.faults.empty()) {
+    ladder_from = s.faults.front().start_s;
+    for (const auto& f : s.faults) ladder_from = std::min(ladder_from, f.start_s);
+  }
+  Recorder recorder(options.keep_trace, at_seconds(ladder_from));
+  model::MemoryStore resproxy_store;  // outlive the simulation (SetStore contract)
+  model::MemoryStore itsp_store;
+  const Address resproxy_address{model::OfficeNetwork::resproxy_ip(), kSipPort};
+  const Address itsp_address{model::OfficeNetwork::itsp_ip(), kSipPort};
+  const Address gateway_address{model::OfficeNetwork::gateway_ip(), kSipPort};
+  const Address pstn_address{model::OfficeNetwork::remote_ip(), kSipPort};
+  recorder.set_addresses(itsp_address, gateway_address);
+
+  model::Simulation sim(seed, 1);
+  model::OfficeNetworkConfig network_config = s.network;
+  network_config.first_link_stream = kLinkStream;
+  network_config.first_internet_stream = kInternetStream;
+  model::OfficeNetwork network(network_config);
+  const ns3::Time stop = ns3::MilliSeconds(std::llround(s.duration_s * 1000));
+
+  const auto install = [&](ns3::Ptr<ns3::Node> node, std::unique_ptr<resproxy::Node> core,
+                           const std::string& name, const Address& address) {
+    auto app = model::install_sip_node(node, std::move(core), ns3::Seconds(0), stop, address.port);
+    recorder.name_address(address, name);
+    app->SetSendTap([&recorder, name](const Address& remote, std::string_view bytes) {
+      recorder.on_send(name, remote, bytes);
+    });
+    return app;
+  };
+
+  // resproxy: the production core on the daemon's configuration.
+  routing::ProxyConfig resproxy_config = s.resproxy.proxy;
+  resproxy_config.local = resproxy_address;
+  auto resproxy_owned = std::make_unique<routing::ProxyNode>(
+      resproxy_config, resproxy_store.load_all(), sim.rng(kResproxyStream), recorder.sink_for("resproxy"));
+  routing::ProxyNode& resproxy = *resproxy_owned;
+  auto resproxy_faulty = std::make_unique<model::FaultyNode>(std::move(resproxy_owned));
+  model::FaultyNode* resproxy_process = resproxy_faulty.get();
+  install(network.resproxy_node(), std::move(resproxy_faulty), "resproxy", resproxy_address)
+      ->SetStore(&resproxy_store);
+
+  // The ITSP: the same core, standalone, realm = the ITSP's domain, inside a FaultyNode.
+  routing::ProxyConfig itsp_config = s.itsp.proxy;
+  itsp_config.local = itsp_address;
+  auto itsp_owned = std::make_unique<routing::ProxyNode>(
+      itsp_config, itsp_store.load_all(), sim.rng(kItspStream), recorder.sink_for("itsp"));
+  auto itsp_faulty = std::make_unique<model::FaultyNode>(std::move(itsp_owned));
+  model::FaultyNode* itsp_process = itsp_faulty.get();
+  install(network.itsp_node(), std::move(itsp_faulty), "itsp", itsp_address)->SetStore(&itsp_store);
+
+  const auto make_ua = [&](const std::string& user, const Address& local,
+                           std::optional<Address> outbound, bool multi_line, std::int64_t stream,
+                           const std::string& name, ns3::Ptr<ns3::Node> node, Transport transport,
+                           double answer_delay_ms) {
+    model::UaPhoneConfig c;
+    c.user = user;
+    c.domain = s.domain;
+    c.local = local;
+    c.outbound_proxy = outbound;
+    c.transport = transport;
+    c.ring_delay = std::chrono::microseconds(std::llround(s.ring_delay_ms * 1000));
+    c.answer_delay = std::chrono::microseconds(std::llround(answer_delay_ms * 1000));
+    c.register_expires = std::chrono::seconds(std::llround(s.register_expires_s));
+    c.multi_line = multi_line;
+    auto phone = std::make_unique<model::UaPhone>(std::move(c), sim.rng(stream), recorder.sink_for(name));
+    model::UaPhone* raw = phone.get();
+    install(node, std::move(phone), name, local);
+    return raw;
+  };
+
+  // The office PSTN gateway and the PSTN beyond the ITSP: answer every call, many at once.
+  make_ua("gateway", gateway_address, std::nullopt, true, kGatewayStream, "gateway",
+          network.gateway_node(), Transport::Udp, s.gateway_answer_delay_ms);
+  make_ua("pstn", pstn_address, std::nullopt, true, kPstnStream, "pstn", network.remote_node(),
+          Transport::Udp, s.gateway_answer_delay_ms);
+  std::vector<model::UaPhone*> remote_callers;
+  for (std::size_t k = 0; k < s.remote_callers; ++k) {
+    const Address local{model::OfficeNetwork::remote_ip(), static_cast<std::uint16_t>(kRemoteCallerPort + k)};
+    remote_callers.push_back(make_ua("0201555" + std::to_string(1000 + k), local, itsp_address, true,
+                                     kRemoteCallerStream + static_cast<std::int64_t>(k),
+                                     "caller-" + std::to_string(k + 1), network.remote_node(),
+                                     Transport::Udp, s.answer_delay_ms));
+  }
+
+  // The office phones: `phones_per_host` per host, ports 5060, 5061, …
+  Rng& traffic = sim.rng(kTrafficStream);
+  std::vector<PhoneSlot> phones;
+  std::set<std::string> office_users;
+  phones.reserve(s.phones);
+  const std::size_t tcp_phones = static_cast<std::size_t>(std::llround(s.tcp_share * static_cast<double>(s.phones)));
+  for (std::size_t i = 0; i < s.phones; ++i) {
+    const std::size_t host = i / s.phones_per_host;
+    const Address local{model::OfficeNetwork::phone_host_ip(host),
+                        static_cast<std::uint16_t>(kSipPort + i % s.phones_per_host)};
+    const std::string user = std::to_string(s.first_number + i);
+    // TCP phones spread evenly over the office: phone i is TCP when the running share steps.
+    const bool tcp = tcp_phones > 0 && (i + 1) * tcp_phones / s.phones > i * tcp_phones / s.phones;
+    model::UaPhone* phone = make_ua(user, local, resproxy_address, false,
+                                    kPhoneStream + static_cast<std::int64_t>(i), "phone-" + user,
+                                    network.phone_host(host), tcp ? Transport::Tcp : Transport::Udp,
+                                    s.answer_delay_ms);
+    phones.push_back({phone, user});
+    office_users.insert(user);
+    phone->register_at(at_seconds(s.register_start_s + s.register_spread_s * model::uniform01(traffic)));
+  }
+
+  // Traffic: Poisson busy hour per phone, inbound from the remote callers, scripted calls.
+  const std::string emergency =
+      s.resproxy.proxy.emergency_numbers.empty() ? "112" : s.resproxy.proxy.emergency_numbers.front();
+  const TimePoint traffic_start = at_seconds(s.traffic_start_s);
+  const TimePoint traffic_stop = at_seconds(s.traffic_stop_s);
+  const auto hold = [&] {
+    return Duration{std::llround(model::exponential(traffic, s.hold_mean_s) * 1e9)};
+  };
+  const auto target = [&](const std::string& user) { return "sip:" + user + "@" + s.domain; };
+  for (std::size_t i = 0; i < phones.size(); ++i) {
+    for (TimePoint at : model::poisson_arrivals(traffic, s.calls_per_phone_per_hour, traffic_start, traffic_stop)) {
+      const double u = model::uniform01(traffic);
+      std::string to;
+      if (u < s.mix_internal && phones.size() > 1) {
+        std::size_t j = traffic.uniform(phones.size() - 1);
+        if (j >= i) ++j;
+        to = phones[j].user;
+      } else if (u < s.mix_internal + s.mix_outbound || u >= 1.0 - 1e-12 || s.mix_emergency <= 0) {
+        to = "0" + std::to_string(100000000 + traffic.uniform(900000000));
+      } else {
+        to = emergency;
+      }
+      phones[i].phone->schedule_call(model::CallPlan{at, target(to), hold()});
+    }
+  }
+  if (!phones.empty()) {
+    std::size_t k = 0;
+    for (TimePoint at : model::poisson_arrivals(traffic, s.inbound_per_hour, traffic_start, traffic_stop)) {
+      const std::size_t j = traffic.uniform(phones.size());
+      remote_callers[k++ % remote_callers.size()]->schedule_call(
+          model::CallPlan{at, target(phones[j].user), hold()});
+    }
+  }
+  for (const auto& call : s.scripted) {
+    model::UaPhone* from = call.from == "remote"
+                               ? remote_callers.front()
+                               : phones[std::stoul(call.from) - s.first_number].phone;
+    from->schedule_call(model::CallPlan{at_seconds(call.at_s), target(call.to),
+                                        Duration{std::llround(call.hold_s * 1e9)}});
+  }
+
+  // Faults.
+  model::FaultSchedule faults(network, sim.rng(kFaultStream), [&](const std::string& name) {
+    return name == "itsp" ? itsp_process : name == "resproxy" ? resproxy_process : nullptr;
+  });
+  for (const auto& f : s.faults) {
+    faults.add(f.fault);
+    out.faults.push_back({f.kind, f.fault.target, round3(f.start_s), round3(f.end_s), f.detail, f.disruptive});
+  }
+
+  // Samples and progress, on the simulation clock.
+  const auto sample_every = ns3::MilliSeconds(std::llround(s.sample_s * 1000));
+  std::function<void()> sample = [&] {
+    Sample x;
+    x.t_s = round3(ns3::Simulator::Now().GetSeconds());
+    for (const auto& p : phones) x.registered += p.phone->is_registered() ? 1 : 0;
+    x.failure_operation = resproxy.in_failure_operation() ? 1 : 0;
+    out.series.push_back(x);
+    if (ns3::Simulator::Now() + sample_every < stop) ns3::Simulator::Schedule(sample_every, [&sample] { sample(); });
+  };
+  ns3::Simulator::Schedule(ns3::Seconds(0), [&sample] { sample(); });
+  std::function<void()> progress;
+  const ns3::Time progress_every = std::max(ns3::MilliSeconds(100), stop / 200);
+  if (options.progress) {
+    progress = [&] {
+      options.progress(ns3::Simulator::Now().GetSeconds());
+      if (ns3::Simulator::Now() + progress_every < stop) ns3::Simulator::Schedule(progress_every, [&progress] { progress(); });
+    };
+    ns3::Simulator::Schedule(progress_every, [&progress] { progress(); });
+  }
+
+  sim.run_until(stop);
+  if (std::getenv("RESPROXY_HARNESS_DEBUG") != nullptr) {
+    std::uint64_t passed = 0;
+    for (const char* t : {"access", "itsp", "remote", "resproxy", "gateway", "lan"}) {
+      for (auto* l : network.links(t)) passed += l->errors_at_a()->GetPassed() + l->errors_at_b()->GetPassed();
+    }
+    std::fprintf(stderr, "debug: %llu packets received on links\n", static_cast<unsigned long long>(passed));
+  }
+  if (options.progress) options.progress(s.duration_s);
+  for (std::size_t i = 0; i < out.faults.size(); ++i) {
+    out.faults[i].restored_s = out.faults[i].end_s;
+    for (const auto& e : faults.events()) {
+      if (e.fault == i && (e.what == "up" || e.what == "healthy" || e.what.starts_with("loss 0 ") ||
+                           e.what == "delay +0ms")) {
+        out.faults[i].restored_s = round3(e.at.GetSeconds());
+      }
+    }
+  }
+
+  // Collect.
+  struct Placed {
+    TimePoint at;
+    std::size_t order;
+    CallData data;
+  };
+  std::vector<Placed> placed;
+  const auto collect = [&](const model::UaPhone& ua, const std::string& from_kind) {
+    for (const auto& c : ua.calls()) {
+      if (c.role != model::CallRole::Caller) continue;
+      if (c.failure == "local_busy") {
+        ++out.calls_skipped_busy;
+        continue;
+      }
+      CallData d;
+      d.call_id = c.call_id;
+      d.from = ua.config().user;
+      d.to = user_of_uri(c.callee);
+      d.kind = classify(from_kind, d.to, office_users, s.resproxy.proxy.emergency_numbers);
+      const TimePoint invite = c.invite_at.value_or(TimePoint{});
+      d.placed_s = round3(seconds_of(invite));
+      if (c.final_status != 0) d.status = c.final_status;
+      if (c.answered_at) {
+        d.outcome = "answered";
+      } else if (c.final_status == 486 || c.final_status == 600 || c.final_status == 603) {
+        d.outcome = "busy";
+      } else if (!c.ended_at) {
+        d.outcome = "abandoned";
+      } else {
+        d.outcome = "failed";
+      }
+      if (c.ringing_at) d.pdd_ms = round3(static_cast<double>(to_ns(*c.ringing_at) - to_ns(invite)) / 1e6);
+      if (c.answered_at) d.setup_ms = round3(static_cast<double>(to_ns(*c.answered_at) - to_ns(invite)) / 1e6);
+      if (c.ended_at) d.ended_s = round3(seconds_of(*c.ended_at));
+      d.route = recorder.route_of(c.call_id);
+      d.failure = c.failure;
+      placed.push_back({invite, placed.size(), std::move(d)});
+    }
+  };
+  std::vector<std::pair<TimePoint, RegistrationData>> registrations;
+  for (const auto& p : phones) {
+    collect(*p.phone, "office");
+    out.registered_at_end += p.phone->is_registered() ? 1 : 0;
+    for (const auto& r : p.phone->registrations()) {
+      RegistrationData d;
+      d.phone = p.user;
+      d.t_s = round3(seconds_of(r.sent_at));
+      d.status = r.status;
+      if (r.done_at) d.latency_ms = round3(static_cast<double>(to_ns(*r.done_at) - to_ns(r.sent_at)) / 1e6);
+      registrations.emplace_back(r.sent_at, std::move(d));
+    }
+  }
+  for (const auto* caller : remote_callers) collect(*caller, "remote");
+  std::stable_sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
+    return a.at != b.at ? a.at < b.at : a.order < b.order;
+  });
+  for (auto& p : placed) out.calls.push_back(std::move(p.data));
+  std::stable_sort(registrations.begin(), registrations.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& r : registrations) out.registrations.push_back(std::move(r.second));
+
+  // calls_in_progress per sample: calls placed and not yet ended at that time.
+  for (auto& x : out.series) {
+    for (const auto& c : out.calls) {
+      if (c.placed_s <= x.t_s && (!c.ended_s || *c.ended_s > x.t_s)) ++x.calls_in_progress;
+    }
+  }
+  out.itsp_states.push_back({0.0, "itsp", "Active"});
+  for (auto& st : recorder.itsp_states_) out.itsp_states.push_back(st);
+  out.ladder_call_id = recorder.ladder_call_;
+  out.ladder_nodes = recorder.ladder_nodes_;
+  out.ladder = recorder.ladder_;
+  out.gateway_loops = recorder.gateway_loops_;
+  out.failovers = resproxy.counters().failovers;
+  out.late_answers_hung_up = resproxy.counters().late_answers_hung_up;
+  out.trace = std::move(recorder.trace_);
+  return out;
+}
+
+}  // namespace resproxy::harness

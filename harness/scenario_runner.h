@@ -1,0 +1,23 @@
+#pragma once
+// Runs one Scenario on the ns-3 backend (issue #5, item 4): builds the office network
+// (model/OfficeNetwork), puts the production ProxyNode core in as resproxy and as the ITSP (the
+// latter inside a FaultyNode), the simulated phones, the office PSTN gateway, the remote PSTN and
+// remote callers (UaPhones), generates the traffic from the scenario's RNG streams, schedules the
+// fault timeline, runs, and returns the RunData. Same scenario and seed ⇒ same RunData.
+#include <cstdint>
+#include <functional>
+
+#include "harness/run_data.h"
+#include "harness/scenario.h"
+
+namespace resproxy::harness {
+
+struct RunOptions {
+  // Called now and then with the simulated time reached (seconds), e.g. for a progress bar.
+  std::function<void(double sim_s)> progress;
+  bool keep_trace = false;  // fill RunData::trace with every trace event line
+};
+
+RunData run_scenario(const Scenario& scenario, std::uint32_t seed, const RunOptions& options);
+
+}  // namespace resproxy::harness

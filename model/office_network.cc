@@ -1,0 +1,102 @@
+#include "model/office_network.h"
+
+#include <ns3/abort.h>
+#include <ns3/boolean.h>
+#include <ns3/config.h>
+#include <ns3/ipv4-global-routing-helper.h>
+
+namespace resproxy::model {
+
+namespace {
+
+LinkConfig link_config(const LinkParams& params, std::int64_t stream) {
+  LinkConfig c;
+  c.data_rate = params.rate;
+  c.delay = params.delay;
+  c.queue = params.queue;
+  c.rng_stream = stream;
+  return c;
+}
+
+std::string network_of(const std::string& host_ip) {
+  return host_ip.substr(0, host_ip.rfind('.')) + ".0";
+}
+
+}  // namespace
+
+std::string OfficeNetwork::phone_host_ip(std::size_t host) {
+  return "10." + std::to_string(100 + host / 250) + "." + std::to_string(host % 250) + ".2";
+}
+
+bool OfficeNetwork::is_link_name(std::string_view target) {
+  return target == "access" || target == "itsp" || target == "remote" || target == "resproxy" ||
+         target == "gateway" || target == "lan";
+}
+
+OfficeNetwork::OfficeNetwork(const OfficeNetworkConfig& config) {
+  NS_ABORT_MSG_IF(config.phone_hosts == 0 || config.phone_hosts > kMaxPhoneHosts,
+                  "phone hosts out of range: " << config.phone_hosts);
+  // Strong end-system model: hosts have one interface, routers forward; ~30 % fewer
+  // instructions per packet (ns-3 notes §9).
+  ns3::Config::SetDefault("ns3::Ipv4::WeakEsModel", ns3::BooleanValue(false));
+
+  ns3::NodeContainer all;
+  office_router_ = ns3::CreateObject<ns3::Node>();
+  carrier_ = ns3::CreateObject<ns3::Node>();
+  resproxy_ = ns3::CreateObject<ns3::Node>();
+  gateway_ = ns3::CreateObject<ns3::Node>();
+  itsp_ = ns3::CreateObject<ns3::Node>();
+  remote_ = ns3::CreateObject<ns3::Node>();
+  hosts_.Create(static_cast<std::uint32_t>(config.phone_hosts));
+  for (const auto& n : {office_router_, carrier_, resproxy_, gateway_, itsp_, remote_}) all.Add(n);
+  all.Add(hosts_);
+  install_internet(all, config.first_internet_stream);
+
+  std::int64_t stream = config.first_link_stream;
+  const auto next_stream = [&stream] {
+    const std::int64_t s = stream;
+    stream += 2;
+    return s;
+  };
+  access_ = std::make_unique<LossyLink>(office_router_, carrier_,
+                                        link_config(config.access, next_stream()), "10.0.3.0");
+  resproxy_link_ = std::make_unique<LossyLink>(office_router_, resproxy_,
+                                               link_config(config.lan, next_stream()),
+                                               network_of(resproxy_ip()));
+  gateway_link_ = std::make_unique<LossyLink>(office_router_, gateway_,
+                                              link_config(config.lan, next_stream()),
+                                              network_of(gateway_ip()));
+  itsp_link_ = std::make_unique<LossyLink>(carrier_, itsp_, link_config(config.core, next_stream()),
+                                           network_of(itsp_ip()));
+  remote_link_ = std::make_unique<LossyLink>(carrier_, remote_,
+                                             link_config(config.core, next_stream()),
+                                             network_of(remote_ip()));
+  for (std::size_t h = 0; h < config.phone_hosts; ++h) {
+    lan_links_.push_back(std::make_unique<LossyLink>(
+        office_router_, hosts_.Get(static_cast<std::uint32_t>(h)),
+        link_config(config.lan, next_stream()), network_of(phone_host_ip(h))));
+  }
+  ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+}
+
+std::vector<LossyLink*> OfficeNetwork::links(std::string_view target) const {
+  if (target == "access") return {access_.get()};
+  if (target == "itsp") return {itsp_link_.get()};
+  if (target == "remote") return {remote_link_.get()};
+  if (target == "resproxy") return {resproxy_link_.get()};
+  if (target == "gateway") return {gateway_link_.get()};
+  if (target == "lan") {
+    std::vector<LossyLink*> out;
+    for (const auto& l : lan_links_) out.push_back(l.get());
+    return out;
+  }
+  return {};
+}
+
+std::uint64_t OfficeNetwork::dropped(std::string_view target) const {
+  std::uint64_t n = 0;
+  for (const LossyLink* l : links(target)) n += l->dropped();
+  return n;
+}
+
+}  // namespace resproxy::model

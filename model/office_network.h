@@ -1,0 +1,80 @@
+#pragma once
+// OfficeNetwork: the ns-3 topology of a branch office and its ITSP (issue #5, item 1).
+//
+//   phone host 1..H ─┐ lan                                    core ┌─ itsp      (the ITSP's proxy)
+//   resproxy ────────┼── office router ══ access link ══ carrier ──┤
+//   pstn gateway ────┘                  (broadband)        router  └─ remote    (PSTN + callers)
+//
+// Every link is a LossyLink (point-to-point, rate, delay, optional transmit queue, loss and
+// outage on the receive side, explicit RNG streams), so any of them can carry a fault. A phone
+// host carries one or more phones (each its own SipNodeApplication on its own port, like a SIPp
+// box), which keeps 10,000 phones to a few hundred ns-3 nodes. Addresses are fixed by the plan
+// below, so configuration can name them before the network exists.
+//
+// Link names (fault targets): "access" (office router ↔ carrier), "itsp" (carrier ↔ ITSP),
+// "remote" (carrier ↔ remote), "resproxy" and "gateway" (their LAN links), "lan" (every phone
+// host's link). For access, side a is the office: loss "toward b" is upstream (office → ITSP).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ns3/node-container.h>
+#include <ns3/node.h>
+#include <ns3/nstime.h>
+
+#include "model/lossy_link.h"
+
+namespace resproxy::model {
+
+struct LinkParams {
+  std::string rate = "1Gbps";
+  ns3::Time delay = ns3::MicroSeconds(200);
+  std::string queue{};  // "100p"; empty: ns-3's default
+};
+
+struct OfficeNetworkConfig {
+  std::size_t phone_hosts = 1;
+  LinkParams lan;
+  LinkParams access;
+  LinkParams core;
+  std::int64_t first_link_stream = 2000;   // two per link
+  std::int64_t first_internet_stream = 1'000'000;
+};
+
+class OfficeNetwork {
+ public:
+  // The address plan (all links /24, the router side .1, the host side .2).
+  static std::string resproxy_ip() { return "10.0.1.2"; }
+  static std::string gateway_ip() { return "10.0.2.2"; }
+  static std::string itsp_ip() { return "10.0.4.2"; }
+  static std::string remote_ip() { return "10.0.5.2"; }
+  static std::string phone_host_ip(std::size_t host);  // 10.(100 + host / 250).(host % 250).2
+  static constexpr std::size_t kMaxPhoneHosts = 250 * 100;
+
+  // Builds nodes, links, the internet stack and global routing. Needs a live Simulation.
+  explicit OfficeNetwork(const OfficeNetworkConfig& config);
+  OfficeNetwork(const OfficeNetwork&) = delete;
+  OfficeNetwork& operator=(const OfficeNetwork&) = delete;
+
+  [[nodiscard]] ns3::Ptr<ns3::Node> resproxy_node() const { return resproxy_; }
+  [[nodiscard]] ns3::Ptr<ns3::Node> gateway_node() const { return gateway_; }
+  [[nodiscard]] ns3::Ptr<ns3::Node> itsp_node() const { return itsp_; }
+  [[nodiscard]] ns3::Ptr<ns3::Node> remote_node() const { return remote_; }
+  [[nodiscard]] ns3::Ptr<ns3::Node> phone_host(std::size_t host) const { return hosts_.Get(static_cast<std::uint32_t>(host)); }
+  [[nodiscard]] std::size_t phone_hosts() const { return hosts_.GetN(); }
+
+  // The links a fault target names ("lan": every phone host link); empty if the name is unknown.
+  [[nodiscard]] std::vector<LossyLink*> links(std::string_view target) const;
+  [[nodiscard]] static bool is_link_name(std::string_view target);
+  [[nodiscard]] std::uint64_t dropped(std::string_view target) const;
+
+ private:
+  ns3::Ptr<ns3::Node> office_router_, carrier_, resproxy_, gateway_, itsp_, remote_;
+  ns3::NodeContainer hosts_;
+  std::unique_ptr<LossyLink> access_, itsp_link_, remote_link_, resproxy_link_, gateway_link_;
+  std::vector<std::unique_ptr<LossyLink>> lan_links_;
+};
+
+}  // namespace resproxy::model
