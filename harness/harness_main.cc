@@ -34,9 +34,7 @@
 #include "harness/scenario.h"
 #include "harness/scenario_runner.h"
 
-#ifdef RESPROXY_HAVE_REPORT
 #include "harness/report/report.h"
-#endif
 
 namespace fs = std::filesystem;
 using namespace resproxy::harness;
@@ -372,14 +370,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "run") return cmd_run(argc, argv);
   if (command == "list") return cmd_list(argc, argv);
-  if (command == "report") {
-#ifdef RESPROXY_HAVE_REPORT
-    return resproxy::report::run_report(argc - 1, argv + 1);
-#else
-    std::cerr << "resproxy-harness report: not built (harness/report is not part of this build)\n";
-    return kExitUsage;
-#endif
-  }
+  if (command == "report") return resproxy::report::run_report(argc - 1, argv + 1);
   if (command == "-h" || command == "--help" || command == "help") {
     usage(std::cout);
     return 0;

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/report/report_svg.h"  // html_escape: also right for XML attributes
+
 namespace resproxy::harness {
 
 namespace {
@@ -41,19 +43,6 @@ std::string number_text(double v) {
   return os.str();
 }
 
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
@@ -339,16 +328,16 @@ std::string junit_xml(const Scenario& s, const RunData& run, const std::vector<V
   std::ostringstream x;
   x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x << "<testsuites>\n";
-  x << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << verdicts.size()
+  x << "  <testsuite name=\"" << report::html_escape(suite) << "\" tests=\"" << verdicts.size()
     << "\" failures=\"" << failures << "\" errors=\"0\" time=\"" << wall_s << "\">\n";
   for (const auto& v : verdicts) {
-    x << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\""
-      << xml_escape(v.expectation.text) << "\" file=\"" << xml_escape(s.file) << "\" line=\""
+    x << "    <testcase classname=\"" << report::html_escape(suite) << "\" name=\""
+      << report::html_escape(v.expectation.text) << "\" file=\"" << report::html_escape(s.file) << "\" line=\""
       << v.expectation.line << "\"";
     if (v.passed) {
       x << "/>\n";
     } else {
-      x << ">\n      <failure message=\"" << xml_escape(v.message) << "\"/>\n    </testcase>\n";
+      x << ">\n      <failure message=\"" << report::html_escape(v.message) << "\"/>\n    </testcase>\n";
     }
   }
   x << "  </testsuite>\n</testsuites>\n";

@@ -475,34 +475,29 @@ void series_section(std::string& out, const Results& run) {
     bands.push_back(std::move(band));
   }
   // Fault bands first so the failure-operation tint sits on top and both stay visible.
-  LineChart registered;
-  registered.description = "Registered phones over time";
-  registered.y_label = "registered phones";
-  registered.x_max_s = run_end(run);
-  registered.bands = bands;
-  LineSeries reg_series;
-  reg_series.name = "registered phones";
-  reg_series.css_class = "line-0";
-  for (const auto& s : run.series) reg_series.points.emplace_back(s.t_s, s.registered);
-  registered.series.push_back(std::move(reg_series));
-  out += "<figure>" + render_line_chart(registered) +
-         "<figcaption>Phones with a current registration at resproxy, sampled.</figcaption>"
-         "</figure>";
-
-  LineChart calls;
-  calls.description = "Calls in progress over time";
-  calls.y_label = "calls in progress";
-  calls.x_max_s = run_end(run);
-  calls.bands = bands;
-  calls.markers = detection_markers(run);
-  LineSeries call_series;
-  call_series.name = "calls in progress";
-  call_series.css_class = "line-1";
-  for (const auto& s : run.series) call_series.points.emplace_back(s.t_s, s.calls_in_progress);
-  calls.series.push_back(std::move(call_series));
-  out += "<figure>" + render_line_chart(calls) +
-         "<figcaption>Calls set up or being set up, sampled. Shaded: fault windows and failure "
-         "operation.</figcaption></figure>";
+  // One sampled series of the run as a line chart over the fault bands.
+  const auto chart = [&](std::string description, std::string y_label, std::string css_class,
+                         double Sample::*value, std::vector<TimeMarker> markers,
+                         std::string_view caption) {
+    LineChart c;
+    c.description = std::move(description);
+    c.y_label = y_label;
+    c.x_max_s = run_end(run);
+    c.bands = bands;
+    c.markers = std::move(markers);
+    LineSeries series;
+    series.name = std::move(y_label);
+    series.css_class = std::move(css_class);
+    for (const auto& s : run.series) series.points.emplace_back(s.t_s, s.*value);
+    c.series.push_back(std::move(series));
+    out += "<figure>" + render_line_chart(c) + "<figcaption>" + std::string(caption) +
+           "</figcaption></figure>";
+  };
+  chart("Registered phones over time", "registered phones", "line-0", &Sample::registered, {},
+        "Phones with a current registration at resproxy, sampled.");
+  chart("Calls in progress over time", "calls in progress", "line-1", &Sample::calls_in_progress,
+        detection_markers(run),
+        "Calls set up or being set up, sampled. Shaded: fault windows and failure operation.");
 }
 
 void outcomes_section(std::string& out, const Results& run) {

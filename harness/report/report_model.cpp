@@ -200,10 +200,12 @@ Results parse_results(std::string_view text, const std::string& origin) {
   out.duration_s = r.number(root, "duration_s", "");
   read_phases(r, root, out);
 
-  auto faults = r.objects(root, "faults");
-  for (std::size_t i = 0; i < faults.size(); ++i) {
-    const json& f = *faults[i];
-    std::string where = at("faults", i);
+  // Every object of the array `key`, with its position for error messages ("calls[3].").
+  const auto each = [&](const char* key, auto&& read) {
+    const auto items = r.objects(root, key);
+    for (std::size_t i = 0; i < items.size(); ++i) read(*items[i], at(key, i), i);
+  };
+  each("faults", [&](const json& f, const std::string& where, std::size_t) {
     Fault fault;
     fault.kind = r.string(f, "kind", where);
     fault.target = r.string(f, "target", where);
@@ -211,35 +213,26 @@ Results parse_results(std::string_view text, const std::string& origin) {
     fault.end_s = r.number(f, "end_s", where, fault.start_s);
     fault.detail = r.string(f, "detail", where);
     out.faults.push_back(std::move(fault));
-  }
+  });
 
-  auto states = r.objects(root, "itsp_states");
-  for (std::size_t i = 0; i < states.size(); ++i) {
-    const json& s = *states[i];
-    std::string where = at("itsp_states", i);
+  each("itsp_states", [&](const json& s, const std::string& where, std::size_t) {
     ItspState state;
     state.t_s = r.number(s, "t_s", where);
     state.itsp = r.string(s, "itsp", where);
     state.state = r.string(s, "state", where);
     out.itsp_states.push_back(std::move(state));
-  }
+  });
 
-  auto series = r.objects(root, "series");
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const json& s = *series[i];
-    std::string where = at("series", i);
+  each("series", [&](const json& s, const std::string& where, std::size_t) {
     Sample sample;
     sample.t_s = r.number(s, "t_s", where);
     sample.registered = r.number(s, "registered", where);
     sample.calls_in_progress = r.number(s, "calls_in_progress", where);
     sample.failure_operation = r.number(s, "failure_operation", where);
     out.series.push_back(sample);
-  }
+  });
 
-  auto calls = r.objects(root, "calls");
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    const json& c = *calls[i];
-    std::string where = at("calls", i);
+  each("calls", [&](const json& c, const std::string& where, std::size_t i) {
     Call call;
     call.id = r.opt_integer(c, "id", where).value_or(static_cast<std::int64_t>(i));
     call.call_id = r.string(c, "call_id", where);
@@ -259,12 +252,9 @@ Results parse_results(std::string_view text, const std::string& origin) {
       call.failure = failure->get<std::string>();
     }
     out.calls.push_back(std::move(call));
-  }
+  });
 
-  auto registrations = r.objects(root, "registrations");
-  for (std::size_t i = 0; i < registrations.size(); ++i) {
-    const json& g = *registrations[i];
-    std::string where = at("registrations", i);
+  each("registrations", [&](const json& g, const std::string& where, std::size_t) {
     Registration registration;
     registration.phone = r.string(g, "phone", where);
     registration.t_s = r.number(g, "t_s", where);
@@ -272,7 +262,7 @@ Results parse_results(std::string_view text, const std::string& origin) {
     registration.latency_ms = r.opt_number(g, "latency_ms", where);
     registration.phase = r.string(g, "phase", where);
     out.registrations.push_back(std::move(registration));
-  }
+  });
 
   if (const json* metrics = Reader::find(root, "metrics")) {
     if (!metrics->is_object()) r.fail("metrics", "expected an object of name → number");
@@ -283,10 +273,7 @@ Results parse_results(std::string_view text, const std::string& origin) {
     }
   }
 
-  auto expectations = r.objects(root, "expectations");
-  for (std::size_t i = 0; i < expectations.size(); ++i) {
-    const json& e = *expectations[i];
-    std::string where = at("expectations", i);
+  each("expectations", [&](const json& e, const std::string& where, std::size_t) {
     Expectation expectation;
     expectation.text = r.string(e, "text", where);
     expectation.metric = r.string(e, "metric", where);
@@ -296,7 +283,7 @@ Results parse_results(std::string_view text, const std::string& origin) {
     expectation.passed = r.boolean(e, "passed", where);
     expectation.line = r.opt_int(e, "line", where);
     out.expectations.push_back(std::move(expectation));
-  }
+  });
 
   read_ladder(r, root, out);
   return out;

@@ -166,7 +166,9 @@ struct ProxyNode::Impl {
 
   // --- helpers ---------------------------------------------------------------------------
 
-  void trace(TraceEvent event) {
+  // By reference: call sites pass the TraceEvent& that .with() returns; a by-value parameter
+  // copied every event on the hot path.
+  void trace(const TraceEvent& event) {
     if (self.trace().enabled()) self.trace().emit(event);
   }
 
@@ -675,7 +677,6 @@ struct ProxyNode::Impl {
     f.client = cid;
     f.kind = kind;
     f.from = path;
-    f.source = classify(path.remote, false);
     f.is_invite = is_invite;
     f.dest = dest;
     if (is_invite) {
@@ -1373,17 +1374,25 @@ struct ProxyNode::Impl {
     return reply;
   }
 
-  std::string show_reg(TimePoint now) const {
-    std::string out = "index user aliases contact source transport expires origin\n";
-    int index = 0;
+  // One line per binding, numbered from 1: index user aliases contact source transport
+  // expires origin (`show reg` and describe_bindings()).
+  std::vector<std::string> binding_lines(TimePoint now) const {
+    std::vector<std::string> lines;
     for (const registrar::Binding* b : location.all()) {
       const auto remaining = std::chrono::ceil<std::chrono::seconds>(b->expires_at - now);
-      out += std::to_string(++index) + " " + b->user + " " + aliases_of(b->user) + " " +
-             b->contact + " " + b->source.remote.to_string() + " " +
-             (b->source.transport == Transport::Tcp ? "tcp" : "udp") + " " +
-             std::to_string(remaining.count()) + "s " + (b->from_itsp ? "itsp" : "local") + "\n";
+      lines.push_back(std::to_string(lines.size() + 1) + " " + b->user + " " + aliases_of(b->user) +
+                      " " + b->contact + " " + b->source.remote.to_string() + " " +
+                      (b->source.transport == Transport::Tcp ? "tcp" : "udp") + " " +
+                      std::to_string(remaining.count()) + "s " + (b->from_itsp ? "itsp" : "local"));
     }
-    out += std::to_string(index) + " registrations\n";
+    return lines;
+  }
+
+  std::string show_reg(TimePoint now) const {
+    std::string out = "index user aliases contact source transport expires origin\n";
+    const auto lines = binding_lines(now);
+    for (const auto& line : lines) out += line + "\n";
+    out += std::to_string(lines.size()) + " registrations\n";
     return out;
   }
 
@@ -1532,16 +1541,7 @@ ProxyNode::ControlReply ProxyNode::control(TimePoint now, std::string_view comma
 }
 
 std::vector<std::string> ProxyNode::describe_bindings(TimePoint now) const {
-  std::vector<std::string> out;
-  int index = 0;
-  for (const registrar::Binding* b : impl_->location.all()) {
-    const auto remaining = std::chrono::duration_cast<std::chrono::seconds>(b->expires_at - now);
-    out.push_back(std::to_string(++index) + " " + b->user + " " + b->contact + " " +
-                  b->source.remote.to_string() + " " +
-                  std::string(resproxy::to_string(b->source.transport)) + " " +
-                  std::to_string(remaining.count()) + "s");
-  }
-  return out;
+  return impl_->binding_lines(now);
 }
 
 }  // namespace resproxy::routing

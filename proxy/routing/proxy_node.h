@@ -57,7 +57,7 @@ class ProxyNode final : public transaction::SipNode {
 
   [[nodiscard]] const ProxyCounters& counters() const;
   [[nodiscard]] const ProxyConfig& config() const;
-  // For management (`show reg`) and tests: one line of text per binding.
+  // One line of text per binding, as `show reg` lists them (tests, simulations).
   [[nodiscard]] std::vector<std::string> describe_bindings(TimePoint now) const;
   [[nodiscard]] std::size_t binding_count() const;
   // Failure operation: forward_itsp or sip_trunk with no usable ITSP proxy.

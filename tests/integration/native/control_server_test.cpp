@@ -38,12 +38,14 @@
 #include "proxy/native/sqlite_store.h"
 #include "proxy/registrar/binding.h"
 #include "proxy/routing/proxy_node.h"
+#include "process_support.h"
 #include "tests/integration/native/test_node.h"
 
 namespace resproxy::native {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::TempDir;
 namespace asio = boost::asio;
 using asio::ip::udp;
 using Local = asio::local::stream_protocol;
@@ -54,21 +56,6 @@ using namespace std::chrono_literals;
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    // Short: a Unix socket path has at most 107 bytes.
-    std::string pattern = (fs::temp_directory_path() / "rp-ctl-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path path;
-};
 
 // A client of the control socket on the test's io_context: every wait runs the io_context
 // (the server and the runtime live on it), bounded by run_until.
@@ -264,7 +251,7 @@ class ControlServerTest : public ::testing::Test {
     return response.starts_with("SIP/2.0 200");
   }
 
-  TempDir dir_;
+  TempDir dir_{"rp-ctl"};
   std::string db_path_;
   std::string ctl_path_;
   std::unique_ptr<SqliteStore> store_;

@@ -24,45 +24,18 @@
 #include <boost/asio/ip/udp.hpp>
 
 #include "proxy/native/config.h"
+#include "process_support.h"
 
 namespace resproxy::native {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::daemon_binary;
+using test_support::slurp;
+using test_support::TempDir;
 namespace asio = boost::asio;
 using asio::ip::udp;
 using namespace std::chrono_literals;
-
-std::optional<std::string> binary() {
-  if (const char* env = std::getenv("RESPROXY_BINARY"); env && *env) return std::string(env);
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return std::nullopt;
-  const fs::path candidate = self.parent_path().parent_path() / "proxy" / "native" / "resproxy";
-  if (fs::exists(candidate)) return candidate.string();
-  return std::nullopt;
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "resproxy-daemon-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path path;
-};
 
 // One resproxy process with stderr in a file.
 class Daemon {
@@ -168,11 +141,11 @@ std::string request(std::uint16_t port, const std::string& method, const std::st
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    exe_ = binary();
+    exe_ = daemon_binary();
     if (!exe_) GTEST_SKIP() << "resproxy binary not found; set RESPROXY_BINARY";
   }
   std::optional<std::string> exe_;
-  TempDir dir_;
+  TempDir dir_{"resproxy-daemon"};
 };
 
 TEST_F(DaemonTest, RefusesABadConfigurationWithExitTwo) {

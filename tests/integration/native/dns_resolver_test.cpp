@@ -4,6 +4,7 @@
 // order and target resolution, the fallback to A without SRV records, the LAN hosts table
 // answering without any DNS query, the timeout bound, and the daemon using the result.
 #include "proxy/native/dns_resolver.h"
+#include "process_support.h"
 
 #include <gtest/gtest.h>
 
@@ -36,6 +37,8 @@ namespace resproxy::native {
 namespace {
 
 namespace fs = std::filesystem;
+using test_support::daemon_binary;
+using test_support::slurp;
 using namespace std::chrono_literals;
 using routing::ItspSelection;
 using routing::ItspTarget;
@@ -582,23 +585,6 @@ TEST(DnsResolver, DaemonStepDoesNothingInStandaloneMode) {
 }
 
 // --- The daemon: its OPTIONS probes go to the address DNS gave. ---
-
-std::optional<std::string> daemon_binary() {
-  if (const char* env = std::getenv("RESPROXY_BINARY"); env && *env) return std::string(env);
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return std::nullopt;
-  const fs::path candidate = self.parent_path().parent_path() / "proxy" / "native" / "resproxy";
-  if (fs::exists(candidate)) return candidate.string();
-  return std::nullopt;
-}
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 class DnsDaemonTest : public ::testing::Test {
  protected:
