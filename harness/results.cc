@@ -100,7 +100,8 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
         {"internal", "local_call_success_ratio"},
         {"outbound", "outbound_call_success_ratio"},
         {"inbound", "inbound_call_success_ratio"},
-        {"emergency", "emergency_call_success_ratio"}};
+        {"emergency", "emergency_call_success_ratio"},
+        {"pstn_inbound", "pstn_inbound_success_ratio"}};
     for (const auto& [kind, name] : kinds) {
       const auto it = tallies.find(kind + suffix);
       if (it == tallies.end()) continue;
@@ -108,6 +109,69 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
     }
   }
   m["calls_abandoned"] = tallies["all"].abandoned;
+  m["calls_unacknowledged"] = static_cast<double>(run.calls_unacknowledged);
+
+  // Inbound PSTN calls from the office gateway: to office numbers (a success ratio above), and to
+  // numbers nobody has, which must be answered 404 — never answered, never looped.
+  const bool gateway_calls =
+      s.pstn_inbound_per_hour > 0 ||
+      std::any_of(s.scripted.begin(), s.scripted.end(), [](const ScriptedCall& c) { return c.from == "gateway"; });
+  if (gateway_calls) {
+    std::map<std::string, std::pair<double, double>> unassigned;  // suffix → (placed, 404)
+    double inbound = 0, unassigned_answered = 0;
+    for (const auto& c : run.calls) {
+      if (c.kind == "pstn_inbound") inbound += 1;
+      if (c.kind != "pstn_unassigned") continue;
+      unassigned_answered += c.outcome == "answered" ? 1 : 0;
+      for (const std::string& suffix : {std::string(""), dotted(phase_of(phases, c.placed_s))}) {
+        unassigned[suffix].first += 1;
+        unassigned[suffix].second += c.status && *c.status == 404 ? 1 : 0;
+      }
+    }
+    m["pstn_inbound_total"] = inbound;
+    m["pstn_unassigned_total"] = unassigned[""].first;
+    m["pstn_unassigned_answered"] = unassigned_answered;
+    for (const auto& suffix : phase_names) {
+      const auto it = unassigned.find(suffix);
+      if (it != unassigned.end() && it->second.first > 0) {
+        m["pstn_unassigned_404_ratio" + suffix] = round6(it->second.second / it->second.first);
+      }
+    }
+  }
+  m["gateway_route_decisions"] = static_cast<double>(run.gateway_route_decisions);
+
+  // Blind transfers (REFER): ok / (started − target busy − still pending at the end), phased by
+  // when the original call was set up: a call that went through the ITSP before the outage keeps
+  // its signalling path through it, and its transfer fails with it — that is the "before" phase's.
+  if (s.transfer_share > 0 || !run.transfers.empty()) {
+    std::map<std::string, Tally> transfer;  // suffix → tally
+    for (const auto& t : run.transfers) {
+      for (const std::string& suffix : {std::string(""), dotted(phase_of(phases, t.call_s))}) {
+        Tally& x = transfer[suffix];
+        x.placed += 1;
+        x.answered += t.outcome == "ok" ? 1 : 0;
+        x.failed += t.outcome == "failed" ? 1 : 0;
+        x.busy += t.outcome == "busy" ? 1 : 0;
+        x.abandoned += t.outcome == "pending" ? 1 : 0;
+      }
+    }
+    m["transfers_total"] = transfer[""].placed;
+    m["transfers_ok"] = transfer[""].answered;
+    m["transfers_failed"] = transfer[""].failed;
+    for (const auto& suffix : phase_names) {
+      const auto it = transfer.find(suffix);
+      if (it == transfer.end()) continue;
+      if (auto r = it->second.ratio()) m["transfer_success_ratio" + suffix] = round6(*r);
+    }
+  }
+
+  // Digest authentication as the office phones saw it.
+  if (!s.password.empty() || run.auth_challenges > 0) {
+    m["auth_challenges"] = static_cast<double>(run.auth_challenges);
+    m["auth_failures"] = static_cast<double>(run.auth_failures);
+    m["registrations_challenged"] = static_cast<double>(run.registrations_challenged);
+    m["registrations_with_auth"] = static_cast<double>(run.registrations_with_auth);
+  }
   m["calls_skipped_busy"] = static_cast<double>(run.calls_skipped_busy);
   std::sort(pdd.begin(), pdd.end());
   std::sort(setup.begin(), setup.end());
@@ -301,6 +365,18 @@ std::string results_json(const Scenario& s, const RunData& run, const Metrics& m
                         {"phase", phase_of(phases, r.t_s)}});
   }
   j["registrations"] = std::move(regs);
+  if (!run.transfers.empty()) {
+    Json transfers = Json::array();
+    for (const auto& t : run.transfers) {
+      transfers.push_back(Json{{"call_id", t.call_id}, {"from", t.from}, {"target", t.target},
+                               {"call_s", t.call_s}, {"refer_s", t.refer_s},
+                               {"phase", phase_of(phases, t.call_s)},
+                               {"outcome", t.outcome},
+                               {"status", t.status != 0 ? Json(t.status) : Json(nullptr)},
+                               {"done_s", optional_number(t.done_s)}, {"failure", t.failure}});
+    }
+    j["transfers"] = std::move(transfers);
+  }
   Json metric_json = Json::object();
   for (const auto& [name, value] : metrics) metric_json[name] = value;
   j["metrics"] = metric_json;

@@ -12,7 +12,9 @@ struct CallData {
   std::string call_id;
   std::string from;   // caller's user part
   std::string to;     // callee's user part
-  std::string kind;   // internal | outbound | inbound | emergency
+  // internal | outbound | inbound | emergency | pstn_inbound (the office gateway → an office
+  // number) | pstn_unassigned (the office gateway → a number nobody has)
+  std::string kind;
   double placed_s = 0;
   std::string outcome;  // answered | busy | failed | abandoned
   std::optional<int> status;
@@ -20,6 +22,19 @@ struct CallData {
   std::optional<double> setup_ms;
   std::string route;  // itsp | local | gateway | "" (resproxy never forwarded it)
   std::optional<double> ended_s;
+  std::string failure;
+};
+
+// One blind transfer an office phone started (as the transferor, RFC 5589 §6).
+struct TransferData {
+  std::string call_id;  // the original call
+  std::string from;     // the transferor's user part
+  std::string target;   // the Refer-To user part
+  double call_s = 0;   // the original call reached the transferor (its phase is the transfer's)
+  double refer_s = 0;
+  std::string outcome;  // ok | failed | busy (the target was busy) | pending (no outcome yet)
+  int status = 0;       // final status of the new call (the last NOTIFY), or the REFER's
+  std::optional<double> done_s;
   std::string failure;
 };
 
@@ -70,7 +85,9 @@ struct RunData {
   std::vector<ItspStateChange> itsp_states;
   std::vector<Sample> series;
   std::vector<CallData> calls;  // time order
-  std::vector<RegistrationData> registrations;  // time order
+  // time order; REGISTERs answered by a retry with credentials (401 challenged) are left out
+  std::vector<RegistrationData> registrations;
+  std::vector<TransferData> transfers;  // REFER time order
   std::string ladder_call_id;
   std::vector<std::string> ladder_nodes;
   std::vector<LadderMessage> ladder;
@@ -79,6 +96,12 @@ struct RunData {
   std::uint64_t late_answers_hung_up = 0;
   std::uint64_t calls_skipped_busy = 0;
   std::uint64_t registered_at_end = 0;
+  std::uint64_t gateway_route_decisions = 0;  // resproxy routed a request from the gateway
+  std::uint64_t auth_challenges = 0;          // 401/407 the office phones answered
+  std::uint64_t auth_failures = 0;            // challenges they could not answer
+  std::uint64_t registrations_challenged = 0;
+  std::uint64_t registrations_with_auth = 0;  // 2xx to a REGISTER that carried credentials
+  std::uint64_t calls_unacknowledged = 0;     // answered, the ACK never arrived (callee gave up)
   std::vector<std::string> trace;  // every trace line, only when asked for
 };
 

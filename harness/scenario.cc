@@ -19,7 +19,8 @@ const std::vector<std::string>& phased_bases() {
       "calls_failed",         "call_success_ratio",       "local_call_success_ratio",
       "outbound_call_success_ratio", "inbound_call_success_ratio",
       "emergency_call_success_ratio", "registrations_total", "registrations_failed",
-      "registration_success_ratio"};
+      "registration_success_ratio", "pstn_inbound_success_ratio", "pstn_unassigned_404_ratio",
+      "transfer_success_ratio"};
   return bases;
 }
 
@@ -29,7 +30,10 @@ const std::vector<std::string>& plain_metrics() {
       "setup_ms.p50", "setup_ms.p95", "setup_ms.max", "detection_time_s", "failback_time_s",
       "false_failovers", "itsp_inactive_transitions", "itsp_inactive_s", "gateway_loops",
       "max_calls_in_progress", "calls_via_gateway", "calls_via_itsp", "calls_via_local",
-      "failovers", "late_answers_hung_up", "registered_at_end", "phones"};
+      "failovers", "late_answers_hung_up", "registered_at_end", "phones", "transfers_total",
+      "transfers_ok", "transfers_failed", "pstn_inbound_total", "pstn_unassigned_total",
+      "pstn_unassigned_answered", "gateway_route_decisions", "auth_challenges", "auth_failures",
+      "registrations_challenged", "registrations_with_auth", "calls_unacknowledged"};
   return names;
 }
 
@@ -190,7 +194,7 @@ bool contains_section(const std::string& text, const std::string& section) {
 
 // Parses an INI block with the daemon's parser; errors point into the YAML file.
 native::DaemonConfig read_ini(const YAML::Node& node, const std::string& what, const std::string& file,
-                              bool is_resproxy) {
+                              bool is_resproxy, const std::string& extra = {}) {
   if (!node.IsScalar()) fail(file, node, what + ": expected an INI text block (" + what + ": |)");
   std::string text = node.Scalar();
   const auto original_lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
@@ -202,6 +206,7 @@ native::DaemonConfig read_ini(const YAML::Node& node, const std::string& what, c
   if (is_resproxy && !contains_section(text, "sipproxy.itsp_proxy.1")) {
     text += "[sipproxy.itsp_proxy.1]\nenable = 1\nipname = " + model::OfficeNetwork::itsp_ip() + "\n";
   }
+  if (!extra.empty()) text += extra;
   if (!contains_section(text, "sipproxy.pstn_gw")) {
     text += "[sipproxy.pstn_gw]\naddress = " +
             (is_resproxy ? model::OfficeNetwork::gateway_ip() : model::OfficeNetwork::remote_ip()) + "\n";
@@ -328,6 +333,12 @@ bool is_known_metric(const std::string& name) {
   return false;
 }
 
+bool phone_has_credentials(const Scenario& s, std::size_t i) {
+  if (s.password.empty() || s.phones == 0) return false;
+  const auto with = static_cast<std::size_t>(std::llround(s.auth_share * static_cast<double>(s.phones)));
+  return with > 0 && (i + 1) * with / s.phones > i * with / s.phones;
+}
+
 Scenario load_scenario(const std::string& path) {
   YAML::Node root;
   try {
@@ -374,8 +385,48 @@ Scenario load_scenario(const std::string& path) {
     throw ScenarioError(path + ": topology: too many phone hosts; raise phones_per_host");
   }
 
+  std::string auth_users;  // [sipproxy.auth.user.N] for the phones with the password
+  if (top.has("phones")) {
+    Map p(top.get("phones"), "phones", path,
+          {"register_start_s", "register_spread_s", "register_expires_s", "ring_delay_ms",
+           "answer_delay_ms", "gateway_answer_delay_ms", "password", "auth_share"});
+    s.register_start_s = p.number("register_start_s", 1, 0, s.duration_s);
+    s.register_spread_s = p.number("register_spread_s", 10, 0, s.duration_s);
+    s.register_expires_s = p.number("register_expires_s", 3600, 1, 86400);
+    s.ring_delay_ms = p.number("ring_delay_ms", 500, 0, 600000);
+    s.answer_delay_ms = p.number("answer_delay_ms", 2000, 0, 600000);
+    s.gateway_answer_delay_ms = p.number("gateway_answer_delay_ms", 500, 0, 600000);
+    s.password = p.text("password", "");
+    s.auth_share = p.number("auth_share", 1, 0, 1);
+    if (p.has("password")) {
+      // Written into the INI unquoted and into digest answers: keep to URI-safe characters.
+      const std::string allowed = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!~*'()+$,=&";
+      if (s.password.empty() || s.password.find_first_not_of(allowed) != std::string::npos) {
+        fail(path, p.get("password"), "phones.password: \"" + s.password +
+                                          "\" is not allowed; allowed: letters, digits and -_.!~*'()+$,=&");
+      }
+      std::size_t with = 0;
+      for (std::size_t i = 0; i < s.phones; ++i) with += phone_has_credentials(s, i) ? 1 : 0;
+      if (with > 120) {
+        fail(path, p.get("password"), "phones.password: " + std::to_string(with) +
+                                          " phones would need credentials; resproxy's auth table holds "
+                                          "120 ([sipproxy.auth.user.N], N = 1..120): lower phones.auth_share");
+      }
+      std::size_t n = 0;
+      for (std::size_t i = 0; i < s.phones; ++i) {
+        if (!phone_has_credentials(s, i)) continue;
+        auth_users += "[sipproxy.auth.user." + std::to_string(++n) + "]\nenable = 1\nusername = " +
+                      std::to_string(s.first_number + i) + "\npassword = " + s.password + "\n";
+      }
+    }
+  }
+
   if (!top.has("resproxy")) fail(path, root, "resproxy: missing (the daemon's INI text: resproxy: |)");
-  s.resproxy = read_ini(top.get("resproxy"), "resproxy", path, true);
+  if (!auth_users.empty() && top.get("resproxy").IsScalar() &&
+      contains_section(top.get("resproxy").Scalar(), "sipproxy.auth.user.1")) {
+    auth_users.clear();  // the scenario wrote its own auth table
+  }
+  s.resproxy = read_ini(top.get("resproxy"), "resproxy", path, true, auth_users);
   if (top.has("itsp")) {
     s.itsp = read_ini(top.get("itsp"), "itsp", path, false);
   } else {
@@ -386,23 +437,13 @@ Scenario load_scenario(const std::string& path) {
     fail(path, top.get("itsp"), "itsp: the ITSP model runs in mode = standalone");
   }
 
-  if (top.has("phones")) {
-    Map p(top.get("phones"), "phones", path,
-          {"register_start_s", "register_spread_s", "register_expires_s", "ring_delay_ms",
-           "answer_delay_ms", "gateway_answer_delay_ms"});
-    s.register_start_s = p.number("register_start_s", 1, 0, s.duration_s);
-    s.register_spread_s = p.number("register_spread_s", 10, 0, s.duration_s);
-    s.register_expires_s = p.number("register_expires_s", 3600, 1, 86400);
-    s.ring_delay_ms = p.number("ring_delay_ms", 500, 0, 600000);
-    s.answer_delay_ms = p.number("answer_delay_ms", 2000, 0, 600000);
-    s.gateway_answer_delay_ms = p.number("gateway_answer_delay_ms", 500, 0, 600000);
-  }
 
   s.traffic_stop_s = std::max(0.0, s.duration_s - 90);
   if (top.has("traffic")) {
     Map t(top.get("traffic"), "traffic", path,
           {"calls_per_phone_per_hour", "mix", "inbound_per_hour", "hold_mean_s", "start_s", "stop_s",
-           "scripted"});
+           "scripted", "transfer_share", "transfer_after_s", "pstn_inbound_per_hour",
+           "pstn_unassigned_share"});
     s.calls_per_phone_per_hour = t.number("calls_per_phone_per_hour", 0, 0, 3600);
     if (t.has("mix")) {
       Map mix(t.get("mix"), "traffic.mix", path, {"internal", "outbound", "emergency"});
@@ -416,6 +457,13 @@ Scenario load_scenario(const std::string& path) {
     s.hold_mean_s = t.number("hold_mean_s", 120, 0.1, 86400);
     s.traffic_start_s = t.number("start_s", 60, 0, s.duration_s);
     s.traffic_stop_s = t.number("stop_s", s.traffic_stop_s, 0, s.duration_s);
+    s.transfer_share = t.number("transfer_share", 0, 0, 1);
+    s.transfer_after_s = t.number("transfer_after_s", 10, 0, 86400);
+    if (s.transfer_share > 0 && s.phones > 1000) {
+      fail(path, t.get("transfer_share"), "traffic.transfer_share: transfers need at most 1000 phones (each knows every other)");
+    }
+    s.pstn_inbound_per_hour = t.number("pstn_inbound_per_hour", 0, 0, 1e6);
+    s.pstn_unassigned_share = t.number("pstn_unassigned_share", 0, 0, 1);
     if (t.has("scripted")) {
       const YAML::Node list = t.get("scripted");
       if (!list.IsSequence()) fail(path, list, "traffic.scripted: expected a list of calls");
@@ -428,12 +476,12 @@ Scenario load_scenario(const std::string& path) {
         call.hold_s = c.number("hold_s", 60, 0, 86400);
         call.line = item.Mark().line + 1;
         if (call.from.empty() || call.to.empty()) fail(path, item, "traffic.scripted: a call needs from and to");
-        if (call.from != "remote") {
+        if (call.from != "remote" && call.from != "gateway") {
           char* end = nullptr;
           const unsigned long n = std::strtoul(call.from.c_str(), &end, 10);
           if (*end != '\0' || n < s.first_number || n >= s.first_number + s.phones) {
             fail(path, c.get("from"), "traffic.scripted: from \"" + call.from +
-                                          "\" is neither \"remote\" nor an office phone (" +
+                                          "\" is neither \"remote\", \"gateway\" nor an office phone (" +
                                           std::to_string(s.first_number) + ".." +
                                           std::to_string(s.first_number + s.phones - 1) + ")");
           }

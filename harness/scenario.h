@@ -15,10 +15,21 @@
 //             remote_callers, lan|access|core: {rate: 20Mbps, delay_ms: 15, queue: 100p}
 //   resproxy: |  the daemon's INI text        itsp: |  the ITSP model's INI (mode standalone)
 //   phones: register_start_s, register_spread_s, register_expires_s, ring_delay_ms,
-//           answer_delay_ms, gateway_answer_delay_ms
+//           answer_delay_ms, gateway_answer_delay_ms,
+//           password (digest password of the phones; letters, digits and -_.!~*'()+$,=&),
+//           auth_share (0..1 of the phones that have it, spread evenly; default 1; at most 120
+//           phones: the auth table's size). When resproxy's INI has no [sipproxy.auth.user.1],
+//           the harness adds one [sipproxy.auth.user.N] per phone with the password (username =
+//           the phone's number). Phones are untrusted only if the INI says so: [sipproxy.trust]
+//           disable_all = 1 plus [sipproxy.trust.N] ranges without 10.100.0.0/16 (phone hosts).
 //   traffic: calls_per_phone_per_hour (Poisson), mix: {internal, outbound, emergency} (sum 1),
 //            inbound_per_hour (remote callers → phones), hold_mean_s (exponential), start_s,
-//            stop_s, scripted: [{at_s, from: <phone>|remote, to: <user>, hold_s}]
+//            stop_s, scripted: [{at_s, from: <phone>|remote|gateway, to: <user>, hold_s}],
+//            transfer_share (0..1 of the internal calls a phone answers that it then transfers
+//            by REFER to another office phone, drawn at random; at most 1000 phones),
+//            transfer_after_s (answer → REFER, default 10),
+//            pstn_inbound_per_hour (Poisson: the office PSTN gateway calls office numbers through
+//            resproxy), pstn_unassigned_share (0..1 of those to numbers nobody has: 404 expected)
 //   faults: [{kind, target, start_s, end_s, …}] — kinds and their keys in model/fault_schedule.h
 //           (outage, flap/random_outages: up_s down_s, loss: rate direction, latency: delay_ms
 //           jitter_ms jitter_step_ms, process_dead, process_503 with target itsp|resproxy);
@@ -45,7 +56,9 @@ class ScenarioError : public std::runtime_error {
 
 struct ScriptedCall {
   double at_s = 0;
-  std::string from;  // an office phone's number, or "remote" (a caller beyond the ITSP)
+  // an office phone's number, "remote" (a caller beyond the ITSP) or "gateway" (the office PSTN
+  // gateway, presenting a PSTN caller)
+  std::string from;
   std::string to;    // a user part: a phone's number, a PSTN number, an emergency number
   double hold_s = 60;
   int line = 0;
@@ -98,6 +111,8 @@ struct Scenario {
   double ring_delay_ms = 500;
   double answer_delay_ms = 2000;
   double gateway_answer_delay_ms = 500;
+  std::string password;   // "": the phones have no credentials
+  double auth_share = 1;  // of the phones, when password is set
 
   // traffic
   double calls_per_phone_per_hour = 0;
@@ -107,11 +122,18 @@ struct Scenario {
   double traffic_start_s = 60;
   double traffic_stop_s = -1;  // -1: duration - 90 s
   std::vector<ScriptedCall> scripted;
+  double transfer_share = 0;
+  double transfer_after_s = 10;
+  double pstn_inbound_per_hour = 0;
+  double pstn_unassigned_share = 0;
 
   std::vector<FaultSpec> faults;
   std::vector<Expectation> expectations;
   std::optional<double> ladder_at_s;  // the ladder shows the first call placed at or after this
 };
+
+// Whether office phone `index` (0-based) has the digest password (auth_share spread evenly).
+bool phone_has_credentials(const Scenario& scenario, std::size_t index);
 
 // Reads and checks a scenario file. Throws ScenarioError.
 Scenario load_scenario(const std::string& path);

@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@ constexpr std::int64_t kTrafficStream = 3;
 constexpr std::int64_t kFaultStream = 4;
 constexpr std::int64_t kGatewayStream = 5;
 constexpr std::int64_t kPstnStream = 6;
+constexpr std::int64_t kPstnInboundStream = 7;  // the office gateway's calls to office numbers
 constexpr std::int64_t kRemoteCallerStream = 10;   // + caller index (< 1000)
 constexpr std::int64_t kLinkStream = 2000;         // two per link
 constexpr std::int64_t kPhoneStream = 200'000;     // + phone index
@@ -107,7 +109,7 @@ class Recorder {
       } else if (name == "itsp.failover") {
         routes_[field(event, "call_id")].locked = false;
       } else if (name == "route.decided") {
-        if (field(event, "source") == "gateway" && field(event, "action") == "gateway") ++gateway_loops_;
+        tally_route_decision(event, decisions_);
       } else if (name.starts_with("itsp.marked_")) {
         itsp_states_.push_back({round3(seconds_of(event.t)), "itsp", field(event, "to")});
       }
@@ -133,7 +135,7 @@ class Recorder {
   std::string ladder_call_;
   std::vector<std::string> ladder_nodes_;
   std::vector<LadderMessage> ladder_;
-  std::uint64_t gateway_loops_ = 0;
+  RouteDecisionTally decisions_;
 
  private:
   class Sink final : public TraceSink {
@@ -187,12 +189,19 @@ struct PhoneSlot {
 std::string classify(const std::string& from_kind, const std::string& to_user,
                      const std::set<std::string>& office, const std::vector<std::string>& emergency) {
   if (from_kind == "remote") return "inbound";
+  if (from_kind == "gateway") return office.contains(to_user) ? "pstn_inbound" : "pstn_unassigned";
   if (std::find(emergency.begin(), emergency.end(), to_user) != emergency.end()) return "emergency";
   if (office.contains(to_user)) return "internal";
   return "outbound";
 }
 
 }  // namespace
+
+void tally_route_decision(const TraceEvent& event, RouteDecisionTally& tally) {
+  if (event.name != "route.decided" || field(event, "source") != "gateway") return;
+  ++tally.from_gateway;
+  if (field(event, "action") == "gateway") ++tally.gateway_loops;
+}
 
 RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& options) {
   RunData out;
@@ -258,7 +267,8 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   const auto make_ua = [&](const std::string& user, const Address& local,
                            std::optional<Address> outbound, bool multi_line, std::int64_t stream,
                            const std::string& name, ns3::Ptr<ns3::Node> node, Transport transport,
-                           double answer_delay_ms) {
+                           double answer_delay_ms,
+                           const std::function<void(model::UaPhoneConfig&)>& tweak) {
     model::UaPhoneConfig c;
     c.user = user;
     c.domain = s.domain;
@@ -269,6 +279,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     c.answer_delay = std::chrono::microseconds(std::llround(answer_delay_ms * 1000));
     c.register_expires = std::chrono::seconds(std::llround(s.register_expires_s));
     c.multi_line = multi_line;
+    if (tweak) tweak(c);
     auto phone = std::make_unique<model::UaPhone>(std::move(c), sim.rng(stream), recorder.sink_for(name));
     model::UaPhone* raw = phone.get();
     install(node, std::move(phone), name, local);
@@ -276,17 +287,24 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   };
 
   // The office PSTN gateway and the PSTN beyond the ITSP: answer every call, many at once.
-  make_ua("gateway", gateway_address, std::nullopt, true, kGatewayStream, "gateway",
-          network.gateway_node(), Transport::Udp, s.gateway_answer_delay_ms);
+  // With inbound PSTN traffic the gateway also places calls, through resproxy.
+  const bool gateway_calls =
+      s.pstn_inbound_per_hour > 0 ||
+      std::any_of(s.scripted.begin(), s.scripted.end(), [](const ScriptedCall& c) { return c.from == "gateway"; });
+  const std::optional<Address> gateway_outbound =
+      gateway_calls ? std::optional<Address>(resproxy_address) : std::nullopt;
+  model::UaPhone* gateway = make_ua("gateway", gateway_address, gateway_outbound, true, kGatewayStream,
+                                    "gateway", network.gateway_node(), Transport::Udp,
+                                    s.gateway_answer_delay_ms, {});
   make_ua("pstn", pstn_address, std::nullopt, true, kPstnStream, "pstn", network.remote_node(),
-          Transport::Udp, s.gateway_answer_delay_ms);
+          Transport::Udp, s.gateway_answer_delay_ms, {});
   std::vector<model::UaPhone*> remote_callers;
   for (std::size_t k = 0; k < s.remote_callers; ++k) {
     const Address local{model::OfficeNetwork::remote_ip(), static_cast<std::uint16_t>(kRemoteCallerPort + k)};
     remote_callers.push_back(make_ua("0201555" + std::to_string(1000 + k), local, itsp_address, true,
                                      kRemoteCallerStream + static_cast<std::int64_t>(k),
                                      "caller-" + std::to_string(k + 1), network.remote_node(),
-                                     Transport::Udp, s.answer_delay_ms));
+                                     Transport::Udp, s.answer_delay_ms, {}));
   }
 
   // The office phones: `phones_per_host` per host, ports 5060, 5061, …
@@ -295,6 +313,12 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   std::set<std::string> office_users;
   phones.reserve(s.phones);
   const std::size_t tcp_phones = static_cast<std::size_t>(std::llround(s.tcp_share * static_cast<double>(s.phones)));
+  std::vector<std::string> peers;  // every office AOR: who may be transferred, and where to
+  if (s.transfer_share > 0) {
+    for (std::size_t i = 0; i < s.phones; ++i) {
+      peers.push_back("sip:" + std::to_string(s.first_number + i) + "@" + s.domain);
+    }
+  }
   for (std::size_t i = 0; i < s.phones; ++i) {
     const std::size_t host = i / s.phones_per_host;
     const Address local{model::OfficeNetwork::phone_host_ip(host),
@@ -302,10 +326,18 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     const std::string user = std::to_string(s.first_number + i);
     // TCP phones spread evenly over the office: phone i is TCP when the running share steps.
     const bool tcp = tcp_phones > 0 && (i + 1) * tcp_phones / s.phones > i * tcp_phones / s.phones;
+    const auto tweak = [&](model::UaPhoneConfig& c) {
+      if (phone_has_credentials(s, i)) c.password = s.password;
+      if (s.transfer_share > 0) {
+        c.transfer.share = s.transfer_share;
+        c.transfer.after = std::chrono::microseconds(std::llround(s.transfer_after_s * 1e6));
+        c.transfer.peers = peers;
+      }
+    };
     model::UaPhone* phone = make_ua(user, local, resproxy_address, false,
                                     kPhoneStream + static_cast<std::int64_t>(i), "phone-" + user,
                                     network.phone_host(host), tcp ? Transport::Tcp : Transport::Udp,
-                                    s.answer_delay_ms);
+                                    s.answer_delay_ms, tweak);
     phones.push_back({phone, user});
     office_users.insert(user);
     phone->register_at(at_seconds(s.register_start_s + s.register_spread_s * model::uniform01(traffic)));
@@ -344,12 +376,30 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
           model::CallPlan{at, target(phones[j].user), hold()});
     }
   }
+  // Inbound PSTN calls: the office gateway presents a PSTN caller and dials an office number, or
+  // (pstn_unassigned_share) a number in the office's range that nobody has.
+  if (s.pstn_inbound_per_hour > 0 && !phones.empty()) {
+    Rng& pstn = sim.rng(kPstnInboundStream);
+    for (TimePoint at : model::poisson_arrivals(pstn, s.pstn_inbound_per_hour, traffic_start, traffic_stop)) {
+      std::string to;
+      if (model::uniform01(pstn) < s.pstn_unassigned_share) {
+        to = std::to_string(s.first_number + s.phones + pstn.uniform(1000));
+      } else {
+        to = phones[pstn.uniform(phones.size())].user;
+      }
+      const std::string caller = "0" + std::to_string(100000000 + pstn.uniform(900000000));
+      const Duration held{std::llround(model::exponential(pstn, s.hold_mean_s) * 1e9)};
+      gateway->schedule_call(model::CallPlan{at, target(to), held, caller});
+    }
+  }
   for (const auto& call : s.scripted) {
-    model::UaPhone* from = call.from == "remote"
-                               ? remote_callers.front()
-                               : phones[std::stoul(call.from) - s.first_number].phone;
+    const bool from_gateway = call.from == "gateway";
+    model::UaPhone* from = call.from == "remote" ? remote_callers.front()
+                           : from_gateway        ? gateway
+                                                 : phones[std::stoul(call.from) - s.first_number].phone;
     from->schedule_call(model::CallPlan{at_seconds(call.at_s), target(call.to),
-                                        Duration{std::llround(call.hold_s * 1e9)}});
+                                        Duration{std::llround(call.hold_s * 1e9)},
+                                        from_gateway ? std::string("0201555999") : std::string()});
   }
 
   // Faults.
@@ -417,7 +467,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
       }
       CallData d;
       d.call_id = c.call_id;
-      d.from = ua.config().user;
+      d.from = user_of_uri(c.caller);
       d.to = user_of_uri(c.callee);
       d.kind = classify(from_kind, d.to, office_users, s.resproxy.proxy.emergency_numbers);
       const TimePoint invite = c.invite_at.value_or(TimePoint{});
@@ -441,10 +491,47 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     }
   };
   std::vector<std::pair<TimePoint, RegistrationData>> registrations;
+  std::vector<std::pair<TimePoint, TransferData>> transfers;
+  const auto unacknowledged = [&](const model::UaPhone& ua) {
+    for (const auto& c : ua.calls()) {
+      out.calls_unacknowledged += c.role == model::CallRole::Callee && c.failure == "no_ack" ? 1 : 0;
+    }
+  };
   for (const auto& p : phones) {
     collect(*p.phone, "office");
+    unacknowledged(*p.phone);
     out.registered_at_end += p.phone->is_registered() ? 1 : 0;
+    out.auth_challenges += p.phone->counters().auth_challenges;
+    out.auth_failures += p.phone->counters().auth_failures;
+    for (const auto& t : p.phone->transfers()) {
+      TransferData d;
+      d.call_id = t.call_id;
+      d.from = p.user;
+      d.target = user_of_uri(t.target);
+      d.refer_s = round3(seconds_of(t.refer_at));
+      d.call_s = d.refer_s;
+      for (const auto& c : p.phone->calls()) {
+        if (c.call_id == t.call_id && c.invite_at) d.call_s = round3(seconds_of(*c.invite_at));
+      }
+      d.status = t.final_status != 0 ? t.final_status : t.refer_status;
+      if (t.outcome.empty()) {
+        d.outcome = "pending";
+      } else if (t.outcome == "failed" && (t.final_status == 486 || t.final_status == 600 ||
+                                           t.final_status == 603)) {
+        d.outcome = "busy";
+      } else {
+        d.outcome = t.outcome;
+      }
+      if (t.done_at) d.done_s = round3(seconds_of(*t.done_at));
+      d.failure = t.failure;
+      transfers.emplace_back(t.refer_at, std::move(d));
+    }
     for (const auto& r : p.phone->registrations()) {
+      if (r.challenged) {
+        ++out.registrations_challenged;  // the retry with credentials is the registration
+        continue;
+      }
+      if (r.with_credentials && r.status >= 200 && r.status < 300) ++out.registrations_with_auth;
       RegistrationData d;
       d.phone = p.user;
       d.t_s = round3(seconds_of(r.sent_at));
@@ -454,6 +541,11 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     }
   }
   for (const auto* caller : remote_callers) collect(*caller, "remote");
+  collect(*gateway, "gateway");
+  unacknowledged(*gateway);
+  std::stable_sort(transfers.begin(), transfers.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& t : transfers) out.transfers.push_back(std::move(t.second));
   std::stable_sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
     return a.at != b.at ? a.at < b.at : a.order < b.order;
   });
@@ -473,7 +565,8 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   out.ladder_call_id = recorder.ladder_call_;
   out.ladder_nodes = recorder.ladder_nodes_;
   out.ladder = recorder.ladder_;
-  out.gateway_loops = recorder.gateway_loops_;
+  out.gateway_loops = recorder.decisions_.gateway_loops;
+  out.gateway_route_decisions = recorder.decisions_.from_gateway;
   out.failovers = resproxy.counters().failovers;
   out.late_answers_hung_up = resproxy.counters().late_answers_hung_up;
   out.trace = std::move(recorder.trace_);

@@ -9,6 +9,7 @@
 
 #include "harness/run_data.h"
 #include "harness/scenario.h"
+#include "proxy/base/trace.h"
 
 namespace resproxy::harness {
 
@@ -19,5 +20,14 @@ struct RunOptions {
 };
 
 RunData run_scenario(const Scenario& scenario, std::uint32_t seed, const RunOptions& options);
+
+// How resproxy's `route.decided` trace events are tallied (gateway_loops, gateway_route_decisions):
+// a request from the PSTN gateway (source=gateway) is a decision; one routed back to the gateway
+// (action=gateway) is a loop. Exposed so that a test can show the count is not vacuous.
+struct RouteDecisionTally {
+  std::uint64_t from_gateway = 0;
+  std::uint64_t gateway_loops = 0;
+};
+void tally_route_decision(const TraceEvent& event, RouteDecisionTally& tally);
 
 }  // namespace resproxy::harness

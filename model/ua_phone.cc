@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "model/traffic.h"
+#include "proxy/security/digest.h"
 #include "proxy/sip/builder.h"
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/uri.h"
@@ -13,7 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS";
+constexpr std::string_view kAllow = "INVITE, ACK, BYE, CANCEL, OPTIONS, REFER, NOTIFY";
 
 std::string seconds_text(Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count());
@@ -63,6 +65,38 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
 }
 
 std::string_view call_state_text(CallState state) { return to_string(state); }
+
+bool starts_with_ignore_case(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && equals_ignore_case(text.substr(0, prefix.size()), prefix);
+}
+
+// The value of the first header named `name` that the parser does not know (Subscription-State).
+std::string_view other_header(const sip::Message& message, std::string_view name) {
+  for (const auto& field : message.headers()) {
+    std::string_view n = field.name;
+    while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.remove_suffix(1);
+    if (equals_ignore_case(n, name)) return field.value;
+  }
+  return {};
+}
+
+// The status code of a message/sipfrag body "SIP/2.0 200 OK" (RFC 3420); 0 if there is none.
+// from the wire: untrusted.
+int sipfrag_status(std::string_view body) {
+  constexpr std::string_view kVersion = "SIP/2.0 ";
+  if (!body.starts_with(kVersion)) return 0;
+  body.remove_prefix(kVersion.size());
+  int code = 0;
+  const auto r = std::from_chars(body.data(), body.data() + std::min<std::size_t>(3, body.size()), code);
+  if (r.ec != std::errc{} || r.ptr != body.data() + 3 || code < 100 || code > 699) return 0;
+  return code;
+}
+
+// The URI of a name-addr header value ("<sip:2001@x>;tag=1" → "sip:2001@x"); "" if none parses.
+std::string uri_of(std::string_view value) {
+  const auto parsed = sip::parse_name_addr(value);
+  return parsed ? std::string(parsed->uri) : std::string{};
+}
 
 }  // namespace
 
@@ -124,6 +158,13 @@ void UaPhone::hang_up(TimePoint now) {
   if (calls_[active_call_].state == CallState::Confirmed) send_bye(now, active_call_);
 }
 
+void UaPhone::schedule_transfer(TimePoint at, std::string target) {
+  timers().schedule(at, [this, target = std::move(target)](TimePoint now) {
+    if (active_call_ == kNoCall || calls_[active_call_].state != CallState::Confirmed) return;
+    send_refer(now, active_call_, target);
+  });
+}
+
 // --- Destinations ------------------------------------------------------------------------------
 
 std::optional<transport::Destination> UaPhone::destination_for(std::string_view uri_text) const {
@@ -172,6 +213,138 @@ UaPhone::InDialog UaPhone::in_dialog_target(const Dialog& dialog) const {
   return out;
 }
 
+bool UaPhone::in_dialog_request(std::size_t call, std::string method, OutRequest& out) const {
+  const Dialog& dialog = dialogs_[call];
+  const InDialog target = in_dialog_target(dialog);
+  if (!target.to) return false;
+  out.method = std::move(method);
+  out.request_uri = target.request_uri;
+  out.to = *target.to;
+  out.head.clear();
+  for (const auto& route : target.routes) out.head.emplace_back("Route", route);
+  out.head.emplace_back("From", dialog.local_header);
+  out.head.emplace_back("To", dialog.remote_header);
+  out.head.emplace_back("Call-ID", calls_[call].call_id);
+  return true;
+}
+
+// --- Sending, and digest authentication (RFC 3261 §22.2, RFC 7616) ----------------------------
+
+std::optional<transaction::ClientTransactionId> UaPhone::send_out(TimePoint now, Pending kind,
+                                                                  std::size_t call,
+                                                                  OutRequest out) {
+  const std::string branch = transactions().new_branch();
+  std::vector<sip::ExtraHeader> headers;
+  headers.reserve(out.head.size() + out.tail.size() + 4);
+  headers.push_back({"Via", via_for(out.to.transport, branch)});
+  headers.push_back({"Max-Forwards", "70"});
+  for (const auto& [name, value] : out.head) headers.push_back({name, value});
+  headers.push_back({"CSeq", std::to_string(out.cseq) + " " + out.method});
+  if (!out.credentials.empty()) headers.push_back({out.credentials_header, out.credentials});
+  for (const auto& [name, value] : out.tail) headers.push_back({name, value});
+  auto request =
+      sip::Message::parse(sip::make_request(out.method, out.request_uri, headers, out.body));
+  if (!request) return std::nullopt;
+  const auto id = transactions().send_request(now, std::move(request).value(), out.to);
+  pending_.push_back({id, kind, call, std::move(out)});
+  return id;
+}
+
+bool UaPhone::retry_with_credentials(TimePoint now, PendingRequest& pending,
+                                     const sip::Message& response) {
+  if (!config_.password) return false;
+  const int status = response.status_code();
+  const bool proxy = status == 407;
+  const sip::HeaderId wanted = proxy ? sip::HeaderId::ProxyAuthenticate : sip::HeaderId::WwwAuthenticate;
+  OutRequest& out = pending.out;
+  const std::string& user = config_.auth_user.empty() ? config_.user : config_.auth_user;
+  // RFC 7616 §3.7: the challenges come in the server's preference order; answer the first one
+  // we can (an algorithm we do not implement: the next). from the wire: untrusted.
+  for (const auto& field : response.headers()) {
+    if (field.id != wanted) continue;
+    const auto parsed = security::parse_digest_challenge(field.value);
+    if (!parsed) continue;
+    const security::DigestChallenge& challenge = parsed.value();
+    if (out.answered_challenge) {
+      // Our own fresh credentials were refused: the password is wrong, unless the server only
+      // wants a newer nonce (stale=true, RFC 7616 §3.3). Never loop.
+      if (!challenge.stale || out.stale_retries >= 2) return false;
+      ++out.stale_retries;
+    }
+    AuthCache& cache = proxy ? proxy_auth_ : registrar_auth_;
+    std::string cnonce = cache.nonce == challenge.nonce ? cache.cnonce : rng().token(16);
+    const std::uint32_t nc = cache.nonce == challenge.nonce ? cache.nc + 1 : 1;
+    auto credentials = security::answer_challenge(field.value, out.method, out.request_uri, user,
+                                                  *config_.password, cnonce, nc);
+    if (!credentials) continue;
+    cache.challenge = std::string(field.value);
+    cache.nonce = challenge.nonce;
+    cache.cnonce = std::move(cnonce);
+    cache.nc = nc;
+    out.credentials_header = proxy ? "Proxy-Authorization" : "Authorization";
+    out.credentials = std::move(credentials).value();
+    out.answered_challenge = true;
+    // §22.2: the same request again, CSeq one higher, same Call-ID and tags, a new branch.
+    switch (pending.kind) {
+      case Pending::Register: out.cseq = ++register_cseq_; break;
+      case Pending::Invite: {
+        Dialog& dialog = dialogs_[pending.call];
+        out.cseq = ++dialog.local_cseq;
+        dialog.invite_cseq = out.cseq;  // the ACK for the 2xx names this INVITE
+        break;
+      }
+      case Pending::Bye:
+      case Pending::Refer:
+      case Pending::Notify: out.cseq = ++dialogs_[pending.call].local_cseq; break;
+    }
+    ++counters_.auth_challenges;
+    emit(TraceEvent{now, "ua.auth_challenged", {}}
+             .with("method", out.method)
+             .with("status", std::to_string(status))
+             .with("stale", challenge.stale ? "1" : "0")
+             .with("nc", std::to_string(nc)));
+    const std::size_t call = pending.call;
+    const Pending kind = pending.kind;
+    if (!send_out(now, kind, call, std::move(out))) return false;
+    if (kind == Pending::Register) {
+      if (!registrations_.empty()) registrations_.back().challenged = true;
+      ++counters_.registers_sent;
+      RegistrationRecord& record = registrations_.emplace_back();
+      record.sent_at = now;
+      record.with_credentials = true;
+    } else if (kind == Pending::Invite) {
+      ++counters_.invites_sent;
+      ++calls_[call].auth_challenges;
+    }
+    return true;
+  }
+  return false;
+}
+
+void UaPhone::note_auth_failure(TimePoint now, const PendingRequest& pending, int status) {
+  ++counters_.auth_failures;
+  emit(TraceEvent{now, "ua.auth_failed", {}}
+           .with("method", pending.out.method)
+           .with("status", std::to_string(status))
+           .with("reason", config_.password ? "rejected" : "no_credentials"));
+  switch (pending.kind) {
+    case Pending::Register:
+      if (!registrations_.empty()) registrations_.back().failure = "auth";
+      on_register_failed(now, status, "auth");
+      return;
+    case Pending::Invite: {
+      CallRecord& record = calls_[pending.call];
+      if (record.state == CallState::Terminated) return;
+      record.final_status = status;
+      fail_call(now, pending.call, status, "auth");
+      return;
+    }
+    case Pending::Bye: on_bye_response(now, pending.call, status); return;
+    case Pending::Refer: on_refer_response(now, pending.call, status); return;
+    case Pending::Notify: return;
+  }
+}
+
 // --- REGISTER (§10.2) --------------------------------------------------------------------------
 
 void UaPhone::send_register(TimePoint now) {
@@ -179,27 +352,39 @@ void UaPhone::send_register(TimePoint now) {
     on_register_failed(now, 0, "no_registrar");
     return;
   }
-  const std::string branch = transactions().new_branch();
-  ++register_cseq_;
-  std::string bytes = sip::make_request(
-      "REGISTER", "sip:" + config_.domain,
-      {{"Via", via_for(config_.transport, branch)},
-       {"Max-Forwards", "70"},
-       {"From", "<" + aor() + ">;tag=" + register_from_tag_},
-       {"To", "<" + aor() + ">"},
-       {"Call-ID", register_call_id_},
-       {"CSeq", std::to_string(register_cseq_) + " REGISTER"},
-       {"Contact", "<" + contact_uri() + ">"},
-       {"Expires", seconds_text(requested_expires_)},
-       {"Allow", std::string(kAllow)}});
-  auto request = sip::Message::parse(std::move(bytes));
-  RESPROXY_CHECK(request.has_value());  // built from our own valid parts
+  OutRequest out;
+  out.method = "REGISTER";
+  out.request_uri = "sip:" + config_.domain;
+  out.to = transport::Destination{config_.transport, *config_.outbound_proxy, StreamId{}};
+  out.head = {{"From", "<" + aor() + ">;tag=" + register_from_tag_},
+              {"To", "<" + aor() + ">"},
+              {"Call-ID", register_call_id_}};
+  out.tail = {{"Contact", "<" + contact_uri() + ">"},
+              {"Expires", seconds_text(requested_expires_)},
+              {"Allow", std::string(kAllow)}};
+  out.cseq = ++register_cseq_;
+  if (config_.password && !registrar_auth_.challenge.empty()) {
+    // A refresh answers the registrar's last challenge again with the next nc: no round trip
+    // while the nonce lasts (a stale one is challenged with stale=true and answered afresh).
+    const std::string& user = config_.auth_user.empty() ? config_.user : config_.auth_user;
+    auto credentials = security::answer_challenge(registrar_auth_.challenge, out.method,
+                                                  out.request_uri, user, *config_.password,
+                                                  registrar_auth_.cnonce, registrar_auth_.nc + 1);
+    if (credentials) {
+      ++registrar_auth_.nc;
+      out.credentials_header = "Authorization";
+      out.credentials = std::move(credentials).value();
+    }
+  }
+  const bool with_credentials = !out.credentials.empty();
   ++counters_.registers_sent;
-  const auto id = transactions().send_request(
-      now, std::move(request).value(),
-      transport::Destination{config_.transport, *config_.outbound_proxy, StreamId{}});
-  pending_.push_back({id, Pending::Register, kNoCall});
-  registrations_.push_back(RegistrationRecord{now, std::nullopt, 0});
+  if (!send_out(now, Pending::Register, kNoCall, std::move(out))) {
+    on_register_failed(now, 0, "bad_request");
+    return;
+  }
+  RegistrationRecord& record = registrations_.emplace_back();
+  record.sent_at = now;
+  record.with_credentials = with_credentials;
 }
 
 void UaPhone::on_register_response(TimePoint now, const sip::Message& response) {
@@ -260,29 +445,40 @@ void UaPhone::on_register_failed(TimePoint now, int status, std::string_view rea
 
 // --- Caller side -------------------------------------------------------------------------------
 
-void UaPhone::place_call(TimePoint now, const CallPlan& plan) {
+void UaPhone::place_call(TimePoint now, const CallPlan& plan, std::size_t refer_call,
+                         std::string_view referred_by) {
   const std::size_t call = calls_.size();
   CallRecord& record = calls_.emplace_back();
   Dialog& dialog = dialogs_.emplace_back();
   ++calls_in_progress_;
+  const std::string from_uri =
+      plan.from_user.empty() ? aor() : "sip:" + plan.from_user + "@" + config_.domain;
   record.role = CallRole::Caller;
   record.call_id = rng().token(16) + "@" + config_.local.ip;
-  record.caller = aor();
+  record.caller = from_uri;
   record.callee = plan.target;
   record.invite_at = now;
   dialog.local_tag = rng().token(10);
-  dialog.local_header = "<" + aor() + ">;tag=" + dialog.local_tag;
+  dialog.local_header = "<" + from_uri + ">;tag=" + dialog.local_tag;
   dialog.remote_header = "<" + plan.target + ">";
   dialog.local_cseq = 1;
   dialog.invite_cseq = 1;
   dialog.hold = plan.hold;
+  if (refer_call != kNoCall) {
+    dialog.refer_call = refer_call;
+    record.transfer_of = calls_[refer_call].call_id;
+    record.referred_by = std::string(referred_by);
+  }
 
-  emit(TraceEvent{now, "ua.call_started", {}}
-           .with("call_id", record.call_id)
-           .with("role", "caller")
-           .with("from", record.caller)
-           .with("to", record.callee));
-  if (active_call_ != kNoCall && !config_.multi_line) {
+  TraceEvent started{now, "ua.call_started", {}};
+  started.with("call_id", record.call_id)
+      .with("role", "caller")
+      .with("from", record.caller)
+      .with("to", record.callee);
+  if (refer_call != kNoCall) started.with("transfer_of", record.transfer_of);
+  emit(std::move(started));
+  // A transfer leg replaces the call it was referred in: the line is not busy for it.
+  if (active_call_ != kNoCall && !config_.multi_line && refer_call == kNoCall) {
     fail_call(now, call, 0, "local_busy");
     return;
   }
@@ -296,28 +492,24 @@ void UaPhone::place_call(TimePoint now, const CallPlan& plan) {
     fail_call(now, call, 0, "no_route");
     return;
   }
-  const std::string branch = transactions().new_branch();
-  std::string bytes = sip::make_request(
-      "INVITE", plan.target,
-      {{"Via", via_for(to->transport, branch)},
-       {"Max-Forwards", "70"},
-       {"From", dialog.local_header},
-       {"To", dialog.remote_header},
-       {"Call-ID", record.call_id},
-       {"CSeq", std::to_string(dialog.invite_cseq) + " INVITE"},
-       {"Contact", "<" + contact_uri() + ">"},
-       {"Allow", std::string(kAllow)},
-       {"Content-Type", "application/sdp"}},
-      sdp(/*offer=*/true));
-  auto request = sip::Message::parse(std::move(bytes));
-  if (!request) {  // a target the parser refuses (scenario error): fail the call, do not crash
+  OutRequest out;
+  out.method = "INVITE";
+  out.request_uri = plan.target;
+  out.to = *to;
+  out.head = {{"From", dialog.local_header}, {"To", dialog.remote_header}, {"Call-ID", record.call_id}};
+  out.tail = {{"Contact", "<" + contact_uri() + ">"},
+              {"Allow", std::string(kAllow)},
+              {"Content-Type", "application/sdp"}};
+  if (!referred_by.empty()) out.tail.emplace_back("Referred-By", "<" + std::string(referred_by) + ">");
+  out.cseq = dialog.invite_cseq;
+  out.body = sdp(/*offer=*/true);
+  if (!config_.multi_line) active_call_ = call;
+  if (!send_out(now, Pending::Invite, call, std::move(out))) {
+    // a target the parser refuses (scenario error): fail the call, do not crash
     fail_call(now, call, 0, "bad_target");
     return;
   }
-  if (!config_.multi_line) active_call_ = call;
   ++counters_.invites_sent;
-  const auto id = transactions().send_request(now, std::move(request).value(), *to);
-  pending_.push_back({id, Pending::Invite, call});
 }
 
 void UaPhone::on_invite_response(TimePoint now, std::size_t call, const sip::Message& response) {
@@ -336,6 +528,7 @@ void UaPhone::on_invite_response(TimePoint now, std::size_t call, const sip::Mes
   if (status >= 300) {
     if (record.state == CallState::Terminated) return;
     record.final_status = status;
+    notify_referrer(now, call, status, response.reason_phrase());
     fail_call(now, call, status, std::to_string(status));
     return;
   }
@@ -366,6 +559,7 @@ void UaPhone::on_invite_response(TimePoint now, std::size_t call, const sip::Mes
            .with("role", "caller")
            .with("status", std::to_string(status)));
   send_ack(now, call, dialog.invite_cseq);
+  notify_referrer(now, call, status, response.reason_phrase());
   dialog.hangup_timer =
       timers().schedule(now + dialog.hold, [this, call](TimePoint t) {
         dialogs_[call].hangup_timer = TimerId{};
@@ -401,31 +595,21 @@ void UaPhone::send_bye(TimePoint now, std::size_t call) {
   CallRecord& record = calls_[call];
   Dialog& dialog = dialogs_[call];
   timers().cancel(dialog.hangup_timer);
-  const InDialog target = in_dialog_target(dialog);
+  timers().cancel(dialog.transfer_timer);
   record.bye_at = now;
   record.ended_locally = true;
-  if (!target.to) {
+  OutRequest out;
+  if (!in_dialog_request(call, "BYE", out)) {
     fail_call(now, call, record.final_status, "no_route_for_bye");
     return;
   }
-  const std::string branch = transactions().new_branch();
-  ++dialog.local_cseq;  // §12.2.1.1: one higher than the last request in the dialog
-  std::vector<sip::ExtraHeader> headers = {{"Via", via_for(target.to->transport, branch)},
-                                           {"Max-Forwards", "70"}};
-  for (const auto& route : target.routes) headers.push_back({"Route", route});
-  headers.push_back({"From", dialog.local_header});
-  headers.push_back({"To", dialog.remote_header});
-  headers.push_back({"Call-ID", record.call_id});
-  headers.push_back({"CSeq", std::to_string(dialog.local_cseq) + " BYE"});
-  auto request = sip::Message::parse(sip::make_request("BYE", target.request_uri, headers));
-  if (!request) {  // a remote target or route from the wire that we cannot write back
-    fail_call(now, call, record.final_status, "bad_remote_target");
-    return;
-  }
+  out.cseq = ++dialog.local_cseq;  // §12.2.1.1: one higher than the last request in the dialog
   record.state = CallState::Terminating;
   emit(TraceEvent{now, "ua.bye_sent", {}}.with("call_id", record.call_id));
-  const auto id = transactions().send_request(now, std::move(request).value(), *target.to);
-  pending_.push_back({id, Pending::Bye, call});
+  if (!send_out(now, Pending::Bye, call, std::move(out))) {
+    // a remote target or route from the wire that we cannot write back
+    fail_call(now, call, record.final_status, "bad_remote_target");
+  }
 }
 
 void UaPhone::on_bye_response(TimePoint now, std::size_t call, int status) {
@@ -448,6 +632,8 @@ void UaPhone::on_request(TimePoint now, transaction::ServerTransactionId id,
     case sip::Method::Invite: on_invite(now, id, request); return;
     case sip::Method::Bye: on_bye(now, id, request); return;
     case sip::Method::Cancel: on_cancel(now, id, request); return;
+    case sip::Method::Refer: on_refer(now, id, request); return;
+    case sip::Method::Notify: on_notify(now, id, request); return;
     case sip::Method::Options:
       ++counters_.options_answered;
       transactions().send_response(
@@ -579,6 +765,8 @@ void UaPhone::send_ok(TimePoint now, std::size_t call) {
            .with("call_id", record.call_id)
            .with("role", "callee")
            .with("status", "200"));
+  // The dialog is confirmed once our 2xx is sent (§12.1.1): a transfer may be planned now.
+  maybe_plan_transfer(now, call);
   // §13.3.1.4: the UAS core retransmits the 2xx from T1, doubling up to T2, until the ACK; after
   // 64*T1 without one it confirms and then ends the dialog with BYE.
   dialog.ok_interval = config_.timers.t1;
@@ -678,33 +866,234 @@ void UaPhone::on_cancel(TimePoint now, transaction::ServerTransactionId id,
   fail_call(now, call, 487, "cancelled");
 }
 
+// --- Transfer (RFC 3515, RFC 5589 §6) ----------------------------------------------------------
+
+void UaPhone::maybe_plan_transfer(TimePoint now, std::size_t call) {
+  const TransferPolicy& policy = config_.transfer;
+  if (policy.share <= 0 || policy.peers.empty()) return;
+  const std::string caller = calls_[call].caller;
+  if (std::find(policy.peers.begin(), policy.peers.end(), caller) == policy.peers.end()) return;
+  if (uniform01(rng()) >= policy.share) return;
+  const std::string self = aor();
+  std::vector<std::size_t> candidates;
+  for (std::size_t i = 0; i < policy.peers.size(); ++i) {
+    if (policy.peers[i] != caller && policy.peers[i] != self) candidates.push_back(i);
+  }
+  if (candidates.empty()) return;
+  const std::string target = policy.peers[candidates[rng().uniform(candidates.size())]];
+  dialogs_[call].transfer_timer =
+      timers().schedule(now + policy.after, [this, call, target](TimePoint t) {
+        dialogs_[call].transfer_timer = TimerId{};
+        if (calls_[call].state == CallState::Confirmed) send_refer(t, call, target);
+      });
+}
+
+void UaPhone::send_refer(TimePoint now, std::size_t call, const std::string& target) {
+  CallRecord& record = calls_[call];
+  if (record.state != CallState::Confirmed || dialogs_[call].transfer != kNoTransfer) return;
+  OutRequest out;
+  if (!in_dialog_request(call, "REFER", out)) return;
+  Dialog& dialog = dialogs_[call];
+  out.cseq = ++dialog.local_cseq;
+  out.tail = {{"Refer-To", "<" + target + ">"},
+              {"Referred-By", "<" + aor() + ">"},
+              {"Contact", "<" + contact_uri() + ">"},
+              {"Allow", std::string(kAllow)}};
+  dialog.transfer = transfers_.size();
+  TransferRecord& transfer = transfers_.emplace_back();
+  transfer.call_id = record.call_id;
+  transfer.target = target;
+  transfer.refer_at = now;
+  record.transferred = true;
+  ++counters_.refers_sent;
+  emit(TraceEvent{now, "ua.refer_sent", {}}.with("call_id", record.call_id).with("target", target));
+  if (!send_out(now, Pending::Refer, call, std::move(out))) {
+    finish_transfer(now, call, 0, "bad_target");
+  }
+}
+
+void UaPhone::on_refer_response(TimePoint now, std::size_t call, int status) {
+  Dialog& dialog = dialogs_[call];
+  if (dialog.transfer == kNoTransfer) return;
+  TransferRecord& transfer = transfers_[dialog.transfer];
+  transfer.refer_status = status;
+  if (status >= 200 && status < 300) {
+    transfer.accepted_at = now;
+    if (!transfer.outcome.empty()) return;  // the final NOTIFY overtook the 202
+    dialog.refer_timer = timers().schedule(now + config_.refer_timeout, [this, call](TimePoint t) {
+      dialogs_[call].refer_timer = TimerId{};
+      finish_transfer(t, call, 0, "notify_timeout");
+      // RFC 5589 §6: the transferee took the call over; without news we still hang up.
+      if (calls_[call].state == CallState::Confirmed) send_bye(t, call);
+    });
+    return;
+  }
+  // Refused (or lost): nothing was handed over, the call goes on.
+  finish_transfer(now, call, status, "refer_" + std::to_string(status));
+}
+
+void UaPhone::finish_transfer(TimePoint now, std::size_t call, int status, std::string failure) {
+  Dialog& dialog = dialogs_[call];
+  if (dialog.transfer == kNoTransfer) return;
+  TransferRecord& transfer = transfers_[dialog.transfer];
+  if (!transfer.outcome.empty()) return;
+  timers().cancel(dialog.refer_timer);
+  transfer.done_at = now;
+  transfer.final_status = status;
+  transfer.outcome = failure.empty() ? "ok" : "failed";
+  transfer.failure = std::move(failure);
+  emit(TraceEvent{now, "ua.transfer_done", {}}
+           .with("call_id", transfer.call_id)
+           .with("target", transfer.target)
+           .with("outcome", transfer.outcome)
+           .with("status", std::to_string(status)));
+}
+
+void UaPhone::on_refer(TimePoint now, transaction::ServerTransactionId id,
+                       const sip::Message& refer) {
+  const std::size_t call = find_dialog(refer);
+  if (call == kNoCall || calls_[call].state == CallState::Terminated) {
+    transactions().send_response(
+        now, id, 481, sip::make_response(refer, 481, "Call/Transaction Does Not Exist"));
+    return;
+  }
+  if (calls_[call].state != CallState::Confirmed) {
+    transactions().send_response(now, id, 403, sip::make_response(refer, 403, "Forbidden"));
+    return;
+  }
+  if (dialogs_[call].referred_leg != kNoCall) {
+    // One transfer per call (RFC 3515 §2.4.7 lets us refuse another).
+    transactions().send_response(now, id, 491, sip::make_response(refer, 491, "Request Pending"));
+    return;
+  }
+  // from the wire: untrusted. A SIP URI we can INVITE, or 400.
+  const std::string target = uri_of(header_value(refer, sip::HeaderId::ReferTo));
+  const auto target_uri = sip::parse_uri(target);
+  if (target.empty() || !target_uri || !target_uri->is_sip()) {
+    transactions().send_response(now, id, 400, sip::make_response(refer, 400, "Bad Refer-To"));
+    return;
+  }
+  std::string referred_by = uri_of(header_value(refer, sip::HeaderId::ReferredBy));
+  if (referred_by.empty()) referred_by = uri_of(dialogs_[call].remote_header);
+  transactions().send_response(
+      now, id, 202,
+      sip::make_response(refer, 202, "Accepted", {}, {{"Contact", "<" + contact_uri() + ">"}}));
+  ++counters_.refers_received;
+  CallRecord& record = calls_[call];
+  record.transferred = true;
+  emit(TraceEvent{now, "ua.refer_received", {}}
+           .with("call_id", record.call_id)
+           .with("target", target)
+           .with("referred_by", referred_by));
+  Dialog& dialog = dialogs_[call];
+  timers().cancel(dialog.hangup_timer);  // the transferor hangs this call up
+  timers().cancel(dialog.transfer_timer);
+  const Duration hold = dialog.hold > Duration::zero() ? dialog.hold : config_.transfer_hold;
+  dialog.referred_leg = calls_.size();
+  send_notify(now, call, 100, "Trying", /*final=*/false);
+  place_call(now, CallPlan{now, target, hold, {}}, call, referred_by);
+}
+
+void UaPhone::send_notify(TimePoint now, std::size_t call, int status, std::string_view reason,
+                          bool final) {
+  OutRequest out;
+  if (!in_dialog_request(call, "NOTIFY", out)) return;
+  out.cseq = ++dialogs_[call].local_cseq;
+  out.tail = {{"Event", "refer"},
+              {"Subscription-State", final ? "terminated;reason=noresource" : "active;expires=60"},
+              {"Contact", "<" + contact_uri() + ">"},
+              {"Content-Type", "message/sipfrag;version=2.0"}};
+  out.body = "SIP/2.0 " + std::to_string(status) + " " + std::string(reason) + "\r\n";
+  ++counters_.notifies_sent;
+  emit(TraceEvent{now, "ua.notify_sent", {}}
+           .with("call_id", calls_[call].call_id)
+           .with("status", std::to_string(status))
+           .with("final", final ? "1" : "0"));
+  (void)send_out(now, Pending::Notify, call, std::move(out));
+}
+
+void UaPhone::notify_referrer(TimePoint now, std::size_t leg, int status, std::string_view reason) {
+  Dialog& dialog = dialogs_[leg];
+  if (dialog.refer_call == kNoCall || dialog.refer_notified) return;
+  dialog.refer_notified = true;
+  send_notify(now, dialog.refer_call, status, reason, /*final=*/true);
+}
+
+void UaPhone::on_notify(TimePoint now, transaction::ServerTransactionId id,
+                        const sip::Message& notify) {
+  const std::size_t call = find_dialog(notify);
+  // The refer subscription may outlive the call (RFC 5057): a NOTIFY for a transfer we started is
+  // welcome after the BYE.
+  if (call == kNoCall ||
+      (calls_[call].state == CallState::Terminated && dialogs_[call].transfer == kNoTransfer)) {
+    transactions().send_response(
+        now, id, 481, sip::make_response(notify, 481, "Call/Transaction Does Not Exist"));
+    return;
+  }
+  // from the wire: untrusted.
+  const std::string_view event = header_value(notify, sip::HeaderId::Event);
+  if (!starts_with_ignore_case(event, "refer") ||
+      (event.size() > 5 && event[5] != ';' && event[5] != ' ')) {
+    transactions().send_response(now, id, 489, sip::make_response(notify, 489, "Bad Event"));
+    return;
+  }
+  transactions().send_response(now, id, 200, sip::make_response(notify, 200, "OK"));
+  ++counters_.notifies_received;
+  const int status = sipfrag_status(notify.body());
+  const bool final =
+      starts_with_ignore_case(other_header(notify, "Subscription-State"), "terminated");
+  emit(TraceEvent{now, "ua.notify_received", {}}
+           .with("call_id", calls_[call].call_id)
+           .with("status", std::to_string(status))
+           .with("final", final ? "1" : "0"));
+  Dialog& dialog = dialogs_[call];
+  if (dialog.transfer != kNoTransfer && status != 0) transfers_[dialog.transfer].notified.push_back(status);
+  if (!final) return;
+  if (dialog.transfer != kNoTransfer) {
+    std::string failure;
+    if (status < 200 || status >= 300) failure = status == 0 ? "bad_sipfrag" : std::to_string(status);
+    finish_transfer(now, call, status, std::move(failure));
+  }
+  // RFC 5589 §6: the transfer is decided, the original call is ours to end.
+  if (calls_[call].state == CallState::Confirmed) send_bye(now, call);
+}
+
 // --- Shared ------------------------------------------------------------------------------------
 
 void UaPhone::on_response(TimePoint now, transaction::ClientTransactionId id,
                           const sip::Message& response) {
-  const bool final = response.status_code() >= 200;
+  const int status = response.status_code();
+  const bool final = status >= 200;
   const auto it = std::find_if(pending_.begin(), pending_.end(),
                                [id](const PendingRequest& p) { return p.id == id; });
   if (it == pending_.end()) return;
-  const PendingRequest pending = *it;
+  const Pending kind = it->kind;
+  const std::size_t call = it->call;
   // An INVITE's entry stays after a 2xx: 2xx retransmissions still arrive on it (RFC 6026).
-  if (final && !(pending.kind == Pending::Invite && response.status_code() < 300)) {
+  if (final && !(kind == Pending::Invite && status < 300)) {
+    PendingRequest done = std::move(*it);
     pending_.erase(it);
+    if (kind == Pending::Register && !registrations_.empty() && !registrations_.back().done_at) {
+      registrations_.back().done_at = now;
+      registrations_.back().status = status;
+    }
+    if (status == 401 || status == 407) {
+      if (!retry_with_credentials(now, done, response)) note_auth_failure(now, done, status);
+      return;
+    }
   }
-  switch (pending.kind) {
+  switch (kind) {
     case Pending::Register:
-      if (final) {
-        if (!registrations_.empty() && !registrations_.back().done_at) {
-          registrations_.back().done_at = now;
-          registrations_.back().status = response.status_code();
-        }
-        on_register_response(now, response);
-      }
+      if (final) on_register_response(now, response);
       return;
-    case Pending::Invite: on_invite_response(now, pending.call, response); return;
+    case Pending::Invite: on_invite_response(now, call, response); return;
     case Pending::Bye:
-      if (final) on_bye_response(now, pending.call, response.status_code());
+      if (final) on_bye_response(now, call, status);
       return;
+    case Pending::Refer:
+      if (final) on_refer_response(now, call, status);
+      return;
+    case Pending::Notify: return;  // the transferor's answer changes nothing here
   }
 }
 
@@ -713,10 +1102,11 @@ void UaPhone::on_client_error(TimePoint now, transaction::ClientTransactionId id
   const auto it = std::find_if(pending_.begin(), pending_.end(),
                                [id](const PendingRequest& p) { return p.id == id; });
   if (it == pending_.end()) return;
-  const PendingRequest pending = *it;
+  const Pending kind = it->kind;
+  const std::size_t call = it->call;
   pending_.erase(it);
   const int status = transaction::to_sip_status(error);
-  switch (pending.kind) {
+  switch (kind) {
     case Pending::Register:
       if (!registrations_.empty() && !registrations_.back().done_at) {
         registrations_.back().done_at = now;
@@ -725,13 +1115,15 @@ void UaPhone::on_client_error(TimePoint now, transaction::ClientTransactionId id
       on_register_failed(now, status, transaction::to_string(error));
       return;
     case Pending::Invite: {
-      CallRecord& record = calls_[pending.call];
+      CallRecord& record = calls_[call];
       if (record.answered_at || record.state == CallState::Terminated) return;
       record.final_status = status;
-      fail_call(now, pending.call, status, std::string(transaction::to_string(error)));
+      fail_call(now, call, status, std::string(transaction::to_string(error)));
       return;
     }
-    case Pending::Bye: on_bye_response(now, pending.call, status); return;
+    case Pending::Bye: on_bye_response(now, call, status); return;
+    case Pending::Refer: on_refer_response(now, call, status); return;
+    case Pending::Notify: return;
   }
 }
 
@@ -753,6 +1145,11 @@ void UaPhone::end_call(TimePoint now, std::size_t call) {
   timers().cancel(dialog.ring_timer);
   timers().cancel(dialog.answer_timer);
   timers().cancel(dialog.hangup_timer);
+  timers().cancel(dialog.transfer_timer);
+  // The INVITE's entry outlived its 2xx for retransmissions (RFC 6026); the call is over now.
+  std::erase_if(pending_, [call](const PendingRequest& p) {
+    return p.kind == Pending::Invite && p.call == call;
+  });
   if (calls_[call].state != CallState::Terminated) {
     --calls_in_progress_;
     calls_[call].ended_at = now;
@@ -765,6 +1162,11 @@ void UaPhone::fail_call(TimePoint now, std::size_t call, int status, std::string
   CallRecord& record = calls_[call];
   record.failure = std::move(failure);
   const CallState was = record.state;
+  if (record.role == CallRole::Caller && !record.answered_at) {
+    // A transfer leg that never got a final response (timeout, no route): tell the referrer.
+    const int code = status >= 300 ? status : 503;
+    notify_referrer(now, call, code, sip::default_reason(code));
+  }
   end_call(now, call);
   emit(TraceEvent{now, "ua.call_failed", {}}
            .with("call_id", record.call_id)

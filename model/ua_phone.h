@@ -7,6 +7,22 @@
 // answers calls (180 after a ring delay, 200 with an SDP answer retransmitted until the ACK
 // arrives, §13.3.1.4), BYE, CANCEL and OPTIONS; a second call while busy gets 486.
 //
+// Digest authentication (RFC 3261 §22.2, RFC 7616): with a password, a 401 (WWW-Authenticate) or
+// 407 (Proxy-Authenticate) to any request it sends (REGISTER, INVITE, BYE, REFER, NOTIFY) is
+// answered once by the same request with credentials: CSeq + 1, same Call-ID and tags, a new
+// branch, nc counting per nonce, a fresh cnonce from the Rng for each new nonce. REGISTER refreshes
+// reuse the last registrar nonce (nc + 1). A second challenge to credentials computed for this very
+// request is a failure (status 401/407, failure "auth") unless it says stale=true (then a fresh
+// nonce is tried, twice at most): it never loops.
+//
+// Blind transfer (RFC 3515, RFC 5589 §6): in a confirmed call, a phone (the transferor) sends
+// REFER with Refer-To and Referred-By through the dialog's route set; the peer (the transferee)
+// answers 202, NOTIFYs "SIP/2.0 100 Trying" (Event: refer, message/sipfrag), INVITEs the target
+// as a new call (a transfer leg: Referred-By copied, the referrer recorded) and NOTIFYs its final
+// status line with Subscription-State terminated. The transferor answers each NOTIFY 200 and hangs
+// up the original call with BYE on the final one (or `refer_timeout` after the 202 without it).
+// Transfers are scheduled (schedule_transfer) or drawn by a TransferPolicy on answered calls.
+//
 // It includes no ns-3 header: a runtime hosts it (model/SipNodeApplication in simulation) like
 // any other Node. Fed by the transaction layer (TransactionUser) and by its own timers; emits
 // SIP through the transaction layer, `ua.*` trace events, and one CallRecord per call.
@@ -20,6 +36,16 @@
 #include "proxy/transaction/sip_node.h"
 
 namespace resproxy::model {
+
+// Which answered calls this phone transfers (as the callee: RFC 5589's usual transferor): a call
+// from one of `peers` is transferred with probability `share` (drawn from the phone's Rng when
+// we answer 2xx; no draw at all when share is 0) to a target drawn uniformly from `peers`
+// without us and the caller, `after` the answer if the call is still up.
+struct TransferPolicy {
+  double share = 0;
+  Duration after = std::chrono::seconds(10);
+  std::vector<std::string> peers;  // AORs, "sip:2002@office.example"
+};
 
 struct UaPhoneConfig {
   std::string user{};  // user part of the AOR: "2001"
@@ -37,6 +63,15 @@ struct UaPhoneConfig {
   std::uint16_t media_port = 40000;                    // the m= port of our SDP
   // A PSTN gateway or a trunk: answers every INVITE, many calls at once (never 486 Busy Here).
   bool multi_line = false;
+  // Digest credentials (RFC 3261 §22): nullopt, none (a challenge is a failure "auth").
+  std::optional<std::string> password{};
+  std::string auth_user{};  // the digest username; "": `user`
+  // Transferor side: no final NOTIFY this long after the 202 → BYE the original call anyway.
+  Duration refer_timeout = std::chrono::seconds(32);
+  // Transferee side: how long a transfer leg is held when the original call had no hold time of
+  // ours (we were its callee).
+  Duration transfer_hold = std::chrono::seconds(60);
+  TransferPolicy transfer{};
 };
 
 // One call the phone places: at `at`, INVITE `target` (an AOR such as
@@ -46,6 +81,7 @@ struct CallPlan {
   TimePoint at{};
   std::string target;
   Duration hold = std::chrono::seconds(3);
+  std::string from_user{};  // the From user part (a gateway presents the PSTN caller); "": ours
 };
 
 enum class CallRole : std::uint8_t { Caller, Callee };
@@ -81,7 +117,14 @@ struct CallRecord {
   int final_status = 0;   // final response to the INVITE (408/503 on timeout/transport error)
   int bye_status = 0;     // final response to the BYE
   bool ended_locally = false;  // we sent the BYE
-  std::string failure;    // why the call failed ("" if it did not): "486", "timeout", "no_ack", …
+  std::string failure;    // why the call failed ("" if it did not): "486", "timeout", "no_ack", "auth", …
+  int auth_challenges = 0;  // 401/407 to our INVITE answered with credentials
+  // Transfer (RFC 3515): a leg we placed because of a REFER names the call the REFER came in and
+  // who referred us (Referred-By, else the peer of that call); `transferred`: a REFER on this
+  // call was accepted (we are the transferee) or sent (we are the transferor).
+  std::string transfer_of;
+  std::string referred_by;
+  bool transferred = false;
 
   // INVITE, 180, 200, ACK, BYE and BYE 200 all happened.
   [[nodiscard]] bool is_completed() const {
@@ -90,11 +133,29 @@ struct CallRecord {
   }
 };
 
-// One REGISTER transaction the phone ran (the 423 retry is a second one).
+// One REGISTER transaction the phone ran (the 423 retry and the answer to a 401 are more).
 struct RegistrationRecord {
   TimePoint sent_at{};
   std::optional<TimePoint> done_at;  // final response or transaction error
   int status = 0;                    // final status (408/503 on timeout/transport error)
+  bool with_credentials = false;     // carried an Authorization
+  bool challenged = false;           // 401/407 answered by a retry with credentials (not a failure)
+  std::string failure;               // "auth": a challenge we could not or must not answer
+};
+
+// One blind transfer this phone started as the transferor (RFC 5589 §6).
+struct TransferRecord {
+  std::string call_id;  // the original call
+  std::string target;   // Refer-To URI
+  TimePoint refer_at{};
+  std::optional<TimePoint> accepted_at;  // 2xx (202) to the REFER
+  std::optional<TimePoint> done_at;      // final NOTIFY, REFER failure or timeout
+  int refer_status = 0;                  // final response to the REFER (408/503 on errors)
+  std::vector<int> notified;             // status codes of the NOTIFY sipfrags, in order
+  int final_status = 0;  // of the new call (the terminating NOTIFY), else the REFER's failure
+  // "ok" (final NOTIFY 2xx), "failed", or "" (still in progress)
+  std::string outcome;
+  std::string failure;  // "refer_<status>", "<status>" of the new call, "notify_timeout", …
 };
 
 struct UaCounters {
@@ -107,6 +168,12 @@ struct UaCounters {
   std::uint64_t ok_retransmissions = 0;   // 2xx to INVITE resent (§13.3.1.4)
   std::uint64_t ack_retransmissions = 0;  // ACK resent on a retransmitted 2xx (§13.2.2.4)
   std::uint64_t options_answered = 0;
+  std::uint64_t auth_challenges = 0;  // 401/407 answered with credentials
+  std::uint64_t auth_failures = 0;    // challenges not answered (no password, rejected again)
+  std::uint64_t refers_sent = 0;
+  std::uint64_t refers_received = 0;
+  std::uint64_t notifies_sent = 0;
+  std::uint64_t notifies_received = 0;
 };
 
 class UaPhone final : public transaction::SipNode {
@@ -119,6 +186,8 @@ class UaPhone final : public transaction::SipNode {
   void schedule_call(CallPlan plan);
   // Ends the current call now (BYE if confirmed, CANCEL is not sent: early calls just wait).
   void hang_up(TimePoint now);
+  // At `at`, REFERs the peer of the current confirmed call to `target` (an AOR).
+  void schedule_transfer(TimePoint at, std::string target);
 
   // TransactionUser
   void on_request(TimePoint now, transaction::ServerTransactionId id, const sip::Message& request,
@@ -139,12 +208,14 @@ class UaPhone final : public transaction::SipNode {
   [[nodiscard]] const std::vector<RegistrationRecord>& registrations() const {
     return registrations_;
   }
+  [[nodiscard]] const std::vector<TransferRecord>& transfers() const { return transfers_; }
   // Calls in progress (dialogs not yet terminated, either role).
   [[nodiscard]] std::size_t calls_in_progress() const { return calls_in_progress_; }
   [[nodiscard]] const UaCounters& counters() const { return counters_; }
 
  private:
   static constexpr std::size_t kNoCall = static_cast<std::size_t>(-1);
+  static constexpr std::size_t kNoTransfer = static_cast<std::size_t>(-1);
 
   // Dialog state (§12) of a call; indices parallel `calls_`.
   struct Dialog {
@@ -170,13 +241,46 @@ class UaPhone final : public transaction::SipNode {
     TimerId ring_timer{};
     TimerId answer_timer{};
     TimerId hangup_timer{};
+    // Transfer: as transferor, the TransferRecord of our REFER on this call; as transferee, the
+    // leg we placed for a REFER on it; on a transfer leg, the call whose REFER placed it.
+    std::size_t transfer = kNoTransfer;
+    std::size_t referred_leg = kNoCall;
+    std::size_t refer_call = kNoCall;
+    bool refer_notified = false;  // transfer leg: the final NOTIFY was sent
+    TimerId transfer_timer{};
+    TimerId refer_timer{};
   };
 
-  enum class Pending : std::uint8_t { Register, Invite, Bye };
+  // A request as we sent it, kept to send it again with credentials (RFC 3261 §22.2): Via (new
+  // branch), Max-Forwards, `head`, CSeq, the credentials, `tail`, body.
+  struct OutRequest {
+    std::string method;
+    std::string request_uri;
+    std::vector<std::pair<std::string, std::string>> head;  // Route, From, To, Call-ID
+    std::vector<std::pair<std::string, std::string>> tail;  // Contact, Expires, Allow, …
+    std::string body;
+    transport::Destination to{};
+    std::uint32_t cseq = 0;
+    std::string credentials_header;  // "Authorization" or "Proxy-Authorization"; "" none
+    std::string credentials;
+    bool answered_challenge = false;  // credentials computed from a challenge to this request
+    int stale_retries = 0;
+  };
+
+  enum class Pending : std::uint8_t { Register, Invite, Bye, Refer, Notify };
   struct PendingRequest {
     transaction::ClientTransactionId id;
     Pending kind;
     std::size_t call;
+    OutRequest out;
+  };
+
+  // The last challenge answered, per kind (registrar 401 / proxy 407), for nc counting.
+  struct AuthCache {
+    std::string challenge;  // the WWW-/Proxy-Authenticate value
+    std::string nonce;
+    std::string cnonce;
+    std::uint32_t nc = 0;
   };
 
   // REGISTER (§10.2).
@@ -184,8 +288,20 @@ class UaPhone final : public transaction::SipNode {
   void on_register_response(TimePoint now, const sip::Message& response);
   void on_register_failed(TimePoint now, int status, std::string_view reason);
 
-  // Caller side.
-  void place_call(TimePoint now, const CallPlan& plan);
+  // Sending requests that may be challenged.
+  [[nodiscard]] std::optional<transaction::ClientTransactionId> send_out(TimePoint now,
+                                                                         Pending kind,
+                                                                         std::size_t call,
+                                                                         OutRequest out);
+  // A 401/407 to `pending`: true when the request went again with credentials.
+  bool retry_with_credentials(TimePoint now, PendingRequest& pending, const sip::Message& response);
+  void note_auth_failure(TimePoint now, const PendingRequest& pending, int status);
+  // An in-dialog request (§12.2.1.1) with its head filled in; false: no way to send it.
+  bool in_dialog_request(std::size_t call, std::string method, OutRequest& out) const;
+
+  // Caller side. `refer_call`: the call (ours) whose REFER this call is placed for.
+  void place_call(TimePoint now, const CallPlan& plan, std::size_t refer_call = kNoCall,
+                  std::string_view referred_by = {});
   void on_invite_response(TimePoint now, std::size_t call, const sip::Message& response);
   void send_ack(TimePoint now, std::size_t call, std::uint32_t cseq);
   void send_bye(TimePoint now, std::size_t call);
@@ -199,6 +315,18 @@ class UaPhone final : public transaction::SipNode {
   void retransmit_ok(TimePoint now, std::size_t call);
   void on_bye(TimePoint now, transaction::ServerTransactionId id, const sip::Message& bye);
   void on_cancel(TimePoint now, transaction::ServerTransactionId id, const sip::Message& cancel);
+
+  // Transfer (RFC 3515, RFC 5589 §6).
+  void maybe_plan_transfer(TimePoint now, std::size_t call);
+  void send_refer(TimePoint now, std::size_t call, const std::string& target);
+  void on_refer_response(TimePoint now, std::size_t call, int status);
+  void finish_transfer(TimePoint now, std::size_t call, int status, std::string failure);
+  void on_refer(TimePoint now, transaction::ServerTransactionId id, const sip::Message& refer);
+  void on_notify(TimePoint now, transaction::ServerTransactionId id, const sip::Message& notify);
+  void send_notify(TimePoint now, std::size_t call, int status, std::string_view reason,
+                   bool final);
+  // A transfer leg reached its final status: NOTIFY the referrer (once).
+  void notify_referrer(TimePoint now, std::size_t leg, int status, std::string_view reason);
 
   // Helpers.
   std::size_t find_dialog(const sip::Message& request) const;  // by Call-ID and both tags
@@ -236,6 +364,9 @@ class UaPhone final : public transaction::SipNode {
   std::size_t active_call_ = kNoCall;
   std::vector<PendingRequest> pending_;
   std::uint64_t sdp_session_ = 0;
+  std::vector<TransferRecord> transfers_;
+  AuthCache registrar_auth_;  // 401 / WWW-Authenticate
+  AuthCache proxy_auth_;      // 407 / Proxy-Authenticate
 };
 
 }  // namespace resproxy::model

@@ -57,9 +57,10 @@ RouteAction decide_route(const RouteQuery& q) {
       return local_table(q);
     case ProxyMode::ForwardItsp:
       if (!q.itsp_up) return local_table(q);
-      if (q.source == SourceClass::Gateway && q.gateway_routing == GatewayFromRouting::RegisteredUa &&
-          q.registered) {
-        return RouteAction::ToEndpoint;
+      // from_routing = regd_ua: the gateway's calls reach phones registered here and nothing
+      // else (a PSTN call to an unassigned number must not leave again through the ITSP).
+      if (q.source == SourceClass::Gateway && q.gateway_routing == GatewayFromRouting::RegisteredUa) {
+        return q.registered ? RouteAction::ToEndpoint : RouteAction::NotFound;
       }
       return RouteAction::ToItsp;
     case ProxyMode::SipTrunk:

@@ -4,8 +4,9 @@
 // goes; in-dialog requests follow their Route set and never come here.
 //
 // Normal operation (forward_itsp, an ITSP proxy is up): everything goes via the ITSP, whoever sends
-// it — except that the PSTN gateway's calls to a registered phone go straight to it when
-// `from_routing = regd_ua`, and requests that come *from* the ITSP reach the phone.
+// it — except that with `from_routing = regd_ua` the PSTN gateway's calls go straight to a
+// registered phone and get 404 for anyone else (a PSTN call to an unassigned number must not
+// trombone out through the ITSP), and requests that come *from* the ITSP reach the phone.
 //
 // Failure operation (forward_itsp or sip_trunk, no ITSP up) and standalone:
 //   from \ to                        registered        not registered

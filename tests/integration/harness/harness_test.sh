@@ -4,6 +4,7 @@
 #   broken       a broken expectation fails the run (exit 1) naming file:line, text and actual
 #   bad_key      an unknown key is refused (exit 2) with file:line:column
 #   bad_ini      a bad resproxy INI value is refused (exit 2) with the YAML file's line
+#   bad_password a phone password that cannot be written into the INI is refused (exit 2)
 #   parallel     two seeds run as child processes; junit.xml, run.json, summary.md written
 set -uo pipefail
 harness=$1 data=$2 work=$3 case=$4
@@ -49,6 +50,14 @@ case $case in
     cat "$out/log"
     [ "$code" -eq 2 ] || fail "exit $code, want 2"
     grep -q 'bad_ini.yaml:11: resproxy: \[advanced.sipproxy\] record_route: "sometimes" is not allowed; allowed: always, call_setup' "$out/log" \
+      || fail "message"
+    ;;
+  bad_password)
+    "$harness" run "$data/bad_password.yaml" --out "$out" > "$out/log" 2>&1
+    code=$?
+    cat "$out/log"
+    [ "$code" -eq 2 ] || fail "exit $code, want 2"
+    grep -q 'bad_password.yaml:8:13: phones.password: "pass word;x" is not allowed; allowed: letters, digits' "$out/log" \
       || fail "message"
     ;;
   parallel)

@@ -313,6 +313,33 @@ TEST(ProxyRouting, ForwardsTheAckForA2xxAlongTheRouteStatelessly) {
   EXPECT_EQ(fwd.via_count(), 2u);
 }
 
+// An authenticated phone outside the trusted ranges: its ACK for a 2xx follows our
+// Record-Route (or goes to a phone's contact) and is relayed; an ACK that is neither is not.
+TEST(ProxyRouting, RelaysAnUntrustedPhonesAckOnlyWithinOurDialogs) {
+  ProxyFixture f;
+  f.register_phone(alice());
+  const Phone stranger{"6666", {"203.0.113.5", 5060}};
+  const auto ack_to = [&](std::string_view ruri, std::string_view route, std::string_view branch) {
+    std::vector<sip::ExtraHeader> headers{{"Via", stranger.via(branch)}};
+    if (!route.empty()) headers.push_back({"Route", std::string(route)});
+    headers.push_back({"Max-Forwards", "70"});
+    headers.push_back({"From", "<sip:6666@office.example>;tag=f6666"});
+    headers.push_back({"To", "<sip:2003@elsewhere.example>;tag=callee"});
+    headers.push_back({"Call-ID", "call-" + std::string(branch)});
+    headers.push_back({"CSeq", "1 ACK"});
+    return sip::make_request("ACK", ruri, headers);
+  };
+  // Along our Record-Route, to a callee somewhere else.
+  f.receive(stranger, ack_to("sip:2003@198.51.100.7:5060", "<sip:192.168.1.10:5060;lr>", "z9hG4bKu1"));
+  EXPECT_EQ(f.expect_one("ACK sip:2003@198.51.100.7:5060 ").to, (Address{"198.51.100.7", 5060}));
+  // To a phone registered here.
+  f.receive(stranger, ack_to("sip:2001@192.168.1.21:5060", "", "z9hG4bKu2"));
+  EXPECT_EQ(f.expect_one("ACK sip:2001@192.168.1.21:5060 ").to, alice().address);
+  // Neither: we are not a free relay.
+  f.receive(stranger, ack_to("sip:2003@198.51.100.7:5060", "", "z9hG4bKu3"));
+  EXPECT_TRUE(f.take_sent().empty());
+}
+
 TEST(ProxyRouting, RoutesInDialogRequestsToThePhoneOverItsOwnTcpConnection) {
   ProxyFixture f;
   Phone tcp_alice = alice();

@@ -101,12 +101,12 @@ RouteQuery query(ProxyMode mode, bool up, SourceClass source, bool registered) {
   return q;
 }
 
-TEST(RoutingTable, GatewayFromRoutingRegisteredUaSkipsTheItspForRegisteredPhones) {
+TEST(RoutingTable, GatewayFromRoutingRegisteredUaReachesOnlyRegisteredPhones) {
   auto q = query(kFwd, true, Gateway, true);
   q.gateway_routing = GatewayFromRouting::RegisteredUa;
   EXPECT_EQ(decide_route(q), ToEndpoint);
-  q.registered = false;
-  EXPECT_EQ(decide_route(q), ToItsp);
+  q.registered = false;  // an unassigned number: 404, never out again through the ITSP
+  EXPECT_EQ(decide_route(q), NotFound);
   q.gateway_routing = GatewayFromRouting::Itsp;
   q.registered = true;
   EXPECT_EQ(decide_route(q), ToItsp);
