@@ -27,6 +27,12 @@ class TraceSink {
   virtual ~TraceSink() = default;
   // Cheap check so hot paths build no event when nobody listens.
   [[nodiscard]] virtual bool enabled() const { return true; }
+  // Whether an event of this name would be used: a sink that keeps only some events (the
+  // daemon at log level warn keeps only warnings) lets hot paths skip building the others.
+  [[nodiscard]] virtual bool wants(std::string_view name) const {
+    (void)name;
+    return enabled();
+  }
   virtual void emit(const TraceEvent& event) = 0;
 };
 
@@ -34,6 +40,7 @@ class TraceSink {
 class NullTraceSink final : public TraceSink {
  public:
   [[nodiscard]] bool enabled() const override { return false; }
+  [[nodiscard]] bool wants(std::string_view) const override { return false; }
   void emit(const TraceEvent&) override {}
 };
 

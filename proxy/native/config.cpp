@@ -495,6 +495,10 @@ const std::vector<SectionSpec>& section_specs() {
               b.config.store_sync_full =
                   parse_choice<bool>(v, {{"normal", false}, {"full", true}});
             }},
+           integer("store_commit_interval_us", 0, 100000, "us",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.store_commit_interval = std::chrono::microseconds(v);
+                   }),
            integer("itsp_down_reg_expires", 30, 60000, "s",
                    [](Builder& b, std::int64_t v) {
                      b.config.proxy.itsp.itsp_down_reg_expires = seconds(v);
@@ -1323,6 +1327,8 @@ timer_c = 180                  ; 1..3600 s: INVITE proxy timer C (RFC 3261 wants
 max_message_size = 65535       ; 1024..1048576 bytes: larger messages are refused
 transport = both               ; udp, tcp, both
 store_synchronous = normal     ; normal: survives kill -9; full: survives power loss too
+store_commit_interval_us = 1000 ; 0..100000 us: group commit, at most one store commit per
+                               ; interval; a REGISTER's 200 waits for its commit (0: no batching)
 itsp_down_reg_expires = 60     ; 30..60000 s: expiry granted to phones registering while the
                                ; ITSP is down (their cached bindings do not expire meanwhile)
 reg_forwarding_timeout = 10    ; 2..60 s: a forwarded REGISTER unanswered this long is not cached

@@ -13,6 +13,7 @@
 // bad values and broken cross-field rules (an enabled entry missing a required parameter; mode
 // forward_itsp or sip_trunk without an enabled [sipproxy.itsp_proxy.N]) are errors: a file is
 // used whole or refused.
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,8 @@ struct DaemonConfig {
   std::string data_dir = "/var/lib/resproxy";
   // Synchronous::Full in the store: commits survive power loss too (one fsync per write).
   bool store_sync_full = false;
+  // Group commit: at most one store commit per this interval (NativeRuntime, ListenConfig).
+  std::chrono::microseconds store_commit_interval{1000};
   LogLevel log_level = LogLevel::Info;
   std::string sip_log;    // SIP message log file; empty: off; "-": stderr
   std::string trace_log;  // trace events as JSON lines; empty: off; "-": stderr

@@ -14,6 +14,18 @@ bool DaemonTraceSink::enabled() const {
   return json_ != nullptr || logger_.enabled(LogLevel::Warn);
 }
 
+bool DaemonTraceSink::wants(std::string_view name) const {
+  if (json_ != nullptr || logger_.enabled(LogLevel::Debug)) return true;
+  if (!logger_.enabled(LogLevel::Warn)) return false;
+  // Event names are string literals: remember each one's verdict by its address.
+  for (const auto& [data, size, warning] : verdicts_) {
+    if (data == name.data() && size == name.size()) return warning;
+  }
+  const bool warning = is_warning(name);
+  if (verdicts_.size() < kVerdictCache) verdicts_.push_back({name.data(), name.size(), warning});
+  return warning;
+}
+
 bool DaemonTraceSink::is_warning(std::string_view name) {
   for (const std::string_view word : {"dropped", "unparsable", "bug", "overflow"}) {
     if (name.find(word) != std::string_view::npos) return true;

@@ -5,13 +5,16 @@
 // per kWarningWindow, the rest counted and reported as suppressed; every event at debug level.
 //
 // enabled() is false only when nothing would be written (no trace log and log level error),
-// so that the core builds no events at all then.
+// so that the core builds no events at all then; wants(name) is false for the events that would
+// be dropped (at the usual warn/info level without a trace log: every non-warning event), so
+// that the hot paths build only what is written.
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "proxy/base/trace.h"
 #include "proxy/native/log.h"
@@ -29,6 +32,8 @@ class DaemonTraceSink final : public TraceSink {
 
   // TraceSink
   [[nodiscard]] bool enabled() const override;
+  // Every event with a trace log or at debug level; otherwise only warnings (at warn level).
+  [[nodiscard]] bool wants(std::string_view name) const override;
   void emit(const TraceEvent& event) override;
 
   // Names that are logged at warn level: "…failed", "…dropped…", "…unparsable…", "…bug…",
@@ -49,6 +54,13 @@ class DaemonTraceSink final : public TraceSink {
   std::unique_ptr<JsonLinesTraceSink> json_;
   std::string node_name_;
   std::map<std::string, Window, std::less<>> windows_;
+  struct Verdict {
+    const char* data;
+    std::size_t size;
+    bool warning;
+  };
+  static constexpr std::size_t kVerdictCache = 64;
+  mutable std::vector<Verdict> verdicts_;  // wants(): is_warning by name address
   std::uint64_t events_ = 0;
   std::uint64_t warnings_ = 0;
 };

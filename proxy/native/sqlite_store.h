@@ -63,7 +63,8 @@ class SqliteStore final : public KeyValueStore {
 
   sqlite3* db_ = nullptr;
   std::string path_;
-  sqlite3_stmt* upsert_ = nullptr;
+  sqlite3_stmt* update_ = nullptr;  // most writes refresh a binding: UPDATE, then INSERT if new
+  sqlite3_stmt* insert_ = nullptr;
   sqlite3_stmt* erase_ = nullptr;
   sqlite3_stmt* select_all_ = nullptr;
   sqlite3_stmt* begin_ = nullptr;

@@ -1,5 +1,6 @@
 #include "proxy/registrar/binding.h"
 
+#include <array>
 #include <charconv>
 #include <vector>
 
@@ -9,10 +10,24 @@ namespace {
 
 constexpr std::string_view kFormat = "b1";
 
+template <typename Int>
+std::string_view format_int(Int value, std::array<char, 24>& buffer) {
+  const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  (void)ec;  // 24 characters hold any 64-bit integer
+  return {buffer.data(), static_cast<std::size_t>(end - buffer.data())};
+}
+
 void put(std::string& out, std::string_view field) {
-  out += std::to_string(field.size());
+  std::array<char, 24> length;
+  out += format_int(field.size(), length);
   out += ':';
   out += field;
+}
+
+template <typename Int>
+void put_int(std::string& out, Int value) {
+  std::array<char, 24> text;
+  put(out, format_int(value, text));
 }
 
 bool take(std::string_view& in, std::string_view& field) {
@@ -50,15 +65,15 @@ std::string encode_binding(const Binding& b, Duration wall_offset) {
   put(out, b.domain);
   put(out, b.contact);
   put(out, b.call_id);
-  put(out, std::to_string(b.cseq));
-  put(out, std::to_string(to_ns(b.expires_at + wall_offset)));
-  put(out, std::to_string(to_ns(b.registered_at + wall_offset)));
-  put(out, std::to_string(b.sequence));
+  put_int(out, b.cseq);
+  put_int(out, to_ns(b.expires_at + wall_offset));
+  put_int(out, to_ns(b.registered_at + wall_offset));
+  put_int(out, b.sequence);
   put(out, b.source.transport == Transport::Tcp ? "tcp" : "udp");
   put(out, b.source.local.ip);
-  put(out, std::to_string(b.source.local.port));
+  put_int(out, b.source.local.port);
   put(out, b.source.remote.ip);
-  put(out, std::to_string(b.source.remote.port));
+  put_int(out, b.source.remote.port);
   put(out, b.user_agent);
   put(out, b.from_itsp ? "itsp" : "local");
   return out;

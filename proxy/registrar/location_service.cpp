@@ -79,7 +79,9 @@ const Binding* LocationService::find(std::string_view user, std::string_view con
 
 void LocationService::upsert(Binding binding) {
   note_sequence(binding.sequence);
-  auto& list = by_user_[binding.user];
+  auto found = by_user_.find(binding.user);
+  if (found == by_user_.end()) found = by_user_.try_emplace(binding.user).first;
+  auto& list = found->second;
   for (auto& b : list) {
     if (b.contact == binding.contact || sip::uri_equal(b.contact, binding.contact)) {
       // A refresh. The contact index is keyed by user and contact, which a refresh usually
@@ -148,12 +150,11 @@ std::vector<const Binding*> LocationService::all() const {
   std::vector<const Binding*> out;
   out.reserve(count_);
   for (const auto& [user, list] : by_user_) {
-    std::vector<const Binding*> mine;
-    for (const auto& b : list) mine.push_back(&b);
-    std::sort(mine.begin(), mine.end(),
-              [](const Binding* a, const Binding* b) { return a->sequence < b->sequence; });
-    out.insert(out.end(), mine.begin(), mine.end());
+    for (const auto& b : list) out.push_back(&b);
   }
+  std::sort(out.begin(), out.end(), [](const Binding* a, const Binding* b) {
+    return a->user != b->user ? a->user < b->user : a->sequence < b->sequence;
+  });
   return out;
 }
 

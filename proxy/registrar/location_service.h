@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "proxy/registrar/binding.h"
@@ -54,7 +55,14 @@ class LocationService {
   void index_contact(const Binding& b);
   void unindex_contact(const Binding& b);
   std::multimap<std::string, std::pair<std::string, std::string>, std::less<>> by_contact_;
-  std::map<std::string, std::vector<Binding>, std::less<>> by_user_;
+  // Hashed: every REGISTER and every call looks a user up, among tens of thousands.
+  struct UserHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view user) const noexcept {
+      return std::hash<std::string_view>{}(user);
+    }
+  };
+  std::unordered_map<std::string, std::vector<Binding>, UserHash, std::equal_to<>> by_user_;
   std::set<ExpiryKey> expiries_;
   std::map<std::string, std::string, std::less<>> aliases_;
   std::map<std::string, std::string, std::less<>> directory_;

@@ -37,6 +37,19 @@ namespace {
 
 constexpr std::string_view kServer = "resproxy/0.1";
 
+std::string_view strip_brackets(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+// Host names and addresses compared as unbracket() would, without building strings: every
+// message asks whether a Via, a Route or a Request-URI is ours.
+bool same_host(std::string_view a, std::string_view b) {
+  return sip::text::iequals(strip_brackets(a), strip_brackets(b));
+}
+
 std::string unbracket(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
@@ -168,13 +181,23 @@ struct ProxyNode::Impl {
 
   // By reference: call sites pass the TraceEvent& that .with() returns; a by-value parameter
   // copied every event on the hot path.
+  // Guard each event with tracing(name): its fields are built only when the sink keeps it.
+  bool tracing(std::string_view name) const { return self.trace().wants(name); }
   void trace(const TraceEvent& event) {
-    if (self.trace().enabled()) self.trace().emit(event);
+    self.trace().emit(event);
   }
 
   bool is_trusted(const Address& source) const {
-    return security::any_contains(trusted, source.ip);
+    // Most messages come from the few addresses that sent the last ones: remember the last answer
+    // (the ranges never change) instead of parsing the address again.
+    if (source.ip != trust_cache_ip) {
+      trust_cache_ip = source.ip;
+      trust_cache_value = security::any_contains(trusted, source.ip);
+    }
+    return trust_cache_value;
   }
+  mutable std::string trust_cache_ip{"-"};  // never an address
+  mutable bool trust_cache_value = false;
 
   bool forwards_to_itsp() const {
     return config.mode == ProxyMode::ForwardItsp || config.mode == ProxyMode::SipTrunk;
@@ -184,7 +207,7 @@ struct ProxyNode::Impl {
 
   bool is_gateway(const Address& source) const {
     const auto& gw = config.pstn_gateway.address;
-    return gw && gw->port == source.port && unbracket(gw->ip) == unbracket(source.ip);
+    return gw && gw->port == source.port && same_host(gw->ip, source.ip);
   }
 
   bool is_emergency(std::string_view user) const {
@@ -217,18 +240,17 @@ struct ProxyNode::Impl {
   }
 
   bool is_us(const sip::Uri& uri) const {
-    const std::string host = unbracket(uri.host);
     const std::uint16_t port = uri.port.value_or(5060);
     if (port != config.local.port) return false;
-    return host == unbracket(config.local.ip) ||
+    return same_host(uri.host, config.local.ip) ||
            (!config.itsp.nat_outside_address.empty() &&
-            host == unbracket(config.itsp.nat_outside_address));
+            same_host(uri.host, config.itsp.nat_outside_address));
   }
 
   bool is_our_domain(const sip::Uri& uri) const {
-    const std::string host = unbracket(uri.host);
-    if (host == unbracket(config.realm)) return true;
-    return host == unbracket(config.local.ip) && uri.port.value_or(config.local.port) == config.local.port;
+    if (same_host(uri.host, config.realm)) return true;
+    return same_host(uri.host, config.local.ip) &&
+           uri.port.value_or(config.local.port) == config.local.port;
   }
 
   bool route_is_us(std::string_view route) const {
@@ -248,7 +270,7 @@ struct ProxyNode::Impl {
                std::string_view reason, std::vector<sip::ExtraHeader> extra = {}) {
     if (status >= 300) {
       ++counters.rejected;
-      trace(TraceEvent{now, "route.rejected", {}}
+      if (tracing("route.rejected")) trace(TraceEvent{now, "route.rejected", {}}
                 .with("method", std::string(request.method_token()))
                 .with("status", std::to_string(status))
                 .with("reason", std::string(reason))
@@ -312,7 +334,7 @@ struct ProxyNode::Impl {
       self.transport().send_keepalive_ping(now, b->source.stream);
     }
     if (!pinged.empty()) {
-      trace(TraceEvent{now, "transport.keepalives_sent", {}}.with("count", std::to_string(pinged.size())));
+      if (tracing("transport.keepalives_sent")) trace(TraceEvent{now, "transport.keepalives_sent", {}}.with("count", std::to_string(pinged.size())));
     }
     arm_keepalive(now);
   }
@@ -330,18 +352,22 @@ struct ProxyNode::Impl {
 
   bool is_loop(const sip::Message& request) const {
     std::string hash;  // computed only if one of the Vias is ours: most requests have none
+    const auto looped = [&](const auto& via) {
+      if (via.port.value_or(5060) != config.local.port || !same_host(via.host, config.local.ip)) {
+        return false;
+      }
+      if (hash.empty()) hash = loop_hash(request, our_sent_by());
+      const std::string_view branch = via.branch;
+      return branch.size() >= 7 + hash.size() && branch.substr(7, hash.size()) == hash;
+    };
+    // A request straight from a phone has one Via, already parsed.
+    if (request.via_count() == 1) return looped(request.top_via());
     for (const auto& field : request.headers()) {
       if (field.id != sip::HeaderId::Via) continue;
       auto vias = sip::parse_via_list(field.value);
       if (!vias) continue;
       for (const auto& via : *vias) {
-        const std::string host = unbracket(via.info.host);
-        if (host != unbracket(config.local.ip) || via.info.port.value_or(5060) != config.local.port) {
-          continue;
-        }
-        if (hash.empty()) hash = loop_hash(request, our_sent_by());
-        const std::string_view branch = via.info.branch;
-        if (branch.size() >= 7 + hash.size() && branch.substr(7, hash.size()) == hash) return true;
+        if (looped(via.info)) return true;
       }
     }
     return false;
@@ -375,7 +401,7 @@ struct ProxyNode::Impl {
     auto chosen = security::select_credentials(values, config.realm);
     if (!chosen) return none;
     auto verdict = digest->verify(now, request.method_token(), *chosen);
-    trace(TraceEvent{now, "auth.checked", {}}
+    if (tracing("auth.checked")) trace(TraceEvent{now, "auth.checked", {}}
               .with("method", std::string(request.method_token()))
               .with("user", verdict.username)
               .with("outcome", std::string(security::to_string(verdict.outcome))));
@@ -537,7 +563,7 @@ struct ProxyNode::Impl {
       return;
     }
     const RouteAction action = decide_route(q);
-    trace(TraceEvent{now, "route.decided", {}}
+    if (tracing("route.decided")) trace(TraceEvent{now, "route.decided", {}}
               .with("call_id", std::string(request.call_id()))
               .with("source", std::string(to_string(source)))
               .with("registered", q.registered ? "1" : "0")
@@ -664,7 +690,7 @@ struct ProxyNode::Impl {
       respond(now, id, request, 100, "Trying");  // §16.2: at once, not in 200 ms
     }
     ++counters.forwarded;
-    trace(TraceEvent{now, "route.forwarded", {}}
+    if (tracing("route.forwarded")) trace(TraceEvent{now, "route.forwarded", {}}
               .with("method", std::string(request.method_token()))
               .with("call_id", std::string(request.call_id()))
               .with("target", target)
@@ -710,7 +736,7 @@ struct ProxyNode::Impl {
     if (const sip::Message* request = self.transactions().server_request(f.server)) {
       uncache(now, *request);
     }
-    trace(TraceEvent{now, "reg.forwarding_timeout", {}}.with("itsp", itsp->target(f.itsp).name));
+    if (tracing("reg.forwarding_timeout")) trace(TraceEvent{now, "reg.forwarding_timeout", {}}.with("itsp", itsp->target(f.itsp).name));
   }
 
   // The ITSP failed this request (no answer, transport error, a failover status): mark it
@@ -719,7 +745,7 @@ struct ProxyNode::Impl {
   void fail_over(TimePoint now, Forward& f, std::optional<TrafficFailure> why, std::string_view reason) {
     ++counters.failovers;
     if (itsp && why) itsp->on_traffic_failure(now, f.itsp, *why);
-    trace(TraceEvent{now, "itsp.failover", {}}
+    if (tracing("itsp.failover")) trace(TraceEvent{now, "itsp.failover", {}}
               .with("itsp", itsp ? itsp->target(f.itsp).name : std::string())
               .with("reason", std::string(reason))
               .with("call_id", [&] {
@@ -797,7 +823,7 @@ struct ProxyNode::Impl {
       (void)self.transactions().send_request(now, std::move(bye).value(), f.dest);
     }
     ++counters.late_answers_hung_up;
-    trace(TraceEvent{now, "itsp.late_answer_hung_up", {}}.with("call_id", std::string(response.call_id())));
+    if (tracing("itsp.late_answer_hung_up")) trace(TraceEvent{now, "itsp.late_answer_hung_up", {}}.with("call_id", std::string(response.call_id())));
   }
 
   bool is_failover_status(int status) const {
@@ -835,7 +861,7 @@ struct ProxyNode::Impl {
     if (invite == nullptr) return;
     auto cancel = sip::Message::parse(sip::make_cancel(*invite));
     if (!cancel) return;
-    trace(TraceEvent{now, "route.cancelled", {}}.with("call_id", std::string(invite->call_id())));
+    if (tracing("route.cancelled")) trace(TraceEvent{now, "route.cancelled", {}}.with("call_id", std::string(invite->call_id())));
     (void)self.transactions().send_request(now, std::move(cancel).value(), f.dest);
   }
 
@@ -1014,7 +1040,7 @@ struct ProxyNode::Impl {
         sip::text::iequals(next.transport, "TCP") ? Transport::Tcp : Transport::Udp;
     const std::string ip = next.received ? std::string(*next.received) : unbracket(next.host);
     const std::uint16_t port = next.rport ? *next.rport : next.port.value_or(5060);
-    trace(TraceEvent{now, "route.response_forwarded_statelessly", {}}
+    if (tracing("route.response_forwarded_statelessly")) trace(TraceEvent{now, "route.response_forwarded_statelessly", {}}
               .with("status", std::to_string(response.status_code()))
               .with("call_id", std::string(response.call_id())));
     self.transactions().send_stateless(now, {transport, Address{ip, port}, StreamId{}},
@@ -1024,11 +1050,17 @@ struct ProxyNode::Impl {
   // --- ACK for 2xx: end to end, statelessly (§16.6 with no transaction) ---------------------
 
   void on_ack(TimePoint now, const sip::Message& ack, const Path& path) {
-    if (!is_trusted(path.remote)) return;
     if (ack.max_forwards() == 0u) return;
     const auto routes = route_values(ack);
     std::size_t pop = 0;
     while (pop < routes.size() && route_is_us(routes[pop])) ++pop;
+    // From outside the trusted ranges only within a dialog we are part of: along our own
+    // Record-Route (a Route of ours popped) or to a phone registered here, like any other
+    // in-dialog request (an authenticated phone's ACK for its call's 2xx). Never a free relay.
+    if (!is_trusted(path.remote) && pop == 0 &&
+        location.find_by_contact(ack.request_uri(), now) == nullptr) {
+      return;
+    }
     std::optional<transport::Destination> dest;
     std::optional<std::string> request_uri;
     if (pop < routes.size()) {
@@ -1049,7 +1081,7 @@ struct ProxyNode::Impl {
     }
     if (!dest) return;
     auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop);
-    trace(TraceEvent{now, "route.ack_forwarded", {}}
+    if (tracing("route.ack_forwarded")) trace(TraceEvent{now, "route.ack_forwarded", {}}
               .with("call_id", std::string(ack.call_id()))
               .with("to", dest->remote.to_string()));
     self.transactions().send_stateless(now, *dest, rewrite_request(ack, edits));
@@ -1198,7 +1230,7 @@ struct ProxyNode::Impl {
     for (const auto& b : plan.upserts) {
       write.records.push_back({registrar::binding_key(b.user, b.contact),
                                registrar::encode_binding(b, config.wall_clock_offset)});
-      trace(TraceEvent{now, "reg.cached", {}}
+      if (tracing("reg.cached")) trace(TraceEvent{now, "reg.cached", {}}
                 .with("user", b.user)
                 .with("contact", b.contact)
                 .with("expires_s", std::to_string(std::chrono::ceil<std::chrono::seconds>(
@@ -1207,7 +1239,7 @@ struct ProxyNode::Impl {
     for (const auto& contact : plan.removals) {
       if (location.find(plan.user, contact) == nullptr) continue;
       write.records.push_back({registrar::binding_key(plan.user, contact), std::nullopt});
-      trace(TraceEvent{now, "reg.uncached", {}}.with("user", plan.user).with("contact", contact));
+      if (tracing("reg.uncached")) trace(TraceEvent{now, "reg.uncached", {}}.with("user", plan.user).with("contact", contact));
     }
     cache_registrar.apply(plan);
     if (!write.records.empty()) self.emit_store(std::move(write));
@@ -1224,7 +1256,7 @@ struct ProxyNode::Impl {
     const auto drop = [&](const std::string& contact) {
       if (location.remove(plan.user, contact)) {
         write.records.push_back({registrar::binding_key(plan.user, contact), std::nullopt});
-        trace(TraceEvent{now, "reg.uncached", {}}.with("user", plan.user).with("contact", contact));
+        if (tracing("reg.uncached")) trace(TraceEvent{now, "reg.uncached", {}}.with("user", plan.user).with("contact", contact));
       }
     };
     for (const auto& b : plan.upserts) drop(b.contact);
@@ -1244,7 +1276,7 @@ struct ProxyNode::Impl {
     if (outcome == StoreOutcome::Ok) {
       registrar.apply(pending.plan);
       for (const auto& b : pending.plan.upserts) {
-        trace(TraceEvent{now, "reg.binding_saved", {}}
+        if (tracing("reg.binding_saved")) trace(TraceEvent{now, "reg.binding_saved", {}}
                   .with("user", b.user)
                   .with("contact", b.contact)
                   .with("expires_s", std::to_string(std::chrono::ceil<std::chrono::seconds>(
@@ -1252,7 +1284,7 @@ struct ProxyNode::Impl {
                                                         .count())));
       }
       for (const auto& c : pending.plan.removals) {
-        trace(TraceEvent{now, "reg.binding_removed", {}}.with("user", user).with("contact", c));
+        if (tracing("reg.binding_removed")) trace(TraceEvent{now, "reg.binding_removed", {}}.with("user", user).with("contact", c));
       }
       rearm_expiry();
       if (!keepalive_timer.is_set()) arm_keepalive(now);
@@ -1261,7 +1293,7 @@ struct ProxyNode::Impl {
       }
     } else {
       ++counters.store_failures;
-      trace(TraceEvent{now, "reg.store_failed", {}}.with("user", user));
+      if (tracing("reg.store_failed")) trace(TraceEvent{now, "reg.store_failed", {}}.with("user", user));
       if (request != nullptr) {
         respond(now, pending.server, *request, 500, "Server Internal Error",
                 {{"Retry-After", "5"}});
@@ -1283,8 +1315,11 @@ struct ProxyNode::Impl {
   // --- expiry -----------------------------------------------------------------------------
 
   void rearm_expiry() {
+    const auto next = location.next_expiry();
+    // Usually unchanged (a refresh moves a later expiry): keep the timer then.
+    if (next && expiry_timer.is_set() && expiry_timer.at == *next) return;
     self.timers().cancel(expiry_timer);
-    if (auto next = location.next_expiry()) {
+    if (next) {
       expiry_timer = self.timers().schedule(*next, [this](TimePoint now) { on_expiry(now); });
     }
   }
@@ -1315,7 +1350,7 @@ struct ProxyNode::Impl {
       StoreWrite write;
       write.id = next_store_id++;  // nobody waits for it: a failure only leaves a stale record
       for (const auto& b : expired) {
-        trace(TraceEvent{now, "reg.binding_expired", {}}.with("user", b.user).with("contact", b.contact));
+        if (tracing("reg.binding_expired")) trace(TraceEvent{now, "reg.binding_expired", {}}.with("user", b.user).with("contact", b.contact));
         write.records.push_back({registrar::binding_key(b.user, b.contact), std::nullopt});
       }
       self.emit_store(std::move(write));
@@ -1413,7 +1448,7 @@ struct ProxyNode::Impl {
     write.records.push_back({registrar::binding_key(victim.user, victim.contact), std::nullopt});
     self.emit_store(std::move(write));
     rearm_expiry();
-    trace(TraceEvent{now, "reg.binding_killed", {}}.with("user", victim.user).with("contact", victim.contact));
+    if (tracing("reg.binding_killed")) trace(TraceEvent{now, "reg.binding_killed", {}}.with("user", victim.user).with("contact", victim.contact));
     reply.ok = true;
     reply.text = "killed " + std::to_string(n) + " " + victim.user + " " + victim.contact + "\n";
     return reply;

@@ -136,7 +136,7 @@ transport::Destination TransactionLayer::response_destination(const sip::Message
 
 void TransactionLayer::trace_state(TimePoint now, std::string_view side, std::string_view key,
                                    State from, State to) {
-  if (!trace_.enabled()) return;
+  if (!trace_.wants("txn.state_changed")) return;
   trace_.emit(txn_event(now, "txn.state_changed", side, key)
                   .with("from", std::string(to_string(from)))
                   .with("to", std::string(to_string(to))));
@@ -144,13 +144,13 @@ void TransactionLayer::trace_state(TimePoint now, std::string_view side, std::st
 
 void TransactionLayer::trace_created(TimePoint now, std::string_view side, std::string_view key,
                                      State state) {
-  if (!trace_.enabled()) return;
+  if (!trace_.wants("txn.created")) return;
   trace_.emit(txn_event(now, "txn.created", side, key).with("state", std::string(to_string(state))));
 }
 
 void TransactionLayer::trace_timer(TimePoint now, std::string_view side, std::string_view key,
                                    char timer) {
-  if (!trace_.enabled()) return;
+  if (!trace_.wants("txn.timer_fired")) return;
   trace_.emit(txn_event(now, "txn.timer_fired", side, key).with("timer", std::string(1, timer)));
 }
 
@@ -180,11 +180,22 @@ TimerId TransactionLayer::arm_server(TimePoint at, ServerTransactionId id, char 
 // --- Inputs from the transport ----------------------------------------------------------------
 
 void TransactionLayer::on_message(TimePoint now, sip::Message&& message, const Path& path) {
+  if (!answered_.empty()) release_answered_requests();
   if (message.is_request()) {
     on_request(now, std::move(message), path);
   } else {
     on_response(now, std::move(message), path);
   }
+}
+
+void TransactionLayer::release_answered_requests() {
+  for (const std::uint64_t id : answered_) {
+    const auto it = servers_.find(id);
+    if (it == servers_.end() || it->second.request_released) continue;
+    const sip::Message released = std::move(it->second.request);  // freed here
+    it->second.request_released = true;
+  }
+  answered_.clear();
 }
 
 void TransactionLayer::on_request(TimePoint now, sip::Message&& request, const Path& path) {
@@ -255,7 +266,7 @@ void TransactionLayer::on_request(TimePoint now, sip::Message&& request, const P
   if (resend) {
     ++counters_.retransmissions_sent;
     transmit(now, txn.reply_to, txn.last_response, &txn.reply_to.stream);
-    if (trace_.enabled()) {
+    if (trace_.wants("txn.retransmitted")) {
       trace_.emit(txn_event(now, "txn.retransmitted", "s", txn.key)
                       .with("status", std::to_string(txn.last_status)));
     }
@@ -428,6 +439,7 @@ bool TransactionLayer::send_response(TimePoint now, ServerTransactionId id, int 
       txn.state = State::Completed;
       txn.linger_timer =
           arm_server(now + (txn.reliable ? Duration{} : timers_.timer_j()), id, 'J');
+      answered_.push_back(id.value);
     }
   }
   txn.last_status = status_code;
@@ -456,7 +468,7 @@ std::optional<ServerTransactionId> TransactionLayer::find_invite_for_cancel(
 
 const sip::Message* TransactionLayer::server_request(ServerTransactionId id) const {
   const auto it = servers_.find(id.value);
-  return it == servers_.end() ? nullptr : &it->second.request;
+  return it == servers_.end() || it->second.request_released ? nullptr : &it->second.request;
 }
 
 const sip::Message* TransactionLayer::client_request(ClientTransactionId id) const {
@@ -554,7 +566,7 @@ void TransactionLayer::finish(TimePoint now, std::string_view side, Transaction&
   heap_.cancel(txn.timeout_timer);
   heap_.cancel(txn.linger_timer);
   trace_state(now, side, txn.key, txn.state, State::Terminated);
-  if (trace_.enabled() && why != "linger_done") {
+  if (why != "linger_done" && trace_.wants("txn.failed")) {
     trace_.emit(txn_event(now, "txn.failed", side, txn.key).with("why", std::string(why)));
   }
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "proxy/base/rng.h"
 #include "proxy/base/timer_heap.h"
@@ -107,7 +108,9 @@ class TransactionLayer {
   // CANCEL matching (§9.2): the INVITE server transaction a CANCEL refers to, if any.
   [[nodiscard]] std::optional<ServerTransactionId> find_invite_for_cancel(
       const sip::Message& cancel) const;
-  // The request that created a server transaction (for building responses and forwarding).
+  // The request that created a server transaction (for building responses and forwarding);
+  // null once the transaction is gone, and for a non-INVITE one after its final response (from
+  // the next message on).
   [[nodiscard]] const sip::Message* server_request(ServerTransactionId id) const;
   [[nodiscard]] const sip::Message* client_request(ClientTransactionId id) const;
   [[nodiscard]] std::optional<State> client_state(ClientTransactionId id) const;
@@ -146,6 +149,10 @@ class TransactionLayer {
     ServerTransaction(ServerTransactionId i, sip::Message&& r) : id(i), request(std::move(r)) {}
     ServerTransactionId id{};
     sip::Message request;
+    // A non-INVITE transaction lets its request go once its final response is sent and the TU
+    // has returned (release_answered_requests): Timer J keeps only the key and the response
+    // for 32 s. server_request() is null from then on.
+    bool request_released = false;
     transport::Destination reply_to{};
     bool is_invite = false;
     bool reliable = false;
@@ -196,6 +203,10 @@ class TransactionLayer {
   std::unordered_map<std::string, std::uint64_t> client_index_;
   std::unordered_map<std::string, std::uint64_t> server_index_;
   std::uint64_t next_id_ = 1;
+  // Non-INVITE server transactions answered with a final response, whose request is released
+  // at the next message (never while a TU call may still hold a reference to it).
+  std::vector<std::uint64_t> answered_;
+  void release_answered_requests();
 };
 
 }  // namespace resproxy::transaction

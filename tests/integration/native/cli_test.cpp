@@ -116,6 +116,29 @@ TEST(DaemonTraceSink, ClassifiesWarningWorthyEvents) {
   }
 }
 
+TEST(DaemonTraceSink, WantsOnlyTheEventsItWouldWrite) {
+  Logger logger(LogLevel::Warn, stderr);
+  DaemonTraceSink quiet(logger, nullptr, "resproxy");
+  // Asked twice each: the second answer comes from the per-name cache.
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_TRUE(quiet.wants("reg.store_failed"));
+    EXPECT_TRUE(quiet.wants("itsp.marked_inactive"));
+    EXPECT_FALSE(quiet.wants("txn.created"));
+    EXPECT_FALSE(quiet.wants("reg.binding_saved"));
+  }
+  // The same name text at another address gets the same verdict.
+  const std::string copy = "reg.store_failed";
+  EXPECT_TRUE(quiet.wants(copy));
+  logger.set_level(LogLevel::Debug);
+  EXPECT_TRUE(quiet.wants("txn.created"));
+  logger.set_level(LogLevel::Error);
+  EXPECT_FALSE(quiet.wants("reg.store_failed"));
+  logger.set_level(LogLevel::Warn);
+  std::ostringstream json;
+  DaemonTraceSink with_log(logger, &json, "resproxy");
+  EXPECT_TRUE(with_log.wants("txn.created"));  // the trace log keeps everything
+}
+
 TEST(DaemonTraceSink, WritesJsonLinesAndRateLimitsWarnings) {
   std::FILE* log_file = std::tmpfile();
   ASSERT_NE(log_file, nullptr);

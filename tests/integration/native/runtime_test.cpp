@@ -16,6 +16,7 @@
 #include <boost/asio/write.hpp>
 
 #include "proxy/native/os_rng.h"
+#include "proxy/native/store.h"
 #include "proxy/native/trace_sink.h"
 #include "tests/integration/native/test_node.h"
 
@@ -340,6 +341,56 @@ TEST(NativeRuntime, WritesToAClosedStreamAreDroppedAndCounted) {
   run_for(f.io, 20ms);
   EXPECT_EQ(runtime->stats().stream_writes_dropped, 1u);
   EXPECT_TRUE(node.closed.empty());
+}
+
+// A store that counts its transactions (the runtime's group commit is what is tested).
+struct CountingStore final : KeyValueStore {
+  bool apply(const StoreWrite& write) override {
+    applied.push_back(write.records.size());
+    return true;
+  }
+  std::vector<StoreRecord> load_all() override { return {}; }
+  std::vector<std::size_t> applied;  // records per transaction
+};
+
+void write_at_once(NativeRuntime& runtime, TestNode& node, std::uint64_t id) {
+  runtime.inject([&node, id](Node&, TimePoint) {
+    node.emit(StoreWrite{id, {StoreRecord{"k" + std::to_string(id), "v"}}});
+  });
+}
+
+TEST(NativeRuntime, GroupCommitsTheWritesOfOneInterval) {
+  Fixture f;
+  f.config.store_commit_interval = 300ms;
+  TestNode node;
+  CountingStore store;
+  auto runtime = f.runtime_for(node);
+  runtime->set_store(&store);
+  // After a quiet interval a write is committed at once, in its own pump.
+  write_at_once(*runtime, node, 1);
+  ASSERT_TRUE(run_until(f.io, [&] { return node.stores_done.size() == 1; }, 2s));
+  // The next two come within the interval: they wait for it and share one transaction.
+  write_at_once(*runtime, node, 2);
+  write_at_once(*runtime, node, 3);
+  ASSERT_TRUE(run_until(f.io, [&] { return node.stores_done.size() == 3; }, 3s));
+  ASSERT_EQ(store.applied, (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(node.stores_done[1].id, 2u);
+  EXPECT_EQ(node.stores_done[2].id, 3u);
+  EXPECT_EQ(node.stores_done[1].at, node.stores_done[2].at);
+  EXPECT_GE(node.stores_done[1].at - node.stores_done[0].at, 250ms);
+  for (const auto& done : node.stores_done) EXPECT_EQ(done.outcome, StoreOutcome::Ok);
+}
+
+TEST(NativeRuntime, CommitsEveryPumpWithoutAnInterval) {
+  Fixture f;
+  f.config.store_commit_interval = 0ms;
+  TestNode node;
+  CountingStore store;
+  auto runtime = f.runtime_for(node);
+  runtime->set_store(&store);
+  for (std::uint64_t id = 1; id <= 3; ++id) write_at_once(*runtime, node, id);
+  ASSERT_TRUE(run_until(f.io, [&] { return node.stores_done.size() == 3; }, 2s));
+  EXPECT_EQ(store.applied, (std::vector<std::size_t>{1, 1, 1}));
 }
 
 TEST(NativeRuntime, FiresTheDeadline) {

@@ -47,6 +47,12 @@ class TestNode final : public Node {
   bool time_went_backwards = false;
   bool deadline_called_early = false;
   std::size_t inputs = 0;
+  struct StoreDone {
+    std::uint64_t id;
+    StoreOutcome outcome;
+    TimePoint at;
+  };
+  std::vector<StoreDone> stores_done;
 
   // Node
   void on_datagram(TimePoint now, const Path& path, std::string_view bytes) override;
@@ -54,6 +60,7 @@ class TestNode final : public Node {
   void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) override;
   void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) override;
   void on_deadline(TimePoint now) override;
+  void on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) override;
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override { return deadline_; }
 

@@ -35,6 +35,11 @@ void TestNode::on_stream_closed(TimePoint now, StreamId stream, StreamCloseReaso
   closed.push_back({stream, reason});
 }
 
+void TestNode::on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) {
+  saw(now);
+  stores_done.push_back({id, outcome, now});
+}
+
 void TestNode::on_deadline(TimePoint now) {
   saw(now);
   last_deadline_asked = deadline_;

@@ -30,9 +30,15 @@ TEST(ServerNonInviteTransaction, AbsorbsRetransmissionsInTryingAndResendsTheFina
                                                   sip::make_response(*request, 200, "OK", "s1")));
   f.drain();
   EXPECT_EQ(f.count_sent("SIP/2.0 200"), 1);
+  // The TU may still read the request until the next message comes in...
+  EXPECT_NE(f.node.transactions().server_request(id), nullptr);
   f.inject(options);  // Completed: the final goes out again
   EXPECT_EQ(f.count_sent("SIP/2.0 200"), 2);
   EXPECT_EQ(f.node.requests.size(), 1u);
+  // ...then only the key and the response stay for Timer J; the request is released.
+  EXPECT_EQ(f.node.transactions().server_request(id), nullptr);
+  f.inject(options);
+  EXPECT_EQ(f.count_sent("SIP/2.0 200"), 3);
   f.advance(31999ms);
   EXPECT_EQ(f.node.transactions().server_state(id), State::Completed);
   f.advance(1ms);  // Timer J = 64*T1
