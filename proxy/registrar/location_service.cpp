@@ -19,7 +19,7 @@ const std::string* LocationService::directory_contact(std::string_view user) con
 
 std::vector<const Binding*> LocationService::bindings(std::string_view user, TimePoint now) const {
   std::vector<const Binding*> out;
-  const auto it = by_user_.find(user);
+  const auto it = by_user_.find(std::string(user));
   if (it == by_user_.end()) return out;
   for (const auto& b : it->second) {
     if (b.expires_at > now) out.push_back(&b);
@@ -69,7 +69,7 @@ const Binding* LocationService::find_by_contact(std::string_view uri, TimePoint 
 }
 
 const Binding* LocationService::find(std::string_view user, std::string_view contact) const {
-  const auto it = by_user_.find(user);
+  const auto it = by_user_.find(std::string(user));
   if (it == by_user_.end()) return nullptr;
   for (const auto& b : it->second) {
     if (b.contact == contact || sip::uri_equal(b.contact, contact)) return &b;
@@ -110,7 +110,7 @@ void LocationService::upsert(Binding binding) {
 }
 
 bool LocationService::remove(std::string_view user, std::string_view contact) {
-  const auto it = by_user_.find(user);
+  const auto it = by_user_.find(std::string(user));
   if (it == by_user_.end()) return false;
   auto& list = it->second;
   for (auto b = list.begin(); b != list.end(); ++b) {
@@ -142,7 +142,7 @@ std::optional<TimePoint> LocationService::next_expiry() const {
 }
 
 std::size_t LocationService::size(std::string_view user) const {
-  const auto it = by_user_.find(user);
+  const auto it = by_user_.find(std::string(user));
   return it == by_user_.end() ? 0 : it->second.size();
 }
 

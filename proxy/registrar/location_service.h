@@ -55,14 +55,11 @@ class LocationService {
   void index_contact(const Binding& b);
   void unindex_contact(const Binding& b);
   std::multimap<std::string, std::pair<std::string, std::string>, std::less<>> by_contact_;
-  // Hashed: every REGISTER and every call looks a user up, among tens of thousands.
-  struct UserHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view user) const noexcept {
-      return std::hash<std::string_view>{}(user);
-    }
-  };
-  std::unordered_map<std::string, std::vector<Binding>, UserHash, std::equal_to<>> by_user_;
+  // Hashed: every REGISTER and every call looks a user up, among tens of thousands. With
+  // std::hash<std::string> the table keeps each node's hash (a custom transparent hash would
+  // make libstdc++ re-hash the keys along a bucket's chain on every look-up); look-ups build a
+  // std::string key, which for user parts up to 15 characters allocates nothing.
+  std::unordered_map<std::string, std::vector<Binding>> by_user_;
   std::set<ExpiryKey> expiries_;
   std::map<std::string, std::string, std::less<>> aliases_;
   std::map<std::string, std::string, std::less<>> directory_;

@@ -213,16 +213,16 @@ void TransactionLayer::on_request(TimePoint now, sip::Message&& request, const P
     std::tie(found, is_new) = server_index_.try_emplace(key, next_id_);
     if (is_new) {
       const ServerTransactionId id{next_id_++};
-      // Ids only grow: the transaction goes at the end of the map, built in place.
+      // Built in place; the index entry above already points at it.
       ServerTransaction& txn =
           servers_
-              .emplace_hint(servers_.end(), std::piecewise_construct,
-                            std::forward_as_tuple(id.value),
-                            std::forward_as_tuple(id, std::move(request)))
-              ->second;
+              .emplace(std::piecewise_construct, std::forward_as_tuple(id.value),
+                       std::forward_as_tuple(id, std::move(request)))
+              .first->second;
       txn.reliable = path.transport == Transport::Tcp;
       txn.key = std::move(key);
       txn.reply_to = response_destination(txn.request, path);
+      txn.sent_by_port = txn.request.top_via().port.value_or(5060);
       txn.is_invite = txn.request.method() == sip::Method::Invite;
       txn.state = txn.is_invite ? State::Proceeding : State::Trying;
       if (txn.is_invite) {
@@ -369,7 +369,7 @@ void TransactionLayer::on_stream_failed(TimePoint now, StreamId stream) {
   for (auto& [id, txn] : servers_) {
     if (txn.reply_to.transport == Transport::Tcp && txn.reply_to.stream == stream) {
       txn.reply_to.stream = StreamId{};
-      txn.reply_to.remote.port = txn.request.top_via().port.value_or(5060);
+      txn.reply_to.remote.port = txn.sent_by_port;
     }
   }
 }

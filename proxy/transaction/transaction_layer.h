@@ -154,6 +154,7 @@ class TransactionLayer {
     // for 32 s. server_request() is null from then on.
     bool request_released = false;
     transport::Destination reply_to{};
+    std::uint16_t sent_by_port = 5060;  // of the top Via (§18.2.2), kept past the request
     bool is_invite = false;
     bool reliable = false;
     State state = State::Trying;
@@ -197,9 +198,11 @@ class TransactionLayer {
   TransactionUser* user_ = nullptr;
   TransactionCounters counters_;
 
-  // Ordered by id (creation order) so any scan is deterministic; keyed lookups by string.
+  // Clients ordered by id (creation order): their scan reports failures to the TU in a
+  // deterministic order. Servers hashed (a registrar keeps 64*T1 worth of REGISTERs, 128,000 at
+  // 4,000/s); their one scan only rewrites where responses go. Keyed lookups by string.
   std::map<std::uint64_t, ClientTransaction> clients_;
-  std::map<std::uint64_t, ServerTransaction> servers_;
+  std::unordered_map<std::uint64_t, ServerTransaction> servers_;
   std::unordered_map<std::string, std::uint64_t> client_index_;
   std::unordered_map<std::string, std::uint64_t> server_index_;
   std::uint64_t next_id_ = 1;
