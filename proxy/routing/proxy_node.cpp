@@ -50,6 +50,11 @@ bool same_host(std::string_view a, std::string_view b) {
   return sip::text::iequals(strip_brackets(a), strip_brackets(b));
 }
 
+// Whole seconds from `now` to `at`, rounded up, as trace text.
+std::string seconds_until(TimePoint at, TimePoint now) {
+  return std::to_string(std::chrono::ceil<std::chrono::seconds>(at - now).count());
+}
+
 std::string unbracket(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
@@ -181,9 +186,12 @@ struct ProxyNode::Impl {
 
   // By reference: call sites pass the TraceEvent& that .with() returns; a by-value parameter
   // copied every event on the hot path.
-  // Guard each event with tracing(name): its fields are built only when the sink keeps it.
-  bool tracing(std::string_view name) const { return self.trace().wants(name); }
-  void trace(const TraceEvent& event) {
+  // `fill` adds the event's fields, and runs only when the sink keeps events of this name.
+  template <typename Fill>
+  void trace(TimePoint now, std::string_view name, Fill&& fill) {
+    if (!self.trace().wants(name)) return;
+    TraceEvent event{now, std::string(name), {}};
+    fill(event);
     self.trace().emit(event);
   }
 
@@ -270,11 +278,12 @@ struct ProxyNode::Impl {
                std::string_view reason, std::vector<sip::ExtraHeader> extra = {}) {
     if (status >= 300) {
       ++counters.rejected;
-      if (tracing("route.rejected")) trace(TraceEvent{now, "route.rejected", {}}
-                .with("method", std::string(request.method_token()))
-                .with("status", std::to_string(status))
-                .with("reason", std::string(reason))
-                .with("call_id", std::string(request.call_id())));
+      trace(now, "route.rejected", [&](TraceEvent& e) {
+        e.with("method", std::string(request.method_token()))
+            .with("status", std::to_string(status))
+            .with("reason", std::string(reason))
+            .with("call_id", std::string(request.call_id()));
+      });
     }
     if (config.server_header) extra.push_back({"Server", std::string(kServer)});
     const std::string tag = status > 100 && request.to_tag().empty() ? self.rng().token(10) : "";
@@ -334,7 +343,9 @@ struct ProxyNode::Impl {
       self.transport().send_keepalive_ping(now, b->source.stream);
     }
     if (!pinged.empty()) {
-      if (tracing("transport.keepalives_sent")) trace(TraceEvent{now, "transport.keepalives_sent", {}}.with("count", std::to_string(pinged.size())));
+      trace(now, "transport.keepalives_sent", [&](TraceEvent& e) {
+        e.with("count", std::to_string(pinged.size()));
+      });
     }
     arm_keepalive(now);
   }
@@ -401,10 +412,11 @@ struct ProxyNode::Impl {
     auto chosen = security::select_credentials(values, config.realm);
     if (!chosen) return none;
     auto verdict = digest->verify(now, request.method_token(), *chosen);
-    if (tracing("auth.checked")) trace(TraceEvent{now, "auth.checked", {}}
-              .with("method", std::string(request.method_token()))
-              .with("user", verdict.username)
-              .with("outcome", std::string(security::to_string(verdict.outcome))));
+    trace(now, "auth.checked", [&](TraceEvent& e) {
+      e.with("method", std::string(request.method_token()))
+          .with("user", verdict.username)
+          .with("outcome", std::string(security::to_string(verdict.outcome)));
+    });
     return verdict;
   }
 
@@ -563,12 +575,13 @@ struct ProxyNode::Impl {
       return;
     }
     const RouteAction action = decide_route(q);
-    if (tracing("route.decided")) trace(TraceEvent{now, "route.decided", {}}
-              .with("call_id", std::string(request.call_id()))
-              .with("source", std::string(to_string(source)))
-              .with("registered", q.registered ? "1" : "0")
-              .with("itsp_up", q.itsp_up ? "1" : "0")
-              .with("action", std::string(to_string(action))));
+    trace(now, "route.decided", [&](TraceEvent& e) {
+      e.with("call_id", std::string(request.call_id()))
+          .with("source", std::string(to_string(source)))
+          .with("registered", q.registered ? "1" : "0")
+          .with("itsp_up", q.itsp_up ? "1" : "0")
+          .with("action", std::string(to_string(action)));
+    });
     switch (action) {
       case RouteAction::ToEndpoint:
         if (binding != nullptr) {
@@ -690,12 +703,13 @@ struct ProxyNode::Impl {
       respond(now, id, request, 100, "Trying");  // §16.2: at once, not in 200 ms
     }
     ++counters.forwarded;
-    if (tracing("route.forwarded")) trace(TraceEvent{now, "route.forwarded", {}}
-              .with("method", std::string(request.method_token()))
-              .with("call_id", std::string(request.call_id()))
-              .with("target", target)
-              .with("to", dest.remote.to_string())
-              .with("transport", std::string(resproxy::to_string(dest.transport))));
+    trace(now, "route.forwarded", [&](TraceEvent& e) {
+      e.with("method", std::string(request.method_token()))
+          .with("call_id", std::string(request.call_id()))
+          .with("target", target)
+          .with("to", dest.remote.to_string())
+          .with("transport", std::string(resproxy::to_string(dest.transport)));
+    });
     const ClientTransactionId cid =
         self.transactions().send_request(now, std::move(forwarded).value(), dest);
     Forward f;
@@ -736,7 +750,9 @@ struct ProxyNode::Impl {
     if (const sip::Message* request = self.transactions().server_request(f.server)) {
       uncache(now, *request);
     }
-    if (tracing("reg.forwarding_timeout")) trace(TraceEvent{now, "reg.forwarding_timeout", {}}.with("itsp", itsp->target(f.itsp).name));
+    trace(now, "reg.forwarding_timeout", [&](TraceEvent& e) {
+      e.with("itsp", itsp->target(f.itsp).name);
+    });
   }
 
   // The ITSP failed this request (no answer, transport error, a failover status): mark it
@@ -745,13 +761,14 @@ struct ProxyNode::Impl {
   void fail_over(TimePoint now, Forward& f, std::optional<TrafficFailure> why, std::string_view reason) {
     ++counters.failovers;
     if (itsp && why) itsp->on_traffic_failure(now, f.itsp, *why);
-    if (tracing("itsp.failover")) trace(TraceEvent{now, "itsp.failover", {}}
-              .with("itsp", itsp ? itsp->target(f.itsp).name : std::string())
-              .with("reason", std::string(reason))
-              .with("call_id", [&] {
-                const sip::Message* r = self.transactions().server_request(f.server);
-                return r ? std::string(r->call_id()) : std::string();
-              }()));
+    trace(now, "itsp.failover", [&](TraceEvent& e) {
+      e.with("itsp", itsp ? itsp->target(f.itsp).name : std::string())
+          .with("reason", std::string(reason))
+          .with("call_id", [&] {
+            const sip::Message* r = self.transactions().server_request(f.server);
+            return r ? std::string(r->call_id()) : std::string();
+          }());
+    });
     abandon(now, f);
     rerouting = true;  // the caller already has its 100 Trying
     struct Reset {
@@ -823,7 +840,9 @@ struct ProxyNode::Impl {
       (void)self.transactions().send_request(now, std::move(bye).value(), f.dest);
     }
     ++counters.late_answers_hung_up;
-    if (tracing("itsp.late_answer_hung_up")) trace(TraceEvent{now, "itsp.late_answer_hung_up", {}}.with("call_id", std::string(response.call_id())));
+    trace(now, "itsp.late_answer_hung_up", [&](TraceEvent& e) {
+      e.with("call_id", std::string(response.call_id()));
+    });
   }
 
   bool is_failover_status(int status) const {
@@ -861,7 +880,9 @@ struct ProxyNode::Impl {
     if (invite == nullptr) return;
     auto cancel = sip::Message::parse(sip::make_cancel(*invite));
     if (!cancel) return;
-    if (tracing("route.cancelled")) trace(TraceEvent{now, "route.cancelled", {}}.with("call_id", std::string(invite->call_id())));
+    trace(now, "route.cancelled", [&](TraceEvent& e) {
+      e.with("call_id", std::string(invite->call_id()));
+    });
     (void)self.transactions().send_request(now, std::move(cancel).value(), f.dest);
   }
 
@@ -1040,9 +1061,10 @@ struct ProxyNode::Impl {
         sip::text::iequals(next.transport, "TCP") ? Transport::Tcp : Transport::Udp;
     const std::string ip = next.received ? std::string(*next.received) : unbracket(next.host);
     const std::uint16_t port = next.rport ? *next.rport : next.port.value_or(5060);
-    if (tracing("route.response_forwarded_statelessly")) trace(TraceEvent{now, "route.response_forwarded_statelessly", {}}
-              .with("status", std::to_string(response.status_code()))
-              .with("call_id", std::string(response.call_id())));
+    trace(now, "route.response_forwarded_statelessly", [&](TraceEvent& e) {
+      e.with("status", std::to_string(response.status_code()))
+          .with("call_id", std::string(response.call_id()));
+    });
     self.transactions().send_stateless(now, {transport, Address{ip, port}, StreamId{}},
                                        std::string(stripped->bytes()));
   }
@@ -1057,18 +1079,19 @@ struct ProxyNode::Impl {
     // From outside the trusted ranges only within a dialog we are part of: along our own
     // Record-Route (a Route of ours popped) or to a phone registered here, like any other
     // in-dialog request (an authenticated phone's ACK for its call's 2xx). Never a free relay.
-    if (!is_trusted(path.remote) && pop == 0 &&
-        location.find_by_contact(ack.request_uri(), now) == nullptr) {
-      return;
-    }
+    // Looked up once: it admits the ACK here and, with no Route left, is where it goes.
+    const registrar::Binding* phone = pop > 0 && pop < routes.size()
+                                          ? nullptr
+                                          : location.find_by_contact(ack.request_uri(), now);
+    if (!is_trusted(path.remote) && pop == 0 && phone == nullptr) return;
     std::optional<transport::Destination> dest;
     std::optional<std::string> request_uri;
     if (pop < routes.size()) {
       auto na = sip::parse_name_addr(routes[pop]);
       auto next = na ? sip::parse_uri(na->uri) : sip::parse_uri("x");
       if (next) dest = destination_of(*next);
-    } else if (const registrar::Binding* b = location.find_by_contact(ack.request_uri(), now)) {
-      dest = destination_of(*b);
+    } else if (phone != nullptr) {
+      dest = destination_of(*phone);
     } else if (auto ruri = sip::parse_uri(ack.request_uri())) {
       if (is_our_domain(*ruri) && !ruri->user.empty()) {
         if (const auto* b = location.latest(std::string(location.resolve_alias(ruri->user)), now)) {
@@ -1081,9 +1104,10 @@ struct ProxyNode::Impl {
     }
     if (!dest) return;
     auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop);
-    if (tracing("route.ack_forwarded")) trace(TraceEvent{now, "route.ack_forwarded", {}}
-              .with("call_id", std::string(ack.call_id()))
-              .with("to", dest->remote.to_string()));
+    trace(now, "route.ack_forwarded", [&](TraceEvent& e) {
+      e.with("call_id", std::string(ack.call_id()))
+          .with("to", dest->remote.to_string());
+    });
     self.transactions().send_stateless(now, *dest, rewrite_request(ack, edits));
   }
 
@@ -1230,16 +1254,19 @@ struct ProxyNode::Impl {
     for (const auto& b : plan.upserts) {
       write.records.push_back({registrar::binding_key(b.user, b.contact),
                                registrar::encode_binding(b, config.wall_clock_offset)});
-      if (tracing("reg.cached")) trace(TraceEvent{now, "reg.cached", {}}
-                .with("user", b.user)
-                .with("contact", b.contact)
-                .with("expires_s", std::to_string(std::chrono::ceil<std::chrono::seconds>(
-                                                      b.expires_at - now).count())));
+      trace(now, "reg.cached", [&](TraceEvent& e) {
+        e.with("user", b.user)
+            .with("contact", b.contact)
+            .with("expires_s", seconds_until(b.expires_at, now));
+      });
     }
     for (const auto& contact : plan.removals) {
       if (location.find(plan.user, contact) == nullptr) continue;
       write.records.push_back({registrar::binding_key(plan.user, contact), std::nullopt});
-      if (tracing("reg.uncached")) trace(TraceEvent{now, "reg.uncached", {}}.with("user", plan.user).with("contact", contact));
+      trace(now, "reg.uncached", [&](TraceEvent& e) {
+        e.with("user", plan.user)
+            .with("contact", contact);
+      });
     }
     cache_registrar.apply(plan);
     if (!write.records.empty()) self.emit_store(std::move(write));
@@ -1256,7 +1283,10 @@ struct ProxyNode::Impl {
     const auto drop = [&](const std::string& contact) {
       if (location.remove(plan.user, contact)) {
         write.records.push_back({registrar::binding_key(plan.user, contact), std::nullopt});
-        if (tracing("reg.uncached")) trace(TraceEvent{now, "reg.uncached", {}}.with("user", plan.user).with("contact", contact));
+        trace(now, "reg.uncached", [&](TraceEvent& e) {
+          e.with("user", plan.user)
+              .with("contact", contact);
+        });
       }
     };
     for (const auto& b : plan.upserts) drop(b.contact);
@@ -1276,15 +1306,17 @@ struct ProxyNode::Impl {
     if (outcome == StoreOutcome::Ok) {
       registrar.apply(pending.plan);
       for (const auto& b : pending.plan.upserts) {
-        if (tracing("reg.binding_saved")) trace(TraceEvent{now, "reg.binding_saved", {}}
-                  .with("user", b.user)
-                  .with("contact", b.contact)
-                  .with("expires_s", std::to_string(std::chrono::ceil<std::chrono::seconds>(
-                                                        b.expires_at - now)
-                                                        .count())));
+        trace(now, "reg.binding_saved", [&](TraceEvent& e) {
+          e.with("user", b.user)
+              .with("contact", b.contact)
+              .with("expires_s", seconds_until(b.expires_at, now));
+        });
       }
       for (const auto& c : pending.plan.removals) {
-        if (tracing("reg.binding_removed")) trace(TraceEvent{now, "reg.binding_removed", {}}.with("user", user).with("contact", c));
+        trace(now, "reg.binding_removed", [&](TraceEvent& e) {
+          e.with("user", user)
+              .with("contact", c);
+        });
       }
       rearm_expiry();
       if (!keepalive_timer.is_set()) arm_keepalive(now);
@@ -1293,7 +1325,7 @@ struct ProxyNode::Impl {
       }
     } else {
       ++counters.store_failures;
-      if (tracing("reg.store_failed")) trace(TraceEvent{now, "reg.store_failed", {}}.with("user", user));
+      trace(now, "reg.store_failed", [&](TraceEvent& e) { e.with("user", user); });
       if (request != nullptr) {
         respond(now, pending.server, *request, 500, "Server Internal Error",
                 {{"Retry-After", "5"}});
@@ -1350,7 +1382,10 @@ struct ProxyNode::Impl {
       StoreWrite write;
       write.id = next_store_id++;  // nobody waits for it: a failure only leaves a stale record
       for (const auto& b : expired) {
-        if (tracing("reg.binding_expired")) trace(TraceEvent{now, "reg.binding_expired", {}}.with("user", b.user).with("contact", b.contact));
+        trace(now, "reg.binding_expired", [&](TraceEvent& e) {
+          e.with("user", b.user)
+              .with("contact", b.contact);
+        });
         write.records.push_back({registrar::binding_key(b.user, b.contact), std::nullopt});
       }
       self.emit_store(std::move(write));
@@ -1448,7 +1483,10 @@ struct ProxyNode::Impl {
     write.records.push_back({registrar::binding_key(victim.user, victim.contact), std::nullopt});
     self.emit_store(std::move(write));
     rearm_expiry();
-    if (tracing("reg.binding_killed")) trace(TraceEvent{now, "reg.binding_killed", {}}.with("user", victim.user).with("contact", victim.contact));
+    trace(now, "reg.binding_killed", [&](TraceEvent& e) {
+      e.with("user", victim.user)
+          .with("contact", victim.contact);
+    });
     reply.ok = true;
     reply.text = "killed " + std::to_string(n) + " " + victim.user + " " + victim.contact + "\n";
     return reply;

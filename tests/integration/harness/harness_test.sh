@@ -12,6 +12,14 @@ rm -rf "$work/$case"
 mkdir -p "$work/$case"
 out=$work/$case
 fail() { echo "FAIL: $*"; exit 1; }
+# A scenario file the harness must refuse (exit 2) with a message matching the grep pattern.
+refused() {
+  "$harness" run "$data/$1" --out "$out" > "$out/log" 2>&1
+  local code=$?
+  cat "$out/log"
+  [ "$code" -eq 2 ] || fail "exit $code, want 2"
+  grep -q "$2" "$out/log" || fail "message"
+}
 
 case $case in
   determinism)
@@ -38,27 +46,13 @@ case $case in
     [ "$(grep -c '<testcase ' "$out/broken/seed-3/junit.xml")" -eq 2 ] || fail "want 2 testcases"
     ;;
   bad_key)
-    "$harness" run "$data/bad_key.yaml" --out "$out" > "$out/log" 2>&1
-    code=$?
-    cat "$out/log"
-    [ "$code" -eq 2 ] || fail "exit $code, want 2"
-    grep -q "bad_key.yaml:5:3: unknown key 'phonez' in topology; allowed: phones," "$out/log" || fail "message"
+    refused bad_key.yaml "bad_key.yaml:5:3: unknown key 'phonez' in topology; allowed: phones,"
     ;;
   bad_ini)
-    "$harness" run "$data/bad_ini.yaml" --out "$out" > "$out/log" 2>&1
-    code=$?
-    cat "$out/log"
-    [ "$code" -eq 2 ] || fail "exit $code, want 2"
-    grep -q 'bad_ini.yaml:11: resproxy: \[advanced.sipproxy\] record_route: "sometimes" is not allowed; allowed: always, call_setup' "$out/log" \
-      || fail "message"
+    refused bad_ini.yaml 'bad_ini.yaml:11: resproxy: \[advanced.sipproxy\] record_route: "sometimes" is not allowed; allowed: always, call_setup'
     ;;
   bad_password)
-    "$harness" run "$data/bad_password.yaml" --out "$out" > "$out/log" 2>&1
-    code=$?
-    cat "$out/log"
-    [ "$code" -eq 2 ] || fail "exit $code, want 2"
-    grep -q 'bad_password.yaml:8:13: phones.password: "pass word;x" is not allowed; allowed: letters, digits' "$out/log" \
-      || fail "message"
+    refused bad_password.yaml 'bad_password.yaml:8:13: phones.password: "pass word;x" is not allowed; allowed: letters, digits'
     ;;
   parallel)
     "$harness" run "$data/small.yaml" --seeds 1..2 -j 2 --out "$out" > "$out/log" 2>&1

@@ -510,8 +510,8 @@ TEST(UaPhoneAuth, RegisterIsChallengedThenAcceptedAndRefreshesReuseTheNonce) {
 // A call from an untrusted phone to a number nobody registered would go to the PSTN gateway: the
 // proxy wants credentials (407). The phone sends the INVITE again with Proxy-Authorization and
 // CSeq 2 and the gateway answers the same call. (The ACK for the 2xx is checked against a fake
-// UAS below: ProxyNode::on_ack drops ACKs from untrusted addresses, so here the gateway never
-// sees one — a proxy issue, reported, not asserted either way.)
+// UAS below; the proxy's relaying of an untrusted phone's ACK has its own unit test,
+// ProxyRouting.RelaysAnUntrustedPhonesAckOnlyWithinOurDialogs.)
 TEST(UaPhoneAuth, InviteIsChallenged407ThenCompletedThroughTheGateway) {
   const ProxiedRun run = run_proxied(
       {.phones = 1,
