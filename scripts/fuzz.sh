@@ -17,6 +17,8 @@ cmake --build "$build" -j"$(nproc)" --target "$target"
 work=$(mktemp -d "${TMPDIR:-/tmp}/resproxy-fuzz.XXXXXX")
 mkdir -p "$work/corpus" "$work/artifacts"
 find "$root/tests/data/sip-torture" -name '*.sip' -exec cp {} "$work/corpus/" \;
+# Seeds in the target's own input format (tests/fuzz/seeds/<target>/), when it has some.
+if [ -d "$root/tests/fuzz/seeds/$target" ]; then cp "$root/tests/fuzz/seeds/$target"/* "$work/corpus/"; fi
 echo "fuzz: $target for ${seconds}s, scratch directory $work"
 
 dict=()

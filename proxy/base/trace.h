@@ -20,6 +20,13 @@ struct TraceEvent {
     fields.emplace_back(std::move(key), std::move(value));
     return *this;
   }
+  // The value of field `key`, "" if it has none.
+  [[nodiscard]] std::string_view field(std::string_view key) const {
+    for (const auto& [k, v] : fields) {
+      if (k == key) return v;
+    }
+    return {};
+  }
 };
 
 class TraceSink {
@@ -48,6 +55,14 @@ class NullTraceSink final : public TraceSink {
 class RecordingTraceSink final : public TraceSink {
  public:
   void emit(const TraceEvent& event) override { events.push_back(event); }
+  // The first event of this name, or null.
+  [[nodiscard]] const TraceEvent* find(std::string_view name) const {
+    for (const auto& e : events) {
+      if (e.name == name) return &e;
+    }
+    return nullptr;
+  }
+  [[nodiscard]] bool contains(std::string_view name) const { return find(name) != nullptr; }
   std::vector<TraceEvent> events;
 };
 

@@ -743,6 +743,10 @@ const std::vector<SectionSpec>& section_specs() {
             [](Builder& b, int, int, std::string_view v) {
               b.disable_all_trust = parse_bool(v);
             }},
+           {"itsp_requires_trust", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.itsp_requires_trust = parse_bool(v);
+            }},
        }},
       range_table("sipproxy.trust", &Builder::trust),
       {"sipproxy.registrar",
@@ -1414,6 +1418,8 @@ nonce_lifetime = 300           ; 10..86400 s: a digest nonce is good this long
 [sipproxy.trust]
 disable_all = 0                ; 1: do not trust the default ranges: 127.0.0.0/8, 10.0.0.0/8,
                                ; 172.16.0.0/12, 192.168.0.0/16, ::1, fc00::/7, fe80::/10
+itsp_requires_trust = 0        ; 1: nothing from an untrusted, unauthenticated source goes to
+                               ; the ITSP (for ITSPs that authenticate the trunk by IP address)
 
 ; Extra trusted sources, N = 1..100 (checked after reject). Other sources are answered 403
 ; (challenged for [sipproxy.auth.user.N] credentials once digest authentication is in).

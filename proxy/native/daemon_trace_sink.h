@@ -39,6 +39,10 @@ class DaemonTraceSink final : public TraceSink {
   // Names that are logged at warn level: "…failed", "…dropped…", "…unparsable…", "…bug…",
   // "…marked_inactive", "…overflow…".
   static bool is_warning(std::string_view name);
+  // Warn for warnings; Info for ITSP state changes, failovers, late-answer hang-ups and
+  // security decisions ("security.…"); Debug for the rest. Warn and info lines are rate-limited
+  // per event name (kWarningsPerWindow per kWarningWindow).
+  static LogLevel level_of(std::string_view name);
 
   [[nodiscard]] std::uint64_t events() const { return events_; }
   [[nodiscard]] std::uint64_t warnings() const { return warnings_; }
@@ -57,10 +61,10 @@ class DaemonTraceSink final : public TraceSink {
   struct Verdict {
     const char* data;
     std::size_t size;
-    bool warning;
+    LogLevel level;
   };
   static constexpr std::size_t kVerdictCache = 64;
-  mutable std::vector<Verdict> verdicts_;  // wants(): is_warning by name address
+  mutable std::vector<Verdict> verdicts_;  // wants(): level_of by name address
   std::uint64_t events_ = 0;
   std::uint64_t warnings_ = 0;
 };

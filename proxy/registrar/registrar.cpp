@@ -103,9 +103,13 @@ RegisterPlan Registrar::plan(const sip::Message& request, const Path& path, Time
       expires = value.value_or(fallback);  // §10.3 step 7: unparsable: the default
     }
     const Binding* existing = location_.find(plan.user, contact.uri);
-    // §10.3 step 7: same Call-ID with a CSeq not higher is out of order: nothing changes.
+    // §10.3 step 7: same Call-ID with a lower CSeq is out of order: nothing changes. The same
+    // CSeq is this very request again — a retransmission that outlived our transaction, e.g.
+    // across a restart after the binding was committed but before the 200 left (kill -9): it
+    // changes nothing and is answered with the bindings, as the first copy would have been.
     if (existing != nullptr && existing->expires_at > now && existing->call_id == call_id &&
         existing->cseq >= cseq) {
+      if (existing->cseq == cseq) continue;
       return error(500, "Out of Order");
     }
     if (expires == 0) {

@@ -21,16 +21,34 @@ void line(std::string& out, std::string_view name, std::string_view value) {
 
 }  // namespace
 
-std::vector<std::string_view> route_values(const sip::Message& message) {
+namespace {
+
+std::vector<std::string_view> values_of(const sip::Message& message, sip::HeaderId id) {
   std::vector<std::string_view> out;
   for (const auto& field : message.headers()) {
-    if (field.id != sip::HeaderId::Route) continue;
+    if (field.id != id) continue;
     std::string_view rest = field.value;
     while (auto v = sip::next_value(rest)) {
       if (!v->empty()) out.push_back(*v);
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string_view> route_values(const sip::Message& message) {
+  return values_of(message, sip::HeaderId::Route);
+}
+
+std::vector<std::string_view> record_route_values(const sip::Message& message) {
+  return values_of(message, sip::HeaderId::RecordRoute);
+}
+
+bool is_identity_header(std::string_view name) {
+  name = sip::text::trim(name);
+  return sip::text::iequals(name, "P-Asserted-Identity") ||
+         sip::text::iequals(name, "Remote-Party-ID") || sip::text::iequals(name, "Diversion");
 }
 
 std::string rewrite_request(const sip::Message& request, const RequestEdits& edits) {
@@ -74,6 +92,9 @@ std::string rewrite_request(const sip::Message& request, const RequestEdits& edi
         }
         continue;
       }
+      case sip::HeaderId::Other:
+        if (edits.strip_identity && is_identity_header(field.name)) continue;
+        break;
       default:
         break;
     }
@@ -88,6 +109,10 @@ std::string rewrite_request(const sip::Message& request, const RequestEdits& edi
 }
 
 std::string strip_top_via(const sip::Message& response) {
+  return strip_top_via(response, RecordRouteRewrite{});
+}
+
+std::string strip_top_via(const sip::Message& response, const RecordRouteRewrite& rewrite) {
   const std::string_view bytes = response.bytes();
   std::string out;
   out.reserve(bytes.size());
@@ -108,6 +133,25 @@ std::string strip_top_via(const sip::Message& response) {
       }
       if (!remaining.empty()) line(out, "Via", remaining);
       continue;
+    }
+    if (rewrite && field.id == sip::HeaderId::RecordRoute) {
+      std::string_view rest = field.value;
+      std::string value;
+      bool changed = false;
+      while (auto v = sip::next_value(rest)) {
+        if (v->empty()) continue;
+        if (!value.empty()) value += ", ";
+        if (auto replaced = rewrite(*v)) {
+          value += *replaced;
+          changed = true;
+        } else {
+          value += *v;
+        }
+      }
+      if (changed) {
+        line(out, "Record-Route", value);
+        continue;
+      }
     }
     out += field.raw;
     out += "\r\n";

@@ -2,6 +2,7 @@
 // Request and response rewriting for a proxy (RFC 3261 §16.6, §16.7): every header we do not
 // touch goes out byte-exact, in its order; the body is never touched.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,12 +20,26 @@ struct RequestEdits {
   std::size_t pop_routes = 0;              // leading Route values to remove (§16.4)
   std::uint32_t max_forwards = 70;         // the value to write (§16.6 step 3)
   std::vector<sip::ExtraHeader> add;       // appended after the last header
+  // Drop P-Asserted-Identity, Remote-Party-ID and Diversion: an untrusted source must not choose
+  // the calling number the PSTN gateway or the ITSP presents.
+  bool strip_identity = false;
 };
+
+// Headers that assert who is calling (RFC 3325, draft-ietf-sip-privacy-04, RFC 5806).
+[[nodiscard]] bool is_identity_header(std::string_view name);
 
 std::string rewrite_request(const sip::Message& request, const RequestEdits& edits);
 
 // §16.7 step 3: the response without its topmost Via value.
 std::string strip_top_via(const sip::Message& response);
+
+// The same, and §16.7 step 4: each Record-Route value passes through `rewrite`, which returns
+// the value to write instead (nullopt: as received). The proxy rewrites only its own.
+using RecordRouteRewrite = std::function<std::optional<std::string>(std::string_view value)>;
+std::string strip_top_via(const sip::Message& response, const RecordRouteRewrite& rewrite);
+
+// Every Record-Route value in order (across fields), as written.
+std::vector<std::string_view> record_route_values(const sip::Message& message);
 
 // A 2xx to a REGISTER with every expiry (Contact `expires` parameters, Expires header) capped at
 // `max_seconds`: registration throttling tells the phones a shorter expiry than the ITSP granted.

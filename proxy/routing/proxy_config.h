@@ -103,6 +103,16 @@ struct ProxyConfig {
   // trust_defaults off and no ranges: nobody is trusted.
   std::vector<security::IpRange> trusted;
   bool trust_defaults = true;        // [sipproxy.trust] disable_all=0
+  // [sipproxy.trust] itsp_requires_trust: requests from untrusted, unauthenticated sources never
+  // go to the ITSP (challenged or refused here), for ITSPs that authenticate the trunk by its IP
+  // address. Off by default: the seed routes untrusted requests via the ITSP, which challenges.
+  bool itsp_requires_trust = false;
+  // The office LAN, where emergency calls may come from whatever their authentication says
+  // (security/exit_rule.h). Empty: the loopback and private ranges.
+  std::vector<security::IpRange> lan;
+  // How often the key of the dialog MACs in our Record-Route is replaced (the previous key
+  // still verifies, so a dialog younger than this always does).
+  Duration dialog_key_rotation = std::chrono::hours(24);
   std::vector<security::IpRange> ignored;   // [sipproxy.ignore.N]: dropped silently
   std::vector<security::IpRange> rejected;  // [sipproxy.reject.N]: answered 403
   std::vector<AuthUser> auth_users;

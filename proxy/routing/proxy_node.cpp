@@ -11,7 +11,9 @@
 #include "proxy/routing/itsp_monitor.h"
 #include "proxy/routing/request_checks.h"
 #include "proxy/routing/routing_table.h"
+#include "proxy/security/dialog_mac.h"
 #include "proxy/security/digest.h"
+#include "proxy/security/exit_rule.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
@@ -36,6 +38,48 @@ std::string_view to_string(ProxyMode mode) {
 namespace {
 
 constexpr std::string_view kServer = "resproxy/0.1";
+// The durable record of the dialog MAC keys (security/dialog_mac.h).
+constexpr std::string_view kDialogMacKey = "security/dialog_mac";
+
+// The next hop a URI names, as the dialog MAC covers it; nullopt for anything but sip/sips.
+std::optional<std::string> hop_of_uri(std::string_view text) {
+  auto uri = sip::parse_uri(text);
+  if (!uri || !uri->is_sip()) return std::nullopt;
+  return security::canonical_hop(*uri);
+}
+
+// The same for a Route, Record-Route or Contact value (a name-addr).
+std::optional<std::string> hop_of_value(std::string_view value) {
+  auto na = sip::parse_name_addr(value);
+  if (!na) return std::nullopt;
+  return hop_of_uri(na->uri);
+}
+
+// The first value of header `id`, as a next hop.
+std::optional<std::string> first_hop(const sip::Message& m, sip::HeaderId id) {
+  const auto* field = m.first(id);
+  if (field == nullptr) return std::nullopt;
+  std::string_view rest = field->value;
+  auto v = sip::next_value(rest);
+  if (!v) return std::nullopt;
+  return hop_of_value(*v);
+}
+
+// Our Record-Route value with `tag` as its dialog MAC (replacing the one it has).
+std::optional<std::string> with_dialog_tag(std::string_view value, std::string_view tag) {
+  const auto close = value.rfind('>');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string out(value.substr(0, close));
+  const std::string marker = ";" + std::string(security::kDialogMacParam) + "=";
+  if (const auto at = out.find(marker); at != std::string::npos) {
+    const auto end = out.find_first_of(";>?", at + marker.size());
+    out.erase(at, (end == std::string::npos ? out.size() : end) - at);
+  }
+  out += marker;
+  out += tag;
+  out += value.substr(close);
+  return out;
+}
 
 std::string_view strip_brackets(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -125,12 +169,30 @@ struct ProxyNode::Impl {
     bool final_sent = false;
     bool cancel_pending = false;  // CANCEL arrived before any provisional (§9.1: wait)
     bool cancelled = false;
+    bool recorded = false;        // we Record-Routed it: our value in its answers gets a dialog MAC
     transport::Destination dest;
     TimerId timer_c;
   };
   struct PendingRegister {
     ServerTransactionId server;
     registrar::RegisterPlan plan;
+  };
+  // How a destination was found, for the exit rule (security/exit_rule.h).
+  enum class Hop : std::uint8_t {
+    Table,      // the seed's routing tables chose it (the ITSP, the gateway)
+    Binding,    // a registered phone's binding
+    Directory,  // a static directory entry
+    Named,      // the request named it itself: a Route, or its Request-URI
+  };
+  struct ExitCheck {
+    Hop hop = Hop::Named;
+    const registrar::Binding* binding = nullptr;  // Hop::Binding
+    bool our_dialog = false;    // along our Record-Route, its MAC naming this next hop
+    bool emergency = false;     // an emergency number, to the gateway by the tables
+    bool local_forced = false;  // served locally although the monitor still has the ITSP up
+    // The tables' classification when the request went through them (digest checked then);
+    // nullopt: not classified yet, credentials not looked at.
+    std::optional<SourceClass> source{};
   };
 
   Impl(ProxyNode& node, ProxyConfig cfg)
@@ -157,6 +219,7 @@ struct ProxyNode::Impl {
       if (created) digest.emplace(std::move(created).value());
       // A bad table was refused by the config parser; if one slips through, nobody is challenged.
     }
+    lan = config.lan.empty() ? security::default_trusted_ranges() : config.lan;
     for (const auto& a : config.aliases) location.add_alias(a.alias, a.user);
     for (const auto& d : config.directory) location.add_directory_entry(d.user, d.contact);
   }
@@ -170,6 +233,9 @@ struct ProxyNode::Impl {
   std::unique_ptr<ItspMonitor> itsp;  // forward_itsp and sip_trunk only
   std::optional<security::DigestAuthenticator> digest;  // when [sipproxy.auth.user.N] exist
   std::vector<security::IpRange> trusted;
+  std::vector<security::IpRange> lan;
+  std::optional<security::DialogMac> dialog_mac;  // set by the constructor (stored or new)
+  TimerId dialog_key_timer;
   ProxyCounters counters;
   TimerId expiry_timer;
   TimerId keepalive_timer;
@@ -266,6 +332,189 @@ struct ProxyNode::Impl {
     if (!na) return false;
     auto uri = sip::parse_uri(na->uri);
     return uri && is_us(*uri);
+  }
+
+  // --- the exit rule (security/exit_rule.h) -------------------------------------------------
+
+  security::Service service(bool local_forced) const {
+    switch (config.mode) {
+      case ProxyMode::Off: return security::Service::Off;
+      case ProxyMode::Standalone: return security::Service::Local;
+      case ProxyMode::ForwardItsp:
+        return !local_forced && itsp_usable() ? security::Service::ViaItsp : security::Service::Local;
+      case ProxyMode::SipTrunk:
+        return !local_forced && itsp_usable() ? security::Service::Trunk : security::Service::Local;
+    }
+    return security::Service::Off;
+  }
+
+  security::Sender sender_of(const Address& remote, std::optional<SourceClass> known) const {
+    switch (known ? *known : classify(remote, false)) {
+      case SourceClass::Endpoint:
+        return is_trusted(remote) ? security::Sender::Trusted : security::Sender::Authenticated;
+      case SourceClass::Gateway: return security::Sender::Gateway;
+      case SourceClass::Itsp: return security::Sender::Itsp;
+      case SourceClass::Untrusted: return security::Sender::Untrusted;
+    }
+    return security::Sender::Untrusted;
+  }
+
+  // What a destination is, by its address first: a binding whose contact names the gateway or
+  // the ITSP is the gateway or the ITSP. A phone is a phone only at the address it registered
+  // from (a contact naming another host is somewhere else).
+  security::Exit exit_of(const transport::Destination& dest, const ExitCheck& check) const {
+    if (is_gateway(dest.remote)) return security::Exit::Gateway;
+    if (itsp && itsp->find(dest.remote)) return security::Exit::Itsp;
+    if (check.hop == Hop::Directory) return security::Exit::Phone;
+    if (check.hop == Hop::Binding && check.binding != nullptr &&
+        same_host(check.binding->source.remote.ip, dest.remote.ip)) {
+      return security::Exit::Phone;
+    }
+    return security::Exit::Elsewhere;
+  }
+
+  security::ExitQuery exit_query(const Path& path, const transport::Destination& dest,
+                                 const ExitCheck& check) const {
+    security::ExitQuery q;
+    q.sender = sender_of(path.remote, check.source);
+    q.exit = exit_of(dest, check);
+    q.service = service(check.local_forced);
+    q.our_dialog = check.our_dialog;
+    q.emergency = check.emergency;
+    q.from_lan = security::any_contains(lan, path.remote.ip);
+    q.itsp_requires_trust = config.itsp_requires_trust;
+    return q;
+  }
+
+  // The rule at the exit. Allowed: counts the ITSP- and gateway-bound request, logs a new call
+  // to the gateway, and says whether identity headers must go. Refused: answered 403 (or a
+  // challenge when the request carries credentials that did not check out) and false.
+  std::optional<security::Sender> may_exit(TimePoint now, ServerTransactionId id,
+                                           const sip::Message& request, const Path& path,
+                                           const transport::Destination& dest,
+                                           const ExitCheck& check) {
+    auto q = exit_query(path, dest, check);
+    auto verdict = security::check_exit(q);
+    if (!security::allowed(verdict) && q.sender == security::Sender::Untrusted && digest) {
+      // Its credentials may still make it an authenticated sender. (A request whose credentials
+      // checked out before is no longer untrusted; one whose did not was challenged then: so
+      // no request is verified twice, which replay protection would refuse.)
+      const auto credentials = check_credentials(now, request);
+      if (credentials.is_ok()) {
+        q.sender = security::Sender::Authenticated;
+        verdict = security::check_exit(q);
+      } else if (credentials.outcome != security::DigestOutcome::NoCredentials ||
+                 (q.exit == security::Exit::Itsp && config.itsp_requires_trust)) {
+        // Wrong or stale: ask again. None, for the ITSP that wants only trusted or authenticated
+        // sources: authenticate here first.
+        challenge(now, id, request, credentials);
+        return std::nullopt;
+      }
+    }
+    if (!security::allowed(verdict)) {
+      ++counters.exit_refused;
+      ++counters.forbidden;
+      trace(now, "security.exit_refused", [&](TraceEvent& e) {
+        e.with("method", std::string(request.method_token()))
+            .with("call_id", std::string(request.call_id()))
+            .with("source", path.remote.to_string())
+            .with("sender", std::string(security::to_string(q.sender)))
+            .with("exit", std::string(security::to_string(q.exit)))
+            .with("to", dest.remote.to_string())
+            .with("service", std::string(security::to_string(q.service)));
+      });
+      respond(now, id, request, 403, "Forbidden");
+      return std::nullopt;
+    }
+    count_exit(now, request, path, dest, q, verdict);
+    return q.sender;
+  }
+
+  void count_exit(TimePoint now, const sip::Message& request, const Path& path,
+                  const transport::Destination& dest, const security::ExitQuery& q,
+                  security::ExitVerdict verdict) {
+    if (q.exit == security::Exit::Itsp) ++counters.to_itsp;
+    if (q.exit != security::Exit::Gateway) return;
+    ++counters.to_gateway;
+    if (request.method() != sip::Method::Invite || !request.to_tag().empty()) return;
+    ++counters.gateway_calls;
+    trace(now, "security.gateway_call", [&](TraceEvent& e) {
+      std::string number;
+      if (auto uri = sip::parse_uri(request.request_uri())) number = std::string(uri->user);
+      e.with("call_id", std::string(request.call_id()))
+          .with("number", number)
+          .with("source", path.remote.to_string())
+          .with("sender", std::string(security::to_string(q.sender)))
+          .with("rule", std::string(security::to_string(verdict)))
+          .with("to", dest.remote.to_string());
+    });
+  }
+
+  // A request that came along our Record-Route (`pop` values of ours on top of its Route): does
+  // the MAC of one of them name the hop it goes to next (the next Route, or its Request-URI)?
+  bool dialog_verified(const sip::Message& request, const std::vector<std::string_view>& routes,
+                       std::size_t pop) const {
+    if (pop == 0 || !dialog_mac) return false;
+    const auto hop = pop < routes.size() ? hop_of_value(routes[pop]) : hop_of_uri(request.request_uri());
+    if (!hop) return false;
+    for (std::size_t i = 0; i < pop; ++i) {
+      auto na = sip::parse_name_addr(routes[i]);
+      auto uri = na ? sip::parse_uri(na->uri) : sip::parse_uri("x");
+      if (!uri) continue;
+      if (auto tag = uri->param(security::kDialogMacParam);
+          tag && dialog_mac->verify(*tag, request.call_id(), *hop)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The dialog MAC our Record-Route value gets in a request: the hop back to its sender (the
+  // previous proxy's Record-Route, or the sender's Contact).
+  std::string dialog_tag_param(const sip::Message& request) const {
+    if (!dialog_mac) return {};
+    auto hop = first_hop(request, sip::HeaderId::RecordRoute);
+    if (!hop) hop = first_hop(request, sip::HeaderId::Contact);
+    if (!hop) return {};
+    return ";" + std::string(security::kDialogMacParam) + "=" + dialog_mac->seal(request.call_id(), *hop);
+  }
+
+  // A provisional or 2xx answer to a request we record-routed, relayed upstream: our
+  // Record-Route values in it name the hop toward the callee (the value just below ours, or the
+  // answer's Contact), which is where the caller's in-dialog requests will go (§16.7 step 4).
+  std::string relay_bytes(const Forward& f, const sip::Message& response) const {
+    if (!f.recorded || !dialog_mac || response.status_code() >= 300) return strip_top_via(response);
+    const auto rr = record_route_values(response);
+    std::size_t first = 0;
+    while (first < rr.size() && !route_is_us(rr[first])) ++first;
+    if (first == rr.size()) return strip_top_via(response);
+    const auto hop = first > 0 ? hop_of_value(rr[first - 1]) : first_hop(response, sip::HeaderId::Contact);
+    if (!hop) return strip_top_via(response);
+    const std::string tag = dialog_mac->seal(response.call_id(), *hop);
+    return strip_top_via(response, [&](std::string_view value) -> std::optional<std::string> {
+      if (!route_is_us(value)) return std::nullopt;
+      return with_dialog_tag(value, tag);
+    });
+  }
+
+  void store_dialog_key() {
+    StoreWrite write;
+    write.id = next_store_id++;  // nobody waits: a failed write only costs dialogs at a restart
+    write.records.push_back({std::string(kDialogMacKey), dialog_mac->encode()});
+    self.emit_store(std::move(write));
+  }
+
+  void arm_dialog_key_rotation(TimePoint now) {
+    if (dialog_key_timer.is_set() || config.dialog_key_rotation <= Duration::zero()) return;
+    dialog_key_timer = self.timers().schedule(now + config.dialog_key_rotation, [this](TimePoint t) {
+      dialog_key_timer = TimerId{};
+      dialog_mac->rotate(self.rng());
+      store_dialog_key();
+      trace(t, "security.dialog_key_rotated", [&](TraceEvent& e) {
+        e.with("generation", std::to_string(dialog_mac->generation()));
+      });
+      arm_dialog_key_rotation(t);
+    });
   }
 
   std::string our_uri(Transport transport, bool toward_itsp = false) const {
@@ -441,6 +690,7 @@ struct ProxyNode::Impl {
   void on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
                   const Path& path) {
     ++counters.requests;
+    arm_dialog_key_rotation(now);
     // The seed's order: ignore (dropped before parsing, see admits()), reject, then the rest.
     if (security::any_contains(config.rejected, path.remote.ip) ||
         (is_gateway(path.remote) && config.pstn_gateway.from_action == GatewayFromAction::Reject)) {
@@ -479,6 +729,8 @@ struct ProxyNode::Impl {
       respond(now, id, request, 400, "Bad Request-URI");
       return;
     }
+    // Sent along our own Record-Route: its MAC says whether the next hop is the dialog's.
+    const bool our_dialog = dialog_verified(request, routes, pop);
     if (pop < routes.size()) {  // loose routing: the next hop is the next Route (§16.4, §16.6)
       auto na = sip::parse_name_addr(routes[pop]);
       auto next = na ? sip::parse_uri(na->uri) : sip::parse_uri("x");
@@ -487,7 +739,7 @@ struct ProxyNode::Impl {
         respond(now, id, request, 404, "Not Found");
         return;
       }
-      forward(now, id, request, path, std::nullopt, *dest, pop);
+      forward(now, id, request, path, std::nullopt, *dest, pop, {.our_dialog = our_dialog});
       return;
     }
     if (request.method() == sip::Method::Register && is_our_domain(*ruri)) {
@@ -507,7 +759,8 @@ struct ProxyNode::Impl {
     }
     // A registered phone's contact (in-dialog requests, the ITSP's calls along our Path): there.
     if (const registrar::Binding* b = location.find_by_contact(request.request_uri(), now)) {
-      forward(now, id, request, path, std::nullopt, destination_of(*b), pop);
+      forward(now, id, request, path, std::nullopt, destination_of(*b), pop,
+              {.hop = Hop::Binding, .binding = b, .our_dialog = our_dialog});
       return;
     }
     // In a dialog (a To tag), or sent to us along our own Record-Route (a Route of ours was
@@ -515,7 +768,7 @@ struct ProxyNode::Impl {
     // contact, whoever it is. Only requests outside a dialog go by the routing tables.
     if ((!request.to_tag().empty() || pop > 0) && !is_our_domain(*ruri)) {
       if (auto dest = destination_of(*ruri)) {
-        forward(now, id, request, path, std::nullopt, *dest, pop);
+        forward(now, id, request, path, std::nullopt, *dest, pop, {.our_dialog = our_dialog});
         return;
       }
     }
@@ -562,7 +815,8 @@ struct ProxyNode::Impl {
     if (!ours && !q.registered && !q.emergency && local_service) {
       auto dest = destination_of(*ruri);
       if (dest && source == SourceClass::Endpoint) {
-        forward(now, id, request, path, std::nullopt, *dest, pop);
+        forward(now, id, request, path, std::nullopt, *dest, pop,
+                {.local_forced = force_local, .source = source});
         return;
       }
     }
@@ -585,22 +839,25 @@ struct ProxyNode::Impl {
     switch (action) {
       case RouteAction::ToEndpoint:
         if (binding != nullptr) {
-          forward(now, id, request, path, binding->contact, destination_of(*binding), pop);
+          forward(now, id, request, path, binding->contact, destination_of(*binding), pop,
+                  {.hop = Hop::Binding, .binding = binding, .local_forced = force_local, .source = source});
           return;
         }
         if (directory != nullptr) {
           auto target = sip::parse_uri(*directory);
           if (auto dest = target ? destination_of(*target) : std::nullopt) {
-            forward(now, id, request, path, *directory, *dest, pop);
+            forward(now, id, request, path, *directory, *dest, pop,
+                    {.hop = Hop::Directory, .local_forced = force_local, .source = source});
             return;
           }
         }
         break;
       case RouteAction::ToGateway: {
         const Address& gw = *config.pstn_gateway.address;
-        ++counters.to_gateway;
         forward(now, id, request, path, "sip:" + std::string(ruri->user) + "@" + gw.to_string(),
-                transport::Destination{Transport::Udp, gw, StreamId{}}, pop);
+                transport::Destination{Transport::Udp, gw, StreamId{}}, pop,
+                {.hop = Hop::Table, .emergency = q.emergency, .local_forced = force_local,
+                 .source = source});
         return;
       }
       case RouteAction::ToItsp:
@@ -633,8 +890,8 @@ struct ProxyNode::Impl {
     transport::Destination dest = itsp->target(*index).destination;
     dest.transport = path.transport;
     dest.stream = StreamId{};
-    ++counters.to_itsp;
-    Forward* f = forward(now, id, request, path, std::nullopt, dest, pop, kind);
+    Forward* f = forward(now, id, request, path, std::nullopt, dest, pop,
+                         {.hop = Hop::Table, .source = source}, kind);
     if (f == nullptr) return true;
     f->itsp = *index;
     f->source = source;
@@ -652,8 +909,9 @@ struct ProxyNode::Impl {
 
   RequestEdits edits_for(const sip::Message& request, const Path& path,
                          std::optional<std::string> request_uri, const transport::Destination& dest,
-                         std::size_t pop, bool toward_itsp = false) {
+                         std::size_t pop, bool toward_itsp, bool strip_identity) {
     RequestEdits edits;
+    edits.strip_identity = strip_identity;
     edits.request_uri = std::move(request_uri);
     edits.pop_routes = pop;
     const auto mf = request.max_forwards();
@@ -675,9 +933,11 @@ struct ProxyNode::Impl {
                          (creates_dialog(method) && !in_dialog));
     if (record) {
       // RFC 3261 §16.6 step 4; double Record-Route when the transports differ (RFC 5658).
-      edits.record_route.push_back("<" + our_uri(dest.transport, toward_itsp) + ";lr>");
+      // Its dialog MAC names the hop back to the sender (dialog_mac.h).
+      const std::string tag = dialog_tag_param(request);
+      edits.record_route.push_back("<" + our_uri(dest.transport, toward_itsp) + ";lr" + tag + ">");
       if (path.transport != dest.transport) {
-        edits.record_route.push_back("<" + our_uri(path.transport) + ";lr>");
+        edits.record_route.push_back("<" + our_uri(path.transport) + ";lr" + tag + ">");
       }
     }
     if (method == sip::Method::Register && toward_itsp) {
@@ -689,11 +949,16 @@ struct ProxyNode::Impl {
 
   Forward* forward(TimePoint now, ServerTransactionId id, const sip::Message& request,
                    const Path& path, std::optional<std::string> request_uri,
-                   const transport::Destination& dest, std::size_t pop, Kind kind = Kind::Local) {
+                   const transport::Destination& dest, std::size_t pop, const ExitCheck& check,
+                   Kind kind = Kind::Local) {
+    const auto sender = may_exit(now, id, request, path, dest, check);
+    if (!sender) return nullptr;
     const std::string target = request_uri ? *request_uri : std::string(request.request_uri());
     const bool toward_itsp = kind != Kind::Local;
-    auto forwarded = sip::Message::parse(rewrite_request(
-        request, edits_for(request, path, std::move(request_uri), dest, pop, toward_itsp)));
+    auto edits = edits_for(request, path, std::move(request_uri), dest, pop, toward_itsp,
+                           *sender == security::Sender::Untrusted);
+    const bool recorded = !edits.record_route.empty();
+    auto forwarded = sip::Message::parse(rewrite_request(request, edits));
     if (!forwarded) {
       respond(now, id, request, 500, "Server Internal Error");
       return nullptr;
@@ -718,6 +983,7 @@ struct ProxyNode::Impl {
     f.kind = kind;
     f.from = path;
     f.is_invite = is_invite;
+    f.recorded = recorded;
     f.dest = dest;
     if (is_invite) {
       f.timer_c = self.timers().schedule(now + config.timer_c,
@@ -968,7 +1234,7 @@ struct ProxyNode::Impl {
                                            [this, cid](TimePoint t) { on_timer_c(t, cid); });
       }
       if (f.cancel_pending) send_cancel(now, f);
-      self.transactions().send_response(now, f.server, status, strip_top_via(response));
+      self.transactions().send_response(now, f.server, status, relay_bytes(f, response));
       return;
     }
     if (status == 503) {
@@ -976,7 +1242,7 @@ struct ProxyNode::Impl {
       finish_with(now, f, 500, "Server Internal Error");
       return;
     }
-    std::string relayed = strip_top_via(response);
+    std::string relayed = relay_bytes(f, response);
     if (f.kind == Kind::ItspRegister && status < 300 && config.itsp.phone_reg_expires > Duration::zero()) {
       if (auto stripped = sip::Message::parse(relayed)) {
         relayed = cap_register_expiry(
@@ -1076,39 +1342,71 @@ struct ProxyNode::Impl {
     const auto routes = route_values(ack);
     std::size_t pop = 0;
     while (pop < routes.size() && route_is_us(routes[pop])) ++pop;
-    // From outside the trusted ranges only within a dialog we are part of: along our own
-    // Record-Route (a Route of ours popped) or to a phone registered here, like any other
-    // in-dialog request (an authenticated phone's ACK for its call's 2xx). Never a free relay.
-    // Looked up once: it admits the ACK here and, with no Route left, is where it goes.
-    const registrar::Binding* phone = pop > 0 && pop < routes.size()
-                                          ? nullptr
-                                          : location.find_by_contact(ack.request_uri(), now);
-    if (!is_trusted(path.remote) && pop == 0 && phone == nullptr) return;
+    // The exit rule as for any request (an ACK gets no answer: refused ones are dropped). From
+    // outside the trusted ranges it passes within a dialog we are part of: along our own
+    // Record-Route to the hop its MAC names, or to a phone registered here.
+    ExitCheck check{.our_dialog = dialog_verified(ack, routes, pop)};
     std::optional<transport::Destination> dest;
     std::optional<std::string> request_uri;
     if (pop < routes.size()) {
       auto na = sip::parse_name_addr(routes[pop]);
       auto next = na ? sip::parse_uri(na->uri) : sip::parse_uri("x");
       if (next) dest = destination_of(*next);
-    } else if (phone != nullptr) {
+    } else if (const registrar::Binding* phone = location.find_by_contact(ack.request_uri(), now)) {
       dest = destination_of(*phone);
+      check.hop = Hop::Binding;
+      check.binding = phone;
     } else if (auto ruri = sip::parse_uri(ack.request_uri())) {
       if (is_our_domain(*ruri) && !ruri->user.empty()) {
         if (const auto* b = location.latest(std::string(location.resolve_alias(ruri->user)), now)) {
           dest = destination_of(*b);
           request_uri = b->contact;
+          check.hop = Hop::Binding;
+          check.binding = b;
         }
       } else {
         dest = destination_of(*ruri);
       }
     }
     if (!dest) return;
-    auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop);
+    auto q = exit_query(path, *dest, check);
+    auto verdict = security::check_exit(q);
+    if (!security::allowed(verdict) && q.sender == security::Sender::Untrusted && ack_authenticated(now, ack)) {
+      q.sender = security::Sender::Authenticated;
+      verdict = security::check_exit(q);
+    }
+    if (!security::allowed(verdict)) {
+      ++counters.exit_refused;
+      trace(now, "security.ack_dropped", [&](TraceEvent& e) {
+        e.with("call_id", std::string(ack.call_id()))
+            .with("source", path.remote.to_string())
+            .with("exit", std::string(security::to_string(q.exit)))
+            .with("to", dest->remote.to_string());
+      });
+      return;
+    }
+    count_exit(now, ack, path, *dest, q, verdict);
+    auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop, false,
+                           q.sender == security::Sender::Untrusted);
     trace(now, "route.ack_forwarded", [&](TraceEvent& e) {
       e.with("call_id", std::string(ack.call_id()))
           .with("to", dest->remote.to_string());
     });
     self.transactions().send_stateless(now, *dest, rewrite_request(ack, edits));
+  }
+
+  // RFC 3261 §13.2.2.4: the ACK for a 2xx carries the INVITE's credentials, computed for INVITE
+  // with the INVITE's nc (so replay protection calls it a replay: valid credentials, used before).
+  bool ack_authenticated(TimePoint now, const sip::Message& ack) {
+    if (!digest) return false;
+    std::vector<std::string_view> values;
+    for (const auto& field : ack.headers()) {
+      if (field.id == sip::HeaderId::ProxyAuthorization) values.push_back(field.value);
+    }
+    auto chosen = values.empty() ? std::nullopt : security::select_credentials(values, config.realm);
+    if (!chosen) return false;
+    const auto outcome = digest->verify(now, "INVITE", *chosen).outcome;
+    return outcome == security::DigestOutcome::Ok || outcome == security::DigestOutcome::Replay;
   }
 
   // --- REGISTER ---------------------------------------------------------------------------
@@ -1534,6 +1832,9 @@ struct ProxyNode::Impl {
     line("late_answers_hung_up", c.late_answers_hung_up);
     line("challenged", c.challenged);
     line("throttled", c.throttled);
+    line("gateway_calls", c.gateway_calls);
+    line("exit_refused", c.exit_refused);
+    line("stray_responses_dropped", c.stray_responses_dropped);
     return out;
   }
 };
@@ -1550,6 +1851,14 @@ ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& r
     if (auto b = registrar::decode_binding(*record.value, impl_->config.wall_clock_offset)) {
       impl_->location.upsert(std::move(*b));
     }
+  }
+  // The dialog MAC keys of the previous run: dialogs record-routed before a restart still verify.
+  for (const auto& record : stored) {
+    if (record.key == kDialogMacKey && record.value) impl_->dialog_mac = security::DialogMac::decode(*record.value);
+  }
+  if (!impl_->dialog_mac) {
+    impl_->dialog_mac = security::DialogMac::generate(rng);
+    impl_->store_dialog_key();
   }
   impl_->rearm_expiry();
 }
@@ -1587,11 +1896,17 @@ bool ProxyNode::admits(const Address& remote) const {
   return !(impl_->is_gateway(remote) && c.pstn_gateway.from_action == GatewayFromAction::Ignore);
 }
 
-void ProxyNode::on_stray_response(TimePoint now, const sip::Message& response, const Path&) {
-  if (response.status_code() >= 200 && response.status_code() < 300 &&
-      !impl_->was_hung_up(response.call_id())) {
-    impl_->forward_response_statelessly(now, response);
-  }
+// A response that matches none of our client transactions (RFC 6026's 2xx retransmissions match
+// the Accepted INVITE transaction and never come here). RFC 3261 §16.7 would forward it
+// statelessly along its Vias; we do not — a deliberate departure: whoever sends one could
+// direct it at any host by its second Via. Dropped and counted.
+void ProxyNode::on_stray_response(TimePoint now, const sip::Message& response, const Path& path) {
+  ++impl_->counters.stray_responses_dropped;
+  impl_->trace(now, "security.stray_response_dropped", [&](TraceEvent& e) {
+    e.with("status", std::to_string(response.status_code()))
+        .with("call_id", std::string(response.call_id()))
+        .with("source", path.remote.to_string());
+  });
 }
 
 void ProxyNode::on_client_error(TimePoint now, ClientTransactionId id, TransactionError error) {

@@ -23,8 +23,11 @@ struct ProxyCounters {
   std::uint64_t too_many_hops = 0;   // 483
   std::uint64_t timeouts = 0;        // 408 synthesized (Timer B/F/C)
   std::uint64_t store_failures = 0;
-  std::uint64_t to_itsp = 0;               // requests forwarded to an ITSP proxy
-  std::uint64_t to_gateway = 0;            // calls sent to the PSTN gateway
+  std::uint64_t to_itsp = 0;               // requests (and ACKs) forwarded to an ITSP proxy
+  std::uint64_t to_gateway = 0;            // requests (and ACKs) forwarded to the PSTN gateway
+  std::uint64_t gateway_calls = 0;         // new calls (out-of-dialog INVITEs) to the gateway
+  std::uint64_t exit_refused = 0;          // refused by the exit rule (403, or an ACK dropped)
+  std::uint64_t stray_responses_dropped = 0;  // responses to no transaction of ours
   std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
   std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
   std::uint64_t challenged = 0;            // 401/407 digest challenges sent

@@ -38,8 +38,14 @@ inline Phone bob() { return {"2002", {"192.168.1.22", 5062}}; }
 
 class ProxyFixture {
  public:
-  explicit ProxyFixture(ProxyConfig config = default_config(), std::vector<StoreRecord> stored = {})
-      : node(config, std::move(stored), rng, trace) {}
+  explicit ProxyFixture(ProxyConfig config = default_config(), std::vector<StoreRecord> stored = {},
+                        std::uint64_t seed = 7)
+      : rng(seed), node(config, std::move(stored), rng, trace) {
+    // What the node writes at start (its dialog MAC key) is kept apart from what tests count.
+    drain();
+    startup_writes = std::move(writes);
+    writes.clear();
+  }
 
   static ProxyConfig default_config() {
     ProxyConfig c;
@@ -49,11 +55,12 @@ class ProxyFixture {
   }
 
   TimePoint now{std::chrono::hours(1)};
-  SeededRng rng{7};
+  SeededRng rng;
   RecordingTraceSink trace;
   ProxyNode node;
   std::vector<Effect> out;        // everything not yet looked at
-  std::vector<StoreWrite> writes;  // every StoreWrite seen
+  std::vector<StoreWrite> writes;  // every StoreWrite seen after start
+  std::vector<StoreWrite> startup_writes;
   bool auto_store = true;          // answer StoreWrites Ok at once
   int cseq = 0;
 

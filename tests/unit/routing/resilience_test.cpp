@@ -160,7 +160,7 @@ TEST(Resilience, NormalOperationSendsEveryCallToTheItspEvenForRegisteredPhones) 
   auto sent = f.take_sent();
   auto fwd = sent_to(sent, "INVITE sip:2001@office.example", kItsp.address);
   ASSERT_EQ(fwd.size(), 1u);
-  EXPECT_NE(fwd[0].bytes.find("Record-Route: <sip:192.168.1.10:5060;lr>"), std::string::npos);
+  EXPECT_NE(fwd[0].bytes.find("Record-Route: <sip:192.168.1.10:5060;lr;rp="), std::string::npos);
 }
 
 TEST(Resilience, SipTrunkRoutesRegisteredPhonesLocallyAndTheRestToTheItsp) {
@@ -650,23 +650,38 @@ namespace resproxy::routing::testing {
 namespace {
 
 // The BYE of a call that went through the ITSP, coming back to us last along its route set, to
-// a Contact that is not a registered one (the gateway's, or a phone's dialog contact): it goes
-// to its Request-URI, never 404.
+// a Contact that is not a registered one (here the gateway's): it goes to its Request-URI, never
+// 404 — when our Record-Route's dialog MAC names that hop; a Route of ours without one is no
+// way to the gateway.
 TEST(InDialog, ARequestForAnUnregisteredContactAfterOurRouteGoesToItsRequestUri) {
   ItspFixture f;
-  const std::string bye = sip::make_request(
-      "BYE", "sip:gateway@192.168.1.5:5060",
-      {{"Via", kItsp.via("z9hG4bKbye1")},
-       {"Route", "<sip:192.168.1.10:5060;lr>"},
-       {"Max-Forwards", "69"},
-       {"From", "<sip:2005@office.example>;tag=a"},
-       {"To", "<sip:01344784900@office.example>;tag=b"},
-       {"Call-ID", "dialog-1"},
-       {"CSeq", "2 BYE"}});
-  f.receive(kItsp, bye);
+  f.advance_alive(2s);
+  // The gateway calls out through the ITSP (normal operation, from_routing = itsp).
+  f.receive(kGateway, f.invite(kGateway, "sip:01344784900@office.example", "z9hG4bKgwo"));
   auto sent = f.take_sent();
-  EXPECT_EQ(sent_to(sent, "BYE sip:gateway@192.168.1.5:5060", kGateway.address).size(), 1u);
+  auto out = sent_to(sent, "INVITE", kItsp.address);
+  ASSERT_EQ(out.size(), 1u);
+  const auto invite = parse(out[0].bytes);
+  const std::string route(invite.first(sip::HeaderId::RecordRoute)->value);  // the ITSP's route set
+  const auto bye = [&](std::string_view with_route, std::string_view branch) {
+    return sip::make_request(
+        "BYE", "sip:gw@192.168.1.5:5060",
+        {{"Via", kItsp.via(branch)},
+         {"Route", std::string(with_route)},
+         {"Max-Forwards", "69"},
+         {"From", "<sip:01344784900@office.example>;tag=b"},
+         {"To", "<sip:gw@office.example>;tag=fgw"},
+         {"Call-ID", std::string(invite.call_id())},
+         {"CSeq", "2 BYE"}});
+  };
+  f.receive(kItsp, bye(route, "z9hG4bKbye1"));
+  sent = f.take_sent();
+  EXPECT_EQ(sent_to(sent, "BYE sip:gw@192.168.1.5:5060", kGateway.address).size(), 1u);
   EXPECT_TRUE(sent_to(sent, "SIP/2.0 404", kItsp.address).empty());
+  f.receive(kItsp, bye("<sip:192.168.1.10:5060;lr>", "z9hG4bKbye2"));
+  sent = f.take_sent();
+  EXPECT_TRUE(sent_to(sent, "BYE", kGateway.address).empty());
+  EXPECT_EQ(sent_to(sent, "SIP/2.0 403", kItsp.address).size(), 1u);
 }
 
 TEST(InDialog, AnInDialogRequestWithoutOurRouteAlsoGoesToItsRequestUri) {
