@@ -749,6 +749,31 @@ const std::vector<SectionSpec>& section_specs() {
             }},
        }},
       range_table("sipproxy.trust", &Builder::trust),
+      // The LanScape seed's DoS protection (security/flood_guard.h).
+      {"sipproxy.dos",
+       false,
+       {
+           {"enable", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) { b.config.proxy.flood.enabled = parse_bool(v); }},
+           integer("untrusted_rate", 1, 100000, "messages/s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.flood.untrusted_rate = double(v); }),
+           integer("untrusted_burst", 1, 1000000, "messages",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.flood.untrusted_burst = double(v); }),
+           integer("untrusted_total_rate", 0, 10000000, "messages/s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.flood.untrusted_total_rate = double(v); }),
+           integer("trusted_rate", 0, 10000000, "messages/s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.flood.trusted_rate = double(v); }),
+           integer("ban_time", 0, 86400, "s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.flood.ban_time = seconds(v); }),
+           integer("amplification", 0, 100, "",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.flood.amplification = double(v); }),
+           integer("max_sources", 100, 10000000, "",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.flood.max_sources = std::size_t(v); }),
+           integer("untrusted_to_itsp_rate", 0, 1000000, "requests/s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.untrusted_to_itsp_rate = double(v); }),
+           integer("max_transactions", 1000, 10000000, "",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.max_transactions = std::size_t(v); }),
+       }},
       {"sipproxy.registrar",
        false,
        {
@@ -1427,6 +1452,20 @@ itsp_requires_trust = 0        ; 1: nothing from an untrusted, unauthenticated s
 ; enable = 1                   ; 0 or 1
 ; ipmin = 203.0.113.10         ; first address
 ; ipmax = 203.0.113.20         ; last address, same family; default: ipmin
+
+[sipproxy.dos]
+enable = 1                     ; 0 or 1: per-source rate limits and bans, before any parsing
+untrusted_rate = 20            ; 1..100000 messages/s from each untrusted source (IPv6: per /64)
+untrusted_burst = 60           ; 1..1000000 messages: a source sending this many more into an
+                               ; empty budget is banned for ban_time
+untrusted_total_rate = 2000    ; 0..10000000 messages/s from all untrusted sources (0: no cap)
+trusted_rate = 0               ; 0..10000000 messages/s per trusted source (0: unlimited)
+ban_time = 60                  ; 0..86400 s (0: drop over the rate, never ban)
+amplification = 3              ; 0..100: our answers to an untrusted source stay within this
+                               ; many times its bytes per 10 s (0: no budget)
+max_sources = 20000            ; 100..10000000 sources remembered (least recently seen go)
+untrusted_to_itsp_rate = 50    ; 0..1000000 untrusted requests/s relayed to the ITSP (0: no cap)
+max_transactions = 50000       ; 1000..10000000: above, new calls and registrations get 503
 
 [sipproxy.registrar]
 min_expires = 60               ; 1..604800 s: shorter registrations get 423 Min-Expires

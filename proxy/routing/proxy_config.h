@@ -11,6 +11,7 @@
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
 #include "proxy/routing/itsp_monitor.h"
+#include "proxy/security/flood_guard.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/transaction/timer_config.h"
 
@@ -113,6 +114,13 @@ struct ProxyConfig {
   // How often the key of the dialog MACs in our Record-Route is replaced (the previous key
   // still verifies, so a dialog younger than this always does).
   Duration dialog_key_rotation = std::chrono::hours(24);
+  // [sipproxy.dos]: per-source rate limits and bans before parsing, the amplification budget.
+  security::FloodConfig flood;
+  // Requests from untrusted, unauthenticated sources relayed to the ITSP, all together, per
+  // second (0: no cap): a flood relayed through us must not get the office banned there.
+  double untrusted_to_itsp_rate = 50;
+  // Server transactions above which new out-of-dialog requests get 503 (bounded memory).
+  std::size_t max_transactions = 50000;
   std::vector<security::IpRange> ignored;   // [sipproxy.ignore.N]: dropped silently
   std::vector<security::IpRange> rejected;  // [sipproxy.reject.N]: answered 403
   std::vector<AuthUser> auth_users;

@@ -198,6 +198,7 @@ struct ProxyNode::Impl {
   Impl(ProxyNode& node, ProxyConfig cfg)
       : self(node),
         config(std::move(cfg)),
+        flood(config.flood, node.rng()),
         registrar(limits_of(config.registrar), location),
         failure_registrar(failure_limits(config), location),
         cache_registrar(cache_limits(config), location) {
@@ -226,6 +227,12 @@ struct ProxyNode::Impl {
 
   ProxyNode& self;
   ProxyConfig config;
+  security::FloodGuard flood;
+  security::TokenBucket untrusted_to_itsp{config.untrusted_to_itsp_rate, config.untrusted_to_itsp_rate};
+  // While a request from a source nobody has verified is being handled: its refusals and
+  // challenges are answered statelessly, within the amplification budget.
+  bool unverified = false;
+  Address unverified_source;
   registrar::LocationService location;
   registrar::Registrar registrar;
   registrar::Registrar failure_registrar;
@@ -272,6 +279,25 @@ struct ProxyNode::Impl {
   }
   mutable std::string trust_cache_ip{"-"};  // never an address
   mutable bool trust_cache_value = false;
+
+  // The office's own: trusted ranges, the PSTN gateway, the ITSP proxies (their own budget).
+  bool is_office(const Address& source) const {
+    return is_trusted(source) || is_gateway(source) || (itsp && itsp->find(source));
+  }
+
+  bool admit(TimePoint now, const Path& path, std::size_t bytes) {
+    const auto verdict = flood.admit(now, path.remote.ip, is_office(path.remote), bytes);
+    if (verdict == security::Admission::Admit) return true;
+    ++counters.flood_dropped;
+    if (verdict == security::Admission::NewlyBanned) {
+      ++counters.sources_banned;
+      trace(now, "security.source_banned", [&](TraceEvent& e) {
+        e.with("source", path.remote.ip)
+            .with("ban_s", seconds_until(now + config.flood.ban_time, now));
+      });
+    }
+    return false;
+  }
 
   bool forwards_to_itsp() const {
     return config.mode == ProxyMode::ForwardItsp || config.mode == ProxyMode::SipTrunk;
@@ -426,6 +452,13 @@ struct ProxyNode::Impl {
       respond(now, id, request, 403, "Forbidden");
       return std::nullopt;
     }
+    if (q.sender == security::Sender::Untrusted && q.exit == security::Exit::Itsp &&
+        !untrusted_to_itsp.take(now)) {
+      // A flood relayed through us must not get the office banned at the ITSP.
+      ++counters.itsp_capped;
+      respond(now, id, request, 503, "Service Unavailable", {{"Retry-After", "5"}});
+      return std::nullopt;
+    }
     count_exit(now, request, path, dest, q, verdict);
     return q.sender;
   }
@@ -535,9 +568,44 @@ struct ProxyNode::Impl {
       });
     }
     if (config.server_header) extra.push_back({"Server", std::string(kServer)});
+    if (unverified && status >= 300) {
+      respond_statelessly(now, id, request, status, reason, extra);
+      return;
+    }
     const std::string tag = status > 100 && request.to_tag().empty() ? self.rng().token(10) : "";
     self.transactions().send_response(now, id, status,
                                       sip::make_response(request, status, reason, tag, extra));
+  }
+
+  // A refusal or challenge to a source nobody has verified: one datagram, no Timer G, within
+  // the amplification budget (security/flood_guard.h); its To tag is a MAC of the request, so
+  // the ACK that answers it is recognised without any state (stateless_ack()).
+  void respond_statelessly(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                           int status, std::string_view reason, const std::vector<sip::ExtraHeader>& extra) {
+    const std::string tag = request.to_tag().empty() ? stateless_tag(request) : "";
+    std::string bytes = sip::make_response(request, status, reason, tag, extra);
+    if (!is_office(unverified_source) && !flood.may_send(now, unverified_source.ip, bytes.size())) {
+      ++counters.answers_suppressed;
+      bytes.clear();  // ends the transaction, sends nothing
+    } else {
+      ++counters.answered_statelessly;
+    }
+    if (bytes.empty()) {
+      self.transactions().respond_statelessly(now, id, {});
+      return;
+    }
+    self.transactions().respond_statelessly(now, id, std::move(bytes));
+  }
+
+  std::string stateless_tag(const sip::Message& request) const {
+    return "s" + dialog_mac->seal(request.call_id(), "!" + std::string(request.from_tag()));
+  }
+
+  // The ACK for a non-2xx answer we gave statelessly (its To tag is ours): nothing to do.
+  bool stateless_ack(const sip::Message& ack) const {
+    const std::string_view tag = ack.to_tag();
+    return tag.size() == 18 && tag.front() == 's' &&
+           dialog_mac->verify(tag.substr(1), ack.call_id(), "!" + std::string(ack.from_tag()));
   }
 
   // Where a URI points when no binding is known: its host (an IP literal: no DNS yet), its port
@@ -661,6 +729,7 @@ struct ProxyNode::Impl {
     auto chosen = security::select_credentials(values, config.realm);
     if (!chosen) return none;
     auto verdict = digest->verify(now, request.method_token(), *chosen);
+    if (verdict.is_ok()) unverified = false;  // its answers may be stateful again
     trace(now, "auth.checked", [&](TraceEvent& e) {
       e.with("method", std::string(request.method_token()))
           .with("user", verdict.username)
@@ -691,6 +760,19 @@ struct ProxyNode::Impl {
                   const Path& path) {
     ++counters.requests;
     arm_dialog_key_rotation(now);
+    unverified = classify(path.remote, false) == SourceClass::Untrusted;
+    unverified_source = path.remote;
+    struct Reset {
+      bool& flag;
+      ~Reset() { flag = false; }
+    } reset{unverified};
+    if (self.transactions().server_count() > config.max_transactions && request.to_tag().empty() &&
+        request.method() != sip::Method::Cancel) {
+      // Memory is bounded: new work waits, dialogs in progress go on.
+      ++counters.overload_rejected;
+      respond(now, id, request, 503, "Service Unavailable", {{"Retry-After", "5"}});
+      return;
+    }
     // The seed's order: ignore (dropped before parsing, see admits()), reject, then the rest.
     if (security::any_contains(config.rejected, path.remote.ip) ||
         (is_gateway(path.remote) && config.pstn_gateway.from_action == GatewayFromAction::Reject)) {
@@ -1339,6 +1421,7 @@ struct ProxyNode::Impl {
 
   void on_ack(TimePoint now, const sip::Message& ack, const Path& path) {
     if (ack.max_forwards() == 0u) return;
+    if (stateless_ack(ack)) return;  // for our stateless non-2xx: the transaction ends here
     const auto routes = route_values(ack);
     std::size_t pop = 0;
     while (pop < routes.size() && route_is_us(routes[pop])) ++pop;
@@ -1728,16 +1811,29 @@ struct ProxyNode::Impl {
     } else if (words.size() == 2 && words[0] == "show" && words[1] == "counters") {
       reply.ok = true;
       reply.text = show_counters();
+    } else if (words.size() == 2 && words[0] == "show" && words[1] == "bans") {
+      reply.ok = true;
+      reply.text = show_bans(now);
+    } else if (words.size() == 2 && words[0] == "unban") {
+      reply.ok = flood.unban(now, words[1]);
+      reply.text = reply.ok ? "unbanned " + std::string(words[1]) + "\n"
+                            : "error: " + std::string(words[1]) + " is not banned (see show bans)\n";
+      if (reply.ok) {
+        trace(now, "security.source_unbanned", [&](TraceEvent& e) { e.with("source", std::string(words[1])); });
+      }
     } else if (words.size() == 1 && words[0] == "help") {
       reply.ok = true;
       reply.text =
           "show reg        the registration cache\n"
           "kill reg N      remove entry N of show reg\n"
           "show itsp       ITSP proxies and their state\n"
-          "show counters   request counters\n";
+          "show counters   request counters\n"
+          "show bans       sources banned by the flood guard\n"
+          "unban ADDRESS   lift a ban\n";
     } else {
       reply.text = "error: unknown command '" + std::string(command) +
-                   "'; commands: show reg, kill reg N, show itsp, show counters, help\n";
+                   "'; commands: show reg, kill reg N, show itsp, show counters, show bans, "
+                   "unban ADDRESS, help\n";
     }
     return reply;
   }
@@ -1810,6 +1906,16 @@ struct ProxyNode::Impl {
     return out;
   }
 
+  std::string show_bans(TimePoint now) const {
+    std::string out = "source seconds_left dropped\n";
+    const auto bans = flood.bans(now);
+    for (const auto& b : bans) {
+      out += b.source + " " + seconds_until(b.until, now) + " " + std::to_string(b.dropped) + "\n";
+    }
+    out += std::to_string(bans.size()) + " bans\n";
+    return out;
+  }
+
   std::string show_counters() const {
     const auto& c = counters;
     std::string out;
@@ -1835,6 +1941,13 @@ struct ProxyNode::Impl {
     line("gateway_calls", c.gateway_calls);
     line("exit_refused", c.exit_refused);
     line("stray_responses_dropped", c.stray_responses_dropped);
+    line("flood_dropped", c.flood_dropped);
+    line("sources_banned", c.sources_banned);
+    line("answered_statelessly", c.answered_statelessly);
+    line("answers_suppressed", c.answers_suppressed);
+    line("itsp_capped", c.itsp_capped);
+    line("overload_rejected", c.overload_rejected);
+    line("server_transactions", self.transactions().server_count());
     return out;
   }
 };
@@ -1890,10 +2003,13 @@ void ProxyNode::on_response(TimePoint now, ClientTransactionId id, const sip::Me
   impl_->on_response(now, id, response);
 }
 
-bool ProxyNode::admits(const Address& remote) const {
+bool ProxyNode::admits(TimePoint now, const Path& path, std::size_t bytes) {
   const auto& c = impl_->config;
-  if (security::any_contains(c.ignored, remote.ip)) return false;
-  return !(impl_->is_gateway(remote) && c.pstn_gateway.from_action == GatewayFromAction::Ignore);
+  if (security::any_contains(c.ignored, path.remote.ip)) return false;
+  if (impl_->is_gateway(path.remote) && c.pstn_gateway.from_action == GatewayFromAction::Ignore) {
+    return false;
+  }
+  return impl_->admit(now, path, bytes);
 }
 
 // A response that matches none of our client transactions (RFC 6026's 2xx retransmissions match

@@ -28,6 +28,12 @@ struct ProxyCounters {
   std::uint64_t gateway_calls = 0;         // new calls (out-of-dialog INVITEs) to the gateway
   std::uint64_t exit_refused = 0;          // refused by the exit rule (403, or an ACK dropped)
   std::uint64_t stray_responses_dropped = 0;  // responses to no transaction of ours
+  std::uint64_t flood_dropped = 0;         // datagrams dropped over rate or from a banned source
+  std::uint64_t sources_banned = 0;        // bans imposed
+  std::uint64_t answered_statelessly = 0;  // refusals and challenges to unverified sources
+  std::uint64_t answers_suppressed = 0;    // not answered: over the amplification budget
+  std::uint64_t itsp_capped = 0;           // untrusted requests for the ITSP over its cap: 503
+  std::uint64_t overload_rejected = 0;     // 503: too many transactions
   std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
   std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
   std::uint64_t challenged = 0;            // 401/407 digest challenges sent
@@ -72,6 +78,8 @@ class ProxyNode final : public transaction::SipNode {
   //   kill reg N      removes entry N of `show reg` (and its durable record)
   //   show itsp       each ITSP proxy: state, since when, probes, transitions; the mode
   //   show counters   the proxy's counters
+  //   show bans       sources banned by the flood guard: source, seconds left, dropped since
+  //   unban ADDRESS   lifts a ban (IPv6: any address of the /64)
   //   help
   // Runs on the node's thread like every other input; may emit effects (kill reg: a StoreWrite).
   struct ControlReply {
@@ -81,7 +89,7 @@ class ProxyNode final : public transaction::SipNode {
   ControlReply control(TimePoint now, std::string_view command);
 
  private:
-  [[nodiscard]] bool admits(const Address& remote) const override;
+  [[nodiscard]] bool admits(TimePoint now, const Path& path, std::size_t bytes) override;
   void emit_store(StoreWrite write);
   struct Impl;
   std::unique_ptr<Impl> impl_;

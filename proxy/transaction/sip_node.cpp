@@ -21,12 +21,12 @@ SipNode::SipNode(SipNodeConfig config, Rng& rng, TraceSink& trace)
 
 void SipNode::on_datagram(TimePoint now, const Path& path, std::string_view bytes) {
   heap_.fire_due(now);
-  if (!admits(path.remote)) return;
+  if (!admits(now, path, bytes.size())) return;
   transport_.on_datagram(now, path, bytes);
 }
 
 void SipNode::on_stream_opened(TimePoint now, const Path& path) {
-  if (!admits(path.remote)) {
+  if (!admits(now, path, 0)) {
     refused_streams_.push_back(path.stream.value);
     effects_.emplace_back(CloseStream{path.stream});
     return;

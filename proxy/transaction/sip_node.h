@@ -56,8 +56,11 @@ class SipNode : public Node, public TransactionUser {
   // For effects that do not go through the transport layer (StoreWrite).
   void emit_effect(Effect effect) { effects_.push_back(std::move(effect)); }
   // Admission before any parsing: false drops the datagram, or closes the connection, silently
-  // (the seed's "IPs to ignore": no answer at all, not even to a request).
-  [[nodiscard]] virtual bool admits(const Address& /*remote*/) const { return true; }
+  // (the seed's "IPs to ignore", rate limits and bans: no answer at all, not even to a request).
+  // `bytes`: the datagram's size (0 for a connection being opened).
+  [[nodiscard]] virtual bool admits(TimePoint /*now*/, const Path& /*path*/, std::size_t /*bytes*/) {
+    return true;
+  }
 
  private:
   Rng& rng_;

@@ -181,6 +181,7 @@ TimerId TransactionLayer::arm_server(TimePoint at, ServerTransactionId id, char 
 
 void TransactionLayer::on_message(TimePoint now, sip::Message&& message, const Path& path) {
   if (!answered_.empty()) release_answered_requests();
+  if (!stateless_.empty()) end_stateless(now);
   if (message.is_request()) {
     on_request(now, std::move(message), path);
   } else {
@@ -233,6 +234,7 @@ void TransactionLayer::on_request(TimePoint now, sip::Message&& request, const P
       ++counters_.server_created;
       trace_created(now, "s", txn.key, txn.state);
       if (user_ != nullptr) user_->on_request(now, id, txn.request, path);
+      if (!stateless_.empty()) end_stateless(now);
       return;
     }
   }
@@ -449,6 +451,26 @@ bool TransactionLayer::send_response(TimePoint now, ServerTransactionId id, int 
   return true;
 }
 
+bool TransactionLayer::respond_statelessly(TimePoint now, ServerTransactionId id, std::string bytes) {
+  const auto it = servers_.find(id.value);
+  if (it == servers_.end()) return false;
+  auto& txn = it->second;
+  if (txn.last_status >= 200 || txn.state == State::Terminated) return false;
+  heap_.cancel(txn.retransmit_timer);  // the INVITE's 100 Trying timer
+  txn.state = State::Terminated;  // answered: send_response refuses from now on
+  if (!bytes.empty()) transmit(now, txn.reply_to, bytes, &txn.reply_to.stream);
+  stateless_.push_back(id.value);
+  return true;
+}
+
+void TransactionLayer::end_stateless(TimePoint now) {
+  for (const std::uint64_t id : stateless_) {
+    const auto it = servers_.find(id);
+    if (it != servers_.end()) terminate_server(now, it->second, "stateless");
+  }
+  stateless_.clear();
+}
+
 void TransactionLayer::send_stateless(TimePoint now, const transport::Destination& to,
                                       std::string bytes) {
   transport_.send(now, to, std::move(bytes));
@@ -566,7 +588,7 @@ void TransactionLayer::finish(TimePoint now, std::string_view side, Transaction&
   heap_.cancel(txn.timeout_timer);
   heap_.cancel(txn.linger_timer);
   trace_state(now, side, txn.key, txn.state, State::Terminated);
-  if (why != "linger_done" && trace_.wants("txn.failed")) {
+  if (why != "linger_done" && why != "stateless" && trace_.wants("txn.failed")) {
     trace_.emit(txn_event(now, "txn.failed", side, txn.key).with("why", std::string(why)));
   }
 }

@@ -103,6 +103,13 @@ class TransactionLayer {
   // Sends a response on server transaction `id`; returns false if it no longer exists or is
   // past the point where a response can be sent (the TU then drops it).
   bool send_response(TimePoint now, ServerTransactionId id, int status_code, std::string bytes);
+  // Answers server transaction `id` with a final response and forgets the transaction (when the
+  // TU returns, or at the next message): no retransmission (Timer G), no absorbing of request
+  // retransmissions (one is a new transaction, judged again). For challenges and refusals to
+  // sources nobody has verified: each costs one datagram, never ten (RFC 3261 §16.3 allows a
+  // proxy to answer statelessly). Empty `bytes`: ends it without an answer. False if the
+  // transaction is gone or already answered.
+  bool respond_statelessly(TimePoint now, ServerTransactionId id, std::string bytes);
   // Sends bytes outside any transaction (ACK for 2xx, stateless responses and forwards).
   void send_stateless(TimePoint now, const transport::Destination& to, std::string bytes);
   // CANCEL matching (§9.2): the INVITE server transaction a CANCEL refers to, if any.
@@ -210,6 +217,9 @@ class TransactionLayer {
   // at the next message (never while a TU call may still hold a reference to it).
   std::vector<std::uint64_t> answered_;
   void release_answered_requests();
+  // Server transactions answered statelessly, ended once nobody holds their request.
+  std::vector<std::uint64_t> stateless_;
+  void end_stateless(TimePoint now);
 };
 
 }  // namespace resproxy::transaction

@@ -366,6 +366,16 @@ def main():
     attack_row("row7-untrusted-pstn-call-challenged", attacker, proxy,
                Request("INVITE", number_uri, a_src, number_uri), 407, listeners, has_challenge)
 
+    # 8. the same call never ACKed: the 407 goes out once (stateless), not ~10 times over 32 s
+    #    as Timer G would resend it (a reflector toward a spoofable source). Timer G would have
+    #    resent it at 0.5, 1.5 and 3.5 s.
+    req = Request("INVITE", number_uri, a_src, number_uri)
+    attacker.sendto(req.encode(), proxy)
+    got = collect(attacker, req.call_id, 4.0)
+    codes = [status_of(m) for m in got]
+    report("row8-challenge-not-retransmitted", codes == [407],
+           f"INVITE never ACKed: answers over 4 s {codes} (want exactly one 407)")
+
     quiet = listeners.since(attacks_start)
     report("attacks-relayed-nothing", not quiet,
            f"gateway, victim udp and victim tcp heard {len(quiet)} event(s) during all attack rows"

@@ -552,8 +552,23 @@ TEST(Config, UnknownSectionListsTheAllowedSections) {
             "test.ini:1: [sipproxy.itsp]: unknown section; allowed: sipproxy, "
             "advanced.sipproxy, sipproxy.pstn_gw, sipproxy.itsp_proxy, sipproxy.auth, sipproxy.itsp_proxy.N, "
             "sipproxy.lan_hosts.N, sipproxy.auth.user.N, sipproxy.ignore.N, sipproxy.reject.N, sipproxy.trust, "
-            "sipproxy.trust.N, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N "
+            "sipproxy.trust.N, sipproxy.dos, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N "
             "(N = 1..100; sipproxy.auth.user.N: 1..120)");
+}
+
+TEST(Config, DosSectionSetsTheFloodGuardAndRefusesValuesOutOfRange) {
+  const auto c = parse(
+      "[sipproxy.dos]\nuntrusted_rate = 5\nuntrusted_burst = 10\nban_time = 0\n"
+      "untrusted_to_itsp_rate = 0\nmax_transactions = 2000\n[sipproxy.trust]\nitsp_requires_trust = 1\n");
+  EXPECT_EQ(c.proxy.flood.untrusted_rate, 5.0);
+  EXPECT_EQ(c.proxy.flood.untrusted_burst, 10.0);
+  EXPECT_EQ(c.proxy.flood.ban_time, std::chrono::seconds(0));
+  EXPECT_EQ(c.proxy.untrusted_to_itsp_rate, 0.0);
+  EXPECT_EQ(c.proxy.max_transactions, 2000u);
+  EXPECT_TRUE(c.proxy.itsp_requires_trust);
+  const auto e = error_of("[sipproxy.dos]\nuntrusted_rate = 0\n");
+  EXPECT_EQ(std::string(e.what()),
+            "test.ini:2: [sipproxy.dos] untrusted_rate: \"0\" is out of range; allowed: 1..100000 messages/s");
 }
 
 TEST(Config, WarnsAboutEntriesThatAreNotEnabled) {
