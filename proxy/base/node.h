@@ -92,6 +92,10 @@ class Node {
   virtual void on_deadline(TimePoint now) = 0;
   // The runtime finished (or failed) a StoreWrite. Nodes that never store need not override it.
   virtual void on_store_done(TimePoint /*now*/, std::uint64_t /*id*/, StoreOutcome /*outcome*/) {}
+  // How long the datagrams about to be delivered waited in the kernel (their receive
+  // timestamps): the runtime's measure of overload, reported before each batch. A runtime that
+  // cannot tell (ns-3) never calls it.
+  virtual void on_receive_delay(TimePoint /*now*/, Duration /*delay*/) {}
 
   // Outputs.
   [[nodiscard]] virtual std::optional<Effect> next_effect() = 0;

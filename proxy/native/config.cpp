@@ -773,6 +773,10 @@ const std::vector<SectionSpec>& section_specs() {
                    [](Builder& b, std::int64_t v) { b.config.proxy.untrusted_to_itsp_rate = double(v); }),
            integer("max_transactions", 1000, 10000000, "",
                    [](Builder& b, std::int64_t v) { b.config.proxy.max_transactions = std::size_t(v); }),
+           integer("max_queued_registers", 10, 1000000, "",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.max_queued_registers = std::size_t(v); }),
+           integer("overload_delay_ms", 0, 10000, "ms",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.overload_delay = millis(v); }),
        }},
       {"sipproxy.registrar",
        false,
@@ -1466,6 +1470,9 @@ amplification = 3              ; 0..100: our answers to an untrusted source stay
 max_sources = 20000            ; 100..10000000 sources remembered (least recently seen go)
 untrusted_to_itsp_rate = 50    ; 0..1000000 untrusted requests/s relayed to the ITSP (0: no cap)
 max_transactions = 50000       ; 1000..10000000: above, new calls and registrations get 503
+max_queued_registers = 1000    ; 10..1000000 REGISTERs waiting behind one of the same user
+overload_delay_ms = 200        ; 0..10000 ms: datagrams that waited this long in the kernel mean
+                               ; overload: new calls and registrations get 503 for 1 s (0: off)
 
 [sipproxy.registrar]
 min_expires = 60               ; 1..604800 s: shorter registrations get 423 Min-Expires

@@ -19,6 +19,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
 #include "proxy/base/check.h"
 
 namespace resproxy::native {
@@ -166,7 +173,10 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
 
   // UDP.
   void receive_datagram();
-  void on_datagram(const ErrorCode& ec, std::size_t size);
+  void on_readable(const ErrorCode& ec);
+  // Up to kDatagramBatch waiting datagrams in one recvmmsg, without blocking: how many (-1 with
+  // errno: EAGAIN when none is waiting). Slot i is in slots_[i].
+  int receive_batch();
   const Address& sender_address(const udp::endpoint& sender);
   void send_datagram_async(std::string bytes, const udp::endpoint& to);
 
@@ -199,8 +209,17 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   SteadyClock::time_point last_commit_{};
   Address local_;
 
+  // recvmmsg's slots: one buffer, source address and control message (the kernel's receive
+  // timestamp) per datagram of a batch.
+  struct Slot {
+    sockaddr_storage from{};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))]{};
+    iovec iov{};
+  };
   std::vector<char> datagram_buffer_;
-  udp::endpoint datagram_sender_;
+  std::size_t slot_size_ = 0;
+  std::vector<Slot> slots_;
+  std::vector<mmsghdr> mmsgs_;
   // The last datagram source and its Address: formatting an address costs more than receiving
   // the datagram, and under load most datagrams come from a few peers.
   udp::endpoint last_sender_;
@@ -238,6 +257,9 @@ bool NativeRuntime::Impl::bind_all(const asio::ip::address& ip, std::uint16_t po
       ErrorCode ignored;
       udp_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
       udp_.set_option(asio::socket_base::send_buffer_size(4 << 20), ignored);
+      // Kernel receive timestamps: how long a datagram waited is the measure of overload.
+      const int one = 1;
+      (void)::setsockopt(udp_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
       udp_.bind(endpoint, ec);
     }
     if (ec) throw std::runtime_error(describe("UDP", config_.ip, port, ec));
@@ -286,7 +308,10 @@ void NativeRuntime::Impl::start() {
     udp_.non_blocking(true, ignored);
     // One byte more than the largest datagram accepted, to notice a larger one (the kernel
     // truncates silently). No IP datagram carries more than 65535 bytes of UDP payload.
-    datagram_buffer_.resize(std::min<std::size_t>(config_.max_datagram, 65535) + 1);
+    slot_size_ = std::min<std::size_t>(config_.max_datagram, 65535) + 1;
+    datagram_buffer_.resize(slot_size_ * kDatagramBatch);
+    slots_.resize(kDatagramBatch);
+    mmsgs_.resize(kDatagramBatch);
     receive_datagram();
   }
   if (config_.tcp) accept_next();
@@ -551,54 +576,78 @@ const Address& NativeRuntime::Impl::sender_address(const udp::endpoint& sender) 
 
 void NativeRuntime::Impl::receive_datagram() {
   if (stopped_ || !udp_.is_open()) return;
-  udp_.async_receive_from(asio::buffer(datagram_buffer_), datagram_sender_,
-                          [self = shared_from_this()](const ErrorCode& ec, std::size_t size) {
-                            self->on_datagram(ec, size);
-                          });
+  udp_.async_wait(udp::socket::wait_read,
+                  [self = shared_from_this()](const ErrorCode& ec) { self->on_readable(ec); });
 }
 
-void NativeRuntime::Impl::on_datagram(const ErrorCode& ec, std::size_t size) {
+int NativeRuntime::Impl::receive_batch() {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    Slot& slot = slots_[i];
+    slot.iov = iovec{datagram_buffer_.data() + i * slot_size_, slot_size_};
+    msghdr& m = mmsgs_[i].msg_hdr;
+    m = msghdr{};
+    m.msg_name = &slot.from;
+    m.msg_namelen = sizeof slot.from;
+    m.msg_iov = &slot.iov;
+    m.msg_iovlen = 1;
+    m.msg_control = slot.control;
+    m.msg_controllen = sizeof slot.control;
+    mmsgs_[i].msg_len = 0;
+  }
+  return ::recvmmsg(udp_.native_handle(), mmsgs_.data(), static_cast<unsigned>(mmsgs_.size()),
+                    MSG_DONTWAIT, nullptr);
+}
+
+void NativeRuntime::Impl::on_readable(const ErrorCode& ec) {
   if (stopped_) return;
   if (ec) {
     if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
-    // ECONNREFUSED and friends: an ICMP error about an earlier send. Not fatal.
     ++stats_.datagram_errors;
     receive_datagram();
     return;
   }
-  if (size > config_.max_datagram) {
-    ++stats_.datagram_errors;  // truncated by the kernel; nothing useful can come of it
+  // Everything waiting, up to kDatagramBatch, in one system call and one input: one pump (one
+  // timer re-arm, one store commit) serves them all. The node first hears how long the oldest
+  // one waited in the kernel.
+  const int n = receive_batch();
+  if (n < 0) {
+    // EAGAIN: spurious wake-up; ECONNREFUSED and friends: an ICMP error about an earlier send.
+    if (errno != EAGAIN && errno != EWOULDBLOCK) ++stats_.datagram_errors;
     receive_datagram();
     return;
   }
-  ++stats_.datagrams_in;
-  stats_.bytes_in += size;
-  const Path path{.transport = Transport::Udp,
-                  .local = local_,
-                  .remote = sender_address(datagram_sender_),
-                  .stream = {}};
-  const std::string_view bytes(datagram_buffer_.data(), size);
-  if (message_log_) message_log_(false, path, bytes);
-  // Under load more datagrams are already waiting: take up to kDatagramBatch of them into the
-  // same input, so one pump (one timer re-arm, one store commit) serves them all.
   deliver([&](Node& node, TimePoint now) {
-    node.on_datagram(now, path, bytes);
-    for (int i = 1; i < kDatagramBatch && !stopped_; ++i) {
-      ErrorCode ec;
-      udp::endpoint sender;
-      const std::size_t n = udp_.receive_from(asio::buffer(datagram_buffer_), sender, 0, ec);
-      if (ec) break;  // would_block: the queue is empty (or an ICMP error, seen next time)
-      if (n > config_.max_datagram) {
-        ++stats_.datagram_errors;
+    for (int i = 0; i < n && !stopped_; ++i) {
+      const msghdr& m = mmsgs_[i].msg_hdr;
+      const std::size_t size = mmsgs_[i].msg_len;
+      if ((m.msg_flags & MSG_TRUNC) != 0 || size > config_.max_datagram) {
+        ++stats_.datagram_errors;  // truncated by the kernel; nothing useful can come of it
         continue;
       }
+      if (i == 0) {
+        std::chrono::nanoseconds waited{0};
+        for (const cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr;
+             c = CMSG_NXTHDR(const_cast<msghdr*>(&m), const_cast<cmsghdr*>(c))) {
+          if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+          timespec at{};
+          std::memcpy(&at, CMSG_DATA(c), sizeof at);
+          timespec wall{};
+          ::clock_gettime(CLOCK_REALTIME, &wall);
+          waited = std::chrono::nanoseconds{std::max<std::int64_t>(
+              (std::int64_t{wall.tv_sec} - at.tv_sec) * 1'000'000'000 + (wall.tv_nsec - at.tv_nsec), 0)};
+        }
+        node.on_receive_delay(now, waited);
+      }
       ++stats_.datagrams_in;
-      stats_.bytes_in += n;
-      const Path more{.transport = Transport::Udp, .local = local_,
+      stats_.bytes_in += size;
+      udp::endpoint sender;
+      std::memcpy(sender.data(), &slots_[i].from, std::min<std::size_t>(m.msg_namelen, sender.capacity()));
+      sender.resize(m.msg_namelen);
+      const Path path{.transport = Transport::Udp, .local = local_,
                       .remote = sender_address(sender), .stream = {}};
-      const std::string_view more_bytes(datagram_buffer_.data(), n);
-      if (message_log_) message_log_(false, more, more_bytes);
-      node.on_datagram(now, more, more_bytes);
+      const std::string_view bytes(datagram_buffer_.data() + static_cast<std::size_t>(i) * slot_size_, size);
+      if (message_log_) message_log_(false, path, bytes);
+      node.on_datagram(now, path, bytes);
     }
   });
   receive_datagram();

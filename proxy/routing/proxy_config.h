@@ -121,6 +121,13 @@ struct ProxyConfig {
   double untrusted_to_itsp_rate = 50;
   // Server transactions above which new out-of-dialog requests get 503 (bounded memory).
   std::size_t max_transactions = 50000;
+  // REGISTERs waiting for an earlier one of the same user to be stored, all users together.
+  std::size_t max_queued_registers = 1000;
+  // Overload: when datagrams waited this long in the kernel before we read them, new
+  // out-of-dialog requests from untrusted sources get 503 + Retry-After for the next second, and
+  // at 5 times this long those of trusted sources too (emergency calls never), while in-dialog
+  // requests and retransmissions go on (0: off).
+  Duration overload_delay = std::chrono::milliseconds(200);
   std::vector<security::IpRange> ignored;   // [sipproxy.ignore.N]: dropped silently
   std::vector<security::IpRange> rejected;  // [sipproxy.reject.N]: answered 403
   std::vector<AuthUser> auth_users;

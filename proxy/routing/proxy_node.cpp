@@ -233,6 +233,9 @@ struct ProxyNode::Impl {
   // challenges are answered statelessly, within the amplification budget.
   bool unverified = false;
   Address unverified_source;
+  TimePoint overload_until{};  // overloaded while now < this: new work from outsiders waits
+  TimePoint severe_until{};    // badly overloaded: new work from the office waits too
+  std::size_t queued_register_count = 0;
   registrar::LocationService location;
   registrar::Registrar registrar;
   registrar::Registrar failure_registrar;
@@ -308,6 +311,11 @@ struct ProxyNode::Impl {
   bool is_gateway(const Address& source) const {
     const auto& gw = config.pstn_gateway.address;
     return gw && gw->port == source.port && same_host(gw->ip, source.ip);
+  }
+
+  bool is_emergency_request(const sip::Message& request) const {
+    auto uri = sip::parse_uri(request.request_uri());
+    return uri && is_emergency(uri->user);
   }
 
   bool is_emergency(std::string_view user) const {
@@ -766,12 +774,22 @@ struct ProxyNode::Impl {
       bool& flag;
       ~Reset() { flag = false; }
     } reset{unverified};
-    if (self.transactions().server_count() > config.max_transactions && request.to_tag().empty() &&
-        request.method() != sip::Method::Cancel) {
-      // Memory is bounded: new work waits, dialogs in progress go on.
-      ++counters.overload_rejected;
-      respond(now, id, request, 503, "Service Unavailable", {{"Retry-After", "5"}});
-      return;
+    if (request.to_tag().empty() && request.method() != sip::Method::Cancel) {
+      if (self.transactions().server_count() > config.max_transactions) {
+        // Memory is bounded: new work waits, dialogs in progress go on.
+        ++counters.overload_rejected;
+        respond(now, id, request, 503, "Service Unavailable", {{"Retry-After", "5"}});
+        return;
+      }
+      if (now < overload_until && (unverified || now < severe_until) &&
+          !is_emergency_request(request)) {
+        // Overloaded: new calls and registrations from outside wait (one datagram each, no
+        // Timer G), the office's own only when it is bad (5x the delay); what is in progress —
+        // in-dialog requests, retransmissions — goes on, and so do emergency calls.
+        ++counters.overload_rejected;
+        respond_statelessly(now, id, request, 503, "Service Unavailable", {{"Retry-After", "2"}});
+        return;
+      }
     }
     // The seed's order: ignore (dropped before parsing, see admits()), reject, then the rest.
     if (security::any_contains(config.rejected, path.remote.ip) ||
@@ -1460,7 +1478,7 @@ struct ProxyNode::Impl {
     }
     if (!security::allowed(verdict)) {
       ++counters.exit_refused;
-      trace(now, "security.ack_dropped", [&](TraceEvent& e) {
+      trace(now, "security.ack_refused", [&](TraceEvent& e) {
         e.with("call_id", std::string(ack.call_id()))
             .with("source", path.remote.to_string())
             .with("exit", std::string(security::to_string(q.exit)))
@@ -1539,7 +1557,13 @@ struct ProxyNode::Impl {
     }
     if (users_in_flight.contains(plan.user)) {
       // One store write per AOR at a time: this REGISTER waits for the one in flight.
+      if (queued_register_count >= config.max_queued_registers) {
+        ++counters.overload_rejected;
+        respond(now, id, request, 503, "Service Unavailable", {{"Retry-After", "2"}});
+        return;
+      }
       queued_registers[plan.user].emplace_back(id, path);
+      ++queued_register_count;
       return;
     }
     if (!plan.changes_anything()) {
@@ -1718,6 +1742,7 @@ struct ProxyNode::Impl {
     while (!queued->second.empty() && !users_in_flight.contains(user)) {
       const auto [next, next_path] = queued->second.front();
       queued->second.pop_front();
+      --queued_register_count;
       if (const sip::Message* r = self.transactions().server_request(next)) {
         on_register(now, next, *r, next_path, /*force_local=*/true);
       }
@@ -1947,6 +1972,7 @@ struct ProxyNode::Impl {
     line("answers_suppressed", c.answers_suppressed);
     line("itsp_capped", c.itsp_capped);
     line("overload_rejected", c.overload_rejected);
+    line("overload_episodes", c.overload_episodes);
     line("server_transactions", self.transactions().server_count());
     return out;
   }
@@ -1990,6 +2016,22 @@ void ProxyNode::on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outc
   impl_->on_store_done(now, id, outcome);
 }
 
+void ProxyNode::on_receive_delay(TimePoint now, Duration delay) {
+  auto& impl = *impl_;
+  if (impl.config.overload_delay <= Duration::zero() || delay < impl.config.overload_delay) return;
+  if (now >= impl.overload_until) {
+    ++impl.counters.overload_episodes;
+    impl.trace(now, "security.overloaded", [&](TraceEvent& e) {
+      e.with("receive_delay_ms",
+             std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()));
+    });
+  }
+  impl.overload_until = now + std::chrono::seconds(1);
+  if (delay >= 5 * impl.config.overload_delay) impl.severe_until = now + std::chrono::seconds(1);
+}
+
+bool ProxyNode::overloaded(TimePoint now) const { return now < impl_->overload_until; }
+
 void ProxyNode::on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
                            const Path& path) {
   impl_->on_request(now, id, request, path);
@@ -2018,7 +2060,7 @@ bool ProxyNode::admits(TimePoint now, const Path& path, std::size_t bytes) {
 // direct it at any host by its second Via. Dropped and counted.
 void ProxyNode::on_stray_response(TimePoint now, const sip::Message& response, const Path& path) {
   ++impl_->counters.stray_responses_dropped;
-  impl_->trace(now, "security.stray_response_dropped", [&](TraceEvent& e) {
+  impl_->trace(now, "security.stray_response_ignored", [&](TraceEvent& e) {
     e.with("status", std::to_string(response.status_code()))
         .with("call_id", std::string(response.call_id()))
         .with("source", path.remote.to_string());

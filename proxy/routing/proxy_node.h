@@ -33,7 +33,8 @@ struct ProxyCounters {
   std::uint64_t answered_statelessly = 0;  // refusals and challenges to unverified sources
   std::uint64_t answers_suppressed = 0;    // not answered: over the amplification budget
   std::uint64_t itsp_capped = 0;           // untrusted requests for the ITSP over its cap: 503
-  std::uint64_t overload_rejected = 0;     // 503: too many transactions
+  std::uint64_t overload_rejected = 0;     // 503: overload, too many transactions or queued REGISTERs
+  std::uint64_t overload_episodes = 0;     // times the receive delay crossed overload_delay
   std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
   std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
   std::uint64_t challenged = 0;            // 401/407 digest challenges sent
@@ -51,6 +52,8 @@ class ProxyNode final : public transaction::SipNode {
 
   // Node
   void on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) override;
+  void on_receive_delay(TimePoint now, Duration delay) override;
+  [[nodiscard]] bool overloaded(TimePoint now) const;
 
   // TransactionUser
   void on_request(TimePoint now, transaction::ServerTransactionId id, const sip::Message& request,

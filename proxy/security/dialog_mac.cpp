@@ -74,12 +74,17 @@ void DialogMac::rotate(Rng& rng) {
 
 std::string DialogMac::encode() const {
   // "v1 <generation> <k0> <k1> [<previous generation> <k0> <k1>]"
-  std::string out = "v1 " + std::to_string(generation_) + " ";
+  // Appends only: g++ 12 -O2 sees a -Wrestrict false positive in operator+ chains here.
+  std::string out = "v1 ";
+  out += std::to_string(generation_);
+  out += ' ';
   append_hex(out, current_.k0);
   out += ' ';
   append_hex(out, current_.k1);
   if (previous_) {
-    out += " " + std::to_string(previous_->generation) + " ";
+    out += ' ';
+    out += std::to_string(previous_->generation);
+    out += ' ';
     append_hex(out, previous_->key.k0);
     out += ' ';
     append_hex(out, previous_->key.k1);

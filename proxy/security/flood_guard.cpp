@@ -104,6 +104,7 @@ void FloodGuard::roll_window(TimePoint now, Entry& e) const {
   e.window_start = now;
   e.bytes_in = 0;
   e.bytes_out = 0;
+  e.strikes = 0;
 }
 
 Admission FloodGuard::admit(TimePoint now, std::string_view ip, bool trusted, std::size_t bytes) {
@@ -124,32 +125,24 @@ Admission FloodGuard::admit(TimePoint now, std::string_view ip, bool trusted, st
                                : std::max(1.0, config_.untrusted_burst);
   e->bucket.rate = rate;
   e->bucket.burst = burst;
-  bool ok = e->bucket.take(now);
-  if (ok && !trusted) {
-    ok = untrusted_total_.take(now);
-    if (!ok) {
-      e->bucket.tokens += 1.0;  // not this source's fault: give its token back, drop unbanned
-      ++counters_.over_rate;
-      return Admission::OverRate;
-    }
-  }
-  if (!ok) {
+  roll_window(now, *e);
+  if (!e->bucket.take(now)) {
     ++counters_.over_rate;
-    // Still sending a whole burst's worth into an empty bucket: a flood, not a spike.
-    if (config_.ban_time > Duration::zero() && ++e->excess >= static_cast<std::uint64_t>(burst)) {
+    // A burst's worth over its own rate within one window: a flood, not a spike.
+    if (config_.ban_time > Duration::zero() && ++e->strikes >= static_cast<std::uint64_t>(burst)) {
       e->banned_until = now + config_.ban_time;
       e->ban_drops = 0;
-      e->excess = 0;
+      e->strikes = 0;
       ++counters_.bans;
       return Admission::NewlyBanned;
     }
     return Admission::OverRate;
   }
-  e->excess = 0;
-  if (!trusted) {
-    roll_window(now, *e);
-    e->bytes_in += bytes;
+  if (!trusted && !untrusted_total_.take(now)) {
+    ++counters_.over_rate;  // the shared budget is spent: dropped, no strike against it
+    return Admission::OverRate;
   }
+  if (!trusted) e->bytes_in += bytes;
   ++counters_.admitted;
   return Admission::Admit;
 }
@@ -182,7 +175,7 @@ bool FloodGuard::unban(TimePoint now, std::string_view ip) {
   const auto it = entries_.find(*key);
   if (it == entries_.end() || it->second.banned_until <= now) return false;
   it->second.banned_until = TimePoint{};
-  it->second.excess = 0;
+  it->second.strikes = 0;
   it->second.bucket.tokens = 0;
   return true;
 }

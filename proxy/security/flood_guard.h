@@ -2,9 +2,10 @@
 // FloodGuard: the LanScape seed's "DoS protection", before any parsing. Each source (an IPv4
 // address, or an IPv6 /64) has a token bucket: untrusted sources a small one, trusted sources
 // (phones, the PSTN gateway, the ITSP) their own larger budget, so a flood from outside cannot
-// starve the office; all untrusted sources together share one more bucket. A source that keeps
-// sending into an empty bucket is banned for a while (dropped at once, `resproxyctl show bans`,
-// `unban`). The guard also keeps, per untrusted source, the bytes it sent and the bytes we
+// starve the office; all untrusted sources together share one more bucket. A source that sends
+// a burst's worth of messages into its own empty bucket within 10 s — persistently over its
+// rate, not one spike — is banned for a while (dropped at once, `resproxyctl show bans`,
+// `unban`); being cut by the shared bucket is nobody's fault and never leads to a ban. The guard also keeps, per untrusted source, the bytes it sent and the bytes we
 // originated toward it over a 10 s window, so that answers we make up (challenges, refusals)
 // never exceed `amplification` times what it sent: we are nobody's reflector.
 //
@@ -89,10 +90,10 @@ class FloodGuard {
   struct Entry {
     std::string label;  // for show bans
     TokenBucket bucket;
-    std::uint64_t excess = 0;  // messages dropped over rate since the last admitted one
+    std::uint64_t strikes = 0;  // messages over its own rate in this window
     TimePoint banned_until{};
     std::uint64_t ban_drops = 0;
-    TimePoint window_start{};
+    TimePoint window_start{};  // 10 s windows: strikes and the amplification budget
     std::uint64_t bytes_in = 0;
     std::uint64_t bytes_out = 0;
     std::list<std::string>::iterator lru;

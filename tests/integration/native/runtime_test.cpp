@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -119,6 +120,27 @@ TEST(NativeRuntime, EchoesDatagramsOverIpv4) { udp_echo_round_trip("127.0.0.1");
 TEST(NativeRuntime, EchoesDatagramsOverIpv6) {
   if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
   udp_echo_round_trip("::1");
+}
+
+// Overload is measured by how long datagrams waited in the kernel (SO_TIMESTAMPNS): datagrams
+// that arrive while the io thread is busy elsewhere are reported with their wait.
+TEST(NativeRuntime, ReportsHowLongDatagramsWaitedInTheKernel) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  UdpPeer peer(f.io, "127.0.0.1");
+  peer.send_to(runtime->local_address(), "OPTIONS prompt");
+  ASSERT_TRUE(run_until(f.io, [&] { return node.datagrams.size() == 1; }));
+  ASSERT_EQ(node.receive_delays.size(), 1u);
+  EXPECT_LT(node.receive_delays[0], std::chrono::milliseconds(200));
+  // The io thread is away (a slow input, a slow disk): the next ones wait.
+  peer.send_to(runtime->local_address(), "OPTIONS late 1");
+  peer.send_to(runtime->local_address(), "OPTIONS late 2");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(run_until(f.io, [&] { return node.datagrams.size() == 3; }));
+  ASSERT_GE(node.receive_delays.size(), 2u);
+  EXPECT_GE(node.receive_delays[1], std::chrono::milliseconds(250));
+  EXPECT_LT(node.receive_delays[1], std::chrono::seconds(5));
 }
 
 TEST(NativeRuntime, ListensOnUdpAndTcpOnTheSamePort) {

@@ -61,6 +61,8 @@ class TestNode final : public Node {
   void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) override;
   void on_deadline(TimePoint now) override;
   void on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) override;
+  void on_receive_delay(TimePoint, Duration delay) override { receive_delays.push_back(delay); }
+  std::vector<Duration> receive_delays;  // one per batch of datagrams
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override { return deadline_; }
 

@@ -170,5 +170,45 @@ TEST(Flood, NewCallsGet503AboveTheTransactionCap) {
   EXPECT_EQ(f.node.counters().overload_rejected, static_cast<std::uint64_t>(unavailable));
 }
 
+TEST(Overload, NewRequestsGet503WhileDatagramsWaitTooLongAndDialogsGoOn) {
+  ProxyFixture f(config());
+  f.register_phone(alice());
+  f.node.on_receive_delay(f.now, std::chrono::milliseconds(50));  // busy, not overloaded
+  EXPECT_FALSE(f.node.overloaded(f.now));
+  f.node.on_receive_delay(f.now, std::chrono::milliseconds(350));
+  EXPECT_TRUE(f.node.overloaded(f.now));
+  // New work from outside waits.
+  f.receive(kAttacker, call(kAttacker, "sip:2001@office.example", "z9hG4bKo0"));
+  auto busy = parse(f.expect_one("SIP/2.0 503").bytes);
+  ASSERT_NE(busy.first(sip::HeaderId::RetryAfter), nullptr);
+  // The office's own new call goes on: the flood is not its fault.
+  f.receive(bob(), call(bob(), "sip:2001@office.example", "z9hG4bKo1"));
+  f.expect_one("INVITE sip:2001@192.168.1.21:5060");
+  // Badly overloaded (5x the delay): the office's new work waits too.
+  f.node.on_receive_delay(f.now, std::chrono::milliseconds(1200));
+  f.receive(bob(), call(bob(), "sip:2001@office.example", "z9hG4bKo1b"));
+  f.expect_one("SIP/2.0 503");
+  // An in-dialog request goes on.
+  f.receive(bob(), sip::make_request(
+                       "BYE", "sip:2001@192.168.1.21:5060",
+                       {{"Via", bob().via("z9hG4bKo2")}, {"Max-Forwards", "70"},
+                        {"From", "<sip:2002@office.example>;tag=a"},
+                        {"To", "<sip:2001@office.example>;tag=b"}, {"Call-ID", "d"}, {"CSeq", "2 BYE"}}));
+  EXPECT_EQ(f.expect_one("BYE sip:2001@192.168.1.21:5060").to, alice().address);
+  // So does an emergency call.
+  f.receive(bob(), call(bob(), "sip:112@office.example", "z9hG4bKo3"));
+  bool to_gateway = false;
+  for (const auto& s : f.take_sent()) to_gateway |= s.to == kGw && s.bytes.starts_with("INVITE");
+  EXPECT_TRUE(to_gateway);
+  // A second later, without another slow batch, it is over.
+  f.advance(std::chrono::milliseconds(1100));
+  f.take_sent();
+  EXPECT_FALSE(f.node.overloaded(f.now));
+  f.receive(bob(), call(bob(), "sip:2001@office.example", "z9hG4bKo4"));
+  f.expect_one("INVITE sip:2001@192.168.1.21:5060");
+  EXPECT_EQ(f.node.counters().overload_episodes, 1u);
+  EXPECT_EQ(f.node.counters().overload_rejected, 2u);
+}
+
 }  // namespace
 }  // namespace resproxy::routing::testing

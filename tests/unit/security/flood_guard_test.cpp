@@ -46,6 +46,27 @@ TEST(FloodGuard, AdmitsABurstThenTheRateAndBansASourceThatKeepsFlooding) {
   EXPECT_TRUE(g.bans(kStart + 100ms + 61s).empty());
 }
 
+// The distributed flood of the benchmark: each source steadily at twice its rate is banned within
+// seconds; one a little over its rate is only cut, never banned.
+TEST(FloodGuard, ASourceSteadilyOverItsRateIsBannedOneSlightlyOverIsNot) {
+  SeededRng rng(1);
+  FloodGuard g(small(), rng);  // 10/s, burst 20
+  TimePoint banned_at{};
+  for (int i = 0; i < 20 * 10; ++i) {  // 20/s for 10 s
+    const TimePoint t = kStart + std::chrono::milliseconds(50 * i);
+    if (g.admit(t, "203.0.113.1", false, 100) == Admission::NewlyBanned) {
+      banned_at = t;
+      break;
+    }
+  }
+  ASSERT_NE(banned_at, TimePoint{});
+  EXPECT_LE(banned_at - kStart, std::chrono::seconds(5));
+  for (int i = 0; i < 11 * 30; ++i) {  // 11/s for 30 s
+    const TimePoint t = kStart + std::chrono::milliseconds(1000 * i / 11);
+    ASSERT_NE(g.admit(t, "203.0.113.2", false, 100), Admission::NewlyBanned) << i;
+  }
+}
+
 TEST(FloodGuard, UnbanLiftsABanAtOnce) {
   SeededRng rng(1);
   FloodGuard g(small(), rng);
