@@ -512,6 +512,14 @@ const std::vector<SectionSpec>& section_specs() {
                      if (v != 0 && v < 30) throw Invalid{std::to_string(v) + " is below 30 s"};
                      b.config.proxy.itsp.phone_reg_expires = seconds(v);
                    }),
+           integer("tcp_max_per_source", 0, 1000, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.tcp_max_per_source = static_cast<std::size_t>(v);
+                   }),
+           integer("tcp_header_timeout", 0, 300, "s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.tcp_header_timeout = seconds(v); }),
+           integer("tcp_idle_timeout", 0, 86400, "s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.tcp_idle_timeout = seconds(v); }),
            integer("num_sockets", 60, 240, "",
                    [](Builder& b, std::int64_t v) {
                      b.config.proxy.num_sockets = static_cast<std::size_t>(v);
@@ -1369,6 +1377,10 @@ phone_reg_expires = 0          ; 0, 30..86400 s: registration throttling: phones
                                ; expiry and their refreshes are answered here while the ITSP's
                                ; longer grant runs; 0 = off (every REGISTER goes to the ITSP)
 num_sockets = 120              ; 60..240: sockets (mostly TCP connections) open at most
+tcp_max_per_source = 8         ; 0..1000 TCP connections from one untrusted address (0: no cap)
+tcp_header_timeout = 5         ; 0..300 s: a connection with no complete message this long is closed
+tcp_idle_timeout = 60          ; 0..86400 s: an untrusted connection idle this long, with no
+                               ; registration on it, is closed (0: never)
 nat_outside_address =          ; public address put in Via/Record-Route toward the ITSP when
                                ; behind NAT; empty = none
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -301,6 +302,13 @@ int main(int argc, char** argv) {
   // and page faults) was about 5 % of the CPU a REGISTER costs. Keep up to 32 MiB of free heap.
   mallopt(M_TRIM_THRESHOLD, 32 << 20);
   mallopt(M_TOP_PAD, 4 << 20);
+  // Descriptors: the soft limit (often 1024) up to the hard one. TCP connections are capped by
+  // num_sockets (at most 240) far below either, so the control socket, the store and the ITSP
+  // connections always find descriptors to spare.
+  if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   CommandLine cli;
   try {
     cli = parse_command_line(argc, argv);

@@ -19,6 +19,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -685,6 +687,12 @@ void NativeRuntime::Impl::on_accept(const ErrorCode& ec, tcp::socket socket) {
   }
   ErrorCode ignored;
   socket.set_option(tcp::no_delay(true), ignored);  // SIP messages are whole writes
+  // A peer that vanished (power cut, NAT dropped) is found out: probes after 60 s of silence.
+  socket.set_option(asio::socket_base::keep_alive(true), ignored);
+  const int idle = 60, interval = 10, count = 3;
+  (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 
   RESPROXY_CHECK(next_inbound_id_ < kOutboundStreamBit);
   auto conn = std::make_shared<Connection>(std::move(socket), StreamId{next_inbound_id_++});

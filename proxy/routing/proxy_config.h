@@ -137,7 +137,10 @@ struct ProxyConfig {
   // state (when a gateway is configured).
   std::vector<std::string> emergency_numbers{"112", "999", "911"};
   ItspConfig itsp;
-  std::size_t num_sockets = 120;            // [advanced.sipproxy] num_sockets (60 .. 240)
+  std::size_t num_sockets = 120;            // [advanced.sipproxy] num_sockets (60 .. 240): inbound TCP connections at most
+  std::size_t tcp_max_per_source = 8;       // inbound TCP connections per untrusted address (0: no cap)
+  Duration tcp_header_timeout = std::chrono::seconds(5);  // no complete message this long: closed
+  Duration tcp_idle_timeout = std::chrono::seconds(60);   // untrusted, nothing sent, no registration
   std::vector<Alias> aliases;
   std::vector<DirectoryEntry> directory;
   RegistrarConfig registrar;

@@ -233,6 +233,7 @@ struct ProxyNode::Impl {
   // challenges are answered statelessly, within the amplification budget.
   bool unverified = false;
   Address unverified_source;
+  Transport unverified_transport = Transport::Udp;
   TimePoint overload_until{};  // overloaded while now < this: new work from outsiders waits
   TimePoint severe_until{};    // badly overloaded: new work from the office waits too
   std::size_t queued_register_count = 0;
@@ -298,6 +299,13 @@ struct ProxyNode::Impl {
         e.with("source", path.remote.ip)
             .with("ban_s", seconds_until(now + config.flood.ban_time, now));
       });
+    }
+    return false;
+  }
+
+  bool stream_pinned(StreamId stream) const {
+    for (const registrar::Binding* b : location.all()) {
+      if (b->source.transport == Transport::Tcp && b->source.stream == stream) return true;
     }
     return false;
   }
@@ -592,7 +600,9 @@ struct ProxyNode::Impl {
                            int status, std::string_view reason, const std::vector<sip::ExtraHeader>& extra) {
     const std::string tag = request.to_tag().empty() ? stateless_tag(request) : "";
     std::string bytes = sip::make_response(request, status, reason, tag, extra);
-    if (!is_office(unverified_source) && !flood.may_send(now, unverified_source.ip, bytes.size())) {
+    // The budget is about spoofed sources: over TCP the handshake proved the address.
+    if (unverified_transport == Transport::Udp && !is_office(unverified_source) &&
+        !flood.may_send(now, unverified_source.ip, bytes.size())) {
       ++counters.answers_suppressed;
       bytes.clear();  // ends the transaction, sends nothing
     } else {
@@ -770,6 +780,7 @@ struct ProxyNode::Impl {
     arm_dialog_key_rotation(now);
     unverified = classify(path.remote, false) == SourceClass::Untrusted;
     unverified_source = path.remote;
+    unverified_transport = path.transport;
     struct Reset {
       bool& flag;
       ~Reset() { flag = false; }
@@ -1974,6 +1985,9 @@ struct ProxyNode::Impl {
     line("overload_rejected", c.overload_rejected);
     line("overload_episodes", c.overload_episodes);
     line("server_transactions", self.transactions().server_count());
+    line("tcp_open", self.transport().open_streams());
+    line("tcp_refused", self.transport().counters().streams_refused);
+    line("tcp_timed_out", self.transport().counters().streams_timed_out);
     return out;
   }
 };
@@ -1981,7 +1995,11 @@ struct ProxyNode::Impl {
 ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& rng,
                      TraceSink& trace)
     : SipNode(transaction::SipNodeConfig{.transport = {.local = config.local,
-                                                       .max_message_size = config.max_message_size},
+                                                       .max_message_size = config.max_message_size,
+                                                       .max_streams = config.num_sockets,
+                                                       .max_streams_per_source = config.tcp_max_per_source,
+                                                       .header_timeout = config.tcp_header_timeout,
+                                                       .idle_timeout = config.tcp_idle_timeout},
                                          .timers = config.timers},
               rng, trace),
       impl_(std::make_unique<Impl>(*this, std::move(config))) {
@@ -1991,6 +2009,10 @@ ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& r
       impl_->location.upsert(std::move(*b));
     }
   }
+  // TCP limits: the office's own connections are not capped per source nor closed when idle, and
+  // neither is a connection a registration lives on.
+  transport().set_stream_policy([this](const Address& a) { return impl_->is_office(a); },
+                                [this](StreamId s) { return impl_->stream_pinned(s); });
   // The dialog MAC keys of the previous run: dialogs record-routed before a restart still verify.
   for (const auto& record : stored) {
     if (record.key == kDialogMacKey && record.value) impl_->dialog_mac = security::DialogMac::decode(*record.value);

@@ -9,7 +9,7 @@ namespace resproxy::transaction {
 SipNode::SipNode(SipNodeConfig config, Rng& rng, TraceSink& trace)
     : rng_(rng),
       trace_(trace),
-      transport_(config.transport, effects_, rng, trace),
+      transport_(config.transport, effects_, heap_, rng, trace),
       transactions_(config.timers, transport_, heap_, rng, trace) {
   transport_.set_callbacks(
       {.on_message = [this](TimePoint now, sip::Message message,

@@ -1,6 +1,7 @@
 #include "proxy/transport/transport_layer.h"
 
 #include <utility>
+#include <vector>
 
 #include "proxy/sip/builder.h"
 #include "proxy/transport/via_stamp.h"
@@ -25,9 +26,9 @@ bool looks_like_response(std::string_view bytes) {
 
 }  // namespace
 
-TransportLayer::TransportLayer(TransportConfig config, std::deque<Effect>& effects, Rng& rng,
-                               TraceSink& trace)
-    : config_(std::move(config)), effects_(effects), rng_(rng), trace_(trace) {}
+TransportLayer::TransportLayer(TransportConfig config, std::deque<Effect>& effects, TimerHeap& heap,
+                               Rng& rng, TraceSink& trace)
+    : config_(std::move(config)), effects_(effects), rng_(rng), trace_(trace), heap_(heap) {}
 
 void TransportLayer::emit(TraceEvent event) {
   if (trace_.enabled()) trace_.emit(event);
@@ -87,8 +88,28 @@ void TransportLayer::reject_unparsable(TimePoint now, std::string_view bytes,
 void TransportLayer::on_stream_opened(TimePoint now, const Path& path) {
   auto it = streams_.find(path.stream);
   if (it == streams_.end()) {
-    Stream stream{path, StreamFramer(config_.max_message_size), true};
+    // Inbound: within the caps, or accepted and closed at once.
+    const bool exempt = callbacks_.exempt && callbacks_.exempt(path.remote);
+    const auto source = per_source_.find(path.remote.ip);
+    const std::size_t from_source = source == per_source_.end() ? 0 : source->second;
+    const bool over_total = config_.max_streams > 0 && inbound_ >= config_.max_streams;
+    const bool over_source = !exempt && config_.max_streams_per_source > 0 &&
+                             from_source >= config_.max_streams_per_source;
+    if (over_total || over_source) {
+      ++counters_.streams_refused;
+      effects_.emplace_back(CloseStream{path.stream});
+      if (trace_.wants("transport.stream_refused")) {
+        emit(TraceEvent{now, "transport.stream_refused", {}}
+                 .with("remote", path.remote.to_string())
+                 .with("why", over_total ? "max_streams" : "max_streams_per_source"));
+      }
+      return;
+    }
+    Stream stream{path, StreamFramer(config_.max_message_size), true, true, now, now};
     streams_.emplace(path.stream, std::move(stream));
+    ++inbound_;
+    ++per_source_[path.remote.ip];
+    arm_sweep(now);
   } else {
     it->second.connected = true;
     it->second.path.local = path.local;
@@ -102,12 +123,22 @@ void TransportLayer::on_stream_opened(TimePoint now, const Path& path) {
 void TransportLayer::on_stream_data(TimePoint now, StreamId id, std::string_view bytes) {
   auto it = streams_.find(id);
   if (it == streams_.end()) return;  // data racing our own close: nothing to do
+  it->second.last_activity = now;
+  if (!it->second.waiting_since && it->second.inbound) it->second.waiting_since = now;
   it->second.framer.append(bytes);
   while (true) {
     it = streams_.find(id);  // a callback may have closed the stream
     if (it == streams_.end()) return;
     auto frame = it->second.framer.next();
-    if (!frame) return;
+    if (!frame) {
+      // Only a part of the next message (or nothing) is here: the header timeout runs from now
+      // on, or keeps running if the part began earlier.
+      if (it->second.framer.buffered() == 0) it->second.waiting_since.reset();
+      return;
+    }
+    if (frame->kind == FrameKind::Message && it->second.framer.buffered() == 0) {
+      it->second.waiting_since.reset();
+    }
     switch (frame->kind) {
       case FrameKind::Message:
         deliver(now, frame->bytes, sip::Framing::Stream, it->second.path);
@@ -133,7 +164,14 @@ void TransportLayer::on_stream_data(TimePoint now, StreamId id, std::string_view
 }
 
 void TransportLayer::on_stream_closed(TimePoint now, StreamId id, StreamCloseReason reason) {
-  if (streams_.erase(id) == 0) return;
+  const auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  if (it->second.inbound) {
+    --inbound_;
+    const auto source = per_source_.find(it->second.path.remote.ip);
+    if (source != per_source_.end() && --source->second == 0) per_source_.erase(source);
+  }
+  streams_.erase(it);
   ++counters_.streams_closed;
   emit(TraceEvent{now, "transport.stream_closed", {}}
            .with("stream", std::to_string(id.value))
@@ -180,5 +218,40 @@ void TransportLayer::close_stream(TimePoint now, StreamId id) {
 }
 
 bool TransportLayer::is_stream_open(StreamId stream) const { return streams_.contains(stream); }
+
+void TransportLayer::arm_sweep(TimePoint now) {
+  if (sweep_timer_.is_set() || inbound_ == 0) return;
+  if (config_.header_timeout <= Duration::zero() && config_.idle_timeout <= Duration::zero()) return;
+  sweep_timer_ = heap_.schedule(now + std::chrono::seconds(1), [this](TimePoint t) {
+    sweep_timer_ = TimerId{};
+    sweep(t);
+    arm_sweep(t);
+  });
+}
+
+void TransportLayer::sweep(TimePoint now) {
+  std::vector<std::pair<StreamId, std::string_view>> expired;
+  for (const auto& [id, stream] : streams_) {
+    if (!stream.inbound) continue;
+    if (config_.header_timeout > Duration::zero() && stream.waiting_since &&
+        now - *stream.waiting_since >= config_.header_timeout) {
+      expired.emplace_back(id, "header_timeout");
+    } else if (config_.idle_timeout > Duration::zero() &&
+               now - stream.last_activity >= config_.idle_timeout &&
+               !(callbacks_.exempt && callbacks_.exempt(stream.path.remote)) &&
+               !(callbacks_.pinned && callbacks_.pinned(id))) {
+      expired.emplace_back(id, "idle_timeout");
+    }
+  }
+  for (const auto& [id, why] : expired) {
+    ++counters_.streams_timed_out;
+    if (trace_.wants("transport.stream_timed_out")) {
+      emit(TraceEvent{now, "transport.stream_timed_out", {}}
+               .with("stream", std::to_string(id.value))
+               .with("why", std::string(why)));
+    }
+    close_stream(now, id);
+  }
+}
 
 }  // namespace resproxy::transport

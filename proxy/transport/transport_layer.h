@@ -9,11 +9,13 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "proxy/base/node.h"
 #include "proxy/base/rng.h"
+#include "proxy/base/timer_heap.h"
 #include "proxy/base/trace.h"
 #include "proxy/sip/message.h"
 #include "proxy/transport/stream_framer.h"
@@ -33,6 +35,16 @@ struct Destination {
 struct TransportConfig {
   Address local;                      // our listening address (UDP and TCP share the port)
   std::size_t max_message_size = 65535;
+  // TCP limits (0: none). Connections over a cap are accepted and closed at once: a listener
+  // that stops accepting lets the kernel's accept queue fill with an attacker's connections.
+  std::size_t max_streams = 0;             // inbound connections in all (the seed's num_sockets)
+  std::size_t max_streams_per_source = 0;  // per remote address, for sources not exempted
+  // An inbound connection with no complete message this long after it opened or after its last
+  // message began (idle or half-sent) is closed.
+  Duration header_timeout{};
+  // An inbound connection that carried nothing this long is closed, unless its source is
+  // exempted or something lives on it (a registration: pinned).
+  Duration idle_timeout{};
 };
 
 struct TransportCounters {
@@ -45,6 +57,8 @@ struct TransportCounters {
   std::uint64_t streams_opened = 0;
   std::uint64_t streams_closed = 0;
   std::uint64_t framing_errors = 0;
+  std::uint64_t streams_refused = 0;  // over max_streams or max_streams_per_source
+  std::uint64_t streams_timed_out = 0;  // header or idle timeout
 };
 
 class TransportLayer {
@@ -54,10 +68,20 @@ class TransportLayer {
   struct Callbacks {
     std::function<void(TimePoint, sip::Message&&, const Path&)> on_message;
     std::function<void(TimePoint, StreamId)> on_stream_failed;
+    // Sources the per-source cap and the idle timeout do not apply to (the office's own).
+    std::function<bool(const Address&)> exempt{};
+    // Connections that must not be closed for being idle (a registration lives on them).
+    std::function<bool(StreamId)> pinned{};
   };
 
-  TransportLayer(TransportConfig config, std::deque<Effect>& effects, Rng& rng, TraceSink& trace);
+  TransportLayer(TransportConfig config, std::deque<Effect>& effects, TimerHeap& heap, Rng& rng,
+                 TraceSink& trace);
   void set_callbacks(Callbacks callbacks) { callbacks_ = std::move(callbacks); }
+  void set_stream_policy(std::function<bool(const Address&)> exempt,
+                         std::function<bool(StreamId)> pinned) {
+    callbacks_.exempt = std::move(exempt);
+    callbacks_.pinned = std::move(pinned);
+  }
 
   // Inputs, forwarded by the Node.
   void on_datagram(TimePoint now, const Path& path, std::string_view bytes);
@@ -84,7 +108,12 @@ class TransportLayer {
     Path path;
     StreamFramer framer;
     bool connected = false;  // outbound streams: OpenStream answered
+    bool inbound = false;
+    TimePoint last_activity{};
+    std::optional<TimePoint> waiting_since{};  // no complete message since then (inbound)
   };
+  void sweep(TimePoint now);  // the header and idle timeouts, once a second
+  void arm_sweep(TimePoint now);
 
   void deliver(TimePoint now, std::string_view bytes, sip::Framing framing, const Path& path);
   void reject_unparsable(TimePoint now, std::string_view bytes, sip::ParseError error,
@@ -100,6 +129,10 @@ class TransportLayer {
   TransportCounters counters_;
   std::map<StreamId, Stream> streams_;
   std::uint64_t next_outbound_ = 1;
+  TimerHeap& heap_;
+  TimerId sweep_timer_;
+  std::size_t inbound_ = 0;
+  std::map<std::string, std::size_t, std::less<>> per_source_;  // inbound connections by address
 };
 
 }  // namespace resproxy::transport
