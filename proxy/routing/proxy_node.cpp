@@ -746,7 +746,7 @@ struct ProxyNode::Impl {
     if (values.empty()) return none;
     auto chosen = security::select_credentials(values, config.realm);
     if (!chosen) return none;
-    auto verdict = digest->verify(now, request.method_token(), *chosen);
+    auto verdict = digest->verify(now, request.method_token(), *chosen, request.request_uri());
     if (verdict.is_ok()) unverified = false;  // its answers may be stateful again
     trace(now, "auth.checked", [&](TraceEvent& e) {
       e.with("method", std::string(request.method_token()))

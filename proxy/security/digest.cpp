@@ -10,6 +10,7 @@
 
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
+#include "proxy/sip/uri.h"
 
 namespace resproxy::security {
 
@@ -406,6 +407,7 @@ std::string_view to_string(DigestOutcome outcome) {
     case DigestOutcome::BadNonce: return "bad_nonce";
     case DigestOutcome::Stale: return "stale";
     case DigestOutcome::Replay: return "replay";
+    case DigestOutcome::UriMismatch: return "uri_mismatch";
   }
   return "?";
 }
@@ -554,7 +556,7 @@ std::vector<std::string> DigestAuthenticator::challenge(TimePoint now, Rng& rng,
 }
 
 DigestVerdict DigestAuthenticator::verify(TimePoint now, std::string_view method,
-                                          std::string_view credentials) {
+                                          std::string_view credentials, std::string_view request_uri) {
   forget_expired(now);
   DigestVerdict verdict;
   auto parsed = parse_digest_credentials(credentials);
@@ -592,6 +594,9 @@ DigestVerdict DigestAuthenticator::verify(TimePoint now, std::string_view method
   const std::string expected = compute_digest_response(input);
   if (expected.empty() || !secure_equals(lower(c.response), expected)) {
     return finish(DigestOutcome::BadResponse);
+  }
+  if (!request_uri.empty() && !sip::uri_equal(c.uri, request_uri)) {
+    return finish(DigestOutcome::UriMismatch);
   }
 
   const auto key = open_nonce(c.nonce);

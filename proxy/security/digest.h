@@ -136,6 +136,7 @@ enum class DigestOutcome : std::uint8_t {
   BadNonce,       // a nonce (or opaque) we did not issue, or tampered with
   Stale,          // our nonce, past its lifetime (or forgotten: see max_tracked_nonces)
   Replay,         // nc not greater than the highest nc accepted with this nonce
+  UriMismatch,    // the digest-uri is not the request's Request-URI (RFC 3261 §22.4)
 };
 [[nodiscard]] std::string_view to_string(DigestOutcome outcome);
 // 0 for Ok (nothing to answer), 400 for Malformed, else 407 when `proxy` and 401 otherwise.
@@ -199,8 +200,11 @@ class DigestAuthenticator {
   // Checks one Authorization / Proxy-Authorization value (from the wire: untrusted; "" when the
   // request has none) of a request with `method`. Records the nc on Ok; prunes expired replay
   // state. `now` never decreases from one call to the next.
+  // `request_uri`: the Request-URI of the request, which the digest-uri must equal (RFC 3261
+  // §22.4: credentials computed for one request are no pass for another); empty: not checked
+  // (the ACK for a 2xx carries its INVITE's credentials to another Request-URI).
   [[nodiscard]] DigestVerdict verify(TimePoint now, std::string_view method,
-                                     std::string_view credentials);
+                                     std::string_view credentials, std::string_view request_uri = {});
 
   [[nodiscard]] const std::string& realm() const { return config_.realm; }
   [[nodiscard]] const std::string& opaque() const { return opaque_; }

@@ -214,6 +214,25 @@ std::string in_dialog(const PstnCall& call, std::string_view method, std::string
        {"CSeq", std::string(method == "ACK" ? "1 " : "2 ") + std::string(method)}});
 }
 
+// RFC 3261 §22.4: credentials computed for one Request-URI are no pass to another (a phone's
+// answer for a call to an extension, replayed toward a premium number, is challenged again).
+TEST(Digest, CredentialsForAnotherRequestUriDoNotReachTheGateway) {
+  HostileFixture f;
+  const std::string premium = "sip:0900123456@office.example";
+  f.receive(kRemote, request(kRemote, "INVITE", premium, "z9hG4bKu1"));
+  auto challenge = parse(f.expect_one("SIP/2.0 407").bytes);
+  auto for_other = security::answer_challenge(
+      std::string(challenge.first(sip::HeaderId::ProxyAuthenticate)->value), "INVITE",
+      "sip:2001@office.example", "6666", "s3cret", "c", 1);
+  ASSERT_TRUE(for_other.has_value());
+  f.receive(kRemote, with_header(request(kRemote, "INVITE", premium, "z9hG4bKu2"), "Proxy-Authorization", *for_other));
+  EXPECT_EQ(f.sent_to(kGateway.address), 0u);
+  f.expect_one("SIP/2.0 407");
+  const auto* checked = f.trace.find("auth.checked");
+  ASSERT_NE(checked, nullptr);
+  EXPECT_EQ(checked->field("outcome"), "uri_mismatch");
+}
+
 TEST(OurDialogs, AnUntrustedPhoneHangsUpItsPstnCallAlongOurRecordRoute) {
   HostileFixture f;
   const PstnCall call = place_pstn_call(f);

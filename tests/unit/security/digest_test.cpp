@@ -142,6 +142,28 @@ DigestResponseInput rfc2617_example(DigestAlgorithm algorithm) {
   return in;
 }
 
+// RFC 3261 §22.4: the digest-uri must be the Request-URI: credentials computed for one request
+// (say a call to an extension) are no pass for another (a call to a premium number).
+TEST(DigestAuthenticatorUri, CredentialsForAnotherRequestUriAreRefused) {
+  SeededRng rng(5);
+  DigestConfig config;
+  config.realm = "pbx.example";
+  config.users.push_back({"1001", "secret-1001"});
+  auto created = DigestAuthenticator::create(config, rng);
+  ASSERT_TRUE(created.has_value());
+  auto auth = std::move(created).value();
+  const TimePoint t0{std::chrono::hours(1)};
+  const auto challenge = auth.challenge(t0, rng, false).at(0);
+  const auto for_extension = answer_challenge(challenge, "INVITE", "sip:2001@pbx.example", "1001",
+                                              "secret-1001", "c1", 1);
+  ASSERT_TRUE(for_extension.has_value());
+  EXPECT_EQ(auth.verify(t0, "INVITE", *for_extension, "sip:0900123456@pbx.example").outcome,
+            DigestOutcome::UriMismatch);
+  // The same credentials for their own Request-URI (written another way: §19.1.4 equality).
+  EXPECT_EQ(auth.verify(t0, "INVITE", *for_extension, "sip:2001@PBX.example").outcome,
+            DigestOutcome::Ok);
+}
+
 TEST(DigestResponse, MatchesRfc7616Md5Example) {
   EXPECT_EQ(compute_digest_response(rfc7616_example(DigestAlgorithm::Md5)),
             "8ca523f5e9506fed4657c9700eebdbec");
