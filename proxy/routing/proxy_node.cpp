@@ -608,10 +608,6 @@ struct ProxyNode::Impl {
     } else {
       ++counters.answered_statelessly;
     }
-    if (bytes.empty()) {
-      self.transactions().respond_statelessly(now, id, {});
-      return;
-    }
     self.transactions().respond_statelessly(now, id, std::move(bytes));
   }
 
@@ -739,12 +735,7 @@ struct ProxyNode::Impl {
     const sip::HeaderId wanted = request.method() == sip::Method::Register
                                      ? sip::HeaderId::Authorization
                                      : sip::HeaderId::ProxyAuthorization;
-    std::vector<std::string_view> values;
-    for (const auto& field : request.headers()) {
-      if (field.id == wanted) values.push_back(field.value);
-    }
-    if (values.empty()) return none;
-    auto chosen = security::select_credentials(values, config.realm);
+    const auto chosen = credentials_for_us(request, wanted);
     if (!chosen) return none;
     auto verdict = digest->verify(now, request.method_token(), *chosen, request.request_uri());
     if (verdict.is_ok()) unverified = false;  // its answers may be stateful again
@@ -754,6 +745,16 @@ struct ProxyNode::Impl {
           .with("outcome", std::string(security::to_string(verdict.outcome)));
     });
     return verdict;
+  }
+
+  // Of the request's `header` values, the Digest credentials for our realm (RFC 3261 §22.3).
+  std::optional<std::string_view> credentials_for_us(const sip::Message& request, sip::HeaderId header) const {
+    std::vector<std::string_view> values;
+    for (const auto& field : request.headers()) {
+      if (field.id == header) values.push_back(field.value);
+    }
+    if (values.empty()) return std::nullopt;
+    return security::select_credentials(values, config.realm);
   }
 
   // 401 (REGISTER: we are the registrar) or 407 (we are a proxy), one challenge per algorithm.
@@ -1511,11 +1512,7 @@ struct ProxyNode::Impl {
   // with the INVITE's nc (so replay protection calls it a replay: valid credentials, used before).
   bool ack_authenticated(TimePoint now, const sip::Message& ack) {
     if (!digest) return false;
-    std::vector<std::string_view> values;
-    for (const auto& field : ack.headers()) {
-      if (field.id == sip::HeaderId::ProxyAuthorization) values.push_back(field.value);
-    }
-    auto chosen = values.empty() ? std::nullopt : security::select_credentials(values, config.realm);
+    const auto chosen = credentials_for_us(ack, sip::HeaderId::ProxyAuthorization);
     if (!chosen) return false;
     const auto outcome = digest->verify(now, "INVITE", *chosen).outcome;
     return outcome == security::DigestOutcome::Ok || outcome == security::DigestOutcome::Replay;
