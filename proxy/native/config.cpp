@@ -110,6 +110,12 @@ std::string parse_dial_string(std::string_view v) {
   return std::string(v);
 }
 
+security::DigestAlgorithm parse_algorithm(std::string_view v) {
+  auto algorithm = security::parse_digest_algorithm(v);
+  if (!algorithm) throw Invalid{"'" + std::string(v) + "' is not a digest algorithm"};
+  return *algorithm;
+}
+
 int parse_failover_code(std::string_view v) {
   int code = 0;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), code);
@@ -672,6 +678,46 @@ const std::vector<SectionSpec>& section_specs() {
                    [](Builder& b, std::int64_t v) {
                      b.config.proxy.auth.nonce_lifetime = seconds(v);
                    }),
+           {"algorithms", "a comma-separated list of SHA-256, MD5, SHA-256-sess, MD5-sess",
+            [](Builder& b, int, int, std::string_view v) {
+              auto list = parse_list(v, &parse_algorithm);
+              for (std::size_t i = 0; i < list.size(); ++i) {
+                for (std::size_t j = 0; j < i; ++j) {
+                  if (list[i] == list[j]) {
+                    throw Invalid{std::string(security::to_string(list[i])) + " is listed twice"};
+                  }
+                }
+              }
+              b.config.proxy.auth.algorithms = std::move(list);
+            }},
+           {"require_qop", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.auth.require_qop = parse_bool(v);
+            }},
+           {"bind_from_user", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.auth.bind_from_user = parse_bool(v);
+            }},
+           {"lockout", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.auth.guard.enabled = parse_bool(v);
+            }},
+           integer("max_failures", 1, 100, "wrong answers",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.auth.guard.max_failures = static_cast<std::uint32_t>(v);
+                   }),
+           integer("failure_window", 10, 86400, "s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.auth.guard.window = seconds(v); }),
+           integer("lockout_time", 1, 86400, "s",
+                   [](Builder& b, std::int64_t v) { b.config.proxy.auth.guard.lockout = seconds(v); }),
+           integer("max_lockout_time", 1, 604800, "s",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.auth.guard.max_lockout = seconds(v);
+                   }),
+           integer("max_source_failures", 0, 10000, "users",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.auth.guard.max_source_failures = static_cast<std::uint32_t>(v);
+                   }),
        }},
       {"sipproxy.itsp_proxy",
        true,
@@ -1031,6 +1077,20 @@ void Parser::finish() {
     const auto it = builder_.line_of.find(key);
     return it == builder_.line_of.end() ? fallback : it->second;
   };
+
+  // Lockouts: the first is no longer than the longest.
+  {
+    const auto& guard = proxy.auth.guard;
+    const std::string s = "sipproxy.auth";
+    if (guard.max_lockout < guard.lockout) {
+      const int header = sections_seen_.contains(s) ? sections_seen_[s] : 0;
+      const std::string lockout = std::to_string(to_seconds(guard.lockout));
+      fail(line_or(s + " max_lockout_time", line_or(s + " lockout_time", header)), s,
+           "max_lockout_time",
+           std::to_string(to_seconds(guard.max_lockout)) + " is below lockout_time (" + lockout + ")",
+           "lockout_time..604800 s (" + lockout + "..604800 s)");
+    }
+  }
 
   // Registrar: min_expires <= default_expires <= max_expires.
   {
@@ -1437,6 +1497,16 @@ dns_timeout_ms = 2000          ; 100..30000 ms: the most a round of start-up loo
 [sipproxy.auth]
 methods = REGISTER, INVITE, BYE, SUBSCRIBE, NOTIFY  ; methods challenged from untrusted sources
 nonce_lifetime = 300           ; 10..86400 s: a digest nonce is good this long
+algorithms = SHA-256, MD5      ; offered in this order; leave MD5 out to drop it
+require_qop = 1                ; 0: accept RFC 2069 answers (no qop; replayable)
+bind_from_user = 1             ; 1: an authenticated call must come From its own user or alias
+lockout = 1                    ; lock a (source, user) pair out after too many wrong answers
+max_failures = 5               ; 1..100 wrong answers per pair within failure_window are free
+failure_window = 600           ; 10..86400 s
+lockout_time = 60              ; 1..86400 s: the first lockout; each one in a row doubles it
+max_lockout_time = 3600        ; 1..604800 s: up to this
+max_source_failures = 30       ; 0..10000: users failing from one source before it is locked
+                               ; as a whole (0: never)
 
 ; Digest credentials for phones outside the trusted ranges, N = 1..120.
 ; [sipproxy.auth.user.1]

@@ -11,6 +11,8 @@
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
 #include "proxy/routing/itsp_monitor.h"
+#include "proxy/security/auth_guard.h"
+#include "proxy/security/digest.h"
 #include "proxy/security/flood_guard.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/transaction/timer_config.h"
@@ -80,6 +82,16 @@ struct AuthConfig {
   // Methods challenged when the request needs credentials (LanScape's list by default).
   std::vector<std::string> methods{"REGISTER", "INVITE", "BYE", "SUBSCRIBE", "NOTIFY"};
   Duration nonce_lifetime = std::chrono::seconds(300);
+  // Offered in this order (RFC 8760: SHA-256 first; most desk phones and SIPp know only MD5).
+  // Leaving MD5 out drops it.
+  std::vector<security::DigestAlgorithm> algorithms{security::DigestAlgorithm::Sha256,
+                                                    security::DigestAlgorithm::Md5};
+  bool require_qop = true;  // refuse RFC 2069 answers (no qop: replayable)
+  // An authenticated out-of-dialog request must come From its own user (or one of that user's
+  // aliases): a remote phone's credentials are no licence to call as another extension.
+  bool bind_from_user = true;
+  // Failed attempts per (source, user): backoff and lockout (trusted sources are never checked).
+  security::AuthGuardConfig guard;
 };
 
 struct RegistrarConfig {

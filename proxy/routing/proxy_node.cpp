@@ -215,9 +215,14 @@ struct ProxyNode::Impl {
       security::DigestConfig dc;
       dc.realm = config.realm;
       dc.nonce_lifetime = config.auth.nonce_lifetime;
+      dc.algorithms = config.auth.algorithms;
+      dc.require_qop = config.auth.require_qop;
       for (const auto& u : config.auth_users) dc.users.push_back({u.username, u.password});
       auto created = security::DigestAuthenticator::create(std::move(dc), self.rng());
-      if (created) digest.emplace(std::move(created).value());
+      if (created) {
+        digest.emplace(std::move(created).value());
+        auth_guard.emplace(config.auth.guard, self.rng());
+      }
       // A bad table was refused by the config parser; if one slips through, nobody is challenged.
     }
     lan = config.lan.empty() ? security::default_trusted_ranges() : config.lan;
@@ -243,6 +248,7 @@ struct ProxyNode::Impl {
   registrar::Registrar cache_registrar;
   std::unique_ptr<ItspMonitor> itsp;  // forward_itsp and sip_trunk only
   std::optional<security::DigestAuthenticator> digest;  // when [sipproxy.auth.user.N] exist
+  std::optional<security::AuthGuard> auth_guard;        // with `digest`
   std::vector<security::IpRange> trusted;
   std::vector<security::IpRange> lan;
   std::optional<security::DialogMac> dialog_mac;  // set by the constructor (stored or new)
@@ -441,7 +447,7 @@ struct ProxyNode::Impl {
       // Its credentials may still make it an authenticated sender. (A request whose credentials
       // checked out before is no longer untrusted; one whose did not was challenged then: so
       // no request is verified twice, which replay protection would refuse.)
-      const auto credentials = check_credentials(now, request);
+      const auto credentials = check_credentials(now, request, path);
       if (credentials.is_ok()) {
         q.sender = security::Sender::Authenticated;
         verdict = security::check_exit(q);
@@ -483,9 +489,25 @@ struct ProxyNode::Impl {
                   const transport::Destination& dest, const security::ExitQuery& q,
                   security::ExitVerdict verdict) {
     if (q.exit == security::Exit::Itsp) ++counters.to_itsp;
+    const bool new_call = request.method() == sip::Method::Invite && request.to_tag().empty();
+    if (q.emergency && new_call) {
+      // Audit: every emergency call, whoever placed it and wherever it goes.
+      ++counters.emergency_calls;
+      trace(now, "security.emergency_call", [&](TraceEvent& e) {
+        std::string number;
+        if (auto uri = sip::parse_uri(request.request_uri())) number = std::string(uri->user);
+        e.with("call_id", std::string(request.call_id()))
+            .with("number", number)
+            .with("source", path.remote.to_string())
+            .with("sender", std::string(security::to_string(q.sender)))
+            .with("from_lan", q.from_lan ? "1" : "0")
+            .with("exit", std::string(security::to_string(q.exit)))
+            .with("to", dest.remote.to_string());
+      });
+    }
     if (q.exit != security::Exit::Gateway) return;
     ++counters.to_gateway;
-    if (request.method() != sip::Method::Invite || !request.to_tag().empty()) return;
+    if (!new_call) return;
     ++counters.gateway_calls;
     trace(now, "security.gateway_call", [&](TraceEvent& e) {
       std::string number;
@@ -726,25 +748,109 @@ struct ProxyNode::Impl {
     return false;
   }
 
+  // The verdict on a request's credentials, and what refuses it before or after the digest check.
+  struct AuthResult : security::DigestVerdict {
+    enum class Refusal : std::uint8_t {
+      None,
+      Locked,        // too many wrong answers from this source for this user: 403, not checked
+      FromMismatch,  // good credentials, but the request is From another user: 403
+    };
+    Refusal refusal = Refusal::None;
+    // Good credentials and nothing against them.
+    [[nodiscard]] bool is_ok() const {
+      return DigestVerdict::is_ok() && refusal == Refusal::None;
+    }
+  };
+
   // The verdict on the request's credentials for our realm (Authorization for REGISTER, which we
-  // answer as a registrar; Proxy-Authorization otherwise), NoCredentials when it has none.
-  security::DigestVerdict check_credentials(TimePoint now, const sip::Message& request) {
-    security::DigestVerdict none;
-    none.outcome = security::DigestOutcome::NoCredentials;
-    if (!digest) return none;
+  // answer as a registrar; Proxy-Authorization otherwise), NoCredentials when it has none. Wrong
+  // answers count against the (source, user) pair (security/auth_guard.h); a locked pair is
+  // refused without checking.
+  AuthResult check_credentials(TimePoint now, const sip::Message& request, const Path& path) {
+    AuthResult result;
+    result.outcome = security::DigestOutcome::NoCredentials;
+    if (!digest) return result;
     const sip::HeaderId wanted = request.method() == sip::Method::Register
                                      ? sip::HeaderId::Authorization
                                      : sip::HeaderId::ProxyAuthorization;
     const auto chosen = credentials_for_us(request, wanted);
-    if (!chosen) return none;
-    auto verdict = digest->verify(now, request.method_token(), *chosen, request.request_uri());
-    if (verdict.is_ok()) unverified = false;  // its answers may be stateful again
+    if (!chosen) return result;
+    const bool guarded = auth_guard && classify(path.remote, false) == SourceClass::Untrusted;
+    if (guarded) {
+      if (auto parsed = security::parse_digest_credentials(*chosen);
+          parsed && !auth_guard->may_try(now, path.remote.ip, parsed->username)) {
+        result.outcome = security::DigestOutcome::BadResponse;
+        result.username = parsed->username;
+        result.refusal = AuthResult::Refusal::Locked;
+        ++counters.auth_locked_refusals;
+        trace(now, "security.auth_locked", [&](TraceEvent& e) {
+          e.with("method", std::string(request.method_token()))
+              .with("user", result.username)
+              .with("source", path.remote.to_string())
+              .with("seconds", std::to_string(std::chrono::ceil<std::chrono::seconds>(
+                                                  auth_guard->locked_for(now, path.remote.ip,
+                                                                         result.username))
+                                                  .count()));
+        });
+        return result;
+      }
+    }
+    static_cast<security::DigestVerdict&>(result) =
+        digest->verify(now, request.method_token(), *chosen, request.request_uri());
     trace(now, "auth.checked", [&](TraceEvent& e) {
       e.with("method", std::string(request.method_token()))
-          .with("user", verdict.username)
-          .with("outcome", std::string(security::to_string(verdict.outcome)));
+          .with("user", result.username)
+          .with("outcome", std::string(security::to_string(result.outcome)));
     });
-    return verdict;
+    if (guarded) {
+      if (result.outcome == security::DigestOutcome::BadResponse ||
+          result.outcome == security::DigestOutcome::UnknownUser) {
+        ++counters.auth_failures;
+        if (auth_guard->failed(now, path.remote.ip, result.username)) {
+          ++counters.auth_lockouts;
+          trace(now, "security.auth_lockout", [&](TraceEvent& e) {
+            e.with("user", result.username)
+                .with("source", path.remote.to_string())
+                .with("seconds", std::to_string(std::chrono::ceil<std::chrono::seconds>(
+                                                    auth_guard->locked_for(now, path.remote.ip,
+                                                                           result.username))
+                                                    .count()));
+          });
+        }
+      } else if (result.is_ok()) {
+        auth_guard->succeeded(path.remote.ip, result.username);
+      }
+    }
+    if (result.is_ok() && config.auth.bind_from_user && request.method() != sip::Method::Register &&
+        request.to_tag().empty() && !from_user_is(request, result.username)) {
+      result.refusal = AuthResult::Refusal::FromMismatch;
+      trace(now, "security.from_mismatch", [&](TraceEvent& e) {
+        e.with("method", std::string(request.method_token()))
+            .with("user", result.username)
+            .with("source", path.remote.to_string());
+      });
+      return result;
+    }
+    if (result.is_ok()) unverified = false;  // its answers may be stateful again
+    return result;
+  }
+
+  // Whether the request's From user is `user`, or an alias of it.
+  bool from_user_is(const sip::Message& request, std::string_view user) const {
+    const auto* from = request.first(sip::HeaderId::From);
+    if (from == nullptr) return false;
+    auto na = sip::parse_name_addr(from->value);
+    if (!na) return false;
+    auto uri = sip::parse_uri(na->uri);
+    if (!uri) return false;
+    return uri->user == user || location.resolve_alias(uri->user) == user;
+  }
+
+  // An emergency call from the office LAN goes on whatever its credentials say (the exit rule
+  // lets it reach the gateway; seed: emergency numbers always work).
+  bool emergency_from_lan(const sip::Message& request, const Path& path) const {
+    return request.method() == sip::Method::Invite && request.to_tag().empty() &&
+           is_emergency_request(request) && security::any_contains(lan, path.remote.ip);
   }
 
   // Of the request's `header` values, the Digest credentials for our realm (RFC 3261 §22.3).
@@ -759,7 +865,13 @@ struct ProxyNode::Impl {
 
   // 401 (REGISTER: we are the registrar) or 407 (we are a proxy), one challenge per algorithm.
   void challenge(TimePoint now, ServerTransactionId id, const sip::Message& request,
-                 const security::DigestVerdict& verdict) {
+                 const AuthResult& verdict) {
+    if (verdict.refusal != AuthResult::Refusal::None) {
+      // Locked out, or good credentials for the wrong From: asking again would not help.
+      ++counters.forbidden;
+      respond(now, id, request, 403, "Forbidden");
+      return;
+    }
     ++counters.challenged;
     const bool registrar_side = request.method() == sip::Method::Register;
     std::vector<sip::ExtraHeader> headers;
@@ -886,10 +998,19 @@ struct ProxyNode::Impl {
     }
     SourceClass source = classify(path.remote, false);
     if (source == SourceClass::Untrusted && challenges(request)) {
-      const auto verdict = check_credentials(now, request);
+      const auto verdict = check_credentials(now, request, path);
       if (verdict.is_ok()) {
         source = classify(path.remote, true);
-      } else if (verdict.outcome != security::DigestOutcome::NoCredentials) {
+      } else if (emergency_from_lan(request, path)) {
+        // Whatever its credentials say (a phone whose password the outage made stale): it goes
+        // on as an untrusted source, which the exit rule lets reach the gateway.
+        trace(now, "security.emergency_auth_bypassed", [&](TraceEvent& e) {
+          e.with("call_id", std::string(request.call_id()))
+              .with("source", path.remote.to_string())
+              .with("outcome", std::string(security::to_string(verdict.outcome)));
+        });
+      } else if (verdict.outcome != security::DigestOutcome::NoCredentials ||
+                 verdict.refusal != AuthResult::Refusal::None) {
         challenge(now, id, request, verdict);  // wrong, stale or replayed: ask again
         return;
       }
@@ -977,7 +1098,7 @@ struct ProxyNode::Impl {
         route_by_table(now, id, request, path, pop, source, true);  // none usable after all
         return;
       case RouteAction::Challenge: {
-        security::DigestVerdict none;
+        AuthResult none;
         none.outcome = security::DigestOutcome::NoCredentials;
         challenge(now, id, request, none);
         return;
@@ -1484,7 +1605,7 @@ struct ProxyNode::Impl {
     if (!dest) return;
     auto q = exit_query(path, *dest, check);
     auto verdict = security::check_exit(q);
-    if (!security::allowed(verdict) && q.sender == security::Sender::Untrusted && ack_authenticated(now, ack)) {
+    if (!security::allowed(verdict) && q.sender == security::Sender::Untrusted && ack_authenticated(now, ack, path)) {
       q.sender = security::Sender::Authenticated;
       verdict = security::check_exit(q);
     }
@@ -1510,10 +1631,16 @@ struct ProxyNode::Impl {
 
   // RFC 3261 §13.2.2.4: the ACK for a 2xx carries the INVITE's credentials, computed for INVITE
   // with the INVITE's nc (so replay protection calls it a replay: valid credentials, used before).
-  bool ack_authenticated(TimePoint now, const sip::Message& ack) {
+  // A locked-out pair's ACK is no more authenticated than its INVITE would be.
+  bool ack_authenticated(TimePoint now, const sip::Message& ack, const Path& path) {
     if (!digest) return false;
     const auto chosen = credentials_for_us(ack, sip::HeaderId::ProxyAuthorization);
     if (!chosen) return false;
+    if (auto parsed = security::parse_digest_credentials(*chosen);
+        !parsed || (auth_guard && auth_guard->locked_for(now, path.remote.ip, parsed->username) >
+                                      Duration::zero())) {
+      return false;
+    }
     const auto outcome = digest->verify(now, "INVITE", *chosen).outcome;
     return outcome == security::DigestOutcome::Ok || outcome == security::DigestOutcome::Replay;
   }
@@ -1539,7 +1666,7 @@ struct ProxyNode::Impl {
         respond(now, id, request, 403, "Forbidden");
         return;
       }
-      const auto verdict = check_credentials(now, request);
+      const auto verdict = check_credentials(now, request, path);
       if (!verdict.is_ok()) {
         challenge(now, id, request, verdict);
         return;
@@ -1973,6 +2100,10 @@ struct ProxyNode::Impl {
     line("throttled", c.throttled);
     line("gateway_calls", c.gateway_calls);
     line("exit_refused", c.exit_refused);
+    line("emergency_calls", c.emergency_calls);
+    line("auth_failures", c.auth_failures);
+    line("auth_lockouts", c.auth_lockouts);
+    line("auth_locked_refusals", c.auth_locked_refusals);
     line("stray_responses_dropped", c.stray_responses_dropped);
     line("flood_dropped", c.flood_dropped);
     line("sources_banned", c.sources_banned);

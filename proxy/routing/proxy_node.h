@@ -38,6 +38,10 @@ struct ProxyCounters {
   std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
   std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
   std::uint64_t challenged = 0;            // 401/407 digest challenges sent
+  std::uint64_t auth_failures = 0;         // wrong passwords and unknown users (untrusted sources)
+  std::uint64_t auth_lockouts = 0;         // (source, user) pairs or sources locked out
+  std::uint64_t auth_locked_refusals = 0;  // requests refused (403) while locked out
+  std::uint64_t emergency_calls = 0;       // new emergency calls forwarded (audit-logged)
   std::uint64_t throttled = 0;             // REGISTER refreshes answered here (throttling)
 };
 

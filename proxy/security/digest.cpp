@@ -408,6 +408,7 @@ std::string_view to_string(DigestOutcome outcome) {
     case DigestOutcome::Stale: return "stale";
     case DigestOutcome::Replay: return "replay";
     case DigestOutcome::UriMismatch: return "uri_mismatch";
+    case DigestOutcome::QopMissing: return "qop_missing";
   }
   return "?";
 }
@@ -575,6 +576,7 @@ DigestVerdict DigestAuthenticator::verify(TimePoint now, std::string_view method
   if (c.realm != config_.realm) return finish(DigestOutcome::RealmMismatch);
   // A downgrade to an algorithm we did not offer (say MD5 when only SHA-256 is configured).
   if (!is_offered(c.algorithm)) return finish(DigestOutcome::Malformed);
+  if (c.qop.empty() && config_.require_qop) return finish(DigestOutcome::QopMissing);
   const auto user = passwords_.find(c.username);
   if (user == passwords_.end()) return finish(DigestOutcome::UnknownUser);
 

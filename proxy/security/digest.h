@@ -137,6 +137,7 @@ enum class DigestOutcome : std::uint8_t {
   Stale,          // our nonce, past its lifetime (or forgotten: see max_tracked_nonces)
   Replay,         // nc not greater than the highest nc accepted with this nonce
   UriMismatch,    // the digest-uri is not the request's Request-URI (RFC 3261 §22.4)
+  QopMissing,     // the RFC 2069 form (no qop, so no nc or cnonce) while qop=auth is required
 };
 [[nodiscard]] std::string_view to_string(DigestOutcome outcome);
 // 0 for Ok (nothing to answer), 400 for Malformed, else 407 when `proxy` and 401 otherwise.
@@ -168,6 +169,9 @@ struct DigestConfig {
   // and any nonce issued up to then is treated as Stale (a retry with a fresh nonce), never as
   // new: forgetting can cost a round trip, never open a replay.
   std::size_t max_tracked_nonces = 4096;
+  // RFC 2069 answers (no qop) have no client nonce and no count: one captured answer can be
+  // replayed within the nonce's life by anyone who saw it. Refused unless a phone needs them.
+  bool require_qop = true;
 };
 
 inline constexpr std::size_t kMaxDigestUsers = 120;  // the seed's SIP auth table size

@@ -46,7 +46,7 @@ FloodGuard::FloodGuard(FloodConfig config, Rng& rng)
   untrusted_total_.burst = config_.untrusted_total_rate;
 }
 
-std::optional<std::string> FloodGuard::key_of(std::string_view ip, std::string* label) {
+std::optional<std::string> source_key(std::string_view ip, std::string* label) {
   const auto parsed = parse_ip(ip);
   if (!parsed) return std::nullopt;
   static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -78,7 +78,7 @@ std::optional<std::string> FloodGuard::key_of(std::string_view ip, std::string* 
 
 FloodGuard::Entry* FloodGuard::find_or_add(TimePoint now, std::string_view ip) {
   std::string label;
-  auto key = key_of(ip, &label);
+  auto key = source_key(ip, &label);
   if (!key) return nullptr;
   auto it = entries_.find(*key);
   if (it != entries_.end()) {
@@ -170,7 +170,7 @@ std::vector<FloodGuard::Ban> FloodGuard::bans(TimePoint now) const {
 }
 
 bool FloodGuard::unban(TimePoint now, std::string_view ip) {
-  const auto key = key_of(ip, nullptr);
+  const auto key = source_key(ip, nullptr);
   if (!key) return false;
   const auto it = entries_.find(*key);
   if (it == entries_.end() || it->second.banned_until <= now) return false;

@@ -55,6 +55,11 @@ enum class Admission : std::uint8_t {
 };
 std::string_view to_string(Admission admission);
 
+// The key of a source for per-source limits: the 4 bytes of an IPv4 address, the first 8 of an
+// IPv6 one (its /64: one host's privacy addresses are one source); nullopt if unparsable.
+// `label`, when given, gets its text: the address, or "2001:db8:1:2::/64".
+[[nodiscard]] std::optional<std::string> source_key(std::string_view ip, std::string* label);
+
 class FloodGuard {
  public:
   FloodGuard(FloodConfig config, Rng& rng);
@@ -102,9 +107,6 @@ class FloodGuard {
     SipKey key;
     std::size_t operator()(const std::string& s) const { return siphash24(key, s); }
   };
-  // The table key of a textual address: 4 bytes for IPv4, the first 8 for IPv6; nullopt if
-  // unparsable.
-  static std::optional<std::string> key_of(std::string_view ip, std::string* label);
   Entry* find_or_add(TimePoint now, std::string_view ip);
   void roll_window(TimePoint now, Entry& e) const;
 

@@ -571,6 +571,38 @@ TEST(Config, DosSectionSetsTheFloodGuardAndRefusesValuesOutOfRange) {
             "test.ini:2: [sipproxy.dos] untrusted_rate: \"0\" is out of range; allowed: 1..100000 messages/s");
 }
 
+TEST(Config, AuthSectionSetsDigestPolicyAndLockouts) {
+  const auto defaults = parse("");
+  EXPECT_TRUE(defaults.proxy.auth.require_qop);
+  EXPECT_TRUE(defaults.proxy.auth.bind_from_user);
+  EXPECT_TRUE(defaults.proxy.auth.guard.enabled);
+  EXPECT_EQ(defaults.proxy.auth.algorithms,
+            (std::vector<security::DigestAlgorithm>{security::DigestAlgorithm::Sha256,
+                                                    security::DigestAlgorithm::Md5}));
+  const auto c = parse(
+      "[sipproxy.auth]\nalgorithms = SHA-256\nrequire_qop = 0\nbind_from_user = off\n"
+      "max_failures = 3\nfailure_window = 60\nlockout_time = 30\nmax_lockout_time = 600\n"
+      "max_source_failures = 0\nlockout = 1\n");
+  EXPECT_EQ(c.proxy.auth.algorithms,
+            std::vector<security::DigestAlgorithm>{security::DigestAlgorithm::Sha256});
+  EXPECT_FALSE(c.proxy.auth.require_qop);
+  EXPECT_FALSE(c.proxy.auth.bind_from_user);
+  EXPECT_EQ(c.proxy.auth.guard.max_failures, 3u);
+  EXPECT_EQ(c.proxy.auth.guard.window, std::chrono::seconds(60));
+  EXPECT_EQ(c.proxy.auth.guard.lockout, std::chrono::seconds(30));
+  EXPECT_EQ(c.proxy.auth.guard.max_lockout, std::chrono::seconds(600));
+  EXPECT_EQ(c.proxy.auth.guard.max_source_failures, 0u);
+  EXPECT_EQ(std::string(error_of("[sipproxy.auth]\nalgorithms = SHA-512-256\n").what()),
+            "test.ini:2: [sipproxy.auth] algorithms: 'SHA-512-256' is not a digest algorithm; "
+            "allowed: a comma-separated list of SHA-256, MD5, SHA-256-sess, MD5-sess");
+  EXPECT_EQ(std::string(error_of("[sipproxy.auth]\nalgorithms = MD5, md5\n").what()),
+            "test.ini:2: [sipproxy.auth] algorithms: MD5 is listed twice; "
+            "allowed: a comma-separated list of SHA-256, MD5, SHA-256-sess, MD5-sess");
+  EXPECT_EQ(std::string(error_of("[sipproxy.auth]\nlockout_time = 600\nmax_lockout_time = 60\n").what()),
+            "test.ini:3: [sipproxy.auth] max_lockout_time: 60 is below lockout_time (600); "
+            "allowed: lockout_time..604800 s (600..604800 s)");
+}
+
 TEST(Config, WarnsAboutEntriesThatAreNotEnabled) {
   const auto c = parse("[sipproxy.trust.1]\nipmin = 203.0.113.1\n");
   ASSERT_EQ(c.warnings.size(), 1u);

@@ -473,9 +473,8 @@ TEST_F(DigestFixture, NoncesAreTrackedSeparately) {
   EXPECT_EQ(auth.tracked_nonce_count(), 2u);
 }
 
-TEST_F(DigestFixture, Rfc2069FormIsAcceptedOncePerNonce) {
-  const std::string challenge = challenge_at(kT0);
-  const std::string nonce = quoted_param(challenge, "nonce");
+// The RFC 2069 answer (no qop: no cnonce, no nc) for `challenge`, user 1001.
+std::string rfc2069_answer(const std::string& nonce) {
   DigestResponseInput in;
   in.algorithm = DigestAlgorithm::Md5;
   in.username = "1001";
@@ -484,11 +483,27 @@ TEST_F(DigestFixture, Rfc2069FormIsAcceptedOncePerNonce) {
   in.method = "REGISTER";
   in.uri = kUri;
   in.nonce = nonce;
-  const std::string value = "Digest username=\"1001\", realm=\"pbx.example\", nonce=\"" + nonce +
-                            "\", uri=\"sip:pbx.example\", response=\"" +
-                            compute_digest_response(in) + "\"";
-  EXPECT_EQ(verify(kT0, value), DigestOutcome::Ok);
-  EXPECT_EQ(verify(kT0, value), DigestOutcome::Replay);
+  return "Digest username=\"1001\", realm=\"pbx.example\", nonce=\"" + nonce +
+         "\", uri=\"sip:pbx.example\", response=\"" + compute_digest_response(in) + "\"";
+}
+
+TEST_F(DigestFixture, Rfc2069FormIsRefusedWhileQopIsRequired) {
+  const std::string nonce = quoted_param(challenge_at(kT0), "nonce");
+  EXPECT_EQ(verify(kT0, rfc2069_answer(nonce)), DigestOutcome::QopMissing);
+  EXPECT_EQ(to_sip_status(DigestOutcome::QopMissing, true), 407);
+  EXPECT_FALSE(wants_stale_challenge(DigestOutcome::QopMissing));
+  EXPECT_EQ(auth.tracked_nonce_count(), 0u);
+}
+
+TEST(DigestAuthenticator, Rfc2069FormIsAcceptedOncePerNonceWhenAllowed) {
+  SeededRng rng{7};
+  auto config = test_config();
+  config.require_qop = false;
+  auto auth = make_authenticator(std::move(config), rng);
+  const std::string nonce = quoted_param(auth.challenge(kT0, rng, false).front(), "nonce");
+  const std::string value = rfc2069_answer(nonce);
+  EXPECT_EQ(auth.verify(kT0, "REGISTER", value).outcome, DigestOutcome::Ok);
+  EXPECT_EQ(auth.verify(kT0, "REGISTER", value).outcome, DigestOutcome::Replay);
 }
 
 TEST_F(DigestFixture, ForgedNonceIsBadNonce) {
