@@ -1,5 +1,9 @@
 #include "proxy/native/os_rng.h"
 
+#include <openssl/rand.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 
 namespace resproxy::native {
@@ -13,5 +17,21 @@ std::uint64_t os_random_seed() {
 }
 
 SeededRng os_seeded_rng() { return SeededRng{os_random_seed()}; }
+
+void CryptoRng::refill() {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(block_.data()),
+                 static_cast<int>(block_.size() * sizeof(block_[0]))) != 1) {
+    std::fputs("resproxy: OpenSSL RAND_bytes failed: no secure randomness, stopping\n", stderr);
+    std::abort();
+  }
+  next_ = 0;
+}
+
+std::uint64_t CryptoRng::next_u64() {
+  if (next_ == block_.size()) refill();
+  const std::uint64_t value = block_[next_];
+  block_[next_++] = 0;  // a drawn value is not left lying in memory
+  return value;
+}
 
 }  // namespace resproxy::native

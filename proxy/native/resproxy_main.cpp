@@ -186,14 +186,19 @@ int run(const CommandLine& cli) {
     }
   }
 
-  // Randomness: seeded once; the seed reproduces every Call-ID, tag and branch.
-  const std::uint64_t seed = cli.seed.value_or(os_random_seed());
-  SeededRng rng(seed);
-  logger.info("random seed " + std::to_string(seed) + " (reproduce with --seed " +
-              std::to_string(seed) + ")");
+  // Randomness (os_rng.h): secrets, nonces, tags and branches from OpenSSL's DRBG; with --seed,
+  // a seeded generator that reproduces a run (its seed logged; never for production).
+  CryptoRng crypto_rng;
+  std::optional<SeededRng> seeded_rng;
+  if (cli.seed) {
+    seeded_rng.emplace(*cli.seed);
+    logger.warn("random seed " + std::to_string(*cli.seed) +
+                " (--seed: reproducible Call-IDs, tags, branches and keys; not for production)");
+  }
+  Rng& rng = seeded_rng ? static_cast<Rng&>(*seeded_rng) : static_cast<Rng&>(crypto_rng);
 
   // ITSP proxies named by host name: the LAN hosts table, else DNS, once, now (dns_resolver.h).
-  resolve_itsp_names(config, logger, seed);
+  resolve_itsp_names(config, logger, rng.next_u64());
 
   const std::string advertised_ip =
       choose_advertised_address(config.advertised_address, config.listen_address);
