@@ -110,6 +110,28 @@ std::string parse_dial_string(std::string_view v) {
   return std::string(v);
 }
 
+std::string parse_prefix(std::string_view v) {
+  for (const char c : v) {
+    if (!((c >= '0' && c <= '9') || c == '+' || c == '*' || c == '#')) {
+      throw Invalid{"'" + std::string(v) + "' is not a number prefix"};
+    }
+  }
+  return std::string(v);
+}
+
+security::Sender parse_dialer(std::string_view v) {
+  if (v == "trusted") return security::Sender::Trusted;
+  if (v == "authenticated") return security::Sender::Authenticated;
+  throw Invalid{"'" + std::string(v) + "' is not trusted or authenticated"};
+}
+
+security::SenderSet parse_dialers(std::string_view v) {
+  security::SenderSet set;
+  if (v == "none") return set;
+  for (const auto s : parse_list(v, &parse_dialer)) set.add(s);
+  return set;
+}
+
 security::DigestAlgorithm parse_algorithm(std::string_view v) {
   auto algorithm = security::parse_digest_algorithm(v);
   if (!algorithm) throw Invalid{"'" + std::string(v) + "' is not a digest algorithm"};
@@ -564,6 +586,42 @@ const std::vector<SectionSpec>& section_specs() {
               b.config.proxy.emergency_numbers =
                   v.empty() ? std::vector<std::string>{} : parse_list(v, &parse_dial_string);
             }},
+           {"international_prefixes", "a comma-separated list of prefixes (digits, +, *, #), or empty",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.gateway_policy.international_prefixes =
+                  v.empty() ? std::vector<std::string>{} : parse_list(v, &parse_prefix);
+            }},
+           {"premium_prefixes", "a comma-separated list of prefixes (digits, +, *, #), or empty",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.gateway_policy.premium_prefixes =
+                  v.empty() ? std::vector<std::string>{} : parse_list(v, &parse_prefix);
+            }},
+           {"international_from", "trusted, authenticated (a list), or none",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.gateway_policy.international_from = parse_dialers(v);
+            }},
+           {"premium_from", "trusted, authenticated (a list), or none",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.gateway_policy.premium_from = parse_dialers(v);
+            }},
+           integer("max_calls_per_user", 0, 1000, "calls",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.gateway_policy.max_calls_per_user = static_cast<std::uint32_t>(v);
+                   }),
+           integer("max_calls_per_source", 0, 10000, "calls",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.gateway_policy.max_calls_per_source = static_cast<std::uint32_t>(v);
+                   }),
+           integer("calls_per_minute_per_user", 0, 10000, "calls/min",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.gateway_policy.calls_per_minute_per_user =
+                         static_cast<std::uint32_t>(v);
+                   }),
+           integer("calls_per_minute_per_source", 0, 100000, "calls/min",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.gateway_policy.calls_per_minute_per_source =
+                         static_cast<std::uint32_t>(v);
+                   }),
            {"from_routing", "itsp, regd_ua",
             [](Builder& b, int, int, std::string_view v) {
               b.config.proxy.pstn_gateway.from_routing = parse_choice<GatewayFromRouting>(
@@ -1452,6 +1510,14 @@ from_routing = itsp            ; itsp, regd_ua: its calls go the normal way (to 
                                ; it is up), or only to phones registered here
 emergency_numbers = 112, 999, 911  ; numbers (digits, +, *, #) that always go straight to the
                                ; gateway, in every mode and state; empty = none
+international_prefixes = 00, + ; numbers starting so are international
+premium_prefixes =             ; premium-rate prefixes of your country, e.g. 09, 0871, 118
+international_from = trusted, authenticated  ; who may dial them: trusted, authenticated, none
+premium_from = trusted         ; remote (authenticated) phones may not dial premium by default
+max_calls_per_user = 4         ; 0..1000 open gateway calls per user (0 = no limit)
+max_calls_per_source = 30      ; 0..10000 per source address (IPv6: per /64)
+calls_per_minute_per_user = 10 ; 0..10000 new gateway calls per minute per user
+calls_per_minute_per_source = 60  ; 0..100000 per source; emergency calls are never limited
 
 [sipproxy.itsp_proxy]
 accessibility_check = options  ; options, off: probe the ITSP proxies with OPTIONS; off = assume

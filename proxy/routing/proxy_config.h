@@ -14,6 +14,7 @@
 #include "proxy/security/auth_guard.h"
 #include "proxy/security/digest.h"
 #include "proxy/security/flood_guard.h"
+#include "proxy/security/gateway_policy.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/transaction/timer_config.h"
 
@@ -148,6 +149,9 @@ struct ProxyConfig {
   // Beyond the seed: numbers that always go straight to the PSTN gateway, in every mode and
   // state (when a gateway is configured).
   std::vector<std::string> emergency_numbers{"112", "999", "911"};
+  // Who may dial international and premium numbers through the gateway, and the per-user and
+  // per-source limits on its calls (emergency calls exempt).
+  security::GatewayPolicyConfig gateway_policy;
   ItspConfig itsp;
   std::size_t num_sockets = 120;            // [advanced.sipproxy] num_sockets (60 .. 240): inbound TCP connections at most
   std::size_t tcp_max_per_source = 8;       // inbound TCP connections per untrusted address (0: no cap)

@@ -14,6 +14,8 @@
 #include "proxy/security/dialog_mac.h"
 #include "proxy/security/digest.h"
 #include "proxy/security/exit_rule.h"
+#include "proxy/security/flood_guard.h"
+#include "proxy/security/gateway_policy.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
@@ -170,6 +172,9 @@ struct ProxyNode::Impl {
     bool cancel_pending = false;  // CANCEL arrived before any provisional (§9.1: wait)
     bool cancelled = false;
     bool recorded = false;        // we Record-Routed it: our value in its answers gets a dialog MAC
+    bool gateway_call = false;    // a new call the gateway limiter counts until it ends
+    bool established = false;     // its 2xx was relayed: the call ends with a BYE
+    std::string call_id;          // of a gateway call
     transport::Destination dest;
     TimerId timer_c;
   };
@@ -249,6 +254,11 @@ struct ProxyNode::Impl {
   std::unique_ptr<ItspMonitor> itsp;  // forward_itsp and sip_trunk only
   std::optional<security::DigestAuthenticator> digest;  // when [sipproxy.auth.user.N] exist
   std::optional<security::AuthGuard> auth_guard;        // with `digest`
+  security::GatewayCallLimiter gateway_limiter{config.gateway_policy};
+  // While a request is handled: the user its credentials proved (empty: none checked or good).
+  std::string authenticated_user;
+  // Set by may_exit when it admitted a new gateway call; forward() hands it to its Forward.
+  bool admitted_gateway_call = false;
   std::vector<security::IpRange> trusted;
   std::vector<security::IpRange> lan;
   std::optional<security::DialogMac> dialog_mac;  // set by the constructor (stored or new)
@@ -452,9 +462,12 @@ struct ProxyNode::Impl {
         q.sender = security::Sender::Authenticated;
         verdict = security::check_exit(q);
       } else if (credentials.outcome != security::DigestOutcome::NoCredentials ||
-                 (q.exit == security::Exit::Itsp && config.itsp_requires_trust)) {
+                 credentials.refusal != AuthResult::Refusal::None ||
+                 (q.exit == security::Exit::Itsp && config.itsp_requires_trust) ||
+                 (q.exit == security::Exit::Gateway && q.emergency && challenges(request))) {
         // Wrong or stale: ask again. None, for the ITSP that wants only trusted or authenticated
-        // sources: authenticate here first.
+        // sources, or for the gateway (a remote phone's emergency call, which the tables send
+        // there before anyone asked for credentials): authenticate here first.
         challenge(now, id, request, credentials);
         return std::nullopt;
       }
@@ -481,8 +494,58 @@ struct ProxyNode::Impl {
       respond(now, id, request, 503, "Service Unavailable", {{"Retry-After", "5"}});
       return std::nullopt;
     }
+    admitted_gateway_call = false;
+    if (q.exit == security::Exit::Gateway && request.method() == sip::Method::Invite &&
+        request.to_tag().empty() && !q.emergency && !is_emergency_request(request) &&
+        !gateway_policy_allows(now, id, request, path, q.sender)) {
+      return std::nullopt;
+    }
     count_exit(now, request, path, dest, q, verdict);
     return q.sender;
+  }
+
+  // A new, non-emergency call to the PSTN gateway: may this sender dial this number class
+  // (international, premium), and is its user and its source within their call limits
+  // (security/gateway_policy.h)? Refused: 403, counted, logged.
+  bool gateway_policy_allows(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                             const Path& path, security::Sender sender) {
+    const auto& policy = config.gateway_policy;
+    auto ruri = sip::parse_uri(request.request_uri());
+    const std::string number = ruri ? security::normalize_number(ruri->user) : std::string();
+    const auto number_class = security::classify_number(number, policy);
+    std::string user = authenticated_user;
+    if (user.empty()) {
+      if (const auto* from = request.first(sip::HeaderId::From)) {
+        if (auto na = sip::parse_name_addr(from->value)) {
+          if (auto uri = sip::parse_uri(na->uri)) user = std::string(uri->user);
+        }
+      }
+    }
+    std::string why;
+    if (!security::may_dial(number_class, sender, policy)) {
+      why = std::string(security::to_string(number_class)) + "_not_allowed";
+    } else {
+      const auto source = security::source_key(path.remote.ip, nullptr).value_or(path.remote.ip);
+      const auto limit = gateway_limiter.admit(now, request.call_id(), user, source);
+      if (limit == security::LimitVerdict::Ok) {
+        admitted_gateway_call = true;
+        return true;
+      }
+      why = std::string(security::to_string(limit));
+    }
+    ++counters.gateway_refused;
+    ++counters.forbidden;
+    trace(now, "security.gateway_refused", [&](TraceEvent& e) {
+      e.with("call_id", std::string(request.call_id()))
+          .with("number", number)
+          .with("class", std::string(security::to_string(number_class)))
+          .with("user", user)
+          .with("source", path.remote.to_string())
+          .with("sender", std::string(security::to_string(sender)))
+          .with("reason", why);
+    });
+    respond(now, id, request, 403, "Forbidden");
+    return false;
   }
 
   void count_exit(TimePoint now, const sip::Message& request, const Path& path,
@@ -831,7 +894,10 @@ struct ProxyNode::Impl {
       });
       return result;
     }
-    if (result.is_ok()) unverified = false;  // its answers may be stateful again
+    if (result.is_ok()) {
+      unverified = false;  // its answers may be stateful again
+      authenticated_user = result.username;
+    }
     return result;
   }
 
@@ -891,6 +957,7 @@ struct ProxyNode::Impl {
                   const Path& path) {
     ++counters.requests;
     arm_dialog_key_rotation(now);
+    authenticated_user.clear();
     unverified = classify(path.remote, false) == SourceClass::Untrusted;
     unverified_source = path.remote;
     unverified_transport = path.transport;
@@ -1186,6 +1253,9 @@ struct ProxyNode::Impl {
                    Kind kind = Kind::Local) {
     const auto sender = may_exit(now, id, request, path, dest, check);
     if (!sender) return nullptr;
+    const bool gateway_call = std::exchange(admitted_gateway_call, false);
+    // A BYE ends a call the gateway limiter counts (whichever side sends it).
+    if (request.method() == sip::Method::Bye) gateway_limiter.release(request.call_id());
     const std::string target = request_uri ? *request_uri : std::string(request.request_uri());
     const bool toward_itsp = kind != Kind::Local;
     auto edits = edits_for(request, path, std::move(request_uri), dest, pop, toward_itsp,
@@ -1217,6 +1287,8 @@ struct ProxyNode::Impl {
     f.from = path;
     f.is_invite = is_invite;
     f.recorded = recorded;
+    f.gateway_call = gateway_call;
+    if (gateway_call) f.call_id = std::string(request.call_id());
     f.dest = dest;
     if (is_invite) {
       f.timer_c = self.timers().schedule(now + config.timer_c,
@@ -1418,6 +1490,10 @@ struct ProxyNode::Impl {
     self.timers().cancel(f.timer_c);
     self.timers().cancel(f.answer_timer);
     self.timers().cancel(f.reg_timer);
+    if (f.gateway_call && !f.established) {
+      // Failed, cancelled, timed out or hung up (a late answer): no longer an open call.
+      gateway_limiter.release(f.call_id);
+    }
     const auto s = by_server.find(f.server.value);
     if (s != by_server.end() && s->second == cid.value) by_server.erase(s);
     by_client.erase(it);
@@ -1482,6 +1558,7 @@ struct ProxyNode::Impl {
             *stripped, std::chrono::ceil<std::chrono::seconds>(config.itsp.phone_reg_expires).count());
       }
     }
+    if (status < 300 && f.is_invite) f.established = true;
     if (!self.transactions().send_response(now, f.server, status, std::move(relayed)) &&
         status < 300) {
       forward_response_statelessly(now, response);
@@ -2101,6 +2178,8 @@ struct ProxyNode::Impl {
     line("gateway_calls", c.gateway_calls);
     line("exit_refused", c.exit_refused);
     line("emergency_calls", c.emergency_calls);
+    line("gateway_refused", c.gateway_refused);
+    line("gateway_open_calls", gateway_limiter.open_calls());
     line("auth_failures", c.auth_failures);
     line("auth_lockouts", c.auth_lockouts);
     line("auth_locked_refusals", c.auth_locked_refusals);

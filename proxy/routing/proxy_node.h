@@ -42,6 +42,7 @@ struct ProxyCounters {
   std::uint64_t auth_lockouts = 0;         // (source, user) pairs or sources locked out
   std::uint64_t auth_locked_refusals = 0;  // requests refused (403) while locked out
   std::uint64_t emergency_calls = 0;       // new emergency calls forwarded (audit-logged)
+  std::uint64_t gateway_refused = 0;       // new gateway calls refused: number class or call limits
   std::uint64_t throttled = 0;             // REGISTER refreshes answered here (throttling)
 };
 

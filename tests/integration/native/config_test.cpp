@@ -603,6 +603,34 @@ TEST(Config, AuthSectionSetsDigestPolicyAndLockouts) {
             "allowed: lockout_time..604800 s (600..604800 s)");
 }
 
+TEST(Config, PstnGatewaySectionSetsTheTollFraudPolicy) {
+  const auto defaults = parse("");
+  EXPECT_EQ(defaults.proxy.gateway_policy.international_prefixes,
+            (std::vector<std::string>{"00", "+"}));
+  EXPECT_TRUE(defaults.proxy.gateway_policy.premium_prefixes.empty());
+  EXPECT_TRUE(defaults.proxy.gateway_policy.international_from.contains(security::Sender::Authenticated));
+  EXPECT_FALSE(defaults.proxy.gateway_policy.premium_from.contains(security::Sender::Authenticated));
+  const auto c = parse(
+      "[sipproxy.pstn_gw]\npremium_prefixes = 09, 0871, 118\ninternational_from = trusted\n"
+      "premium_from = none\nmax_calls_per_user = 2\nmax_calls_per_source = 0\n"
+      "calls_per_minute_per_user = 5\ncalls_per_minute_per_source = 20\n");
+  const auto& p = c.proxy.gateway_policy;
+  EXPECT_EQ(p.premium_prefixes, (std::vector<std::string>{"09", "0871", "118"}));
+  EXPECT_TRUE(p.international_from.contains(security::Sender::Trusted));
+  EXPECT_FALSE(p.international_from.contains(security::Sender::Authenticated));
+  EXPECT_FALSE(p.premium_from.contains(security::Sender::Trusted));
+  EXPECT_EQ(p.max_calls_per_user, 2u);
+  EXPECT_EQ(p.max_calls_per_source, 0u);
+  EXPECT_EQ(p.calls_per_minute_per_user, 5u);
+  EXPECT_EQ(p.calls_per_minute_per_source, 20u);
+  EXPECT_EQ(std::string(error_of("[sipproxy.pstn_gw]\npremium_from = everyone\n").what()),
+            "test.ini:2: [sipproxy.pstn_gw] premium_from: 'everyone' is not trusted or "
+            "authenticated; allowed: trusted, authenticated (a list), or none");
+  EXPECT_EQ(std::string(error_of("[sipproxy.pstn_gw]\npremium_prefixes = 09x\n").what()),
+            "test.ini:2: [sipproxy.pstn_gw] premium_prefixes: '09x' is not a number prefix; "
+            "allowed: a comma-separated list of prefixes (digits, +, *, #), or empty");
+}
+
 TEST(Config, WarnsAboutEntriesThatAreNotEnabled) {
   const auto c = parse("[sipproxy.trust.1]\nipmin = 203.0.113.1\n");
   ASSERT_EQ(c.warnings.size(), 1u);
@@ -1025,7 +1053,9 @@ TEST(Config, ItspGatewayAndTableParametersRefuseBadValues) {
              "regd_ua"},
       {gw("enable = 1"),
        at2 + "[sipproxy.pstn_gw] enable: unknown parameter; allowed: address, from_action, "
-             "emergency_numbers, from_routing"},
+             "emergency_numbers, international_prefixes, premium_prefixes, international_from, "
+             "premium_from, max_calls_per_user, max_calls_per_source, calls_per_minute_per_user, "
+             "calls_per_minute_per_source, from_routing"},
       {itsp("accessibility_check = ping"),
        at2 + "[sipproxy.itsp_proxy] accessibility_check: \"ping\" is not allowed; allowed: "
              "options, off"},

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "proxy/security/digest.h"
 #include "proxy_fixture.h"
@@ -104,7 +105,10 @@ TEST(AuthLockout, GuessingLocksThePairWhileThePhoneElsewhereStillCalls) {
 }
 
 TEST(AuthLockout, TrustedSourcesAreNeverCounted) {
-  AuthFixture f;
+  auto c = hardened_config();
+  c.gateway_policy.max_calls_per_user = 0;  // ten calls of one user (limits: gateway_policy_test)
+  c.gateway_policy.calls_per_minute_per_user = 0;
+  AuthFixture f(c);
   const Phone office{"6666", {"192.168.1.21", 5060}};  // in the trusted range
   for (int i = 0; i < 10; ++i) {
     f.receive(office, call(office, kNational, f.branch(), {}, "Digest username=\"6666\", realm=\"office.example\", "
@@ -202,9 +206,10 @@ TEST(Emergency, FromTheLanItGoesOutWhateverItsCredentialsSay) {
 
 TEST(Emergency, FromOutsideNothingReachesTheGatewayWithoutGoodCredentials) {
   AuthFixture f;
-  // No credentials: refused at the exit (an anonymous source on the internet).
+  // No credentials: asked for them (a remote phone of ours would answer; an anonymous source
+  // on the internet cannot).
   f.receive(kGuesser, call(kGuesser, "sip:112@office.example", f.branch()));
-  EXPECT_EQ(f.answer_to(kGuesser), "403");
+  EXPECT_EQ(f.answer_to(kGuesser), "407");
   // Wrong credentials: asked again.
   const std::string challenge = f.challenge_for(kGuesser, kNational);
   auto wrong = security::answer_challenge(challenge, "INVITE", "sip:112@office.example", "6666",
@@ -213,6 +218,117 @@ TEST(Emergency, FromOutsideNothingReachesTheGatewayWithoutGoodCredentials) {
   f.receive(kGuesser, call(kGuesser, "sip:112@office.example", f.branch(), {}, *wrong));
   EXPECT_EQ(f.answer_to(kGuesser), "407");
   EXPECT_EQ(f.node.counters().emergency_calls, 0u);
+}
+
+// --- toll fraud: number classes and call limits at the gateway (security/gateway_policy.h) ---
+
+const Phone kOffice{"2001", {"192.168.1.21", 5060}};  // a trusted desk phone
+
+ProxyConfig policy_config() {
+  auto c = hardened_config();
+  c.gateway_policy.premium_prefixes = {"09"};
+  return c;
+}
+
+TEST(GatewayPolicy, ARemotePhoneMayNotDialPremiumNumbersTheOfficeMay) {
+  AuthFixture f(policy_config());
+  f.attempt(kRemote, "sip:0900123456@office.example", "s3cret");
+  EXPECT_EQ(f.answer_to(kRemote), "403");
+  const auto* refused = f.trace.find("security.gateway_refused");
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->field("reason"), "premium_not_allowed");
+  EXPECT_EQ(refused->field("user"), "6666");
+  EXPECT_EQ(f.node.counters().gateway_refused, 1u);
+  // Escapes and separators do not hide the class.
+  f.attempt(kRemote, "sip:%309-00-123456@office.example", "s3cret");
+  EXPECT_EQ(f.answer_to(kRemote), "403");
+  // Abroad is fine for it by default, and premium for a trusted desk phone.
+  f.attempt(kRemote, "sip:0033123456789@office.example", "s3cret");
+  EXPECT_EQ(f.answer_to(kRemote), "to the gateway");
+  f.receive(kOffice, call(kOffice, "sip:0900123456@office.example", f.branch()));
+  EXPECT_EQ(f.answer_to(kOffice), "to the gateway");
+}
+
+TEST(GatewayPolicy, InternationalCanBeClosedToRemotePhones) {
+  auto c = policy_config();
+  c.gateway_policy.international_from = security::SenderSet{}.add(security::Sender::Trusted);
+  AuthFixture f(c);
+  f.attempt(kRemote, "sip:+33123456789@office.example", "s3cret");
+  EXPECT_EQ(f.answer_to(kRemote), "403");
+  EXPECT_EQ(f.trace.find("security.gateway_refused")->field("reason"), "international_not_allowed");
+  // Emergency numbers are never refused by the policy.
+  f.attempt(kRemote, "sip:112@office.example", "s3cret");
+  EXPECT_EQ(f.answer_to(kRemote), "to the gateway");
+}
+
+// The INVITE the proxy sent to the gateway last (parsed), from what `f` has sent.
+std::optional<sip::Message> take_gateway_invite(AuthFixture& f) {
+  std::optional<sip::Message> last;
+  for (auto& s : f.take_sent()) {
+    if (s.to == kGateway.address && s.bytes.starts_with("INVITE")) last = parse(s.bytes);
+  }
+  return last;
+}
+
+TEST(GatewayLimits, AUsersOpenCallsAreCappedAndFreedWhenACallFailsOrEnds) {
+  auto c = policy_config();
+  c.gateway_policy.max_calls_per_user = 2;
+  AuthFixture f(c);
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKl1"));
+  auto first = take_gateway_invite(f);
+  ASSERT_TRUE(first.has_value());
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKl2"));
+  auto second = take_gateway_invite(f);
+  ASSERT_TRUE(second.has_value());
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKl3"));
+  EXPECT_EQ(f.answer_to(kOffice), "403");
+  EXPECT_EQ(f.trace.find("security.gateway_refused")->field("reason"), "user_concurrent_limit");
+  // Another user at the same desk (a second line) has its own allowance.
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKl4", "2009"));
+  EXPECT_EQ(f.answer_to(kOffice), "to the gateway");
+  // The first call fails at the gateway (busy): it no longer counts.
+  f.receive(kGateway, sip::make_response(*first, 486, "Busy Here", "gw1"));
+  f.take_sent();
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKl5"));
+  auto third = take_gateway_invite(f);
+  ASSERT_TRUE(third.has_value());
+  // The second is answered and then hung up by the phone: it no longer counts either.
+  std::vector<sip::ExtraHeader> rr;
+  for (const auto& field : second->headers()) {
+    if (field.id == sip::HeaderId::RecordRoute) rr.push_back({"Record-Route", std::string(field.value)});
+  }
+  rr.push_back({"Contact", "<sip:01344784900@192.168.1.5:5060>"});
+  f.receive(kGateway, sip::make_response(*second, 200, "OK", "gw2", rr));
+  auto ok = parse(f.expect_one("SIP/2.0 200").bytes);
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKl6"));
+  EXPECT_EQ(f.answer_to(kOffice), "403");  // still two open: the second and the third
+  f.receive(kOffice, sip::make_request(
+                         "BYE", "sip:01344784900@192.168.1.5:5060",
+                         {{"Via", kOffice.via("z9hG4bKbye")}, {"Max-Forwards", "70"},
+                          {"Route", std::string(ok.first(sip::HeaderId::RecordRoute)->value)},
+                          {"From", "<sip:2001@office.example>;tag=f2001"},
+                          {"To", "<" + kNational + ">;tag=gw2"},
+                          {"Call-ID", std::string(ok.call_id())}, {"CSeq", "2 BYE"}}));
+  f.take_sent();
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKl7"));
+  EXPECT_EQ(f.answer_to(kOffice), "to the gateway");
+}
+
+TEST(GatewayLimits, CallsPerMinuteArePerUser) {
+  auto c = policy_config();
+  c.gateway_policy.calls_per_minute_per_user = 3;
+  c.gateway_policy.max_calls_per_user = 0;
+  AuthFixture f(c);
+  for (int i = 0; i < 3; ++i) {
+    f.receive(kOffice, call(kOffice, kNational, "z9hG4bKr" + std::to_string(i)));
+    EXPECT_EQ(f.answer_to(kOffice), "to the gateway");
+  }
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKr9"));
+  EXPECT_EQ(f.answer_to(kOffice), "403");
+  EXPECT_EQ(f.trace.find("security.gateway_refused")->field("reason"), "user_rate_limit");
+  f.advance(61s);
+  f.receive(kOffice, call(kOffice, kNational, "z9hG4bKr10"));
+  EXPECT_EQ(f.answer_to(kOffice), "to the gateway");
 }
 
 }  // namespace
