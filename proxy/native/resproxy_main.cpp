@@ -1,6 +1,7 @@
 // resproxy: the daemon. Reads the configuration (embedded default or --config FILE), opens the
 // registration database, hosts the proxy core (routing::ProxyNode) on NativeRuntime, serves the
-// control socket for resproxyctl (control_server.h), and runs until SIGTERM or SIGINT.
+// control socket for resproxyctl (control_server.h), and runs until SIGTERM or SIGINT; SIGHUP
+// reopens the log files (log_file.h).
 // docs/configuration.md describes the command line and the file.
 //
 // Exit status: 0 clean shutdown; 1 start-up failure (data directory, database, log files,
@@ -18,7 +19,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
