@@ -500,6 +500,12 @@ const std::vector<SectionSpec>& section_specs() {
             [](Builder& b, int, int, std::string_view v) { b.config.sip_log = std::string(v); }},
            {"trace_log", "a file path, - for stderr, or empty for off",
             [](Builder& b, int, int, std::string_view v) { b.config.trace_log = std::string(v); }},
+           integer("log_max_bytes", 0, std::int64_t{1} << 40, "bytes (0: no cap)",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.log_max_bytes = static_cast<std::uint64_t>(v);
+                   }),
+           integer("log_keep", 0, 100, "",
+                   [](Builder& b, std::int64_t v) { b.config.log_keep = static_cast<int>(v); }),
            integer("t1_ms", 10, 10000, "ms",
                    [](Builder& b, std::int64_t v) { b.config.proxy.timers.t1 = millis(v); }),
            integer("t2_ms", 100, 60000, "ms",
@@ -526,6 +532,10 @@ const std::vector<SectionSpec>& section_specs() {
            integer("store_commit_interval_us", 0, 100000, "us",
                    [](Builder& b, std::int64_t v) {
                      b.config.store_commit_interval = std::chrono::microseconds(v);
+                   }),
+           integer("store_queue_max", 1, 100000, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.store_queue_max = static_cast<std::size_t>(v);
                    }),
            integer("itsp_down_reg_expires", 30, 60000, "s",
                    [](Builder& b, std::int64_t v) {
@@ -1479,6 +1489,10 @@ crlf_keepalive = 0             ; 0..180 s: CRLF keep-alive to TCP-registered pho
 log_level = info               ; error, warn, info, debug (log on stderr)
 sip_log =                      ; file for every SIP message in and out; empty = off, - = stderr
 trace_log =                    ; file for trace events as JSON lines; empty = off, - = stderr
+log_max_bytes = 10485760       ; 0..2^40 bytes: sip_log and trace_log are rotated when the
+                               ; next entry would pass this (file -> file.1 -> ...); 0 = no cap
+log_keep = 5                   ; 0..100: rotated files kept (0: the file is truncated instead);
+                               ; both logs are created 0600 and reopened on SIGHUP
 t1_ms = 500                    ; 10..10000 ms: RFC 3261 T1, round-trip estimate
 t2_ms = 4000                   ; 100..60000 ms: RFC 3261 T2, retransmit interval cap (>= T1)
 t4_ms = 5000                   ; 100..60000 ms: RFC 3261 T4, max time a message lives
@@ -1488,6 +1502,8 @@ transport = both               ; udp, tcp, both
 store_synchronous = normal     ; normal: survives kill -9; full: survives power loss too
 store_commit_interval_us = 1000 ; 0..100000 us: group commit, at most one store commit per
                                ; interval; a REGISTER's 200 waits for its commit (0: no batching)
+store_queue_max = 1000         ; 1..100000 store writes waiting at most (a stalled disk): a
+                               ; REGISTER beyond it gets 500 with Retry-After at once
 itsp_down_reg_expires = 60     ; 30..60000 s: expiry granted to phones registering while the
                                ; ITSP is down (their cached bindings do not expire meanwhile)
 reg_forwarding_timeout = 10    ; 2..60 s: a forwarded REGISTER unanswered this long is not cached

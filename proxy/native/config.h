@@ -45,9 +45,16 @@ struct DaemonConfig {
   bool store_sync_full = false;
   // Group commit: at most one store commit per this interval (NativeRuntime, ListenConfig).
   std::chrono::microseconds store_commit_interval{1000};
+  // Store writes waiting (queued and committing) at most; beyond it a REGISTER answered here
+  // gets 500 with Retry-After at once (NativeRuntime, ListenConfig::store_queue_max).
+  std::size_t store_queue_max = 1000;
   LogLevel log_level = LogLevel::Info;
   std::string sip_log;    // SIP message log file; empty: off; "-": stderr
   std::string trace_log;  // trace events as JSON lines; empty: off; "-": stderr
+  // sip_log and trace_log: rotated when the next entry would take them past log_max_bytes
+  // (0: no cap), keeping log_keep older files (file.1 … file.N; 0: truncated instead).
+  std::uint64_t log_max_bytes = 10 << 20;
+  int log_keep = 5;
   // ITSP proxies named by host name are resolved once at start-up (dns_resolver.h): the LAN
   // hosts table first, then DNS at `dns_servers` ([sipproxy.itsp_proxy]; empty: the system's
   // /etc/resolv.conf), each round of look-ups bounded by `dns_timeout`.

@@ -406,6 +406,8 @@ std::string format_runtime_stats(const NativeRuntime::Stats& s) {
   line("stream_writes_dropped", s.stream_writes_dropped);
   line("accept_errors", s.accept_errors);
   line("store_failures", s.store_failures);
+  line("store_queue_full", s.store_queue_full);
+  line("store_queue_depth", s.store_queue_depth);
   line("effects_rejected", s.effects_rejected);
   line("bytes_in", s.bytes_in);
   line("bytes_out", s.bytes_out);

@@ -1,6 +1,7 @@
 // resproxy: the daemon. Reads the configuration (embedded default or --config FILE), opens the
 // registration database, hosts the proxy core (routing::ProxyNode) on NativeRuntime, serves the
-// control socket for resproxyctl (control_server.h), and runs until SIGTERM or SIGINT.
+// control socket for resproxyctl (control_server.h), and runs until SIGTERM or SIGINT; SIGHUP
+// reopens the log files (log_file.h).
 // docs/configuration.md describes the command line and the file.
 //
 // Exit status: 0 clean shutdown; 1 start-up failure (data directory, database, log files,
@@ -18,7 +19,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iostream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -33,6 +33,7 @@
 #include "proxy/native/daemon_trace_sink.h"
 #include "proxy/native/dns_resolver.h"
 #include "proxy/native/host_address.h"
+#include "proxy/native/log_file.h"
 #include "proxy/native/log.h"
 #include "proxy/native/os_rng.h"
 #include "proxy/native/runtime.h"
@@ -137,9 +138,14 @@ int run(const CommandLine& cli) {
               std::string(routing::to_string(config.proxy.mode)));
   for (const auto& warning : config.warnings) logger.warn("configuration: " + warning);
 
-  // Data directory and the registration database.
+  // Data directory and the registration database. A directory we create is private (0700): it
+  // holds the bindings and the control socket. One that exists is the operator's to set.
   std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
+  const bool created = std::filesystem::create_directories(config.data_dir, ec);
+  if (!ec && created) {
+    std::filesystem::permissions(config.data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   if (ec) {
     logger.error("cannot create data directory " + config.data_dir + ": " + ec.message());
     return kExitStartup;
@@ -162,24 +168,26 @@ int run(const CommandLine& cli) {
   logger.info("registration database " + db_path + ": " + std::to_string(records->size()) +
               " records");
 
-  // Logs.
-  std::unique_ptr<std::ofstream> trace_file;
-  std::ostream* trace_out = nullptr;
-  if (config.trace_log == "-") {
-    trace_out = &std::cerr;
-  } else if (!config.trace_log.empty()) {
-    trace_file = std::make_unique<std::ofstream>(config.trace_log, std::ios::app);
-    if (!*trace_file) {
-      logger.error("cannot open trace log " + config.trace_log + ": " + std::strerror(errno));
+  // Logs: private, capped and rotated, reopened on SIGHUP (log_file.h).
+  const LogFile::Options log_options{.max_bytes = config.log_max_bytes, .keep = config.log_keep};
+  std::unique_ptr<LogFile> trace_file;
+  std::unique_ptr<LogFileStreambuf> trace_buffer;
+  std::unique_ptr<std::ostream> trace_stream;
+  if (!config.trace_log.empty()) {
+    try {
+      trace_file = std::make_unique<LogFile>(config.trace_log, log_options);
+    } catch (const std::exception& e) {
+      logger.error(std::string("trace log: ") + e.what());
       return kExitStartup;
     }
-    trace_out = trace_file.get();
+    trace_buffer = std::make_unique<LogFileStreambuf>(*trace_file);
+    trace_stream = std::make_unique<std::ostream>(trace_buffer.get());
   }
-  DaemonTraceSink trace(logger, trace_out, "resproxy");
+  DaemonTraceSink trace(logger, trace_stream.get(), "resproxy");
   std::unique_ptr<SipMessageLog> sip_log;
   if (!config.sip_log.empty()) {
     try {
-      sip_log = std::make_unique<SipMessageLog>(config.sip_log);
+      sip_log = std::make_unique<SipMessageLog>(config.sip_log, log_options);
     } catch (const std::exception& e) {
       logger.error(e.what());
       return kExitStartup;
@@ -211,7 +219,8 @@ int run(const CommandLine& cli) {
                                      .port = port,
                                      .udp = config.udp,
                                      .tcp = config.tcp,
-                                     .store_commit_interval = config.store_commit_interval});
+                                     .store_commit_interval = config.store_commit_interval,
+                                     .store_queue_max = config.store_queue_max});
   runtime.set_store(store.get());
   if (sip_log) {
     runtime.set_message_log([&sip_log](bool outbound, const Path& path, std::string_view bytes) {
@@ -256,13 +265,22 @@ int run(const CommandLine& cli) {
     return kExitStartup;
   }
 
-  // SIGTERM/SIGINT: stop cleanly. SIGHUP: no reload yet; ignored rather than fatal.
+  // SIGTERM/SIGINT: stop cleanly. SIGHUP: reopen the log files (logrotate moves them, then
+  // signals); no configuration reload yet.
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& signal_error, int number) {
         if (signal_error) return;
         if (number == SIGHUP) {
-          logger.warn("SIGHUP: configuration reload is not supported yet; ignored");
+          for (LogFile* file : {trace_file.get(), sip_log ? &sip_log->file() : nullptr}) {
+            if (file == nullptr) continue;
+            std::string reopen_error;
+            if (!file->reopen(&reopen_error)) {
+              logger.error("SIGHUP: cannot reopen " + file->path() + ": " + reopen_error +
+                           "; still writing to the file open before");
+            }
+          }
+          logger.info("SIGHUP: log files reopened (configuration reload is not supported yet)");
           signals.async_wait(on_signal);
           return;
         }

@@ -29,6 +29,7 @@
 #include <ctime>
 
 #include "proxy/base/check.h"
+#include "proxy/native/store_thread.h"
 
 namespace resproxy::native {
 
@@ -145,11 +146,19 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void inject(std::function<void(Node&, TimePoint)> input);
 
   Address local_address() const { return local_; }
-  Stats stats() const { return stats_; }
+  Stats stats() const {
+    Stats out = stats_;
+    out.store_queue_depth = pending_store_ids_.size() + committing_ids_.size();
+    return out;
+  }
   void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if) {
     drop_if_ = std::move(drop_if);
   }
-  void set_store(KeyValueStore* store) { store_ = store; }
+  void set_store(KeyValueStore* store) {
+    store_thread_.reset();  // finishes what it was given
+    store_ = store;
+    if (store_ != nullptr) store_thread_ = std::make_unique<StoreThread>(*store_);
+  }
   void set_message_log(MessageLog log) { message_log_ = std::move(log); }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }
@@ -168,10 +177,15 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(WriteStream& effect);
   void perform(CloseStream& effect);
   void perform(StoreWrite& effect);
-  bool commit_store();
-  // commit_store() if the commit interval allows it now; else arms store_timer_ (false).
+  // Hands the pending writes to the store thread as one transaction.
+  void commit_store();
+  // Answers refused writes, then commit_store() if no commit is in progress and the commit
+  // interval allows it now (else arms store_timer_). True if the Node heard of a write (it may
+  // have new effects).
   bool commit_store_when_due();
   void on_store_timer(const ErrorCode& ec);
+  // The store thread's answer to commit_store(), on the io thread.
+  void on_store_committed(bool ok);
 
   // UDP.
   void receive_datagram();
@@ -199,8 +213,12 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   asio::io_context& io_;
   Node& node_;
   KeyValueStore* store_ = nullptr;
-  StoreWrite pending_store_;                    // records of this pump's StoreWrites, in order
+  std::unique_ptr<StoreThread> store_thread_;   // owns store_ while the runtime serves
+  StoreWrite pending_store_;                    // records of the StoreWrites not yet committing
   std::vector<std::uint64_t> pending_store_ids_;
+  std::vector<std::uint64_t> committing_ids_;   // the one commit on the store thread, if any
+  bool committing_ = false;
+  std::vector<std::uint64_t> refused_store_ids_;  // beyond store_queue_max: fail at once
   ListenConfig config_;
   udp::socket udp_;
   tcp::acceptor acceptor_;
@@ -330,6 +348,12 @@ void NativeRuntime::Impl::stop(bool notify_node) {
   timer_.cancel();
   accept_retry_timer_.cancel();
   store_timer_.cancel();
+  // Writes handed to the store thread are applied (their answers are dropped below, the Node
+  // hears nothing more); writes not handed over yet are dropped with the Node's other effects.
+  if (store_thread_) store_thread_->finish();
+  pending_store_ids_.clear();
+  pending_store_.records.clear();
+  refused_store_ids_.clear();
   armed_.reset();
   ++timer_generation_;
 
@@ -388,6 +412,7 @@ void NativeRuntime::Impl::pump() {
     if (stopped_) {
       pending_store_ids_.clear();
       pending_store_.records.clear();
+      refused_store_ids_.clear();
       return;
     }
   } while (commit_store_when_due());
@@ -846,6 +871,15 @@ void NativeRuntime::Impl::notify_closed(StreamId id, StreamCloseReason reason, N
 }
 
 void NativeRuntime::Impl::perform(StoreWrite& effect) {
+  // A stalled disk must not stall signalling: the writes waiting for the store (pending and
+  // committing) are bounded, and one beyond the bound fails at once (the core answers 500 with
+  // Retry-After) instead of queueing without end.
+  if (store_ != nullptr &&
+      pending_store_ids_.size() + committing_ids_.size() >= config_.store_queue_max) {
+    refused_store_ids_.push_back(effect.id);
+    ++stats_.store_queue_full;
+    return;
+  }
   // Collected and committed once at the end of the pump (commit_store): under load several
   // REGISTERs (every datagram of a batch) share one SQLite transaction.
   pending_store_ids_.push_back(effect.id);
@@ -853,12 +887,34 @@ void NativeRuntime::Impl::perform(StoreWrite& effect) {
 }
 
 bool NativeRuntime::Impl::commit_store_when_due() {
-  if (pending_store_ids_.empty()) return false;
+  bool answered = false;
+  if (!refused_store_ids_.empty()) {
+    std::vector<std::uint64_t> ids;
+    ids.swap(refused_store_ids_);
+    stats_.store_failures += ids.size();
+    const TimePoint t = now();
+    for (const auto id : ids) node_.on_store_done(t, id, StoreOutcome::Failed);
+    answered = true;
+  }
+  if (pending_store_ids_.empty()) return answered;
+  if (store_ == nullptr) {
+    std::vector<std::uint64_t> ids;
+    ids.swap(pending_store_ids_);
+    pending_store_.records.clear();
+    stats_.store_failures += ids.size();
+    const TimePoint t = now();
+    for (const auto id : ids) node_.on_store_done(t, id, StoreOutcome::Failed);
+    return true;
+  }
+  // One commit at a time: what comes meanwhile waits and goes, all of it, into the next one
+  // (group commit by the disk's own pace), which on_store_committed starts.
+  if (committing_) return answered;
   const auto interval = config_.store_commit_interval;
   const auto steady_now = SteadyClock::now();
   if (interval.count() <= 0 || steady_now - last_commit_ >= interval) {
     last_commit_ = steady_now;
-    return commit_store();
+    commit_store();
+    return answered;
   }
   if (!store_timer_armed_) {
     store_timer_armed_ = true;
@@ -866,7 +922,7 @@ bool NativeRuntime::Impl::commit_store_when_due() {
     store_timer_.async_wait(
         [self = shared_from_this()](const ErrorCode& ec) { self->on_store_timer(ec); });
   }
-  return false;
+  return answered;
 }
 
 void NativeRuntime::Impl::on_store_timer(const ErrorCode& ec) {
@@ -875,21 +931,32 @@ void NativeRuntime::Impl::on_store_timer(const ErrorCode& ec) {
   deliver([](Node&, TimePoint) {});  // its pump commits what is pending
 }
 
-bool NativeRuntime::Impl::commit_store() {
-  if (pending_store_ids_.empty()) return false;
-  // Applied synchronously on the io thread (SQLite in WAL mode commits in well under a
-  // millisecond) as one transaction; the records keep their order, so a later write of a key
-  // wins. The Node hears of it at once, in this same pump (no second io_context turn), and only
-  // then: a REGISTER is answered 200 only after its binding is committed.
-  const bool ok = store_ != nullptr && store_->apply(pending_store_);
-  pending_store_.records.clear();
-  if (!ok) stats_.store_failures += pending_store_ids_.size();
-  const auto outcome = ok ? StoreOutcome::Ok : StoreOutcome::Failed;
+void NativeRuntime::Impl::commit_store() {
+  // On the store thread, as one transaction; the records keep their order, so a later write of
+  // a key wins. The Node hears of it (on_store_committed) only then: a REGISTER is answered 200
+  // only after its binding is committed.
+  committing_ = true;
+  committing_ids_.swap(pending_store_ids_);
+  StoreWrite batch;
+  batch.records.swap(pending_store_.records);
+  store_thread_->submit(std::move(batch), [self = shared_from_this()](bool ok) mutable {
+    // On the store thread: only post. The reference moves into the handler, so this thread
+    // never holds the last one (the runtime is never destroyed here).
+    asio::io_context& io = self->io_;
+    asio::post(io, [self = std::move(self), ok] { self->on_store_committed(ok); });
+  });
+}
+
+void NativeRuntime::Impl::on_store_committed(bool ok) {
+  committing_ = false;
   std::vector<std::uint64_t> ids;
-  ids.swap(pending_store_ids_);
-  const TimePoint done = now();
-  for (const auto id : ids) node_.on_store_done(done, id, outcome);
-  return true;
+  ids.swap(committing_ids_);
+  if (!ok) stats_.store_failures += ids.size();
+  const auto outcome = ok ? StoreOutcome::Ok : StoreOutcome::Failed;
+  // In the order they were written; its pump starts the next commit if writes came meanwhile.
+  deliver([&ids, outcome](Node& node, TimePoint t) {
+    for (const auto id : ids) node.on_store_done(t, id, outcome);
+  });
 }
 
 // --- NativeRuntime. ---

@@ -14,7 +14,9 @@
 //   * Core time is std::chrono::steady_clock's time since its epoch, in nanoseconds.
 //
 // Threading: single-threaded like the Node. Call everything except inject() and now() from the
-// thread that runs the io_context (or before it runs). The io_context must outlive the runtime,
+// thread that runs the io_context (or before it runs). The one other thread is the store's
+// (store_thread.h): StoreWrite effects are committed there, and their outcomes come back to the
+// io thread as on_store_done inputs, in the order the writes were made. The io_context must outlive the runtime,
 // and the Node must outlive it as well.
 #include <cstddef>
 #include <chrono>
@@ -43,8 +45,13 @@ struct ListenConfig {
   // Group commit of the store: at most one commit per interval. A write that comes after a
   // quiet interval is committed at once (no added latency); under load the writes of an
   // interval share one SQLite transaction, and their answers (a REGISTER's 200) wait for it,
-  // at most this long. Zero: every pump commits what it wrote.
+  // at most this long. Zero: every pump commits what it wrote. Commits run on the store
+  // thread, one at a time: the writes that come while one is in progress go into the next.
   std::chrono::microseconds store_commit_interval{0};
+  // Writes waiting for the store (queued and committing) at most; a StoreWrite beyond it fails
+  // at once (the core answers 500 with Retry-After): a stalled disk never holds up signalling
+  // and never grows a queue without end.
+  std::size_t store_queue_max = 1000;
 };
 
 class NativeRuntime {
@@ -61,7 +68,10 @@ class NativeRuntime {
     std::uint64_t stream_errors = 0;      // resets, read and write errors, write queue overflow
     std::uint64_t stream_writes_dropped = 0;  // WriteStream to a stream that is closed or closing
     std::uint64_t accept_errors = 0;
-    std::uint64_t store_failures = 0;     // StoreWrite not applied (no store, or the store failed)
+    std::uint64_t store_failures = 0;     // StoreWrite not applied (no store, the store failed,
+                                          // or the queue was full)
+    std::uint64_t store_queue_full = 0;   // StoreWrite refused at once: store_queue_max waiting
+    std::uint64_t store_queue_depth = 0;  // gauge: writes waiting for the store or committing
     std::uint64_t effects_rejected = 0;   // core bugs: OpenStream with an id in use or inbound
     std::uint64_t bytes_in = 0;           // UDP and TCP payload bytes
     std::uint64_t bytes_out = 0;
@@ -104,8 +114,10 @@ class NativeRuntime {
   using MessageLog = std::function<void(bool outbound, const Path& path, std::string_view bytes)>;
   void set_message_log(MessageLog log);
 
-  // The durable table StoreWrite effects go to; must outlive the runtime. Without one every
-  // StoreWrite fails.
+  // The durable table StoreWrite effects go to; must outlive the runtime. From here on the
+  // runtime's store thread uses it, and nothing else may until the runtime is stopped or
+  // destroyed (stop() applies the writes already handed to that thread, then joins it).
+  // Without one every StoreWrite fails.
   void set_store(KeyValueStore* store);
   [[nodiscard]] Stats stats() const;
 

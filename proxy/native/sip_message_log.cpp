@@ -1,34 +1,25 @@
 #include "proxy/native/sip_message_log.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
 
 #include "proxy/native/log.h"
 
 namespace resproxy::native {
 
-SipMessageLog::SipMessageLog(const std::string& path) {
-  if (path == "-") {
-    file_ = stderr;
-    return;
+namespace {
+
+LogFile open_log(const std::string& path, LogFile::Options options) {
+  try {
+    return LogFile(path, options);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("SIP message log: ") + e.what());
   }
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd >= 0) file_ = ::fdopen(fd, "a");
-  if (file_ == nullptr) {
-    const int error = errno;
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("cannot open SIP message log " + path + ": " + std::strerror(error));
-  }
-  owned_ = true;
 }
 
-SipMessageLog::~SipMessageLog() {
-  if (owned_) std::fclose(file_);
-}
+}  // namespace
+
+SipMessageLog::SipMessageLog(const std::string& path, LogFile::Options options)
+    : file_(open_log(path, options)) {}
 
 std::string describe_message(bool outbound, const Path& path, std::size_t size) {
   std::string out(to_string(path.transport));
@@ -49,8 +40,7 @@ void SipMessageLog::write(bool outbound, const Path& path, std::string_view byte
   entry += bytes;
   if (!bytes.ends_with('\n')) entry += '\n';
   entry += '\n';
-  std::fwrite(entry.data(), 1, entry.size(), file_);
-  std::fflush(file_);
+  file_.write(entry);
   ++entries_;
 }
 

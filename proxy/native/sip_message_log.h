@@ -8,13 +8,15 @@
 //   <a blank line>
 //
 // TCP headers add the stream id: "TCP out stream 3 192.0.2.1:5060 -> …". Each entry is written
-// and flushed at once, so the log is complete up to a crash. It holds SIP bodies and
-// credentials headers as they travel: keep the file private (it is created 0600).
-#include <cstdio>
+// at once in one write(2), so the log is complete up to a crash. It holds SIP bodies and
+// credentials headers as they travel: the file is private (0600), capped and rotated, and
+// reopened on SIGHUP (log_file.h).
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "proxy/base/net.h"
+#include "proxy/native/log_file.h"
 
 namespace resproxy::native {
 
@@ -22,17 +24,17 @@ class SipMessageLog {
  public:
   // `path` "-" is stderr. Appends to an existing file. Throws std::runtime_error naming the
   // path and the OS error if it cannot be opened.
-  explicit SipMessageLog(const std::string& path);
-  ~SipMessageLog();
-  SipMessageLog(const SipMessageLog&) = delete;
-  SipMessageLog& operator=(const SipMessageLog&) = delete;
+  explicit SipMessageLog(const std::string& path, LogFile::Options options = {});
 
   void write(bool outbound, const Path& path, std::string_view bytes);
+  // SIGHUP: see LogFile::reopen.
+  bool reopen(std::string* error = nullptr) { return file_.reopen(error); }
   [[nodiscard]] std::uint64_t entries() const { return entries_; }
+  [[nodiscard]] LogFile& file() { return file_; }
+  [[nodiscard]] const LogFile& file() const { return file_; }
 
  private:
-  std::FILE* file_ = nullptr;
-  bool owned_ = false;
+  LogFile file_;
   std::uint64_t entries_ = 0;
 };
 

@@ -1,7 +1,12 @@
 #include "proxy/native/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 namespace resproxy::native {
@@ -35,9 +40,22 @@ std::string query_text(sqlite3* db, const char* sql) {
 
 std::unique_ptr<SqliteStore> SqliteStore::open(const std::string& path, Options options,
                                                std::string* error) {
+  // The file holds every phone's contact address: private. Created here with mode 0600 (SQLite
+  // would create it 0644), and narrowed if it exists wider; the WAL and -shm files follow it.
+  if (path != ":memory:" && !path.empty()) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      if (error) *error = std::strerror(errno);
+      return nullptr;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0) (void)::fchmod(fd, st.st_mode & 0700);
+    ::close(fd);
+  }
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, flags,
+                      options.vfs.empty() ? nullptr : options.vfs.c_str()) != SQLITE_OK) {
     if (error) *error = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return nullptr;

@@ -1,8 +1,9 @@
 #pragma once
 // SqliteStore: the embedded default KeyValueStore (store.h) — one SQLite file holding the
 // table `kv(key TEXT PRIMARY KEY, value BLOB NOT NULL)`. Each StoreWrite is one transaction, so
-// it is applied whole or not at all. The native runtime calls it on its io thread; not
-// thread-safe.
+// it is applied whole or not at all. The native runtime calls it on its store thread
+// (store_thread.h) after the daemon loaded it on the main thread; not thread-safe: one thread
+// at a time.
 //
 // Durability: the database runs in WAL mode. With Synchronous::Normal (the default) a commit
 // that apply() reported is in the operating system's page cache when apply() returns, so it
@@ -32,9 +33,14 @@ class SqliteStore final : public KeyValueStore {
     Synchronous synchronous = Synchronous::Normal;
     bool exclusive = true;
     int busy_timeout_ms = 2000;  // how long to wait for a lock held by another connection
+    // The SQLite VFS by its registered name; empty: the default. Tests use it to put a disk
+    // that stalls under the store (tests/integration/native/store_pressure_test.cpp).
+    std::string vfs = {};
   };
 
-  // Opens (creating if needed) the database file at `path`; the directory must exist. Returns
+  // Opens (creating if needed, mode 0600; an existing file is narrowed to 0600) the database
+  // file at `path`; the directory must exist. SQLite gives its WAL and shared-memory files the
+  // database file's mode. Returns
   // nullptr on failure, with the reason in *error if given (the daemon exits naming the path).
   static std::unique_ptr<SqliteStore> open(const std::string& path, Options options,
                                            std::string* error = nullptr);

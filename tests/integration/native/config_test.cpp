@@ -89,6 +89,9 @@ void expect_defaults(const DaemonConfig& c) {
   EXPECT_EQ(c.log_level, LogLevel::Info);
   EXPECT_EQ(c.sip_log, "");
   EXPECT_EQ(c.trace_log, "");
+  EXPECT_EQ(c.log_max_bytes, 10u << 20);
+  EXPECT_EQ(c.log_keep, 5);
+  EXPECT_EQ(c.store_queue_max, 1000u);
   EXPECT_TRUE(c.lan_hosts.empty());
   EXPECT_TRUE(c.dns_servers.empty());
   EXPECT_EQ(c.dns_timeout, 2s);
@@ -110,7 +113,7 @@ TEST(Config, EmbeddedDefaultNamesEveryParameter) {
        {"mode", "rx_port", "listen_address", "advertised_address", "realm", "data_dir",
         "record_route", "server_header", "crlf_keepalive", "log_level", "sip_log", "trace_log",
         "t1_ms", "t2_ms", "t4_ms", "timer_c", "max_message_size", "transport",
-        "store_synchronous", "disable_all", "ipmin", "ipmax", "min_expires", "max_expires",
+        "store_synchronous", "store_queue_max", "log_max_bytes", "log_keep", "disable_all", "ipmin", "ipmax", "min_expires", "max_expires",
         "default_expires", "max_bindings", "max_bindings_per_aor", "alias", "user", "contact",
         "enable", "itsp_down_reg_expires", "reg_forwarding_timeout", "num_sockets",
         "nat_outside_address", "address", "from_action", "from_routing", "accessibility_check",
@@ -143,6 +146,9 @@ crlf_keepalive = 30
 log_level = debug
 sip_log = /tmp/sip.log
 trace_log = -
+log_max_bytes = 65536
+log_keep = 0
+store_queue_max = 7
 t1_ms = 250
 t2_ms = 2000
 t4_ms = 2500
@@ -242,6 +248,9 @@ contact = "sip:4000@192.0.2.50:5060;transport=tcp"
   EXPECT_EQ(c.log_level, LogLevel::Debug);
   EXPECT_EQ(c.sip_log, "/tmp/sip.log");
   EXPECT_EQ(c.trace_log, "-");
+  EXPECT_EQ(c.log_max_bytes, 65536u);
+  EXPECT_EQ(c.log_keep, 0);
+  EXPECT_EQ(c.store_queue_max, 7u);
   EXPECT_EQ(c.proxy.timers.t1, 250ms);
   EXPECT_EQ(c.proxy.timers.t2, 2000ms);
   EXPECT_EQ(c.proxy.timers.t4, 2500ms);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,6 +100,7 @@ class Daemon {
     return status_;
   }
   std::string err() const { return slurp(stderr_file_); }
+  pid_t pid() const { return pid_; }
 
  private:
   fs::path stderr_file_;
@@ -237,6 +239,79 @@ TEST_F(DaemonTest, AcknowledgedRegistrationSurvivesKillMinusNine) {
   EXPECT_NE(daemon.err().find("1 bindings loaded"), std::string::npos) << daemon.err();
   const int status = daemon.stop(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+
+// mode & 0777 of a path, or -1 if it does not exist.
+int mode_of(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<int>(st.st_mode & 0777);
+}
+
+// Waits (bounded) until `path` contains `text`.
+bool file_gets(const fs::path& path, const std::string& text) {
+  for (auto waited = 0ms; waited < 5s; waited += 20ms) {
+    if (slurp(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(20ms);  // another process writes it
+  }
+  return false;
+}
+
+// The data directory the daemon creates is 0700 and the database in it 0600; the SIP message
+// and trace logs are created 0600, rotated at log_max_bytes keeping log_keep files, and after
+// logrotate's move and a SIGHUP the daemon writes to a new file at the configured path.
+TEST_F(DaemonTest, LogsAndStoreArePrivateLogsRotateAndSighupReopensThem) {
+  const fs::path sip_log = dir_.path / "sip.log";
+  const fs::path trace_log = dir_.path / "trace.log";
+  const fs::path data = dir_.path / "data";
+  const fs::path ini = dir_.path / "test.ini";
+  std::ofstream(ini) << "[advanced.sipproxy]\nsip_log = " << sip_log.string()
+                     << "\ntrace_log = " << trace_log.string()
+                     << "\nlog_max_bytes = 4096\nlog_keep = 2\n";
+  const mode_t old_umask = ::umask(022);  // the usual one: files would be 0644 if not asked
+  Daemon daemon(*exe_,
+                {"--config", ini.string(), "--listen", "127.0.0.1:0", "--data-dir",
+                 data.string()},
+                dir_.path / "err");
+  ::umask(old_umask);
+  const auto port = daemon.wait_ready();
+  ASSERT_NE(port, 0) << daemon.err();
+  EXPECT_EQ(mode_of(data), 0700);
+  EXPECT_EQ(mode_of(data / "registrations.db"), 0600);
+  EXPECT_EQ(mode_of(sip_log), 0600);
+  EXPECT_EQ(mode_of(trace_log), 0600);
+
+  // About 1 KB of log per OPTIONS (in and out): 20 of them fill the 4 KiB file several times.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(request(port, "OPTIONS", "").starts_with("SIP/2.0 200"));
+  }
+  EXPECT_TRUE(fs::exists(dir_.path / "sip.log.1"));
+  EXPECT_TRUE(fs::exists(dir_.path / "sip.log.2"));
+  EXPECT_FALSE(fs::exists(dir_.path / "sip.log.3"));
+  EXPECT_EQ(mode_of(dir_.path / "sip.log.1"), 0600);
+  for (const auto* name : {"sip.log", "sip.log.1", "sip.log.2"}) {
+    const auto size = fs::file_size(dir_.path / name);
+    EXPECT_LE(size, 4096u) << name;
+    EXPECT_GT(size, 0u) << name;
+    // Entries are whole: every file starts with an entry's header line.
+    EXPECT_TRUE(slurp(dir_.path / name).starts_with("20")) << name;
+  }
+
+  // logrotate: move, then HUP. Until the HUP the daemon writes to the moved file.
+  fs::rename(sip_log, dir_.path / "sip.log.old");
+  fs::rename(trace_log, dir_.path / "trace.log.old");
+  ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
+  ASSERT_TRUE(file_gets(dir_.path / "err", "SIGHUP: log files reopened")) << daemon.err();
+  EXPECT_EQ(mode_of(sip_log), 0600);
+  EXPECT_EQ(mode_of(trace_log), 0600);
+  ASSERT_TRUE(request(port, "OPTIONS", "").starts_with("SIP/2.0 200"));
+  EXPECT_NE(slurp(sip_log).find("OPTIONS sip:127.0.0.1 SIP/2.0"), std::string::npos);
+  EXPECT_NE(slurp(trace_log).find("\"ev\":"), std::string::npos);
+
+  const int status = daemon.stop(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << daemon.err();
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 

@@ -9,6 +9,8 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -413,9 +415,115 @@ TEST(NativeRuntime, CommitsEveryPumpWithoutAnInterval) {
   CountingStore store;
   auto runtime = f.runtime_for(node);
   runtime->set_store(&store);
-  for (std::uint64_t id = 1; id <= 3; ++id) write_at_once(*runtime, node, id);
-  ASSERT_TRUE(run_until(f.io, [&] { return node.stores_done.size() == 3; }, 2s));
+  for (std::uint64_t id = 1; id <= 3; ++id) {
+    write_at_once(*runtime, node, id);
+    ASSERT_TRUE(run_until(f.io, [&] { return node.stores_done.size() == id; }, 2s));
+  }
   EXPECT_EQ(store.applied, (std::vector<std::size_t>{1, 1, 1}));
+}
+
+// A store whose apply() waits while the test holds it closed (a disk that stalls), on the
+// runtime's store thread.
+struct StallingStore final : KeyValueStore {
+  bool apply(const StoreWrite& write) override {
+    std::unique_lock lock(mutex);
+    ++entered;
+    cv.wait(lock, [this] { return !closed; });
+    applied.push_back(write.records.size());
+    return ok;
+  }
+  std::vector<StoreRecord> load_all() override { return {}; }
+  void open() {
+    {
+      std::lock_guard lock(mutex);
+      closed = false;
+    }
+    cv.notify_all();
+  }
+  int entered_count() {
+    std::lock_guard lock(mutex);
+    return entered;
+  }
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool closed = true;
+  bool ok = true;
+  int entered = 0;
+  std::vector<std::size_t> applied;
+};
+
+// Opens the store however the test ends, before the runtime joins its store thread.
+struct OpenAtEnd {
+  StallingStore& store;
+  ~OpenAtEnd() { store.open(); }
+};
+
+TEST(NativeRuntime, WritesDuringACommitShareTheNextOneAndBeyondTheBoundFailAtOnce) {
+  Fixture f;
+  f.config.store_commit_interval = 0ms;
+  f.config.store_queue_max = 3;
+  TestNode node;
+  StallingStore store;
+  auto runtime = f.runtime_for(node);
+  runtime->set_store(&store);
+  OpenAtEnd open_at_end{store};
+  write_at_once(*runtime, node, 1);
+  ASSERT_TRUE(run_until(f.io, [&] { return store.entered_count() == 1; }, 2s));
+  // The io thread is free: more writes come while the commit of 1 hangs.
+  write_at_once(*runtime, node, 2);
+  write_at_once(*runtime, node, 3);
+  ASSERT_TRUE(run_until(f.io, [&] { return runtime->stats().store_queue_depth == 3; }, 2s));
+  write_at_once(*runtime, node, 4);  // beyond store_queue_max: refused at once
+  ASSERT_TRUE(run_until(f.io, [&] { return node.stores_done.size() == 1; }, 2s));
+  EXPECT_EQ(node.stores_done[0].id, 4u);
+  EXPECT_EQ(node.stores_done[0].outcome, StoreOutcome::Failed);
+  EXPECT_EQ(runtime->stats().store_queue_full, 1u);
+  EXPECT_EQ(runtime->stats().store_failures, 1u);
+
+  store.open();
+  ASSERT_TRUE(run_until(f.io, [&] { return node.stores_done.size() == 4; }, 2s));
+  EXPECT_EQ(store.applied, (std::vector<std::size_t>{1, 2}));  // 2 and 3: one transaction
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(node.stores_done[i].id, i);  // in the order they were written
+    EXPECT_EQ(node.stores_done[i].outcome, StoreOutcome::Ok);
+  }
+  EXPECT_EQ(runtime->stats().store_queue_depth, 0u);
+  EXPECT_EQ(runtime->stats().store_failures, 1u);
+}
+
+TEST(NativeRuntime, AFailedCommitFailsEveryWriteInIt) {
+  Fixture f;
+  f.config.store_commit_interval = 0ms;
+  TestNode node;
+  StallingStore store;
+  store.ok = false;
+  store.open();
+  auto runtime = f.runtime_for(node);
+  runtime->set_store(&store);
+  runtime->inject([&node](Node&, TimePoint) {
+    node.emit(StoreWrite{1, {StoreRecord{"a", "v"}}});
+    node.emit(StoreWrite{2, {StoreRecord{"b", "v"}}});
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return node.stores_done.size() == 2; }, 2s));
+  for (const auto& done : node.stores_done) EXPECT_EQ(done.outcome, StoreOutcome::Failed);
+  EXPECT_EQ(runtime->stats().store_failures, 2u);
+}
+
+TEST(NativeRuntime, StopAppliesTheWritesHandedToTheStoreThread) {
+  Fixture f;
+  f.config.store_commit_interval = 0ms;
+  TestNode node;
+  StallingStore store;
+  auto runtime = f.runtime_for(node);
+  runtime->set_store(&store);
+  OpenAtEnd open_at_end{store};
+  write_at_once(*runtime, node, 1);
+  ASSERT_TRUE(run_until(f.io, [&] { return store.entered_count() == 1; }, 2s));
+  store.open();
+  runtime->stop();  // joins the store thread: the commit is done when it returns
+  EXPECT_EQ(store.applied, (std::vector<std::size_t>{1}));
+  run_for(f.io, 20ms);
+  EXPECT_TRUE(node.stores_done.empty());  // stopped: the Node hears nothing more
 }
 
 TEST(NativeRuntime, FiresTheDeadline) {
