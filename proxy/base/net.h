@@ -5,6 +5,7 @@
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace resproxy {
@@ -40,8 +41,32 @@ struct Path {
   Address local;
   Address remote;
   StreamId stream{};  // value 0 for UDP
+  // The index of the network interface the message arrived on (IP_PKTINFO), 0 when unknown
+  // (sent by us, TCP, a runtime without interfaces). Not part of a path's identity: the same
+  // peer is the same flow whatever interface the kernel reports.
+  std::uint32_t interface = 0;
 
-  friend auto operator<=>(const Path&, const Path&) = default;
+  friend bool operator==(const Path& a, const Path& b) {
+    return a.transport == b.transport && a.local == b.local && a.remote == b.remote &&
+           a.stream == b.stream;
+  }
+  friend auto operator<=>(const Path& a, const Path& b) {
+    if (auto c = a.transport <=> b.transport; c != 0) return c;
+    if (auto c = a.local <=> b.local; c != 0) return c;
+    if (auto c = a.remote <=> b.remote; c != 0) return c;
+    return a.stream <=> b.stream;
+  }
+};
+
+// One network interface of the host as the runtime sees it (getifaddrs natively), an input of
+// the core when the set changes: trust and "on the office LAN" are decided by the interface a
+// message arrived on (security/interfaces.h).
+struct NetInterface {
+  std::uint32_t index = 0;  // the kernel's interface index, as in Path::interface
+  std::string name;         // "eth1"
+  bool loopback = false;
+  std::vector<std::string> networks;  // its addresses with prefix length: "192.168.1.10/24"
+  friend bool operator==(const NetInterface&, const NetInterface&) = default;
 };
 
 }  // namespace resproxy

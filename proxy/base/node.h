@@ -96,6 +96,9 @@ class Node {
   // timestamps): the runtime's measure of overload, reported before each batch. A runtime that
   // cannot tell (ns-3) never calls it.
   virtual void on_receive_delay(TimePoint /*now*/, Duration /*delay*/) {}
+  // The host's network interfaces, at start and whenever they change (addresses added or
+  // removed, an interface up or down). Runtimes without interfaces never call it.
+  virtual void on_interfaces(TimePoint /*now*/, const std::vector<NetInterface>& /*interfaces*/) {}
 
   // Outputs.
   [[nodiscard]] virtual std::optional<Effect> next_effect() = 0;

@@ -119,6 +119,14 @@ std::string parse_prefix(std::string_view v) {
   return std::string(v);
 }
 
+std::string parse_interface_name(std::string_view v) {
+  // Linux: at most IFNAMSIZ - 1 = 15 characters, no '/', no white space.
+  if (v.size() > 15 || v.find_first_of("/ \t:") != std::string_view::npos) {
+    throw Invalid{"'" + std::string(v) + "' is not an interface name"};
+  }
+  return std::string(v);
+}
+
 security::Sender parse_dialer(std::string_view v) {
   if (v == "trusted") return security::Sender::Trusted;
   if (v == "authenticated") return security::Sender::Authenticated;
@@ -869,6 +877,16 @@ const std::vector<SectionSpec>& section_specs() {
             [](Builder& b, int, int, std::string_view v) {
               b.config.proxy.itsp_requires_trust = parse_bool(v);
             }},
+           {"lan_interfaces", "a comma-separated list of interface names (eth1, br-lan), or empty",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.interfaces.lan_names =
+                  v.empty() ? std::vector<std::string>{} : parse_list(v, &parse_interface_name);
+            }},
+           {"wan_interfaces", "a comma-separated list of interface names (eth0, ppp0), or empty",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.proxy.interfaces.wan_names =
+                  v.empty() ? std::vector<std::string>{} : parse_list(v, &parse_interface_name);
+            }},
        }},
       range_table("sipproxy.trust", &Builder::trust),
       // The LanScape seed's DoS protection (security/flood_guard.h).
@@ -1609,10 +1627,14 @@ max_source_failures = 30       ; 0..10000: users failing from one source before 
 ; ipmax = 198.51.100.255       ; last address, same family; default: ipmin
 
 [sipproxy.trust]
-disable_all = 0                ; 1: do not trust the default ranges: 127.0.0.0/8, 10.0.0.0/8,
-                               ; 172.16.0.0/12, 192.168.0.0/16, ::1, fc00::/7, fe80::/10
+disable_all = 0                ; 1: no default trust. 0: trust what arrives on the loopback
+                               ; interface, and on a LAN interface from that interface's own
+                               ; subnets (never a WAN interface: spoofed LAN sources from outside)
 itsp_requires_trust = 0        ; 1: nothing from an untrusted, unauthenticated source goes to
                                ; the ITSP (for ITSPs that authenticate the trunk by IP address)
+lan_interfaces =               ; interface names that are the office LAN (eth1, br-lan); empty:
+                               ; every interface whose addresses are all private (RFC 1918, ULA)
+wan_interfaces =               ; interface names that are never the LAN (eth0, ppp0)
 
 ; Extra trusted sources, N = 1..100 (checked after reject). Other sources are answered 403
 ; (challenged for [sipproxy.auth.user.N] credentials once digest authentication is in).

@@ -29,6 +29,7 @@
 #include <ctime>
 
 #include "proxy/base/check.h"
+#include "proxy/native/host_address.h"
 #include "proxy/native/store_thread.h"
 
 namespace resproxy::native {
@@ -139,7 +140,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
         acceptor_(io),
         timer_(io),
         accept_retry_timer_(io),
-        store_timer_(io) {}
+        store_timer_(io),
+        interface_timer_(io) {}
 
   void start();
   void stop(bool notify_node);
@@ -184,6 +186,9 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // have new effects).
   bool commit_store_when_due();
   void on_store_timer(const ErrorCode& ec);
+  // Tells the node the host's interfaces if they changed since last time, then looks again
+  // after ListenConfig::interface_poll.
+  void watch_interfaces();
   // The store thread's answer to commit_store(), on the io thread.
   void on_store_committed(bool ok);
 
@@ -225,6 +230,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   asio::steady_timer timer_;
   asio::steady_timer accept_retry_timer_;
   asio::steady_timer store_timer_;  // the next group commit (ListenConfig::store_commit_interval)
+  asio::steady_timer interface_timer_;  // the next look at the host's interfaces
+  std::vector<NetInterface> interfaces_;  // as last told to the node
   bool store_timer_armed_ = false;
   SteadyClock::time_point last_commit_{};
   Address local_;
@@ -233,7 +240,9 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // timestamp) per datagram of a batch.
   struct Slot {
     sockaddr_storage from{};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))]{};
+    // The kernel's receive timestamp and the arrival interface (IP_PKTINFO / IPV6_PKTINFO).
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(in_pktinfo)) +
+                                  CMSG_SPACE(sizeof(in6_pktinfo))]{};
     iovec iov{};
   };
   std::vector<char> datagram_buffer_;
@@ -280,6 +289,12 @@ bool NativeRuntime::Impl::bind_all(const asio::ip::address& ip, std::uint16_t po
       // Kernel receive timestamps: how long a datagram waited is the measure of overload.
       const int one = 1;
       (void)::setsockopt(udp_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+      // The interface each datagram arrived on: trust is by interface (security/interfaces.h).
+      // IPv4 on an IPv6 socket reports IP_PKTINFO too.
+      (void)::setsockopt(udp_.native_handle(), IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+      if (endpoint.address().is_v6()) {
+        (void)::setsockopt(udp_.native_handle(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof one);
+      }
       udp_.bind(endpoint, ec);
     }
     if (ec) throw std::runtime_error(describe("UDP", config_.ip, port, ec));
@@ -335,6 +350,7 @@ void NativeRuntime::Impl::start() {
     receive_datagram();
   }
   if (config_.tcp) accept_next();
+  if (config_.interface_poll.count() > 0) watch_interfaces();
   // The Node may already have effects or a deadline (probes scheduled at construction).
   asio::post(io_, [self = shared_from_this()] { self->deliver([](Node&, TimePoint) {}); });
 }
@@ -348,6 +364,7 @@ void NativeRuntime::Impl::stop(bool notify_node) {
   timer_.cancel();
   accept_retry_timer_.cancel();
   store_timer_.cancel();
+  interface_timer_.cancel();
   // Writes handed to the store thread are applied (their answers are dropped below, the Node
   // hears nothing more); writes not handed over yet are dropped with the Node's other effects.
   if (store_thread_) store_thread_->finish();
@@ -670,14 +687,39 @@ void NativeRuntime::Impl::on_readable(const ErrorCode& ec) {
       udp::endpoint sender;
       std::memcpy(sender.data(), &slots_[i].from, std::min<std::size_t>(m.msg_namelen, sender.capacity()));
       sender.resize(m.msg_namelen);
-      const Path path{.transport = Transport::Udp, .local = local_,
-                      .remote = sender_address(sender), .stream = {}};
+      Path path{.transport = Transport::Udp, .local = local_,
+                .remote = sender_address(sender), .stream = {}};
+      for (const cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr;
+           c = CMSG_NXTHDR(const_cast<msghdr*>(&m), const_cast<cmsghdr*>(c))) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          in_pktinfo info{};
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          path.interface = static_cast<std::uint32_t>(info.ipi_ifindex);
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+          in6_pktinfo info{};
+          std::memcpy(&info, CMSG_DATA(c), sizeof info);
+          path.interface = info.ipi6_ifindex;
+        }
+      }
       const std::string_view bytes(datagram_buffer_.data() + static_cast<std::size_t>(i) * slot_size_, size);
       if (message_log_) message_log_(false, path, bytes);
       node.on_datagram(now, path, bytes);
     }
   });
   receive_datagram();
+}
+
+void NativeRuntime::Impl::watch_interfaces() {
+  if (stopped_) return;
+  auto current = host_interfaces();
+  if (current != interfaces_) {
+    interfaces_ = std::move(current);
+    deliver([this](Node& node, TimePoint now) { node.on_interfaces(now, interfaces_); });
+  }
+  interface_timer_.expires_after(config_.interface_poll);
+  interface_timer_.async_wait([self = shared_from_this()](const ErrorCode& ec) {
+    if (!ec) self->watch_interfaces();
+  });
 }
 
 // --- TCP. ---

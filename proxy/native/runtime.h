@@ -52,6 +52,9 @@ struct ListenConfig {
   // at once (the core answers 500 with Retry-After): a stalled disk never holds up signalling
   // and never grows a queue without end.
   std::size_t store_queue_max = 1000;
+  // Tell the core the host's interfaces (host_interfaces()) at start and when they change, this
+  // often checked; zero: never (the core then trusts by address ranges alone).
+  std::chrono::milliseconds interface_poll{std::chrono::seconds(5)};
 };
 
 class NativeRuntime {

@@ -15,6 +15,7 @@
 #include "proxy/security/digest.h"
 #include "proxy/security/flood_guard.h"
 #include "proxy/security/gateway_policy.h"
+#include "proxy/security/interfaces.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/transaction/timer_config.h"
 
@@ -121,8 +122,11 @@ struct ProxyConfig {
   // go to the ITSP (challenged or refused here), for ITSPs that authenticate the trunk by its IP
   // address. Off by default: the seed routes untrusted requests via the ITSP, which challenges.
   bool itsp_requires_trust = false;
-  // The office LAN, where emergency calls may come from whatever their authentication says
-  // (security/exit_rule.h). Empty: the loopback and private ranges.
+  // Which interfaces are the office LAN (security/interfaces.h): default trust is the loopback
+  // interface and the subnets of LAN interfaces, each only for messages that arrived on it.
+  security::InterfaceConfig interfaces;
+  // The office LAN for emergency calls by address ranges instead of by interface (tests, or a
+  // runtime without interfaces). Empty: by interface (private ranges before any table).
   std::vector<security::IpRange> lan;
   // How often the key of the dialog MACs in our Record-Route is replaced (the previous key
   // still verifies, so a dialog younger than this always does).

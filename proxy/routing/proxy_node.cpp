@@ -16,6 +16,7 @@
 #include "proxy/security/exit_rule.h"
 #include "proxy/security/flood_guard.h"
 #include "proxy/security/gateway_policy.h"
+#include "proxy/security/interfaces.h"
 #include "proxy/security/ip_range.h"
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
@@ -212,10 +213,6 @@ struct ProxyNode::Impl {
       itsp = std::make_unique<ItspMonitor>(config.itsp.monitor, self, TimePoint{});
     }
     trusted = config.trusted;
-    if (config.trust_defaults) {
-      const auto defaults = security::default_trusted_ranges();
-      trusted.insert(trusted.end(), defaults.begin(), defaults.end());
-    }
     if (!config.auth_users.empty()) {
       security::DigestConfig dc;
       dc.realm = config.realm;
@@ -230,7 +227,6 @@ struct ProxyNode::Impl {
       }
       // A bad table was refused by the config parser; if one slips through, nobody is challenged.
     }
-    lan = config.lan.empty() ? security::default_trusted_ranges() : config.lan;
     for (const auto& a : config.aliases) location.add_alias(a.alias, a.user);
     for (const auto& d : config.directory) location.add_directory_entry(d.user, d.contact);
   }
@@ -242,7 +238,7 @@ struct ProxyNode::Impl {
   // While a request from a source nobody has verified is being handled: its refusals and
   // challenges are answered statelessly, within the amplification budget.
   bool unverified = false;
-  Address unverified_source;
+  Path unverified_source;
   Transport unverified_transport = Transport::Udp;
   TimePoint overload_until{};  // overloaded while now < this: new work from outsiders waits
   TimePoint severe_until{};    // badly overloaded: new work from the office waits too
@@ -259,8 +255,10 @@ struct ProxyNode::Impl {
   std::string authenticated_user;
   // Set by may_exit when it admitted a new gateway call; forward() hands it to its Forward.
   bool admitted_gateway_call = false;
-  std::vector<security::IpRange> trusted;
-  std::vector<security::IpRange> lan;
+  std::vector<security::IpRange> trusted;  // [sipproxy.trust.N]: wherever they arrive
+  // The default trust before the runtime told us its interfaces (the simulated runtime, tests).
+  std::vector<security::IpRange> legacy_defaults = security::default_trusted_ranges();
+  security::InterfaceTable interfaces;
   std::optional<security::DialogMac> dialog_mac;  // set by the constructor (stored or new)
   TimerId dialog_key_timer;
   ProxyCounters counters;
@@ -288,25 +286,45 @@ struct ProxyNode::Impl {
     self.trace().emit(event);
   }
 
-  bool is_trusted(const Address& source) const {
+  // Trusted: inside a configured [sipproxy.trust.N] range, or — the default — vouched for by
+  // the interface it arrived on (security/interfaces.h; the private ranges while the runtime
+  // has given no interface table).
+  bool is_trusted(const Path& path) const {
     // Most messages come from the few addresses that sent the last ones: remember the last answer
-    // (the ranges never change) instead of parsing the address again.
-    if (source.ip != trust_cache_ip) {
-      trust_cache_ip = source.ip;
-      trust_cache_value = security::any_contains(trusted, source.ip);
+    // (ranges and interfaces change rarely; on_interfaces() forgets it) instead of parsing the
+    // address again.
+    if (path.remote.ip != trust_cache_ip || path.interface != trust_cache_interface ||
+        (path.interface == 0 && path.local.ip != trust_cache_local)) {
+      trust_cache_ip = path.remote.ip;
+      trust_cache_interface = path.interface;
+      trust_cache_local = path.local.ip;
+      trust_cache_value =
+          security::any_contains(trusted, path.remote.ip) ||
+          (config.trust_defaults &&
+           (interfaces.known() ? interfaces.vouches_for(path)
+                               : security::any_contains(legacy_defaults, path.remote.ip)));
     }
     return trust_cache_value;
   }
   mutable std::string trust_cache_ip{"-"};  // never an address
+  mutable std::uint32_t trust_cache_interface = 0;
+  mutable std::string trust_cache_local;
   mutable bool trust_cache_value = false;
 
+  // On the office LAN (emergency calls): by the interface it arrived on.
+  bool from_lan(const Path& path) const {
+    if (!config.lan.empty()) return security::any_contains(config.lan, path.remote.ip);
+    return interfaces.known() ? interfaces.on_lan(path)
+                              : security::any_contains(legacy_defaults, path.remote.ip);
+  }
+
   // The office's own: trusted ranges, the PSTN gateway, the ITSP proxies (their own budget).
-  bool is_office(const Address& source) const {
-    return is_trusted(source) || is_gateway(source) || (itsp && itsp->find(source));
+  bool is_office(const Path& path) const {
+    return is_trusted(path) || is_gateway(path.remote) || (itsp && itsp->find(path.remote));
   }
 
   bool admit(TimePoint now, const Path& path, std::size_t bytes) {
-    const auto verdict = flood.admit(now, path.remote.ip, is_office(path.remote), bytes);
+    const auto verdict = flood.admit(now, path.remote.ip, is_office(path), bytes);
     if (verdict == security::Admission::Admit) return true;
     ++counters.flood_dropped;
     if (verdict == security::Admission::NewlyBanned) {
@@ -351,14 +369,15 @@ struct ProxyNode::Impl {
   }
 
   // Who sent it, for the routing tables; `authenticated`: its digest credentials checked out.
-  SourceClass classify(const Address& source, bool authenticated) const {
+  SourceClass classify(const Path& path, bool authenticated) const {
+    const Address& source = path.remote;
     if (is_gateway(source)) {
       const auto action = config.pstn_gateway.from_action;
       if (action == GatewayFromAction::Trust || authenticated) return SourceClass::Gateway;
       return SourceClass::Untrusted;
     }
     if (itsp && itsp->find(source)) return SourceClass::Itsp;
-    if (authenticated || is_trusted(source)) return SourceClass::Endpoint;
+    if (authenticated || is_trusted(path)) return SourceClass::Endpoint;
     return SourceClass::Untrusted;
   }
 
@@ -406,10 +425,10 @@ struct ProxyNode::Impl {
     return security::Service::Off;
   }
 
-  security::Sender sender_of(const Address& remote, std::optional<SourceClass> known) const {
-    switch (known ? *known : classify(remote, false)) {
+  security::Sender sender_of(const Path& path, std::optional<SourceClass> known) const {
+    switch (known ? *known : classify(path, false)) {
       case SourceClass::Endpoint:
-        return is_trusted(remote) ? security::Sender::Trusted : security::Sender::Authenticated;
+        return is_trusted(path) ? security::Sender::Trusted : security::Sender::Authenticated;
       case SourceClass::Gateway: return security::Sender::Gateway;
       case SourceClass::Itsp: return security::Sender::Itsp;
       case SourceClass::Untrusted: return security::Sender::Untrusted;
@@ -434,12 +453,12 @@ struct ProxyNode::Impl {
   security::ExitQuery exit_query(const Path& path, const transport::Destination& dest,
                                  const ExitCheck& check) const {
     security::ExitQuery q;
-    q.sender = sender_of(path.remote, check.source);
+    q.sender = sender_of(path, check.source);
     q.exit = exit_of(dest, check);
     q.service = service(check.local_forced);
     q.our_dialog = check.our_dialog;
     q.emergency = check.emergency;
-    q.from_lan = security::any_contains(lan, path.remote.ip);
+    q.from_lan = from_lan(path);
     q.itsp_requires_trust = config.itsp_requires_trust;
     return q;
   }
@@ -687,7 +706,7 @@ struct ProxyNode::Impl {
     std::string bytes = sip::make_response(request, status, reason, tag, extra);
     // The budget is about spoofed sources: over TCP the handshake proved the address.
     if (unverified_transport == Transport::Udp && !is_office(unverified_source) &&
-        !flood.may_send(now, unverified_source.ip, bytes.size())) {
+        !flood.may_send(now, unverified_source.remote.ip, bytes.size())) {
       ++counters.answers_suppressed;
       bytes.clear();  // ends the transaction, sends nothing
     } else {
@@ -838,7 +857,7 @@ struct ProxyNode::Impl {
                                      : sip::HeaderId::ProxyAuthorization;
     const auto chosen = credentials_for_us(request, wanted);
     if (!chosen) return result;
-    const bool guarded = auth_guard && classify(path.remote, false) == SourceClass::Untrusted;
+    const bool guarded = auth_guard && classify(path, false) == SourceClass::Untrusted;
     if (guarded) {
       if (auto parsed = security::parse_digest_credentials(*chosen);
           parsed && !auth_guard->may_try(now, path.remote.ip, parsed->username)) {
@@ -916,7 +935,7 @@ struct ProxyNode::Impl {
   // lets it reach the gateway; seed: emergency numbers always work).
   bool emergency_from_lan(const sip::Message& request, const Path& path) const {
     return request.method() == sip::Method::Invite && request.to_tag().empty() &&
-           is_emergency_request(request) && security::any_contains(lan, path.remote.ip);
+           is_emergency_request(request) && from_lan(path);
   }
 
   // Of the request's `header` values, the Digest credentials for our realm (RFC 3261 §22.3).
@@ -958,8 +977,8 @@ struct ProxyNode::Impl {
     ++counters.requests;
     arm_dialog_key_rotation(now);
     authenticated_user.clear();
-    unverified = classify(path.remote, false) == SourceClass::Untrusted;
-    unverified_source = path.remote;
+    unverified = classify(path, false) == SourceClass::Untrusted;
+    unverified_source = path;
     unverified_transport = path.transport;
     struct Reset {
       bool& flag;
@@ -1063,11 +1082,11 @@ struct ProxyNode::Impl {
         return;
       }
     }
-    SourceClass source = classify(path.remote, false);
+    SourceClass source = classify(path, false);
     if (source == SourceClass::Untrusted && challenges(request)) {
       const auto verdict = check_credentials(now, request, path);
       if (verdict.is_ok()) {
-        source = classify(path.remote, true);
+        source = classify(path, true);
       } else if (emergency_from_lan(request, path)) {
         // Whatever its credentials say (a phone whose password the outage made stale): it goes
         // on as an untrusted source, which the exit rule lets reach the gateway.
@@ -1730,7 +1749,7 @@ struct ProxyNode::Impl {
   void on_register(TimePoint now, ServerTransactionId id, const sip::Message& request,
                    const Path& path, bool force_local) {
     ++counters.registers;
-    const SourceClass source = classify(path.remote, false);
+    const SourceClass source = classify(path, false);
     if (!force_local && forwards_to_itsp() && itsp_usable()) {
       if (throttled(now, id, request, path)) return;
       if (forward_to_itsp(now, id, request, path, 0, source, Kind::ItspRegister)) return;
@@ -2218,7 +2237,7 @@ ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& r
   }
   // TCP limits: the office's own connections are not capped per source nor closed when idle, and
   // neither is a connection a registration lives on.
-  transport().set_stream_policy([this](const Address& a) { return impl_->is_office(a); },
+  transport().set_stream_policy([this](const Path& p) { return impl_->is_office(p); },
                                 [this](StreamId s) { return impl_->stream_pinned(s); });
   // The dialog MAC keys of the previous run: dialogs record-routed before a restart still verify.
   for (const auto& record : stored) {
@@ -2243,6 +2262,25 @@ void ProxyNode::emit_store(StoreWrite write) { emit_effect(std::move(write)); }
 void ProxyNode::on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) {
   timers().fire_due(now);
   impl_->on_store_done(now, id, outcome);
+}
+
+void ProxyNode::on_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) {
+  auto& impl = *impl_;
+  impl.interfaces.set(security::classify_interfaces(interfaces, impl.config.interfaces));
+  impl.trust_cache_ip = "-";  // what was trusted may no longer be
+  for (const auto& i : impl.interfaces.list()) {
+    impl.trace(now, "net.interface", [&](TraceEvent& e) {
+      std::string subnets;
+      for (const auto& n : interfaces) {
+        if (n.index != i.index) continue;
+        for (const auto& network : n.networks) subnets += (subnets.empty() ? "" : " ") + network;
+      }
+      e.with("name", i.name)
+          .with("index", std::to_string(i.index))
+          .with("role", std::string(security::to_string(i.role)))
+          .with("networks", subnets);
+    });
+  }
 }
 
 void ProxyNode::on_receive_delay(TimePoint now, Duration delay) {

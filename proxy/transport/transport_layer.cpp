@@ -89,7 +89,7 @@ void TransportLayer::on_stream_opened(TimePoint now, const Path& path) {
   auto it = streams_.find(path.stream);
   if (it == streams_.end()) {
     // Inbound: within the caps, or accepted and closed at once.
-    const bool exempt = callbacks_.exempt && callbacks_.exempt(path.remote);
+    const bool exempt = callbacks_.exempt && callbacks_.exempt(path);
     const auto source = per_source_.find(path.remote.ip);
     const std::size_t from_source = source == per_source_.end() ? 0 : source->second;
     const bool over_total = config_.max_streams > 0 && inbound_ >= config_.max_streams;
@@ -238,7 +238,7 @@ void TransportLayer::sweep(TimePoint now) {
       expired.emplace_back(id, "header_timeout");
     } else if (config_.idle_timeout > Duration::zero() &&
                now - stream.last_activity >= config_.idle_timeout &&
-               !(callbacks_.exempt && callbacks_.exempt(stream.path.remote)) &&
+               !(callbacks_.exempt && callbacks_.exempt(stream.path)) &&
                !(callbacks_.pinned && callbacks_.pinned(id))) {
       expired.emplace_back(id, "idle_timeout");
     }

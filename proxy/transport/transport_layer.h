@@ -69,7 +69,7 @@ class TransportLayer {
     std::function<void(TimePoint, sip::Message&&, const Path&)> on_message;
     std::function<void(TimePoint, StreamId)> on_stream_failed;
     // Sources the per-source cap and the idle timeout do not apply to (the office's own).
-    std::function<bool(const Address&)> exempt{};
+    std::function<bool(const Path&)> exempt{};
     // Connections that must not be closed for being idle (a registration lives on them).
     std::function<bool(StreamId)> pinned{};
   };
@@ -77,7 +77,7 @@ class TransportLayer {
   TransportLayer(TransportConfig config, std::deque<Effect>& effects, TimerHeap& heap, Rng& rng,
                  TraceSink& trace);
   void set_callbacks(Callbacks callbacks) { callbacks_ = std::move(callbacks); }
-  void set_stream_policy(std::function<bool(const Address&)> exempt,
+  void set_stream_policy(std::function<bool(const Path&)> exempt,
                          std::function<bool(StreamId)> pinned) {
     callbacks_.exempt = std::move(exempt);
     callbacks_.pinned = std::move(pinned);

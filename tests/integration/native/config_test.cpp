@@ -640,6 +640,16 @@ TEST(Config, PstnGatewaySectionSetsTheTollFraudPolicy) {
             "allowed: a comma-separated list of prefixes (digits, +, *, #), or empty");
 }
 
+TEST(Config, TrustSectionNamesTheLanAndWanInterfaces) {
+  const auto c = parse("[sipproxy.trust]\nlan_interfaces = eth1, br-lan\nwan_interfaces = ppp0\n");
+  EXPECT_EQ(c.proxy.interfaces.lan_names, (std::vector<std::string>{"eth1", "br-lan"}));
+  EXPECT_EQ(c.proxy.interfaces.wan_names, std::vector<std::string>{"ppp0"});
+  EXPECT_TRUE(parse("").proxy.interfaces.lan_names.empty());
+  EXPECT_EQ(std::string(error_of("[sipproxy.trust]\nlan_interfaces = eth 1\n").what()),
+            "test.ini:2: [sipproxy.trust] lan_interfaces: 'eth 1' is not an interface name; "
+            "allowed: a comma-separated list of interface names (eth1, br-lan), or empty");
+}
+
 TEST(Config, WarnsAboutEntriesThatAreNotEnabled) {
   const auto c = parse("[sipproxy.trust.1]\nipmin = 203.0.113.1\n");
   ASSERT_EQ(c.warnings.size(), 1u);

@@ -21,6 +21,10 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/write.hpp>
 
+#include <net/if.h>
+
+#include <algorithm>
+
 #include "proxy/native/os_rng.h"
 #include "proxy/native/store.h"
 #include "proxy/native/trace_sink.h"
@@ -125,6 +129,25 @@ TEST(NativeRuntime, EchoesDatagramsOverIpv4) { udp_echo_round_trip("127.0.0.1");
 TEST(NativeRuntime, EchoesDatagramsOverIpv6) {
   if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
   udp_echo_round_trip("::1");
+}
+
+// Trust is by the interface a datagram arrived on (security/interfaces.h): the runtime tells
+// the node the host's interfaces at start, and each datagram's interface (IP_PKTINFO).
+TEST(NativeRuntime, ReportsTheHostsInterfacesAndTheInterfaceEachDatagramArrivedOn) {
+  Fixture f;
+  TestNode node;
+  auto runtime = f.runtime_for(node);
+  UdpPeer peer(f.io, "127.0.0.1");
+  peer.send_to(runtime->local_address(), "OPTIONS where");
+  ASSERT_TRUE(run_until(f.io, [&] { return node.datagrams.size() == 1; }));
+  ASSERT_EQ(node.interface_updates.size(), 1u);  // at start; unchanged since
+  const auto& interfaces = node.interface_updates.front();
+  const auto lo = std::find_if(interfaces.begin(), interfaces.end(),
+                               [](const NetInterface& i) { return i.loopback; });
+  ASSERT_NE(lo, interfaces.end());
+  EXPECT_EQ(lo->index, if_nametoindex(lo->name.c_str()));
+  EXPECT_NE(std::find(lo->networks.begin(), lo->networks.end(), "127.0.0.1/8"), lo->networks.end());
+  EXPECT_EQ(node.datagrams.front().path.interface, lo->index);
 }
 
 // Overload is measured by how long datagrams waited in the kernel (SO_TIMESTAMPNS): datagrams

@@ -63,6 +63,10 @@ class TestNode final : public Node {
   void on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) override;
   void on_receive_delay(TimePoint, Duration delay) override { receive_delays.push_back(delay); }
   std::vector<Duration> receive_delays;  // one per batch of datagrams
+  void on_interfaces(TimePoint, const std::vector<NetInterface>& list) override {
+    interface_updates.push_back(list);
+  }
+  std::vector<std::vector<NetInterface>> interface_updates;
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override { return deadline_; }
 

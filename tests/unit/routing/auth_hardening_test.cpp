@@ -331,5 +331,79 @@ TEST(GatewayLimits, CallsPerMinuteArePerUser) {
   EXPECT_EQ(f.answer_to(kOffice), "to the gateway");
 }
 
+// --- default trust by the interface a message arrived on (security/interfaces.h) ---
+
+// The branch box: eth0 faces the internet, eth1 is the office LAN (kProxy is 192.168.1.10).
+std::vector<NetInterface> box_interfaces() {
+  return {{1, "lo", true, {"127.0.0.1/8"}},
+          {2, "eth0", false, {"198.51.100.7/24"}},
+          {3, "eth1", false, {"192.168.1.10/24"}}};
+}
+
+ProxyConfig default_trust_config() {
+  ProxyConfig c = ProxyFixture::default_config();  // trust_defaults on: no configured ranges
+  c.pstn_gateway.address = kGateway.address;
+  return c;
+}
+
+Phone on(std::uint32_t interface, Phone phone) {
+  phone.interface = interface;
+  return phone;
+}
+
+TEST(TrustByInterface, ASpoofedLanSourceFromTheWanSideIsNotTrusted) {
+  AuthFixture f(default_trust_config());
+  f.node.on_interfaces(f.now, box_interfaces());
+  ASSERT_TRUE(f.trace.contains("net.interface"));
+  // The desk phone on the LAN registers (trusted: its subnet, on eth1) ...
+  const Phone desk = on(3, alice());
+  f.receive(desk, f.register_request(desk));
+  f.expect_one("SIP/2.0 200");
+  // ... and the same source address arriving on eth0 is a stranger: no registration, no call
+  // to the gateway.
+  const Phone spoofed = on(2, Phone{"6666", alice().address});
+  f.receive(spoofed, f.register_request(spoofed));
+  f.expect_one("SIP/2.0 403");
+  f.receive(spoofed, call(spoofed, kNational, f.branch()));
+  EXPECT_NE(f.answer_to(spoofed), "to the gateway");
+  EXPECT_EQ(f.node.counters().gateway_calls, 0u);
+}
+
+TEST(TrustByInterface, WithoutAnInterfaceTableTheOldAddressDefaultStays) {
+  AuthFixture f(default_trust_config());
+  const Phone spoofed = on(2, Phone{"6666", alice().address});
+  f.receive(spoofed, f.register_request(spoofed));
+  f.expect_one("SIP/2.0 200");  // no table yet: private ranges (the simulated runtime's case)
+}
+
+TEST(TrustByInterface, EmergencyCallsAreByTheLanInterfaceNotByTrust) {
+  AuthFixture f(default_trust_config());
+  f.node.on_interfaces(f.now, box_interfaces());
+  // A routed office subnet behind a LAN router: arrives on eth1, not in its subnet: untrusted,
+  // yet on the LAN — its emergency call goes out.
+  const Phone routed = on(3, Phone{"3003", {"172.31.0.9", 5060}});
+  f.receive(routed, call(routed, "sip:112@office.example", f.branch()));
+  EXPECT_EQ(f.answer_to(routed), "to the gateway");
+  EXPECT_EQ(f.trace.find("security.emergency_call")->field("from_lan"), "1");
+  // Its ordinary call to the PSTN does not.
+  f.receive(routed, call(routed, kNational, f.branch()));
+  EXPECT_NE(f.answer_to(routed), "to the gateway");
+  // The same emergency call arriving on the WAN interface is not from the LAN.
+  const Phone outside = on(2, Phone{"3003", {"172.31.0.9", 5060}});
+  f.receive(outside, call(outside, "sip:112@office.example", f.branch()));
+  EXPECT_NE(f.answer_to(outside), "to the gateway");
+  EXPECT_EQ(f.node.counters().emergency_calls, 1u);
+}
+
+TEST(TrustByInterface, ConfiguredRangesAreTrustedWhereverTheyArrive) {
+  auto c = default_trust_config();
+  c.trusted.push_back(*security::IpRange::parse("203.0.113.0/24"));  // a remote site's router
+  AuthFixture f(c);
+  f.node.on_interfaces(f.now, box_interfaces());
+  const Phone remote_site = on(2, Phone{"7001", {"203.0.113.40", 5060}});
+  f.receive(remote_site, f.register_request(remote_site));
+  f.expect_one("SIP/2.0 200");
+}
+
 }  // namespace
 }  // namespace resproxy::routing::testing

@@ -22,7 +22,8 @@ struct Phone {
   Address address;
   Transport transport = Transport::Udp;
   StreamId stream{};
-  [[nodiscard]] Path path() const { return Path{transport, kProxy, address, stream}; }
+  std::uint32_t interface = 0;  // the interface its messages arrive on (0: unknown)
+  [[nodiscard]] Path path() const { return Path{transport, kProxy, address, stream, interface}; }
   [[nodiscard]] std::string contact() const {
     return "sip:" + user + "@" + address.to_string() +
            (transport == Transport::Tcp ? ";transport=tcp" : "");
