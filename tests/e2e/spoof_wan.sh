@@ -21,7 +21,8 @@
 #                 reaches 10.77.1.20:5070 is 401/403/407, never 2xx; `resproxyctl show reg`
 #                 lists 2001 and not 6666
 #   spoof-invite  INVITE to an unregistered number (standalone: the gateway's), spoofed the
-#                 same way: answered 401/403/407, and the gateway receives nothing
+#                 same way: challenged 407 (one [sipproxy.auth.user.1], 7000, is configured), and
+#                 the gateway receives nothing
 #   gw-control    the same INVITE from 10.77.1.20 on lan0 reaches the gateway, whose 486 comes
 #                 back (the gateway listener can see a relayed call)
 #   same-address  REGISTER 6666 really from 10.77.1.20 on lan0: 200, show reg lists 6666 — the
@@ -49,7 +50,6 @@ ip netns del "$probe"
 
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
-E2E_SIP_LOG=0   # the configuration written here always has its own sip_log and trace_log
 CTL=${RESPROXYCTL_BIN:-$(dirname "$RESPROXY_BIN")/resproxyctl}
 [[ -x $CTL ]] || { echo "FAIL: resproxyctl not found at $CTL (set RESPROXYCTL_BIN)" >&2; exit 1; }
 PY=$HERE/spoof_wan.py
@@ -58,13 +58,18 @@ NP=rpsw$$p NL=rpsw$$l NW=rpsw$$w
 PHONE=10.77.1.20 GW=10.77.1.5 P_LAN=10.77.1.1 P_WAN=198.51.100.1 W_IP=198.51.100.9
 SIP_PORT=5060 VICTIM_PORT=5070
 
-netns_cleanup() {
-  local ns
+# on exit: the processes first (they hold the namespaces), then the namespaces (their veths go
+# with them), then lib.sh's cleanup with the script's exit status
+# shellcheck disable=SC2317  # invoked by the trap
+on_exit() {
+  local rc=$? p ns
+  for p in "${PIDS[@]}"; do stop_pid "$p" 2; done
+  PIDS=()
   for ns in "$NP" "$NL" "$NW"; do ip netns del "$ns" 2>/dev/null; done
-  return 0
+  (exit "$rc")
+  cleanup
 }
-# processes first (they hold the namespaces), then the namespaces (their veths go with them)
-trap 'rc=$?; for p in "${PIDS[@]}"; do stop_pid "$p" 2; done; netns_cleanup; (exit $rc); cleanup' EXIT
+trap on_exit EXIT
 
 # --- topology -------------------------------------------------------------------------------
 setup_net() {
@@ -79,6 +84,7 @@ setup_net() {
   ip -n "$NW" addr add "$W_IP/24" dev eth0 && ip -n "$NW" link set eth0 up || return 1
   ip -n "$NP" route add default via "$W_IP" || return 1
   for ns in "$NP" "$NW"; do
+    # shellcheck disable=SC2016  # $f expands in the inner shell
     ip netns exec "$ns" sh -c 'for f in /proc/sys/net/ipv4/conf/*/rp_filter; do echo 0 >"$f"; done' || return 1
   done
 }
@@ -133,7 +139,6 @@ start_ns_proxy() {
     >"$errlog" 2>&1 </dev/null &
   PROXY_PID=$!
   PIDS+=("$PROXY_PID")
-  PROXY_PORT=$SIP_PORT
   for ((i = 0; i < 100; i++)); do
     grep -q 'listening on' "$errlog" 2>/dev/null && break
     kill -0 "$PROXY_PID" 2>/dev/null || break
@@ -194,9 +199,9 @@ expect_reg() {
   local out
   out=$(show_reg)
   if registered "$2"; then
-    [[ $3 == yes ]] && log "PASS $1: show reg lists $2" || fail "$1: show reg lists $2: $(grep -E "^[0-9]+ $2 " <<<"$out")"
+    if [[ $3 == yes ]]; then log "PASS $1: show reg lists $2"; else fail "$1: show reg lists $2: $(grep -E "^[0-9]+ $2 " <<<"$out")"; fi
   else
-    [[ $3 == no ]] && log "PASS $1: show reg does not list $2" || fail "$1: show reg does not list $2: $out"
+    if [[ $3 == no ]]; then log "PASS $1: show reg does not list $2"; else fail "$1: show reg does not list $2: $out"; fi
   fi
 }
 

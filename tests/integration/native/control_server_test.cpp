@@ -242,6 +242,9 @@ class ControlServerTest : public ::testing::Test {
   }
 
   std::uint16_t sip_port() const { return runtime_->local_address().port; }
+  // No write queued or committing: the store thread is done with the connection, which this
+  // thread may then read (reading during a commit would race with the store thread).
+  bool store_idle() const { return runtime_->stats().store_queue_depth == 0; }
 
   // REGISTERs `user` from `phone` for an hour; true on 200.
   bool register_user(Phone& phone, const std::string& user) {
@@ -298,7 +301,7 @@ TEST_F(ControlServerTest, ShowRegListsAPhoneAndKillRegRemovesItFromCacheAndDatab
   // The StoreWrite of kill reg was drained and committed like any other effect (the runtime
   // may hold it for its group commit, a few milliseconds): the record is gone, and a node
   // restarted from the database does not bring it back.
-  EXPECT_TRUE(run_until(io_, [&] { return stored_bindings(*store_) == 0; }));
+  EXPECT_TRUE(run_until(io_, [&] { return store_idle() && stored_bindings(*store_) == 0; }));
   server_.reset();
   runtime_->stop();
   runtime_.reset();
@@ -325,7 +328,7 @@ TEST_F(ControlServerTest, KillRegOfOneOfTwoKeepsTheOther) {
   ASSERT_TRUE(shown);
   EXPECT_TRUE(contains(shown->text, "1 registrations\n")) << shown->text;
   EXPECT_TRUE(contains(shown->text, alice_first ? " 2002 " : " 2001 ")) << shown->text;
-  EXPECT_TRUE(run_until(io_, [&] { return stored_bindings(*store_) == 1; }));
+  EXPECT_TRUE(run_until(io_, [&] { return store_idle() && stored_bindings(*store_) == 1; }));
 }
 
 TEST_F(ControlServerTest, BadCommandsGetErrorsAndTheConnectionStaysUsable) {
