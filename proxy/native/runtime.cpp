@@ -44,9 +44,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 // A CloseStream waits this long for queued writes to reach the peer, then closes anyway.
 constexpr std::chrono::seconds kCloseFlushTimeout{5};
-// Bytes queued on one stream that the peer does not read; beyond this the stream is reset
-// rather than let one stuck peer take the process's memory.
-constexpr std::size_t kMaxQueuedBytesPerStream = 8 * 1024 * 1024;
 // Port 0 with UDP and TCP: ephemeral UDP ports whose TCP twin is taken are tried again.
 constexpr int kSamePortAttempts = 16;
 // Accept errors (EMFILE, ENFILE, ENOBUFS) do not clear at once: wait before accepting again.
@@ -254,6 +251,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   udp::endpoint last_sender_;
   Address last_sender_address_;
   std::size_t async_sends_pending_ = 0;
+  std::size_t queued_bytes_total_ = 0;  // stream write queues together (the global budget)
 
   std::map<std::uint64_t, std::shared_ptr<Connection>> streams_;
   std::uint64_t next_inbound_id_ = 1;
@@ -576,12 +574,18 @@ void NativeRuntime::Impl::perform(WriteStream& effect) {
   }
   const auto conn = it->second;
   if (effect.bytes.empty()) return;
-  conn->queued_bytes += effect.bytes.size();
-  if (conn->queued_bytes > kMaxQueuedBytesPerStream) {
+  // Write-queue budgets: a peer that does not read (a stuck phone, an attacker with a zero
+  // window) loses its connection rather than take the process's memory, per stream and — so
+  // that num_sockets such peers cannot either — for all streams together.
+  if (conn->queued_bytes + effect.bytes.size() > config_.max_queued_bytes_per_stream ||
+      queued_bytes_total_ + effect.bytes.size() > config_.max_queued_bytes_total) {
     ++stats_.stream_errors;
+    ++stats_.write_budget_exceeded;
     close_stream(conn, StreamCloseReason::Reset, Notify::Later);
     return;
   }
+  conn->queued_bytes += effect.bytes.size();
+  queued_bytes_total_ += effect.bytes.size();
   if (message_log_) {
     message_log_(true, Path{.transport = Transport::Tcp, .local = conn->local,
                             .remote = conn->remote, .stream = conn->id},
@@ -863,7 +867,9 @@ void NativeRuntime::Impl::start_writing(const std::shared_ptr<Connection>& conn)
 void NativeRuntime::Impl::on_written(const std::shared_ptr<Connection>& conn, const ErrorCode& ec,
                                      std::size_t size) {
   conn->writing = false;
-  conn->queued_bytes -= std::min(conn->queued_bytes, size);
+  const std::size_t done = std::min(conn->queued_bytes, size);
+  conn->queued_bytes -= done;
+  queued_bytes_total_ -= std::min(queued_bytes_total_, done);
   conn->in_flight.clear();
   stats_.bytes_out += size;
   if (stopped_ || conn->closed) return;
@@ -892,6 +898,9 @@ void NativeRuntime::Impl::close_stream(std::shared_ptr<Connection> conn, StreamC
                                        Notify notify) {
   if (conn->closed) return;
   conn->closed = true;
+  // What it still had queued leaves the budget with it (nothing more will be written).
+  queued_bytes_total_ -= std::min(queued_bytes_total_, conn->queued_bytes);
+  conn->queued_bytes = 0;
   ErrorCode ignored;
   if (conn->flush_timer) conn->flush_timer->cancel();
   conn->socket.close(ignored);  // pending operations complete with operation_aborted

@@ -55,6 +55,10 @@ struct ListenConfig {
   // Tell the core the host's interfaces (host_interfaces()) at start and when they change, this
   // often checked; zero: never (the core then trusts by address ranges alone).
   std::chrono::milliseconds interface_poll{std::chrono::seconds(5)};
+  // Write-queue budgets: bytes queued toward one stream, and toward all together; a write that
+  // would pass either resets its stream (a peer that does not read).
+  std::size_t max_queued_bytes_per_stream = 1 << 20;
+  std::size_t max_queued_bytes_total = 32 << 20;
 };
 
 class NativeRuntime {
@@ -69,6 +73,7 @@ class NativeRuntime {
     std::uint64_t streams_opened = 0;     // OpenStream effects that connected
     std::uint64_t connect_failures = 0;
     std::uint64_t stream_errors = 0;      // resets, read and write errors, write queue overflow
+    std::uint64_t write_budget_exceeded = 0;  // streams reset for the write-queue budgets
     std::uint64_t stream_writes_dropped = 0;  // WriteStream to a stream that is closed or closing
     std::uint64_t accept_errors = 0;
     std::uint64_t store_failures = 0;     // StoreWrite not applied (no store, the store failed,

@@ -2237,8 +2237,11 @@ ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& r
   }
   // TCP limits: the office's own connections are not capped per source nor closed when idle, and
   // neither is a connection a registration lives on.
-  transport().set_stream_policy([this](const Path& p) { return impl_->is_office(p); },
-                                [this](StreamId s) { return impl_->stream_pinned(s); });
+  transport().set_stream_policy(
+      [this](const Path& p) { return impl_->is_office(p); },
+      [this](StreamId s) { return impl_->stream_pinned(s); },
+      // One host's IPv6 privacy addresses are one source: the cap is per /64.
+      [](const Address& a) { return security::source_key(a.ip, nullptr).value_or(a.ip); });
   // The dialog MAC keys of the previous run: dialogs record-routed before a restart still verify.
   for (const auto& record : stored) {
     if (record.key == kDialogMacKey && record.value) impl_->dialog_mac = security::DialogMac::decode(*record.value);

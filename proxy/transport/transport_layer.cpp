@@ -90,7 +90,8 @@ void TransportLayer::on_stream_opened(TimePoint now, const Path& path) {
   if (it == streams_.end()) {
     // Inbound: within the caps, or accepted and closed at once.
     const bool exempt = callbacks_.exempt && callbacks_.exempt(path);
-    const auto source = per_source_.find(path.remote.ip);
+    const std::string group = group_of(path.remote);
+    const auto source = per_source_.find(group);
     const std::size_t from_source = source == per_source_.end() ? 0 : source->second;
     const bool over_total = config_.max_streams > 0 && inbound_ >= config_.max_streams;
     const bool over_source = !exempt && config_.max_streams_per_source > 0 &&
@@ -108,7 +109,7 @@ void TransportLayer::on_stream_opened(TimePoint now, const Path& path) {
     Stream stream{path, StreamFramer(config_.max_message_size), true, true, now, now};
     streams_.emplace(path.stream, std::move(stream));
     ++inbound_;
-    ++per_source_[path.remote.ip];
+    ++per_source_[group];
     arm_sweep(now);
   } else {
     it->second.connected = true;
@@ -168,7 +169,7 @@ void TransportLayer::on_stream_closed(TimePoint now, StreamId id, StreamCloseRea
   if (it == streams_.end()) return;
   if (it->second.inbound) {
     --inbound_;
-    const auto source = per_source_.find(it->second.path.remote.ip);
+    const auto source = per_source_.find(group_of(it->second.path.remote));
     if (source != per_source_.end() && --source->second == 0) per_source_.erase(source);
   }
   streams_.erase(it);

@@ -38,7 +38,7 @@ struct TransportConfig {
   // TCP limits (0: none). Connections over a cap are accepted and closed at once: a listener
   // that stops accepting lets the kernel's accept queue fill with an attacker's connections.
   std::size_t max_streams = 0;             // inbound connections in all (the seed's num_sockets)
-  std::size_t max_streams_per_source = 0;  // per remote address, for sources not exempted
+  std::size_t max_streams_per_source = 0;  // per remote address (or group), for sources not exempted
   // An inbound connection with no complete message this long after it opened or after its last
   // message began (idle or half-sent) is closed.
   Duration header_timeout{};
@@ -72,15 +72,20 @@ class TransportLayer {
     std::function<bool(const Path&)> exempt{};
     // Connections that must not be closed for being idle (a registration lives on them).
     std::function<bool(StreamId)> pinned{};
+    // The per-source cap counts per this key of the remote address (e.g. an IPv6 /64); unset:
+    // the address itself.
+    std::function<std::string(const Address&)> source_group{};
   };
 
   TransportLayer(TransportConfig config, std::deque<Effect>& effects, TimerHeap& heap, Rng& rng,
                  TraceSink& trace);
   void set_callbacks(Callbacks callbacks) { callbacks_ = std::move(callbacks); }
   void set_stream_policy(std::function<bool(const Path&)> exempt,
-                         std::function<bool(StreamId)> pinned) {
+                         std::function<bool(StreamId)> pinned,
+                         std::function<std::string(const Address&)> source_group = {}) {
     callbacks_.exempt = std::move(exempt);
     callbacks_.pinned = std::move(pinned);
+    callbacks_.source_group = std::move(source_group);
   }
 
   // Inputs, forwarded by the Node.
@@ -132,7 +137,10 @@ class TransportLayer {
   TimerHeap& heap_;
   TimerId sweep_timer_;
   std::size_t inbound_ = 0;
-  std::map<std::string, std::size_t, std::less<>> per_source_;  // inbound connections by address
+  std::map<std::string, std::size_t, std::less<>> per_source_;  // inbound connections by source group
+  [[nodiscard]] std::string group_of(const Address& remote) const {
+    return callbacks_.source_group ? callbacks_.source_group(remote) : remote.ip;
+  }
 };
 
 }  // namespace resproxy::transport

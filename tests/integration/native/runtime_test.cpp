@@ -309,6 +309,50 @@ TEST(NativeRuntime, KeepsTheOrderOfManyWrites) {
   EXPECT_EQ(server.stream_bytes[1], want);
 }
 
+// Write-queue budgets (issue #10 point 5): a peer that does not read loses its connection
+// rather than the process its memory — per stream, and for all streams together.
+TEST(NativeRuntime, AStreamOverItsWriteBudgetIsResetAndSoIsOneOverTheGlobalBudget) {
+  Fixture f;
+  f.config.max_queued_bytes_per_stream = 64 * 1024;
+  f.config.max_queued_bytes_total = 100 * 1024;
+  TestNode client;
+  TestNode server;
+  auto a = f.runtime_for(client);
+  auto b = f.runtime_for(server);
+  // One pump queues everything before a byte can be written: 65 KiB toward one stream.
+  a->inject([&](Node&, TimePoint) {
+    client.emit(OpenStream{.stream = outbound(1), .local = a->local_address(), .remote = b->local_address()});
+    for (int i = 0; i < 65; ++i) client.emit(WriteStream{.stream = outbound(1), .bytes = std::string(1024, 'a')});
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return !client.closed.empty(); }));
+  EXPECT_EQ(client.closed.front().stream, outbound(1));
+  EXPECT_EQ(client.closed.front().reason, StreamCloseReason::Reset);
+  EXPECT_EQ(a->stats().write_budget_exceeded, 1u);
+  // Two streams of 60 KiB each: within their own budget, over the total: the second is reset,
+  // the first is delivered whole.
+  a->inject([&](Node&, TimePoint) {
+    for (std::uint64_t s : {2, 3}) {
+      client.emit(OpenStream{.stream = outbound(s), .local = a->local_address(), .remote = b->local_address()});
+      for (int i = 0; i < 60; ++i) client.emit(WriteStream{.stream = outbound(s), .bytes = std::string(1024, 'b')});
+    }
+  });
+  ASSERT_TRUE(run_until(f.io, [&] { return client.closed.size() >= 2; }));
+  EXPECT_EQ(client.closed[1].stream, outbound(3));
+  EXPECT_EQ(a->stats().write_budget_exceeded, 2u);
+  ASSERT_TRUE(run_until(f.io, [&] {
+    std::size_t longest = 0;
+    for (const auto& [id, bytes] : server.stream_bytes) longest = std::max(longest, bytes.size());
+    return longest >= 60u * 1024;
+  }));
+  // Once written, the budget is free again: a new stream gets its full share.
+  a->inject([&](Node&, TimePoint) {
+    client.emit(OpenStream{.stream = outbound(4), .local = a->local_address(), .remote = b->local_address()});
+    for (int i = 0; i < 60; ++i) client.emit(WriteStream{.stream = outbound(4), .bytes = std::string(1024, 'c')});
+  });
+  run_for(f.io, 200ms);
+  EXPECT_EQ(a->stats().write_budget_exceeded, 2u);
+}
+
 TEST(NativeRuntime, ReportsConnectFailureToAClosedPort) {
   Fixture f;
   TestNode client;

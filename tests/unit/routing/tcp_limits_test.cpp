@@ -47,6 +47,22 @@ TEST(TcpLimits, AnUntrustedAddressGetsEightConnectionsTheOfficeIsNotCapped) {
   EXPECT_EQ(closes(f), 0u);
 }
 
+TEST(TcpLimits, AnIpv6SourceIsCappedPerSlash64) {
+  ProxyFixture f(config());
+  // One host rotating through its privacy addresses is one source.
+  for (std::uint64_t i = 1; i <= 10; ++i) {
+    open(f, {"2001:db8:1:2::" + std::to_string(i), 5060}, i);
+  }
+  EXPECT_EQ(closes(f), 2u);
+  f.out.clear();
+  open(f, {"2001:db8:1:3::1", 5060}, 11);  // another /64
+  EXPECT_EQ(closes(f), 0u);
+  // Closing one frees a place for the whole /64.
+  f.node.on_stream_closed(f.now, StreamId{3}, StreamCloseReason::PeerClosed);
+  open(f, {"2001:db8:1:2::99", 5060}, 12);
+  EXPECT_EQ(closes(f), 0u);
+}
+
 TEST(TcpLimits, NumSocketsCapsInboundConnectionsInAll) {
   ProxyFixture f(config());  // num_sockets 60
   std::uint64_t id = 0;
