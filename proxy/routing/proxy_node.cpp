@@ -1282,6 +1282,7 @@ struct ProxyNode::Impl {
     const bool recorded = !edits.record_route.empty();
     auto forwarded = sip::Message::parse(rewrite_request(request, edits));
     if (!forwarded) {
+      if (gateway_call) gateway_limiter.release(request.call_id());  // it never left
       respond(now, id, request, 500, "Server Internal Error");
       return nullptr;
     }
