@@ -672,27 +672,15 @@ void NativeRuntime::Impl::on_readable(const ErrorCode& ec) {
         ++stats_.datagram_errors;  // truncated by the kernel; nothing useful can come of it
         continue;
       }
-      if (i == 0) {
-        std::chrono::nanoseconds waited{0};
-        for (const cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr;
-             c = CMSG_NXTHDR(const_cast<msghdr*>(&m), const_cast<cmsghdr*>(c))) {
-          if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
-          timespec at{};
-          std::memcpy(&at, CMSG_DATA(c), sizeof at);
-          timespec wall{};
-          ::clock_gettime(CLOCK_REALTIME, &wall);
-          waited = std::chrono::nanoseconds{std::max<std::int64_t>(
-              (std::int64_t{wall.tv_sec} - at.tv_sec) * 1'000'000'000 + (wall.tv_nsec - at.tv_nsec), 0)};
-        }
-        node.on_receive_delay(now, waited);
-      }
-      ++stats_.datagrams_in;
-      stats_.bytes_in += size;
       udp::endpoint sender;
       std::memcpy(sender.data(), &slots_[i].from, std::min<std::size_t>(m.msg_namelen, sender.capacity()));
       sender.resize(m.msg_namelen);
       Path path{.transport = Transport::Udp, .local = local_,
                 .remote = sender_address(sender), .stream = {}};
+      // One pass over the control messages: the arrival interface of each datagram, and the
+      // kernel's receive timestamp of the batch's first (the oldest: the node hears how long
+      // it waited before anything else).
+      std::optional<std::chrono::nanoseconds> waited;
       for (const cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr;
            c = CMSG_NXTHDR(const_cast<msghdr*>(&m), const_cast<cmsghdr*>(c))) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -703,8 +691,18 @@ void NativeRuntime::Impl::on_readable(const ErrorCode& ec) {
           in6_pktinfo info{};
           std::memcpy(&info, CMSG_DATA(c), sizeof info);
           path.interface = info.ipi6_ifindex;
+        } else if (i == 0 && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec at{};
+          std::memcpy(&at, CMSG_DATA(c), sizeof at);
+          timespec wall{};
+          ::clock_gettime(CLOCK_REALTIME, &wall);
+          waited = std::chrono::nanoseconds{std::max<std::int64_t>(
+              (std::int64_t{wall.tv_sec} - at.tv_sec) * 1'000'000'000 + (wall.tv_nsec - at.tv_nsec), 0)};
         }
       }
+      if (i == 0) node.on_receive_delay(now, waited.value_or(std::chrono::nanoseconds{0}));
+      ++stats_.datagrams_in;
+      stats_.bytes_in += size;
       const std::string_view bytes(datagram_buffer_.data() + static_cast<std::size_t>(i) * slot_size_, size);
       if (message_log_) message_log_(false, path, bytes);
       node.on_datagram(now, path, bytes);

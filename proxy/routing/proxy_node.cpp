@@ -529,17 +529,10 @@ struct ProxyNode::Impl {
   bool gateway_policy_allows(TimePoint now, ServerTransactionId id, const sip::Message& request,
                              const Path& path, security::Sender sender) {
     const auto& policy = config.gateway_policy;
-    auto ruri = sip::parse_uri(request.request_uri());
-    const std::string number = ruri ? security::normalize_number(ruri->user) : std::string();
+    const std::string number = security::normalize_number(header_user(request, std::nullopt));
     const auto number_class = security::classify_number(number, policy);
-    std::string user = authenticated_user;
-    if (user.empty()) {
-      if (const auto* from = request.first(sip::HeaderId::From)) {
-        if (auto na = sip::parse_name_addr(from->value)) {
-          if (auto uri = sip::parse_uri(na->uri)) user = std::string(uri->user);
-        }
-      }
-    }
+    const std::string user =
+        authenticated_user.empty() ? header_user(request, sip::HeaderId::From) : authenticated_user;
     std::string why;
     if (!security::may_dial(number_class, sender, policy)) {
       why = std::string(security::to_string(number_class)) + "_not_allowed";
@@ -572,19 +565,21 @@ struct ProxyNode::Impl {
                   security::ExitVerdict verdict) {
     if (q.exit == security::Exit::Itsp) ++counters.to_itsp;
     const bool new_call = request.method() == sip::Method::Invite && request.to_tag().empty();
+    // The fields both audit events share: the call, the number, who sent it, where it goes.
+    const auto call_fields = [&](TraceEvent& e) -> TraceEvent& {
+      return e.with("call_id", std::string(request.call_id()))
+          .with("number", header_user(request, std::nullopt))
+          .with("source", path.remote.to_string())
+          .with("sender", std::string(security::to_string(q.sender)))
+          .with("to", dest.remote.to_string());
+    };
     if (q.emergency && new_call) {
       // Audit: every emergency call, whoever placed it and wherever it goes.
       ++counters.emergency_calls;
       trace(now, "security.emergency_call", [&](TraceEvent& e) {
-        std::string number;
-        if (auto uri = sip::parse_uri(request.request_uri())) number = std::string(uri->user);
-        e.with("call_id", std::string(request.call_id()))
-            .with("number", number)
-            .with("source", path.remote.to_string())
-            .with("sender", std::string(security::to_string(q.sender)))
+        call_fields(e)
             .with("from_lan", q.from_lan ? "1" : "0")
-            .with("exit", std::string(security::to_string(q.exit)))
-            .with("to", dest.remote.to_string());
+            .with("exit", std::string(security::to_string(q.exit)));
       });
     }
     if (q.exit != security::Exit::Gateway) return;
@@ -592,15 +587,23 @@ struct ProxyNode::Impl {
     if (!new_call) return;
     ++counters.gateway_calls;
     trace(now, "security.gateway_call", [&](TraceEvent& e) {
-      std::string number;
-      if (auto uri = sip::parse_uri(request.request_uri())) number = std::string(uri->user);
-      e.with("call_id", std::string(request.call_id()))
-          .with("number", number)
-          .with("source", path.remote.to_string())
-          .with("sender", std::string(security::to_string(q.sender)))
-          .with("rule", std::string(security::to_string(verdict)))
-          .with("to", dest.remote.to_string());
+      call_fields(e).with("rule", std::string(security::to_string(verdict)));
     });
+  }
+
+  // The user part of the Request-URI (nullopt) or of a name-addr header (From, To); "" when it
+  // has none or does not parse.
+  static std::string header_user(const sip::Message& request, std::optional<sip::HeaderId> header) {
+    if (!header) {
+      auto uri = sip::parse_uri(request.request_uri());
+      return uri ? std::string(uri->user) : std::string();
+    }
+    const auto* field = request.first(*header);
+    if (field == nullptr) return {};
+    auto na = sip::parse_name_addr(field->value);
+    if (!na) return {};
+    auto uri = sip::parse_uri(na->uri);
+    return uri ? std::string(uri->user) : std::string();
   }
 
   // A request that came along our Record-Route (`pop` values of ours on top of its Route): does
@@ -858,6 +861,13 @@ struct ProxyNode::Impl {
     const auto chosen = credentials_for_us(request, wanted);
     if (!chosen) return result;
     const bool guarded = auth_guard && classify(path, false) == SourceClass::Untrusted;
+    // Who is locked out, and for how long still (security.auth_locked / auth_lockout).
+    const auto lockout_fields = [&](TraceEvent& e) -> TraceEvent& {
+      const auto left = auth_guard->locked_for(now, path.remote.ip, result.username);
+      return e.with("user", result.username)
+          .with("source", path.remote.to_string())
+          .with("seconds", std::to_string(std::chrono::ceil<std::chrono::seconds>(left).count()));
+    };
     if (guarded) {
       if (auto parsed = security::parse_digest_credentials(*chosen);
           parsed && !auth_guard->may_try(now, path.remote.ip, parsed->username)) {
@@ -866,13 +876,7 @@ struct ProxyNode::Impl {
         result.refusal = AuthResult::Refusal::Locked;
         ++counters.auth_locked_refusals;
         trace(now, "security.auth_locked", [&](TraceEvent& e) {
-          e.with("method", std::string(request.method_token()))
-              .with("user", result.username)
-              .with("source", path.remote.to_string())
-              .with("seconds", std::to_string(std::chrono::ceil<std::chrono::seconds>(
-                                                  auth_guard->locked_for(now, path.remote.ip,
-                                                                         result.username))
-                                                  .count()));
+          lockout_fields(e.with("method", std::string(request.method_token())));
         });
         return result;
       }
@@ -890,14 +894,7 @@ struct ProxyNode::Impl {
         ++counters.auth_failures;
         if (auth_guard->failed(now, path.remote.ip, result.username)) {
           ++counters.auth_lockouts;
-          trace(now, "security.auth_lockout", [&](TraceEvent& e) {
-            e.with("user", result.username)
-                .with("source", path.remote.to_string())
-                .with("seconds", std::to_string(std::chrono::ceil<std::chrono::seconds>(
-                                                    auth_guard->locked_for(now, path.remote.ip,
-                                                                           result.username))
-                                                    .count()));
-          });
+          trace(now, "security.auth_lockout", [&](TraceEvent& e) { lockout_fields(e); });
         }
       } else if (result.is_ok()) {
         auth_guard->succeeded(path.remote.ip, result.username);
@@ -922,13 +919,8 @@ struct ProxyNode::Impl {
 
   // Whether the request's From user is `user`, or an alias of it.
   bool from_user_is(const sip::Message& request, std::string_view user) const {
-    const auto* from = request.first(sip::HeaderId::From);
-    if (from == nullptr) return false;
-    auto na = sip::parse_name_addr(from->value);
-    if (!na) return false;
-    auto uri = sip::parse_uri(na->uri);
-    if (!uri) return false;
-    return uri->user == user || location.resolve_alias(uri->user) == user;
+    const std::string from = header_user(request, sip::HeaderId::From);
+    return !from.empty() && (from == user || location.resolve_alias(from) == user);
   }
 
   // An emergency call from the office LAN goes on whatever its credentials say (the exit rule
@@ -1768,12 +1760,7 @@ struct ProxyNode::Impl {
         challenge(now, id, request, verdict);
         return;
       }
-      std::string aor_user;
-      if (const auto* to = request.first(sip::HeaderId::To)) {
-        if (auto na = sip::parse_name_addr(to->value)) {
-          if (auto uri = sip::parse_uri(na->uri)) aor_user = std::string(uri->user);
-        }
-      }
+      const std::string aor_user = header_user(request, sip::HeaderId::To);
       if (aor_user.empty() || aor_user != verdict.username) {
         ++counters.forbidden;
         respond(now, id, request, 403, "Forbidden");  // the seed: auth user = registered user

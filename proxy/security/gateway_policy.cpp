@@ -84,14 +84,6 @@ void GatewayCallLimiter::roll(TimePoint now, Counter& c) {
   }
 }
 
-void GatewayCallLimiter::forget_if_idle(std::map<std::string, Counter, std::less<>>& table,
-                                        const std::string& key, TimePoint now) {
-  const auto it = table.find(key);
-  if (it != table.end() && it->second.open == 0 && now - it->second.window_start >= kMinute) {
-    table.erase(it);
-  }
-}
-
 void GatewayCallLimiter::expire(TimePoint now) {
   if (now < next_expiry_) return;
   next_expiry_ = now + kMinute;
@@ -135,11 +127,7 @@ LimitVerdict GatewayCallLimiter::admit(TimePoint now, std::string_view call_id,
              s.started >= config_.calls_per_minute_per_source) {
     verdict = LimitVerdict::SourceRate;
   }
-  if (verdict != LimitVerdict::Ok) {
-    forget_if_idle(users_, std::string(user), now);
-    forget_if_idle(sources_, std::string(source_key), now);
-    return verdict;
-  }
+  if (verdict != LimitVerdict::Ok) return verdict;
   ++u.open;
   ++u.started;
   ++s.open;

@@ -89,8 +89,6 @@ class GatewayCallLimiter {
   };
   void expire(TimePoint now);
   static void roll(TimePoint now, Counter& c);
-  void forget_if_idle(std::map<std::string, Counter, std::less<>>& table, const std::string& key,
-                      TimePoint now);
 
   GatewayPolicyConfig config_;
   std::map<std::string, Call, std::less<>> calls_;  // by Call-ID

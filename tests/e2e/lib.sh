@@ -79,9 +79,23 @@ trap 'exit 130' INT TERM
 # free_ports N: N ports free on 127.0.0.1 for UDP and TCP, space separated
 free_ports() { python3 "$E2E_DIR/free_port.py" "$1" | paste -sd' '; }
 
+# await_listening ERRLOG PID [WHAT]: wait (10 s at most) until the daemon writing ERRLOG says
+# "listening on"; fail (return 1) if it does not, or dies first.
+await_listening() {
+  local errlog=$1 pid=$2 what=${3:-resproxy} i
+  for ((i = 0; i < 100; i++)); do
+    grep -q 'listening on' "$errlog" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q 'listening on' "$errlog" 2>/dev/null && return 0
+  fail "$what did not report 'listening on' within 10 s"
+  return 1
+}
+
 # start_proxy PORT DATADIR [extra args]: start resproxy, wait (<= 10 s) for "listening on"
 start_proxy() {
-  local port=$1 data=$2 i
+  local port=$1 data=$2
   shift 2
   PROXY_RUNS=$((PROXY_RUNS + 1))
   local errlog=$T/resproxy-$PROXY_RUNS.log
@@ -96,15 +110,7 @@ start_proxy() {
   PIDS+=("$PROXY_PID")
   PROXY_PORT=$port
   PROXY_DATA=$data
-  for ((i = 0; i < 100; i++)); do
-    grep -q 'listening on' "$errlog" 2>/dev/null && break
-    kill -0 "$PROXY_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if ! grep -q 'listening on' "$errlog" 2>/dev/null; then
-    fail "resproxy did not report 'listening on' within 10 s"
-    return 1
-  fi
+  await_listening "$errlog" "$PROXY_PID" || return 1
   log "resproxy pid $PROXY_PID listening on $LOCAL_IP:$port (data dir $data)"
 }
 

@@ -139,15 +139,7 @@ start_ns_proxy() {
     >"$errlog" 2>&1 </dev/null &
   PROXY_PID=$!
   PIDS+=("$PROXY_PID")
-  for ((i = 0; i < 100; i++)); do
-    grep -q 'listening on' "$errlog" 2>/dev/null && break
-    kill -0 "$PROXY_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if ! grep -q 'listening on' "$errlog" 2>/dev/null; then
-    fail "resproxy (run $run) did not report 'listening on' within 10 s"
-    return 1
-  fi
+  await_listening "$errlog" "$PROXY_PID" "resproxy (run $run)" || return 1
   # its first look at the interfaces (a net.interface trace event each), <= 3 s
   for ((i = 0; i < 30; i++)); do
     grep -q '"ev":"net.interface".*"name":"wan0"' "$TRACE" 2>/dev/null && break
