@@ -313,6 +313,12 @@ void SipNodeApplication::Perform(resproxy::OpenStream& effect) {
     ++m_counters.effects_dropped;
     return;
   }
+  if (effect.transport != resproxy::Transport::Tcp) {
+    // ns-3 has no TLS: answered the way every capability this runtime lacks is (node.h).
+    ++m_counters.streams_unsupported;
+    ReportClosed(id, resproxy::StreamCloseReason::Unsupported);
+    return;
+  }
   auto remote = to_ns3(effect.remote);
   const bool any_local = effect.local.ip.empty() || effect.local.ip == "0.0.0.0";
   auto local_ip = any_local ? std::optional(ns3::Ipv4Address::GetAny()) : parse_ipv4(effect.local.ip);

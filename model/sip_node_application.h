@@ -57,6 +57,7 @@ struct SipNodeCounters {
   std::uint64_t datagram_send_failures = 0;  // SendTo refused, or no socket for `local`
   std::uint64_t streams_accepted = 0;        // inbound TCP connections
   std::uint64_t streams_connected = 0;       // OpenStream that reached the connected state
+  std::uint64_t streams_unsupported = 0;     // OpenStream for a transport ns-3 lacks (TLS)
   std::uint64_t streams_connect_failed = 0;
   std::uint64_t streams_closed = 0;          // reported to the core with any reason
   std::uint64_t stream_bytes_in = 0;

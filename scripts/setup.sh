@@ -18,6 +18,9 @@ packages=(
   sip-tester                        # SIPp, the phones' and load side
   kamailio                          # reference proxy for scripts/bench-proxy.sh
   nlohmann-json3-dev                # results.json reader of the resilience report
+  openssl                           # e2e_tls: test CA and certificates, s_server as a wrong ITSP
+  sipsak                            # e2e_tls: REGISTER/OPTIONS over TLS (Debian's SIPp has no TLS)
+  stunnel4                          # e2e_tls: SIPp over TCP into TLS, TLS in front of Kamailio
   chromium fonts-dejavu-core        # headless screenshot test of the report page
 )
 

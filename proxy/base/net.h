@@ -10,9 +10,20 @@
 
 namespace resproxy {
 
-enum class Transport : std::uint8_t { Udp, Tcp };
+// TLS is a stream transport like TCP (RFC 3261 §26.2.1): the runtime does the handshake and
+// the certificate checks, the core sees the clear bytes and knows only which transport it is.
+enum class Transport : std::uint8_t { Udp, Tcp, Tls };
 
-constexpr std::string_view to_string(Transport t) { return t == Transport::Udp ? "UDP" : "TCP"; }
+constexpr std::string_view to_string(Transport t) {
+  switch (t) {
+    case Transport::Udp: return "UDP";
+    case Transport::Tcp: return "TCP";
+    case Transport::Tls: return "TLS";
+  }
+  return "UDP";
+}
+// Connection-oriented: messages travel on a stream (TCP, or TLS over TCP).
+constexpr bool is_stream(Transport t) { return t != Transport::Udp; }
 
 // An IP address in textual form ("127.0.0.1", "::1"; never bracketed) and a port.
 struct Address {

@@ -32,10 +32,17 @@ struct SendDatagram {
 // Open a TCP connection from our listening address to `remote`; the id has kOutboundStreamBit.
 // Writes to it may follow at once: the runtime queues them until the connection is up.
 // On failure the runtime reports on_stream_closed(id, ConnectFailed).
+// TLS: the runtime connects, then does the handshake; on_stream_opened comes after it. With a
+// `server_name` the runtime sends it as SNI (a host name) and refuses a peer whose certificate
+// does not chain to its CAs or does not carry that name (RFC 5922 §7: a DNS name exactly, or an
+// IP address): on_stream_closed(id, TlsFailed). Without one it encrypts without verifying. A
+// runtime that has no TLS (ns-3) answers on_stream_closed(id, Unsupported).
 struct OpenStream {
   StreamId stream;
   Address local;
   Address remote;
+  Transport transport = Transport::Tcp;  // Tcp or Tls
+  std::string server_name{};
 };
 struct WriteStream {
   StreamId stream;
@@ -68,6 +75,8 @@ enum class StreamCloseReason : std::uint8_t {
   Reset,          // reset or read/write error
   ConnectFailed,  // an OpenStream could not be established
   LocalClose,     // the runtime closed it on our CloseStream or at shutdown
+  TlsFailed,      // the TLS handshake failed (a certificate refused, no common protocol)
+  Unsupported,    // the runtime cannot open this kind of stream (TLS in ns-3)
 };
 constexpr std::string_view to_string(StreamCloseReason r) {
   switch (r) {
@@ -75,6 +84,8 @@ constexpr std::string_view to_string(StreamCloseReason r) {
     case StreamCloseReason::Reset: return "reset";
     case StreamCloseReason::ConnectFailed: return "connect_failed";
     case StreamCloseReason::LocalClose: return "local_close";
+    case StreamCloseReason::TlsFailed: return "tls_failed";
+    case StreamCloseReason::Unsupported: return "unsupported";
   }
   return "unknown";
 }

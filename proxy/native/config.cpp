@@ -332,7 +332,9 @@ struct ItspEntry {
   std::string host;    // the IP address without brackets, or the host name
   int ipname_line = 0;
   std::uint16_t port = 5060;
+  bool port_set = false;  // else 5060, or 5061 over TLS
   Transport transport = Transport::Udp;
+  std::string tls_server_name;  // empty: the ipname
 };
 struct LanHostEntry {
   int header_line = 0;
@@ -566,6 +568,38 @@ const std::vector<SectionSpec>& section_specs() {
                    [](Builder& b, std::int64_t v) { b.config.proxy.tcp_header_timeout = seconds(v); }),
            integer("tcp_idle_timeout", 0, 86400, "s",
                    [](Builder& b, std::int64_t v) { b.config.proxy.tcp_idle_timeout = seconds(v); }),
+           {"tls", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) { b.config.tls.listen = parse_bool(v); }},
+           integer("tls_port", 1, 65535, "",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.tls.port = static_cast<std::uint16_t>(v);
+                   }),
+           {"tls_certificate", "a PEM file path (our certificate, then its chain)",
+            [](Builder& b, int, int, std::string_view v) { b.config.tls.certificate = std::string(v); }},
+           {"tls_private_key", "a PEM file path",
+            [](Builder& b, int, int, std::string_view v) { b.config.tls.private_key = std::string(v); }},
+           {"tls_ca_file", "a PEM file path, or empty for the system's CA store",
+            [](Builder& b, int, int, std::string_view v) { b.config.tls.ca_file = std::string(v); }},
+           {"tls_verify_server", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) { b.config.tls.verify_server = parse_bool(v); }},
+           {"tls_client_certificate", "a PEM file path, or empty for none",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.tls.client_certificate = std::string(v);
+            }},
+           {"tls_client_private_key", "a PEM file path, or empty for the client certificate's file",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.tls.client_private_key = std::string(v);
+            }},
+           {"tls_verify_client", kBoolAllowed,
+            [](Builder& b, int, int, std::string_view v) { b.config.tls.verify_client = parse_bool(v); }},
+           {"tls_min_version", "1.2, 1.3",
+            [](Builder& b, int, int, std::string_view v) {
+              b.config.tls.tls13_only = parse_choice<bool>(v, {{"1.2", false}, {"1.3", true}});
+            }},
+           integer("tls_handshakes_per_minute", 0, 100000, "(0: no limit)",
+                   [](Builder& b, std::int64_t v) {
+                     b.config.proxy.tls_handshakes_per_minute = static_cast<std::uint32_t>(v);
+                   }),
            integer("num_sockets", 60, 240, "",
                    [](Builder& b, std::int64_t v) {
                      b.config.proxy.num_sockets = static_cast<std::size_t>(v);
@@ -656,12 +690,15 @@ const std::vector<SectionSpec>& section_specs() {
               b.config.proxy.itsp.monitor.options_check =
                   parse_choice<bool>(v, {{"options", true}, {"off", false}});
             }},
-           {"options_transport", "udp, tcp, default",
+           {"options_transport", "udp, tcp, tls, default",
             [](Builder& b, int, int, std::string_view v) {
               auto& itsp = b.config.proxy.itsp;
-              const int t = parse_choice<int>(v, {{"udp", 0}, {"tcp", 1}, {"default", 2}});
+              const int t =
+                  parse_choice<int>(v, {{"udp", 0}, {"tcp", 1}, {"default", 2}, {"tls", 3}});
               itsp.options_transport_default = t == 2;
-              itsp.options_transport = t == 1 ? Transport::Tcp : Transport::Udp;
+              itsp.options_transport = t == 1   ? Transport::Tcp
+                                       : t == 3 ? Transport::Tls
+                                                : Transport::Udp;
             },
             {"options_tansport"}},  // the seed's spelling
            {"mode", "normal, cyclic, dnssrv",
@@ -820,11 +857,19 @@ const std::vector<SectionSpec>& section_specs() {
            {"port", "1..65535",
             [](Builder& b, int n, int, std::string_view v) {
               b.itsp[n].port = static_cast<std::uint16_t>(parse_integer(v, 1, 65535));
+              b.itsp[n].port_set = true;
             }},
-           {"transport", "udp, tcp",
+           {"transport", "udp, tcp, tls",
             [](Builder& b, int n, int, std::string_view v) {
               b.itsp[n].transport = parse_choice<Transport>(
-                  v, {{"udp", Transport::Udp}, {"tcp", Transport::Tcp}});
+                  v, {{"udp", Transport::Udp}, {"tcp", Transport::Tcp}, {"tls", Transport::Tls}});
+            }},
+           {"tls_server_name", "a host name or IP address the ITSP's certificate carries, or empty for the ipname",
+            [](Builder& b, int n, int, std::string_view v) {
+              if (!v.empty() && !security::parse_ip(v) && !is_host_name(v)) {
+                throw Invalid{quoted(v) + " is not a host name or IP address"};
+              }
+              b.itsp[n].tls_server_name = std::string(v);
             }},
        }},
       {"sipproxy.lan_hosts",
@@ -1373,10 +1418,28 @@ void Parser::finish() {
     builder_.config.lan_hosts.push_back(LanHost{entry.name, entry.address});
   }
 
+  // TLS: listening needs our certificate and key; its port is not the UDP/TCP one.
+  {
+    const std::string s = "advanced.sipproxy";
+    const auto& tls = builder_.config.tls;
+    const int header = sections_seen_.contains(s) ? sections_seen_[s] : 0;
+    if (tls.listen && (tls.certificate.empty() || tls.private_key.empty())) {
+      const std::string missing = tls.certificate.empty() ? "tls_certificate" : "tls_private_key";
+      fail(line_or(s + " tls", header), s, "tls", "1 needs " + missing, "a PEM file path in " + missing);
+    }
+    if (tls.listen && builder_.config.tcp && tls.port == builder_.config.rx_port) {
+      fail(line_or(s + " tls_port", line_or(s + " tls", header)), s, "tls_port",
+           std::to_string(tls.port) + " is rx_port, which TCP listens on",
+           "a port other than rx_port (5061 by default)");
+    }
+    proxy.tls_port = tls.port;
+  }
+
   // ITSP proxies, in index order: an enabled entry needs a usable ipname; each target once.
   std::map<std::string, int> target_first;
-  for (const auto& [n, entry] : builder_.itsp) {
+  for (auto& [n, entry] : builder_.itsp) {
     const std::string s = "sipproxy.itsp_proxy." + std::to_string(n);
+    if (!entry.port_set && entry.transport == Transport::Tls) entry.port = 5061;  // RFC 3261 §26.2.1
     if (!entry.enable) {
       if (!entry.ipname.empty() && !is_unspecified(entry.host)) {
         builder_.config.warnings.push_back("[" + s + "] has ipname " + entry.ipname +
@@ -1407,6 +1470,11 @@ void Parser::finish() {
     target.name = entry.ipname;
     target.destination.transport = entry.transport;
     target.destination.remote = Address{entry.host, entry.port};
+    if (entry.transport == Transport::Tls) {
+      // RFC 5922: the certificate must carry the name we know the ITSP by.
+      target.destination.server_name =
+          entry.tls_server_name.empty() ? entry.host : entry.tls_server_name;
+    }
     target.enabled = true;
     proxy.itsp.monitor.targets.push_back(std::move(target));
   }
@@ -1535,6 +1603,21 @@ tcp_idle_timeout = 60          ; 0..86400 s: an untrusted connection idle this l
                                ; registration on it, is closed (0: never)
 nat_outside_address =          ; public address put in Via/Record-Route toward the ITSP when
                                ; behind NAT; empty = none
+tls = 0                        ; 0 or 1: accept SIP over TLS (RFC 3261 §26) on tls_port
+tls_port = 5061                ; 1..65535, not rx_port
+tls_certificate =              ; PEM file: our certificate, then its chain (needed for tls = 1)
+tls_private_key =              ; PEM file: its private key
+tls_ca_file =                  ; PEM file: CAs the ITSP's certificate must chain to; empty = the
+                               ; system's store (/etc/ssl/certs)
+tls_verify_server = 1          ; 0 or 1: check the ITSP's certificate chain and name (RFC 5922:
+                               ; its tls_server_name, else its ipname); 0 only for lab tests
+tls_client_certificate =       ; PEM file presented to an ITSP that asks for one; empty = none
+tls_client_private_key =       ; its key; empty = in the certificate's file
+tls_verify_client = 0          ; 0 or 1: require phones' TLS certificates (signed by tls_ca_file)
+tls_min_version = 1.2          ; 1.2, 1.3
+tls_handshakes_per_minute = 60 ; 0..100000 per untrusted source (IPv6: per /64), in bursts of
+                               ; a tenth of it (at least 5); over it: closed before the
+                               ; handshake; 0 = no limit
 
 [sipproxy.pstn_gw]
 address =                      ; the local PSTN gateway: IP or IP:port (port default 5060),
@@ -1556,7 +1639,7 @@ calls_per_minute_per_source = 60  ; 0..100000 per source; emergency calls are ne
 [sipproxy.itsp_proxy]
 accessibility_check = options  ; options, off: probe the ITSP proxies with OPTIONS; off = assume
                                ; they are down (failure operation)
-options_transport = default    ; udp, tcp, default (= each proxy's own transport)
+options_transport = default    ; udp, tcp, tls, default (= each proxy's own transport)
 mode = normal                  ; normal (first that is up), cyclic (round robin), dnssrv (RFC 3263
                                ; SRV records of ipname)
 probe_interval = 30            ; 5..3600 s: between probes while the ITSP is up
@@ -1585,7 +1668,8 @@ dns_timeout_ms = 2000          ; 100..30000 ms: the most a round of start-up loo
 ; enable = 1                   ; 0 or 1
 ; ipname = 192.0.2.10          ; IPv4 or IPv6 address, or a host name
 ; port = 5060                  ; 1..65535
-; transport = udp              ; udp, tcp
+; transport = udp              ; udp, tcp, tls (tls: port default 5061)
+; tls_server_name =            ; the name its certificate must carry; empty = ipname
 
 ; LAN hosts: host names resolved without DNS, looked up first, N = 1..100 (DNS may be behind
 ; the link that fails). One address per name.

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "proxy/native/log.h"
+#include "proxy/native/tls_settings.h"
 #include "proxy/routing/proxy_config.h"
 
 namespace resproxy::native {
@@ -40,6 +41,8 @@ struct DaemonConfig {
   // one, else the primary outbound IPv4 address of the host.
   std::string advertised_address;
   bool udp = true, tcp = true;
+  // TLS ([advanced.sipproxy] tls*, tls.h): the listener and the client side toward the ITSP.
+  TlsSettings tls{};
   std::string data_dir = "/var/lib/resproxy";
   // Synchronous::Full in the store: commits survive power loss too (one fsync per write).
   bool store_sync_full = false;

@@ -404,6 +404,7 @@ std::string format_runtime_stats(const NativeRuntime::Stats& s) {
   line("connect_failures", s.connect_failures);
   line("stream_errors", s.stream_errors);
   line("write_budget_exceeded", s.write_budget_exceeded);
+  line("tls_handshakes", s.tls_handshakes);
   line("stream_writes_dropped", s.stream_writes_dropped);
   line("accept_errors", s.accept_errors);
   line("store_failures", s.store_failures);

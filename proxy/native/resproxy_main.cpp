@@ -220,7 +220,19 @@ int run(const CommandLine& cli) {
                                      .udp = config.udp,
                                      .tcp = config.tcp,
                                      .store_commit_interval = config.store_commit_interval,
-                                     .store_queue_max = config.store_queue_max});
+                                     .store_queue_max = config.store_queue_max,
+                                     .tls = config.tls});
+  // A refused ITSP certificate is what an operator must see at once; failed handshakes from
+  // outside (scanners, the handshake budget) only at debug level.
+  runtime.set_tls_log([&logger](const Address& remote, bool outbound, std::string_view why) {
+    const std::string line = std::string("tls handshake ") + (outbound ? "with " : "from ") +
+                             remote.to_string() + " failed: " + std::string(why);
+    if (outbound) {
+      logger.warn(line);
+    } else {
+      logger.debug(line);
+    }
+  });
   runtime.set_store(store.get());
   if (sip_log) {
     runtime.set_message_log([&sip_log](bool outbound, const Path& path, std::string_view bytes) {
@@ -293,11 +305,13 @@ int run(const CommandLine& cli) {
   signals.async_wait(on_signal);
 
   const std::string transports = config.udp && config.tcp ? "udp+tcp" : config.udp ? "udp" : "tcp";
+  const std::string tls_listening =
+      config.tls.listen ? ", tls " + runtime.tls_local_address().to_string() : std::string();
   logger.info("advertising " + advertised.to_string() + " in Via and Record-Route; " +
               std::to_string(node.binding_count()) + " bindings loaded");
   // The readiness line: scripts and tests wait for it, whatever the log level.
-  std::fprintf(stderr, "resproxy listening on %s %s (data dir %s)\n", transports.c_str(),
-               bound.to_string().c_str(), config.data_dir.c_str());
+  std::fprintf(stderr, "resproxy listening on %s %s%s (data dir %s)\n", transports.c_str(),
+               bound.to_string().c_str(), tls_listening.c_str(), config.data_dir.c_str());
   std::fflush(stderr);
 
   io.run();

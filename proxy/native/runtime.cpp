@@ -16,8 +16,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -101,11 +107,16 @@ std::string describe(std::string_view transport, const std::string& ip, std::uin
   return out;
 }
 
-// One TCP connection, accepted or opened. Shared with its pending operations.
+// One TCP or TLS connection, accepted or opened. Shared with its pending operations.
 struct Connection {
   Connection(tcp::socket s, StreamId stream) : socket(std::move(s)), id(stream) {}
 
   tcp::socket socket;
+  // TLS: the SSL stream over `socket` (declared after it: destroyed first).
+  std::optional<asio::ssl::stream<tcp::socket&>> tls;
+  Transport transport = Transport::Tcp;
+  std::string server_name;  // outbound TLS: the name its certificate must carry (or empty)
+  std::string name_error;   // outbound TLS: why the certificate's names were refused
   StreamId id;
   Address local;   // for the message log; known once connected (remote: from the start)
   Address remote;
@@ -121,6 +132,28 @@ struct Connection {
   std::array<char, kReadChunk> read_buffer{};
 };
 
+Path path_of(const Connection& conn) {
+  return Path{.transport = conn.transport, .local = conn.local, .remote = conn.remote, .stream = conn.id};
+}
+
+// Reads and writes go through the SSL stream on TLS connections, straight to the socket else.
+template <typename Buffers, typename Handler>
+void read_some(Connection& conn, const Buffers& buffers, Handler&& handler) {
+  if (conn.tls) {
+    conn.tls->async_read_some(buffers, std::forward<Handler>(handler));
+  } else {
+    conn.socket.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+}
+template <typename Buffers, typename Handler>
+void write_all(Connection& conn, const Buffers& buffers, Handler&& handler) {
+  if (conn.tls) {
+    asio::async_write(*conn.tls, buffers, std::forward<Handler>(handler));
+  } else {
+    asio::async_write(conn.socket, buffers, std::forward<Handler>(handler));
+  }
+}
+
 // When the Node hears of a closed stream: at once (from a completion handler) or on the next
 // io_context turn (from inside pump(), where no input may start).
 enum class Notify { Now, Later };
@@ -135,8 +168,10 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
         config_(std::move(config)),
         udp_(io),
         acceptor_(io),
+        tls_acceptor_(io),
         timer_(io),
         accept_retry_timer_(io),
+        tls_accept_retry_timer_(io),
         store_timer_(io),
         interface_timer_(io) {}
 
@@ -145,6 +180,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void inject(std::function<void(Node&, TimePoint)> input);
 
   Address local_address() const { return local_; }
+  Address tls_local_address() const { return tls_local_; }
+  void set_tls_log(TlsLog log) { tls_log_ = std::move(log); }
   Stats stats() const {
     Stats out = stats_;
     out.store_queue_depth = pending_store_ids_.size() + committing_ids_.size();
@@ -198,10 +235,15 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   const Address& sender_address(const udp::endpoint& sender);
   void send_datagram_async(std::string bytes, const udp::endpoint& to);
 
-  // TCP.
-  void accept_next();
-  void on_accept(const ErrorCode& ec, tcp::socket socket);
+  // TCP and TLS.
+  void accept_next(bool tls);
+  void on_accept(bool tls, const ErrorCode& ec, tcp::socket socket);
   void on_connect(const std::shared_ptr<Connection>& conn, const ErrorCode& ec);
+  // A connected outbound stream: tell the Node, start reading and writing.
+  void report_connected(const std::shared_ptr<Connection>& conn);
+  void start_handshake(const std::shared_ptr<Connection>& conn, bool outbound);
+  void on_handshake(const std::shared_ptr<Connection>& conn, bool outbound, const ErrorCode& ec);
+  void bind_tls(const asio::ip::address& ip);
   void start_reading(const std::shared_ptr<Connection>& conn);
   void on_read(const std::shared_ptr<Connection>& conn, const ErrorCode& ec, std::size_t size);
   void start_writing(const std::shared_ptr<Connection>& conn);
@@ -224,8 +266,13 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   ListenConfig config_;
   udp::socket udp_;
   tcp::acceptor acceptor_;
+  tcp::acceptor tls_acceptor_;
   asio::steady_timer timer_;
   asio::steady_timer accept_retry_timer_;
+  asio::steady_timer tls_accept_retry_timer_;
+  std::unique_ptr<TlsContexts> tls_;
+  Address tls_local_;  // port 0: not listening for TLS
+  TlsLog tls_log_;
   asio::steady_timer store_timer_;  // the next group commit (ListenConfig::store_commit_interval)
   asio::steady_timer interface_timer_;  // the next look at the host's interfaces
   std::vector<NetInterface> interfaces_;  // as last told to the node
@@ -320,6 +367,23 @@ bool NativeRuntime::Impl::bind_all(const asio::ip::address& ip, std::uint16_t po
   return true;
 }
 
+void NativeRuntime::Impl::bind_tls(const asio::ip::address& ip) {
+  const tcp::endpoint endpoint(ip, config_.tls.port);
+  ErrorCode ec;
+  tls_acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) tls_acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) tls_acceptor_.bind(endpoint, ec);
+  if (!ec) tls_acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    ErrorCode ignored;
+    tls_acceptor_.close(ignored);
+    acceptor_.close(ignored);
+    udp_.close(ignored);
+    throw std::runtime_error(describe("TLS", config_.ip, config_.tls.port, ec));
+  }
+  tls_local_ = to_address(ip, tls_acceptor_.local_endpoint().port());
+}
+
 void NativeRuntime::Impl::start() {
   if (started_ || stopped_) return;
   if (!config_.udp && !config_.tcp) {
@@ -330,8 +394,11 @@ void NativeRuntime::Impl::start() {
     throw std::runtime_error("resproxy: cannot listen on '" + config_.ip +
                              "': not an IPv4 or IPv6 address");
   }
+  // Certificates first: a file that cannot be used stops the daemon before it binds anything.
+  tls_ = std::make_unique<TlsContexts>(config_.tls);
   int attempt = 1;
   while (!bind_all(*ip, config_.port, /*last_attempt=*/attempt == kSamePortAttempts)) ++attempt;
+  if (config_.tls.listen) bind_tls(*ip);
   started_ = true;
 
   if (config_.udp) {
@@ -347,7 +414,8 @@ void NativeRuntime::Impl::start() {
     mmsgs_.resize(kDatagramBatch);
     receive_datagram();
   }
-  if (config_.tcp) accept_next();
+  if (config_.tcp) accept_next(false);
+  if (config_.tls.listen) accept_next(true);
   if (config_.interface_poll.count() > 0) watch_interfaces();
   // The Node may already have effects or a deadline (probes scheduled at construction).
   asio::post(io_, [self = shared_from_this()] { self->deliver([](Node&, TimePoint) {}); });
@@ -359,8 +427,10 @@ void NativeRuntime::Impl::stop(bool notify_node) {
   ErrorCode ignored;
   udp_.close(ignored);
   acceptor_.close(ignored);
+  tls_acceptor_.close(ignored);
   timer_.cancel();
   accept_retry_timer_.cancel();
+  tls_accept_retry_timer_.cancel();
   store_timer_.cancel();
   interface_timer_.cancel();
   // Writes handed to the store thread are applied (their answers are dropped below, the Node
@@ -537,6 +607,11 @@ void NativeRuntime::Impl::perform(OpenStream& effect) {
   auto conn = std::make_shared<Connection>(tcp::socket(io_), effect.stream);
   conn->local = effect.local;
   conn->remote = effect.remote;
+  conn->transport = effect.transport;
+  if (effect.transport == Transport::Tls) {
+    conn->tls.emplace(conn->socket, tls_->client());
+    conn->server_name = effect.server_name;
+  }
   streams_.emplace(id, conn);
 
   const auto remote_ip = parse_ip(effect.remote.ip);
@@ -587,9 +662,7 @@ void NativeRuntime::Impl::perform(WriteStream& effect) {
   conn->queued_bytes += effect.bytes.size();
   queued_bytes_total_ += effect.bytes.size();
   if (message_log_) {
-    message_log_(true, Path{.transport = Transport::Tcp, .local = conn->local,
-                            .remote = conn->remote, .stream = conn->id},
-                 effect.bytes);
+    message_log_(true, path_of(*conn), effect.bytes);
   }
   conn->queued.push_back(std::move(effect.bytes));
   start_writing(conn);
@@ -726,25 +799,27 @@ void NativeRuntime::Impl::watch_interfaces() {
 
 // --- TCP. ---
 
-void NativeRuntime::Impl::accept_next() {
-  if (stopped_ || !acceptor_.is_open()) return;
-  acceptor_.async_accept([self = shared_from_this()](const ErrorCode& ec, tcp::socket socket) {
-    self->on_accept(ec, std::move(socket));
+void NativeRuntime::Impl::accept_next(bool tls) {
+  tcp::acceptor& acceptor = tls ? tls_acceptor_ : acceptor_;
+  if (stopped_ || !acceptor.is_open()) return;
+  acceptor.async_accept([self = shared_from_this(), tls](const ErrorCode& ec, tcp::socket socket) {
+    self->on_accept(tls, ec, std::move(socket));
   });
 }
 
-void NativeRuntime::Impl::on_accept(const ErrorCode& ec, tcp::socket socket) {
+void NativeRuntime::Impl::on_accept(bool tls, const ErrorCode& ec, tcp::socket socket) {
   if (stopped_) return;
   if (ec) {
     if (ec == asio::error::operation_aborted) return;
     ++stats_.accept_errors;
-    accept_retry_timer_.expires_after(kAcceptRetryDelay);
-    accept_retry_timer_.async_wait([self = shared_from_this()](const ErrorCode& error) {
-      if (!error) self->accept_next();
+    asio::steady_timer& retry = tls ? tls_accept_retry_timer_ : accept_retry_timer_;
+    retry.expires_after(kAcceptRetryDelay);
+    retry.async_wait([self = shared_from_this(), tls](const ErrorCode& error) {
+      if (!error) self->accept_next(tls);
     });
     return;
   }
-  accept_next();
+  accept_next(tls);
 
   ErrorCode local_ec;
   ErrorCode remote_ec;
@@ -765,17 +840,89 @@ void NativeRuntime::Impl::on_accept(const ErrorCode& ec, tcp::socket socket) {
 
   RESPROXY_CHECK(next_inbound_id_ < kOutboundStreamBit);
   auto conn = std::make_shared<Connection>(std::move(socket), StreamId{next_inbound_id_++});
-  conn->connected = true;
   conn->local = to_address(local);
   conn->remote = to_address(remote);
+  if (tls) {
+    conn->transport = Transport::Tls;
+    conn->tls.emplace(conn->socket, *tls_->server());
+  }
+  // TLS: not connected until the handshake is done (writes wait for it).
+  conn->connected = !tls;
   streams_.emplace(conn->id.value, conn);
   ++stats_.streams_accepted;
-  const Path path{.transport = Transport::Tcp,
-                  .local = to_address(local),
-                  .remote = to_address(remote),
-                  .stream = conn->id};
+  // The Node hears of a TLS connection before its handshake, so that its caps and the
+  // handshake budget per source (transport_layer.h) close it before any public-key work.
+  const Path path = path_of(*conn);
   deliver([&](Node& node, TimePoint now) { node.on_stream_opened(now, path); });
+  if (conn->closed || conn->closing) return;
+  if (tls) {
+    start_handshake(conn, /*outbound=*/false);
+  } else {
+    start_reading(conn);
+  }
+}
+
+void NativeRuntime::Impl::start_handshake(const std::shared_ptr<Connection>& conn, bool outbound) {
+  auto& stream = *conn->tls;
+  if (outbound) {
+    SSL* ssl = stream.native_handle();
+    const std::string& name = conn->server_name;
+    // SNI carries host names only (RFC 6066 §3), never an address literal.
+    if (!name.empty() && !parse_ip(name)) SSL_set_tlsext_host_name(ssl, name.c_str());
+    if (!name.empty() && config_.tls.verify_server) {
+      stream.set_verify_mode(asio::ssl::verify_peer);
+      // The chain is OpenSSL's (preverified); the name is RFC 5922's, checked on the peer's
+      // own certificate (depth 0). The raw pointer: the stream lives inside the connection.
+      Connection* c = conn.get();
+      stream.set_verify_callback([c](bool preverified, asio::ssl::verify_context& context) {
+        if (!preverified) return false;
+        X509_STORE_CTX* store = context.native_handle();
+        if (X509_STORE_CTX_get_error_depth(store) > 0) return true;
+        if (matches_sip_identity(certificate_names(X509_STORE_CTX_get_current_cert(store)),
+                                 c->server_name)) {
+          return true;
+        }
+        c->name_error = "certificate name mismatch: it does not name " + c->server_name;
+        return false;
+      });
+    } else {
+      stream.set_verify_mode(asio::ssl::verify_none);
+    }
+  }
+  stream.async_handshake(
+      outbound ? asio::ssl::stream_base::client : asio::ssl::stream_base::server,
+      [self = shared_from_this(), conn, outbound](const ErrorCode& ec) {
+        self->on_handshake(conn, outbound, ec);
+      });
+}
+
+void NativeRuntime::Impl::on_handshake(const std::shared_ptr<Connection>& conn, bool outbound,
+                                       const ErrorCode& ec) {
+  if (stopped_ || conn->closed) return;
+  if (ec) {
+    ++stats_.tls_failures;
+    if (outbound) ++stats_.connect_failures;
+    if (tls_log_) {
+      std::string why = conn->name_error;
+      if (why.empty()) {
+        const long verify = SSL_get_verify_result(conn->tls->native_handle());
+        why = verify != X509_V_OK
+                  ? std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify)
+                  : ec.message();
+      }
+      tls_log_(conn->remote, outbound, why);
+    }
+    close_stream(conn, StreamCloseReason::TlsFailed, Notify::Now);
+    return;
+  }
+  ++stats_.tls_handshakes;
+  if (outbound) {
+    report_connected(conn);
+    return;
+  }
+  conn->connected = true;
   start_reading(conn);
+  start_writing(conn);  // what the core wrote while the handshake ran
 }
 
 void NativeRuntime::Impl::on_connect(const std::shared_ptr<Connection>& conn,
@@ -797,14 +944,19 @@ void NativeRuntime::Impl::on_connect(const std::shared_ptr<Connection>& conn,
   }
   ErrorCode ignored;
   conn->socket.set_option(tcp::no_delay(true), ignored);
-  conn->connected = true;
   conn->local = to_address(local);
   conn->remote = to_address(remote);
+  if (conn->tls) {
+    start_handshake(conn, /*outbound=*/true);
+    return;
+  }
+  report_connected(conn);
+}
+
+void NativeRuntime::Impl::report_connected(const std::shared_ptr<Connection>& conn) {
+  conn->connected = true;
   ++stats_.streams_opened;
-  const Path path{.transport = Transport::Tcp,
-                  .local = to_address(local),
-                  .remote = to_address(remote),
-                  .stream = conn->id};
+  const Path path = path_of(*conn);
   deliver([&](Node& node, TimePoint now) { node.on_stream_opened(now, path); });
   start_reading(conn);
   start_writing(conn);  // what the core wrote before the connection was up
@@ -813,11 +965,10 @@ void NativeRuntime::Impl::on_connect(const std::shared_ptr<Connection>& conn,
 void NativeRuntime::Impl::start_reading(const std::shared_ptr<Connection>& conn) {
   if (stopped_ || conn->closed || conn->closing || conn->reading) return;
   conn->reading = true;
-  conn->socket.async_read_some(
-      asio::buffer(conn->read_buffer),
-      [self = shared_from_this(), conn](const ErrorCode& ec, std::size_t size) {
-        self->on_read(conn, ec, size);
-      });
+  read_some(*conn, asio::buffer(conn->read_buffer),
+            [self = shared_from_this(), conn](const ErrorCode& ec, std::size_t size) {
+              self->on_read(conn, ec, size);
+            });
 }
 
 void NativeRuntime::Impl::on_read(const std::shared_ptr<Connection>& conn, const ErrorCode& ec,
@@ -828,15 +979,15 @@ void NativeRuntime::Impl::on_read(const std::shared_ptr<Connection>& conn, const
     stats_.bytes_in += size;
     const std::string_view bytes(conn->read_buffer.data(), size);
     if (message_log_) {
-      message_log_(false, Path{.transport = Transport::Tcp, .local = conn->local,
-                               .remote = conn->remote, .stream = conn->id},
-                   bytes);
+      message_log_(false, path_of(*conn), bytes);
     }
     deliver([&](Node& node, TimePoint now) { node.on_stream_data(now, conn->id, bytes); });
     if (conn->closed) return;
   }
   if (ec) {
-    if (ec == asio::error::eof) {
+    // A TLS peer that closes without close_notify ends the stream the same way (SIP has its own
+    // framing: a truncation attack can only cut a message short, and the framer discards that).
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       close_stream(conn, StreamCloseReason::PeerClosed, Notify::Now);
     } else {
       ++stats_.stream_errors;
@@ -856,10 +1007,10 @@ void NativeRuntime::Impl::start_writing(const std::shared_ptr<Connection>& conn)
   std::vector<asio::const_buffer> buffers;
   buffers.reserve(conn->in_flight.size());
   for (const auto& chunk : conn->in_flight) buffers.push_back(asio::buffer(chunk));
-  asio::async_write(conn->socket, buffers,
-                    [self = shared_from_this(), conn](const ErrorCode& ec, std::size_t size) {
-                      self->on_written(conn, ec, size);
-                    });
+  write_all(*conn, buffers,
+            [self = shared_from_this(), conn](const ErrorCode& ec, std::size_t size) {
+              self->on_written(conn, ec, size);
+            });
 }
 
 void NativeRuntime::Impl::on_written(const std::shared_ptr<Connection>& conn, const ErrorCode& ec,
@@ -1018,6 +1169,8 @@ NativeRuntime::~NativeRuntime() { impl_->stop(/*notify_node=*/false); }
 void NativeRuntime::start() { impl_->start(); }
 void NativeRuntime::stop() { impl_->stop(/*notify_node=*/true); }
 Address NativeRuntime::local_address() const { return impl_->local_address(); }
+Address NativeRuntime::tls_local_address() const { return impl_->tls_local_address(); }
+void NativeRuntime::set_tls_log(TlsLog log) { impl_->set_tls_log(std::move(log)); }
 TimePoint NativeRuntime::now() const { return Impl::now(); }
 void NativeRuntime::inject(std::function<void(Node&, TimePoint)> input) {
   impl_->inject(std::move(input));

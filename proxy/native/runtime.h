@@ -32,6 +32,7 @@
 #include "proxy/base/node.h"
 #include "proxy/base/time.h"
 #include "proxy/native/store.h"
+#include "proxy/native/tls.h"
 
 namespace resproxy::native {
 
@@ -59,6 +60,10 @@ struct ListenConfig {
   // would pass either resets its stream (a peer that does not read).
   std::size_t max_queued_bytes_per_stream = 1 << 20;
   std::size_t max_queued_bytes_total = 32 << 20;
+  // TLS (tls.h): a listener on tls.port when tls.listen, and outbound TLS streams for every
+  // OpenStream that asks for one. The contexts are built at start(), which throws on a
+  // certificate, key or CA file it cannot use.
+  TlsSettings tls{};
 };
 
 class NativeRuntime {
@@ -83,6 +88,8 @@ class NativeRuntime {
     std::uint64_t effects_rejected = 0;   // core bugs: OpenStream with an id in use or inbound
     std::uint64_t bytes_in = 0;           // UDP and TCP payload bytes
     std::uint64_t bytes_out = 0;
+    std::uint64_t tls_handshakes = 0;     // completed, both ways
+    std::uint64_t tls_failures = 0;       // handshakes that failed (a refused certificate, …)
   };
 
   NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config);
@@ -103,6 +110,8 @@ class NativeRuntime {
 
   // The bound address (port resolved when 0 was asked); valid after start().
   [[nodiscard]] Address local_address() const;
+  // The bound TLS address; port 0 when not listening for TLS.
+  [[nodiscard]] Address tls_local_address() const;
 
   // Core time now: steady_clock since its epoch. Thread-safe.
   [[nodiscard]] TimePoint now() const;
@@ -121,6 +130,12 @@ class NativeRuntime {
   // messages. Called on the io thread, synchronously: keep it cheap. Empty function: off.
   using MessageLog = std::function<void(bool outbound, const Path& path, std::string_view bytes)>;
   void set_message_log(MessageLog log);
+
+  // Told of every failed TLS handshake (on the io thread): the peer, which way, and OpenSSL's
+  // or the name check's reason ("certificate verify failed: certificate has expired",
+  // "certificate name mismatch: expected itsp.example"). Empty function: off.
+  using TlsLog = std::function<void(const Address& remote, bool outbound, std::string_view why)>;
+  void set_tls_log(TlsLog log);
 
   // The durable table StoreWrite effects go to; must outlive the runtime. From here on the
   // runtime's store thread uses it, and nothing else may until the runtime is stopped or

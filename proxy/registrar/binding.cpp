@@ -69,7 +69,9 @@ std::string encode_binding(const Binding& b, Duration wall_offset) {
   put_int(out, to_ns(b.expires_at + wall_offset));
   put_int(out, to_ns(b.registered_at + wall_offset));
   put_int(out, b.sequence);
-  put(out, b.source.transport == Transport::Tcp ? "tcp" : "udp");
+  put(out, b.source.transport == Transport::Tls   ? "tls"
+           : b.source.transport == Transport::Tcp ? "tcp"
+                                                  : "udp");
   put(out, b.source.local.ip);
   put_int(out, b.source.local.port);
   put(out, b.source.remote.ip);
@@ -99,12 +101,12 @@ std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset)
       !to_int(f[8], b.sequence) || !to_int(f[11], local_port) || !to_int(f[13], remote_port)) {
     return std::nullopt;
   }
-  if (f[9] != "tcp" && f[9] != "udp") return std::nullopt;
+  if (f[9] != "tcp" && f[9] != "udp" && f[9] != "tls") return std::nullopt;
   b.expires_at = from_ns(expires) - wall_offset;
   b.registered_at = from_ns(registered) - wall_offset;
   // A TCP connection does not survive a restart: the stream id is left 0 and calls open a new
   // connection (or wait for the phone to reconnect and re-register).
-  b.source = Path{f[9] == "tcp" ? Transport::Tcp : Transport::Udp, Address{std::string(f[10]), local_port},
+  b.source = Path{f[9] == "tls" ? Transport::Tls : f[9] == "tcp" ? Transport::Tcp : Transport::Udp, Address{std::string(f[10]), local_port},
                   Address{std::string(f[12]), remote_port}, StreamId{}};
   b.user_agent = f[14];
   if (f.size() == 16) {

@@ -161,6 +161,10 @@ struct ProxyConfig {
   std::size_t tcp_max_per_source = 8;       // inbound TCP connections per untrusted address (0: no cap)
   Duration tcp_header_timeout = std::chrono::seconds(5);  // no complete message this long: closed
   Duration tcp_idle_timeout = std::chrono::seconds(60);   // untrusted, nothing sent, no registration
+  // TLS (RFC 3261 §26, RFC 5630): our TLS port (Via sent-by, Record-Route, Path of TLS hops;
+  // [advanced.sipproxy] tls_port) and the handshakes an untrusted source may start per minute.
+  std::uint16_t tls_port = 5061;
+  std::uint32_t tls_handshakes_per_minute = 60;
   std::vector<Alias> aliases;
   std::vector<DirectoryEntry> directory;
   RegistrarConfig registrar;

@@ -339,7 +339,7 @@ struct ProxyNode::Impl {
 
   bool stream_pinned(StreamId stream) const {
     for (const registrar::Binding* b : location.all()) {
-      if (b->source.transport == Transport::Tcp && b->source.stream == stream) return true;
+      if (is_stream(b->source.transport) && b->source.stream == stream) return true;
     }
     return false;
   }
@@ -390,9 +390,14 @@ struct ProxyNode::Impl {
                                                            : config.local.ip;
   }
 
+  // One of our ports: the UDP/TCP one, or the TLS one (a sips: URI without a port means 5061).
+  bool is_our_port(const sip::Uri& uri) const {
+    const std::uint16_t port = uri.port.value_or(uri.scheme_id == sip::UriScheme::Sips ? 5061 : 5060);
+    return port == config.local.port || port == config.tls_port;
+  }
+
   bool is_us(const sip::Uri& uri) const {
-    const std::uint16_t port = uri.port.value_or(5060);
-    if (port != config.local.port) return false;
+    if (!is_our_port(uri)) return false;
     return same_host(uri.host, config.local.ip) ||
            (!config.itsp.nat_outside_address.empty() &&
             same_host(uri.host, config.itsp.nat_outside_address));
@@ -400,8 +405,7 @@ struct ProxyNode::Impl {
 
   bool is_our_domain(const sip::Uri& uri) const {
     if (same_host(uri.host, config.realm)) return true;
-    return same_host(uri.host, config.local.ip) &&
-           uri.port.value_or(config.local.port) == config.local.port;
+    return same_host(uri.host, config.local.ip) && (!uri.port || is_our_port(uri));
   }
 
   bool route_is_us(std::string_view route) const {
@@ -673,9 +677,20 @@ struct ProxyNode::Impl {
     });
   }
 
-  std::string our_uri(Transport transport, bool toward_itsp = false) const {
-    std::string uri = "sip:" + our_host(toward_itsp) + ":" + std::to_string(config.local.port);
+  std::uint16_t our_port(Transport transport) const {
+    return transport == Transport::Tls ? config.tls_port : config.local.port;
+  }
+
+  // Our URI for a hop of this transport (Record-Route, Path). TLS: sips: when the request was
+  // for a sips: URI (RFC 3261 §16.6 step 4, RFC 5630 §4.4), else sip:…;transport=tls, which
+  // phones and ITSPs understand (RFC 5630 deprecates it, but a sips: Record-Route would force
+  // TLS on every hop of a dialog that does not ask for it).
+  std::string our_uri(Transport transport, bool toward_itsp = false, bool sips = false) const {
+    const bool secure = sips && transport == Transport::Tls;
+    std::string uri = (secure ? "sips:" : "sip:") + our_host(toward_itsp) + ":" +
+                      std::to_string(our_port(transport));
     if (transport == Transport::Tcp) uri += ";transport=tcp";
+    if (transport == Transport::Tls && !secure) uri += ";transport=tls";
     return uri;
   }
 
@@ -730,25 +745,36 @@ struct ProxyNode::Impl {
   }
 
   // Where a URI points when no binding is known: its host (an IP literal: no DNS yet), its port
-  // or 5060, its transport parameter or UDP.
+  // or the transport's default, its transport: TLS for sips: (RFC 3261 §26.2.2) or
+  // transport=tls, TCP for transport=tcp, else UDP (RFC 3263 §4.1 for a numeric host).
   std::optional<transport::Destination> destination_of(const sip::Uri& uri) const {
     if (!is_ip_literal(uri.host)) return std::nullopt;
     Transport transport = Transport::Udp;
-    if (auto t = uri.param("transport"); t && sip::text::iequals(*t, "tcp")) {
+    const auto t = uri.param("transport");
+    if (uri.scheme_id == sip::UriScheme::Sips || (t && sip::text::iequals(*t, "tls"))) {
+      transport = Transport::Tls;
+    } else if (t && sip::text::iequals(*t, "tcp")) {
       transport = Transport::Tcp;
     }
-    return transport::Destination{transport, Address{unbracket(uri.host), uri.port.value_or(5060)},
-                                  StreamId{}};
+    const std::uint16_t port = uri.port.value_or(transport == Transport::Tls ? 5061 : 5060);
+    transport::Destination dest{transport, Address{unbracket(uri.host), port}, StreamId{}};
+    // A new TLS connection to one of the ITSP's proxies (an in-dialog request along its
+    // Record-Route, once the first connection is gone) is verified like the first one.
+    if (transport == Transport::Tls && itsp) {
+      if (const auto i = itsp->find(dest.remote)) dest.server_name = itsp->target(*i).destination.server_name;
+    }
+    return dest;
   }
 
   // A registered phone is reached where its REGISTER came from: the received address and port
   // (NAT) and, over TCP, its own connection. If that connection is gone, a new one goes to the
   // Contact's address (the phone's listening port), not to the old ephemeral source port.
   transport::Destination destination_of(const registrar::Binding& b) const {
-    if (b.source.transport == Transport::Tcp && !self.transport().is_stream_open(b.source.stream)) {
+    if (is_stream(b.source.transport) && !self.transport().is_stream_open(b.source.stream)) {
       if (auto uri = sip::parse_uri(b.contact)) {
         if (auto dest = destination_of(*uri)) {
-          dest->transport = Transport::Tcp;
+          // Over the transport it registered on (a TLS phone is not reached in the clear).
+          dest->transport = b.source.transport;
           return *dest;
         }
       }
@@ -775,7 +801,7 @@ struct ProxyNode::Impl {
     keepalive_timer = TimerId{};
     std::set<std::uint64_t> pinged;
     for (const registrar::Binding* b : location.all()) {
-      if (b->source.transport != Transport::Tcp || b->expires_at <= now) continue;
+      if (!is_stream(b->source.transport) || b->expires_at <= now) continue;
       if (!self.transport().is_stream_open(b->source.stream)) continue;
       if (!pinged.insert(b->source.stream.value).second) continue;
       self.transport().send_keepalive_ping(now, b->source.stream);
@@ -799,12 +825,17 @@ struct ProxyNode::Impl {
     return unbracket(config.local.ip) + ":" + std::to_string(config.local.port);
   }
 
+  // A Via sent-by of ours: our address with our UDP/TCP port, or our TLS port over TLS.
+  bool is_our_via(const sip::ViaInfo& via) const {
+    const bool tls = sip::text::iequals(via.transport, "TLS");
+    const std::uint16_t port = via.port.value_or(tls ? 5061 : 5060);
+    return port == (tls ? config.tls_port : config.local.port) && same_host(via.host, config.local.ip);
+  }
+
   bool is_loop(const sip::Message& request) const {
     std::string hash;  // computed only if one of the Vias is ours: most requests have none
     const auto looped = [&](const auto& via) {
-      if (via.port.value_or(5060) != config.local.port || !same_host(via.host, config.local.ip)) {
-        return false;
-      }
+      if (!is_our_via(via)) return false;
       if (hash.empty()) hash = loop_hash(request, our_sent_by());
       const std::string_view branch = via.branch;
       return branch.size() >= 7 + hash.size() && branch.substr(7, hash.size()) == hash;
@@ -1192,14 +1223,18 @@ struct ProxyNode::Impl {
   }
 
   // Forwards to the selected ITSP proxy over the transport the request came on (the seed), with
-  // the live-traffic guard. False when no ITSP proxy is usable.
+  // the live-traffic guard. False when no ITSP proxy is usable. TLS is the exception both ways:
+  // an ITSP configured for TLS is never reached in the clear, and TLS is never tried on a port
+  // configured for UDP or TCP.
   bool forward_to_itsp(TimePoint now, ServerTransactionId id, const sip::Message& request,
                        const Path& path, std::size_t pop, SourceClass source, Kind kind) {
     if (!itsp) return false;
     const auto index = itsp->select();
     if (!index) return false;
     transport::Destination dest = itsp->target(*index).destination;
-    dest.transport = path.transport;
+    if (dest.transport != Transport::Tls && path.transport != Transport::Tls) {
+      dest.transport = path.transport;
+    }
     dest.stream = StreamId{};
     Forward* f = forward(now, id, request, path, std::nullopt, dest, pop,
                          {.hop = Hop::Table, .source = source}, kind);
@@ -1231,7 +1266,7 @@ struct ProxyNode::Impl {
         "z9hG4bK" + loop_hash(request, our_sent_by()) + "." + self.rng().token(8);
     if (toward_itsp && !config.itsp.nat_outside_address.empty()) {
       edits.via = "SIP/2.0/" + std::string(resproxy::to_string(dest.transport)) + " " +
-                  our_host(true) + ":" + std::to_string(config.local.port) + ";branch=" + branch +
+                  our_host(true) + ":" + std::to_string(our_port(dest.transport)) + ";branch=" + branch +
                   ";rport";
     } else {
       edits.via = self.via_for(dest.transport, branch);
@@ -1246,9 +1281,11 @@ struct ProxyNode::Impl {
       // RFC 3261 §16.6 step 4; double Record-Route when the transports differ (RFC 5658).
       // Its dialog MAC names the hop back to the sender (dialog_mac.h).
       const std::string tag = dialog_tag_param(request);
-      edits.record_route.push_back("<" + our_uri(dest.transport, toward_itsp) + ";lr" + tag + ">");
+      const std::string_view ruri = request.request_uri();
+      const bool sips = ruri.size() > 5 && sip::text::iequals(ruri.substr(0, 5), "sips:");
+      edits.record_route.push_back("<" + our_uri(dest.transport, toward_itsp, sips) + ";lr" + tag + ">");
       if (path.transport != dest.transport) {
-        edits.record_route.push_back("<" + our_uri(path.transport) + ";lr" + tag + ">");
+        edits.record_route.push_back("<" + our_uri(path.transport, false, sips) + ";lr" + tag + ">");
       }
     }
     if (method == sip::Method::Register && toward_itsp) {
@@ -1637,18 +1674,16 @@ struct ProxyNode::Impl {
 
   // §16.7 / §18.2.2 without a transaction: drop our Via, send to the next one.
   void forward_response_statelessly(TimePoint now, const sip::Message& response) {
-    const auto& top = response.top_via();
-    if (unbracket(top.host) != unbracket(config.local.ip) ||
-        top.port.value_or(5060) != config.local.port) {
-      return;  // not ours: drop (§18.1.2)
-    }
+    if (!is_our_via(response.top_via())) return;  // not ours: drop (§18.1.2)
     auto stripped = sip::Message::parse(strip_top_via(response));
     if (!stripped || stripped->via_count() == 0) return;
     const auto& next = stripped->top_via();
-    const Transport transport =
-        sip::text::iequals(next.transport, "TCP") ? Transport::Tcp : Transport::Udp;
+    const Transport transport = sip::text::iequals(next.transport, "TLS")   ? Transport::Tls
+                                : sip::text::iequals(next.transport, "TCP") ? Transport::Tcp
+                                                                             : Transport::Udp;
     const std::string ip = next.received ? std::string(*next.received) : unbracket(next.host);
-    const std::uint16_t port = next.rport ? *next.rport : next.port.value_or(5060);
+    const std::uint16_t port =
+        next.rport ? *next.rport : next.port.value_or(transport == Transport::Tls ? 5061 : 5060);
     trace(now, "route.response_forwarded_statelessly", [&](TraceEvent& e) {
       e.with("status", std::to_string(response.status_code()))
           .with("call_id", std::string(response.call_id()));
@@ -2090,7 +2125,9 @@ struct ProxyNode::Impl {
       const auto remaining = std::chrono::ceil<std::chrono::seconds>(b->expires_at - now);
       lines.push_back(std::to_string(lines.size() + 1) + " " + b->user + " " + aliases_of(b->user) +
                       " " + b->contact + " " + b->source.remote.to_string() + " " +
-                      (b->source.transport == Transport::Tcp ? "tcp" : "udp") + " " +
+                      (b->source.transport == Transport::Tls   ? "tls"
+                       : b->source.transport == Transport::Tcp ? "tcp"
+                                                               : "udp") + " " +
                       std::to_string(remaining.count()) + "s " + (b->from_itsp ? "itsp" : "local"));
     }
     return lines;
@@ -2201,6 +2238,8 @@ struct ProxyNode::Impl {
     line("server_transactions", self.transactions().server_count());
     line("tcp_open", self.transport().open_streams());
     line("tcp_refused", self.transport().counters().streams_refused);
+    line("tls_handshakes_refused", self.transport().counters().tls_handshakes_refused);
+    line("tls_failures", self.transport().counters().tls_failures);
     line("tcp_timed_out", self.transport().counters().streams_timed_out);
     return out;
   }
@@ -2209,11 +2248,13 @@ struct ProxyNode::Impl {
 ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& rng,
                      TraceSink& trace)
     : SipNode(transaction::SipNodeConfig{.transport = {.local = config.local,
+                                                       .tls_port = config.tls_port,
                                                        .max_message_size = config.max_message_size,
                                                        .max_streams = config.num_sockets,
                                                        .max_streams_per_source = config.tcp_max_per_source,
                                                        .header_timeout = config.tcp_header_timeout,
-                                                       .idle_timeout = config.tcp_idle_timeout},
+                                                       .idle_timeout = config.tcp_idle_timeout,
+                                                       .tls_handshakes_per_minute = config.tls_handshakes_per_minute},
                                          .timers = config.timers},
               rng, trace),
       impl_(std::make_unique<Impl>(*this, std::move(config))) {

@@ -75,7 +75,7 @@ std::string SipNode::via_for(Transport transport, std::string_view branch) const
   std::string via = "SIP/2.0/";
   via += to_string(transport);
   via += ' ';
-  via += transport_.config().local.to_string();
+  via += transport_.local_for(transport).to_string();
   via += ";branch=";
   via += branch;
   via += ";rport";

@@ -122,8 +122,8 @@ std::string TransactionLayer::client_key(std::string_view branch, sip::Method cs
 
 transport::Destination TransactionLayer::response_destination(const sip::Message& request,
                                                               const Path& path) {
-  if (path.transport == Transport::Tcp) {
-    return {Transport::Tcp, path.remote, path.stream};  // §18.2.2: the connection it came on
+  if (is_stream(path.transport)) {
+    return {path.transport, path.remote, path.stream};  // §18.2.2: the connection it came on
   }
   const auto& via = request.top_via();
   // §18.2.2 with RFC 3581: to the source address; to the source port if rport was asked for,
@@ -157,7 +157,7 @@ void TransactionLayer::trace_timer(TimePoint now, std::string_view side, std::st
 void TransactionLayer::transmit(TimePoint now, const transport::Destination& to,
                                 const std::string& bytes, StreamId* stream) {
   const StreamId used = transport_.send(now, to, bytes);
-  if (stream != nullptr && to.transport == Transport::Tcp) *stream = used;
+  if (stream != nullptr && is_stream(to.transport)) *stream = used;
 }
 
 // The timer callbacks capture `this` and the id with the timer letter packed into one word:
@@ -220,10 +220,12 @@ void TransactionLayer::on_request(TimePoint now, sip::Message&& request, const P
               .emplace(std::piecewise_construct, std::forward_as_tuple(id.value),
                        std::forward_as_tuple(id, std::move(request)))
               .first->second;
-      txn.reliable = path.transport == Transport::Tcp;
+      txn.reliable = is_stream(path.transport);
       txn.key = std::move(key);
       txn.reply_to = response_destination(txn.request, path);
-      txn.sent_by_port = txn.request.top_via().port.value_or(5060);
+      // RFC 3261 §18.2.2 / §26.2.1: a sent-by without a port means 5061 over TLS.
+      txn.sent_by_port = txn.request.top_via().port.value_or(
+          path.transport == Transport::Tls ? 5061 : 5060);
       txn.is_invite = txn.request.method() == sip::Method::Invite;
       txn.state = txn.is_invite ? State::Proceeding : State::Trying;
       if (txn.is_invite) {
@@ -353,7 +355,7 @@ void TransactionLayer::on_stream_failed(TimePoint now, StreamId stream) {
   // §17.1.4: a client transaction whose connection failed is over; the TU answers 503.
   std::vector<std::uint64_t> failed;
   for (auto& [id, txn] : clients_) {
-    if (txn.to.transport == Transport::Tcp && txn.to.stream == stream &&
+    if (is_stream(txn.to.transport) && txn.to.stream == stream &&
         (txn.state == State::Calling || txn.state == State::Trying ||
          txn.state == State::Proceeding)) {
       failed.push_back(id);
@@ -369,7 +371,7 @@ void TransactionLayer::on_stream_failed(TimePoint now, StreamId stream) {
   // §18.2.2: a server transaction whose connection is gone answers over a new connection to
   // the sent-by address.
   for (auto& [id, txn] : servers_) {
-    if (txn.reply_to.transport == Transport::Tcp && txn.reply_to.stream == stream) {
+    if (is_stream(txn.reply_to.transport) && txn.reply_to.stream == stream) {
       txn.reply_to.stream = StreamId{};
       txn.reply_to.remote.port = txn.sent_by_port;
     }
@@ -386,7 +388,7 @@ ClientTransactionId TransactionLayer::send_request(TimePoint now, sip::Message r
   txn.to = to;
   txn.wire = std::string(txn.request.bytes());
   txn.is_invite = txn.request.method() == sip::Method::Invite;
-  txn.reliable = to.transport == Transport::Tcp;
+  txn.reliable = is_stream(to.transport);
   txn.state = txn.is_invite ? State::Calling : State::Trying;
   txn.key = client_key(txn.request.top_via().branch, txn.request.method(),
                        txn.request.method_token());

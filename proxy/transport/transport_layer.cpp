@@ -1,5 +1,6 @@
 #include "proxy/transport/transport_layer.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -9,6 +10,9 @@
 namespace resproxy::transport {
 
 namespace {
+
+// Sources whose TLS handshake budget is tracked at once (memory bound).
+constexpr std::size_t kMaxHandshakeSources = 4096;
 
 // Bytes that are nothing but CR/LF: UDP keep-alives (RFC 5626 §4.4.1 lets clients send them).
 bool is_only_crlf(std::string_view bytes) {
@@ -96,13 +100,21 @@ void TransportLayer::on_stream_opened(TimePoint now, const Path& path) {
     const bool over_total = config_.max_streams > 0 && inbound_ >= config_.max_streams;
     const bool over_source = !exempt && config_.max_streams_per_source > 0 &&
                              from_source >= config_.max_streams_per_source;
-    if (over_total || over_source) {
+    // TLS: the runtime reports the connection before its handshake and starts the handshake
+    // only if it is still open once this input's effects are done.
+    const bool over_handshakes = !over_total && !over_source &&
+                                 path.transport == Transport::Tls && !exempt &&
+                                 !may_handshake(now, group);
+    if (over_total || over_source || over_handshakes) {
       ++counters_.streams_refused;
+      if (over_handshakes) ++counters_.tls_handshakes_refused;
       effects_.emplace_back(CloseStream{path.stream});
       if (trace_.wants("transport.stream_refused")) {
         emit(TraceEvent{now, "transport.stream_refused", {}}
                  .with("remote", path.remote.to_string())
-                 .with("why", over_total ? "max_streams" : "max_streams_per_source"));
+                 .with("why", over_total     ? "max_streams"
+                              : over_source  ? "max_streams_per_source"
+                                             : "tls_handshake_rate"));
       }
       return;
     }
@@ -164,9 +176,38 @@ void TransportLayer::on_stream_data(TimePoint now, StreamId id, std::string_view
   }
 }
 
+bool TransportLayer::may_handshake(TimePoint now, const std::string& group) {
+  const std::uint32_t per_minute = config_.tls_handshakes_per_minute;
+  if (per_minute == 0) return true;
+  const double rate = per_minute / 60.0;  // tokens per second
+  const double burst = std::max(5.0, per_minute / 10.0);
+  const auto refilled = [&](const Bucket& b) {
+    const double elapsed = std::chrono::duration<double>(now - b.updated).count();
+    return std::min(burst, b.tokens + elapsed * rate);
+  };
+  auto it = handshakes_.find(group);
+  if (it == handshakes_.end()) {
+    // Bounded: sources whose budget is whole again are the same as sources never seen.
+    if (handshakes_.size() >= kMaxHandshakeSources) {
+      std::erase_if(handshakes_, [&](const auto& entry) { return refilled(entry.second) >= burst; });
+    }
+    // Still full: every one of them is busy, and the global stream cap bounds what they can
+    // hold; the newcomer is let through untracked rather than locked out by them.
+    if (handshakes_.size() >= kMaxHandshakeSources) return true;
+    it = handshakes_.emplace(group, Bucket{burst, now}).first;
+  }
+  Bucket& bucket = it->second;
+  bucket.tokens = refilled(bucket);
+  bucket.updated = now;
+  if (bucket.tokens < 1.0) return false;
+  bucket.tokens -= 1.0;
+  return true;
+}
+
 void TransportLayer::on_stream_closed(TimePoint now, StreamId id, StreamCloseReason reason) {
   const auto it = streams_.find(id);
   if (it == streams_.end()) return;
+  if (reason == StreamCloseReason::TlsFailed) ++counters_.tls_failures;
   if (it->second.inbound) {
     --inbound_;
     const auto source = per_source_.find(group_of(it->second.path.remote));
@@ -180,9 +221,10 @@ void TransportLayer::on_stream_closed(TimePoint now, StreamId id, StreamCloseRea
   if (callbacks_.on_stream_failed) callbacks_.on_stream_failed(now, id);
 }
 
-StreamId TransportLayer::stream_to(const Address& remote) const {
+StreamId TransportLayer::stream_to(Transport transport, const Address& remote) const {
   for (const auto& [id, stream] : streams_) {
-    if (stream.path.remote == remote) return id;  // lowest id first: deterministic
+    // lowest id first: deterministic
+    if (stream.path.transport == transport && stream.path.remote == remote) return id;
   }
   return StreamId{};
 }
@@ -194,14 +236,17 @@ StreamId TransportLayer::send(TimePoint now, const Destination& to, std::string 
     return StreamId{};
   }
   StreamId id = to.stream;
-  if (id.value == 0 || !streams_.contains(id)) id = stream_to(to.remote);
+  if (id.value == 0 || !streams_.contains(id)) id = stream_to(to.transport, to.remote);
   if (id.value == 0) {
     id = StreamId{kOutboundStreamBit | next_outbound_++};
-    streams_.emplace(id, Stream{Path{Transport::Tcp, config_.local, to.remote, id},
+    const Address local = local_for(to.transport);
+    streams_.emplace(id, Stream{Path{to.transport, local, to.remote, id},
                                 StreamFramer(config_.max_message_size), false});
-    effects_.emplace_back(OpenStream{id, config_.local, to.remote});
+    effects_.emplace_back(OpenStream{id, local, to.remote, to.transport,
+                                     to.transport == Transport::Tls ? to.server_name : ""});
     emit(TraceEvent{now, "transport.stream_opening", {}}
              .with("stream", std::to_string(id.value & ~kOutboundStreamBit))
+             .with("transport", std::string(resproxy::to_string(to.transport)))
              .with("remote", to.remote.to_string()));
   }
   effects_.emplace_back(WriteStream{id, std::move(bytes)});

@@ -22,18 +22,24 @@
 
 namespace resproxy::transport {
 
-// Where to send: over UDP to `remote`, or over TCP on `stream` if it is still open, else over
-// any open connection to `remote`, else over a new one.
+// Where to send: over UDP to `remote`, or over TCP/TLS on `stream` if it is still open, else
+// over any open connection of that transport to `remote`, else over a new one.
 struct Destination {
   Transport transport = Transport::Udp;
   Address remote;
   StreamId stream{};  // 0: no particular connection
+  // TLS: the name the peer's certificate must carry (the ITSP's domain, RFC 5922), sent as SNI;
+  // empty: the connection is encrypted but the peer is not verified (a phone's own address).
+  std::string server_name{};
 
   friend auto operator<=>(const Destination&, const Destination&) = default;
 };
 
 struct TransportConfig {
   Address local;                      // our listening address (UDP and TCP share the port)
+  // Our TLS port on the same address (RFC 3261 §26.2.1: 5061): the sent-by of a TLS Via and the
+  // port of a TLS Record-Route. Outbound TLS works whether or not the runtime listens on it.
+  std::uint16_t tls_port = 5061;
   std::size_t max_message_size = 65535;
   // TCP limits (0: none). Connections over a cap are accepted and closed at once: a listener
   // that stops accepting lets the kernel's accept queue fill with an attacker's connections.
@@ -45,6 +51,10 @@ struct TransportConfig {
   // An inbound connection that carried nothing this long is closed, unless its source is
   // exempted or something lives on it (a registration: pinned).
   Duration idle_timeout{};
+  // TLS handshakes an inbound source (not exempted) may start per minute, in bursts of up to a
+  // tenth of that (at least 5); a connection over it is closed before its handshake (the
+  // expensive part: public-key operations). 0: no limit.
+  std::uint32_t tls_handshakes_per_minute = 0;
 };
 
 struct TransportCounters {
@@ -59,6 +69,8 @@ struct TransportCounters {
   std::uint64_t framing_errors = 0;
   std::uint64_t streams_refused = 0;  // over max_streams or max_streams_per_source
   std::uint64_t streams_timed_out = 0;  // header or idle timeout
+  std::uint64_t tls_handshakes_refused = 0;  // over tls_handshakes_per_minute
+  std::uint64_t tls_failures = 0;            // handshakes or certificate checks that failed
 };
 
 class TransportLayer {
@@ -101,6 +113,10 @@ class TransportLayer {
   void close_stream(TimePoint now, StreamId stream);
 
   [[nodiscard]] const TransportConfig& config() const { return config_; }
+  // Our address for a transport: the TLS port for TLS, the listening one otherwise.
+  [[nodiscard]] Address local_for(Transport transport) const {
+    return transport == Transport::Tls ? Address{config_.local.ip, config_.tls_port} : config_.local;
+  }
   // The runtime may learn the bound address only after binding (port 0): set it before the
   // first input.
   void set_local(Address local) { config_.local = std::move(local); }
@@ -124,7 +140,9 @@ class TransportLayer {
   void reject_unparsable(TimePoint now, std::string_view bytes, sip::ParseError error,
                          const Path& path);
   void emit(TraceEvent event);
-  StreamId stream_to(const Address& remote) const;
+  StreamId stream_to(Transport transport, const Address& remote) const;
+  // False (and counted) when `group` started too many TLS handshakes lately.
+  bool may_handshake(TimePoint now, const std::string& group);
 
   TransportConfig config_;
   std::deque<Effect>& effects_;
@@ -138,6 +156,11 @@ class TransportLayer {
   TimerId sweep_timer_;
   std::size_t inbound_ = 0;
   std::map<std::string, std::size_t, std::less<>> per_source_;  // inbound connections by source group
+  struct Bucket {
+    double tokens = 0;
+    TimePoint updated{};
+  };
+  std::map<std::string, Bucket, std::less<>> handshakes_;  // TLS handshake budget by source group
   [[nodiscard]] std::string group_of(const Address& remote) const {
     return callbacks_.source_group ? callbacks_.source_group(remote) : remote.ip;
   }

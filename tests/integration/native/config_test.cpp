@@ -122,7 +122,9 @@ TEST(Config, EmbeddedDefaultNamesEveryParameter) {
         "password", "probe_retransmit_ms", "answer_timeout_ms", "failover_codes",
         "down_other_methods", "probe_interval_ms", "probe_interval_down_ms", "emergency_numbers",
         "methods", "nonce_lifetime", "phone_reg_expires", "dns_servers", "dns_timeout_ms",
-        "name"}) {
+        "name", "tls", "tls_port", "tls_certificate", "tls_private_key", "tls_ca_file",
+        "tls_verify_server", "tls_client_certificate", "tls_client_private_key",
+        "tls_verify_client", "tls_min_version", "tls_handshakes_per_minute", "tls_server_name"}) {
     const bool set = text.find(std::string("\n") + name + " =") != std::string::npos;
     const bool example = text.find(std::string("\n; ") + name + " =") != std::string::npos;
     EXPECT_TRUE(set || example) << name;
@@ -650,6 +652,60 @@ TEST(Config, TrustSectionNamesTheLanAndWanInterfaces) {
             "allowed: a comma-separated list of interface names (eth1, br-lan), or empty");
 }
 
+TEST(Config, TlsKeysSetTheListenerTheItspsNameAndTheHandshakeBudget) {
+  const auto d = parse("");
+  EXPECT_FALSE(d.tls.listen);
+  EXPECT_EQ(d.tls.port, 5061);
+  EXPECT_TRUE(d.tls.verify_server);
+  EXPECT_EQ(d.proxy.tls_handshakes_per_minute, 60u);
+  const auto c = parse(
+      "[advanced.sipproxy]\ntls = 1\ntls_port = 5071\ntls_certificate = /etc/resproxy/cert.pem\n"
+      "tls_private_key = /etc/resproxy/key.pem\ntls_ca_file = /etc/resproxy/ca.pem\n"
+      "tls_verify_server = 0\ntls_client_certificate = /c.pem\ntls_client_private_key = /k.pem\n"
+      "tls_verify_client = 1\ntls_min_version = 1.3\ntls_handshakes_per_minute = 120\n"
+      "[sipproxy]\nmode = forward_itsp\n"
+      "[sipproxy.itsp_proxy.1]\nenable = 1\nipname = 192.0.2.10\ntransport = tls\n"
+      "tls_server_name = sip.itsp.example\n"
+      "[sipproxy.itsp_proxy.2]\nenable = 1\nipname = itsp.example\ntransport = tls\nport = 5062\n");
+  EXPECT_TRUE(c.tls.listen);
+  EXPECT_EQ(c.tls.port, 5071);
+  EXPECT_EQ(c.proxy.tls_port, 5071);
+  EXPECT_EQ(c.tls.certificate, "/etc/resproxy/cert.pem");
+  EXPECT_EQ(c.tls.private_key, "/etc/resproxy/key.pem");
+  EXPECT_EQ(c.tls.ca_file, "/etc/resproxy/ca.pem");
+  EXPECT_FALSE(c.tls.verify_server);
+  EXPECT_EQ(c.tls.client_certificate, "/c.pem");
+  EXPECT_EQ(c.tls.client_private_key, "/k.pem");
+  EXPECT_TRUE(c.tls.verify_client);
+  EXPECT_TRUE(c.tls.tls13_only);
+  EXPECT_EQ(c.proxy.tls_handshakes_per_minute, 120u);
+  const auto& targets = c.proxy.itsp.monitor.targets;
+  ASSERT_EQ(targets.size(), 2u);
+  EXPECT_EQ(targets[0].destination.transport, Transport::Tls);
+  EXPECT_EQ(targets[0].destination.remote, (Address{"192.0.2.10", 5061}));  // TLS: 5061
+  EXPECT_EQ(targets[0].destination.server_name, "sip.itsp.example");
+  EXPECT_EQ(targets[1].destination.remote, (Address{"itsp.example", 5062}));
+  EXPECT_EQ(targets[1].destination.server_name, "itsp.example");  // the ipname by default
+}
+
+TEST(Config, TlsRefusesAListenerWithoutCertificateOrOnTheTcpPort) {
+  EXPECT_EQ(std::string(error_of("[advanced.sipproxy]\ntls = 1\ntls_private_key = /k.pem\n").what()),
+            "test.ini:2: [advanced.sipproxy] tls: 1 needs tls_certificate; allowed: a PEM file "
+            "path in tls_certificate");
+  EXPECT_EQ(std::string(error_of("[sipproxy]\nrx_port = 5070\n[advanced.sipproxy]\ntls = 1\n"
+                                 "tls_certificate = /c.pem\ntls_private_key = /k.pem\n"
+                                 "tls_port = 5070\n")
+                            .what()),
+            "test.ini:7: [advanced.sipproxy] tls_port: 5070 is rx_port, which TCP listens on; "
+            "allowed: a port other than rx_port (5061 by default)");
+  EXPECT_NE(std::string(error_of("[advanced.sipproxy]\ntls_min_version = 1.1\n").what())
+                .find("allowed: 1.2, 1.3"),
+            std::string::npos);
+  EXPECT_NE(std::string(error_of("[sipproxy.itsp_proxy.1]\ntransport = sctp\n").what())
+                .find("allowed: udp, tcp, tls"),
+            std::string::npos);
+}
+
 TEST(Config, WarnsAboutEntriesThatAreNotEnabled) {
   const auto c = parse("[sipproxy.trust.1]\nipmin = 203.0.113.1\n");
   ASSERT_EQ(c.warnings.size(), 1u);
@@ -1078,12 +1134,12 @@ TEST(Config, ItspGatewayAndTableParametersRefuseBadValues) {
       {itsp("accessibility_check = ping"),
        at2 + "[sipproxy.itsp_proxy] accessibility_check: \"ping\" is not allowed; allowed: "
              "options, off"},
-      {itsp("options_transport = tls"),
-       at2 + "[sipproxy.itsp_proxy] options_transport: \"tls\" is not allowed; allowed: udp, "
-             "tcp, default"},
+      {itsp("options_transport = sctp"),
+       at2 + "[sipproxy.itsp_proxy] options_transport: \"sctp\" is not allowed; allowed: udp, "
+             "tcp, tls, default"},
       {itsp("options tansport = sctp"),
        at2 + "[sipproxy.itsp_proxy] options_transport: \"sctp\" is not allowed; allowed: udp, "
-             "tcp, default"},
+             "tcp, tls, default"},
       {itsp("options_transport = udp\noptions_tansport = tcp"),
        "test.ini:3: [sipproxy.itsp_proxy] options_transport: parameter repeated (first on "
        "line 2)"},
@@ -1128,8 +1184,8 @@ TEST(Config, ItspGatewayAndTableParametersRefuseBadValues) {
        at2 + "[sipproxy.itsp_proxy.1] port: \"0\" is out of range; allowed: 1..65535"},
       {"[sipproxy.itsp_proxy.1]\nport = 65536\n",
        at2 + "[sipproxy.itsp_proxy.1] port: \"65536\" is out of range; allowed: 1..65535"},
-      {"[sipproxy.itsp_proxy.1]\ntransport = tls\n",
-       at2 + "[sipproxy.itsp_proxy.1] transport: \"tls\" is not allowed; allowed: udp, tcp"},
+      {"[sipproxy.itsp_proxy.1]\ntransport = sctp\n",
+       at2 + "[sipproxy.itsp_proxy.1] transport: \"sctp\" is not allowed; allowed: udp, tcp, tls"},
       {"[sipproxy.itsp_proxy.1]\nipname = itsp_proxy.example.com\n",
        at2 + "[sipproxy.itsp_proxy.1] ipname: \"itsp_proxy.example.com\" is not an IP address "
              "or host name; allowed: " + itsp_name},

@@ -33,6 +33,7 @@ class TestNode final : public Node {
   bool echo_datagrams = false;  // answer each datagram with the same bytes, same path reversed
   bool echo_streams = false;    // write stream bytes back on the same stream
   bool close_after_echo = false;
+  bool refuse_streams = false;  // close every stream as soon as it is reported open
 
   void emit(Effect effect) { effects_.push_back(std::move(effect)); }
   void set_deadline(std::optional<TimePoint> deadline) { deadline_ = deadline; }

@@ -21,6 +21,7 @@ void TestNode::on_datagram(TimePoint now, const Path& path, std::string_view byt
 void TestNode::on_stream_opened(TimePoint now, const Path& path) {
   saw(now);
   opened.push_back(path);
+  if (refuse_streams) emit(CloseStream{.stream = path.stream});
 }
 
 void TestNode::on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) {

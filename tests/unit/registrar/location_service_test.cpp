@@ -37,6 +37,14 @@ TEST(BindingRecord, RoundTripsEveryFieldAcrossAWallClockOffset) {
   EXPECT_EQ(shifted->expires_at, b.expires_at + 600s);
 }
 
+TEST(BindingRecord, ATlsBindingStaysTlsAcrossARestart) {
+  Binding b = make("2001", "sip:2001@192.0.2.21:5061;transport=tls", from_ns(7'200'000'000'000), 3);
+  b.source.transport = Transport::Tls;
+  auto decoded = decode_binding(encode_binding(b, 0s), 0s);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->source.transport, Transport::Tls);  // never reached in the clear after it
+}
+
 TEST(BindingRecord, RejectsGarbageInsteadOfCrashing) {
   for (std::string_view bad : {"", "2:b1", "x", "2:b13:abc", "99999999999:x",
                                "2:b14:20011:x"}) {

@@ -23,10 +23,16 @@ struct Phone {
   Transport transport = Transport::Udp;
   StreamId stream{};
   std::uint32_t interface = 0;  // the interface its messages arrive on (0: unknown)
-  [[nodiscard]] Path path() const { return Path{transport, kProxy, address, stream, interface}; }
+  [[nodiscard]] Path path() const {
+    // TLS arrives on the proxy's TLS port (5061 unless configured otherwise).
+    const Address local = transport == Transport::Tls ? Address{kProxy.ip, 5061} : kProxy;
+    return Path{transport, local, address, stream, interface};
+  }
   [[nodiscard]] std::string contact() const {
     return "sip:" + user + "@" + address.to_string() +
-           (transport == Transport::Tcp ? ";transport=tcp" : "");
+           (transport == Transport::Tcp   ? ";transport=tcp"
+            : transport == Transport::Tls ? ";transport=tls"
+                                          : "");
   }
   [[nodiscard]] std::string via(std::string_view branch) const {
     return std::string("SIP/2.0/") + std::string(resproxy::to_string(transport)) + " " +
@@ -88,15 +94,15 @@ class ProxyFixture {
     }
   }
   void receive(const Phone& from, std::string_view bytes) {
-    if (from.transport == Transport::Tcp) {
+    if (is_stream(from.transport)) {
       node.on_stream_data(now, from.stream, bytes);
     } else {
       node.on_datagram(now, from.path(), bytes);
     }
     drain();
   }
-  void open_tcp(Phone& phone, std::uint64_t id) {
-    phone.transport = Transport::Tcp;
+  void open_tcp(Phone& phone, std::uint64_t id, Transport transport = Transport::Tcp) {
+    phone.transport = transport;
     phone.stream = StreamId{id};
     node.on_stream_opened(now, phone.path());
     drain();
