@@ -153,5 +153,29 @@ TEST(Ns3Tcp, UnusableAddressFailsTheConnectAtOnceAndDropsQueuedWrites) {
   EXPECT_EQ(app->GetCounters().effects_dropped, 1u);  // the WriteStream queued behind the open
 }
 
+// ns-3 has no TLS: a TLS stream is answered Unsupported at once, the way this runtime answers
+// every capability it lacks, and nothing is sent.
+TEST(Ns3Tcp, ATlsStreamIsAnsweredUnsupported) {
+  Simulation sim(1, 1);
+  ns3::NodeContainer nodes;
+  nodes.Create(1);
+  install_internet(nodes, 1000);
+  auto owned = std::make_unique<StreamClientNode>(
+      StreamClientConfig{.local = {"10.1.1.1", 5061},
+                         .remote = {"10.1.1.2", 5061},
+                         .start = to_core(ns3::Seconds(1)),
+                         .total_bytes = 100,
+                         .transport = resproxy::Transport::Tls},
+      sim.rng(1), sim.trace().sink_for("client"));
+  StreamClientNode& client = *owned;
+  auto app = install_sip_node(nodes.Get(0), std::move(owned), ns3::Seconds(1), ns3::Seconds(5));
+  sim.run_until(ns3::Seconds(10));
+  EXPECT_EQ(client.close_reason(), resproxy::StreamCloseReason::Unsupported);
+  EXPECT_EQ(client.closed_at(), to_core(ns3::Seconds(1)));
+  EXPECT_EQ(app->GetCounters().streams_unsupported, 1u);
+  EXPECT_EQ(app->GetCounters().stream_bytes_out, 0u);
+  EXPECT_EQ(app->GetCounters().effects_dropped, 1u);  // the WriteStream queued behind the open
+}
+
 }  // namespace
 }  // namespace resproxy::model::test_nodes

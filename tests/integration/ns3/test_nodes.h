@@ -105,6 +105,7 @@ struct StreamClientConfig {
   resproxy::Address remote;
   resproxy::TimePoint start{};
   std::size_t total_bytes = 1000;
+  resproxy::Transport transport = resproxy::Transport::Tcp;
 };
 
 class StreamClientNode final : public TestNodeBase {

@@ -119,7 +119,7 @@ void StreamClientNode::on_deadline(resproxy::TimePoint now) {
   started_ = true;
   payload_ = rng_.token(config_.total_bytes);
   emit(resproxy::TraceEvent{now, "client.stream_opening", {}}.with("to", config_.remote.to_string()));
-  effects_.push_back(resproxy::OpenStream{kStream, config_.local, config_.remote});
+  effects_.push_back(resproxy::OpenStream{kStream, config_.local, config_.remote, config_.transport});
   // Written before the connection is up: the runtime must queue it.
   effects_.push_back(resproxy::WriteStream{kStream, payload_});
 }
