@@ -241,6 +241,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void on_connect(const std::shared_ptr<Connection>& conn, const ErrorCode& ec);
   // A connected outbound stream: tell the Node, start reading and writing.
   void report_connected(const std::shared_ptr<Connection>& conn);
+  // The message log for writes queued before the connection could send (logged only now).
+  void log_queued(const Connection& conn);
   void start_handshake(const std::shared_ptr<Connection>& conn, bool outbound);
   void on_handshake(const std::shared_ptr<Connection>& conn, bool outbound, const ErrorCode& ec);
   void bind_tls(const asio::ip::address& ip);
@@ -661,9 +663,9 @@ void NativeRuntime::Impl::perform(WriteStream& effect) {
   }
   conn->queued_bytes += effect.bytes.size();
   queued_bytes_total_ += effect.bytes.size();
-  if (message_log_) {
-    message_log_(true, path_of(*conn), effect.bytes);
-  }
+  // Logged when it can leave: a connection still connecting (or in its handshake) has neither
+  // its own local port yet nor the certainty that anything will be sent at all.
+  if (message_log_ && conn->connected) message_log_(true, path_of(*conn), effect.bytes);
   conn->queued.push_back(std::move(effect.bytes));
   start_writing(conn);
 }
@@ -883,6 +885,8 @@ void NativeRuntime::Impl::start_handshake(const std::shared_ptr<Connection>& con
           return true;
         }
         c->name_error = "certificate name mismatch: it does not name " + c->server_name;
+        // The peer is told why (a bad_certificate alert rather than internal_error).
+        X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
         return false;
       });
     } else {
@@ -921,6 +925,7 @@ void NativeRuntime::Impl::on_handshake(const std::shared_ptr<Connection>& conn, 
     return;
   }
   conn->connected = true;
+  log_queued(*conn);
   start_reading(conn);
   start_writing(conn);  // what the core wrote while the handshake ran
 }
@@ -953,8 +958,14 @@ void NativeRuntime::Impl::on_connect(const std::shared_ptr<Connection>& conn,
   report_connected(conn);
 }
 
+void NativeRuntime::Impl::log_queued(const Connection& conn) {
+  if (!message_log_) return;
+  for (const auto& chunk : conn.queued) message_log_(true, path_of(conn), chunk);
+}
+
 void NativeRuntime::Impl::report_connected(const std::shared_ptr<Connection>& conn) {
   conn->connected = true;
+  log_queued(*conn);
   ++stats_.streams_opened;
   const Path path = path_of(*conn);
   deliver([&](Node& node, TimePoint now) { node.on_stream_opened(now, path); });

@@ -110,6 +110,9 @@ struct TlsPair {
       EXPECT_TRUE(outbound);
       client_log.emplace_back(why);
     });
+    client_runtime->set_message_log([this](bool outbound, const Path& path, std::string_view) {
+      if (outbound) client_sent.push_back(path);
+    });
     client_runtime->start();
   }
   static TlsSettings client_settings() {
@@ -139,6 +142,7 @@ struct TlsPair {
   std::unique_ptr<NativeRuntime> client_runtime;
   std::vector<std::string> server_log;
   std::vector<std::string> client_log;
+  std::vector<Path> client_sent;  // the message log's outbound entries
 };
 
 TEST(TlsRuntime, CarriesAStreamToAPeerWhoseCertificateNamesIt) {
@@ -157,6 +161,11 @@ TEST(TlsRuntime, CarriesAStreamToAPeerWhoseCertificateNamesIt) {
   EXPECT_EQ(p.client_runtime->stats().tls_handshakes, 1u);
   EXPECT_EQ(p.server_runtime->stats().tls_handshakes, 1u);
   EXPECT_TRUE(p.client_log.empty());
+  // The message log shows the write once it could leave, from the connection's own port.
+  ASSERT_EQ(p.client_sent.size(), 1u);
+  EXPECT_EQ(p.client_sent[0].transport, Transport::Tls);
+  EXPECT_EQ(p.client_sent[0].local, p.client.opened[0].local);
+  EXPECT_NE(p.client_sent[0].local.port, p.client_runtime->local_address().port);
 }
 
 TEST(TlsRuntime, ACertificateForAnotherNameIsRefusedBeforeAnySipByteIsSent) {
@@ -171,6 +180,7 @@ TEST(TlsRuntime, ACertificateForAnotherNameIsRefusedBeforeAnySipByteIsSent) {
   EXPECT_NE(p.client_log[0].find("itsp.test"), std::string::npos) << p.client_log[0];
   run_until(p.io, [&] { return !p.server.closed.empty(); });
   EXPECT_TRUE(p.server.stream_bytes.empty());  // the OPTIONS never left
+  EXPECT_TRUE(p.client_sent.empty());          // and the message log does not say it did
   EXPECT_EQ(p.client_runtime->stats().tls_failures, 1u);
 }
 
