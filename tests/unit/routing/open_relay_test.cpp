@@ -115,6 +115,21 @@ TEST(OpenRelay, ATcpRouteIntoTheLanOpensNoConnection) {
   f.expect_refused("MESSAGE with a TCP Route (SSRF)");
 }
 
+TEST(OpenRelay, ATlsOrSipsRouteIntoTheLanOpensNoConnectionEither) {
+  HostileFixture f;
+  f.receive(kAttacker, request(kAttacker, "MESSAGE", "sip:2001@office.example", "z9hG4bKa6t",
+                               {{"Route", "<sip:10.9.9.9:8443;transport=tls;lr>"}}));
+  EXPECT_FALSE(f.opened_a_connection());
+  f.expect_refused("MESSAGE with a TLS Route (SSRF)");
+  f.receive(kAttacker, request(kAttacker, "MESSAGE", "sips:2001@10.9.9.9", "z9hG4bKa6s"));
+  EXPECT_FALSE(f.opened_a_connection());
+  // Standalone: a user at a host that is not ours is not found here; nothing else leaves.
+  const auto sent = f.take_sent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].bytes.starts_with("SIP/2.0 404")) << sent[0].bytes;
+  EXPECT_EQ(sent[0].to, kAttacker.address);
+}
+
 TEST(OpenRelay, AStrayResponseIsNotRelayedAlongItsVias) {
   HostileFixture f;
   const std::string stray =
