@@ -1,8 +1,8 @@
 #include "proxy/registrar/location_service.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "proxy/sip/text.h"
 #include "proxy/sip/uri.h"
 
 namespace resproxy::registrar {
@@ -39,7 +39,7 @@ std::string LocationService::contact_key(std::string_view uri) {
   if (!parsed) return std::string(uri);
   std::string key(parsed->user);
   key += '@';
-  for (const char c : parsed->host) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  key += sip::text::lowercase(parsed->host);
   key += ':';
   if (parsed->port) key += std::to_string(*parsed->port);
   return key;

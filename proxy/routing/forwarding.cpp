@@ -1,7 +1,6 @@
 #include "proxy/routing/forwarding.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 
@@ -230,10 +229,7 @@ std::string loop_hash(const sip::Message& request, std::string_view our_sent_by)
     while (auto value = sip::next_value(rest)) {
       auto via = sip::parse_via(*value);
       if (via) {
-        std::string sent_by;
-        std::string_view host = via->info.host;
-        if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-        for (const char c : host) sent_by += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string sent_by = sip::text::lowercase(sip::text::strip_brackets(via->info.host));
         sent_by += ':' + std::to_string(via->info.port.value_or(5060));
         if (sent_by == our_sent_by) continue;
       }

@@ -84,32 +84,15 @@ std::optional<std::string> with_dialog_tag(std::string_view value, std::string_v
   return out;
 }
 
-std::string_view strip_brackets(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  return host;
-}
-
-// Host names and addresses compared as unbracket() would, without building strings: every
-// message asks whether a Via, a Route or a Request-URI is ours.
-bool same_host(std::string_view a, std::string_view b) {
-  return sip::text::iequals(strip_brackets(a), strip_brackets(b));
-}
+using sip::text::same_host;
+using sip::text::strip_brackets;
 
 // Whole seconds from `now` to `at`, rounded up, as trace text.
 std::string seconds_until(TimePoint at, TimePoint now) {
   return std::to_string(std::chrono::ceil<std::chrono::seconds>(at - now).count());
 }
 
-std::string unbracket(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  std::string out(host);
-  for (auto& c : out) c = sip::text::to_lower(c);
-  return out;
-}
+std::string unbracket(std::string_view host) { return sip::text::lowercase(strip_brackets(host)); }
 
 bool is_ip_literal(std::string_view host) {
   return security::parse_ip(unbracket(host)).has_value();
@@ -403,9 +386,15 @@ struct ProxyNode::Impl {
             same_host(uri.host, config.itsp.nat_outside_address));
   }
 
+  // A URI of ours: at our address with one of our ports (5060, or 5061 for sips:, when absent),
+  // or at the realm as a domain name with no port or one of ours. With the realm set to the
+  // box's address, sip:…@that-address:5698 is a UAS (or the PSTN gateway) on the same box.
   bool is_our_domain(const sip::Uri& uri) const {
-    if (same_host(uri.host, config.realm)) return true;
-    return same_host(uri.host, config.local.ip) && (!uri.port || is_our_port(uri));
+    if (is_ip_literal(uri.host)) {
+      return (same_host(uri.host, config.local.ip) || same_host(uri.host, config.realm)) &&
+             is_our_port(uri);
+    }
+    return same_host(uri.host, config.realm) && (!uri.port || is_our_port(uri));
   }
 
   bool route_is_us(std::string_view route) const {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -82,13 +83,34 @@ constexpr int hex_value(char c) {
   return -1;
 }
 
-// ASCII case-insensitive equality.
+// ASCII case-insensitive equality. (The core never asks the process locale: under tr_TR,
+// lower-casing 'I' gives a dotless i.)
 constexpr bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (to_lower(a[i]) != to_lower(b[i])) return false;
   }
   return true;
+}
+
+// ASCII lower case.
+inline std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = to_lower(c);
+  return out;
+}
+
+// "[2001:db8::1]" -> "2001:db8::1"; anything else unchanged.
+constexpr std::string_view strip_brackets(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+// Host names and addresses: case-insensitive, IPv6 brackets ignored.
+constexpr bool same_host(std::string_view a, std::string_view b) {
+  return iequals(strip_brackets(a), strip_brackets(b));
 }
 
 // Skips SP / HT / CR / LF from `pos`; returns the first other position (or text.size()).

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "proxy/sip/builder.h"
+#include "proxy/sip/text.h"
 
 namespace resproxy::transaction {
 
@@ -15,12 +16,7 @@ constexpr std::string_view kMagicCookie = "z9hG4bK";
 // Timer letters are RFC 3261's; '1' is the 200 ms "send 100 Trying" timer of §17.2.1.
 constexpr char kTimer100Trying = '1';
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+std::string lower(std::string_view s) { return sip::text::lowercase(s); }
 
 bool is_final(int status) { return status >= 200; }
 

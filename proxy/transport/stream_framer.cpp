@@ -2,6 +2,7 @@
 
 
 #include "proxy/base/result.h"
+#include "proxy/sip/text.h"
 
 namespace resproxy::transport {
 
@@ -14,15 +15,7 @@ constexpr bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 // Linear white space inside a folded value still carries its CRLFs (RFC 3261 §7.3.1).
 constexpr bool is_lws(char c) { return is_wsp(c) || c == '\r' || c == '\n'; }
 
-constexpr char to_lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) return false;
-  }
-  return true;
-}
+using sip::text::iequals;
 
 // Content-Length = ( "Content-Length" / "l" ) HCOLON 1*DIGIT (RFC 3261 §20.14, §25.1).
 // from the wire: untrusted. Values beyond `cap` saturate to cap + 1: the caller only needs to

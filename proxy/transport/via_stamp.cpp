@@ -9,16 +9,11 @@ namespace resproxy::transport {
 
 namespace {
 
-bool equal_host(std::string_view via_host, std::string_view ip) {
-  if (via_host.size() >= 2 && via_host.front() == '[' && via_host.back() == ']') {
-    via_host = via_host.substr(1, via_host.size() - 2);
-  }
-  return std::equal(via_host.begin(), via_host.end(), ip.begin(), ip.end(),
-                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                                std::tolower(static_cast<unsigned char>(b)); });
-}
+using sip::text::iequals;
 
-bool iequals(std::string_view a, std::string_view b) { return equal_host(a, b); }
+bool equal_host(std::string_view via_host, std::string_view ip) {
+  return iequals(sip::text::strip_brackets(via_host), ip);
+}
 
 }  // namespace
 

@@ -19,7 +19,7 @@ def main():
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(5.0)
     me = sock.getsockname()[1]
-    uri = "sip:resproxy.local" if method == "REGISTER" else "sip:127.0.0.1"
+    uri = "sip:resproxy.local" if method == "REGISTER" else f"sip:127.0.0.1:{port}"
     lines = [
         f"{method} {uri} SIP/2.0",
         f"Via: SIP/2.0/UDP 127.0.0.1:{me};branch=z9hG4bK{secrets.token_hex(6)};rport",

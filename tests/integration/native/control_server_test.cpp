@@ -144,7 +144,8 @@ class Phone {
   std::string request(std::uint16_t proxy_port, const std::string& method,
                       const std::string& user, const std::string& extra) {
     ++cseq_;
-    const std::string uri = method == "REGISTER" ? "sip:resproxy.local" : "sip:127.0.0.1";
+    const std::string uri = method == "REGISTER" ? "sip:resproxy.local"
+                                                  : "sip:127.0.0.1:" + std::to_string(proxy_port);
     const std::string msg =
         method + " " + uri + " SIP/2.0\r\n" + "Via: SIP/2.0/UDP 127.0.0.1:" +
         std::to_string(port()) + ";branch=z9hG4bKctl" + std::to_string(cseq_) + ";rport\r\n" +

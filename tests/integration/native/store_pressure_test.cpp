@@ -270,7 +270,8 @@ class Phones {
   void send(std::uint16_t proxy_port, const std::string& method, const std::string& user) {
     ++cseq_;
     const std::string port = std::to_string(socket_.local_endpoint().port());
-    const std::string uri = method == "REGISTER" ? "sip:resproxy.local" : "sip:127.0.0.1";
+    const std::string uri = method == "REGISTER" ? "sip:resproxy.local"
+                                                  : "sip:127.0.0.1:" + std::to_string(proxy_port);
     std::string msg = method + " " + uri + " SIP/2.0\r\n" +
                       "Via: SIP/2.0/UDP 127.0.0.1:" + port + ";branch=z9hG4bKstall" +
                       std::to_string(cseq_) + ";rport\r\n" +

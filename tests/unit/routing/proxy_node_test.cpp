@@ -336,6 +336,36 @@ TEST(ProxyRouting, ForwardsTheAckForA2xxAlongTheRouteStatelessly) {
   EXPECT_EQ(fwd.via_count(), 2u);
 }
 
+// Issue #11 bug 6: with the realm set to the box's own address (as the seed's examples do), a
+// Request-URI at that address and another port is someone else's (a UAS or the PSTN gateway on
+// the same box), not ours: an in-dialog BYE to it is forwarded, not answered 404.
+TEST(ProxyRouting, TheRealmAsOurAddressWithAnotherPortIsSomeoneElse) {
+  ProxyConfig c = ProxyFixture::default_config();
+  c.realm = kProxy.ip;
+  ProxyFixture f(c);
+  const std::string bye = sip::make_request(
+      "BYE", "sip:uas@192.168.1.10:5698",
+      {{"Via", bob().via("z9hG4bKbye6")},
+       {"Route", "<sip:192.168.1.10:5060;lr>"},
+       {"Max-Forwards", "70"},
+       {"From", "<sip:2002@192.168.1.10>;tag=f2002"},
+       {"To", "<sip:uas@192.168.1.10>;tag=uas1"},
+       {"Call-ID", "call-bye6"},
+       {"CSeq", "2 BYE"}});
+  f.receive(bob(), bye);
+  const auto fwd = f.expect_one("BYE sip:uas@192.168.1.10:5698 ");
+  EXPECT_EQ(fwd.to, (Address{"192.168.1.10", 5698}));
+  // The realm without a port, or with ours, is still ours (a REGISTER there is answered here).
+  f.receive(alice(), sip::make_request("OPTIONS", "sip:192.168.1.10",
+                                       {{"Via", alice().via("z9hG4bKopt6")},
+                                        {"Max-Forwards", "70"},
+                                        {"From", "<sip:2001@192.168.1.10>;tag=o1"},
+                                        {"To", "<sip:192.168.1.10>"},
+                                        {"Call-ID", "opt-6"},
+                                        {"CSeq", "1 OPTIONS"}}));
+  f.expect_one("SIP/2.0 200");
+}
+
 // A phone outside the trusted ranges: its ACK for a 2xx goes to a phone registered here, or along
 // our Record-Route to the hop its dialog MAC names (open_relay_test.cpp); anything else is
 // dropped: we are not a free relay.
