@@ -110,6 +110,11 @@ class Node {
   // The host's network interfaces, at start and whenever they change (addresses added or
   // removed, an interface up or down). Runtimes without interfaces never call it.
   virtual void on_interfaces(TimePoint /*now*/, const std::vector<NetInterface>& /*interfaces*/) {}
+  // The wall clock (time since the Unix epoch) read at `now`, when it moved against the core's
+  // clock: an NTP step on a box without a real-time clock, a manual set. The core keeps its
+  // deadlines on its own clock; only what it stores is wall time. Runtimes without a wall clock
+  // (ns-3) never call it.
+  virtual void on_wall_clock(TimePoint /*now*/, Duration /*since_unix_epoch*/) {}
 
   // Outputs.
   [[nodiscard]] virtual std::optional<Effect> next_effect() = 0;

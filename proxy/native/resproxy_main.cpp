@@ -211,6 +211,13 @@ int run(const CommandLine& cli) {
   const std::string advertised_ip =
       choose_advertised_address(config.advertised_address, config.listen_address);
   config.proxy.local = Address{advertised_ip, port};
+  // Stored expiries are wall-clock time (binding.h): the offset from the core's clock now; the
+  // runtime tells the node when the wall clock steps later (NTP on a box without an RTC).
+  config.proxy.start = TimePoint{
+      std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now().time_since_epoch())};
+  config.proxy.wall_clock_offset =
+      std::chrono::duration_cast<Duration>(std::chrono::system_clock::now().time_since_epoch()) -
+      config.proxy.start.time_since_epoch();
   routing::ProxyNode node(config.proxy, std::move(*records), rng, trace);
 
   boost::asio::io_context io;

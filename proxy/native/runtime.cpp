@@ -173,7 +173,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
         accept_retry_timer_(io),
         tls_accept_retry_timer_(io),
         store_timer_(io),
-        interface_timer_(io) {}
+        interface_timer_(io),
+        wall_clock_timer_(io) {}
 
   void start();
   void stop(bool notify_node);
@@ -223,6 +224,9 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // Tells the node the host's interfaces if they changed since last time, then looks again
   // after ListenConfig::interface_poll.
   void watch_interfaces();
+  // Tells the node the wall clock if it stepped against the steady clock since last time (and
+  // the first time), then looks again after ListenConfig::wall_clock_poll.
+  void watch_wall_clock();
   // The store thread's answer to commit_store(), on the io thread.
   void on_store_committed(bool ok);
 
@@ -277,6 +281,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   TlsLog tls_log_;
   asio::steady_timer store_timer_;  // the next group commit (ListenConfig::store_commit_interval)
   asio::steady_timer interface_timer_;  // the next look at the host's interfaces
+  asio::steady_timer wall_clock_timer_;  // the next look at the wall clock
+  std::optional<std::chrono::nanoseconds> wall_offset_;  // as last told: wall minus steady
   std::vector<NetInterface> interfaces_;  // as last told to the node
   bool store_timer_armed_ = false;
   SteadyClock::time_point last_commit_{};
@@ -419,6 +425,7 @@ void NativeRuntime::Impl::start() {
   if (config_.tcp) accept_next(false);
   if (config_.tls.listen) accept_next(true);
   if (config_.interface_poll.count() > 0) watch_interfaces();
+  if (config_.wall_clock_poll.count() > 0) watch_wall_clock();
   // The Node may already have effects or a deadline (probes scheduled at construction).
   asio::post(io_, [self = shared_from_this()] { self->deliver([](Node&, TimePoint) {}); });
 }
@@ -435,6 +442,7 @@ void NativeRuntime::Impl::stop(bool notify_node) {
   tls_accept_retry_timer_.cancel();
   store_timer_.cancel();
   interface_timer_.cancel();
+  wall_clock_timer_.cancel();
   // Writes handed to the store thread are applied (their answers are dropped below, the Node
   // hears nothing more); writes not handed over yet are dropped with the Node's other effects.
   if (store_thread_) store_thread_->finish();
@@ -796,6 +804,24 @@ void NativeRuntime::Impl::watch_interfaces() {
   interface_timer_.expires_after(config_.interface_poll);
   interface_timer_.async_wait([self = shared_from_this()](const ErrorCode& ec) {
     if (!ec) self->watch_interfaces();
+  });
+}
+
+void NativeRuntime::Impl::watch_wall_clock() {
+  if (stopped_) return;
+  const auto steady = SteadyClock::now();
+  const auto wall = std::chrono::system_clock::now();
+  const auto offset = std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()) -
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(steady.time_since_epoch());
+  if (!wall_offset_ || std::chrono::abs(offset - *wall_offset_) >= std::chrono::seconds(1)) {
+    wall_offset_ = offset;
+    deliver([offset](Node& node, TimePoint now) {
+      node.on_wall_clock(now, now.time_since_epoch() + offset);
+    });
+  }
+  wall_clock_timer_.expires_after(config_.wall_clock_poll);
+  wall_clock_timer_.async_wait([self = shared_from_this()](const ErrorCode& ec) {
+    if (!ec) self->watch_wall_clock();
   });
 }
 

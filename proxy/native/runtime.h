@@ -56,6 +56,9 @@ struct ListenConfig {
   // Tell the core the host's interfaces (host_interfaces()) at start and when they change, this
   // often checked; zero: never (the core then trusts by address ranges alone).
   std::chrono::milliseconds interface_poll{std::chrono::seconds(5)};
+  // Tell the core the wall clock at start and whenever it moved a second or more against the
+  // steady clock (an NTP step), this often checked; zero: never.
+  std::chrono::milliseconds wall_clock_poll{std::chrono::seconds(2)};
   // Write-queue budgets: bytes queued toward one stream, and toward all together; a write that
   // would pass either resets its stream (a peer that does not read).
   std::size_t max_queued_bytes_per_stream = 1 << 20;

@@ -8,7 +8,8 @@ namespace resproxy::registrar {
 
 namespace {
 
-constexpr std::string_view kFormat = "b1";
+constexpr std::string_view kFormat = "b2";        // wall-clock times
+constexpr std::string_view kLegacyFormat = "b1";  // steady-clock times (binding.h)
 
 template <typename Int>
 std::string_view format_int(Int value, std::array<char, 24>& buffer) {
@@ -81,7 +82,7 @@ std::string encode_binding(const Binding& b, Duration wall_offset) {
   return out;
 }
 
-std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset) {
+std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset, bool* legacy) {
   std::vector<std::string_view> f;
   std::string_view field;
   while (!in.empty()) {
@@ -89,7 +90,12 @@ std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset)
     f.push_back(field);
   }
   // 15 fields: written before the origin field existed (local).
-  if ((f.size() != 15 && f.size() != 16) || f[0] != kFormat) return std::nullopt;
+  if ((f.size() != 15 && f.size() != 16) || (f[0] != kFormat && f[0] != kLegacyFormat)) {
+    return std::nullopt;
+  }
+  const bool old = f[0] == kLegacyFormat;
+  if (legacy != nullptr) *legacy = old;
+  if (old) wall_offset = Duration::zero();
   Binding b;
   b.user = f[1];
   b.domain = f[2];

@@ -31,13 +31,17 @@ struct Binding {
   friend bool operator==(const Binding&, const Binding&) = default;
 };
 
-// Store records: key "reg/<user>/<contact>", value a length-prefixed field list. Times are
-// stored as wall-clock nanoseconds (core time + `wall_offset`) so that a restart, whose core
-// epoch differs, still knows when each binding expires.
+// Store records: key "reg/<user>/<contact>", value a length-prefixed field list whose first
+// field is the format. Format "b2": times are wall-clock nanoseconds since the Unix epoch (core
+// time + `wall_offset`), so that a restart or a reboot, whose core epoch differs, still knows
+// when each binding expires. Format "b1" (before 0.2) held the daemon's steady-clock time, which
+// restarts at boot: such a record decodes with `legacy` set and its times as they were (core
+// time of the run that wrote it); the caller decides whether to believe them.
 std::string binding_key(std::string_view user, std::string_view contact);
 inline constexpr std::string_view kBindingKeyPrefix = "reg/";
 std::string encode_binding(const Binding& binding, Duration wall_offset);
 // nullopt for a record that does not decode (it is skipped and counted, never fatal).
-std::optional<Binding> decode_binding(std::string_view value, Duration wall_offset);
+std::optional<Binding> decode_binding(std::string_view value, Duration wall_offset,
+                                      bool* legacy = nullptr);
 
 }  // namespace resproxy::registrar

@@ -171,8 +171,12 @@ struct ProxyConfig {
   transaction::TimerConfig timers;
   std::size_t max_message_size = 65535;
   // Wall clock = core time + this offset (STYLE.md: wall time is core time plus an epoch the
-  // driver supplies). Stored expiries are wall-clock, so they survive a restart. 0 in ns-3.
+  // driver supplies; on_wall_clock() moves it). Stored expiries are wall-clock, so they survive a
+  // restart and a reboot. 0 in ns-3.
   Duration wall_clock_offset{};
+  // Core time when the node is created (the runtime's clock at start; 0 in ns-3): where the
+  // ITSP states begin, and what records from before wall-clock storage are judged against.
+  TimePoint start{};
 };
 
 }  // namespace resproxy::routing

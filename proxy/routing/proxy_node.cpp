@@ -193,7 +193,7 @@ struct ProxyNode::Impl {
         cache_registrar(cache_limits(config), location) {
     if (forwards_to_itsp()) {
       // Start time 0: the first probe is due at once, whatever the runtime's epoch.
-      itsp = std::make_unique<ItspMonitor>(config.itsp.monitor, self, TimePoint{});
+      itsp = std::make_unique<ItspMonitor>(config.itsp.monitor, self, config.start);
     }
     trusted = config.trusted;
     if (!config.auth_users.empty()) {
@@ -644,6 +644,18 @@ struct ProxyNode::Impl {
       if (!route_is_us(value)) return std::nullopt;
       return with_dialog_tag(value, tag);
     });
+  }
+
+  // Every binding written again (one StoreWrite; nobody waits for it): after the wall clock
+  // stepped, and for records of the old format.
+  void restore_all_bindings() {
+    StoreWrite write;
+    write.id = next_store_id++;
+    for (const registrar::Binding* b : location.all()) {
+      write.records.push_back({registrar::binding_key(b->user, b->contact),
+                               registrar::encode_binding(*b, config.wall_clock_offset)});
+    }
+    if (!write.records.empty()) self.emit_store(std::move(write));
   }
 
   void store_dialog_key() {
@@ -2247,11 +2259,32 @@ ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& r
                                          .timers = config.timers},
               rng, trace),
       impl_(std::make_unique<Impl>(*this, std::move(config))) {
+  // Records of the old format ("b1", binding.h) hold steady-clock times of the run that wrote
+  // them. Unless the host rebooted since, the steady clock went on and they are right; after a
+  // reboot it started again, and a binding registered "after" our start or expiring later than
+  // any registration may is from another boot: dropped (the phone registers again at its next
+  // refresh). What is kept is written again in the new format.
+  std::size_t legacy_kept = 0, legacy_dropped = 0;
+  const TimePoint start = impl_->config.start;
   for (const auto& record : stored) {
     if (!record.value || !record.key.starts_with(registrar::kBindingKeyPrefix)) continue;
-    if (auto b = registrar::decode_binding(*record.value, impl_->config.wall_clock_offset)) {
-      impl_->location.upsert(std::move(*b));
+    bool legacy = false;
+    auto b = registrar::decode_binding(*record.value, impl_->config.wall_clock_offset, &legacy);
+    if (!b) continue;
+    if (legacy) {
+      if (b->registered_at > start || b->expires_at > start + impl_->config.registrar.max_expires) {
+        ++legacy_dropped;
+        continue;
+      }
+      ++legacy_kept;
     }
+    impl_->location.upsert(std::move(*b));
+  }
+  if (legacy_kept + legacy_dropped > 0) {
+    impl_->trace(start, "registrar.legacy_records", [&](TraceEvent& e) {
+      e.with("kept", std::to_string(legacy_kept)).with("dropped", std::to_string(legacy_dropped));
+    });
+    impl_->restore_all_bindings();
   }
   // TCP limits: the office's own connections are not capped per source nor closed when idle, and
   // neither is a connection a registration lives on.
@@ -2283,6 +2316,22 @@ void ProxyNode::emit_store(StoreWrite write) { emit_effect(std::move(write)); }
 void ProxyNode::on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) {
   timers().fire_due(now);
   impl_->on_store_done(now, id, outcome);
+}
+
+void ProxyNode::on_wall_clock(TimePoint now, Duration since_unix_epoch) {
+  timers().fire_due(now);
+  auto& impl = *impl_;
+  const Duration offset = since_unix_epoch - now.time_since_epoch();
+  const Duration step = offset - impl.config.wall_clock_offset;
+  impl.config.wall_clock_offset = offset;
+  // Under a second is the runtime's own jitter between two clock reads, not a step.
+  if (std::chrono::abs(step) < std::chrono::seconds(1)) return;
+  impl.trace(now, "clock.wall_clock_stepped", [&](TraceEvent& e) {
+    e.with("step_ms", std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(step).count()));
+  });
+  // What is stored must say the same instants in the new wall time, or a restart would find
+  // every binding a step too early or too late.
+  impl.restore_all_bindings();
 }
 
 void ProxyNode::on_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) {

@@ -59,6 +59,7 @@ class ProxyNode final : public transaction::SipNode {
   void on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) override;
   void on_receive_delay(TimePoint now, Duration delay) override;
   void on_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) override;
+  void on_wall_clock(TimePoint now, Duration since_unix_epoch) override;
   [[nodiscard]] bool overloaded(TimePoint now) const;
 
   // TransactionUser

@@ -244,6 +244,46 @@ TEST_F(DaemonTest, AcknowledgedRegistrationSurvivesKillMinusNine) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+// `resproxyctl --data-dir DIR show reg` (the control client built next to the daemon).
+std::string show_reg(const std::string& daemon_exe, const fs::path& data) {
+  const std::string ctl = (fs::path(daemon_exe).parent_path() / "resproxyctl").string();
+  const std::string command = ctl + " --data-dir " + data.string() + " show reg 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), &pclose);
+  std::string out;
+  char buffer[512];
+  while (pipe && fgets(buffer, sizeof buffer, pipe.get()) != nullptr) out += buffer;
+  return out;
+}
+
+// Issue #11: what is stored is wall-clock time, so a restart keeps each binding's remaining
+// lifetime to the second (and a reboot would too: tests/unit/routing/wall_clock_test.cpp).
+TEST_F(DaemonTest, ARestartKeepsTheRemainingLifetimeOfEachBinding) {
+  const fs::path data = dir_.path / "data";
+  const std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--data-dir", data.string()};
+  const auto registered = std::chrono::steady_clock::now();
+  {
+    Daemon daemon(*exe_, args, dir_.path / "err1");
+    const auto port = daemon.wait_ready();
+    ASSERT_NE(port, 0) << daemon.err();
+    const std::string response =
+        request(port, "REGISTER", "Contact: <sip:alice@127.0.0.1:5999>\r\nExpires: 3600\r\n");
+    ASSERT_TRUE(response.starts_with("SIP/2.0 200")) << response;
+    std::this_thread::sleep_for(2s);  // time passes while it runs, and while it is down
+    ASSERT_TRUE(WIFEXITED(daemon.stop(SIGTERM)));
+  }
+  std::this_thread::sleep_for(1s);
+  Daemon daemon(*exe_, args, dir_.path / "err2");
+  ASSERT_NE(daemon.wait_ready(), 0) << daemon.err();
+  const std::string shown = show_reg(*exe_, data);
+  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - registered).count();
+  // "1 alice - sip:alice@127.0.0.1:5999 127.0.0.1:PORT udp 3597s local"
+  const auto s = shown.find("s local");
+  ASSERT_NE(s, std::string::npos) << shown;
+  const auto space = shown.rfind(' ', s);
+  const int remaining = std::stoi(shown.substr(space + 1, s - space - 1));
+  EXPECT_NEAR(remaining, 3600 - elapsed, 1.0) << shown << " after " << elapsed << " s";
+  EXPECT_TRUE(WIFEXITED(daemon.stop(SIGTERM)));
+}
 
 // mode & 0777 of a path, or -1 if it does not exist.
 int mode_of(const fs::path& path) {

@@ -786,5 +786,17 @@ TEST(CryptoRng, DrawsAreUnpredictableAcrossInstancesAndBalanced) {
   EXPECT_LT(a.uniform(10), 10u);
 }
 
+TEST(NativeRuntime, TellsTheNodeTheWallClockAtStartAndOnlyWhenItSteps) {
+  Fixture f;
+  TestNode node;
+  f.config.wall_clock_poll = 20ms;
+  auto runtime = f.runtime_for(node);
+  ASSERT_TRUE(run_until(f.io, [&] { return !node.wall_clocks.empty(); }));
+  const auto wall = std::chrono::system_clock::now().time_since_epoch();
+  EXPECT_LT(std::chrono::abs(wall - node.wall_clocks.front()), 2s);
+  run_for(f.io, 200ms);  // ten more looks: no step, nothing more told
+  EXPECT_EQ(node.wall_clocks.size(), 1u);
+}
+
 }  // namespace
 }  // namespace resproxy::native

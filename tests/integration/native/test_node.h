@@ -68,6 +68,10 @@ class TestNode final : public Node {
     interface_updates.push_back(list);
   }
   std::vector<std::vector<NetInterface>> interface_updates;
+  void on_wall_clock(TimePoint, Duration since_unix_epoch) override {
+    wall_clocks.push_back(since_unix_epoch);
+  }
+  std::vector<Duration> wall_clocks;
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override { return deadline_; }
 
