@@ -15,6 +15,15 @@ Ns3Rng::Ns3Rng(std::int64_t stream)
       variable_(ns3::CreateObjectWithAttributes<ns3::UniformRandomVariable>(
           "Stream", ns3::IntegerValue(stream))) {}
 
+SipKey Ns3Rng::hash_key() {
+  auto variable = ns3::CreateObjectWithAttributes<ns3::UniformRandomVariable>(
+      "Stream", ns3::IntegerValue(stream_ + kHashKeyStreamOffset));
+  constexpr double kTwo32 = 4294967296.0;
+  std::uint64_t words[4];
+  for (auto& w : words) w = static_cast<std::uint64_t>(std::floor(variable->GetValue() * kTwo32));
+  return SipKey{(words[0] << 32) | words[1], (words[2] << 32) | words[3]};
+}
+
 std::uint64_t Ns3Rng::next_u64() {
   // MRG32k3a yields about 32 bits per draw (multiples of 1/(2^32 - 208)): two draws per word.
   constexpr double kTwo32 = 4294967296.0;

@@ -20,6 +20,10 @@ class Ns3Rng final : public resproxy::Rng {
 
   // Rng
   std::uint64_t next_u64() override;
+  // From a variable on a stream of its own (stream + kHashKeyStreamOffset): no draw of this
+  // generator moves, and no automatic stream index is consumed.
+  SipKey hash_key() override;
+  static constexpr std::int64_t kHashKeyStreamOffset = 1'000'000;
 
   [[nodiscard]] std::int64_t stream() const { return stream_; }
 

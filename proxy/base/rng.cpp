@@ -24,8 +24,15 @@ std::string Rng::token(std::size_t length) {
   return out;
 }
 
-SeededRng::SeededRng(std::uint64_t seed) {
+SeededRng::SeededRng(std::uint64_t seed) : seed_(seed) {
   for (auto& word : s_) word = splitmix64(seed);
+}
+
+SipKey SeededRng::hash_key() {
+  std::uint64_t x = seed_ ^ 0x6b65796564686173ULL;  // "keyedhas": a stream apart from s_
+  const std::uint64_t k0 = splitmix64(x);
+  const std::uint64_t k1 = splitmix64(x);
+  return SipKey{k0, k1};
 }
 
 std::uint64_t SeededRng::next_u64() {

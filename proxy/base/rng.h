@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "proxy/base/siphash.h"
+
 namespace resproxy {
 
 class Rng {
@@ -16,6 +18,10 @@ class Rng {
   std::uint64_t uniform(std::uint64_t bound);
   // `length` characters from [0-9a-z]: for tags, branch suffixes and Call-IDs.
   std::string token(std::size_t length);
+  // The key of the hash tables keyed by wire data (KeyedStringHash). From a stream of its own
+  // where the generator is seeded, so that taking it moves no other draw (same seed, same
+  // trace); by default two draws (an OS-seeded generator has no trace to keep).
+  virtual SipKey hash_key() { return SipKey{next_u64(), next_u64()}; }
 };
 
 // xoshiro256** seeded through splitmix64: fast, 256-bit state, deterministic everywhere.
@@ -23,9 +29,11 @@ class SeededRng final : public Rng {
  public:
   explicit SeededRng(std::uint64_t seed);
   std::uint64_t next_u64() override;
+  SipKey hash_key() override;  // derived from the seed: no draw moves
 
  private:
   std::uint64_t s_[4];
+  std::uint64_t seed_;
 };
 
 }  // namespace resproxy

@@ -4,6 +4,7 @@
 // to predict or forge the output: MACs it hands out and verifies statelessly (the dialog tag in
 // our Record-Route), and later hash-table keys built from wire data. Pure computation.
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace resproxy {
@@ -16,6 +17,14 @@ struct SipKey {
 
 // SipHash-2-4 of `data` under `key`; the 16 key bytes are k0 then k1, each little-endian.
 [[nodiscard]] std::uint64_t siphash24(const SipKey& key, std::string_view data);
+
+// The hasher of hash tables keyed by wire data (branches, user names): with a secret key,
+// nobody can choose keys that all land in one bucket. Not noexcept on purpose: libstdc++ then
+// keeps each node's hash, instead of hashing keys again while walking a bucket.
+struct KeyedStringHash {
+  SipKey key;
+  std::size_t operator()(const std::string& text) const { return siphash24(key, text); }
+};
 
 // Incremental form: absorb several fields (each followed by a separator the caller chooses) and
 // finish once, without building one string.

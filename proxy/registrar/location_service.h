@@ -10,12 +10,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "proxy/base/siphash.h"
 #include "proxy/registrar/binding.h"
 
 namespace resproxy::registrar {
 
 class LocationService {
  public:
+  // `hash_key`: the user table's key (Rng::hash_key): user names come from the wire.
+  explicit LocationService(SipKey hash_key = {}) : by_user_(0, KeyedStringHash{hash_key}) {}
+  [[nodiscard]] SipKey hash_key() const { return by_user_.hash_function().key; }
   void add_alias(std::string alias, std::string user) { aliases_[std::move(alias)] = std::move(user); }
   void add_directory_entry(std::string user, std::string contact) {
     directory_[std::move(user)] = std::move(contact);
@@ -55,11 +59,11 @@ class LocationService {
   void index_contact(const Binding& b);
   void unindex_contact(const Binding& b);
   std::multimap<std::string, std::pair<std::string, std::string>, std::less<>> by_contact_;
-  // Hashed: every REGISTER and every call looks a user up, among tens of thousands. With
-  // std::hash<std::string> the table keeps each node's hash (a custom transparent hash would
-  // make libstdc++ re-hash the keys along a bucket's chain on every look-up); look-ups build a
-  // std::string key, which for user parts up to 15 characters allocates nothing.
-  std::unordered_map<std::string, std::vector<Binding>> by_user_;
+  // Hashed: every REGISTER and every call looks a user up, among tens of thousands. Keyed
+  // (user names come from the wire); the table keeps each node's hash (KeyedStringHash is not
+  // noexcept); look-ups build a std::string key, which for user parts up to 15 characters
+  // allocates nothing. all() sorts, so no output depends on the hash order.
+  std::unordered_map<std::string, std::vector<Binding>, KeyedStringHash> by_user_;
   std::set<ExpiryKey> expiries_;
   std::map<std::string, std::string, std::less<>> aliases_;
   std::map<std::string, std::string, std::less<>> directory_;

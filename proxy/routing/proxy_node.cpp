@@ -226,7 +226,7 @@ struct ProxyNode::Impl {
   TimePoint overload_until{};  // overloaded while now < this: new work from outsiders waits
   TimePoint severe_until{};    // badly overloaded: new work from the office waits too
   std::size_t queued_register_count = 0;
-  registrar::LocationService location;
+  registrar::LocationService location{self.rng().hash_key()};
   registrar::Registrar registrar;
   registrar::Registrar failure_registrar;
   registrar::Registrar cache_registrar;

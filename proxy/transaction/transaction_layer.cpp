@@ -59,7 +59,13 @@ int to_sip_status(TransactionError error) {
 
 TransactionLayer::TransactionLayer(TimerConfig timers, transport::TransportLayer& transport,
                                    TimerHeap& heap, Rng& rng, TraceSink& trace)
-    : timers_(timers), transport_(transport), heap_(heap), rng_(rng), trace_(trace) {}
+    : timers_(timers),
+      transport_(transport),
+      heap_(heap),
+      rng_(rng),
+      trace_(trace),
+      client_index_(0, KeyedStringHash{rng.hash_key()}),
+      server_index_(0, client_index_.hash_function()) {}
 
 std::string TransactionLayer::new_branch() {
   std::string branch(kMagicCookie);

@@ -82,6 +82,8 @@ class TransactionLayer {
   TransactionLayer(TimerConfig timers, transport::TransportLayer& transport, TimerHeap& heap,
                    Rng& rng, TraceSink& trace);
   void set_user(TransactionUser* user) { user_ = user; }
+  // The key of the indexes of branches (Rng::hash_key at construction).
+  [[nodiscard]] SipKey hash_key() const { return client_index_.hash_function().key; }
 
   // From the transport layer.
   void on_message(TimePoint now, sip::Message&& message, const Path& path);
@@ -210,8 +212,10 @@ class TransactionLayer {
   // 4,000/s); their one scan only rewrites where responses go. Keyed lookups by string.
   std::map<std::uint64_t, ClientTransaction> clients_;
   std::unordered_map<std::uint64_t, ServerTransaction> servers_;
-  std::unordered_map<std::string, std::uint64_t> client_index_;
-  std::unordered_map<std::string, std::uint64_t> server_index_;
+  // Keyed by branches from the wire: a keyed hash (Rng::hash_key), so no sender can crowd one
+  // bucket. Nothing iterates them.
+  std::unordered_map<std::string, std::uint64_t, KeyedStringHash> client_index_;
+  std::unordered_map<std::string, std::uint64_t, KeyedStringHash> server_index_;
   std::uint64_t next_id_ = 1;
   // Non-INVITE server transactions answered with a final response, whose request is released
   // at the next message (never while a TU call may still hold a reference to it).
