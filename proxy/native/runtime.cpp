@@ -154,6 +154,17 @@ void write_all(Connection& conn, const Buffers& buffers, Handler&& handler) {
   }
 }
 
+// Opens, binds and listens; the first error, if any.
+ErrorCode listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
+  ErrorCode ec;
+  acceptor.open(endpoint.protocol(), ec);
+  // SO_REUSEADDR: a restarted daemon binds again while old connections sit in TIME_WAIT.
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  return ec;
+}
+
 // When the Node hears of a closed stream: at once (from a completion handler) or on the next
 // io_context turn (from inside pump(), where no input may start).
 enum class Notify { Now, Later };
@@ -354,12 +365,7 @@ bool NativeRuntime::Impl::bind_all(const asio::ip::address& ip, std::uint16_t po
     port = udp_.local_endpoint().port();
   }
   if (config_.tcp) {
-    const tcp::endpoint endpoint(ip, port);
-    acceptor_.open(endpoint.protocol(), ec);
-    // SO_REUSEADDR: a restarted daemon binds again while old connections sit in TIME_WAIT.
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    ec = listen_on(acceptor_, tcp::endpoint(ip, port));
     if (ec) {
       ErrorCode ignored;
       acceptor_.close(ignored);
@@ -376,12 +382,7 @@ bool NativeRuntime::Impl::bind_all(const asio::ip::address& ip, std::uint16_t po
 }
 
 void NativeRuntime::Impl::bind_tls(const asio::ip::address& ip) {
-  const tcp::endpoint endpoint(ip, config_.tls.port);
-  ErrorCode ec;
-  tls_acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) tls_acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) tls_acceptor_.bind(endpoint, ec);
-  if (!ec) tls_acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  const ErrorCode ec = listen_on(tls_acceptor_, tcp::endpoint(ip, config_.tls.port));
   if (ec) {
     ErrorCode ignored;
     tls_acceptor_.close(ignored);

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include "proxy/sip/text.h"
+#include "proxy/sip/uri.h"
 
 namespace resproxy::native {
 
@@ -22,19 +23,11 @@ std::string asn1_text(const ASN1_STRING* s) {
                      static_cast<std::size_t>(ASN1_STRING_length(s)));
 }
 
-// The host part of "sip:host", "sip:host:port;params", "sip:user@host" (RFC 5922 §7.1 uses the
-// URI's host); empty when the URI is not sip:.
-std::string sip_uri_host(std::string_view uri) {
-  if (uri.size() < 4 || !sip::text::iequals(uri.substr(0, 4), "sip:")) return {};
-  uri.remove_prefix(4);
-  if (const auto at = uri.find('@'); at != std::string_view::npos) uri.remove_prefix(at + 1);
-  std::size_t end = 0;
-  if (!uri.empty() && uri.front() == '[') {
-    end = uri.find(']');
-    return end == std::string_view::npos ? std::string() : std::string(uri.substr(1, end - 1));
-  }
-  end = uri.find_first_of(":;?>");
-  return std::string(uri.substr(0, end));
+// The host of a sip: URI (RFC 5922 §7.1 uses the URI's host); empty when it is not one.
+std::string sip_uri_host(std::string_view text) {
+  const auto uri = sip::parse_uri(text);
+  if (!uri || uri->scheme_id != sip::UriScheme::Sip) return {};
+  return std::string(sip::text::strip_brackets(uri->host));
 }
 
 std::string_view without_root_dot(std::string_view name) {

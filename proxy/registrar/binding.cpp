@@ -4,6 +4,8 @@
 #include <charconv>
 #include <vector>
 
+#include "proxy/sip/text.h"
+
 namespace resproxy::registrar {
 
 namespace {
@@ -70,9 +72,7 @@ std::string encode_binding(const Binding& b, Duration wall_offset) {
   put_int(out, to_ns(b.expires_at + wall_offset));
   put_int(out, to_ns(b.registered_at + wall_offset));
   put_int(out, b.sequence);
-  put(out, b.source.transport == Transport::Tls   ? "tls"
-           : b.source.transport == Transport::Tcp ? "tcp"
-                                                  : "udp");
+  put(out, sip::text::lowercase(resproxy::to_string(b.source.transport)));
   put(out, b.source.local.ip);
   put_int(out, b.source.local.port);
   put(out, b.source.remote.ip);

@@ -2126,9 +2126,7 @@ struct ProxyNode::Impl {
       const auto remaining = std::chrono::ceil<std::chrono::seconds>(b->expires_at - now);
       lines.push_back(std::to_string(lines.size() + 1) + " " + b->user + " " + aliases_of(b->user) +
                       " " + b->contact + " " + b->source.remote.to_string() + " " +
-                      (b->source.transport == Transport::Tls   ? "tls"
-                       : b->source.transport == Transport::Tcp ? "tcp"
-                                                               : "udp") + " " +
+                      sip::text::lowercase(resproxy::to_string(b->source.transport)) + " " +
                       std::to_string(remaining.count()) + "s " + (b->from_itsp ? "itsp" : "local"));
     }
     return lines;

@@ -48,10 +48,7 @@ CONF=$T/resproxy.ini
   echo "enable = 1"
   echo "ipmin = 127.0.0.10"
 } >"$CONF"
-if ! "$RESPROXY_BIN" --check-config "$CONF" >"$T/check-config.out" 2>&1; then
-  fail "resproxy --check-config refuses the generated configuration: $(cat "$T/check-config.out")"
-  finish
-fi
+check_config "$CONF" || finish
 
 start_proxy "$P_PROXY" "$T/data" --config "$CONF" || finish
 

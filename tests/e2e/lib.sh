@@ -114,6 +114,15 @@ start_proxy() {
   log "resproxy pid $PROXY_PID listening on $LOCAL_IP:$port (data dir $data)"
 }
 
+# check_config FILE: the daemon's own --check-config accepts the file a test generated (else
+# fail, with the daemon's reason, and return 1)
+check_config() {
+  if ! "$RESPROXY_BIN" --check-config "$1" >"$T/check-config.out" 2>&1; then
+    fail "resproxy --check-config refuses the generated configuration: $(cat "$T/check-config.out")"
+    return 1
+  fi
+}
+
 # stop_proxy: SIGTERM, expect a clean exit 0 within 5 s
 stop_proxy() {
   local i rc

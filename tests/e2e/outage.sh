@@ -145,10 +145,7 @@ write_config() {
     echo "trace_log = $TRACE"
     echo "sip_log = $T/sip.log"
   } >"$1"
-  if ! "$RESPROXY_BIN" --check-config "$1" >"$T/check-config.out" 2>&1; then
-    fail "resproxy --check-config refuses the generated configuration: $(cat "$T/check-config.out")"
-    return 1
-  fi
+  check_config "$1"
 }
 
 # start_itsp_phone NAME PORT OOC_SCENARIO USER…: like lib.sh's start_phone, with the ITSP's

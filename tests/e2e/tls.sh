@@ -161,10 +161,7 @@ write_config() {
     echo "trace_log = $TRACE"
     echo "sip_log = $T/sip.log"
   } >"$1"
-  if ! "$RESPROXY_BIN" --check-config "$1" >"$T/check-config.out" 2>&1; then
-    fail "resproxy --check-config refuses the generated configuration: $(cat "$T/check-config.out")"
-    return 1
-  fi
+  check_config "$1"
 }
 
 # start_stunnel NAME PORT OPTION…: stunnel in the foreground with one service NAME whose options
