@@ -49,8 +49,13 @@ void FaultyNode::on_stream_closed(TimePoint now, StreamId stream, StreamCloseRea
 
 void FaultyNode::on_deadline(TimePoint now) { inner_->on_deadline(now); }
 
-void FaultyNode::on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) {
-  inner_->on_store_done(now, id, outcome);
+void FaultyNode::on_completion(TimePoint now, const Completion& completion) {
+  inner_->on_completion(now, completion);
+}
+
+// The operator's tools reach the node whatever its network does.
+void FaultyNode::on_command(TimePoint now, const AdminCommand& command) {
+  inner_->on_command(now, command);
 }
 
 std::optional<Effect> FaultyNode::next_effect() {

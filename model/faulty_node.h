@@ -37,7 +37,8 @@ class FaultyNode final : public resproxy::Node {
   void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) override;
   void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) override;
   void on_deadline(TimePoint now) override;
-  void on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) override;
+  void on_completion(TimePoint now, const Completion& completion) override;
+  void on_command(TimePoint now, const AdminCommand& command) override;
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override;
 

@@ -285,9 +285,13 @@ void SipNodeApplication::Perform(resproxy::StoreWrite& effect) {
   ns3::Simulator::Schedule(m_storeLatency, [this, id, outcome] {
     if (!m_running) return;
     Deliver([id, outcome](resproxy::Node& node, resproxy::TimePoint now) {
-      node.on_store_done(now, id, outcome);
+      node.on_completion(now, resproxy::StoreDone{id, outcome});
     });
   });
+}
+
+void SipNodeApplication::Perform(resproxy::CommandReply& effect) {
+  if (m_commandReplies) m_commandReplies(std::move(effect));
 }
 
 void SipNodeApplication::Perform(resproxy::SendDatagram& effect) {

@@ -81,7 +81,7 @@ class SipNodeApplication : public ns3::Application {
   resproxy::Node* GetCoreNode() const { return m_node.get(); }
 
   void SetPort(std::uint16_t port) { m_port = port; }
-  // Where StoreWrite effects go, answered with on_store_done after `latency`. Without a store
+  // Where StoreWrite effects go, answered with a StoreDone completion after `latency`. Without a store
   // every StoreWrite fails. The store must outlive the simulation run.
   void SetStore(MemoryStore* store, ns3::Time latency = ns3::MicroSeconds(200)) {
     m_store = store;
@@ -98,6 +98,9 @@ class SipNodeApplication : public ns3::Application {
   // SIP ladders and message logs. Observes only: nothing flows back into the simulation.
   using SendTap = std::function<void(const resproxy::Address& remote, std::string_view bytes)>;
   void SetSendTap(SendTap tap) { m_sendTap = std::move(tap); }
+  // Where the core's CommandReply effects go (AdminCommands are Inject()ed). Empty: dropped.
+  using CommandReplies = std::function<void(resproxy::CommandReply)>;
+  void SetCommandReplies(CommandReplies replies) { m_commandReplies = std::move(replies); }
 
   const SipNodeCounters& GetCounters() const { return m_counters; }
   // The UDP listening addresses (one per IPv4 address of the node), valid once started.
@@ -133,6 +136,7 @@ class SipNodeApplication : public ns3::Application {
   void Perform(resproxy::WriteStream& effect);
   void Perform(resproxy::CloseStream& effect);
   void Perform(resproxy::StoreWrite& effect);
+  void Perform(resproxy::CommandReply& effect);
 
   void HandleDatagram(ns3::Ptr<ns3::Socket> socket, resproxy::Address local);
   void HandleAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
@@ -149,6 +153,7 @@ class SipNodeApplication : public ns3::Application {
   std::unique_ptr<resproxy::Node> m_node;
   MemoryStore* m_store = nullptr;
   ns3::Time m_storeLatency;
+  CommandReplies m_commandReplies;
   std::uint16_t m_port = 5060;
   bool m_running = false;
   bool m_pumping = false;

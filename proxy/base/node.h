@@ -10,12 +10,16 @@
 //     next_deadline() (none: disarm);
 //   * call on_deadline(now) once now >= next_deadline();
 //   * single-threaded: never two inputs at once.
+// Every input, whatever its kind, first runs the timers due at its `now` and then acts
+// (SipNode's one input path), so the order of a deadline and an input at the same instant is
+// the same in every runtime.
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "proxy/base/admin.h"
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
 
@@ -54,7 +58,7 @@ struct CloseStream {
 
 // Durable storage is a key-value table the runtime keeps for the core (SQLite natively, memory
 // in ns-3). A StoreWrite is applied atomically — every record or none — and answered with
-// on_store_done(id, outcome). The core acts on a write (e.g. answers a REGISTER 200) only after
+// a StoreDone completion. The core acts on a write (e.g. answers a REGISTER 200) only after
 // that answer, so an acknowledged change survives a crash. The records a runtime loaded at
 // start-up reach the core through its constructor.
 struct StoreRecord {
@@ -68,7 +72,26 @@ struct StoreWrite {
 };
 enum class StoreOutcome : std::uint8_t { Ok, Failed };
 
-using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream, StoreWrite>;
+// The answer to an AdminCommand (on_command), for the runtime to hand to whoever asked.
+struct CommandReply {
+  std::uint64_t id = 0;
+  admin::Result result;
+};
+
+using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream, StoreWrite, CommandReply>;
+
+// --- Completions: the runtime's answers to effects that take time, all through one input. ---
+struct StoreDone {
+  std::uint64_t id = 0;  // StoreWrite::id
+  StoreOutcome outcome = StoreOutcome::Ok;
+};
+using Completion = std::variant<StoreDone>;
+
+// A management command (admin.h) from the operator's tool; `id` comes back in its CommandReply.
+struct AdminCommand {
+  std::uint64_t id = 0;
+  admin::Request request;
+};
 
 enum class StreamCloseReason : std::uint8_t {
   PeerClosed,     // orderly close (FIN) by the peer
@@ -101,8 +124,12 @@ class Node {
   virtual void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) = 0;
   virtual void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) = 0;
   virtual void on_deadline(TimePoint now) = 0;
-  // The runtime finished (or failed) a StoreWrite. Nodes that never store need not override it.
-  virtual void on_store_done(TimePoint /*now*/, std::uint64_t /*id*/, StoreOutcome /*outcome*/) {}
+  // An effect that took time is done (a StoreWrite committed or failed). Nodes that never ask
+  // for one need not override it.
+  virtual void on_completion(TimePoint /*now*/, const Completion& /*completion*/) {}
+  // A management command. Every node answers with exactly one CommandReply effect: a node that
+  // has no management answers admin::Unsupported.
+  virtual void on_command(TimePoint /*now*/, const AdminCommand& command) = 0;
   // How long the datagrams about to be delivered waited in the kernel (their receive
   // timestamps): the runtime's measure of overload, reported before each batch. A runtime that
   // cannot tell (ns-3) never calls it.

@@ -19,8 +19,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include "proxy/base/node.h"
+#include "proxy/native/admin_text.h"
 #include "proxy/native/runtime.h"
-#include "proxy/routing/proxy_node.h"
 
 namespace resproxy::native {
 
@@ -327,13 +328,14 @@ void ControlServer::Impl::execute(const ConnectionPtr& conn, std::string command
   runtime_.inject([self = shared_from_this(), conn, command = std::move(command)](
                       Node&, TimePoint now) {
     if (self->stopped_ || conn->closed) return;
-    ControlReply reply;
+    const auto respond = [self, conn](ControlReply reply) {
+      self->write_reply(conn, reply, /*close_after=*/false);
+    };
     try {
-      reply = self->handler_(now, command);
+      self->handler_(now, command, respond);
     } catch (const std::exception& e) {
-      reply = ControlReply{false, std::string("error: ") + e.what() + "\n"};
+      respond(ControlReply{false, std::string("error: ") + e.what() + "\n"});
     }
-    self->write_reply(conn, reply, /*close_after=*/false);
   });
 }
 
@@ -418,18 +420,36 @@ std::string format_runtime_stats(const NativeRuntime::Stats& s) {
 
 }  // namespace
 
-ControlServer::Handler proxy_control_handler(routing::ProxyNode& node,
-                                             const NativeRuntime& runtime) {
-  return [&node, &runtime](TimePoint now, std::string_view command) {
-    auto answer = node.control(now, command);
-    ControlReply reply;
-    reply.ok = answer.ok;
-    reply.text = std::move(answer.text);
-    const auto words = words_of(command);
-    if (reply.ok && words.size() == 2 && words[0] == "show" && words[1] == "counters") {
-      reply.text += format_runtime_stats(runtime.stats());
+ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime) {
+  struct Waiting {
+    ControlServer::Respond respond;
+    bool runtime_stats = false;  // show counters: the runtime's own follow
+  };
+  struct State {
+    std::uint64_t next_id = 1;
+    std::map<std::uint64_t, Waiting> waiting;
+  };
+  auto state = std::make_shared<State>();
+  runtime.set_command_replies([state, &runtime](CommandReply reply) {
+    const auto it = state->waiting.find(reply.id);
+    if (it == state->waiting.end()) return;
+    Waiting waiting = std::move(it->second);
+    state->waiting.erase(it);
+    const AdminText text = format_admin_result(reply.result);
+    ControlReply out{text.ok, text.text};
+    if (waiting.runtime_stats && out.ok) out.text += format_runtime_stats(runtime.stats());
+    waiting.respond(std::move(out));
+  });
+  return [state, &node](TimePoint now, std::string_view command, ControlServer::Respond respond) {
+    auto parsed = parse_admin_command(command);
+    if (auto* text = std::get_if<AdminText>(&parsed)) {
+      respond(ControlReply{text->ok, std::move(text->text)});
+      return;
     }
-    return reply;
+    auto& request = std::get<admin::Request>(parsed);
+    const std::uint64_t id = state->next_id++;
+    state->waiting[id] = {std::move(respond), std::holds_alternative<admin::ShowCounters>(request)};
+    node.on_command(now, AdminCommand{id, std::move(request)});
   };
 }
 

@@ -47,9 +47,9 @@ namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
-namespace resproxy::routing {
-class ProxyNode;
-}  // namespace resproxy::routing
+namespace resproxy {
+class Node;
+}  // namespace resproxy
 
 namespace resproxy::native {
 
@@ -129,8 +129,11 @@ class ControlReplyDecoder {
 
 class ControlServer {
  public:
-  // Runs one command on the io thread, inside a Node input (`now` is the input's time).
-  using Handler = std::function<ControlReply(TimePoint now, std::string_view command)>;
+  // Runs one command on the io thread, inside a Node input (`now` is the input's time). The
+  // handler answers through `respond`, exactly once: at once or later (a command that waits for
+  // a store write); the connection's next command waits for it.
+  using Respond = std::function<void(ControlReply)>;
+  using Handler = std::function<void(TimePoint now, std::string_view command, Respond respond)>;
 
   ControlServer(boost::asio::io_context& io, NativeRuntime& runtime, Handler handler,
                 ControlOptions options);
@@ -157,9 +160,11 @@ class ControlServer {
   std::shared_ptr<Impl> impl_;
 };
 
-// The daemon's handler: ProxyNode::control(), with the runtime's own counters
-// (NativeRuntime::Stats, as "runtime.NAME VALUE" lines) appended to `show counters`.
-ControlServer::Handler proxy_control_handler(routing::ProxyNode& node,
-                                             const NativeRuntime& runtime);
+// The daemon's handler: the command line parsed into a typed admin request (admin_text.h), given
+// to the node (Node::on_command), and its CommandReply — which the runtime hands back, at once or
+// after a store write — formatted as text; `show counters` gets the runtime's own counters
+// (NativeRuntime::Stats, as "runtime.NAME VALUE" lines) appended. Takes over the runtime's
+// command replies (NativeRuntime::set_command_replies).
+ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime);
 
 }  // namespace resproxy::native

@@ -208,6 +208,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
     if (store_ != nullptr) store_thread_ = std::make_unique<StoreThread>(*store_);
   }
   void set_message_log(MessageLog log) { message_log_ = std::move(log); }
+  void set_command_replies(CommandReplies replies) { command_replies_ = std::move(replies); }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }
 
@@ -225,6 +226,9 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(WriteStream& effect);
   void perform(CloseStream& effect);
   void perform(StoreWrite& effect);
+  void perform(CommandReply& effect) {
+    if (command_replies_) command_replies_(std::move(effect));
+  }
   // Hands the pending writes to the store thread as one transaction.
   void commit_store();
   // Answers refused writes, then commit_store() if no commit is in progress and the commit
@@ -324,6 +328,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
 
   std::function<bool(const SendDatagram&)> drop_if_;
   MessageLog message_log_;
+  CommandReplies command_replies_;
   Stats stats_;
 
   bool started_ = false;
@@ -1131,7 +1136,7 @@ bool NativeRuntime::Impl::commit_store_when_due() {
     ids.swap(refused_store_ids_);
     stats_.store_failures += ids.size();
     const TimePoint t = now();
-    for (const auto id : ids) node_.on_store_done(t, id, StoreOutcome::Failed);
+    for (const auto id : ids) node_.on_completion(t, StoreDone{id, StoreOutcome::Failed});
     answered = true;
   }
   if (pending_store_ids_.empty()) return answered;
@@ -1141,7 +1146,7 @@ bool NativeRuntime::Impl::commit_store_when_due() {
     pending_store_.records.clear();
     stats_.store_failures += ids.size();
     const TimePoint t = now();
-    for (const auto id : ids) node_.on_store_done(t, id, StoreOutcome::Failed);
+    for (const auto id : ids) node_.on_completion(t, StoreDone{id, StoreOutcome::Failed});
     return true;
   }
   // One commit at a time: what comes meanwhile waits and goes, all of it, into the next one
@@ -1193,7 +1198,7 @@ void NativeRuntime::Impl::on_store_committed(bool ok) {
   const auto outcome = ok ? StoreOutcome::Ok : StoreOutcome::Failed;
   // In the order they were written; its pump starts the next commit if writes came meanwhile.
   deliver([&ids, outcome](Node& node, TimePoint t) {
-    for (const auto id : ids) node.on_store_done(t, id, outcome);
+    for (const auto id : ids) node.on_completion(t, StoreDone{id, outcome});
   });
 }
 
@@ -1218,6 +1223,9 @@ void NativeRuntime::set_datagram_filter(std::function<bool(const SendDatagram&)>
 }
 void NativeRuntime::set_store(KeyValueStore* store) { impl_->set_store(store); }
 void NativeRuntime::set_message_log(MessageLog log) { impl_->set_message_log(std::move(log)); }
+void NativeRuntime::set_command_replies(CommandReplies replies) {
+  impl_->set_command_replies(std::move(replies));
+}
 NativeRuntime::Stats NativeRuntime::stats() const { return impl_->stats(); }
 
 }  // namespace resproxy::native

@@ -133,6 +133,10 @@ class NativeRuntime {
   // messages. Called on the io thread, synchronously: keep it cheap. Empty function: off.
   using MessageLog = std::function<void(bool outbound, const Path& path, std::string_view bytes)>;
   void set_message_log(MessageLog log);
+  // Where the Node's CommandReply effects go (the control socket; AdminCommands reach the Node
+  // through inject()). Called on the io thread while effects are drained. Empty: dropped.
+  using CommandReplies = std::function<void(CommandReply)>;
+  void set_command_replies(CommandReplies replies);
 
   // Told of every failed TLS handshake (on the io thread): the peer, which way, and OpenSSL's
   // or the name check's reason ("certificate verify failed: certificate has expired",

@@ -134,7 +134,6 @@ registrar::RegistrarLimits cache_limits(const ProxyConfig& c) {
 
 }  // namespace
 
-using ControlReply = ProxyNode::ControlReply;
 
 struct ProxyNode::Impl {
   enum class Kind : std::uint8_t { Local, Itsp, ItspRegister };
@@ -249,6 +248,8 @@ struct ProxyNode::Impl {
   TimerId keepalive_timer;
   std::uint64_t next_store_id = 1;
   std::map<std::uint64_t, PendingRegister> pending_store;
+  // kill reg commands waiting for their store write: store id -> (command id, what was killed)
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> pending_kills;
   std::map<std::string, std::deque<std::pair<ServerTransactionId, Path>>, std::less<>> queued_registers;
   std::set<std::string, std::less<>> users_in_flight;
   std::map<std::uint64_t, Forward> by_client;
@@ -1956,6 +1957,7 @@ struct ProxyNode::Impl {
   }
 
   void on_store_done(TimePoint now, std::uint64_t store_id, StoreOutcome outcome) {
+    if (kill_stored(store_id, outcome)) return;
     const auto it = pending_store.find(store_id);
     if (it == pending_store.end()) return;
     PendingRegister pending = std::move(it->second);
@@ -2056,190 +2058,131 @@ struct ProxyNode::Impl {
 
   // --- management ---------------------------------------------------------------------------
 
-  std::string aliases_of(const std::string& user) const {
-    std::string out;
+  std::vector<std::string> aliases_of(const std::string& user) const {
+    std::vector<std::string> out;
     for (const auto& a : config.aliases) {
-      if (a.user != user) continue;
-      if (!out.empty()) out += ',';
-      out += a.alias;
+      if (a.user == user) out.push_back(a.alias);
     }
-    return out.empty() ? "-" : out;
-  }
-
-  ControlReply control(TimePoint now, std::string_view command) {
-    std::vector<std::string_view> words;
-    std::size_t pos = 0;
-    while (pos < command.size()) {
-      while (pos < command.size() && (command[pos] == ' ' || command[pos] == '\t')) ++pos;
-      const std::size_t start = pos;
-      while (pos < command.size() && command[pos] != ' ' && command[pos] != '\t' &&
-             command[pos] != '\n' && command[pos] != '\r') {
-        ++pos;
-      }
-      if (pos > start) words.push_back(command.substr(start, pos - start));
-      while (pos < command.size() && (command[pos] == '\n' || command[pos] == '\r')) ++pos;
-    }
-    ControlReply reply;
-    if (words.size() == 2 && words[0] == "show" && words[1] == "reg") {
-      reply.ok = true;
-      reply.text = show_reg(now);
-    } else if (words.size() == 3 && words[0] == "kill" && words[1] == "reg") {
-      reply = kill_reg(now, words[2]);
-    } else if (words.size() == 2 && words[0] == "show" && words[1] == "itsp") {
-      reply.ok = true;
-      reply.text = show_itsp(now);
-    } else if (words.size() == 2 && words[0] == "show" && words[1] == "counters") {
-      reply.ok = true;
-      reply.text = show_counters();
-    } else if (words.size() == 2 && words[0] == "show" && words[1] == "bans") {
-      reply.ok = true;
-      reply.text = show_bans(now);
-    } else if (words.size() == 2 && words[0] == "unban") {
-      reply.ok = flood.unban(now, words[1]);
-      reply.text = reply.ok ? "unbanned " + std::string(words[1]) + "\n"
-                            : "error: " + std::string(words[1]) + " is not banned (see show bans)\n";
-      if (reply.ok) {
-        trace(now, "security.source_unbanned", [&](TraceEvent& e) { e.with("source", std::string(words[1])); });
-      }
-    } else if (words.size() == 1 && words[0] == "help") {
-      reply.ok = true;
-      reply.text =
-          "show reg        the registration cache\n"
-          "kill reg N      remove entry N of show reg\n"
-          "show itsp       ITSP proxies and their state\n"
-          "show counters   request counters\n"
-          "show bans       sources banned by the flood guard\n"
-          "unban ADDRESS   lift a ban\n";
-    } else {
-      reply.text = "error: unknown command '" + std::string(command) +
-                   "'; commands: show reg, kill reg N, show itsp, show counters, show bans, "
-                   "unban ADDRESS, help\n";
-    }
-    return reply;
-  }
-
-  // One line per binding, numbered from 1: index user aliases contact source transport
-  // expires origin (`show reg` and describe_bindings()).
-  std::vector<std::string> binding_lines(TimePoint now) const {
-    std::vector<std::string> lines;
-    for (const registrar::Binding* b : location.all()) {
-      const auto remaining = std::chrono::ceil<std::chrono::seconds>(b->expires_at - now);
-      lines.push_back(std::to_string(lines.size() + 1) + " " + b->user + " " + aliases_of(b->user) +
-                      " " + b->contact + " " + b->source.remote.to_string() + " " +
-                      sip::text::lowercase(resproxy::to_string(b->source.transport)) + " " +
-                      std::to_string(remaining.count()) + "s " + (b->from_itsp ? "itsp" : "local"));
-    }
-    return lines;
-  }
-
-  std::string show_reg(TimePoint now) const {
-    std::string out = "index user aliases contact source transport expires origin\n";
-    const auto lines = binding_lines(now);
-    for (const auto& line : lines) out += line + "\n";
-    out += std::to_string(lines.size()) + " registrations\n";
     return out;
   }
 
-  ControlReply kill_reg(TimePoint now, std::string_view which) {
-    ControlReply reply;
-    std::size_t n = 0;
-    const auto [end, ec] = std::from_chars(which.data(), which.data() + which.size(), n);
+  // One typed command; the reply is an effect, now or — for what writes to the store — once the
+  // write is done.
+  void command(TimePoint now, const AdminCommand& cmd) {
+    std::visit(
+        [&](const auto& request) {
+          using R = std::decay_t<decltype(request)>;
+          if constexpr (std::is_same_v<R, admin::ShowRegistrations>) {
+            self.reply(cmd.id, registrations(now));
+          } else if constexpr (std::is_same_v<R, admin::KillRegistration>) {
+            kill_registration(now, cmd.id, request.index);
+          } else if constexpr (std::is_same_v<R, admin::ShowItsp>) {
+            self.reply(cmd.id, itsp_status(now));
+          } else if constexpr (std::is_same_v<R, admin::ShowCounters>) {
+            self.reply(cmd.id, read_counters(counter_sources()));
+          } else if constexpr (std::is_same_v<R, admin::ShowBans>) {
+            self.reply(cmd.id, bans(now));
+          } else if constexpr (std::is_same_v<R, admin::Unban>) {
+            if (!flood.unban(now, request.source)) {
+              self.reply(cmd.id, admin::Refused{request.source + " is not banned (see show bans)"});
+              return;
+            }
+            trace(now, "security.source_unbanned", [&](TraceEvent& e) { e.with("source", request.source); });
+            self.reply(cmd.id, admin::Done{"unbanned " + request.source});
+          }
+        },
+        cmd.request);
+  }
+
+  CounterSources counter_sources() const {
+    return CounterSources{.proxy = counters,
+                          .transport = self.transport().counters(),
+                          .gateway_open_calls = gateway_limiter.open_calls(),
+                          .server_transactions = self.transactions().server_count(),
+                          .streams_open = self.transport().open_streams()};
+  }
+
+  // Numbered from 1, in the location service's order (`show reg`, `kill reg N`).
+  admin::Registrations registrations(TimePoint now) const {
+    admin::Registrations out;
+    for (const registrar::Binding* b : location.all()) {
+      admin::RegistrationRow row;
+      row.index = out.rows.size() + 1;
+      row.user = b->user;
+      row.aliases = aliases_of(b->user);
+      row.contact = b->contact;
+      row.source = b->source.remote.to_string();
+      row.transport = sip::text::lowercase(resproxy::to_string(b->source.transport));
+      row.expires_in_s = std::chrono::ceil<std::chrono::seconds>(b->expires_at - now).count();
+      row.from_itsp = b->from_itsp;
+      out.rows.push_back(std::move(row));
+    }
+    return out;
+  }
+
+  // Removed from memory at once; answered when the record is gone from the store too.
+  void kill_registration(TimePoint now, std::uint64_t command_id, std::size_t n) {
     const auto all = location.all();
-    if (ec != std::errc{} || end != which.data() + which.size() || n == 0 || n > all.size()) {
-      reply.text = "error: no registration '" + std::string(which) + "'; valid: 1.." +
-                   std::to_string(all.size()) + " (see show reg)\n";
-      return reply;
+    if (n == 0 || n > all.size()) {
+      self.reply(command_id, admin::Refused{"no registration '" + std::to_string(n) + "'; valid: 1.." +
+                                             std::to_string(all.size()) + " (see show reg)"});
+      return;
     }
     const registrar::Binding victim = *all[n - 1];
     location.remove(victim.user, victim.contact);
     StoreWrite write;
     write.id = next_store_id++;
     write.records.push_back({registrar::binding_key(victim.user, victim.contact), std::nullopt});
+    pending_kills[write.id] = {command_id, std::to_string(n) + " " + victim.user + " " + victim.contact};
     self.emit_store(std::move(write));
     rearm_expiry();
     trace(now, "reg.binding_killed", [&](TraceEvent& e) {
       e.with("user", victim.user)
           .with("contact", victim.contact);
     });
-    reply.ok = true;
-    reply.text = "killed " + std::to_string(n) + " " + victim.user + " " + victim.contact + "\n";
-    return reply;
   }
 
-  std::string show_itsp(TimePoint now) const {
-    std::string out = "mode " + std::string(to_string(config.mode));
-    if (!itsp) return out + "\nno ITSP proxies in this mode\n";
-    out += failure_operation() ? " failure_operation\n" : " normal_operation\n";
-    if (itsp->size() == 0) {
-      return out + "no ITSP proxy configured or resolved: failure operation until one is\n";
+  // The answer to a kill reg, once its store write is done.
+  bool kill_stored(std::uint64_t store_id, StoreOutcome outcome) {
+    const auto it = pending_kills.find(store_id);
+    if (it == pending_kills.end()) return false;
+    const auto [command_id, what] = it->second;
+    pending_kills.erase(it);
+    if (outcome == StoreOutcome::Ok) {
+      self.reply(command_id, admin::Done{"killed " + what});
+    } else {
+      ++counters.store_failures;
+      self.reply(command_id, admin::Refused{"removed " + what +
+                                             " from memory, but the store could not delete it: it "
+                                             "returns after a restart unless it expires first"});
     }
-    out += "index name address state since_s transitions\n";
+    return true;
+  }
+
+  admin::ItspStatus itsp_status(TimePoint now) const {
+    admin::ItspStatus out;
+    out.mode = std::string(to_string(config.mode));
+    if (!itsp) return out;
+    out.has_itsp = true;
+    out.failure_operation = failure_operation();
     for (std::size_t i = 0; i < itsp->size(); ++i) {
       const auto& h = itsp->health(i);
-      const auto since = std::chrono::floor<std::chrono::seconds>(now - h.state_since());
-      out += std::to_string(i + 1) + " " + itsp->target(i).name + " " +
-             itsp->target(i).destination.remote.to_string() + " " +
-             std::string(to_string(h.state())) + " " + std::to_string(since.count()) + " " +
-             std::to_string(h.transitions()) + "\n";
+      out.proxies.push_back({.index = i + 1,
+                             .name = itsp->target(i).name,
+                             .address = itsp->target(i).destination.remote.to_string(),
+                             .state = std::string(to_string(h.state())),
+                             .since_s = std::chrono::floor<std::chrono::seconds>(now - h.state_since()).count(),
+                             .transitions = h.transitions()});
     }
-    out += "probes_sent " + std::to_string(itsp->probes_sent()) + "\n";
+    out.probes_sent = itsp->probes_sent();
     return out;
   }
 
-  std::string show_bans(TimePoint now) const {
-    std::string out = "source seconds_left dropped\n";
-    const auto bans = flood.bans(now);
-    for (const auto& b : bans) {
-      out += b.source + " " + seconds_until(b.until, now) + " " + std::to_string(b.dropped) + "\n";
+  admin::Bans bans(TimePoint now) const {
+    admin::Bans out;
+    for (const auto& b : flood.bans(now)) {
+      out.rows.push_back({b.source, std::chrono::ceil<std::chrono::seconds>(b.until - now).count(), b.dropped});
     }
-    out += std::to_string(bans.size()) + " bans\n";
-    return out;
-  }
-
-  std::string show_counters() const {
-    const auto& c = counters;
-    std::string out;
-    const auto line = [&out](std::string_view name, std::uint64_t v) {
-      out += std::string(name) + " " + std::to_string(v) + "\n";
-    };
-    line("requests", c.requests);
-    line("forwarded", c.forwarded);
-    line("rejected", c.rejected);
-    line("registers", c.registers);
-    line("not_found", c.not_found);
-    line("forbidden", c.forbidden);
-    line("loops", c.loops);
-    line("too_many_hops", c.too_many_hops);
-    line("timeouts", c.timeouts);
-    line("store_failures", c.store_failures);
-    line("to_itsp", c.to_itsp);
-    line("to_gateway", c.to_gateway);
-    line("failovers", c.failovers);
-    line("late_answers_hung_up", c.late_answers_hung_up);
-    line("challenged", c.challenged);
-    line("throttled", c.throttled);
-    line("gateway_calls", c.gateway_calls);
-    line("exit_refused", c.exit_refused);
-    line("emergency_calls", c.emergency_calls);
-    line("gateway_refused", c.gateway_refused);
-    line("gateway_open_calls", gateway_limiter.open_calls());
-    line("auth_failures", c.auth_failures);
-    line("auth_lockouts", c.auth_lockouts);
-    line("auth_locked_refusals", c.auth_locked_refusals);
-    line("stray_responses_dropped", c.stray_responses_dropped);
-    line("flood_dropped", c.flood_dropped);
-    line("sources_banned", c.sources_banned);
-    line("answered_statelessly", c.answered_statelessly);
-    line("answers_suppressed", c.answers_suppressed);
-    line("itsp_capped", c.itsp_capped);
-    line("overload_rejected", c.overload_rejected);
-    line("overload_episodes", c.overload_episodes);
-    line("server_transactions", self.transactions().server_count());
-    line("tcp_open", self.transport().open_streams());
-    line("tcp_refused", self.transport().counters().streams_refused);
-    line("tls_handshakes_refused", self.transport().counters().tls_handshakes_refused);
-    line("tls_failures", self.transport().counters().tls_failures);
-    line("tcp_timed_out", self.transport().counters().streams_timed_out);
     return out;
   }
 };
@@ -2311,13 +2254,17 @@ void ProxyNode::set_local_address(Address local) {
 
 void ProxyNode::emit_store(StoreWrite write) { emit_effect(std::move(write)); }
 
-void ProxyNode::on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) {
-  timers().fire_due(now);
-  impl_->on_store_done(now, id, outcome);
+void ProxyNode::handle_completion(TimePoint now, const Completion& completion) {
+  if (const auto* store = std::get_if<StoreDone>(&completion)) {
+    impl_->on_store_done(now, store->id, store->outcome);
+  }
 }
 
-void ProxyNode::on_wall_clock(TimePoint now, Duration since_unix_epoch) {
-  timers().fire_due(now);
+void ProxyNode::handle_command(TimePoint now, const AdminCommand& command) {
+  impl_->command(now, command);
+}
+
+void ProxyNode::handle_wall_clock(TimePoint now, Duration since_unix_epoch) {
   auto& impl = *impl_;
   const Duration offset = since_unix_epoch - now.time_since_epoch();
   const Duration step = offset - impl.config.wall_clock_offset;
@@ -2332,7 +2279,7 @@ void ProxyNode::on_wall_clock(TimePoint now, Duration since_unix_epoch) {
   impl.restore_all_bindings();
 }
 
-void ProxyNode::on_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) {
+void ProxyNode::handle_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) {
   auto& impl = *impl_;
   impl.interfaces.set(security::classify_interfaces(interfaces, impl.config.interfaces));
   impl.trust_cache_ip = "-";  // what was trusted may no longer be
@@ -2351,7 +2298,7 @@ void ProxyNode::on_interfaces(TimePoint now, const std::vector<NetInterface>& in
   }
 }
 
-void ProxyNode::on_receive_delay(TimePoint now, Duration delay) {
+void ProxyNode::handle_receive_delay(TimePoint now, Duration delay) {
   auto& impl = *impl_;
   if (impl.config.overload_delay <= Duration::zero() || delay < impl.config.overload_delay) return;
   if (now >= impl.overload_until) {
@@ -2416,13 +2363,10 @@ const ProxyConfig& ProxyNode::config() const { return impl_->config; }
 std::size_t ProxyNode::binding_count() const { return impl_->location.size(); }
 bool ProxyNode::in_failure_operation() const { return impl_->failure_operation(); }
 
-ProxyNode::ControlReply ProxyNode::control(TimePoint now, std::string_view command) {
-  timers().fire_due(now);
-  return impl_->control(now, command);
+admin::Registrations ProxyNode::registrations(TimePoint now) const {
+  return impl_->registrations(now);
 }
 
-std::vector<std::string> ProxyNode::describe_bindings(TimePoint now) const {
-  return impl_->binding_lines(now);
-}
+admin::Counters ProxyNode::counter_values() const { return read_counters(impl_->counter_sources()); }
 
 }  // namespace resproxy::routing

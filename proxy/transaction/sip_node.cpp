@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "proxy/base/check.h"
 #include "proxy/sip/builder.h"
 
 namespace resproxy::transaction {
@@ -19,13 +20,20 @@ SipNode::SipNode(SipNodeConfig config, Rng& rng, TraceSink& trace)
   transactions_.set_user(this);
 }
 
-void SipNode::on_datagram(TimePoint now, const Path& path, std::string_view bytes) {
+void SipNode::enter(TimePoint now) {
+  RESPROXY_CHECK(now >= last_input_);
+  last_input_ = now;
   heap_.fire_due(now);
+}
+
+void SipNode::on_datagram(TimePoint now, const Path& path, std::string_view bytes) {
+  enter(now);
   if (!admits(now, path, bytes.size())) return;
   transport_.on_datagram(now, path, bytes);
 }
 
 void SipNode::on_stream_opened(TimePoint now, const Path& path) {
+  enter(now);
   if (!admits(now, path, 0)) {
     refused_streams_.push_back(path.stream.value);
     effects_.emplace_back(CloseStream{path.stream});
@@ -35,7 +43,7 @@ void SipNode::on_stream_opened(TimePoint now, const Path& path) {
 }
 
 void SipNode::on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) {
-  heap_.fire_due(now);
+  enter(now);
   if (!refused_streams_.empty() &&
       std::find(refused_streams_.begin(), refused_streams_.end(), stream.value) !=
           refused_streams_.end()) {
@@ -45,6 +53,7 @@ void SipNode::on_stream_data(TimePoint now, StreamId stream, std::string_view by
 }
 
 void SipNode::on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) {
+  enter(now);
   const auto refused = std::find(refused_streams_.begin(), refused_streams_.end(), stream.value);
   if (refused != refused_streams_.end()) {
     refused_streams_.erase(refused);
@@ -53,7 +62,43 @@ void SipNode::on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason
   transport_.on_stream_closed(now, stream, reason);
 }
 
-void SipNode::on_deadline(TimePoint now) { heap_.fire_due(now); }
+void SipNode::on_deadline(TimePoint now) { enter(now); }
+
+void SipNode::on_completion(TimePoint now, const Completion& completion) {
+  enter(now);
+  handle_completion(now, completion);
+}
+
+void SipNode::on_command(TimePoint now, const AdminCommand& command) {
+  enter(now);
+  handle_command(now, command);
+}
+
+void SipNode::reply(std::uint64_t command, admin::Result result) {
+  Effect& effect = effects_.emplace_back(std::in_place_type<CommandReply>);
+  auto& reply = std::get<CommandReply>(effect);
+  reply.id = command;
+  reply.result = std::move(result);
+}
+
+void SipNode::handle_command(TimePoint, const AdminCommand& command) {
+  reply(command.id, admin::Unsupported{});
+}
+
+void SipNode::on_receive_delay(TimePoint now, Duration delay) {
+  enter(now);
+  handle_receive_delay(now, delay);
+}
+
+void SipNode::on_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) {
+  enter(now);
+  handle_interfaces(now, interfaces);
+}
+
+void SipNode::on_wall_clock(TimePoint now, Duration since_unix_epoch) {
+  enter(now);
+  handle_wall_clock(now, since_unix_epoch);
+}
 
 std::optional<Effect> SipNode::next_effect() {
   if (effects_.empty()) return std::nullopt;

@@ -26,12 +26,19 @@ class SipNode : public Node, public TransactionUser {
   SipNode(const SipNode&) = delete;
   SipNode& operator=(const SipNode&) = delete;
 
-  // Node
-  void on_datagram(TimePoint now, const Path& path, std::string_view bytes) override;
-  void on_stream_opened(TimePoint now, const Path& path) override;
-  void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) override;
-  void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) override;
-  void on_deadline(TimePoint now) override;
+  // Node: one input path. Every input checks that `now` did not go backwards, fires the timers
+  // due at `now`, then acts — the subclass hears of it through the handle_* hooks below, never
+  // before its due timers ran.
+  void on_datagram(TimePoint now, const Path& path, std::string_view bytes) final;
+  void on_stream_opened(TimePoint now, const Path& path) final;
+  void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) final;
+  void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) final;
+  void on_deadline(TimePoint now) final;
+  void on_completion(TimePoint now, const Completion& completion) final;
+  void on_command(TimePoint now, const AdminCommand& command) final;
+  void on_receive_delay(TimePoint now, Duration delay) final;
+  void on_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) final;
+  void on_wall_clock(TimePoint now, Duration since_unix_epoch) final;
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override;
 
@@ -53,8 +60,17 @@ class SipNode : public Node, public TransactionUser {
   [[nodiscard]] std::string via_for(Transport transport, std::string_view branch) const;
 
  protected:
-  // For effects that do not go through the transport layer (StoreWrite).
+  // For effects that do not go through the transport layer (StoreWrite, CommandReply).
   void emit_effect(Effect effect) { effects_.push_back(std::move(effect)); }
+  void reply(std::uint64_t command, admin::Result result);
+
+  // The inputs a subclass may act on, after the due timers ran (defaults: nothing; a command
+  // answered Unsupported).
+  virtual void handle_completion(TimePoint /*now*/, const Completion& /*completion*/) {}
+  virtual void handle_command(TimePoint now, const AdminCommand& command);
+  virtual void handle_receive_delay(TimePoint /*now*/, Duration /*delay*/) {}
+  virtual void handle_interfaces(TimePoint /*now*/, const std::vector<NetInterface>& /*interfaces*/) {}
+  virtual void handle_wall_clock(TimePoint /*now*/, Duration /*since_unix_epoch*/) {}
   // Admission before any parsing: false drops the datagram, or closes the connection, silently
   // (the seed's "IPs to ignore", rate limits and bans: no answer at all, not even to a request).
   // `bytes`: the datagram's size (0 for a connection being opened).
@@ -63,8 +79,12 @@ class SipNode : public Node, public TransactionUser {
   }
 
  private:
+  // The start of every input: `now` may not go backwards (a runtime bug); due timers fire.
+  void enter(TimePoint now);
+
   Rng& rng_;
   TraceSink& trace_;
+  TimePoint last_input_ = TimePoint::min();
   std::deque<Effect> effects_;
   std::vector<std::uint64_t> refused_streams_;  // connections from addresses not admitted
   TimerHeap heap_;

@@ -61,7 +61,11 @@ class TestNode final : public Node {
   void on_stream_data(TimePoint now, StreamId stream, std::string_view bytes) override;
   void on_stream_closed(TimePoint now, StreamId stream, StreamCloseReason reason) override;
   void on_deadline(TimePoint now) override;
-  void on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) override;
+  void on_completion(TimePoint now, const Completion& completion) override;
+  void on_command(TimePoint now, const AdminCommand& command) override {
+    saw(now);
+    emit(CommandReply{command.id, admin::Unsupported{}});
+  }
   void on_receive_delay(TimePoint, Duration delay) override { receive_delays.push_back(delay); }
   std::vector<Duration> receive_delays;  // one per batch of datagrams
   void on_interfaces(TimePoint, const std::vector<NetInterface>& list) override {

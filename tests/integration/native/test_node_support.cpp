@@ -36,9 +36,11 @@ void TestNode::on_stream_closed(TimePoint now, StreamId stream, StreamCloseReaso
   closed.push_back({stream, reason});
 }
 
-void TestNode::on_store_done(TimePoint now, std::uint64_t id, StoreOutcome outcome) {
+void TestNode::on_completion(TimePoint now, const Completion& completion) {
   saw(now);
-  stores_done.push_back({id, outcome, now});
+  if (const auto* done = std::get_if<resproxy::StoreDone>(&completion)) {
+    stores_done.push_back({done->id, done->outcome, now});
+  }
 }
 
 void TestNode::on_deadline(TimePoint now) {

@@ -53,7 +53,6 @@ struct OfficeRun {
   std::vector<UaCounters> counters;
   Address proxy_address;
   std::size_t bindings = 0;
-  std::vector<std::string> binding_lines;
   routing::ProxyCounters proxy{};
   std::size_t store_size = 0;
   std::uint64_t dropped = 0;
@@ -157,7 +156,6 @@ OfficeRun run_office(const OfficeOptions& options) {
     out.counters.push_back(phone->counters());
   }
   out.bindings = proxy.binding_count();
-  out.binding_lines = proxy.describe_bindings(to_core(stop));
   out.proxy = proxy.counters();
   out.store_size = store.size();
   for (const auto& link : links) out.dropped += link->dropped();

@@ -29,6 +29,9 @@ class TestNodeBase : public resproxy::Node {
   void on_stream_closed(resproxy::TimePoint, resproxy::StreamId,
                         resproxy::StreamCloseReason) override {}
   void on_deadline(resproxy::TimePoint) override {}
+  void on_command(resproxy::TimePoint, const resproxy::AdminCommand& command) override {
+    effects_.emplace_back(resproxy::CommandReply{command.id, resproxy::admin::Unsupported{}});
+  }
   std::optional<resproxy::TimePoint> next_deadline() const override { return std::nullopt; }
 
  protected:

@@ -54,8 +54,7 @@ TEST(StatelessRejection, AChallengeToAnUnverifiedSourceIsSentOnceNeverRetransmit
   f.advance(std::chrono::seconds(40));
   EXPECT_TRUE(f.take_sent().empty());
   // No transaction was kept for it.
-  EXPECT_NE(f.node.control(f.now, "show counters").text.find("server_transactions 0\n"),
-            std::string::npos);
+  EXPECT_EQ(f.counter("server_transactions"), 0u);
   // Its ACK (our stateless To tag) is recognised and goes nowhere.
   const std::string ack = sip::make_request(
       "ACK", "sip:2001@192.168.1.21:5060",
@@ -118,8 +117,10 @@ TEST(Flood, AFloodingSourceIsBannedBeforeParsingWhileTheOfficeGoesOn) {
   EXPECT_LE(answered, 60);  // its burst
   EXPECT_EQ(f.node.counters().sources_banned, 1u);
   EXPECT_TRUE(f.trace.contains("security.source_banned"));
-  const std::string bans = f.node.control(f.now, "show bans").text;
-  EXPECT_NE(bans.find("203.0.113.66 60 "), std::string::npos) << bans;
+  const auto bans = f.command_as<admin::Bans>(admin::ShowBans{});
+  ASSERT_EQ(bans.rows.size(), 1u);
+  EXPECT_EQ(bans.rows[0].source, "203.0.113.66");
+  EXPECT_EQ(bans.rows[0].seconds_left, 60);
   // The office's phone is not touched by it.
   f.receive(bob(), call(bob(), "sip:2001@office.example", "z9hG4bKok"));
   EXPECT_EQ(f.expect_one("INVITE sip:2001@192.168.1.21:5060").to, alice().address);
@@ -128,11 +129,11 @@ TEST(Flood, AFloodingSourceIsBannedBeforeParsingWhileTheOfficeGoesOn) {
   f.take_sent();  // the call to alice's retransmissions meanwhile
   f.receive(kAttacker, call(kAttacker, "sip:0900@office.example", "z9hG4bKlater"));
   EXPECT_TRUE(f.take_sent().empty());
-  EXPECT_FALSE(f.node.control(f.now, "unban 203.0.113.67").ok);
-  EXPECT_TRUE(f.node.control(f.now, "unban 203.0.113.66").ok);
+  EXPECT_TRUE(std::holds_alternative<admin::Refused>(f.command(admin::Unban{"203.0.113.67"})));
+  EXPECT_TRUE(std::holds_alternative<admin::Done>(f.command(admin::Unban{"203.0.113.66"})));
   f.receive(kAttacker, call(kAttacker, "sip:0900@office.example", "z9hG4bKafter"));
   f.expect_one("SIP/2.0 407");
-  EXPECT_NE(f.node.control(f.now, "show bans").text.find("0 bans"), std::string::npos);
+  EXPECT_TRUE(f.command_as<admin::Bans>(admin::ShowBans{}).rows.empty());
 }
 
 TEST(Flood, UntrustedTrafficRelayedToTheItspIsCapped) {

@@ -70,6 +70,7 @@ class ProxyFixture {
   std::vector<StoreWrite> startup_writes;
   bool auto_store = true;          // answer StoreWrites Ok at once
   int cseq = 0;
+  std::uint64_t command_id = 0;
 
   void drain() {
     bool again = true;
@@ -88,7 +89,7 @@ class ProxyFixture {
       if (!pending_ok.empty()) {
         auto ids = std::move(pending_ok);
         pending_ok.clear();
-        for (auto id : ids) node.on_store_done(now, id, StoreOutcome::Ok);
+        for (auto id : ids) node.on_completion(now, StoreDone{id, StoreOutcome::Ok});
         again = true;
       }
     }
@@ -107,6 +108,40 @@ class ProxyFixture {
     node.on_stream_opened(now, phone.path());
     drain();
   }
+  // A management command; its reply (drained from `out`). One that waits for a store write is
+  // answered once drain() answered the write (auto_store), i.e. before this returns.
+  admin::Result command(admin::Request request) {
+    const std::uint64_t id = ++command_id;
+    node.on_command(now, AdminCommand{id, std::move(request)});
+    drain();
+    return take_reply(id).value_or(admin::Result{admin::Unsupported{}});
+  }
+  std::optional<admin::Result> take_reply(std::uint64_t id) {
+    for (auto it = out.begin(); it != out.end(); ++it) {
+      if (auto* r = std::get_if<CommandReply>(&*it); r != nullptr && r->id == id) {
+        admin::Result result = std::move(r->result);
+        out.erase(it);
+        return result;
+      }
+    }
+    return std::nullopt;
+  }
+  template <typename T>
+  T command_as(admin::Request request) {
+    auto result = command(std::move(request));
+    if (auto* typed = std::get_if<T>(&result)) return std::move(*typed);
+    ADD_FAILURE() << "the command's reply has another type (index " << result.index() << ")";
+    return T{};
+  }
+  admin::Registrations show_reg() { return command_as<admin::Registrations>(admin::ShowRegistrations{}); }
+  std::uint64_t counter(std::string_view name) {
+    for (const auto& v : node.counter_values().values) {
+      if (v.name == name) return v.value;
+    }
+    ADD_FAILURE() << "no counter " << name;
+    return 0;
+  }
+
   void advance(Duration d) {
     const TimePoint until = now + d;
     while (auto deadline = node.next_deadline()) {

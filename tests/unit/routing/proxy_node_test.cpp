@@ -17,7 +17,7 @@ TEST(ProxyRegistrar, AnswersRegisterOnlyAfterTheStoreConfirmedIt) {
   ASSERT_EQ(f.writes[0].records.size(), 1u);
   EXPECT_EQ(f.writes[0].records[0].key, "reg/2001/sip:2001@192.168.1.21:5060");
   EXPECT_EQ(f.node.binding_count(), 0u);
-  f.node.on_store_done(f.now, f.writes[0].id, StoreOutcome::Ok);
+  f.node.on_completion(f.now, StoreDone{f.writes[0].id, StoreOutcome::Ok});
   f.drain();
   auto ok = parse(f.expect_one("SIP/2.0 200").bytes);
   const auto* contact = ok.first(sip::HeaderId::Contact);
@@ -30,7 +30,7 @@ TEST(ProxyRegistrar, AnswersServerErrorWithRetryAfterWhenTheStoreFails) {
   ProxyFixture f;
   f.auto_store = false;
   f.receive(alice(), f.register_request(alice()));
-  f.node.on_store_done(f.now, f.writes[0].id, StoreOutcome::Failed);
+  f.node.on_completion(f.now, StoreDone{f.writes[0].id, StoreOutcome::Failed});
   f.drain();
   auto err = parse(f.expect_one("SIP/2.0 500").bytes);
   ASSERT_NE(err.first(sip::HeaderId::RetryAfter), nullptr);
@@ -97,10 +97,10 @@ TEST(ProxyRegistrar, ARegisterRightAfterAnUnregisterWaitsForItAndWins) {
   f.receive(alice(), f.register_request(alice(), 0));     // un-REGISTER: write in flight
   f.receive(alice(), f.register_request(alice(), 3600));  // queued behind it
   ASSERT_EQ(f.writes.size(), 2u);
-  f.node.on_store_done(f.now, f.writes[1].id, StoreOutcome::Ok);
+  f.node.on_completion(f.now, StoreDone{f.writes[1].id, StoreOutcome::Ok});
   f.drain();
   ASSERT_EQ(f.writes.size(), 3u);  // the queued REGISTER's own write
-  f.node.on_store_done(f.now, f.writes[2].id, StoreOutcome::Ok);
+  f.node.on_completion(f.now, StoreDone{f.writes[2].id, StoreOutcome::Ok});
   f.drain();
   auto sent = f.take_sent();
   ASSERT_EQ(sent.size(), 2u);

@@ -101,10 +101,16 @@ TEST(Resilience, NormalOperationForwardsRegisterWithPathAndCachesTheItspsAnswer)
   auto ok = f.expect_one("SIP/2.0 200");
   EXPECT_EQ(ok.to, alice().address);
   ASSERT_EQ(f.node.binding_count(), 1u);
-  const auto lines = f.node.control(f.now, "show reg").text;
-  EXPECT_NE(lines.find("2001 - sip:2001@192.168.1.21:5060 192.168.1.21:5060 udp 1800s itsp"),
-            std::string::npos)
-      << lines;
+  const auto shown = f.show_reg();
+  ASSERT_EQ(shown.rows.size(), 1u);
+  const auto& row = shown.rows[0];
+  EXPECT_EQ(row.user, "2001");
+  EXPECT_TRUE(row.aliases.empty());
+  EXPECT_EQ(row.contact, "sip:2001@192.168.1.21:5060");
+  EXPECT_EQ(row.source, "192.168.1.21:5060");
+  EXPECT_EQ(row.transport, "udp");
+  EXPECT_EQ(row.expires_in_s, 1800);
+  EXPECT_TRUE(row.from_itsp);
   ASSERT_FALSE(f.writes.empty());  // durable: survives a crash during the outage
 }
 
@@ -177,9 +183,10 @@ TEST(Resilience, SipTrunkRoutesRegisteredPhonesLocallyAndTheRestToTheItsp) {
 TEST(Resilience, ProbesThatGoUnansweredPutTheProxyInFailureOperation) {
   ItspFixture f;
   f.itsp_goes_dark();
-  const auto text = f.node.control(f.now, "show itsp").text;
-  EXPECT_NE(text.find("failure_operation"), std::string::npos) << text;
-  EXPECT_NE(text.find("Inactive"), std::string::npos) << text;
+  const auto itsp = f.command_as<admin::ItspStatus>(admin::ShowItsp{});
+  EXPECT_TRUE(itsp.failure_operation);
+  ASSERT_EQ(itsp.proxies.size(), 1u);
+  EXPECT_EQ(itsp.proxies[0].state, "Inactive");
 }
 
 TEST(Resilience, FailureOperationServesTheSeedsTable) {
@@ -322,7 +329,7 @@ TEST(Resilience, A503FromTheItspFailsTheCallOverAndMakesTheItspSuspect) {
   sent = f.take_sent();
   EXPECT_EQ(sent_to(sent, "INVITE sip:2001@192.168.1.21:5060", alice().address).size(), 1u);
   EXPECT_TRUE(sent_to(sent, "SIP/2.0 5", bob().address).empty());
-  EXPECT_NE(f.node.control(f.now, "show itsp").text.find("Probing"), std::string::npos);
+  EXPECT_EQ(f.command_as<admin::ItspStatus>(admin::ShowItsp{}).proxies.at(0).state, "Probing");
 }
 
 TEST(Resilience, NoFailoverAfterTheCallerCancelled) {
@@ -396,15 +403,33 @@ TEST(Resilience, KillRegRemovesTheEntryAndItsDurableRecord) {
   f.register_via_itsp(alice());
   f.register_via_itsp(bob());
   const auto before = f.writes.size();
-  auto reply = f.node.control(f.now, "kill reg 1");
-  EXPECT_TRUE(reply.ok) << reply.text;
+  // Answered only once the record is deleted from the store.
+  f.auto_store = false;
+  f.node.on_command(f.now, AdminCommand{1, admin::KillRegistration{1}});
   f.drain();
+  EXPECT_FALSE(f.take_reply(1).has_value());
   EXPECT_EQ(f.node.binding_count(), 1u);
   ASSERT_EQ(f.writes.size(), before + 1);
   ASSERT_EQ(f.writes.back().records.size(), 1u);
   EXPECT_FALSE(f.writes.back().records[0].value.has_value());
-  EXPECT_FALSE(f.node.control(f.now, "kill reg 5").ok);
-  EXPECT_FALSE(f.node.control(f.now, "frobnicate").ok);
+  f.node.on_completion(f.now, StoreDone{f.writes.back().id, StoreOutcome::Ok});
+  f.drain();
+  const auto done = f.take_reply(1);
+  ASSERT_TRUE(done.has_value());
+  ASSERT_TRUE(std::holds_alternative<admin::Done>(*done));
+  EXPECT_NE(std::get<admin::Done>(*done).what.find("killed 1 2001"), std::string::npos);
+  // A failed delete is said so: the record comes back after a restart.
+  f.node.on_command(f.now, AdminCommand{2, admin::KillRegistration{1}});
+  f.drain();
+  f.node.on_completion(f.now, StoreDone{f.writes.back().id, StoreOutcome::Failed});
+  f.drain();
+  const auto failed = f.take_reply(2);
+  ASSERT_TRUE(failed.has_value());
+  ASSERT_TRUE(std::holds_alternative<admin::Refused>(*failed));
+  EXPECT_NE(std::get<admin::Refused>(*failed).reason.find("returns after a restart"), std::string::npos);
+  EXPECT_EQ(f.node.binding_count(), 0u);
+  f.auto_store = true;
+  EXPECT_TRUE(std::holds_alternative<admin::Refused>(f.command(admin::KillRegistration{5})));
 }
 
 }  // namespace

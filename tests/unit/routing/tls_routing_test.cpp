@@ -44,8 +44,10 @@ TEST(TlsRouting, APhoneRegisteredOverTlsIsCalledOnItsOwnConnectionWithATlsViaAnd
   f.receive(a, f.register_request(a));
   const auto ok = f.expect_one("SIP/2.0 200");
   EXPECT_EQ(ok.stream, StreamId{1});  // the answer on the connection it came on
-  const auto lines = f.node.control(f.now, "show reg").text;
-  EXPECT_NE(lines.find("192.168.1.21:5060 tls"), std::string::npos) << lines;
+  const auto reg = f.show_reg();
+  ASSERT_EQ(reg.rows.size(), 1u);
+  EXPECT_EQ(reg.rows[0].source, "192.168.1.21:5060");
+  EXPECT_EQ(reg.rows[0].transport, "tls");
 
   f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKtls1"));
   const auto invite = f.expect_one("INVITE");

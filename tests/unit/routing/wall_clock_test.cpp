@@ -30,7 +30,14 @@ std::vector<StoreRecord> stored(const ProxyFixture& f) {
   return out;
 }
 
-std::string show_reg(ProxyFixture& f) { return f.node.control(f.now, "show reg").text; }
+// "user Ns" per binding, as `show reg` would print the user and the time left.
+std::string show_reg(ProxyFixture& f) {
+  std::string out;
+  for (const auto& row : f.show_reg().rows) {
+    out += " " + row.user + " " + std::to_string(row.expires_in_s) + "s \n";
+  }
+  return out;
+}
 
 TEST(WallClock, ARestartOnAnotherSteadyEpochKeepsTheRemainingLifetime) {
   ProxyConfig c = ProxyFixture::default_config();

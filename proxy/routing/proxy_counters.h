@@ -1,0 +1,67 @@
+#pragma once
+// The proxy's counters, and the one table that names them: name, help text, kind. `show
+// counters`, results.json and (later) a Prometheus endpoint all read them through the table, so
+// a counter added here is exported everywhere, with its help, or nowhere.
+#include <cstdint>
+#include <span>
+
+#include "proxy/base/admin.h"
+#include "proxy/transport/transport_layer.h"
+
+namespace resproxy::routing {
+
+struct ProxyCounters {
+  std::uint64_t requests = 0;
+  std::uint64_t forwarded = 0;
+  std::uint64_t rejected = 0;        // answered 4xx/5xx by us
+  std::uint64_t registers = 0;
+  std::uint64_t not_found = 0;       // 404
+  std::uint64_t forbidden = 0;       // 403 (untrusted)
+  std::uint64_t loops = 0;           // 482
+  std::uint64_t too_many_hops = 0;   // 483
+  std::uint64_t timeouts = 0;        // 408 synthesized (Timer B/F/C)
+  std::uint64_t store_failures = 0;
+  std::uint64_t to_itsp = 0;               // requests (and ACKs) forwarded to an ITSP proxy
+  std::uint64_t to_gateway = 0;            // requests (and ACKs) forwarded to the PSTN gateway
+  std::uint64_t gateway_calls = 0;         // new calls (out-of-dialog INVITEs) to the gateway
+  std::uint64_t exit_refused = 0;          // refused by the exit rule (403, or an ACK dropped)
+  std::uint64_t stray_responses_dropped = 0;  // responses to no transaction of ours
+  std::uint64_t flood_dropped = 0;         // datagrams dropped over rate or from a banned source
+  std::uint64_t sources_banned = 0;        // bans imposed
+  std::uint64_t answered_statelessly = 0;  // refusals and challenges to unverified sources
+  std::uint64_t answers_suppressed = 0;    // not answered: over the amplification budget
+  std::uint64_t itsp_capped = 0;           // untrusted requests for the ITSP over its cap: 503
+  std::uint64_t overload_rejected = 0;     // 503: overload, too many transactions or queued REGISTERs
+  std::uint64_t overload_episodes = 0;     // times the receive delay crossed overload_delay
+  std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
+  std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
+  std::uint64_t challenged = 0;            // 401/407 digest challenges sent
+  std::uint64_t auth_failures = 0;         // wrong passwords and unknown users (untrusted sources)
+  std::uint64_t auth_lockouts = 0;         // (source, user) pairs or sources locked out
+  std::uint64_t auth_locked_refusals = 0;  // requests refused (403) while locked out
+  std::uint64_t emergency_calls = 0;       // new emergency calls forwarded (audit-logged)
+  std::uint64_t gateway_refused = 0;       // new gateway calls refused: number class or call limits
+  std::uint64_t throttled = 0;             // REGISTER refreshes answered here (throttling)
+};
+
+// What the table reads: the proxy's own counters and the gauges of the layers below it.
+struct CounterSources {
+  const ProxyCounters& proxy;
+  const transport::TransportCounters& transport;
+  std::uint64_t gateway_open_calls = 0;
+  std::uint64_t server_transactions = 0;
+  std::uint64_t streams_open = 0;
+};
+
+struct CounterSpec {
+  std::string_view name;
+  std::string_view help;
+  admin::CounterKind kind = admin::CounterKind::Counter;
+  std::uint64_t (*read)(const CounterSources&) = nullptr;
+};
+
+// Every counter, in the order `show counters` lists them.
+[[nodiscard]] std::span<const CounterSpec> counter_table();
+[[nodiscard]] admin::Counters read_counters(const CounterSources& sources);
+
+}  // namespace resproxy::routing
