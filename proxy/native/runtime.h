@@ -16,7 +16,7 @@
 // Threading: single-threaded like the Node. Call everything except inject() and now() from the
 // thread that runs the io_context (or before it runs). The one other thread is the store's
 // (store_thread.h): StoreWrite effects are committed there, and their outcomes come back to the
-// io thread as on_store_done inputs, in the order the writes were made. The io_context must outlive the runtime,
+// io thread as StoreDone completions, in the order the writes were made. The io_context must outlive the runtime,
 // and the Node must outlive it as well.
 #include <cstddef>
 #include <chrono>

@@ -1,7 +1,7 @@
 #pragma once
 // KeyValueStore: the durable table behind the core's StoreWrite effects (proxy/base/node.h).
 // The native runtime applies the StoreWrites on its store thread (store_thread.h) and answers
-// on_store_done on its io thread; the daemon loads every record at start-up, before serving,
+// StoreDone completions on its io thread; the daemon loads every record at start-up, before serving,
 // and hands them to the core. Implementations: SQLite
 // (the embedded default, durable across kill -9), later a shared database.
 #include <vector>

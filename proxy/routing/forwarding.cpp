@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
@@ -247,8 +246,12 @@ std::string loop_hash(const sip::Message& request, std::string_view our_sent_by)
       mix(field.value);
     }
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  // 16 hex digits, zero-padded.
+  std::string hex(16, '0');
+  char digits[16];
+  const auto end = std::to_chars(digits, digits + sizeof digits, h, 16).ptr;
+  const auto n = static_cast<std::size_t>(end - digits);
+  hex.replace(16 - n, n, digits, n);
   return hex;
 }
 
