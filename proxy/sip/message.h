@@ -165,7 +165,7 @@ class Message {
   Message& operator=(Message&& other) noexcept;
   ~Message() = default;
 
-  // Internals are private to message.cpp; declared here so Message is a complete value type.
+  // Internals are private to message*.cpp (message_index.h); declared here so Message is a complete value type.
   // (Message::Index is the parser: a nested type so that it may fill the private members.)
   struct Index;
 

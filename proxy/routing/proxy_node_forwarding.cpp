@@ -1,0 +1,476 @@
+// Forwarding: a request on its way out (edits, client transaction, timer C), its responses
+// back, ITSP failover of live traffic, late answers, ACKs.
+#include "proxy/routing/proxy_node_impl.h"
+
+namespace resproxy::routing {
+
+std::string ProxyNode::Impl::relay_bytes(const Forward& f, const sip::Message& response) const {
+  if (!f.recorded || !dialog_mac || response.status_code() >= 300) return strip_top_via(response);
+  const auto rr = record_route_values(response);
+  std::size_t first = 0;
+  while (first < rr.size() && !route_is_us(rr[first])) ++first;
+  if (first == rr.size()) return strip_top_via(response);
+  const auto hop = first > 0 ? hop_of_value(rr[first - 1]) : first_hop(response, sip::HeaderId::Contact);
+  if (!hop) return strip_top_via(response);
+  const std::string tag = dialog_mac->seal(response.call_id(), *hop);
+  return strip_top_via(response, [&](std::string_view value) -> std::optional<std::string> {
+    if (!route_is_us(value)) return std::nullopt;
+    return with_dialog_tag(value, tag);
+  });
+}
+
+RequestEdits ProxyNode::Impl::edits_for(const sip::Message& request, const Path& path,
+                                        std::optional<std::string> request_uri, const transport::Destination& dest,
+                                        std::size_t pop, bool toward_itsp, bool strip_identity) {
+  RequestEdits edits;
+  edits.strip_identity = strip_identity;
+  edits.request_uri = std::move(request_uri);
+  edits.pop_routes = pop;
+  const auto mf = request.max_forwards();
+  edits.max_forwards = mf ? *mf - 1 : 70;  // §16.6 step 3 (0 was refused before)
+  const std::string branch =
+      "z9hG4bK" + loop_hash(request, our_sent_by()) + "." + self.rng().token(8);
+  if (toward_itsp && !config.itsp.nat_outside_address.empty()) {
+    edits.via = "SIP/2.0/" + std::string(resproxy::to_string(dest.transport)) + " " +
+                our_host(true) + ":" + std::to_string(our_port(dest.transport)) + ";branch=" + branch +
+                ";rport";
+  } else {
+    edits.via = self.via_for(dest.transport, branch);
+  }
+  const sip::Method method = request.method();
+  const bool in_dialog = !request.to_tag().empty();
+  const bool record = method != sip::Method::Register && method != sip::Method::Cancel &&
+                      method != sip::Method::Ack &&
+                      (config.record_route == RecordRoute::Always ||
+                       (creates_dialog(method) && !in_dialog));
+  if (record) {
+    // RFC 3261 §16.6 step 4; double Record-Route when the transports differ (RFC 5658).
+    // Its dialog MAC names the hop back to the sender (dialog_mac.h).
+    const std::string tag = dialog_tag_param(request);
+    const std::string_view ruri = request.request_uri();
+    const bool sips = ruri.size() > 5 && sip::text::iequals(ruri.substr(0, 5), "sips:");
+    edits.record_route.push_back("<" + our_uri(dest.transport, toward_itsp, sips) + ";lr" + tag + ">");
+    if (path.transport != dest.transport) {
+      edits.record_route.push_back("<" + our_uri(path.transport, false, sips) + ";lr" + tag + ">");
+    }
+  }
+  if (method == sip::Method::Register && toward_itsp) {
+    // RFC 3327: the ITSP's requests to this phone come back through us.
+    edits.add.push_back({"Path", "<" + our_uri(dest.transport, true) + ";lr>"});
+  }
+  return edits;
+}
+
+auto ProxyNode::Impl::forward(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                              const Path& path, std::optional<std::string> request_uri,
+                              const transport::Destination& dest, std::size_t pop, const ExitCheck& check,
+                              Kind kind) -> Forward* {
+  const auto sender = may_exit(now, id, request, path, dest, check);
+  if (!sender) return nullptr;
+  const bool gateway_call = std::exchange(admitted_gateway_call, false);
+  // A BYE ends a call the gateway limiter counts (whichever side sends it).
+  if (request.method() == sip::Method::Bye) gateway_limiter.release(request.call_id());
+  const std::string target = request_uri ? *request_uri : std::string(request.request_uri());
+  const bool toward_itsp = kind != Kind::Local;
+  auto edits = edits_for(request, path, std::move(request_uri), dest, pop, toward_itsp,
+                         *sender == security::Sender::Untrusted);
+  const bool recorded = !edits.record_route.empty();
+  auto forwarded = sip::Message::parse(rewrite_request(request, edits));
+  if (!forwarded) {
+    if (gateway_call) gateway_limiter.release(request.call_id());  // it never left
+    respond(now, id, request, 500, "Server Internal Error");
+    return nullptr;
+  }
+  const bool is_invite = request.method() == sip::Method::Invite;
+  if (is_invite && !rerouting) {
+    respond(now, id, request, 100, "Trying");  // §16.2: at once, not in 200 ms
+  }
+  ++counters.forwarded;
+  trace(now, "route.forwarded", [&](TraceEvent& e) {
+    e.with("method", std::string(request.method_token()))
+        .with("call_id", std::string(request.call_id()))
+        .with("target", target)
+        .with("to", dest.remote.to_string())
+        .with("transport", std::string(resproxy::to_string(dest.transport)));
+  });
+  const ClientTransactionId cid =
+      self.transactions().send_request(now, std::move(forwarded).value(), dest);
+  Forward f;
+  f.server = id;
+  f.client = cid;
+  f.kind = kind;
+  f.from = path;
+  f.is_invite = is_invite;
+  f.recorded = recorded;
+  f.gateway_call = gateway_call;
+  if (gateway_call) f.call_id = std::string(request.call_id());
+  f.dest = dest;
+  if (is_invite) {
+    f.timer_c = self.timers().schedule(now + config.timer_c,
+                                       [this, cid](TimePoint t) { on_timer_c(t, cid); });
+  }
+  by_server[id.value] = cid.value;
+  return &by_client.emplace(cid.value, f).first->second;
+}
+
+void ProxyNode::Impl::on_no_answer(TimePoint now, ClientTransactionId cid) {
+  const auto it = by_client.find(cid.value);
+  if (it == by_client.end()) return;
+  Forward& f = it->second;
+  f.answer_timer = TimerId{};
+  if (f.answered || f.final_sent || f.abandoned) return;
+  fail_over(now, f, TrafficFailure::NoAnswer, "no_answer");
+}
+
+void ProxyNode::Impl::on_reg_timeout(TimePoint now, ClientTransactionId cid) {
+  const auto it = by_client.find(cid.value);
+  if (it == by_client.end()) return;
+  Forward& f = it->second;
+  f.reg_timer = TimerId{};
+  if (f.final_sent || f.abandoned) return;
+  // The seed: a REGISTER the ITSP does not answer in time leaves the cache; a late answer is
+  // still forwarded to the phone but not cached.
+  f.reg_late = true;
+  if (const sip::Message* request = self.transactions().server_request(f.server)) {
+    uncache(now, *request);
+  }
+  trace(now, "reg.forwarding_timeout", [&](TraceEvent& e) {
+    e.with("itsp", itsp->target(f.itsp).name);
+  });
+}
+
+void ProxyNode::Impl::fail_over(TimePoint now, Forward& f, std::optional<TrafficFailure> why, std::string_view reason) {
+  ++counters.failovers;
+  if (itsp && why) itsp->on_traffic_failure(now, f.itsp, *why);
+  trace(now, "itsp.failover", [&](TraceEvent& e) {
+    e.with("itsp", itsp ? itsp->target(f.itsp).name : std::string())
+        .with("reason", std::string(reason))
+        .with("call_id", [&] {
+          const sip::Message* r = self.transactions().server_request(f.server);
+          return r ? std::string(r->call_id()) : std::string();
+        }());
+  });
+  abandon(now, f);
+  rerouting = true;  // the caller already has its 100 Trying
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{rerouting};
+  const ServerTransactionId server = f.server;
+  const Path from = f.from;
+  const SourceClass source = f.source;
+  const sip::Message* request = self.transactions().server_request(server);
+  if (request == nullptr) return;
+  if (request->method() == sip::Method::Register) {
+    on_register(now, server, *request, from, /*force_local=*/true);
+  } else {
+    route_by_table(now, server, *request, from, 0, source, /*force_local=*/true);
+  }
+}
+
+void ProxyNode::Impl::abandon(TimePoint now, Forward& f) {
+  f.abandoned = true;
+  self.timers().cancel(f.timer_c);
+  self.timers().cancel(f.answer_timer);
+  self.timers().cancel(f.reg_timer);
+  const auto it = by_server.find(f.server.value);
+  if (it != by_server.end() && it->second == f.client.value) by_server.erase(it);
+  if (f.is_invite && f.provisional_seen && !f.cancelled) {
+    f.cancelled = true;
+    send_cancel(now, f);
+  }
+}
+
+void ProxyNode::Impl::hang_up_late_answer(TimePoint now, const Forward& f, const sip::Message& response) {
+  const sip::Message* invite = self.transactions().client_request(f.client);
+  if (invite == nullptr) return;
+  std::string target(invite->request_uri());
+  if (const auto* contact = response.first(sip::HeaderId::Contact)) {
+    if (auto na = sip::parse_name_addr(contact->value)) target = std::string(na->uri);
+  }
+  // The route set: the response's Record-Route reversed (§12.1.2), without our own entries.
+  std::vector<std::string> route_set;
+  for (const auto& field : response.headers()) {
+    if (field.id != sip::HeaderId::RecordRoute) continue;
+    std::string_view rest = field.value;
+    while (auto v = sip::next_value(rest)) {
+      if (!v->empty() && !route_is_us(*v)) route_set.emplace_back(*v);
+    }
+  }
+  std::reverse(route_set.begin(), route_set.end());
+  const auto* from = invite->first(sip::HeaderId::From);
+  const auto* to = response.first(sip::HeaderId::To);
+  if (from == nullptr || to == nullptr) return;
+  const auto make = [&](std::string_view method, std::uint32_t cseq) {
+    std::vector<sip::ExtraHeader> h;
+    h.push_back({"Via", self.via_for(f.dest.transport, self.transactions().new_branch())});
+    h.push_back({"Max-Forwards", "70"});
+    for (const auto& r : route_set) h.push_back({"Route", r});
+    h.push_back({"From", std::string(from->value)});
+    h.push_back({"To", std::string(to->value)});
+    h.push_back({"Call-ID", std::string(response.call_id())});
+    h.push_back({"CSeq", std::to_string(cseq) + " " + std::string(method)});
+    if (method == "BYE") h.push_back({"Reason", "SIP;cause=480;text=\"answered after failover\""});
+    return sip::make_request(method, target, h);
+  };
+  const std::uint32_t cseq = response.cseq().number;
+  self.transactions().send_stateless(now, f.dest, make("ACK", cseq));
+  if (auto bye = sip::Message::parse(make("BYE", cseq + 1))) {
+    (void)self.transactions().send_request(now, std::move(bye).value(), f.dest);
+  }
+  ++counters.late_answers_hung_up;
+  trace(now, "itsp.late_answer_hung_up", [&](TraceEvent& e) {
+    e.with("call_id", std::string(response.call_id()));
+  });
+}
+
+bool ProxyNode::Impl::is_failover_status(int status) const {
+  if (status == 408) return true;
+  for (int code : config.itsp.failover_codes) {
+    if (code == status) return true;
+  }
+  return false;
+}
+
+void ProxyNode::Impl::on_timer_c(TimePoint now, ClientTransactionId cid) {
+  const auto it = by_client.find(cid.value);
+  if (it == by_client.end()) return;
+  Forward& f = it->second;
+  f.timer_c = TimerId{};
+  if (f.final_sent) return;
+  // §16.8: Timer C fired: CANCEL if a provisional came, else act as if it timed out.
+  if (f.provisional_seen) {
+    f.cancelled = true;
+    send_cancel(now, f);
+    return;
+  }
+  finish_with(now, f, 408, "Request Timeout");
+}
+
+void ProxyNode::Impl::finish_with(TimePoint now, Forward& f, int status, std::string_view reason) {
+  if (!f.final_sent) {
+    if (const sip::Message* request = self.transactions().server_request(f.server)) {
+      respond(now, f.server, *request, status, reason);
+    }
+    f.final_sent = true;
+  }
+  erase(f.client);
+}
+
+void ProxyNode::Impl::erase(ClientTransactionId cid) {
+  const auto it = by_client.find(cid.value);
+  if (it == by_client.end()) return;
+  Forward& f = it->second;
+  self.timers().cancel(f.timer_c);
+  self.timers().cancel(f.answer_timer);
+  self.timers().cancel(f.reg_timer);
+  if (f.gateway_call && !f.established) {
+    // Failed, cancelled, timed out or hung up (a late answer): no longer an open call.
+    gateway_limiter.release(f.call_id);
+  }
+  const auto s = by_server.find(f.server.value);
+  if (s != by_server.end() && s->second == cid.value) by_server.erase(s);
+  by_client.erase(it);
+}
+
+void ProxyNode::Impl::on_response(TimePoint now, ClientTransactionId cid, const sip::Message& response) {
+  const int status = response.status_code();
+  if (itsp && itsp->on_response(now, cid, status)) return;  // one of the monitor's probes
+  const auto it = by_client.find(cid.value);
+  if (it == by_client.end()) {
+    // A 2xx retransmission after the forward was done with (RFC 6026 Accepted): statelessly.
+    if (status >= 200 && status < 300 && response.cseq().method == sip::Method::Invite &&
+        !was_hung_up(response.call_id())) {
+      forward_response_statelessly(now, response);
+    }
+    return;
+  }
+  Forward& f = it->second;
+  if (f.kind != Kind::Local && !f.answered) {
+    f.answered = true;  // the ITSP is alive: the live-traffic guard stands down
+    self.timers().cancel(f.answer_timer);
+    if (itsp && status != 503) itsp->on_traffic_success(now, f.itsp);
+  }
+  if (f.abandoned) {
+    on_abandoned_response(now, f, response);
+    return;
+  }
+  if (f.kind != Kind::Local && status >= 200 && !f.cancelled &&
+      (f.kind == Kind::Itsp ? f.is_invite && is_failover_status(status) : status == 503)) {
+    // §16.7 would relay the best response; the office is better served locally.
+    fail_over(now, f, status == 503 ? std::optional(TrafficFailure::Unavailable) : std::nullopt,
+              "status " + std::to_string(status));
+    erase(cid);
+    return;
+  }
+  if (f.kind == Kind::ItspRegister && status >= 200 && status < 300 && !f.reg_late) {
+    cache_itsp_registration(now, f, response);
+  }
+  if (status == 100) return;  // hop by hop (§16.7 step 3)
+  if (status < 200) {
+    f.provisional_seen = true;
+    if (f.is_invite && !f.final_sent) {  // §16.8: a provisional restarts Timer C
+      self.timers().cancel(f.timer_c);
+      f.timer_c = self.timers().schedule(now + config.timer_c,
+                                         [this, cid](TimePoint t) { on_timer_c(t, cid); });
+    }
+    if (f.cancel_pending) send_cancel(now, f);
+    self.transactions().send_response(now, f.server, status, relay_bytes(f, response));
+    return;
+  }
+  if (status == 503) {
+    // §16.7 step 6: a 503 from downstream says nothing about us; tell the caller 500.
+    finish_with(now, f, 500, "Server Internal Error");
+    return;
+  }
+  std::string relayed = relay_bytes(f, response);
+  if (f.kind == Kind::ItspRegister && status < 300 && config.itsp.phone_reg_expires > Duration::zero()) {
+    if (auto stripped = sip::Message::parse(relayed)) {
+      relayed = cap_register_expiry(
+          *stripped, std::chrono::ceil<std::chrono::seconds>(config.itsp.phone_reg_expires).count());
+    }
+  }
+  if (status < 300 && f.is_invite) f.established = true;
+  if (!self.transactions().send_response(now, f.server, status, std::move(relayed)) &&
+      status < 300) {
+    forward_response_statelessly(now, response);
+  }
+  f.final_sent = true;
+  erase(cid);
+}
+
+void ProxyNode::Impl::on_abandoned_response(TimePoint now, Forward& f, const sip::Message& response) {
+  const int status = response.status_code();
+  if (status < 200) {
+    f.provisional_seen = true;
+    if (f.is_invite && !f.cancelled) {
+      f.cancelled = true;
+      send_cancel(now, f);
+    }
+    return;
+  }
+  if (status < 300 && f.is_invite) {
+    hang_up_late_answer(now, f, response);
+    // Its retransmissions must be absorbed, never relayed as if nobody knew the call.
+    while (!hung_up.empty() && hung_up.front().second + self.transactions().timers().timer_m() < now) {
+      hung_up.pop_front();
+    }
+    hung_up.emplace_back(std::string(response.call_id()), now);
+  }
+  erase(f.client);
+}
+
+bool ProxyNode::Impl::was_hung_up(std::string_view call_id) const {
+  for (const auto& [id, at] : hung_up) {
+    if (id == call_id) return true;
+  }
+  return false;
+}
+
+void ProxyNode::Impl::on_client_error(TimePoint now, ClientTransactionId cid, TransactionError error) {
+  if (itsp && itsp->on_client_error(now, cid)) return;
+  const auto it = by_client.find(cid.value);
+  if (it == by_client.end()) return;
+  Forward& f = it->second;
+  if (f.abandoned) {
+    erase(cid);
+    return;
+  }
+  if (f.kind != Kind::Local && !f.cancelled && !f.final_sent) {
+    fail_over(now, f,
+              error == TransactionError::TransportError
+                  ? std::optional(TrafficFailure::TransportError)
+                  : std::optional(TrafficFailure::NoAnswer),
+              error == TransactionError::TransportError ? "transport_error" : "timeout");
+    erase(cid);
+    return;
+  }
+  ++counters.timeouts;
+  if (f.cancelled) {
+    finish_with(now, f, 487, "Request Terminated");
+  } else if (error == TransactionError::TransportError) {
+    finish_with(now, f, 503, "Service Unavailable");
+  } else {
+    finish_with(now, f, 408, "Request Timeout");
+  }
+}
+
+void ProxyNode::Impl::forward_response_statelessly(TimePoint now, const sip::Message& response) {
+  if (!is_our_via(response.top_via())) return;  // not ours: drop (§18.1.2)
+  auto stripped = sip::Message::parse(strip_top_via(response));
+  if (!stripped || stripped->via_count() == 0) return;
+  const auto& next = stripped->top_via();
+  const Transport transport = sip::text::iequals(next.transport, "TLS")   ? Transport::Tls
+                              : sip::text::iequals(next.transport, "TCP") ? Transport::Tcp
+                                                                           : Transport::Udp;
+  const std::string ip = next.received ? std::string(*next.received) : unbracket(next.host);
+  const std::uint16_t port =
+      next.rport ? *next.rport : next.port.value_or(transport == Transport::Tls ? 5061 : 5060);
+  trace(now, "route.response_forwarded_statelessly", [&](TraceEvent& e) {
+    e.with("status", std::to_string(response.status_code()))
+        .with("call_id", std::string(response.call_id()));
+  });
+  self.transactions().send_stateless(now, {transport, Address{ip, port}, StreamId{}},
+                                     std::string(stripped->bytes()));
+}
+
+void ProxyNode::Impl::on_ack(TimePoint now, const sip::Message& ack, const Path& path) {
+  if (ack.max_forwards() == 0u) return;
+  if (stateless_ack(ack)) return;  // for our stateless non-2xx: the transaction ends here
+  const auto routes = route_values(ack);
+  std::size_t pop = 0;
+  while (pop < routes.size() && route_is_us(routes[pop])) ++pop;
+  // The exit rule as for any request (an ACK gets no answer: refused ones are dropped). From
+  // outside the trusted ranges it passes within a dialog we are part of: along our own
+  // Record-Route to the hop its MAC names, or to a phone registered here.
+  ExitCheck check{.our_dialog = dialog_verified(ack, routes, pop)};
+  std::optional<transport::Destination> dest;
+  std::optional<std::string> request_uri;
+  if (pop < routes.size()) {
+    auto na = sip::parse_name_addr(routes[pop]);
+    auto next = na ? sip::parse_uri(na->uri) : sip::parse_uri("x");
+    if (next) dest = destination_of(*next);
+  } else if (const registrar::Binding* phone = location.find_by_contact(ack.request_uri(), now)) {
+    dest = destination_of(*phone);
+    check.hop = Hop::Binding;
+    check.binding = phone;
+  } else if (auto ruri = sip::parse_uri(ack.request_uri())) {
+    if (is_our_domain(*ruri) && !ruri->user.empty()) {
+      if (const auto* b = location.latest(std::string(location.resolve_alias(ruri->user)), now)) {
+        dest = destination_of(*b);
+        request_uri = b->contact;
+        check.hop = Hop::Binding;
+        check.binding = b;
+      }
+    } else {
+      dest = destination_of(*ruri);
+    }
+  }
+  if (!dest) return;
+  auto q = exit_query(path, *dest, check);
+  auto verdict = security::check_exit(q);
+  if (!security::allowed(verdict) && q.sender == security::Sender::Untrusted && ack_authenticated(now, ack, path)) {
+    q.sender = security::Sender::Authenticated;
+    verdict = security::check_exit(q);
+  }
+  if (!security::allowed(verdict)) {
+    ++counters.exit_refused;
+    trace(now, "security.ack_refused", [&](TraceEvent& e) {
+      e.with("call_id", std::string(ack.call_id()))
+          .with("source", path.remote.to_string())
+          .with("exit", std::string(security::to_string(q.exit)))
+          .with("to", dest->remote.to_string());
+    });
+    return;
+  }
+  count_exit(now, ack, path, *dest, q, verdict);
+  auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop, false,
+                         q.sender == security::Sender::Untrusted);
+  trace(now, "route.ack_forwarded", [&](TraceEvent& e) {
+    e.with("call_id", std::string(ack.call_id()))
+        .with("to", dest->remote.to_string());
+  });
+  self.transactions().send_stateless(now, *dest, rewrite_request(ack, edits));
+}
+
+}  // namespace resproxy::routing

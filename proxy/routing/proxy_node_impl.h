@@ -1,0 +1,702 @@
+#pragma once
+// ProxyNode's inside, shared by its rooms (one .cpp each): proxy_node.cpp (the node, who we
+// are, answering), proxy_node_admission.cpp, proxy_node_pipeline.cpp, proxy_node_forwarding.cpp,
+// proxy_node_registration.cpp, proxy_node_admin.cpp. Private to them: nothing else includes it.
+#include "proxy/routing/proxy_node.h"
+
+#include <algorithm>
+#include <charconv>
+#include <deque>
+#include <map>
+#include <set>
+#include <span>
+
+#include "proxy/registrar/registrar.h"
+#include "proxy/routing/forwarding.h"
+#include "proxy/routing/itsp_monitor.h"
+#include "proxy/routing/request_checks.h"
+#include "proxy/routing/routing_table.h"
+#include "proxy/security/dialog_mac.h"
+#include "proxy/security/digest.h"
+#include "proxy/security/exit_rule.h"
+#include "proxy/security/flood_guard.h"
+#include "proxy/security/gateway_policy.h"
+#include "proxy/security/interfaces.h"
+#include "proxy/security/ip_range.h"
+#include "proxy/sip/header_parsers.h"
+#include "proxy/sip/text.h"
+#include "proxy/sip/uri.h"
+
+namespace resproxy::routing {
+
+using transaction::ClientTransactionId;
+using transaction::ServerTransactionId;
+using transaction::TransactionError;
+
+namespace {
+
+constexpr std::string_view kServer = "resproxy/0.1";
+// The durable record of the dialog MAC keys (security/dialog_mac.h).
+constexpr std::string_view kDialogMacKey = "security/dialog_mac";
+
+// The next hop a URI names, as the dialog MAC covers it; nullopt for anything but sip/sips.
+inline std::optional<std::string> hop_of_uri(std::string_view text) {
+  auto uri = sip::parse_uri(text);
+  if (!uri || !uri->is_sip()) return std::nullopt;
+  return security::canonical_hop(*uri);
+}
+
+// The same for a Route, Record-Route or Contact value (a name-addr).
+inline std::optional<std::string> hop_of_value(std::string_view value) {
+  auto na = sip::parse_name_addr(value);
+  if (!na) return std::nullopt;
+  return hop_of_uri(na->uri);
+}
+
+// The first value of header `id`, as a next hop.
+inline std::optional<std::string> first_hop(const sip::Message& m, sip::HeaderId id) {
+  const auto* field = m.first(id);
+  if (field == nullptr) return std::nullopt;
+  std::string_view rest = field->value;
+  auto v = sip::next_value(rest);
+  if (!v) return std::nullopt;
+  return hop_of_value(*v);
+}
+
+// Our Record-Route value with `tag` as its dialog MAC (replacing the one it has).
+inline std::optional<std::string> with_dialog_tag(std::string_view value, std::string_view tag) {
+  const auto close = value.rfind('>');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string out(value.substr(0, close));
+  const std::string marker = ";" + std::string(security::kDialogMacParam) + "=";
+  if (const auto at = out.find(marker); at != std::string::npos) {
+    const auto end = out.find_first_of(";>?", at + marker.size());
+    out.erase(at, (end == std::string::npos ? out.size() : end) - at);
+  }
+  out += marker;
+  out += tag;
+  out += value.substr(close);
+  return out;
+}
+
+using sip::text::same_host;
+using sip::text::strip_brackets;
+
+// Whole seconds from `now` to `at`, rounded up, as trace text.
+inline std::string seconds_until(TimePoint at, TimePoint now) {
+  return std::to_string(std::chrono::ceil<std::chrono::seconds>(at - now).count());
+}
+
+inline std::string unbracket(std::string_view host) { return sip::text::lowercase(strip_brackets(host)); }
+
+inline bool is_ip_literal(std::string_view host) {
+  return security::parse_ip(unbracket(host)).has_value();
+}
+
+// Methods whose out-of-dialog request creates a dialog (RFC 3261 §12, RFC 6665, RFC 3515).
+inline bool creates_dialog(sip::Method m) {
+  return m == sip::Method::Invite || m == sip::Method::Subscribe || m == sip::Method::Refer ||
+         m == sip::Method::Notify;
+}
+
+inline registrar::RegistrarLimits limits_of(const RegistrarConfig& c) {
+  registrar::RegistrarLimits l;
+  l.min_expires = c.min_expires;
+  l.max_expires = c.max_expires;
+  l.default_expires = c.default_expires;
+  l.max_bindings_per_aor = c.max_bindings_per_aor;
+  l.max_bindings = c.max_bindings;
+  return l;
+}
+
+// Failure operation: phones get the short expiry so they come back to the ITSP soon after it
+// returns (the seed's itsp_down_reg_expires).
+inline registrar::RegistrarLimits failure_limits(const ProxyConfig& c) {
+  registrar::RegistrarLimits l = limits_of(c.registrar);
+  l.max_expires = c.itsp.itsp_down_reg_expires;
+  l.min_expires = std::min(l.min_expires, c.itsp.itsp_down_reg_expires);
+  l.default_expires = c.itsp.itsp_down_reg_expires;
+  return l;
+}
+
+// Caching what the ITSP granted: its word on expiry, no limits of ours but the table's size.
+inline registrar::RegistrarLimits cache_limits(const ProxyConfig& c) {
+  registrar::RegistrarLimits l = limits_of(c.registrar);
+  l.min_expires = Duration::zero();
+  l.max_expires = std::chrono::hours(24 * 365);
+  return l;
+}
+
+}  // namespace
+
+struct ProxyNode::Impl {
+  enum class Kind : std::uint8_t { Local, Itsp, ItspRegister };
+
+  struct Forward {
+    ServerTransactionId server;
+    ClientTransactionId client;
+    Kind kind = Kind::Local;
+    std::size_t itsp = 0;          // the ITSP proxy it went to (Itsp, ItspRegister)
+    SourceClass source = SourceClass::Untrusted;
+    Path from;                     // where the request came from (to serve it locally instead)
+    TimerId answer_timer;          // live traffic: no answer at all in time → suspect, fail over
+    TimerId reg_timer;             // reg_forwarding_timeout
+    bool answered = false;         // any response from downstream
+    bool abandoned = false;        // failed over: late answers are cancelled or hung up
+    bool reg_late = false;         // REGISTER: past reg_forwarding_timeout, do not cache
+    bool is_invite = false;
+    bool provisional_seen = false;
+    bool final_sent = false;
+    bool cancel_pending = false;  // CANCEL arrived before any provisional (§9.1: wait)
+    bool cancelled = false;
+    bool recorded = false;        // we Record-Routed it: our value in its answers gets a dialog MAC
+    bool gateway_call = false;    // a new call the gateway limiter counts until it ends
+    bool established = false;     // its 2xx was relayed: the call ends with a BYE
+    std::string call_id;          // of a gateway call
+    transport::Destination dest;
+    TimerId timer_c;
+  };
+
+  struct PendingRegister {
+    ServerTransactionId server;
+    registrar::RegisterPlan plan;
+  };
+
+  // How a destination was found, for the exit rule (security/exit_rule.h).
+  enum class Hop : std::uint8_t {
+    Table,      // the seed's routing tables chose it (the ITSP, the gateway)
+    Binding,    // a registered phone's binding
+    Directory,  // a static directory entry
+    Named,      // the request named it itself: a Route, or its Request-URI
+  };
+
+  struct ExitCheck {
+    Hop hop = Hop::Named;
+    const registrar::Binding* binding = nullptr;  // Hop::Binding
+    bool our_dialog = false;    // along our Record-Route, its MAC naming this next hop
+    bool emergency = false;     // an emergency number, to the gateway by the tables
+    bool local_forced = false;  // served locally although the monitor still has the ITSP up
+    // The tables' classification when the request went through them (digest checked then);
+    // nullopt: not classified yet, credentials not looked at.
+    std::optional<SourceClass> source{};
+  };
+
+  Impl(ProxyNode& node, ProxyConfig cfg);
+
+  ProxyNode& self;
+
+  ProxyConfig config;
+
+  security::FloodGuard flood;
+
+  security::TokenBucket untrusted_to_itsp{config.untrusted_to_itsp_rate, config.untrusted_to_itsp_rate};
+
+  // While a request from a source nobody has verified is being handled: its refusals and
+  // challenges are answered statelessly, within the amplification budget.
+  bool unverified = false;
+
+  Path unverified_source;
+
+  Transport unverified_transport = Transport::Udp;
+
+  TimePoint overload_until{};
+
+  // overloaded while now < this: new work from outsiders waits
+  TimePoint severe_until{};
+
+  // badly overloaded: new work from the office waits too
+  std::size_t queued_register_count = 0;
+
+  registrar::LocationService location{self.rng().hash_key()};
+
+  registrar::Registrar registrar;
+
+  registrar::Registrar failure_registrar;
+
+  registrar::Registrar cache_registrar;
+
+  std::unique_ptr<ItspMonitor> itsp;
+
+  // forward_itsp and sip_trunk only
+  std::optional<security::DigestAuthenticator> digest;
+
+  // when [sipproxy.auth.user.N] exist
+  std::optional<security::AuthGuard> auth_guard;
+
+  // with `digest`
+  security::GatewayCallLimiter gateway_limiter{config.gateway_policy};
+
+  // While a request is handled: the user its credentials proved (empty: none checked or good).
+  std::string authenticated_user;
+
+  // Set by may_exit when it admitted a new gateway call; forward() hands it to its Forward.
+  bool admitted_gateway_call = false;
+
+  std::vector<security::IpRange> trusted;
+
+  // [sipproxy.trust.N]: wherever they arrive
+  // The default trust before the runtime told us its interfaces (the simulated runtime, tests).
+  std::vector<security::IpRange> legacy_defaults = security::default_trusted_ranges();
+
+  security::InterfaceTable interfaces;
+
+  std::optional<security::DialogMac> dialog_mac;
+
+  // set by the constructor (stored or new)
+  TimerId dialog_key_timer;
+
+  ProxyCounters counters;
+
+  TimerId expiry_timer;
+
+  TimerId keepalive_timer;
+
+  std::uint64_t next_store_id = 1;
+
+  std::map<std::uint64_t, PendingRegister> pending_store;
+
+  // kill reg commands waiting for their store write: store id -> (command id, what was killed)
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> pending_kills;
+
+  std::map<std::string, std::deque<std::pair<ServerTransactionId, Path>>, std::less<>> queued_registers;
+
+  std::set<std::string, std::less<>> users_in_flight;
+
+  std::map<std::uint64_t, Forward> by_client;
+
+  std::map<std::uint64_t, std::uint64_t> by_server;
+
+  bool rerouting = false;
+
+  std::deque<std::pair<std::string, TimePoint>> hung_up;
+
+  // late ITSP answers we hung up
+
+  // --- helpers ---------------------------------------------------------------------------
+
+  // By reference: call sites pass the TraceEvent& that .with() returns; a by-value parameter
+  // copied every event on the hot path.
+  // `fill` adds the event's fields, and runs only when the sink keeps events of this name.
+  template <typename Fill>
+  void trace(TimePoint now, std::string_view name, Fill&& fill) {
+    if (!self.trace().wants(name)) return;
+    TraceEvent event{now, std::string(name), {}};
+    fill(event);
+    self.trace().emit(event);
+  }
+
+  // Trusted: inside a configured [sipproxy.trust.N] range, or — the default — vouched for by
+  // the interface it arrived on (security/interfaces.h; the private ranges while the runtime
+  // has given no interface table).
+  bool is_trusted(const Path& path) const;
+
+  mutable std::string trust_cache_ip{"-"};
+
+  // never an address
+  mutable std::uint32_t trust_cache_interface = 0;
+
+  mutable std::string trust_cache_local;
+
+  mutable bool trust_cache_value = false;
+
+  // On the office LAN (emergency calls): by the interface it arrived on.
+  bool from_lan(const Path& path) const {
+    if (!config.lan.empty()) return security::any_contains(config.lan, path.remote.ip);
+    return interfaces.known() ? interfaces.on_lan(path)
+                              : security::any_contains(legacy_defaults, path.remote.ip);
+  }
+
+  // The office's own: trusted ranges, the PSTN gateway, the ITSP proxies (their own budget).
+  bool is_office(const Path& path) const {
+    return is_trusted(path) || is_gateway(path.remote) || (itsp && itsp->find(path.remote));
+  }
+
+  bool admit(TimePoint now, const Path& path, std::size_t bytes);
+
+  bool stream_pinned(StreamId stream) const {
+    for (const registrar::Binding* b : location.all()) {
+      if (is_stream(b->source.transport) && b->source.stream == stream) return true;
+    }
+    return false;
+  }
+
+  bool forwards_to_itsp() const {
+    return config.mode == ProxyMode::ForwardItsp || config.mode == ProxyMode::SipTrunk;
+  }
+
+  bool itsp_usable() const { return itsp && itsp->any_usable(); }
+
+  bool failure_operation() const { return forwards_to_itsp() && !itsp_usable(); }
+
+  bool is_gateway(const Address& source) const {
+    const auto& gw = config.pstn_gateway.address;
+    return gw && gw->port == source.port && same_host(gw->ip, source.ip);
+  }
+
+  bool is_emergency_request(const sip::Message& request) const {
+    auto uri = sip::parse_uri(request.request_uri());
+    return uri && is_emergency(uri->user);
+  }
+
+  bool is_emergency(std::string_view user) const;
+
+  // Who sent it, for the routing tables; `authenticated`: its digest credentials checked out.
+  SourceClass classify(const Path& path, bool authenticated) const;
+
+  // The address we give toward the ITSP (NAT outside address when configured) or elsewhere.
+  std::string our_host(bool toward_itsp) const;
+
+  // One of our ports: the UDP/TCP one, or the TLS one (a sips: URI without a port means 5061).
+  bool is_our_port(const sip::Uri& uri) const {
+    const std::uint16_t port = uri.port.value_or(uri.scheme_id == sip::UriScheme::Sips ? 5061 : 5060);
+    return port == config.local.port || port == config.tls_port;
+  }
+
+  bool is_us(const sip::Uri& uri) const {
+    if (!is_our_port(uri)) return false;
+    return same_host(uri.host, config.local.ip) ||
+           (!config.itsp.nat_outside_address.empty() &&
+            same_host(uri.host, config.itsp.nat_outside_address));
+  }
+
+  // A URI of ours: at our address with one of our ports (5060, or 5061 for sips:, when absent),
+  // or at the realm as a domain name with no port or one of ours. With the realm set to the
+  // box's address, sip:…@that-address:5698 is a UAS (or the PSTN gateway) on the same box.
+  bool is_our_domain(const sip::Uri& uri) const;
+
+  bool route_is_us(std::string_view route) const {
+    auto na = sip::parse_name_addr(route);
+    if (!na) return false;
+    auto uri = sip::parse_uri(na->uri);
+    return uri && is_us(*uri);
+  }
+
+  // --- the exit rule (security/exit_rule.h) -------------------------------------------------
+
+  security::Service service(bool local_forced) const;
+
+  security::Sender sender_of(const Path& path, std::optional<SourceClass> known) const;
+
+  // What a destination is, by its address first: a binding whose contact names the gateway or
+  // the ITSP is the gateway or the ITSP. A phone is a phone only at the address it registered
+  // from (a contact naming another host is somewhere else).
+  security::Exit exit_of(const transport::Destination& dest, const ExitCheck& check) const;
+
+  security::ExitQuery exit_query(const Path& path, const transport::Destination& dest,
+                                 const ExitCheck& check) const;
+
+  // The rule at the exit. Allowed: counts the ITSP- and gateway-bound request, logs a new call
+  // to the gateway, and says whether identity headers must go. Refused: answered 403 (or a
+  // challenge when the request carries credentials that did not check out) and false.
+  std::optional<security::Sender> may_exit(TimePoint now, ServerTransactionId id,
+                                           const sip::Message& request, const Path& path,
+                                           const transport::Destination& dest,
+                                           const ExitCheck& check);
+
+  // A new, non-emergency call to the PSTN gateway: may this sender dial this number class
+  // (international, premium), and is its user and its source within their call limits
+  // (security/gateway_policy.h)? Refused: 403, counted, logged.
+  bool gateway_policy_allows(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                             const Path& path, security::Sender sender);
+
+  void count_exit(TimePoint now, const sip::Message& request, const Path& path,
+                  const transport::Destination& dest, const security::ExitQuery& q,
+                  security::ExitVerdict verdict);
+
+  // The user part of the Request-URI (nullopt) or of a name-addr header (From, To); "" when it
+  // has none or does not parse.
+  static std::string header_user(const sip::Message& request, std::optional<sip::HeaderId> header);
+
+  // A request that came along our Record-Route (`pop` values of ours on top of its Route): does
+  // the MAC of one of them name the hop it goes to next (the next Route, or its Request-URI)?
+  bool dialog_verified(const sip::Message& request, const std::vector<std::string_view>& routes,
+                       std::size_t pop) const;
+
+  // The dialog MAC our Record-Route value gets in a request: the hop back to its sender (the
+  // previous proxy's Record-Route, or the sender's Contact).
+  std::string dialog_tag_param(const sip::Message& request) const;
+
+  // A provisional or 2xx answer to a request we record-routed, relayed upstream: our
+  // Record-Route values in it name the hop toward the callee (the value just below ours, or the
+  // answer's Contact), which is where the caller's in-dialog requests will go (§16.7 step 4).
+  std::string relay_bytes(const Forward& f, const sip::Message& response) const;
+
+  // Every binding written again (one StoreWrite; nobody waits for it): after the wall clock
+  // stepped, and for records of the old format.
+  void restore_all_bindings();
+
+  void store_dialog_key() {
+    StoreWrite write;
+    write.id = next_store_id++;  // nobody waits: a failed write only costs dialogs at a restart
+    write.records.push_back({std::string(kDialogMacKey), dialog_mac->encode()});
+    self.emit_store(std::move(write));
+  }
+
+  void arm_dialog_key_rotation(TimePoint now);
+
+  std::uint16_t our_port(Transport transport) const {
+    return transport == Transport::Tls ? config.tls_port : config.local.port;
+  }
+
+  // Our URI for a hop of this transport (Record-Route, Path). TLS: sips: when the request was
+  // for a sips: URI (RFC 3261 §16.6 step 4, RFC 5630 §4.4), else sip:…;transport=tls, which
+  // phones and ITSPs understand (RFC 5630 deprecates it, but a sips: Record-Route would force
+  // TLS on every hop of a dialog that does not ask for it).
+  std::string our_uri(Transport transport, bool toward_itsp = false, bool sips = false) const;
+
+  void respond(TimePoint now, ServerTransactionId id, const sip::Message& request, int status,
+               std::string_view reason, std::vector<sip::ExtraHeader> extra = {});
+
+  // A refusal or challenge to a source nobody has verified: one datagram, no Timer G, within
+  // the amplification budget (security/flood_guard.h); its To tag is a MAC of the request, so
+  // the ACK that answers it is recognised without any state (stateless_ack()).
+  void respond_statelessly(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                           int status, std::string_view reason, const std::vector<sip::ExtraHeader>& extra);
+
+  std::string stateless_tag(const sip::Message& request) const {
+    return "s" + dialog_mac->seal(request.call_id(), "!" + std::string(request.from_tag()));
+  }
+
+  // The ACK for a non-2xx answer we gave statelessly (its To tag is ours): nothing to do.
+  bool stateless_ack(const sip::Message& ack) const {
+    const std::string_view tag = ack.to_tag();
+    return tag.size() == 18 && tag.front() == 's' &&
+           dialog_mac->verify(tag.substr(1), ack.call_id(), "!" + std::string(ack.from_tag()));
+  }
+
+  // Where a URI points when no binding is known: its host (an IP literal: no DNS yet), its port
+  // or the transport's default, its transport: TLS for sips: (RFC 3261 §26.2.2) or
+  // transport=tls, TCP for transport=tcp, else UDP (RFC 3263 §4.1 for a numeric host).
+  std::optional<transport::Destination> destination_of(const sip::Uri& uri) const;
+
+  // A registered phone is reached where its REGISTER came from: the received address and port
+  // (NAT) and, over TCP, its own connection. If that connection is gone, a new one goes to the
+  // Contact's address (the phone's listening port), not to the old ephemeral source port.
+  transport::Destination destination_of(const registrar::Binding& b) const;
+
+  // [advanced.sipproxy] crlf_keepalive: a double-CRLF ping (RFC 5626 §3.5.1) on the connection
+  // of every binding registered over TCP, so NATs and firewalls keep it open.
+  void on_keepalive(TimePoint now);
+
+  void arm_keepalive(TimePoint now);
+
+  // Loop detection (§16.3 step 4): one of the Vias is ours and carries this request's hash.
+  std::string our_sent_by() const {
+    return unbracket(config.local.ip) + ":" + std::to_string(config.local.port);
+  }
+
+  // A Via sent-by of ours: our address with our UDP/TCP port, or our TLS port over TLS.
+  bool is_our_via(const sip::ViaInfo& via) const {
+    const bool tls = sip::text::iequals(via.transport, "TLS");
+    const std::uint16_t port = via.port.value_or(tls ? 5061 : 5060);
+    return port == (tls ? config.tls_port : config.local.port) && same_host(via.host, config.local.ip);
+  }
+
+  bool is_loop(const sip::Message& request) const;
+
+  // --- digest authentication (RFC 7616, RFC 3261 §22) -------------------------------------
+
+  bool challenges(const sip::Message& request) const;
+
+  // The verdict on a request's credentials, and what refuses it before or after the digest check.
+  struct AuthResult : security::DigestVerdict {
+    enum class Refusal : std::uint8_t {
+      None,
+      Locked,        // too many wrong answers from this source for this user: 403, not checked
+      FromMismatch,  // good credentials, but the request is From another user: 403
+    };
+    Refusal refusal = Refusal::None;
+    // Good credentials and nothing against them.
+    [[nodiscard]] bool is_ok() const {
+      return DigestVerdict::is_ok() && refusal == Refusal::None;
+    }
+  };
+
+  // The verdict on the request's credentials for our realm (Authorization for REGISTER, which we
+  // answer as a registrar; Proxy-Authorization otherwise), NoCredentials when it has none. Wrong
+  // answers count against the (source, user) pair (security/auth_guard.h); a locked pair is
+  // refused without checking.
+  AuthResult check_credentials(TimePoint now, const sip::Message& request, const Path& path);
+
+  // Whether the request's From user is `user`, or an alias of it.
+  bool from_user_is(const sip::Message& request, std::string_view user) const;
+
+  // An emergency call from the office LAN goes on whatever its credentials say (the exit rule
+  // lets it reach the gateway; seed: emergency numbers always work).
+  bool emergency_from_lan(const sip::Message& request, const Path& path) const;
+
+  // Of the request's `header` values, the Digest credentials for our realm (RFC 3261 §22.3).
+  std::optional<std::string_view> credentials_for_us(const sip::Message& request, sip::HeaderId header) const;
+
+  // 401 (REGISTER: we are the registrar) or 407 (we are a proxy), one challenge per algorithm.
+  void challenge(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                 const AuthResult& verdict);
+
+  // --- requests ----------------------------------------------------------------------------
+
+  // The request pipeline: every new request (not an ACK: on_ack) passes these stages in the
+  // order of request_stages(); a stage either answers the request, hands it on (forwarding,
+  // the registration flow), or lets the next stage have it. New capabilities (the media relay,
+  // the PSTN gateway) add stages to the table, not branches to a stage.
+  struct RequestContext {
+    TimePoint now;
+    ServerTransactionId id;
+    const sip::Message& request;
+    const Path& path;
+  };
+  enum class Next : std::uint8_t { Continue, Done };
+  using Stage = Next (Impl::*)(const RequestContext&);
+  struct StageEntry {
+    std::string_view name;
+    Stage run;
+  };
+  static std::span<const StageEntry> request_stages();
+
+  void on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                  const Path& path);
+  // Memory and receive-delay overload: new work waits (503), what is in progress goes on.
+  Next stage_capacity(const RequestContext& c);
+  // The seed's reject list and the gateway's from_action = reject: 403.
+  Next stage_reject(const RequestContext& c);
+  // mode = off: 503 to everything.
+  Next stage_mode_off(const RequestContext& c);
+  // RFC 3261 §16.3 request validation (request_checks.h): 416, 420, 483, …
+  Next stage_validate(const RequestContext& c);
+  // CANCEL: matched to its INVITE's forward, answered here (§16.10).
+  Next stage_cancel(const RequestContext& c);
+  // §16.3 step 4 loop detection (RFC 3261 §16.3, RFC 5393): 482.
+  Next stage_loop(const RequestContext& c);
+  // Routing: Route headers, the registrar, bindings, in-dialog, the seed's tables.
+  Next stage_route(const RequestContext& c);
+
+  void route(TimePoint now, ServerTransactionId id, const sip::Message& request, const Path& path);
+
+  // Out-of-dialog requests: the seed's routing tables (routing_table.h). `force_local`: the ITSP
+  // just failed this very request, serve it with the failure table whatever the monitor says.
+  void route_by_table(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                      const Path& path, std::size_t pop, SourceClass source, bool force_local);
+
+  // Forwards to the selected ITSP proxy over the transport the request came on (the seed), with
+  // the live-traffic guard. False when no ITSP proxy is usable. TLS is the exception both ways:
+  // an ITSP configured for TLS is never reached in the clear, and TLS is never tried on a port
+  // configured for UDP or TCP.
+  bool forward_to_itsp(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                       const Path& path, std::size_t pop, SourceClass source, Kind kind);
+
+  RequestEdits edits_for(const sip::Message& request, const Path& path,
+                         std::optional<std::string> request_uri, const transport::Destination& dest,
+                         std::size_t pop, bool toward_itsp, bool strip_identity);
+
+  Forward* forward(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                   const Path& path, std::optional<std::string> request_uri,
+                   const transport::Destination& dest, std::size_t pop, const ExitCheck& check,
+                   Kind kind = Kind::Local);
+
+  // --- failing over from the ITSP to local service (live traffic) ---------------------------
+
+  void on_no_answer(TimePoint now, ClientTransactionId cid);
+
+  void on_reg_timeout(TimePoint now, ClientTransactionId cid);
+
+  // The ITSP failed this request (no answer, transport error, a failover status): mark it
+  // suspect, give up its branch (late answers are cancelled or hung up, never relayed), and serve
+  // the request locally on the same server transaction.
+  void fail_over(TimePoint now, Forward& f, std::optional<TrafficFailure> why, std::string_view reason);
+
+  void abandon(TimePoint now, Forward& f);
+
+  // A 2xx from an ITSP branch we gave up (RFC 6026: it can still come): ACK it and hang up, so
+  // no call is left up at the ITSP that nobody hears (no ghost calls).
+  void hang_up_late_answer(TimePoint now, const Forward& f, const sip::Message& response);
+
+  bool is_failover_status(int status) const;
+
+  // --- CANCEL (§9.2, §16.10) --------------------------------------------------------------
+
+  void on_cancel(TimePoint now, ServerTransactionId id, const sip::Message& cancel);
+
+  void send_cancel(TimePoint now, Forward& f);
+
+  void on_timer_c(TimePoint now, ClientTransactionId cid);
+
+  // Answers the upstream side ourselves and forgets the forward.
+  void finish_with(TimePoint now, Forward& f, int status, std::string_view reason);
+
+  void erase(ClientTransactionId cid);
+
+  // --- responses --------------------------------------------------------------------------
+
+  void on_response(TimePoint now, ClientTransactionId cid, const sip::Message& response);
+
+  void on_abandoned_response(TimePoint now, Forward& f, const sip::Message& response);
+
+  bool was_hung_up(std::string_view call_id) const;
+
+  void on_client_error(TimePoint now, ClientTransactionId cid, TransactionError error);
+
+  // §16.7 / §18.2.2 without a transaction: drop our Via, send to the next one.
+  void forward_response_statelessly(TimePoint now, const sip::Message& response);
+
+  // --- ACK for 2xx: end to end, statelessly (§16.6 with no transaction) ---------------------
+
+  void on_ack(TimePoint now, const sip::Message& ack, const Path& path);
+
+  // RFC 3261 §13.2.2.4: the ACK for a 2xx carries the INVITE's credentials, computed for INVITE
+  // with the INVITE's nc (so replay protection calls it a replay: valid credentials, used before).
+  // A locked-out pair's ACK is no more authenticated than its INVITE would be.
+  bool ack_authenticated(TimePoint now, const sip::Message& ack, const Path& path);
+
+  // --- REGISTER ---------------------------------------------------------------------------
+
+  // Normal operation: REGISTERs go to the ITSP and its 2xx is cached. Standalone and failure
+  // operation (or this REGISTER just failed at the ITSP, `force_local`): answered here, from
+  // trusted or authenticated sources only, with the short expiry while the ITSP is down.
+  void on_register(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                   const Path& path, bool force_local);
+
+  // Registration throttling: a refresh of a binding the ITSP granted, from the same device (its
+  // Call-ID, contact and address), while the grant has more than twice the phones' expiry left,
+  // is answered here with the phones' expiry and not forwarded.
+  bool throttled(TimePoint now, ServerTransactionId id, const sip::Message& request, const Path& path);
+
+  // The ITSP said 2xx to a REGISTER we forwarded: cache the phone's own contacts with the expiry
+  // the ITSP granted (its Contact list is authoritative: one of ours missing means removed). The
+  // 2xx is relayed at once; the cache is written behind it (the ITSP holds the registration).
+  void cache_itsp_registration(TimePoint now, const Forward& f, const sip::Message& response);
+
+  // reg_forwarding_timeout: the REGISTER's contacts leave the cache.
+  void uncache(TimePoint now, const sip::Message& request);
+
+  void on_store_done(TimePoint now, std::uint64_t store_id, StoreOutcome outcome);
+
+  // --- expiry -----------------------------------------------------------------------------
+
+  void rearm_expiry();
+
+  void on_expiry(TimePoint now);
+
+  // --- management ---------------------------------------------------------------------------
+
+  std::vector<std::string> aliases_of(const std::string& user) const;
+
+  // One typed command; the reply is an effect, now or — for what writes to the store — once the
+  // write is done.
+  void command(TimePoint now, const AdminCommand& cmd);
+
+  CounterSources counter_sources() const;
+
+  // Numbered from 1, in the location service's order (`show reg`, `kill reg N`).
+  admin::Registrations registrations(TimePoint now) const;
+
+  // Removed from memory at once; answered when the record is gone from the store too.
+  void kill_registration(TimePoint now, std::uint64_t command_id, std::size_t n);
+
+  // The answer to a kill reg, once its store write is done.
+  bool kill_stored(std::uint64_t store_id, StoreOutcome outcome);
+
+  admin::ItspStatus itsp_status(TimePoint now) const;
+
+  admin::Bans bans(TimePoint now) const;
+};
+
+}  // namespace resproxy::routing
