@@ -49,11 +49,13 @@ void ItspMonitor::send_probe(TimePoint now, std::size_t index) {
   if (config_.probe_transport) destination.transport = *config_.probe_transport;
   const std::string branch = node_.transactions().new_branch();
   const std::string uri = "sip:" + target.destination.remote.to_string();
-  const std::string local = node_.transport().config().local.to_string();
+  Address from = node_.transport().config().local;
+  if (!config_.sent_by_host.empty()) from.ip = config_.sent_by_host;
+  const std::string local = from.to_string();
   ++s.cseq;
   auto request = sip::Message::parse(sip::make_request(
       "OPTIONS", uri,
-      {{"Via", node_.via_for(destination.transport, branch)},
+      {{"Via", node_.via_for(destination.transport, branch, config_.sent_by_host)},
        {"Max-Forwards", "70"},
        {"From", "<sip:resproxy@" + local + ">;tag=" + from_tag_},
        {"To", "<" + uri + ">"},

@@ -35,6 +35,10 @@ struct ItspMonitorConfig {
   std::optional<Duration> probe_retransmit;
   // options_transport = udp|tcp; none ("default"): each target's own transport.
   std::optional<Transport> probe_transport;
+  // The address the probes name in Via and From: the NAT's outside address when the office
+  // is behind one (nat_outside_address), so the ITSP's answer comes back through it; empty: our
+  // listening address.
+  std::string sent_by_host;
 };
 
 // The seed's accepted OPTIONS answers.

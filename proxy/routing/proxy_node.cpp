@@ -21,7 +21,9 @@ ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg)
       cache_registrar(cache_limits(config), location) {
   if (forwards_to_itsp()) {
     // Start time 0: the first probe is due at once, whatever the runtime's epoch.
-    itsp = std::make_unique<ItspMonitor>(config.itsp.monitor, self, config.start);
+    auto monitor = config.itsp.monitor;
+    monitor.sent_by_host = config.itsp.nat_outside_address;
+    itsp = std::make_unique<ItspMonitor>(std::move(monitor), self, config.start);
   }
   trusted = config.trusted;
   if (!config.auth_users.empty()) {
@@ -81,11 +83,10 @@ SourceClass ProxyNode::Impl::classify(const Path& path, bool authenticated) cons
 }
 
 std::string ProxyNode::Impl::our_host(bool toward_itsp) const {
-  if (toward_itsp && !config.itsp.nat_outside_address.empty()) {
-    return config.itsp.nat_outside_address;
-  }
-  return config.local.ip.find(':') != std::string::npos ? "[" + config.local.ip + "]"
-                                                         : config.local.ip;
+  const std::string& ip = toward_itsp && !config.itsp.nat_outside_address.empty()
+                              ? config.itsp.nat_outside_address
+                              : config.local.ip;
+  return ip.find(':') != std::string::npos ? "[" + ip + "]" : ip;
 }
 
 bool ProxyNode::Impl::is_our_domain(const sip::Uri& uri) const {

@@ -21,7 +21,10 @@ std::string ProxyNode::Impl::relay_bytes(const Forward& f, const sip::Message& r
 
 RequestEdits ProxyNode::Impl::edits_for(const sip::Message& request, const Path& path,
                                         std::optional<std::string> request_uri, const transport::Destination& dest,
-                                        std::size_t pop, bool toward_itsp, bool strip_identity) {
+                                        std::size_t pop, bool strip_identity) {
+  const bool nat = !config.itsp.nat_outside_address.empty();
+  const bool toward_itsp = nat && is_itsp(dest.remote);
+  const bool from_itsp = nat && is_itsp(path.remote);
   RequestEdits edits;
   edits.strip_identity = strip_identity;
   edits.request_uri = std::move(request_uri);
@@ -30,13 +33,7 @@ RequestEdits ProxyNode::Impl::edits_for(const sip::Message& request, const Path&
   edits.max_forwards = mf ? *mf - 1 : 70;  // §16.6 step 3 (0 was refused before)
   const std::string branch =
       "z9hG4bK" + loop_hash(request, our_sent_by()) + "." + self.rng().token(8);
-  if (toward_itsp && !config.itsp.nat_outside_address.empty()) {
-    edits.via = "SIP/2.0/" + std::string(resproxy::to_string(dest.transport)) + " " +
-                our_host(true) + ":" + std::to_string(our_port(dest.transport)) + ";branch=" + branch +
-                ";rport";
-  } else {
-    edits.via = self.via_for(dest.transport, branch);
-  }
+  edits.via = self.via_for(dest.transport, branch, toward_itsp ? config.itsp.nat_outside_address : "");
   const sip::Method method = request.method();
   const bool in_dialog = !request.to_tag().empty();
   const bool record = method != sip::Method::Register && method != sip::Method::Cancel &&
@@ -49,12 +46,13 @@ RequestEdits ProxyNode::Impl::edits_for(const sip::Message& request, const Path&
     const std::string tag = dialog_tag_param(request);
     const std::string_view ruri = request.request_uri();
     const bool sips = ruri.size() > 5 && sip::text::iequals(ruri.substr(0, 5), "sips:");
-    edits.record_route.push_back("<" + our_uri(dest.transport, toward_itsp, sips) + ";lr" + tag + ">");
-    if (path.transport != dest.transport) {
-      edits.record_route.push_back("<" + our_uri(path.transport, false, sips) + ";lr" + tag + ">");
-    }
+    // The top one faces the callee, the other the caller (who reads the list backwards).
+    const std::string callee_side = "<" + our_uri(dest.transport, toward_itsp, sips) + ";lr" + tag + ">";
+    const std::string caller_side = "<" + our_uri(path.transport, from_itsp, sips) + ";lr" + tag + ">";
+    edits.record_route.push_back(callee_side);
+    if (caller_side != callee_side) edits.record_route.push_back(caller_side);
   }
-  if (method == sip::Method::Register && toward_itsp) {
+  if (method == sip::Method::Register && is_itsp(dest.remote)) {
     // RFC 3327: the ITSP's requests to this phone come back through us.
     edits.add.push_back({"Path", "<" + our_uri(dest.transport, true) + ";lr>"});
   }
@@ -71,8 +69,7 @@ auto ProxyNode::Impl::forward(TimePoint now, ServerTransactionId id, const sip::
   // A BYE ends a call the gateway limiter counts (whichever side sends it).
   if (request.method() == sip::Method::Bye) gateway_limiter.release(request.call_id());
   const std::string target = request_uri ? *request_uri : std::string(request.request_uri());
-  const bool toward_itsp = kind != Kind::Local;
-  auto edits = edits_for(request, path, std::move(request_uri), dest, pop, toward_itsp,
+  auto edits = edits_for(request, path, std::move(request_uri), dest, pop,
                          *sender == security::Sender::Untrusted);
   const bool recorded = !edits.record_route.empty();
   auto forwarded = sip::Message::parse(rewrite_request(request, edits));
@@ -203,7 +200,8 @@ void ProxyNode::Impl::hang_up_late_answer(TimePoint now, const Forward& f, const
   if (from == nullptr || to == nullptr) return;
   const auto make = [&](std::string_view method, std::uint32_t cseq) {
     std::vector<sip::ExtraHeader> h;
-    h.push_back({"Via", self.via_for(f.dest.transport, self.transactions().new_branch())});
+    h.push_back({"Via", self.via_for(f.dest.transport, self.transactions().new_branch(),
+                                     is_itsp(f.dest.remote) ? config.itsp.nat_outside_address : "")});
     h.push_back({"Max-Forwards", "70"});
     for (const auto& r : route_set) h.push_back({"Route", r});
     h.push_back({"From", std::string(from->value)});
@@ -464,7 +462,7 @@ void ProxyNode::Impl::on_ack(TimePoint now, const sip::Message& ack, const Path&
     return;
   }
   count_exit(now, ack, path, *dest, q, verdict);
-  auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop, false,
+  auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop,
                          q.sender == security::Sender::Untrusted);
   trace(now, "route.ack_forwarded", [&](TraceEvent& e) {
     e.with("call_id", std::string(ack.call_id()))

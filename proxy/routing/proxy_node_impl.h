@@ -485,12 +485,18 @@ struct ProxyNode::Impl {
     return unbracket(config.local.ip) + ":" + std::to_string(config.local.port);
   }
 
-  // A Via sent-by of ours: our address with our UDP/TCP port, or our TLS port over TLS.
+  // A Via sent-by of ours: our address (or the NAT's outside address we name toward the ITSP)
+  // with our UDP/TCP port, or our TLS port over TLS.
   bool is_our_via(const sip::ViaInfo& via) const {
     const bool tls = sip::text::iequals(via.transport, "TLS");
     const std::uint16_t port = via.port.value_or(tls ? 5061 : 5060);
-    return port == (tls ? config.tls_port : config.local.port) && same_host(via.host, config.local.ip);
+    if (port != (tls ? config.tls_port : config.local.port)) return false;
+    return same_host(via.host, config.local.ip) ||
+           (!config.itsp.nat_outside_address.empty() &&
+            same_host(via.host, config.itsp.nat_outside_address));
   }
+  // An ITSP proxy's address (one of the monitor's targets).
+  bool is_itsp(const Address& address) const { return itsp && itsp->find(address); }
 
   bool is_loop(const sip::Message& request) const;
 
@@ -583,9 +589,12 @@ struct ProxyNode::Impl {
   bool forward_to_itsp(TimePoint now, ServerTransactionId id, const sip::Message& request,
                        const Path& path, std::size_t pop, SourceClass source, Kind kind);
 
+  // What forwarding changes in a request. Toward the ITSP our Via and Record-Route name the
+  // NAT's outside address (nat_outside_address); a request between the ITSP and the LAN gets
+  // two Record-Routes, each naming us as its side sees us (as RFC 5658 does for transports).
   RequestEdits edits_for(const sip::Message& request, const Path& path,
                          std::optional<std::string> request_uri, const transport::Destination& dest,
-                         std::size_t pop, bool toward_itsp, bool strip_identity);
+                         std::size_t pop, bool strip_identity);
 
   Forward* forward(TimePoint now, ServerTransactionId id, const sip::Message& request,
                    const Path& path, std::optional<std::string> request_uri,

@@ -52,16 +52,17 @@ RouteAction decide_route(const RouteQuery& q) {
   if (q.source == SourceClass::Itsp) {
     return q.registered ? RouteAction::ToEndpoint : RouteAction::NotFound;
   }
+  // from_routing = regd_ua, in every mode and state: the gateway's calls reach phones
+  // registered here and nothing else (a PSTN call to an unassigned number must not leave again
+  // through the ITSP, nor go back to the gateway).
+  if (q.source == SourceClass::Gateway && q.gateway_routing == GatewayFromRouting::RegisteredUa) {
+    return q.registered ? RouteAction::ToEndpoint : RouteAction::NotFound;
+  }
   switch (q.mode) {
     case ProxyMode::Standalone:
       return local_table(q);
     case ProxyMode::ForwardItsp:
       if (!q.itsp_up) return local_table(q);
-      // from_routing = regd_ua: the gateway's calls reach phones registered here and nothing
-      // else (a PSTN call to an unassigned number must not leave again through the ITSP).
-      if (q.source == SourceClass::Gateway && q.gateway_routing == GatewayFromRouting::RegisteredUa) {
-        return q.registered ? RouteAction::ToEndpoint : RouteAction::NotFound;
-      }
       return RouteAction::ToItsp;
     case ProxyMode::SipTrunk:
       if (!q.itsp_up) return local_table(q);

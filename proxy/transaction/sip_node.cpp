@@ -116,11 +116,13 @@ void SipNode::on_request(TimePoint now, ServerTransactionId id, const sip::Messa
                               sip::make_response(request, 501, "Not Implemented", rng_.token(10)));
 }
 
-std::string SipNode::via_for(Transport transport, std::string_view branch) const {
+std::string SipNode::via_for(Transport transport, std::string_view branch,
+                             std::string_view host) const {
   std::string via = "SIP/2.0/";
   via += to_string(transport);
   via += ' ';
-  via += transport_.local_for(transport).to_string();
+  const Address local = transport_.local_for(transport);
+  via += host.empty() ? local.to_string() : Address{std::string(host), local.port}.to_string();
   via += ";branch=";
   via += branch;
   via += ";rport";

@@ -56,8 +56,11 @@ class SipNode : public Node, public TransactionUser {
   [[nodiscard]] TimerHeap& timers() { return heap_; }
   [[nodiscard]] Rng& rng() { return rng_; }
   [[nodiscard]] TraceSink& trace() { return trace_; }
-  // Our Via sent-by ("127.0.0.1:5060") and transport token for a destination.
-  [[nodiscard]] std::string via_for(Transport transport, std::string_view branch) const;
+  // Our Via ("SIP/2.0/UDP 127.0.0.1:5060;branch=…;rport") for a destination's transport.
+  // `host`: another address of ours to name instead of the listening one (a NAT's outside
+  // address toward the ITSP).
+  [[nodiscard]] std::string via_for(Transport transport, std::string_view branch,
+                                    std::string_view host = {}) const;
 
  protected:
   // For effects that do not go through the transport layer (StoreWrite, CommandReply).
