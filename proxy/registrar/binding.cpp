@@ -10,8 +10,9 @@ namespace resproxy::registrar {
 
 namespace {
 
-constexpr std::string_view kFormat = "b2";        // wall-clock times
-constexpr std::string_view kLegacyFormat = "b1";  // steady-clock times (binding.h)
+constexpr std::string_view kFormat = "b3";         // wall-clock times, revision
+constexpr std::string_view kUnrevisedFormat = "b2";  // wall-clock times, no revision
+constexpr std::string_view kLegacyFormat = "b1";     // steady-clock times (binding.h)
 
 template <typename Int>
 std::string_view format_int(Int value, std::array<char, 24>& buffer) {
@@ -79,6 +80,7 @@ std::string encode_binding(const Binding& b, Duration wall_offset) {
   put_int(out, b.source.remote.port);
   put(out, b.user_agent);
   put(out, b.from_itsp ? "itsp" : "local");
+  put_int(out, b.revision);
   return out;
 }
 
@@ -89,10 +91,10 @@ std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset,
     if (!take(in, field)) return std::nullopt;
     f.push_back(field);
   }
-  // 15 fields: written before the origin field existed (local).
-  if ((f.size() != 15 && f.size() != 16) || (f[0] != kFormat && f[0] != kLegacyFormat)) {
-    return std::nullopt;
-  }
+  // b1/b2: 15 fields (written before the origin field existed: local) or 16; b3: 17.
+  const bool revised = f.size() == 17 && f[0] == kFormat;
+  const bool earlier = (f.size() == 15 || f.size() == 16) && (f[0] == kUnrevisedFormat || f[0] == kLegacyFormat);
+  if (!revised && !earlier) return std::nullopt;
   const bool old = f[0] == kLegacyFormat;
   if (legacy != nullptr) *legacy = old;
   if (old) wall_offset = Duration::zero();
@@ -115,11 +117,18 @@ std::optional<Binding> decode_binding(std::string_view in, Duration wall_offset,
   b.source = Path{f[9] == "tls" ? Transport::Tls : f[9] == "tcp" ? Transport::Tcp : Transport::Udp, Address{std::string(f[10]), local_port},
                   Address{std::string(f[12]), remote_port}, StreamId{}};
   b.user_agent = f[14];
-  if (f.size() == 16) {
+  if (f.size() >= 16) {
     if (f[15] != "itsp" && f[15] != "local") return std::nullopt;
     b.from_itsp = f[15] == "itsp";
   }
+  if (revised && !to_int(f[16], b.revision)) return std::nullopt;
   return b;
+}
+
+bool supersedes(const Binding& a, const Binding& b) {
+  if (a.revision != b.revision) return a.revision > b.revision;
+  if (a.registered_at != b.registered_at) return a.registered_at > b.registered_at;
+  return a.expires_at > b.expires_at;
 }
 
 }  // namespace resproxy::registrar

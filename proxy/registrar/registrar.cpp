@@ -134,6 +134,7 @@ RegisterPlan Registrar::plan(const sip::Message& request, const Path& path, Time
     b.sequence = location_.next_sequence();
     b.source = path;
     b.user_agent = user_agent;
+    b.revision = existing != nullptr ? existing->revision + 1 : 1;
     plan.upserts.push_back(std::move(b));
   }
   if (added > 0) {

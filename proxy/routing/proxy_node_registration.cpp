@@ -286,6 +286,7 @@ void ProxyNode::Impl::on_expiry(TimePoint now) {
         continue;
       }
       b.expires_at = now + config.itsp.itsp_down_reg_expires;
+      ++b.revision;
       held.records.push_back({registrar::binding_key(b.user, b.contact),
                               registrar::encode_binding(b, config.wall_clock_offset)});
       location.upsert(std::move(b));

@@ -1,18 +1,27 @@
 // Fuzzes ProxyNode with the exit rule's invariant (security/exit_rule.h). The first byte picks
-// the mode (standalone, forward_itsp, sip_trunk); then each step delivers a datagram from one of
-// four senders — a trusted phone, an untrusted host on the internet, the PSTN gateway, the ITSP —
-// or moves the clock. Timers that are due fire in a step of their own, so every message sent
-// while a datagram is handled is that datagram's doing.
+// the mode (standalone, forward_itsp, sip_trunk); then each step (one byte `op`, op % 8):
+//   0..3  a datagram from one of four senders — a trusted phone, an untrusted host on the
+//         internet, the PSTN gateway, the ITSP;
+//   4     the clock moves (0..40 s);
+//   5     the oldest store write still open is answered: Ok, or Failed when op & 8;
+//   6     a management command (op >> 3) % 4: show reg, kill reg N, show counters, or the wall
+//         clock steps (−32768..32767 s: an NTP step);
+//   7     every open store write is answered Ok.
+// Timers that are due fire in a step of their own, so every message sent while a datagram is
+// handled is that datagram's doing.
 // Invariants: nothing crashes or trips a sanitizer; while handling a datagram from the untrusted
 // host the proxy sends no request to the PSTN gateway, and no request to any host but the ones
 // the rule names in the current state — Local (standalone, failure operation): a registered
 // phone (the trusted phone, or the untrusted host itself if a registration of it was cached);
 // forward_itsp with the ITSP up: the ITSP; sip_trunk with the ITSP up: the ITSP or a phone.
 // CANCEL is exempt (RFC 3261 §9: it matches a transaction by its Via, from wherever it comes;
-// it can only end a call that is still ringing).
+// it can only end a call that is still ringing). Every command is answered exactly once — at
+// the latest when the store writes are all answered at the end — and never twice.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -62,9 +71,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool forwards = node.config().mode != routing::ProxyMode::Standalone;
   TimePoint now{std::chrono::seconds(1)};
   const Address senders[] = {kPhone, kUntrusted, kGateway, kItsp};
+  std::deque<std::uint64_t> open_writes;
+  std::set<std::uint64_t> unanswered_commands;
+  std::uint64_t next_command = 1;
 
   auto drain = [&](const Address* from, bool local, bool itsp_up) {
     while (auto effect = node.next_effect()) {
+      if (const auto* w = std::get_if<StoreWrite>(&*effect)) {
+        open_writes.push_back(w->id);
+        continue;
+      }
+      if (const auto* r = std::get_if<CommandReply>(&*effect)) {
+        if (unanswered_commands.erase(r->id) != 1) std::abort();  // answered twice, or never asked
+        continue;
+      }
       if (from == nullptr || *from != kUntrusted) continue;
       const std::string* bytes = nullptr;
       Address to;
@@ -88,6 +108,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!allowed) std::abort();  // an open relay
     }
   };
+  auto answer_store = [&](StoreOutcome outcome) {
+    if (open_writes.empty()) return;
+    const std::uint64_t id = open_writes.front();
+    open_writes.pop_front();
+    node.on_completion(now, StoreDone{id, outcome});
+    drain(nullptr, true, false);
+  };
+  auto command = [&](admin::Request request) {
+    const std::uint64_t id = next_command++;
+    unanswered_commands.insert(id);
+    node.on_command(now, AdminCommand{id, std::move(request)});
+    drain(nullptr, true, false);
+  };
   drain(nullptr, true, false);
   while (!in.empty()) {
     const std::uint8_t op = in.byte();
@@ -95,14 +128,38 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       node.on_deadline(now);
       drain(nullptr, true, false);
     }
-    if (op % 4 == 3) {
-      now += std::chrono::milliseconds((static_cast<int>(in.byte()) << 8 | in.byte()) % 40000);
-      continue;
+    switch (op % 8) {
+      case 4:
+        now += std::chrono::milliseconds((static_cast<int>(in.byte()) << 8 | in.byte()) % 40000);
+        continue;
+      case 5:
+        answer_store((op & 8) != 0 ? StoreOutcome::Failed : StoreOutcome::Ok);
+        continue;
+      case 6:
+        switch ((op >> 3) % 4) {
+          case 0: command(admin::ShowRegistrations{}); break;
+          case 1: command(admin::KillRegistration{static_cast<std::size_t>(in.byte() % 4)}); break;
+          case 2: command(admin::ShowCounters{}); break;
+          default: {
+            const auto step = static_cast<std::int16_t>(in.byte() << 8 | in.byte());
+            node.on_wall_clock(now, std::chrono::hours(24 * 365 * 50) + std::chrono::seconds(step));
+            drain(nullptr, true, false);
+          }
+        }
+        continue;
+      case 7:
+        while (!open_writes.empty()) answer_store(StoreOutcome::Ok);
+        continue;
+      default:
+        break;
     }
-    const Address& from = senders[(op >> 2) % 4];
+    const Address& from = senders[op % 8];
     const bool local = !forwards || node.in_failure_operation();
     node.on_datagram(now, Path{Transport::Udp, kProxy, from, StreamId{}}, in.bytes(4096));
     drain(&from, local, !local);
   }
+  // Whatever is still waiting for the store is answered: then every command has its reply.
+  while (!open_writes.empty()) answer_store(StoreOutcome::Ok);
+  if (!unanswered_commands.empty()) std::abort();
   return 0;
 }

@@ -45,6 +45,43 @@ TEST(BindingRecord, ATlsBindingStaysTlsAcrossARestart) {
   EXPECT_EQ(decoded->source.transport, Transport::Tls);  // never reached in the clear after it
 }
 
+TEST(BindingRecord, CarriesItsRevisionAndReadsTheFormatBeforeIt) {
+  Binding b = make("2001", "sip:2001@192.0.2.21:5060", from_ns(7'200'000'000'000), 4);
+  b.revision = 41;
+  const std::string value = encode_binding(b, 0s);
+  auto decoded = decode_binding(value, 0s);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->revision, 41u);
+  // 0.2's records (b2) have no revision: read as 0, so any later write supersedes them.
+  std::string b2 = value.substr(0, value.size() - std::string_view("2:41").size());
+  b2.replace(0, 4, "2:b2");
+  auto old = decode_binding(b2, 0s);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->revision, 0u);
+  EXPECT_EQ(old->contact, b.contact);
+  // A b3 record without its revision, or a b2 record with one, is refused, not guessed at.
+  std::string short_b3 = b2;
+  short_b3.replace(0, 4, "2:b3");
+  EXPECT_FALSE(decode_binding(short_b3, 0s).has_value());
+  std::string long_b2 = value;
+  long_b2.replace(0, 4, "2:b2");
+  EXPECT_FALSE(decode_binding(long_b2, 0s).has_value());
+}
+
+TEST(BindingRecord, TheHigherRevisionSupersedesWhateverItsTimes) {
+  Binding a = make("2001", "sip:2001@a", from_ns(9'000'000'000'000), 1);
+  Binding b = a;
+  b.revision = a.revision + 1;
+  b.registered_at = a.registered_at - 60s;  // written by a proxy whose clock is behind
+  EXPECT_TRUE(supersedes(b, a));
+  EXPECT_FALSE(supersedes(a, b));
+  // Equal revisions (two proxies raced): the later registration wins, the same for every reader.
+  b.revision = a.revision;
+  EXPECT_TRUE(supersedes(a, b));
+  EXPECT_FALSE(supersedes(b, a));
+  EXPECT_FALSE(supersedes(a, a));
+}
+
 TEST(BindingRecord, RejectsGarbageInsteadOfCrashing) {
   for (std::string_view bad : {"", "2:b1", "x", "2:b13:abc", "99999999999:x",
                                "2:b14:20011:x"}) {

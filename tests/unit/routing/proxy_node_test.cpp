@@ -2,6 +2,7 @@
 // registered phones, the answers it owes, and durability of acknowledged registrations.
 #include <gtest/gtest.h>
 
+#include "proxy/registrar/binding.h"
 #include "proxy/sip/header_parsers.h"
 #include "tests/unit/routing/proxy_fixture.h"
 
@@ -486,6 +487,31 @@ TEST(ProxyRouting, AnswersOptionsForItselfLocally) {
   auto ok = parse(f.expect_one("SIP/2.0 200").bytes);
   EXPECT_NE(ok.first(sip::HeaderId::Allow), nullptr);
   EXPECT_NE(ok.first(sip::HeaderId::Server), nullptr);
+}
+
+}  // namespace
+}  // namespace resproxy::routing::testing
+
+namespace resproxy::routing::testing {
+namespace {
+
+// Stored records carry a revision (binding.h), ready for a store two proxies share: each write
+// of a binding — created, refreshed, changed — carries the next one.
+TEST(ProxyNode, EachWriteOfABindingCarriesTheNextRevision) {
+  ProxyFixture f;
+  f.register_phone(alice());
+  f.register_phone(alice());
+  f.register_phone(alice());
+  std::vector<std::uint64_t> revisions;
+  for (const auto& w : f.writes) {
+    for (const auto& r : w.records) {
+      if (r.key != registrar::binding_key("2001", alice().contact()) || !r.value) continue;
+      auto b = registrar::decode_binding(*r.value, Duration::zero());
+      ASSERT_TRUE(b.has_value());
+      revisions.push_back(b->revision);
+    }
+  }
+  EXPECT_EQ(revisions, (std::vector<std::uint64_t>{1, 2, 3}));
 }
 
 }  // namespace
