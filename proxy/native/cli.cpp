@@ -105,6 +105,9 @@ CommandLine parse_command_line(int argc, const char* const* argv) {
     } else if (arg == "--print-config") {
       no_value();
       set_action(CommandLine::Action::PrintConfig, arg);
+    } else if (arg == "--print-config-reference") {
+      no_value();
+      set_action(CommandLine::Action::PrintConfigReference, arg);
     } else if (arg == "--version" || arg == "-V") {
       no_value();
       set_action(CommandLine::Action::Version, arg);
@@ -136,6 +139,9 @@ With no option, runs in standalone mode on the embedded default configuration: U
                           mode 0600); none: no control socket
       --seed N            seed the random generator with N instead of the OS (reproduce a run)
       --print-config      print the embedded default configuration and exit
+      --print-config-reference
+                          print every section's parameter table (markdown, as in
+                          docs/configuration.md) and exit
       --check-config FILE check FILE and exit: 0 if valid, 2 if not
   -V, --version           print the version and exit
   -h, --help              print this help and exit

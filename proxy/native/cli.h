@@ -13,7 +13,7 @@
 namespace resproxy::native {
 
 struct CommandLine {
-  enum class Action { Run, PrintConfig, CheckConfig, Version, Help };
+  enum class Action { Run, PrintConfig, PrintConfigReference, CheckConfig, Version, Help };
   Action action = Action::Run;
   std::optional<std::string> config_file;  // --config FILE, or the FILE of --check-config
   std::optional<std::string> data_dir;     // --data-dir DIR

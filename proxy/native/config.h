@@ -1,96 +1,15 @@
 #pragma once
-// The daemon's configuration file: INI sections and parameters named after the Vega Resilience
-// Proxy's (`[sipproxy] rx port`, `[advanced.sipproxy] record_route`, …) with spaces written as
-// underscores. docs/configuration.md lists every section and parameter; default_config_text()
-// is the embedded default that `resproxy` runs on without --config.
-//
-// Syntax: `[section]` headers (case-insensitive; spaces inside names equal underscores; the
-// seed's spelling "siproxy" is accepted for "sipproxy", and its "options tansport" for
-// "options_transport"); indexed sections `[base.N]` with N = 1..100 (1..120 for
-// `[sipproxy.auth.user.N]`); `name = value` lines; comments start with ';' or '#', on their own
-// line or after a value; a value containing ';' or '#' (a SIP URI with parameters) must be
-// written in double quotes. Unknown sections and parameters, repeated sections and parameters,
-// bad values and broken cross-field rules (an enabled entry missing a required parameter; mode
-// forward_itsp or sip_trunk without an enabled [sipproxy.itsp_proxy.N]) are errors: a file is
-// used whole or refused.
-#include <chrono>
-#include <cstdint>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <vector>
-
+// The daemon's configuration lives in proxy/config/ (resproxy_config: schema, parser, embedded
+// default, reference tables); this header keeps its names usable as resproxy::native::….
+#include "proxy/config/daemon_config.h"
 #include "proxy/native/log.h"
 #include "proxy/native/tls_settings.h"
-#include "proxy/routing/proxy_config.h"
 
 namespace resproxy::native {
-
-// [sipproxy.lan_hosts.N]: a host name and its address, used instead of DNS (the seed's "Vega
-// LAN hosts table": the DNS server may be behind the link that fails). dns_resolver.h reads it.
-struct LanHost {
-  std::string name;     // a host name, as written (matched case-insensitively)
-  std::string address;  // an IPv4 or IPv6 address, never 0.0.0.0 or ::
-};
-
-struct DaemonConfig {
-  routing::ProxyConfig proxy;  // `local` is left empty: the daemon sets it once bound
-  std::string listen_address = "0.0.0.0";
-  std::uint16_t rx_port = 5060;
-  // The address put in Via and Record-Route; empty: the listen address if it is a specific
-  // one, else the primary outbound IPv4 address of the host.
-  std::string advertised_address;
-  bool udp = true, tcp = true;
-  // TLS ([advanced.sipproxy] tls*, tls.h): the listener and the client side toward the ITSP.
-  TlsSettings tls{};
-  std::string data_dir = "/var/lib/resproxy";
-  // Synchronous::Full in the store: commits survive power loss too (one fsync per write).
-  bool store_sync_full = false;
-  // Group commit: at most one store commit per this interval (NativeRuntime, ListenConfig).
-  std::chrono::microseconds store_commit_interval{1000};
-  // Store writes waiting (queued and committing) at most; beyond it a REGISTER answered here
-  // gets 500 with Retry-After at once (NativeRuntime, ListenConfig::store_queue_max).
-  std::size_t store_queue_max = 1000;
-  LogLevel log_level = LogLevel::Info;
-  std::string sip_log;    // SIP message log file; empty: off; "-": stderr
-  std::string trace_log;  // trace events as JSON lines; empty: off; "-": stderr
-  // sip_log and trace_log: rotated when the next entry would take them past log_max_bytes
-  // (0: no cap), keeping log_keep older files (file.1 … file.N; 0: truncated instead).
-  std::uint64_t log_max_bytes = 10 << 20;
-  int log_keep = 5;
-  // ITSP proxies named by host name are resolved once at start-up (dns_resolver.h): the LAN
-  // hosts table first, then DNS at `dns_servers` ([sipproxy.itsp_proxy]; empty: the system's
-  // /etc/resolv.conf), each round of look-ups bounded by `dns_timeout`.
-  std::vector<LanHost> lan_hosts;
-  std::vector<Address> dns_servers;
-  Duration dns_timeout = std::chrono::seconds(2);
-  // Things worth telling the operator that do not make the file invalid (an entry that sets
-  // addresses but is not enabled). The daemon logs them at warn level.
-  std::vector<std::string> warnings;
-};
-
-// A refused configuration file. what() reads
-//   FILE:LINE: [section] parameter: <problem>; allowed: <values>
-// e.g. `resproxy.ini:12: [advanced.sipproxy] record_route: "sometimes" is not allowed;
-// allowed: always, call_setup`. Parts that do not apply are left out.
-class ConfigError : public std::runtime_error {
- public:
-  ConfigError(std::string file, int line, std::string section, std::string parameter,
-              std::string problem, std::string allowed);
-
-  std::string file;
-  int line = 0;
-  std::string section;    // canonical name, e.g. "sipproxy.trust.3"; empty before any section
-  std::string parameter;  // canonical name; empty for errors about a whole line or section
-  std::string problem;
-  std::string allowed;    // empty if there is no useful list
-};
-
-// Parses a whole file. `file_name` only labels errors. Throws ConfigError.
-DaemonConfig parse_config(std::string_view text, std::string_view file_name);
-
-// The embedded default configuration: every section and parameter with its default value and
-// a comment. parse_config(default_config_text(), "<embedded>") gives DaemonConfig{}.
-std::string default_config_text();
-
+using config::ConfigError;
+using config::DaemonConfig;
+using config::default_config_text;
+using config::LanHost;
+using config::parameter_reference_markdown;
+using config::parse_config;
 }  // namespace resproxy::native

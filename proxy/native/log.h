@@ -7,13 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/config/log_level.h"
+
 namespace resproxy::native {
 
-enum class LogLevel : int { Error = 0, Warn = 1, Info = 2, Debug = 3 };
-
-std::string_view to_string(LogLevel level);
-// "error", "warn", "info", "debug" (also "warning"); nullopt otherwise.
-std::optional<LogLevel> log_level_from_string(std::string_view text);
+// The level is a configuration value (proxy/config/log_level.h).
+using config::LogLevel;
+using config::log_level_from_string;
+using config::to_string;
 
 class Logger {
  public:

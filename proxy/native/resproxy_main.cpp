@@ -23,6 +23,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -366,6 +367,11 @@ int main(int argc, char** argv) {
       return 0;
     case CommandLine::Action::Version:
       std::printf("resproxy %s\n", RESPROXY_VERSION);
+      return 0;
+    case CommandLine::Action::PrintConfigReference:
+      // docs/configuration.md's parameter tables, from the configuration schema
+      // (scripts/gen-config-doc.sh writes them into the document).
+      std::fputs(parameter_reference_markdown().c_str(), stdout);
       return 0;
     case CommandLine::Action::PrintConfig:
       std::fputs(default_config_text().c_str(), stdout);

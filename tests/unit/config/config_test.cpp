@@ -1,15 +1,18 @@
 // The daemon's INI parser: the embedded default, every section and parameter, and the errors
 // that name file, line, section, parameter and allowed values.
-#include "proxy/native/config.h"
+#include "proxy/config/daemon_config.h"
+#include "proxy/config/schema.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <string_view>
 
-namespace resproxy::native {
+namespace resproxy::config {
 namespace {
 
 using namespace std::chrono_literals;
@@ -107,27 +110,68 @@ TEST(Config, EmptyFileGivesTheDefaults) {
   expect_defaults(parse("; only a comment\n\n# another\n"));
 }
 
+// Every parameter of the schema is in the embedded default: set to its default, or (indexed
+// sections, parameters whose default is another's) as a commented-out example.
 TEST(Config, EmbeddedDefaultNamesEveryParameter) {
   const std::string text = default_config_text();
-  for (const auto* name :
-       {"mode", "rx_port", "listen_address", "advertised_address", "realm", "data_dir",
-        "record_route", "server_header", "crlf_keepalive", "log_level", "sip_log", "trace_log",
-        "t1_ms", "t2_ms", "t4_ms", "timer_c", "max_message_size", "transport",
-        "store_synchronous", "store_queue_max", "log_max_bytes", "log_keep", "disable_all", "ipmin", "ipmax", "min_expires", "max_expires",
-        "default_expires", "max_bindings", "max_bindings_per_aor", "alias", "user", "contact",
-        "enable", "itsp_down_reg_expires", "reg_forwarding_timeout", "num_sockets",
-        "nat_outside_address", "address", "from_action", "from_routing", "accessibility_check",
-        "options_transport", "probe_interval", "probe_interval_down", "probe_timeout_ms",
-        "failures_to_down", "successes_to_up", "failback_delay", "ipname", "port", "username",
-        "password", "probe_retransmit_ms", "answer_timeout_ms", "failover_codes",
-        "down_other_methods", "probe_interval_ms", "probe_interval_down_ms", "emergency_numbers",
-        "methods", "nonce_lifetime", "phone_reg_expires", "dns_servers", "dns_timeout_ms",
-        "name", "tls", "tls_port", "tls_certificate", "tls_private_key", "tls_ca_file",
-        "tls_verify_server", "tls_client_certificate", "tls_client_private_key",
-        "tls_verify_client", "tls_min_version", "tls_handshakes_per_minute", "tls_server_name"}) {
-    const bool set = text.find(std::string("\n") + name + " =") != std::string::npos;
-    const bool example = text.find(std::string("\n; ") + name + " =") != std::string::npos;
-    EXPECT_TRUE(set || example) << name;
+  for (const auto& section : schema()) {
+    const std::string header =
+        section.indexed ? "\n; [" + section.name + ".1]\n" : "\n[" + section.name + "]\n";
+    const auto at = text.find(header);
+    ASSERT_NE(at, std::string::npos) << section.display();
+    // The section's lines: from its header's newline to the next header (or the end).
+    const auto begin = at + header.size() - 1;
+    const auto end = std::min(text.find("\n[", begin), text.find("\n; [", begin));
+    const std::string block = text.substr(begin, end == std::string::npos ? end : end - begin + 1);
+    for (const auto& p : section.params) {
+      SCOPED_TRACE(section.display() + " " + p.name);
+      const std::string line = (p.example ? "\n; " : "\n") + p.name + " =";
+      EXPECT_NE(block.find(line), std::string::npos) << block;
+    }
+  }
+}
+
+// The commented-out examples are good values: the default file with every example section
+// and parameter uncommented parses, each example entry enabled and complete.
+TEST(Config, EmbeddedDefaultWithEveryExampleUncommentedParses) {
+  std::string text;
+  const SectionInfo* section = nullptr;
+  std::istringstream lines(default_config_text());
+  for (std::string line; std::getline(lines, line);) {
+    for (const auto& s : schema()) {
+      if (line == (s.indexed ? "; [" + s.name + ".1]" : "[" + s.name + "]")) section = &s;
+    }
+    if (line.starts_with("; [")) line.erase(0, 2);
+    for (const auto& p : section ? section->params : std::vector<ParamInfo>{}) {
+      if (p.example && line.starts_with("; " + p.name + " =")) line.erase(0, 2);
+    }
+    text += line + "\n";
+  }
+  SCOPED_TRACE(text);
+  const auto c = parse(text);
+  EXPECT_EQ(c.proxy.itsp.monitor.targets.size(), 1u);
+  EXPECT_EQ(c.lan_hosts.size(), 1u);
+  EXPECT_EQ(c.proxy.auth_users.size(), 1u);
+  EXPECT_EQ(c.proxy.ignored.size(), 1u);
+  EXPECT_EQ(c.proxy.rejected.size(), 1u);
+  EXPECT_EQ(c.proxy.trusted.size(), 1u);
+  EXPECT_EQ(c.proxy.aliases.size(), 1u);
+  EXPECT_EQ(c.proxy.directory.size(), 1u);
+  EXPECT_EQ(c.proxy.itsp.monitor.health.probe_interval, 500ms);
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+// What the reference and the errors say about a parameter is all there.
+TEST(Config, EveryParameterIsDocumented) {
+  for (const auto& section : schema()) {
+    for (const auto& p : section.params) {
+      SCOPED_TRACE(section.display() + " " + p.name);
+      EXPECT_FALSE(p.allowed.empty());
+      EXPECT_FALSE(p.doc.empty());
+      EXPECT_FALSE(p.doc_default.empty());
+      EXPECT_FALSE(p.doc_allowed.empty());
+      EXPECT_FALSE(p.comment.empty());
+    }
   }
 }
 
@@ -1335,4 +1379,4 @@ TEST(Config, WarnsAboutLanHostsEntriesThatAreNotEnabled) {
 }
 
 }  // namespace
-}  // namespace resproxy::native
+}  // namespace resproxy::config
