@@ -193,7 +193,7 @@ bool contains_section(const std::string& text, const std::string& section) {
 }
 
 // Parses an INI block with the daemon's parser; errors point into the YAML file.
-native::DaemonConfig read_ini(const YAML::Node& node, const std::string& what, const std::string& file,
+config::DaemonConfig read_ini(const YAML::Node& node, const std::string& what, const std::string& file,
                               bool is_resproxy, const std::string& extra = {}) {
   if (!node.IsScalar()) fail(file, node, what + ": expected an INI text block (" + what + ": |)");
   std::string text = node.Scalar();
@@ -214,8 +214,8 @@ native::DaemonConfig read_ini(const YAML::Node& node, const std::string& what, c
   // A block scalar's text starts on the line after its indicator ("resproxy: |").
   const int first_line = node.Mark().line + 2;
   try {
-    return native::parse_config(text, what);
-  } catch (const native::ConfigError& e) {
+    return config::parse_config(text, what);
+  } catch (const config::ConfigError& e) {
     const int line = e.line >= 1 && e.line <= original_lines ? first_line + e.line - 1 : node.Mark().line + 1;
     std::string message = file + ":" + std::to_string(line) + ": " + what + ": ";
     if (!e.section.empty()) message += "[" + e.section + "] ";

@@ -44,7 +44,7 @@
 
 #include "model/fault_schedule.h"
 #include "model/office_network.h"
-#include "proxy/native/config.h"
+#include "proxy/config/daemon_config.h"
 
 namespace resproxy::harness {
 
@@ -101,8 +101,8 @@ struct Scenario {
   model::OfficeNetworkConfig network;
 
   // configuration of the two proxies, as the daemon reads it
-  native::DaemonConfig resproxy;
-  native::DaemonConfig itsp;
+  config::DaemonConfig resproxy;
+  config::DaemonConfig itsp;
 
   // phones
   double register_start_s = 1;
