@@ -1,0 +1,272 @@
+#pragma once
+// NativeRuntime's inside (runtime.h), shared by its rooms (one .cpp each): runtime.cpp
+// (construction, binding, start and stop, inputs and the effect dispatch, the timer, interface and
+// wall-clock polling, the public NativeRuntime), runtime_udp.cpp (datagrams: batched receive,
+// receive delay, sends), runtime_streams.cpp (TCP and TLS: accept, connect, handshake, reading,
+// write queues and budgets, closing) and runtime_store.cpp (the store commit pipeline). Private
+// to them: nothing else includes it.
+#include "proxy/native/runtime.h"
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "proxy/base/check.h"
+#include "proxy/native/store_thread.h"
+
+namespace resproxy::native {
+
+// What Impl is made of and the helpers more than one room uses. A named namespace, not an
+// anonymous one: Impl (a class with linkage) holds these types, and a header's anonymous
+// namespace would give each room its own. The using-directive below brings them into scope for
+// the rooms, the only files that include this header.
+namespace runtime_detail {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using asio::ip::udp;
+using ErrorCode = boost::system::error_code;
+using SteadyClock = std::chrono::steady_clock;
+
+inline constexpr std::size_t kReadChunk = 16 * 1024;
+// Datagrams taken from the socket into one Node input when they are already queued (load).
+inline constexpr int kDatagramBatch = 32;
+
+inline TimePoint to_core(SteadyClock::time_point t) {
+  return TimePoint{std::chrono::duration_cast<Duration>(t.time_since_epoch())};
+}
+
+// IPv4-mapped IPv6 peers (a dual-stack "::" listener) are shown to the core as IPv4.
+inline Address to_address(const asio::ip::address& ip, std::uint16_t port) {
+  if (ip.is_v6() && ip.to_v6().is_v4_mapped()) {
+    return Address{asio::ip::make_address_v4(asio::ip::v4_mapped, ip.to_v6()).to_string(), port};
+  }
+  return Address{ip.to_string(), port};
+}
+template <typename Endpoint>
+Address to_address(const Endpoint& endpoint) {
+  return to_address(endpoint.address(), endpoint.port());
+}
+
+inline std::optional<asio::ip::address> parse_ip(const std::string& text) {
+  ErrorCode ec;
+  auto ip = asio::ip::make_address(text, ec);
+  if (ec) return std::nullopt;
+  return ip;
+}
+
+// One TCP or TLS connection, accepted or opened. Shared with its pending operations.
+struct Connection {
+  Connection(tcp::socket s, StreamId stream) : socket(std::move(s)), id(stream) {}
+
+  tcp::socket socket;
+  // TLS: the SSL stream over `socket` (declared after it: destroyed first).
+  std::optional<asio::ssl::stream<tcp::socket&>> tls;
+  Transport transport = Transport::Tcp;
+  std::string server_name;  // outbound TLS: the name its certificate must carry (or empty)
+  std::string name_error;   // outbound TLS: why the certificate's names were refused
+  StreamId id;
+  Address local;   // for the message log; known once connected (remote: from the start)
+  Address remote;
+  bool connected = false;
+  bool closed = false;       // out of the stream table; late completions do nothing
+  bool closing = false;      // the core sent CloseStream: flush the queue, then close
+  bool reading = false;
+  bool writing = false;
+  std::vector<std::string> queued;     // written after the operation in flight
+  std::vector<std::string> in_flight;  // the one async_write in progress
+  std::size_t queued_bytes = 0;
+  std::unique_ptr<asio::steady_timer> flush_timer;  // only while closing with data queued
+  std::array<char, kReadChunk> read_buffer{};
+};
+
+// When the Node hears of a closed stream: at once (from a completion handler) or on the next
+// io_context turn (from inside pump(), where no input may start).
+enum class Notify { Now, Later };
+
+}  // namespace runtime_detail
+
+using namespace runtime_detail;
+
+class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::Impl> {
+ public:
+  Impl(asio::io_context& io, Node& node, ListenConfig config);
+
+  void start();
+  void stop(bool notify_node);
+  void inject(std::function<void(Node&, TimePoint)> input);
+
+  Address local_address() const { return local_; }
+  Address tls_local_address() const { return tls_local_; }
+  void set_tls_log(TlsLog log) { tls_log_ = std::move(log); }
+  Stats stats() const;
+  void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if) {
+    drop_if_ = std::move(drop_if);
+  }
+  void set_store(KeyValueStore* store);
+  void set_message_log(MessageLog log) { message_log_ = std::move(log); }
+  void set_command_replies(CommandReplies replies) { command_replies_ = std::move(replies); }
+
+  static TimePoint now() { return to_core(SteadyClock::now()); }
+
+ private:
+  // Inputs: one Node input, then drain effects and re-arm the timer.
+  template <typename Input>
+  void deliver(Input&& input);
+  void pump();
+  void rearm_timer();
+  void on_timer(const ErrorCode& ec, std::uint64_t generation);
+
+  // Effects.
+  void perform(SendDatagram& effect);
+  void perform(OpenStream& effect);
+  void perform(WriteStream& effect);
+  void perform(CloseStream& effect);
+  void perform(StoreWrite& effect);
+  void perform(CommandReply& effect);
+  // Hands the pending writes to the store thread as one transaction.
+  void commit_store();
+  // Answers refused writes, then commit_store() if no commit is in progress and the commit
+  // interval allows it now (else arms store_timer_). True if the Node heard of a write (it may
+  // have new effects).
+  bool commit_store_when_due();
+  void on_store_timer(const ErrorCode& ec);
+  // Tells the node the host's interfaces if they changed since last time, then looks again
+  // after ListenConfig::interface_poll.
+  void watch_interfaces();
+  // Tells the node the wall clock if it stepped against the steady clock since last time (and
+  // the first time), then looks again after ListenConfig::wall_clock_poll.
+  void watch_wall_clock();
+  // The store thread's answer to commit_store(), on the io thread.
+  void on_store_committed(bool ok);
+
+  // UDP.
+  void receive_datagram();
+  void on_readable(const ErrorCode& ec);
+  // Up to kDatagramBatch waiting datagrams in one recvmmsg, without blocking: how many (-1 with
+  // errno: EAGAIN when none is waiting). Slot i is in slots_[i].
+  int receive_batch();
+  const Address& sender_address(const udp::endpoint& sender);
+  void send_datagram_async(std::string bytes, const udp::endpoint& to);
+
+  // TCP and TLS.
+  void accept_next(bool tls);
+  void on_accept(bool tls, const ErrorCode& ec, tcp::socket socket);
+  void on_connect(const std::shared_ptr<Connection>& conn, const ErrorCode& ec);
+  // A connected outbound stream: tell the Node, start reading and writing.
+  void report_connected(const std::shared_ptr<Connection>& conn);
+  // The message log for writes queued before the connection could send (logged only now).
+  void log_queued(const Connection& conn);
+  void start_handshake(const std::shared_ptr<Connection>& conn, bool outbound);
+  void on_handshake(const std::shared_ptr<Connection>& conn, bool outbound, const ErrorCode& ec);
+  void bind_tls(const asio::ip::address& ip);
+  void start_reading(const std::shared_ptr<Connection>& conn);
+  void on_read(const std::shared_ptr<Connection>& conn, const ErrorCode& ec, std::size_t size);
+  void start_writing(const std::shared_ptr<Connection>& conn);
+  void on_written(const std::shared_ptr<Connection>& conn, const ErrorCode& ec, std::size_t size);
+  void finish_close(std::shared_ptr<Connection> conn, Notify notify);
+  void close_stream(std::shared_ptr<Connection> conn, StreamCloseReason reason, Notify notify);
+  void notify_closed(StreamId id, StreamCloseReason reason, Notify notify);
+
+  bool bind_all(const asio::ip::address& ip, std::uint16_t port, bool last_attempt);
+
+  asio::io_context& io_;
+  Node& node_;
+  KeyValueStore* store_ = nullptr;
+  std::unique_ptr<StoreThread> store_thread_;   // owns store_ while the runtime serves
+  StoreWrite pending_store_;                    // records of the StoreWrites not yet committing
+  std::vector<std::uint64_t> pending_store_ids_;
+  std::vector<std::uint64_t> committing_ids_;   // the one commit on the store thread, if any
+  bool committing_ = false;
+  std::vector<std::uint64_t> refused_store_ids_;  // beyond store_queue_max: fail at once
+  ListenConfig config_;
+  udp::socket udp_;
+  tcp::acceptor acceptor_;
+  tcp::acceptor tls_acceptor_;
+  asio::steady_timer timer_;
+  asio::steady_timer accept_retry_timer_;
+  asio::steady_timer tls_accept_retry_timer_;
+  std::unique_ptr<TlsContexts> tls_;
+  Address tls_local_;  // port 0: not listening for TLS
+  TlsLog tls_log_;
+  asio::steady_timer store_timer_;  // the next group commit (ListenConfig::store_commit_interval)
+  asio::steady_timer interface_timer_;  // the next look at the host's interfaces
+  asio::steady_timer wall_clock_timer_;  // the next look at the wall clock
+  std::optional<std::chrono::nanoseconds> wall_offset_;  // as last told: wall minus steady
+  std::vector<NetInterface> interfaces_;  // as last told to the node
+  bool store_timer_armed_ = false;
+  SteadyClock::time_point last_commit_{};
+  Address local_;
+
+  // recvmmsg's slots: one buffer, source address and control message (the kernel's receive
+  // timestamp) per datagram of a batch.
+  struct Slot {
+    sockaddr_storage from{};
+    // The kernel's receive timestamp and the arrival interface (IP_PKTINFO / IPV6_PKTINFO).
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(in_pktinfo)) +
+                                  CMSG_SPACE(sizeof(in6_pktinfo))]{};
+    iovec iov{};
+  };
+  std::vector<char> datagram_buffer_;
+  std::size_t slot_size_ = 0;
+  std::vector<Slot> slots_;
+  std::vector<mmsghdr> mmsgs_;
+  // The last datagram source and its Address: formatting an address costs more than receiving
+  // the datagram, and under load most datagrams come from a few peers.
+  udp::endpoint last_sender_;
+  Address last_sender_address_;
+  std::size_t async_sends_pending_ = 0;
+  std::size_t queued_bytes_total_ = 0;  // stream write queues together (the global budget)
+
+  std::map<std::uint64_t, std::shared_ptr<Connection>> streams_;
+  std::uint64_t next_inbound_id_ = 1;
+
+  std::function<bool(const SendDatagram&)> drop_if_;
+  MessageLog message_log_;
+  CommandReplies command_replies_;
+  Stats stats_;
+
+  bool started_ = false;
+  bool stopped_ = false;
+  bool in_input_ = false;
+  std::optional<TimePoint> armed_;     // the deadline the timer waits for, if it waits
+  std::uint64_t timer_generation_ = 0;  // stale expiries compare unequal
+};
+
+// --- Inputs (defined here: every room delivers inputs). ---
+
+template <typename Input>
+void NativeRuntime::Impl::deliver(Input&& input) {
+  if (stopped_) return;
+  // Inputs come only from completion handlers, which asio never nests; effects that fail
+  // synchronously post their input instead of delivering it inside pump().
+  RESPROXY_CHECK(!in_input_);
+  struct Guard {
+    bool& flag;
+    ~Guard() { flag = false; }
+  } guard{in_input_};
+  in_input_ = true;
+  input(node_, now());
+  pump();
+}
+
+}  // namespace resproxy::native
