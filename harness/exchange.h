@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/routing/options_prober.h"
+#include "model/options_prober.h"
 #include "proxy/transaction/timer_config.h"
 
 namespace resproxy::harness {
@@ -26,7 +26,7 @@ struct ExchangeConfig {
 
 struct ExchangeResult {
   std::string runtime;  // "native" or "ns-3"
-  std::vector<routing::ProbeResult> probes;
+  std::vector<model::ProbeResult> probes;
   int answered = 0;
   int failed = 0;
   std::uint64_t client_retransmissions = 0;  // Timer E

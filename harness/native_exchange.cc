@@ -6,7 +6,7 @@
 
 #include "harness/exchange.h"
 #include "proxy/native/runtime.h"
-#include "proxy/routing/options_responder.h"
+#include "model/options_responder.h"
 
 namespace resproxy::harness {
 
@@ -38,7 +38,7 @@ ExchangeResult run_native_exchange(const ExchangeConfig& config) {
 
   const transaction::SipNodeConfig node_config{.transport = {.local = {config.loopback_ip, 0}},
                                                .timers = config.timers};
-  routing::OptionsResponder responder(node_config, server_rng, server_trace);
+  model::OptionsResponder responder(node_config, server_rng, server_trace);
   native::NativeRuntime server(io, responder, {.ip = config.loopback_ip, .port = 0, .tcp = false});
   server.start();
   responder.transport().set_local(server.local_address());
@@ -46,14 +46,14 @@ ExchangeResult run_native_exchange(const ExchangeConfig& config) {
   const Address target = server.local_address();
   const std::string host = target.is_ipv6() ? "[" + target.ip + "]" : target.ip;
   // Field by field: g++ 12 at -O2 warns (maybe-uninitialized) on a designated initializer here.
-  routing::ProbeSchedule schedule;
+  model::ProbeSchedule schedule;
   schedule.target.transport = Transport::Udp;
   schedule.target.remote = target;
   schedule.request_uri = "sip:ping@" + host + ":" + std::to_string(target.port);
   schedule.first_at = server.now() + 20ms;  // both runtimes read the same steady clock
   schedule.interval = config.interval;
   schedule.count = config.probes;
-  routing::OptionsProber prober(node_config, schedule, client_rng, client_trace);
+  model::OptionsProber prober(node_config, schedule, client_rng, client_trace);
   native::NativeRuntime client(io, prober, {.ip = config.loopback_ip, .port = 0, .tcp = false});
 
   auto lose = [&loss_rng, &config](const SendDatagram&) {

@@ -9,7 +9,7 @@
 #include "harness/exchange.h"
 #include "model/lossy_link.h"
 #include "model/simulation.h"
-#include "proxy/routing/options_responder.h"
+#include "model/options_responder.h"
 
 namespace resproxy::harness {
 
@@ -44,20 +44,20 @@ ExchangeResult run_ns3_exchange(const ExchangeConfig& config) {
   const Duration run_for = start + config.probes * config.interval +
                            config.timers.timer_f() + std::chrono::seconds(2);
 
-  auto responder_owned = std::make_unique<routing::OptionsResponder>(
+  auto responder_owned = std::make_unique<model::OptionsResponder>(
       transaction::SipNodeConfig{.transport = {.local = responder_address},
                                  .timers = config.timers},
       sim.rng(kResponderRngStream), sim.trace().sink_for("responder"));
   auto& responder = *responder_owned;
   // Field by field: g++ 12 at -O2 warns (maybe-uninitialized) on a designated initializer here.
-  routing::ProbeSchedule schedule;
+  model::ProbeSchedule schedule;
   schedule.target.transport = Transport::Udp;
   schedule.target.remote = responder_address;
   schedule.request_uri = "sip:ping@" + responder_address.to_string();
   schedule.first_at = TimePoint{start};
   schedule.interval = config.interval;
   schedule.count = config.probes;
-  auto prober_owned = std::make_unique<routing::OptionsProber>(
+  auto prober_owned = std::make_unique<model::OptionsProber>(
       transaction::SipNodeConfig{.transport = {.local = prober_address}, .timers = config.timers},
       schedule, sim.rng(kProberRngStream), sim.trace().sink_for("prober"));
   auto& prober = *prober_owned;

@@ -23,9 +23,12 @@
 // up the original call with BYE on the final one (or `refer_timeout` after the 202 without it).
 // Transfers are scheduled (schedule_transfer) or drawn by a TransferPolicy on answered calls.
 //
-// It includes no ns-3 header: a runtime hosts it (model/SipNodeApplication in simulation) like
-// any other Node. Fed by the transaction layer (TransactionUser) and by its own timers; emits
-// SIP through the transaction layer, `ua.*` trace events, and one CallRecord per call.
+// It includes no ns-3 header (library resproxy_agents): a runtime hosts it
+// (model/SipNodeApplication in simulation) like any other Node. Fed by the transaction layer
+// (TransactionUser) and by its own timers; emits SIP through the transaction layer, `ua.*` trace
+// events, and one CallRecord per call. The dialog state and the SDP bodies are the SIP layer's
+// (sip::Dialog, sip::Sdp); the code is in ua_phone.cc (registration, sending, digest
+// authentication), ua_phone_calls.cc (caller and callee) and ua_phone_transfer.cc (REFER, NOTIFY).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "proxy/sip/builder.h"
+#include "proxy/sip/dialog.h"
 #include "proxy/transaction/sip_node.h"
 
 namespace resproxy::model {
@@ -217,15 +221,16 @@ class UaPhone final : public transaction::SipNode {
   static constexpr std::size_t kNoCall = static_cast<std::size_t>(-1);
   static constexpr std::size_t kNoTransfer = static_cast<std::size_t>(-1);
 
-  // Dialog state (§12) of a call; indices parallel `calls_`.
-  struct Dialog {
+  // Per-call state beside its CallRecord; indices parallel `calls_`.
+  struct Leg {
+    // The dialog (RFC 3261 §12): the caller's from its INVITE and the 2xx, the callee's from
+    // the INVITE and our tag; nullopt before the 2xx (caller) or for an INVITE we could not
+    // build one from (callee, no Contact).
+    std::optional<sip::Dialog> dialog;
+    // The call's tags, which identify it before a dialog exists (the caller's remote tag is ""
+    // until the 2xx).
     std::string local_tag;
     std::string remote_tag;
-    std::string local_header;   // our From (caller) / To (callee) value, with our tag
-    std::string remote_header;  // the peer's, with its tag once known
-    std::string remote_target;           // Contact URI of the 2xx / INVITE
-    std::vector<std::string> route_set;  // name-addr values, in the order we send them
-    std::uint32_t local_cseq = 0;
     std::uint32_t invite_cseq = 0;  // the INVITE that created the dialog (sent or received)
     Duration hold{};
     // Caller side.
@@ -233,8 +238,7 @@ class UaPhone final : public transaction::SipNode {
     transport::Destination ack_to{};
     // Callee side.
     transaction::ServerTransactionId invite_txn{};
-    std::vector<std::string> record_route;  // the INVITE's Record-Route values, copied to 18x/2xx
-    std::string ok_response;                // the 2xx, retransmitted until the ACK
+    std::string ok_response;  // the 2xx, retransmitted until the ACK
     Duration ok_interval{};
     TimerId ok_timer{};
     TimerId ok_give_up{};
@@ -252,7 +256,8 @@ class UaPhone final : public transaction::SipNode {
   };
 
   // A request as we sent it, kept to send it again with credentials (RFC 3261 §22.2): Via (new
-  // branch), Max-Forwards, `head`, CSeq, the credentials, `tail`, body.
+  // branch), Max-Forwards, `head`, CSeq, the credentials, `tail`, body. In a dialog the call's
+  // sip::Dialog writes Route, From, To, Call-ID and the next CSeq instead of `head` and `cseq`.
   struct OutRequest {
     std::string method;
     std::string request_uri;
@@ -265,6 +270,7 @@ class UaPhone final : public transaction::SipNode {
     std::string credentials;
     bool answered_challenge = false;  // credentials computed from a challenge to this request
     int stale_retries = 0;
+    bool in_dialog = false;
   };
 
   enum class Pending : std::uint8_t { Register, Invite, Bye, Refer, Notify };
@@ -296,20 +302,21 @@ class UaPhone final : public transaction::SipNode {
   // A 401/407 to `pending`: true when the request went again with credentials.
   bool retry_with_credentials(TimePoint now, PendingRequest& pending, const sip::Message& response);
   void note_auth_failure(TimePoint now, const PendingRequest& pending, int status);
-  // An in-dialog request (§12.2.1.1) with its head filled in; false: no way to send it.
+  // An in-dialog request (§12.2.1.1) with its target filled in; false: no way to send it.
   bool in_dialog_request(std::size_t call, std::string method, OutRequest& out) const;
 
   // Caller side. `refer_call`: the call (ours) whose REFER this call is placed for.
   void place_call(TimePoint now, const CallPlan& plan, std::size_t refer_call = kNoCall,
                   std::string_view referred_by = {});
-  void on_invite_response(TimePoint now, std::size_t call, const sip::Message& response);
-  void send_ack(TimePoint now, std::size_t call, std::uint32_t cseq);
+  void on_invite_response(TimePoint now, std::size_t call, transaction::ClientTransactionId id,
+                          const sip::Message& response);
+  void send_ack(TimePoint now, std::size_t call);
   void send_bye(TimePoint now, std::size_t call);
   void on_bye_response(TimePoint now, std::size_t call, int status);
 
   // Callee side.
   void on_invite(TimePoint now, transaction::ServerTransactionId id, const sip::Message& invite);
-  std::vector<sip::ExtraHeader> dialog_response_headers(const Dialog& dialog) const;
+  std::vector<sip::ExtraHeader> dialog_response_headers(const sip::Dialog& dialog) const;
   void send_ringing(TimePoint now, std::size_t call);
   void send_ok(TimePoint now, std::size_t call);
   void retransmit_ok(TimePoint now, std::size_t call);
@@ -330,16 +337,11 @@ class UaPhone final : public transaction::SipNode {
 
   // Helpers.
   std::size_t find_dialog(const sip::Message& request) const;  // by Call-ID and both tags
-  std::optional<PendingRequest> take_pending(transaction::ClientTransactionId id, bool final);
-  // Where a request for `request_uri` goes: through the route set or the outbound proxy.
+  // Where a request for `request_uri` goes: an IPv4 literal host directly, else nowhere.
   std::optional<transport::Destination> destination_for(std::string_view uri) const;
-  // Builds an in-dialog request (§12.2.1.1): Request-URI, Route and the destination.
-  struct InDialog {
-    std::string request_uri;
-    std::vector<std::string> routes;
-    std::optional<transport::Destination> to;
-  };
-  InDialog in_dialog_target(const Dialog& dialog) const;
+  // Where a request in the dialog goes (§12.2.1.1): its first route, else the remote target or,
+  // when that is no IP literal, the outbound proxy; nullopt: no way to send it.
+  std::optional<transport::Destination> in_dialog_destination(const sip::Dialog& dialog) const;
   std::string sdp(bool offer);
   void end_call(TimePoint now, std::size_t call);
   void fail_call(TimePoint now, std::size_t call, int status, std::string failure);
@@ -360,7 +362,7 @@ class UaPhone final : public transaction::SipNode {
   std::vector<CallRecord> calls_;
   std::vector<RegistrationRecord> registrations_;
   std::size_t calls_in_progress_ = 0;
-  std::vector<Dialog> dialogs_;
+  std::vector<Leg> legs_;
   std::size_t active_call_ = kNoCall;
   std::vector<PendingRequest> pending_;
   std::uint64_t sdp_session_ = 0;

@@ -12,7 +12,7 @@
 
 #include "proxy/base/rng.h"
 #include "proxy/base/trace.h"
-#include "proxy/routing/options_responder.h"
+#include "model/options_responder.h"
 #include "proxy/sip/message.h"
 #include "tests/fuzz/fuzz_input.h"
 
@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   SeededRng rng(in.u64());
   NullTraceSink trace;
   const Address local{"192.0.2.1", 5060};
-  routing::OptionsResponder node(
+  model::OptionsResponder node(
       transaction::SipNodeConfig{.transport = {.local = local}, .timers = {}}, rng, trace);
   const Address peers[] = {{"192.0.2.9", 5062}, {"2001:db8::9", 5060}};
   bool open[4] = {false, false, false, false};

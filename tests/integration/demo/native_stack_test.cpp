@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "proxy/native/runtime.h"
-#include "proxy/routing/options_responder.h"
+#include "model/options_responder.h"
 
 namespace resproxy {
 namespace {
@@ -64,7 +64,7 @@ class NativeStack : public ::testing::Test {
   boost::asio::io_context io_;
   SeededRng rng_{9};
   NullTraceSink trace_;
-  routing::OptionsResponder responder_{
+  model::OptionsResponder responder_{
       transaction::SipNodeConfig{.transport = {.local = {"127.0.0.1", 0}}, .timers = {}}, rng_, trace_};
   std::unique_ptr<native::NativeRuntime> runtime_;
   std::thread thread_;

@@ -1,10 +1,10 @@
-#include "proxy/routing/options_prober.h"
+#include "model/options_prober.h"
 
 #include <algorithm>
 
 #include "proxy/sip/builder.h"
 
-namespace resproxy::routing {
+namespace resproxy::model {
 
 OptionsProber::OptionsProber(transaction::SipNodeConfig config, ProbeSchedule schedule, Rng& rng,
                              TraceSink& trace)
@@ -93,4 +93,4 @@ int OptionsProber::failed() const {
                                         [](const ProbeResult& r) { return r.error.has_value(); }));
 }
 
-}  // namespace resproxy::routing
+}  // namespace resproxy::model

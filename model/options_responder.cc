@@ -1,8 +1,8 @@
-#include "proxy/routing/options_responder.h"
+#include "model/options_responder.h"
 
 #include "proxy/sip/builder.h"
 
-namespace resproxy::routing {
+namespace resproxy::model {
 
 OptionsResponder::OptionsResponder(transaction::SipNodeConfig config, Rng& rng, TraceSink& trace)
     : SipNode(std::move(config), rng, trace) {}
@@ -32,4 +32,4 @@ void OptionsResponder::on_request(TimePoint now, transaction::ServerTransactionI
       sip::make_response(request, 405, "Method Not Allowed", to_tag, {{"Allow", "OPTIONS"}}));
 }
 
-}  // namespace resproxy::routing
+}  // namespace resproxy::model

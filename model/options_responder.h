@@ -1,11 +1,11 @@
 #pragma once
 // OptionsResponder: a SipNode that answers OPTIONS addressed to it with 200 OK (RFC 3261 §11.2:
 // Allow, Accept, Supported) and every other request with 405 Method Not Allowed naming what it
-// allows. It is what the proxy answers to keep-alive and monitoring probes, and the server side
-// of the one-core demonstration (native and ns-3).
+// allows. It is the server side of the one-core demonstration (native and ns-3; no ns-3 here)
+// and the node the sip_node fuzz target drives.
 #include "proxy/transaction/sip_node.h"
 
-namespace resproxy::routing {
+namespace resproxy::model {
 
 struct OptionsResponderCounters {
   std::uint64_t options_answered = 0;
@@ -25,4 +25,4 @@ class OptionsResponder final : public transaction::SipNode {
   OptionsResponderCounters counters_;
 };
 
-}  // namespace resproxy::routing
+}  // namespace resproxy::model

@@ -1,14 +1,14 @@
 #pragma once
 // OptionsProber: a SipNode that sends OPTIONS requests to one target on a fixed schedule through
 // client non-INVITE transactions (so lost requests are retransmitted on Timer E and given up on
-// Timer F) and records each probe's outcome. It is the seed of the ITSP monitor and the client
-// side of the one-core demonstration.
+// Timer F) and records each probe's outcome. It is the client side of the one-core
+// demonstration (harness/exchange.h). No ns-3: it runs on either runtime.
 #include <optional>
 #include <vector>
 
 #include "proxy/transaction/sip_node.h"
 
-namespace resproxy::routing {
+namespace resproxy::model {
 
 struct ProbeSchedule {
   transport::Destination target;
@@ -53,4 +53,4 @@ class OptionsProber final : public transaction::SipNode {
   std::vector<std::pair<transaction::ClientTransactionId, int>> pending_;  // id -> result index
 };
 
-}  // namespace resproxy::routing
+}  // namespace resproxy::model
