@@ -22,6 +22,7 @@
 #include "model/simulation.h"
 #include "model/traffic.h"
 #include "model/ua_phone.h"
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/routing/proxy_node.h"
 
 namespace resproxy::harness {
@@ -248,7 +249,8 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   routing::ProxyConfig resproxy_config = s.resproxy.proxy;
   resproxy_config.local = resproxy_address;
   auto resproxy_owned = std::make_unique<routing::ProxyNode>(
-      resproxy_config, resproxy_store.load_all(), sim.rng(kResproxyStream), recorder.sink_for("resproxy"));
+      resproxy_config, resproxy_store.load_all(), sim.rng(kResproxyStream), native::openssl_crypto(),
+      recorder.sink_for("resproxy"));
   routing::ProxyNode& resproxy = *resproxy_owned;
   auto resproxy_faulty = std::make_unique<model::FaultyNode>(std::move(resproxy_owned));
   model::FaultyNode* resproxy_process = resproxy_faulty.get();
@@ -259,7 +261,8 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   routing::ProxyConfig itsp_config = s.itsp.proxy;
   itsp_config.local = itsp_address;
   auto itsp_owned = std::make_unique<routing::ProxyNode>(
-      itsp_config, itsp_store.load_all(), sim.rng(kItspStream), recorder.sink_for("itsp"));
+      itsp_config, itsp_store.load_all(), sim.rng(kItspStream), native::openssl_crypto(),
+      recorder.sink_for("itsp"));
   auto itsp_faulty = std::make_unique<model::FaultyNode>(std::move(itsp_owned));
   model::FaultyNode* itsp_process = itsp_faulty.get();
   install(network.itsp_node(), std::move(itsp_faulty), "itsp", itsp_address)->SetStore(&itsp_store);

@@ -290,6 +290,18 @@ void SipNodeApplication::Perform(resproxy::StoreWrite& effect) {
   });
 }
 
+// No DNS in the simulation (yet): every look-up is answered "unsupported", as an input of its
+// own, and the node keeps the addresses it started with.
+void SipNodeApplication::Perform(resproxy::ResolveName& effect) {
+  const std::uint64_t id = effect.id;
+  ns3::Simulator::ScheduleNow([this, id] {
+    if (!m_running) return;
+    Deliver([id](resproxy::Node& node, resproxy::TimePoint now) {
+      node.on_completion(now, resproxy::NameResolved{.id = id, .error = resproxy::NameError::Unsupported});
+    });
+  });
+}
+
 void SipNodeApplication::Perform(resproxy::CommandReply& effect) {
   if (m_commandReplies) m_commandReplies(std::move(effect));
 }

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "model/ua_phone_detail.h"
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/security/digest.h"
 #include "proxy/sip/builder.h"
 #include "proxy/sip/header_parsers.h"
@@ -206,7 +207,7 @@ bool UaPhone::retry_with_credentials(TimePoint now, PendingRequest& pending,
     AuthCache& cache = proxy ? proxy_auth_ : registrar_auth_;
     std::string cnonce = cache.nonce == challenge.nonce ? cache.cnonce : rng().token(16);
     const std::uint32_t nc = cache.nonce == challenge.nonce ? cache.nc + 1 : 1;
-    auto credentials = security::answer_challenge(field.value, out.method, out.request_uri, user,
+    auto credentials = security::answer_challenge(native::openssl_crypto(), field.value, out.method, out.request_uri, user,
                                                   *config_.password, cnonce, nc);
     if (!credentials) continue;
     cache.challenge = std::string(field.value);
@@ -297,7 +298,7 @@ void UaPhone::send_register(TimePoint now) {
     // A refresh answers the registrar's last challenge again with the next nc: no round trip
     // while the nonce lasts (a stale one is challenged with stale=true and answered afresh).
     const std::string& user = config_.auth_user.empty() ? config_.user : config_.auth_user;
-    auto credentials = security::answer_challenge(registrar_auth_.challenge, out.method,
+    auto credentials = security::answer_challenge(native::openssl_crypto(), registrar_auth_.challenge, out.method,
                                                   out.request_uri, user, *config_.password,
                                                   registrar_auth_.cnonce, registrar_auth_.nc + 1);
     if (credentials) {

@@ -72,20 +72,56 @@ struct StoreWrite {
 };
 enum class StoreOutcome : std::uint8_t { Ok, Failed };
 
+// Look up the addresses (A and AAAA records) of a host name; answered by a NameResolved
+// completion with the same id. The runtime decides where the answer comes from (DNS natively;
+// names it has in a hosts table without asking). A runtime without name look-ups (ns-3 today)
+// answers NameResolved{.error = Unsupported} at once.
+struct ResolveName {
+  std::uint64_t id = 0;
+  std::string name;
+};
+
 // The answer to an AdminCommand (on_command), for the runtime to hand to whoever asked.
 struct CommandReply {
   std::uint64_t id = 0;
   admin::Result result;
 };
 
-using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream, StoreWrite, CommandReply>;
+using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream, StoreWrite,
+                            CommandReply, ResolveName>;
 
 // --- Completions: the runtime's answers to effects that take time, all through one input. ---
 struct StoreDone {
   std::uint64_t id = 0;  // StoreWrite::id
   StoreOutcome outcome = StoreOutcome::Ok;
 };
-using Completion = std::variant<StoreDone>;
+enum class NameError : std::uint8_t {
+  None,
+  NotFound,       // the name does not exist (NXDOMAIN)
+  NoRecords,      // it exists but has no usable address
+  Timeout,        // no answer in time
+  ServerFailure,  // SERVFAIL, REFUSED, a malformed answer
+  Unsupported,    // the runtime cannot look names up
+};
+constexpr std::string_view to_string(NameError e) {
+  switch (e) {
+    case NameError::None: return "none";
+    case NameError::NotFound: return "not_found";
+    case NameError::NoRecords: return "no_records";
+    case NameError::Timeout: return "timeout";
+    case NameError::ServerFailure: return "server_failure";
+    case NameError::Unsupported: return "unsupported";
+  }
+  return "unknown";
+}
+struct NameResolved {
+  std::uint64_t id = 0;  // ResolveName::id
+  NameError error = NameError::None;
+  std::vector<std::string> addresses{};  // with error None: not empty, IPv4 first, in DNS order
+  // How long the answer may be used (the records' TTL); zero: unknown (the core's own interval).
+  Duration ttl{};
+};
+using Completion = std::variant<StoreDone, NameResolved>;
 
 // A management command (admin.h) from the operator's tool; `id` comes back in its CommandReply.
 struct AdminCommand {

@@ -346,6 +346,19 @@ SectionSpec itsp_proxy_section() {
                    .doc = "the most one round of start-up look-ups may take (all names at once; "
                           "at most two rounds: SRV records, then addresses); what has not "
                           "answered by then is a timeout"}),
+          integer("dns_refresh", 0, 86400, "s",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.itsp.monitor.dns_refresh = seconds(v);
+                  },
+                  {.value = "300",
+                   .comment = "0..86400 s: ITSP names DNS answered are looked up again this often "
+                              "(0: only at start-up)",
+                   .doc = "an `ipname` that DNS resolved (not an address, not a LAN hosts entry, "
+                          "not an SRV target) is looked up again this long after each answer, "
+                          "on a thread of its own; when its address changed, probes and calls "
+                          "go to the new one (trace `itsp.readdressed`). A failed look-up keeps "
+                          "the address it has and is tried again 30 s later — a DNS server behind "
+                          "the failed link never takes the ITSP away. 0: only at start-up"}),
       }};
 }
 
@@ -376,8 +389,9 @@ SectionSpec itsp_proxy_entries() {
                 },
                 {.value = "192.0.2.10",
                  .comment = "IPv4 or IPv6 address, or a host name",
-                 .doc = "the proxy; a host name is resolved once at start-up: the LAN hosts "
-                        "table, else DNS (with `mode = dnssrv` its SRV records) — see [ITSP host "
+                 .doc = "the proxy; a host name is resolved at start-up: the LAN hosts "
+                        "table, else DNS (with `mode = dnssrv` its SRV records), and what DNS "
+                        "answered is looked up again every `dns_refresh` — see [ITSP host "
                         "names](#itsp-host-names-lan-hosts-dns-and-srv)",
                  .doc_default = std::string(kRequiredWhenEnabled),
                  .doc_allowed = "an IPv4 or IPv6 address (`192.0.2.10`, `2001:db8::10` or "

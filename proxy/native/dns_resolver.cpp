@@ -452,9 +452,13 @@ std::vector<ItspResolution> resolve_itsp_targets(const std::vector<routing::Itsp
         r.error = addresses.error();
         continue;
       }
+      // A name DNS answered is looked up again while the daemon runs (proxy_node_dns.cpp); a
+      // LAN hosts entry is the operator's word and stays.
+      const bool from_dns = !resolver.lan_host(t.destination.remote.ip);
       for (const auto& ip : *addresses) {
         if (r.targets.size() == kMaxTargetsPerName) break;
         r.targets.push_back(make_target(t, ip, t.destination.remote.port));
+        if (from_dns) r.targets.back().host = t.destination.remote.ip;
       }
       continue;
     }
@@ -487,6 +491,22 @@ std::vector<ItspResolution> resolve_itsp_targets(const std::vector<routing::Itsp
   return out;
 }
 
+DnsResolverOptions dns_options_for(const DaemonConfig& config) {
+  DnsResolverOptions options;
+  options.lan_hosts = config.lan_hosts;
+  options.servers = config.dns_servers;
+  options.timeout = config.dns_timeout;
+  options.families = families_for_listen_address(config.listen_address);
+  return options;
+}
+
+bool needs_name_refresh(const DaemonConfig& config) {
+  const auto& monitor = config.proxy.itsp.monitor;
+  return monitor.dns_refresh > Duration::zero() &&
+         std::any_of(monitor.targets.begin(), monitor.targets.end(),
+                     [](const routing::ItspTarget& t) { return !t.host.empty(); });
+}
+
 void resolve_itsp_names(DaemonConfig& config, Logger& logger, std::uint64_t seed) {
   auto& targets = config.proxy.itsp.monitor.targets;
   const bool any_name = std::any_of(targets.begin(), targets.end(), [](const auto& t) {
@@ -500,11 +520,7 @@ void resolve_itsp_names(DaemonConfig& config, Logger& logger, std::uint64_t seed
     return;
   }
 
-  DnsResolverOptions options;
-  options.lan_hosts = config.lan_hosts;
-  options.servers = config.dns_servers;
-  options.timeout = config.dns_timeout;
-  options.families = families_for_listen_address(config.listen_address);
+  DnsResolverOptions options = dns_options_for(config);
   std::vector<std::string> servers;
   for (const auto& s : options.servers) servers.push_back(s.to_string());
   const auto selection = config.proxy.itsp.monitor.selection;

@@ -119,4 +119,11 @@ inline constexpr std::size_t kMaxTargetsPerName = 16;
 // the core's Rng, whose draws stay as they were). Throws std::runtime_error as DnsResolver.
 void resolve_itsp_names(DaemonConfig& config, Logger& logger, std::uint64_t seed);
 
+// The resolver's options from the daemon's configuration (LAN hosts, servers, timeout, the
+// families the listen address can reach): the same at start-up and while running.
+[[nodiscard]] DnsResolverOptions dns_options_for(const DaemonConfig& config);
+// After resolve_itsp_names: whether any ITSP proxy's address came from DNS and is to be looked
+// up again while running (dns_refresh > 0): then the daemon starts a DnsThread.
+[[nodiscard]] bool needs_name_refresh(const DaemonConfig& config);
+
 }  // namespace resproxy::native

@@ -28,11 +28,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/native/cli.h"
 #include "proxy/native/config.h"
 #include "proxy/native/control_server.h"
 #include "proxy/native/daemon_trace_sink.h"
 #include "proxy/native/dns_resolver.h"
+#include "proxy/native/dns_thread.h"
 #include "proxy/native/host_address.h"
 #include "proxy/native/log_file.h"
 #include "proxy/native/log.h"
@@ -219,7 +221,7 @@ int run(const CommandLine& cli) {
   config.proxy.wall_clock_offset =
       std::chrono::duration_cast<Duration>(std::chrono::system_clock::now().time_since_epoch()) -
       config.proxy.start.time_since_epoch();
-  routing::ProxyNode node(config.proxy, std::move(*records), rng, trace);
+  routing::ProxyNode node(config.proxy, std::move(*records), rng, openssl_crypto(), trace);
 
   boost::asio::io_context io;
   NativeRuntime runtime(io, node,
@@ -242,6 +244,13 @@ int run(const CommandLine& cli) {
     }
   });
   runtime.set_store(store.get());
+  // ITSP host names DNS answered are looked up again while serving (proxy_node_dns.cpp), on a
+  // thread of their own.
+  std::unique_ptr<DnsThread> dns;
+  if (needs_name_refresh(config)) {
+    dns = std::make_unique<DnsThread>(dns_options_for(config));
+    runtime.set_name_resolver(dns.get());
+  }
   if (sip_log) {
     runtime.set_message_log([&sip_log](bool outbound, const Path& path, std::string_view bytes) {
       sip_log->write(outbound, path, bytes);

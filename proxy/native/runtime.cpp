@@ -271,6 +271,28 @@ void NativeRuntime::Impl::perform(CommandReply& effect) {
   if (command_replies_) command_replies_(std::move(effect));
 }
 
+void NativeRuntime::Impl::perform(ResolveName& effect) {
+  // Answered later, as an input of its own (never inside the pump that drains this effect).
+  const std::uint64_t id = effect.id;
+  if (dns_ == nullptr) {
+    asio::post(io_, [self = shared_from_this(), id] {
+      if (self->stopped_) return;
+      self->deliver([id](Node& node, TimePoint t) {
+        node.on_completion(t, NameResolved{.id = id, .error = NameError::Unsupported});
+      });
+    });
+    return;
+  }
+  dns_->resolve(id, std::move(effect.name), [self = shared_from_this()](NameResolved answer) mutable {
+    // On the DNS thread: only post.
+    asio::io_context& io = self->io_;
+    asio::post(io, [self = std::move(self), answer = std::move(answer)]() mutable {
+      if (self->stopped_) return;
+      self->deliver([&answer](Node& node, TimePoint t) { node.on_completion(t, answer); });
+    });
+  });
+}
+
 // --- The host's interfaces and the wall clock. ---
 
 void NativeRuntime::Impl::watch_interfaces() {
@@ -342,6 +364,7 @@ void NativeRuntime::set_message_log(MessageLog log) { impl_->set_message_log(std
 void NativeRuntime::set_command_replies(CommandReplies replies) {
   impl_->set_command_replies(std::move(replies));
 }
+void NativeRuntime::set_name_resolver(DnsThread* dns) { impl_->set_name_resolver(dns); }
 NativeRuntime::Stats NativeRuntime::stats() const { return impl_->stats(); }
 
 }  // namespace resproxy::native

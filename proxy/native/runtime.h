@@ -69,6 +69,8 @@ struct ListenConfig {
   TlsSettings tls{};
 };
 
+class DnsThread;
+
 class NativeRuntime {
  public:
   // Counters for the management API and tests; never reset.
@@ -137,6 +139,9 @@ class NativeRuntime {
   // through inject()). Called on the io thread while effects are drained. Empty: dropped.
   using CommandReplies = std::function<void(CommandReply)>;
   void set_command_replies(CommandReplies replies);
+  // Where the Node's ResolveName effects are looked up (a thread of the daemon's); it must
+  // outlive the runtime's run. None: each is answered NameResolved{Unsupported}.
+  void set_name_resolver(DnsThread* dns);
 
   // Told of every failed TLS handshake (on the io thread): the peer, which way, and OpenSSL's
   // or the name check's reason ("certificate verify failed: certificate has expired",

@@ -31,6 +31,7 @@
 #include <time.h>
 
 #include "proxy/base/check.h"
+#include "proxy/native/dns_thread.h"
 #include "proxy/native/store_thread.h"
 
 namespace resproxy::native {
@@ -125,6 +126,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void set_store(KeyValueStore* store);
   void set_message_log(MessageLog log) { message_log_ = std::move(log); }
   void set_command_replies(CommandReplies replies) { command_replies_ = std::move(replies); }
+  void set_name_resolver(DnsThread* dns) { dns_ = dns; }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }
 
@@ -143,6 +145,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(CloseStream& effect);
   void perform(StoreWrite& effect);
   void perform(CommandReply& effect);
+  void perform(ResolveName& effect);
   // Hands the pending writes to the store thread as one transaction.
   void commit_store();
   // Answers refused writes, then commit_store() if no commit is in progress and the commit
@@ -243,6 +246,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   std::function<bool(const SendDatagram&)> drop_if_;
   MessageLog message_log_;
   CommandReplies command_replies_;
+  DnsThread* dns_ = nullptr;  // set_name_resolver; none: ResolveName answered Unsupported
   Stats stats_;
 
   bool started_ = false;

@@ -172,6 +172,10 @@ std::optional<std::size_t> ItspMonitor::select() {
   return std::nullopt;
 }
 
+void ItspMonitor::readdress(std::size_t index, std::string ip) {
+  config_.targets[index].destination.remote.ip = std::move(ip);
+}
+
 std::optional<std::size_t> ItspMonitor::find(const Address& remote) const {
   for (std::size_t i = 0; i < config_.targets.size(); ++i) {
     const Address& a = config_.targets[i].destination.remote;

@@ -22,6 +22,9 @@ struct ItspTarget {
   std::string name;                 // as configured (ipname), for logs and show commands
   transport::Destination destination;
   bool enabled = true;
+  // The host name whose address `destination` is, when DNS gave it: looked up again while the
+  // daemon runs (ItspMonitorConfig::dns_refresh). Empty: an address, or a LAN hosts entry.
+  std::string host{};
 };
 
 struct ItspMonitorConfig {
@@ -39,6 +42,12 @@ struct ItspMonitorConfig {
   // is behind one (nat_outside_address), so the ITSP's answer comes back through it; empty: our
   // listening address.
   std::string sent_by_host;
+  // Host names (ItspTarget::host) are looked up again this long after the last answer, or after
+  // the answer's TTL when the runtime reports one (at least dns_refresh_min); zero: only at
+  // start-up. A failed look-up keeps the address and is tried again after dns_retry.
+  Duration dns_refresh = std::chrono::minutes(5);
+  Duration dns_refresh_min = std::chrono::seconds(30);
+  Duration dns_retry = std::chrono::seconds(30);
 };
 
 // The seed's accepted OPTIONS answers.
@@ -64,6 +73,9 @@ class ItspMonitor {
   [[nodiscard]] std::uint64_t probes_sent() const { return probes_sent_; }
   // The target whose address and port `remote` is, if any.
   [[nodiscard]] std::optional<std::size_t> find(const Address& remote) const;
+  // Target `index` is now reached at `ip` (its host name's address changed); port, transport and
+  // health stay.
+  void readdress(std::size_t index, std::string ip);
   [[nodiscard]] const ItspMonitorConfig& config() const { return config_; }
 
  private:

@@ -12,7 +12,7 @@ std::string_view to_string(ProxyMode mode) {
   return "unknown";
 }
 
-ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg)
+ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg, const Crypto& crypto)
     : self(node),
       config(std::move(cfg)),
       flood(config.flood, node.rng()),
@@ -24,6 +24,7 @@ ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg)
     auto monitor = config.itsp.monitor;
     monitor.sent_by_host = config.itsp.nat_outside_address;
     itsp = std::make_unique<ItspMonitor>(std::move(monitor), self, config.start);
+    start_name_refresh(config.start);
   }
   trusted = config.trusted;
   if (!config.auth_users.empty()) {
@@ -33,7 +34,7 @@ ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg)
     dc.algorithms = config.auth.algorithms;
     dc.require_qop = config.auth.require_qop;
     for (const auto& u : config.auth_users) dc.users.push_back({u.username, u.password});
-    auto created = security::DigestAuthenticator::create(std::move(dc), self.rng());
+    auto created = security::DigestAuthenticator::create(std::move(dc), self.rng(), crypto);
     if (created) {
       digest.emplace(std::move(created).value());
       auth_guard.emplace(config.auth.guard, self.rng());
@@ -202,7 +203,7 @@ transport::Destination ProxyNode::Impl::destination_of(const registrar::Binding&
 
 
 ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& rng,
-                     TraceSink& trace)
+                     const Crypto& crypto, TraceSink& trace)
     : SipNode(transaction::SipNodeConfig{.transport = {.local = config.local,
                                                        .tls_port = config.tls_port,
                                                        .max_message_size = config.max_message_size,
@@ -213,7 +214,7 @@ ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& r
                                                        .tls_handshakes_per_minute = config.tls_handshakes_per_minute},
                                          .timers = config.timers},
               rng, trace),
-      impl_(std::make_unique<Impl>(*this, std::move(config))) {
+      impl_(std::make_unique<Impl>(*this, std::move(config), crypto)) {
   // Records of the old format ("b1", binding.h) hold steady-clock times of the run that wrote
   // them. Unless the host rebooted since, the steady clock went on and they are right; after a
   // reboot it started again, and a binding registered "after" our start or expiring later than
@@ -271,6 +272,8 @@ void ProxyNode::emit_store(StoreWrite write) { emit_effect(std::move(write)); }
 void ProxyNode::handle_completion(TimePoint now, const Completion& completion) {
   if (const auto* store = std::get_if<StoreDone>(&completion)) {
     impl_->on_store_done(now, store->id, store->outcome);
+  } else if (const auto* name = std::get_if<NameResolved>(&completion)) {
+    impl_->on_name_resolved(now, *name);
   }
 }
 

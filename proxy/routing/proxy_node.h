@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "proxy/base/crypto.h"
 #include "proxy/base/node.h"
 #include "proxy/routing/proxy_counters.h"
 #include "proxy/routing/proxy_config.h"
@@ -16,8 +17,10 @@ namespace resproxy::routing {
 
 class ProxyNode final : public transaction::SipNode {
  public:
-  // `stored`: the records the runtime loaded from the durable store at start-up.
-  ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& rng, TraceSink& trace);
+  // `stored`: the records the runtime loaded from the durable store at start-up. `crypto`
+  // (digest authentication's hashes) must outlive the node, like `rng` and `trace`.
+  ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& rng, const Crypto& crypto,
+            TraceSink& trace);
   ~ProxyNode() override;
 
   // The listening address may be known only after the runtime bound it (port 0).

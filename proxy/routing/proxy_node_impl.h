@@ -181,7 +181,7 @@ struct ProxyNode::Impl {
     std::optional<SourceClass> source{};
   };
 
-  Impl(ProxyNode& node, ProxyConfig cfg);
+  Impl(ProxyNode& node, ProxyConfig cfg, const Crypto& crypto);
 
   ProxyNode& self;
 
@@ -269,6 +269,10 @@ struct ProxyNode::Impl {
   bool rerouting = false;
 
   std::deque<std::pair<std::string, TimePoint>> hung_up;
+  std::vector<TimerId> name_timers;                    // per ITSP target: its next look-up
+  std::map<std::uint64_t, std::size_t> name_lookups;   // ResolveName id -> ITSP target
+  std::uint64_t next_lookup_id = 1;
+  bool names_unsupported = false;  // the runtime cannot look names up: no more asking
 
   // late ITSP answers we hung up
 
@@ -537,6 +541,14 @@ struct ProxyNode::Impl {
   // 401 (REGISTER: we are the registrar) or 407 (we are a proxy), one challenge per algorithm.
   void challenge(TimePoint now, ServerTransactionId id, const sip::Message& request,
                  const AuthResult& verdict);
+
+  // --- ITSP host names (proxy_node_dns.cpp) -------------------------------------------------
+
+  // A look-up of every ITSP proxy known by host name, dns_refresh after start.
+  void start_name_refresh(TimePoint now);
+  void arm_name_lookup(std::size_t index, TimePoint at);
+  void look_up_name(TimePoint now, std::size_t index);
+  void on_name_resolved(TimePoint now, const NameResolved& answer);
 
   // --- requests ----------------------------------------------------------------------------
 

@@ -1,9 +1,5 @@
 #include "proxy/security/digest.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <array>
 #include <limits>
@@ -45,21 +41,9 @@ std::string lower(std::string_view in) {
   return out;
 }
 
-// Length-independent comparison of equal-length secrets; different lengths are simply unequal.
-bool secure_equals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-const EVP_MD* message_digest(DigestAlgorithm algorithm) {
-  switch (algorithm) {
-    case DigestAlgorithm::Md5:
-    case DigestAlgorithm::Md5Sess:
-      return EVP_md5();
-    case DigestAlgorithm::Sha256:
-    case DigestAlgorithm::Sha256Sess:
-      return EVP_sha256();
-  }
-  return nullptr;
+Crypto::Hash hash_of(DigestAlgorithm algorithm) {
+  return algorithm == DigestAlgorithm::Md5 || algorithm == DigestAlgorithm::Md5Sess ? Crypto::Hash::Md5
+                                                                                    : Crypto::Hash::Sha256;
 }
 
 bool is_sess(DigestAlgorithm algorithm) {
@@ -157,12 +141,13 @@ std::uint64_t get_be64(const unsigned char* in) {
   return v;
 }
 
-bool hmac_sha256(std::string_view key, const unsigned char* data, std::size_t size,
-                 std::array<unsigned char, EVP_MAX_MD_SIZE>& mac) {
-  unsigned int length = 0;
-  return HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), data, size, mac.data(),
-              &length) != nullptr &&
-         length >= kNonceMacBytes;
+// The nonce's MAC: HMAC-SHA256 of its fields, truncated; nullopt if the HMAC failed.
+std::optional<std::string> nonce_mac(const Crypto& crypto, std::string_view key,
+                                     const unsigned char* fields) {
+  auto mac = crypto.hmac_sha256(key, {reinterpret_cast<const char*>(fields), kNonceFieldBytes});
+  if (!mac || mac->size() < kNonceMacBytes) return std::nullopt;
+  mac->resize(kNonceMacBytes);
+  return mac;
 }
 
 }  // namespace
@@ -187,18 +172,13 @@ std::optional<DigestAlgorithm> parse_digest_algorithm(std::string_view token) {
   return std::nullopt;
 }
 
-std::string digest_hash(DigestAlgorithm algorithm, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int size = 0;
-  const EVP_MD* type = message_digest(algorithm);
-  if (type == nullptr ||
-      EVP_Digest(data.data(), data.size(), md.data(), &size, type, nullptr) != 1) {
-    return {};
-  }
-  return to_hex(md.data(), size);
+std::string digest_hash(const Crypto& crypto, DigestAlgorithm algorithm, std::string_view data) {
+  const auto md = crypto.hash(hash_of(algorithm), data);
+  if (!md) return {};
+  return to_hex(reinterpret_cast<const unsigned char*>(md->data()), md->size());
 }
 
-std::string compute_digest_response(const DigestResponseInput& in) {
+std::string compute_digest_response(const Crypto& crypto, const DigestResponseInput& in) {
   auto join = [](std::initializer_list<std::string_view> parts) {
     std::string out;
     bool first = true;
@@ -209,16 +189,16 @@ std::string compute_digest_response(const DigestResponseInput& in) {
     }
     return out;
   };
-  std::string ha1 = digest_hash(in.algorithm, join({in.username, in.realm, in.password}));
+  std::string ha1 = digest_hash(crypto, in.algorithm, join({in.username, in.realm, in.password}));
   if (is_sess(in.algorithm)) {
-    ha1 = digest_hash(in.algorithm, join({ha1, in.nonce, in.cnonce}));  // RFC 7616 §3.4.2
+    ha1 = digest_hash(crypto, in.algorithm, join({ha1, in.nonce, in.cnonce}));  // RFC 7616 §3.4.2
   }
-  const std::string ha2 = digest_hash(in.algorithm, join({in.method, in.uri}));
+  const std::string ha2 = digest_hash(crypto, in.algorithm, join({in.method, in.uri}));
   if (ha1.empty() || ha2.empty()) return {};
   if (in.qop.empty()) {
-    return digest_hash(in.algorithm, join({ha1, in.nonce, ha2}));  // RFC 2069 §2.1.2
+    return digest_hash(crypto, in.algorithm, join({ha1, in.nonce, ha2}));  // RFC 2069 §2.1.2
   }
-  return digest_hash(in.algorithm, join({ha1, in.nonce, in.nc, in.cnonce, in.qop, ha2}));
+  return digest_hash(crypto, in.algorithm, join({ha1, in.nonce, in.nc, in.cnonce, in.qop, ha2}));
 }
 
 // ---- parsing ------------------------------------------------------------------------------------
@@ -328,7 +308,8 @@ Result<DigestChallenge, DigestParseError> parse_digest_challenge(std::string_vie
   return out;
 }
 
-Result<std::string, DigestParseError> answer_challenge(std::string_view challenge_value,
+Result<std::string, DigestParseError> answer_challenge(const Crypto& crypto,
+                                                       std::string_view challenge_value,
                                                        std::string_view method,
                                                        std::string_view uri,
                                                        std::string_view username,
@@ -353,7 +334,7 @@ Result<std::string, DigestParseError> answer_challenge(std::string_view challeng
   input.cnonce = cnonce;
   input.nc = nc_hex;
   input.qop = challenge.has_qop ? "auth" : "";
-  const std::string response = compute_digest_response(input);
+  const std::string response = compute_digest_response(crypto, input);
 
   std::string out = "Digest username=";
   append_quoted(out, username);
@@ -442,7 +423,8 @@ std::string_view to_string(DigestConfigError error) {
 // ---- DigestAuthenticator ------------------------------------------------------------------------
 
 Result<DigestAuthenticator, DigestConfigError> DigestAuthenticator::create(DigestConfig config,
-                                                                           Rng& rng) {
+                                                                           Rng& rng,
+                                                                           const Crypto& crypto) {
   const bool realm_ok =
       !config.realm.empty() &&
       std::none_of(config.realm.begin(), config.realm.end(),
@@ -455,7 +437,7 @@ Result<DigestAuthenticator, DigestConfigError> DigestAuthenticator::create(Diges
                   config.algorithms[i]) != config.algorithms.begin() + static_cast<long>(i)) {
       return unexpected(DigestConfigError::DuplicateAlgorithm);
     }
-    if (digest_hash(config.algorithms[i], "").empty()) {
+    if (digest_hash(crypto, config.algorithms[i], "").empty()) {
       return unexpected(DigestConfigError::AlgorithmUnavailable);
     }
   }
@@ -465,6 +447,7 @@ Result<DigestAuthenticator, DigestConfigError> DigestAuthenticator::create(Diges
   if (config.max_tracked_nonces == 0) return unexpected(DigestConfigError::NoNonceMemory);
 
   DigestAuthenticator out;
+  out.crypto_ = &crypto;
   for (const auto& user : config.users) {
     if (user.username.empty()) return unexpected(DigestConfigError::EmptyUsername);
     if (!out.passwords_.emplace(user.username, user.password).second) {
@@ -485,11 +468,10 @@ std::string DigestAuthenticator::make_nonce(TimePoint now, std::uint64_t random)
   std::array<unsigned char, kNonceFieldBytes + kNonceMacBytes> bytes{};
   put_be64(bytes.data(), static_cast<std::uint64_t>(to_ns(now)));
   put_be64(bytes.data() + 8, random);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
   // A failing HMAC leaves a zero MAC: open_nonce() then fails the same way, so clients get
   // BadNonce rather than a nonce that verifies without a key.
-  if (hmac_sha256(key_, bytes.data(), kNonceFieldBytes, mac)) {
-    std::copy_n(mac.begin(), kNonceMacBytes, bytes.begin() + kNonceFieldBytes);
+  if (const auto mac = nonce_mac(*crypto_, key_, bytes.data())) {
+    std::copy_n(mac->begin(), kNonceMacBytes, bytes.begin() + kNonceFieldBytes);
   }
   return to_hex(bytes.data(), bytes.size());
 }
@@ -508,9 +490,9 @@ std::optional<DigestAuthenticator::NonceKey> DigestAuthenticator::open_nonce(
     if (h < 0 || l < 0) return std::nullopt;
     bytes[i] = static_cast<unsigned char>(h * 16 + l);
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  if (!hmac_sha256(key_, bytes.data(), kNonceFieldBytes, mac)) return std::nullopt;
-  if (CRYPTO_memcmp(mac.data(), bytes.data() + kNonceFieldBytes, kNonceMacBytes) != 0) {
+  const auto mac = nonce_mac(*crypto_, key_, bytes.data());
+  if (!mac || !constant_time_equals(*mac, {reinterpret_cast<const char*>(bytes.data()) + kNonceFieldBytes,
+                                            kNonceMacBytes})) {
     return std::nullopt;
   }
   return NonceKey{static_cast<std::int64_t>(get_be64(bytes.data())), get_be64(bytes.data() + 8)};
@@ -593,8 +575,8 @@ DigestVerdict DigestAuthenticator::verify(TimePoint now, std::string_view method
   input.cnonce = c.cnonce;
   input.nc = c.nc;
   input.qop = c.qop;
-  const std::string expected = compute_digest_response(input);
-  if (expected.empty() || !secure_equals(lower(c.response), expected)) {
+  const std::string expected = compute_digest_response(*crypto_, input);
+  if (expected.empty() || !constant_time_equals(lower(c.response), expected)) {
     return finish(DigestOutcome::BadResponse);
   }
   if (!request_uri.empty() && !sip::uri_equal(c.uri, request_uri)) {

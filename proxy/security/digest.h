@@ -9,8 +9,8 @@
 // Nonces carry their own issue time and an HMAC-SHA256 under a per-instance key drawn from the
 // Rng, so any nonce can be checked without remembering it. The only state is replay protection
 // (RFC 7616 §5.7: the highest nc accepted per nonce), created only after a successful check,
-// pruned when a nonce expires and capped in size. Hashes and the HMAC come from OpenSSL's
-// libcrypto (pure computation: no I/O).
+// pruned when a nonce expires and capped in size. Hashes and the HMAC come from the Crypto the
+// runtime injects (proxy/base/crypto.h): the core links no crypto library.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "proxy/base/crypto.h"
 #include "proxy/base/result.h"
 #include "proxy/base/rng.h"
 #include "proxy/base/time.h"
@@ -35,9 +36,10 @@ enum class DigestAlgorithm : std::uint8_t { Md5, Sha256, Md5Sess, Sha256Sess };
 // Case-insensitive; nullopt for anything else (e.g. "SHA-512-256", which we do not implement).
 [[nodiscard]] std::optional<DigestAlgorithm> parse_digest_algorithm(std::string_view token);
 
-// Lower-case hex H(data) for the algorithm's hash (MD5 or SHA-256). "" only if libcrypto refuses
+// Lower-case hex H(data) for the algorithm's hash (MD5 or SHA-256). "" only if `crypto` refuses
 // the hash (an MD5-less FIPS build); DigestAuthenticator::create() detects that at start-up.
-[[nodiscard]] std::string digest_hash(DigestAlgorithm algorithm, std::string_view data);
+[[nodiscard]] std::string digest_hash(const Crypto& crypto, DigestAlgorithm algorithm,
+                                      std::string_view data);
 
 // Every input of the response computation, exposed so that RFC test vectors can be checked
 // without our nonce format. Views: they must outlive the call only.
@@ -57,7 +59,8 @@ struct DigestResponseInput {
 // HA1 = H(username:realm:password) (-sess: H(HA1:nonce:cnonce)), HA2 = H(method:uri);
 // response = H(HA1:nonce:nc:cnonce:qop:HA2), or H(HA1:nonce:HA2) when qop is empty (RFC 2069).
 // Lower-case hex.
-[[nodiscard]] std::string compute_digest_response(const DigestResponseInput& input);
+[[nodiscard]] std::string compute_digest_response(const Crypto& crypto,
+                                                  const DigestResponseInput& input);
 
 // Why a header value could not be used. Callers of the parsers below map NotDigest to "no
 // credentials" (challenge) and the rest to a malformed request (400).
@@ -107,7 +110,7 @@ struct DigestChallenge {
 // With several challenges (RFC 7616 §3.7: in the server's preference order) answer the first
 // one that does not fail with UnsupportedAlgorithm.
 [[nodiscard]] Result<std::string, DigestParseError> answer_challenge(
-    std::string_view challenge_value, std::string_view method, std::string_view uri,
+    const Crypto& crypto, std::string_view challenge_value, std::string_view method, std::string_view uri,
     std::string_view username, std::string_view password, std::string_view cnonce,
     std::uint32_t nc);
 
@@ -191,10 +194,11 @@ enum class DigestConfigError : std::uint8_t {
 
 class DigestAuthenticator {
  public:
-  // Draws the HMAC key (256 bits) and the opaque from `rng`. Errors: refuse the configuration
-  // at start-up naming the problem.
+  // Draws the HMAC key (256 bits) and the opaque from `rng`; hashes with `crypto`, which must
+  // outlive the authenticator. Errors: refuse the configuration at start-up naming the problem.
   [[nodiscard]] static Result<DigestAuthenticator, DigestConfigError> create(DigestConfig config,
-                                                                            Rng& rng);
+                                                                            Rng& rng,
+                                                                            const Crypto& crypto);
 
   // The values of the WWW-Authenticate (401) or Proxy-Authenticate (407) headers, one per
   // configured algorithm in preference order, all with the same fresh nonce, e.g.
@@ -227,6 +231,7 @@ class DigestAuthenticator {
   void forget_expired(TimePoint now);
 
   DigestConfig config_;
+  const Crypto* crypto_ = nullptr;
   std::map<std::string, std::string, std::less<>> passwords_;  // username → password
   std::string key_;     // HMAC-SHA256 key, 32 bytes from the Rng
   std::string opaque_;  // per instance: returned unchanged by clients (RFC 7616 §3.3)

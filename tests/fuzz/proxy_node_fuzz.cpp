@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/base/rng.h"
 #include "proxy/base/trace.h"
 #include "proxy/routing/proxy_node.h"
@@ -67,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t mode = in.byte();
   SeededRng rng(in.u64());
   NullTraceSink trace;
-  routing::ProxyNode node(config_for(mode), {}, rng, trace);
+  routing::ProxyNode node(config_for(mode), {}, rng, native::openssl_crypto(), trace);
   const bool forwards = node.config().mode != routing::ProxyMode::Standalone;
   TimePoint now{std::chrono::seconds(1)};
   const Address senders[] = {kPhone, kUntrusted, kGateway, kItsp};

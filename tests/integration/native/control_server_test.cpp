@@ -3,6 +3,7 @@
 // loopback, and clients on the Unix socket, all on one io_context in this thread (as in the
 // daemon). `show reg`, `kill reg N` (also gone from the database), errors, over-long lines,
 // too many clients, idle clients, the socket file's mode, stale and live sockets.
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/native/control_server.h"
 
 #include <gtest/gtest.h>
@@ -223,7 +224,8 @@ class ControlServerTest : public ::testing::Test {
     ASSERT_TRUE(records);
     routing::ProxyConfig config = DaemonConfig{}.proxy;
     config.local = Address{"127.0.0.1", 0};
-    node_ = std::make_unique<routing::ProxyNode>(config, std::move(*records), rng_, trace_);
+    node_ = std::make_unique<routing::ProxyNode>(config, std::move(*records), rng_,
+                                                 openssl_crypto(), trace_);
     ListenConfig listen;
     listen.ip = "127.0.0.1";
     runtime_ = std::make_unique<NativeRuntime>(io_, *node_, listen);

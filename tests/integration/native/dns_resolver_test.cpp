@@ -4,9 +4,12 @@
 // order and target resolution, the fallback to A without SRV records, the LAN hosts table
 // answering without any DNS query, the timeout bound, and the daemon using the result.
 #include "proxy/native/dns_resolver.h"
+#include "proxy/native/dns_thread.h"
 #include "process_support.h"
 
 #include <gtest/gtest.h>
+
+#include <future>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -46,13 +49,14 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::uint16_t kTypeA = 1, kTypeAaaa = 28, kTypeSrv = 33;
 
-// A UDP socket bound to 127.0.0.1 on a free port.
-int bind_udp(std::uint16_t& port) {
+// A UDP socket bound to `ip` (a loopback address) on `port`, or a free port when it is 0.
+int bind_udp(std::uint16_t& port, const char* ip = "127.0.0.1") {
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("socket failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  ::inet_pton(AF_INET, ip, &addr.sin_addr);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
     throw std::runtime_error("bind failed");
@@ -101,6 +105,14 @@ class TestDnsServer {
                std::uint16_t port, const std::string& target) {
     std::string rdata = u16(priority) + u16(weight) + u16(port) + encode_name(target);
     add(name, kTypeSrv, rdata);
+  }
+  // The name's address records become `ip` alone (the ITSP moved).
+  void replace_a(const std::string& name, const std::string& ip) {
+    {
+      std::lock_guard lock(mutex_);
+      records_.erase(lower(name));
+    }
+    add_a(name, ip);
   }
   void add_servfail(const std::string& name) {
     std::lock_guard lock(mutex_);
@@ -366,7 +378,10 @@ TEST(DnsResolver, NormalModeGivesOneTargetPerAddressWithTheConfiguredPortAndName
   for (const auto& t : results[0].targets) {
     EXPECT_EQ(t.name, "itsp.test");
     EXPECT_EQ(t.destination.transport, Transport::Tcp);
+    EXPECT_EQ(t.host, "itsp.test");  // DNS gave it: looked up again while running
   }
+  EXPECT_TRUE(results[1].targets[0].host.empty());  // an address
+  EXPECT_TRUE(results[2].targets[0].host.empty());  // the LAN hosts table: the operator's word
   EXPECT_EQ(results[1].source, "address");
   EXPECT_EQ(addresses_of(results[1]), (std::vector<std::string>{"192.0.2.1:5060"}));
   EXPECT_EQ(results[2].source, "LAN hosts");
@@ -682,6 +697,58 @@ TEST_F(DnsDaemonTest, StartsInFailureOperationWhenNoItspNameResolves) {
             std::string::npos)
       << err;
   EXPECT_NE(err.find("runs in failure operation"), std::string::npos) << err;
+}
+
+// --- While running: DnsThread and the daemon's look-ups. ---
+
+NameResolved resolve_on_thread(DnsThread& thread, const std::string& name) {
+  std::promise<NameResolved> answer;
+  auto future = answer.get_future();
+  thread.resolve(42, name, [&answer](NameResolved r) { answer.set_value(std::move(r)); });
+  if (future.wait_for(10s) != std::future_status::ready) return NameResolved{.error = NameError::Unsupported};
+  return future.get();
+}
+
+TEST(DnsThread, AnswersOnItsOwnThreadWithTheIdAndMapsErrors) {
+  TestDnsServer dns;
+  dns.add_a("itsp.test", "192.0.2.10");
+  auto o = options_for(dns.address());
+  o.lan_hosts = {LanHost{"backup.test", "198.51.100.7"}};
+  DnsThread thread(o);
+  auto found = resolve_on_thread(thread, "itsp.test");
+  EXPECT_EQ(found.id, 42u);
+  EXPECT_EQ(found.error, NameError::None);
+  EXPECT_EQ(found.addresses, (std::vector<std::string>{"192.0.2.10"}));
+  EXPECT_EQ(resolve_on_thread(thread, "nowhere.test").error, NameError::NotFound);
+  EXPECT_EQ(resolve_on_thread(thread, "backup.test").addresses,
+            (std::vector<std::string>{"198.51.100.7"}));  // without asking DNS
+  SilentDnsServer dead;
+  auto silent = options_for(dead.address());
+  silent.timeout = 300ms;
+  DnsThread slow(silent);
+  EXPECT_EQ(resolve_on_thread(slow, "itsp.test").error, NameError::Timeout);
+}
+
+TEST_F(DnsDaemonTest, FollowsTheItspToItsNewAddressWithoutARestart) {
+  std::uint16_t port = 0;
+  const int old_fd = bind_udp(port, "127.0.0.2");
+  std::uint16_t same_port = port;
+  const int new_fd = bind_udp(same_port, "127.0.0.3");
+  TestDnsServer dns;
+  dns.add_a("itsp.test", "127.0.0.2");
+  ASSERT_TRUE(start("[sipproxy]\nmode = forward_itsp\n"
+                    "[sipproxy.itsp_proxy]\nprobe_interval_ms = 200\nprobe_interval_down_ms = 200\n"
+                    "dns_refresh = 1\ndns_servers = " + dns.address().to_string() +
+                    "\n[sipproxy.itsp_proxy.1]\nenable = 1\nipname = itsp.test\nport = " +
+                    std::to_string(port) + "\n"))
+      << slurp(err_);
+  EXPECT_TRUE(receive(old_fd, 5000ms).starts_with("OPTIONS sip:127.0.0.2:" + std::to_string(port)))
+      << slurp(err_);
+  dns.replace_a("itsp.test", "127.0.0.3");
+  const std::string moved = receive(new_fd, 8000ms);
+  ::close(old_fd);
+  ::close(new_fd);
+  EXPECT_TRUE(moved.starts_with("OPTIONS sip:127.0.0.3:" + std::to_string(port))) << moved << "\n" << slurp(err_);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/base/rng.h"
 #include "proxy/base/trace.h"
 #include "proxy/native/config.h"
@@ -346,7 +347,8 @@ class StorePressureTest : public ::testing::Test {
     ASSERT_TRUE(records);
     routing::ProxyConfig config = DaemonConfig{}.proxy;
     config.local = Address{"127.0.0.1", 0};
-    node_ = std::make_unique<routing::ProxyNode>(config, std::move(*records), rng_, trace_);
+    node_ = std::make_unique<routing::ProxyNode>(config, std::move(*records), rng_,
+                                                 openssl_crypto(), trace_);
     ListenConfig listen;
     listen.ip = "127.0.0.1";
     listen.store_commit_interval = 0us;

@@ -19,6 +19,7 @@
 #include "model/memory_store.h"
 #include "model/simulation.h"
 #include "model/ua_phone.h"
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/routing/proxy_node.h"
 
 namespace resproxy::model {
@@ -116,7 +117,8 @@ OfficeRun run_office(const OfficeOptions& options) {
   config.local = addresses[0];
   config.trust_defaults = true;  // ns-3's 10.x addresses are private, hence trusted
   auto proxy_owned = std::make_unique<routing::ProxyNode>(
-      config, store.load_all(), sim.rng(kProxyRngStream), sim.trace().sink_for("proxy"));
+      config, store.load_all(), sim.rng(kProxyRngStream), native::openssl_crypto(),
+      sim.trace().sink_for("proxy"));
   routing::ProxyNode& proxy = *proxy_owned;
   const ns3::Time stop = ns3::Seconds(90);
   auto proxy_app = install_sip_node(nodes.Get(0), std::move(proxy_owned), ns3::Seconds(0), stop);

@@ -20,6 +20,7 @@
 #include "model/memory_store.h"
 #include "model/simulation.h"
 #include "model/ua_phone.h"
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/routing/proxy_node.h"
 #include "proxy/sip/builder.h"
 
@@ -409,7 +410,8 @@ ProxiedRun run_proxied(const ProxiedSetup& setup,
   config.auth.nonce_lifetime = setup.nonce_lifetime;
   if (setup.gateway) config.pstn_gateway.address = gateway_address;
   auto proxy_owned = std::make_unique<routing::ProxyNode>(
-      config, store.load_all(), sim.rng(kThirdRngStream + 10), sim.trace().sink_for("proxy"));
+      config, store.load_all(), sim.rng(kThirdRngStream + 10), native::openssl_crypto(),
+      sim.trace().sink_for("proxy"));
   routing::ProxyNode& proxy = *proxy_owned;
   install_sip_node(nodes.Get(1), std::move(proxy_owned), ns3::Seconds(0), stop)->SetStore(&store);
 

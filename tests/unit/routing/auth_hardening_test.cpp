@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/security/digest.h"
 #include "proxy_fixture.h"
 
@@ -58,7 +59,7 @@ struct AuthFixture : ProxyFixture {
   void attempt(const Phone& from, const std::string& ruri, std::string_view password,
                std::string_view from_user = {}) {
     const std::string challenge = challenge_for(from, ruri);
-    auto answer = security::answer_challenge(challenge, "INVITE", ruri, "6666", password, "c", 1);
+    auto answer = security::answer_challenge(native::openssl_crypto(), challenge, "INVITE", ruri, "6666", password, "c", 1);
     ASSERT_TRUE(answer.has_value());
     receive(from, call(from, ruri, branch(), from_user, *answer));
   }
@@ -153,7 +154,7 @@ TEST(DigestPolicy, Rfc2069AnswersAreChallengedAgain) {
   const std::string value = "Digest username=\"6666\", realm=\"office.example\", nonce=\"" +
                             parsed->nonce + "\", uri=\"" + kNational + "\", algorithm=" +
                             std::string(security::to_string(parsed->algorithm)) +
-                            ", response=\"" + security::compute_digest_response(in) + "\"";
+                            ", response=\"" + security::compute_digest_response(native::openssl_crypto(), in) + "\"";
   f.receive(kRemote, call(kRemote, kNational, f.branch(), {}, value));
   EXPECT_EQ(f.answer_to(kRemote), "407");
   EXPECT_EQ(f.trace.find("auth.checked")->field("outcome"), "qop_missing");
@@ -173,7 +174,7 @@ TEST(DigestPolicy, Md5CanBeDropped) {
   }
   EXPECT_EQ(offered, 1u);
   // An MD5 answer (a downgrade) is not accepted.
-  auto md5 = security::answer_challenge(
+  auto md5 = security::answer_challenge(native::openssl_crypto(), 
       "Digest realm=\"office.example\", qop=\"auth\", algorithm=MD5, nonce=\"" +
           security::parse_digest_challenge(challenge.first(sip::HeaderId::ProxyAuthenticate)->value)->nonce + "\"",
       "INVITE", kNational, "6666", "s3cret", "c", 1);
@@ -190,7 +191,7 @@ TEST(Emergency, FromTheLanItGoesOutWhateverItsCredentialsSay) {
   // With credentials that fail (a password changed at the ITSP while the link was down): the
   // call still goes out.
   const std::string challenge = f.challenge_for(kLanPhone, kNational);
-  auto wrong = security::answer_challenge(challenge, "INVITE", "sip:112@office.example", "6666",
+  auto wrong = security::answer_challenge(native::openssl_crypto(), challenge, "INVITE", "sip:112@office.example", "6666",
                                           "stale-password", "c", 1);
   ASSERT_TRUE(wrong.has_value());
   f.receive(kLanPhone, call(kLanPhone, "sip:112@office.example", f.branch(), {}, *wrong));
@@ -212,7 +213,7 @@ TEST(Emergency, FromOutsideNothingReachesTheGatewayWithoutGoodCredentials) {
   EXPECT_EQ(f.answer_to(kGuesser), "407");
   // Wrong credentials: asked again.
   const std::string challenge = f.challenge_for(kGuesser, kNational);
-  auto wrong = security::answer_challenge(challenge, "INVITE", "sip:112@office.example", "6666",
+  auto wrong = security::answer_challenge(native::openssl_crypto(), challenge, "INVITE", "sip:112@office.example", "6666",
                                           "wrong", "c", 1);
   ASSERT_TRUE(wrong.has_value());
   f.receive(kGuesser, call(kGuesser, "sip:112@office.example", f.branch(), {}, *wrong));

@@ -14,6 +14,7 @@
 
 #include <map>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/security/digest.h"
 #include "proxy_fixture.h"
 
@@ -217,7 +218,7 @@ TEST_P(ExitProperty, EveryMessageLeavesOnlyWhereTheRuleAllows) {
     h.push_back({"Contact", "<" + from.contact() + ">"});
     if (who == Who::Authenticated && !w.challenge.empty()) {
       // An ACK carries its INVITE's credentials (RFC 3261 §13.2.2.4): computed for INVITE.
-      auto answer = security::answer_challenge(w.challenge, v.method == "ACK" ? "INVITE" : v.method, v.ruri,
+      auto answer = security::answer_challenge(native::openssl_crypto(), w.challenge, v.method == "ACK" ? "INVITE" : v.method, v.ruri,
                                                "6666", "s3cret",
                                                "c" + std::to_string(n), ++w.nc);
       ASSERT_TRUE(answer.has_value());

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/routing/forwarding.h"
 #include "proxy/security/digest.h"
 #include "proxy_fixture.h"
@@ -191,7 +192,7 @@ PstnCall place_pstn_call(HostileFixture& f) {
   const std::string ruri = "sip:0900123456@office.example";
   f.receive(kRemote, request(kRemote, "INVITE", ruri, "z9hG4bKp1"));
   auto challenge = parse(f.expect_one("SIP/2.0 407").bytes);
-  auto answer = security::answer_challenge(
+  auto answer = security::answer_challenge(native::openssl_crypto(), 
       std::string(challenge.first(sip::HeaderId::ProxyAuthenticate)->value), "INVITE", ruri, "6666",
       "s3cret", "c", 1);
   EXPECT_TRUE(answer.has_value());
@@ -240,7 +241,7 @@ TEST(Digest, CredentialsForAnotherRequestUriDoNotReachTheGateway) {
   const std::string premium = "sip:0900123456@office.example";
   f.receive(kRemote, request(kRemote, "INVITE", premium, "z9hG4bKu1"));
   auto challenge = parse(f.expect_one("SIP/2.0 407").bytes);
-  auto for_other = security::answer_challenge(
+  auto for_other = security::answer_challenge(native::openssl_crypto(), 
       std::string(challenge.first(sip::HeaderId::ProxyAuthenticate)->value), "INVITE",
       "sip:2001@office.example", "6666", "s3cret", "c", 1);
   ASSERT_TRUE(for_other.has_value());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/base/rng.h"
 #include "proxy/base/trace.h"
 #include "proxy/routing/proxy_node.h"
@@ -47,7 +48,7 @@ class ProxyFixture {
  public:
   explicit ProxyFixture(ProxyConfig config = default_config(), std::vector<StoreRecord> stored = {},
                         std::uint64_t seed = 7)
-      : rng(seed), node(config, std::move(stored), rng, trace) {
+      : rng(seed), node(config, std::move(stored), rng, native::openssl_crypto(), trace) {
     // What the node writes at start (its dialog MAC key) is kept apart from what tests count.
     drain();
     startup_writes = std::move(writes);

@@ -2,6 +2,7 @@
 // operation and the failover of live traffic, on a hand clock (proxy_fixture.h).
 #include <gtest/gtest.h>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/routing/forwarding.h"
 #include "proxy/security/digest.h"
 #include "proxy_fixture.h"
@@ -467,7 +468,7 @@ TEST(Auth, AnUntrustedPhoneRegistersAfterAnsweringTheDigestChallenge) {
   const std::string www = header_value(challenge, sip::HeaderId::WwwAuthenticate);
   EXPECT_NE(www.find("algorithm=SHA-256"), std::string::npos) << www;
   EXPECT_NE(www.find("realm=\"office.example\""), std::string::npos) << www;
-  auto answer = security::answer_challenge(www, "REGISTER", "sip:office.example", "6666", "s3cret",
+  auto answer = security::answer_challenge(native::openssl_crypto(), www, "REGISTER", "sip:office.example", "6666", "s3cret",
                                            "c0ffee", 1);
   ASSERT_TRUE(answer.has_value());
   const std::string authed = with_credentials(f.register_request(kRemote), "Authorization", *answer);
@@ -484,7 +485,7 @@ TEST(Auth, AWrongPasswordIsChallengedAgainAndNothingIsRegistered) {
   ItspFixture f(auth_config());
   f.receive(kRemote, f.register_request(kRemote));
   auto challenge = parse(f.expect_one("SIP/2.0 401").bytes);
-  auto answer = security::answer_challenge(header_value(challenge, sip::HeaderId::WwwAuthenticate),
+  auto answer = security::answer_challenge(native::openssl_crypto(), header_value(challenge, sip::HeaderId::WwwAuthenticate),
                                            "REGISTER", "sip:office.example", "6666", "guess", "c", 1);
   ASSERT_TRUE(answer.has_value());
   f.receive(kRemote, with_credentials(f.register_request(kRemote), "Authorization", *answer));
@@ -496,7 +497,7 @@ TEST(Auth, AnotherUsersCredentialsDoNotRegisterThisUser) {
   ItspFixture f(auth_config());
   f.receive(kRemote, f.register_request(kRemote));
   auto challenge = parse(f.expect_one("SIP/2.0 401").bytes);
-  auto answer = security::answer_challenge(header_value(challenge, sip::HeaderId::WwwAuthenticate),
+  auto answer = security::answer_challenge(native::openssl_crypto(), header_value(challenge, sip::HeaderId::WwwAuthenticate),
                                            "REGISTER", "sip:office.example", "7777", "other", "c", 1);
   ASSERT_TRUE(answer.has_value());
   f.receive(kRemote, with_credentials(f.register_request(kRemote), "Authorization", *answer));
@@ -512,7 +513,7 @@ TEST(Auth, AnUntrustedCallerToAnOutsideNumberIsChallengedThenSentToTheGateway) {
   auto challenges = sent_to(sent, "SIP/2.0 407", kRemote.address);
   ASSERT_EQ(challenges.size(), 1u);
   EXPECT_TRUE(sent_to(sent, "INVITE", kGateway.address).empty());
-  auto answer = security::answer_challenge(
+  auto answer = security::answer_challenge(native::openssl_crypto(), 
       header_value(parse(challenges[0].bytes), sip::HeaderId::ProxyAuthenticate), "INVITE",
       "sip:01344784900@office.example", "6666", "s3cret", "c", 1);
   ASSERT_TRUE(answer.has_value());
@@ -621,7 +622,7 @@ TEST(Gateway, FromActionAuthMakesTheGatewayAuthenticateBeforeItIsTreatedAsTheGat
   auto challenge = sent_to(sent, "SIP/2.0 407", kGateway.address);
   ASSERT_EQ(challenge.size(), 1u);
   // …and with them it is the gateway: an unregistered number is still 404, never looped back.
-  auto answer = security::answer_challenge(
+  auto answer = security::answer_challenge(native::openssl_crypto(), 
       header_value(parse(challenge[0].bytes), sip::HeaderId::ProxyAuthenticate), "INVITE",
       "sip:01344784900@office.example", "gw", "trunkpass", "c", 1);
   ASSERT_TRUE(answer.has_value());

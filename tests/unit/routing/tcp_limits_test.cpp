@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/security/digest.h"
 #include "proxy_fixture.h"
 
@@ -104,7 +105,7 @@ TEST(TcpLimits, AnIdleUntrustedConnectionIsClosedARegisteredOneIsNot) {
   f.take_sent();
   f.receive(remote, reg);
   auto challenge = parse(f.expect_one("SIP/2.0 401").bytes);
-  auto answer = security::answer_challenge(
+  auto answer = security::answer_challenge(native::openssl_crypto(), 
       std::string(challenge.first(sip::HeaderId::WwwAuthenticate)->value), "REGISTER",
       "sip:office.example", "6666", "s3cret", "c", 1);
   ASSERT_TRUE(answer.has_value());

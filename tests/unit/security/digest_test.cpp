@@ -1,6 +1,7 @@
 // Digest authentication: RFC 7616 / RFC 2617 test vectors, the challenge format, every
 // DigestOutcome, replay protection and its memory bound, header parsing edge cases and the
 // client-side answer_challenge(). Time is a hand clock: TimePoints built directly.
+#include "proxy/native/openssl_crypto.h"
 #include "proxy/security/digest.h"
 
 #include <gtest/gtest.h>
@@ -47,7 +48,7 @@ DigestConfig test_config() {
 }
 
 DigestAuthenticator make_authenticator(DigestConfig config, Rng& rng) {
-  auto created = DigestAuthenticator::create(std::move(config), rng);
+  auto created = DigestAuthenticator::create(std::move(config), rng, native::openssl_crypto());
   EXPECT_TRUE(created.has_value());
   return std::move(created).value();
 }
@@ -100,7 +101,7 @@ struct DigestFixture : ::testing::Test {
   std::string answer(std::string_view challenge, std::uint32_t nc = 1,
                      std::string_view user = "1001", std::string_view password = "secret-1001",
                      std::string_view method = "REGISTER") {
-    auto value = answer_challenge(challenge, method, kUri, user, password, "0a4f113b", nc);
+    auto value = answer_challenge(native::openssl_crypto(), challenge, method, kUri, user, password, "0a4f113b", nc);
     EXPECT_TRUE(value.has_value());
     return value.has_value() ? value.value() : std::string{};
   }
@@ -149,12 +150,12 @@ TEST(DigestAuthenticatorUri, CredentialsForAnotherRequestUriAreRefused) {
   DigestConfig config;
   config.realm = "pbx.example";
   config.users.push_back({"1001", "secret-1001"});
-  auto created = DigestAuthenticator::create(config, rng);
+  auto created = DigestAuthenticator::create(config, rng, native::openssl_crypto());
   ASSERT_TRUE(created.has_value());
   auto auth = std::move(created).value();
   const TimePoint t0{std::chrono::hours(1)};
   const auto challenge = auth.challenge(t0, rng, false).at(0);
-  const auto for_extension = answer_challenge(challenge, "INVITE", "sip:2001@pbx.example", "1001",
+  const auto for_extension = answer_challenge(native::openssl_crypto(), challenge, "INVITE", "sip:2001@pbx.example", "1001",
                                               "secret-1001", "c1", 1);
   ASSERT_TRUE(for_extension.has_value());
   EXPECT_EQ(auth.verify(t0, "INVITE", *for_extension, "sip:0900123456@pbx.example").outcome,
@@ -165,17 +166,17 @@ TEST(DigestAuthenticatorUri, CredentialsForAnotherRequestUriAreRefused) {
 }
 
 TEST(DigestResponse, MatchesRfc7616Md5Example) {
-  EXPECT_EQ(compute_digest_response(rfc7616_example(DigestAlgorithm::Md5)),
+  EXPECT_EQ(compute_digest_response(native::openssl_crypto(), rfc7616_example(DigestAlgorithm::Md5)),
             "8ca523f5e9506fed4657c9700eebdbec");
 }
 
 TEST(DigestResponse, MatchesRfc7616Sha256Example) {
-  EXPECT_EQ(compute_digest_response(rfc7616_example(DigestAlgorithm::Sha256)),
+  EXPECT_EQ(compute_digest_response(native::openssl_crypto(), rfc7616_example(DigestAlgorithm::Sha256)),
             "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1");
 }
 
 TEST(DigestResponse, MatchesRfc2617Example) {
-  EXPECT_EQ(compute_digest_response(rfc2617_example(DigestAlgorithm::Md5)),
+  EXPECT_EQ(compute_digest_response(native::openssl_crypto(), rfc2617_example(DigestAlgorithm::Md5)),
             "6629fae49393a05397450978507c4ef1");
 }
 
@@ -183,19 +184,19 @@ TEST(DigestResponse, MatchesRfc2617Example) {
 TEST(DigestResponse, WithoutQopUsesRfc2069Formula) {
   auto in = rfc2617_example(DigestAlgorithm::Md5);
   in.qop = "";
-  EXPECT_EQ(compute_digest_response(in), "670fd8c2df070c60b045671b8b24ff02");
+  EXPECT_EQ(compute_digest_response(native::openssl_crypto(), in), "670fd8c2df070c60b045671b8b24ff02");
 }
 
 TEST(DigestResponse, SessVariantsHashNonceAndCnonceIntoHa1) {
-  EXPECT_EQ(compute_digest_response(rfc2617_example(DigestAlgorithm::Md5Sess)),
+  EXPECT_EQ(compute_digest_response(native::openssl_crypto(), rfc2617_example(DigestAlgorithm::Md5Sess)),
             "8e3825c57e897f5a0dec6c2d4e5059d0");
-  EXPECT_EQ(compute_digest_response(rfc2617_example(DigestAlgorithm::Sha256Sess)),
+  EXPECT_EQ(compute_digest_response(native::openssl_crypto(), rfc2617_example(DigestAlgorithm::Sha256Sess)),
             "b8822e12417cb7750f4e2b8515f0dcf25b7dd26993e80bee1426201446a7f59b");
 }
 
 TEST(DigestHash, IsLowerCaseHexOfTheRightHash) {
-  EXPECT_EQ(digest_hash(DigestAlgorithm::Md5, ""), "d41d8cd98f00b204e9800998ecf8427e");
-  EXPECT_EQ(digest_hash(DigestAlgorithm::Sha256, "abc"),
+  EXPECT_EQ(digest_hash(native::openssl_crypto(), DigestAlgorithm::Md5, ""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(digest_hash(native::openssl_crypto(), DigestAlgorithm::Sha256, "abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
@@ -216,7 +217,7 @@ TEST(AnswerChallenge, ReproducesRfc7616Sha256Example) {
       "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", algorithm=SHA-256, "
       "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", "
       "opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
-  const auto value = answer_challenge(challenge, "GET", "/dir/index.html", "Mufasa",
+  const auto value = answer_challenge(native::openssl_crypto(), challenge, "GET", "/dir/index.html", "Mufasa",
                                       "Circle of Life",
                                       "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", 1);
   ASSERT_TRUE(value.has_value());
@@ -229,7 +230,7 @@ TEST(AnswerChallenge, ReproducesRfc7616Sha256Example) {
 }
 
 TEST(AnswerChallenge, Rfc2069ChallengeGetsNoQopCnonceOrNc) {
-  const auto value = answer_challenge(
+  const auto value = answer_challenge(native::openssl_crypto(), 
       "Digest realm=\"testrealm@host.com\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\"",
       "GET", "/dir/index.html", "Mufasa", "Circle Of Life", "0a4f113b", 1);
   ASSERT_TRUE(value.has_value());
@@ -240,24 +241,24 @@ TEST(AnswerChallenge, Rfc2069ChallengeGetsNoQopCnonceOrNc) {
 }
 
 TEST(AnswerChallenge, FormatsNcAsEightHexDigits) {
-  const auto value = answer_challenge("Digest realm=\"r\", nonce=\"n\", qop=\"auth\"", "INVITE",
+  const auto value = answer_challenge(native::openssl_crypto(), "Digest realm=\"r\", nonce=\"n\", qop=\"auth\"", "INVITE",
                                       "sip:x@y", "u", "p", "c", 0x1a2b);
   ASSERT_TRUE(value.has_value());
   EXPECT_NE(value.value().find(", nc=00001a2b"), std::string::npos) << value.value();
 }
 
 TEST(AnswerChallenge, RefusesWhatItCannotAnswer) {
-  EXPECT_EQ(answer_challenge("Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512-256", "GET",
+  EXPECT_EQ(answer_challenge(native::openssl_crypto(), "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512-256", "GET",
                              "/", "u", "p", "c", 1)
                 .error(),
             DigestParseError::UnsupportedAlgorithm);
-  EXPECT_EQ(answer_challenge("Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"", "GET", "/",
+  EXPECT_EQ(answer_challenge(native::openssl_crypto(), "Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"", "GET", "/",
                              "u", "p", "c", 1)
                 .error(),
             DigestParseError::UnsupportedQop);
-  EXPECT_EQ(answer_challenge("Digest realm=\"r\"", "GET", "/", "u", "p", "c", 1).error(),
+  EXPECT_EQ(answer_challenge(native::openssl_crypto(), "Digest realm=\"r\"", "GET", "/", "u", "p", "c", 1).error(),
             DigestParseError::Malformed);
-  EXPECT_EQ(answer_challenge("Basic realm=\"r\"", "GET", "/", "u", "p", "c", 1).error(),
+  EXPECT_EQ(answer_challenge(native::openssl_crypto(), "Basic realm=\"r\"", "GET", "/", "u", "p", "c", 1).error(),
             DigestParseError::NotDigest);
 }
 
@@ -345,7 +346,7 @@ TEST(DigestAuthenticator, SessAlgorithmRoundTrips) {
   auto config = test_config();
   config.algorithms = {DigestAlgorithm::Sha256Sess};
   auto auth = make_authenticator(std::move(config), rng);
-  const auto value = answer_challenge(auth.challenge(kT0, rng, false).front(), "REGISTER", kUri,
+  const auto value = answer_challenge(native::openssl_crypto(), auth.challenge(kT0, rng, false).front(), "REGISTER", kUri,
                                       "1001", "secret-1001", "cn", 1);
   ASSERT_TRUE(value.has_value());
   EXPECT_EQ(auth.verify(kT0, "REGISTER", value.value()).outcome, DigestOutcome::Ok);
@@ -368,7 +369,7 @@ TEST_F(DigestFixture, UsernameIsCaseSensitive) {
   auto config = test_config();
   config.users[0].username = "alice";
   auto strict = make_authenticator(std::move(config), rng);
-  const auto value = answer_challenge(strict.challenge(kT0, rng, false).front(), "REGISTER", kUri,
+  const auto value = answer_challenge(native::openssl_crypto(), strict.challenge(kT0, rng, false).front(), "REGISTER", kUri,
                                       "Alice", "secret-1001", "c", 1);
   EXPECT_EQ(strict.verify(kT0, "REGISTER", value.value()).outcome, DigestOutcome::UnknownUser);
 }
@@ -419,7 +420,7 @@ TEST_F(DigestFixture, ConfiguredLifetimeIsHonoured) {
   auto config = test_config();
   config.nonce_lifetime = seconds(30);
   auto short_lived = make_authenticator(std::move(config), rng);
-  const auto value = answer_challenge(short_lived.challenge(kT0, rng, false).front(), "REGISTER",
+  const auto value = answer_challenge(native::openssl_crypto(), short_lived.challenge(kT0, rng, false).front(), "REGISTER",
                                       kUri, "1001", "secret-1001", "c", 1);
   EXPECT_EQ(short_lived.verify(kT0 + seconds(30), "REGISTER", value.value()).outcome,
             DigestOutcome::Stale);
@@ -484,7 +485,7 @@ std::string rfc2069_answer(const std::string& nonce) {
   in.uri = kUri;
   in.nonce = nonce;
   return "Digest username=\"1001\", realm=\"pbx.example\", nonce=\"" + nonce +
-         "\", uri=\"sip:pbx.example\", response=\"" + compute_digest_response(in) + "\"";
+         "\", uri=\"sip:pbx.example\", response=\"" + compute_digest_response(native::openssl_crypto(), in) + "\"";
 }
 
 TEST_F(DigestFixture, Rfc2069FormIsRefusedWhileQopIsRequired) {
@@ -570,7 +571,7 @@ TEST(DigestAuthenticator, AlgorithmNotOfferedIsMalformed) {
   config.algorithms = {DigestAlgorithm::Sha256};
   auto auth = make_authenticator(std::move(config), rng);
   const std::string challenge = auth.challenge(kT0, rng, false).front();
-  const auto md5 = answer_challenge(replaced(challenge, "algorithm=SHA-256", "algorithm=MD5"),
+  const auto md5 = answer_challenge(native::openssl_crypto(), replaced(challenge, "algorithm=SHA-256", "algorithm=MD5"),
                                     "REGISTER", kUri, "1001", "secret-1001", "c", 1);
   ASSERT_TRUE(md5.has_value());
   EXPECT_EQ(auth.verify(kT0, "REGISTER", md5.value()).outcome, DigestOutcome::Malformed);
@@ -774,7 +775,7 @@ TEST(DigestAuthenticator, ReplayMemoryIsCappedAndForgottenNoncesAreStale) {
   config.max_tracked_nonces = 3;
   auto auth = make_authenticator(std::move(config), rng);
   auto answer = [](const std::string& challenge, std::uint32_t nc) {
-    return answer_challenge(challenge, "REGISTER", kUri, "1001", "secret-1001", "c", nc).value();
+    return answer_challenge(native::openssl_crypto(), challenge, "REGISTER", kUri, "1001", "secret-1001", "c", nc).value();
   };
   std::vector<std::string> challenges;
   for (int i = 0; i < 6; ++i) {
@@ -810,7 +811,7 @@ TEST(DigestAuthenticator, ManyClientsNeverGrowMemoryPastTheCap) {
   std::size_t ok = 0;
   for (int i = 0; i < 1000; ++i) {
     const TimePoint now = kT0 + std::chrono::milliseconds(10 * i);
-    const auto value = answer_challenge(auth.challenge(now, rng, false).front(), "REGISTER", kUri,
+    const auto value = answer_challenge(native::openssl_crypto(), auth.challenge(now, rng, false).front(), "REGISTER", kUri,
                                         "1001", "secret-1001", "c", 1);
     if (auth.verify(now, "REGISTER", value.value()).is_ok()) ++ok;
     ASSERT_LE(auth.tracked_nonce_count(), 50u);
@@ -858,7 +859,7 @@ TEST(DigestConfigCheck, RefusesBadConfigurations) {
   for (auto& c : cases) {
     SCOPED_TRACE(c.name);
     SeededRng rng{1};
-    const auto created = DigestAuthenticator::create(std::move(c.config), rng);
+    const auto created = DigestAuthenticator::create(std::move(c.config), rng, native::openssl_crypto());
     ASSERT_FALSE(created.has_value());
     EXPECT_EQ(created.error(), c.want);
     EXPECT_FALSE(to_string(c.want).empty());
@@ -870,7 +871,7 @@ TEST(DigestConfigCheck, AcceptsTheSeedsFullTableOf120Users) {
   config.users = numbered_users(120);
   SeededRng rng{2};
   auto auth = make_authenticator(std::move(config), rng);
-  const auto value = answer_challenge(auth.challenge(kT0, rng, false).front(), "REGISTER", kUri,
+  const auto value = answer_challenge(native::openssl_crypto(), auth.challenge(kT0, rng, false).front(), "REGISTER", kUri,
                                       "2119", "pw119", "c", 1);  // the last one
   EXPECT_EQ(auth.verify(kT0, "REGISTER", value.value()).outcome, DigestOutcome::Ok);
 }
@@ -880,7 +881,7 @@ TEST(DigestConfigCheck, AcceptsNoUsersAndRejectsEveryone) {
   config.users.clear();
   SeededRng rng{2};
   auto auth = make_authenticator(std::move(config), rng);
-  const auto value = answer_challenge(auth.challenge(kT0, rng, false).front(), "REGISTER", kUri,
+  const auto value = answer_challenge(native::openssl_crypto(), auth.challenge(kT0, rng, false).front(), "REGISTER", kUri,
                                       "1001", "secret-1001", "c", 1);
   EXPECT_EQ(auth.verify(kT0, "REGISTER", value.value()).outcome, DigestOutcome::UnknownUser);
 }
