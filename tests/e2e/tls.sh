@@ -421,14 +421,17 @@ impostor() {
 refusals() { grep -i 'tls' "$ERRLOG" | grep -F "$LOCAL_IP:$P_ITSP" | grep -i -E "$1"; }
 
 # impostor_refused NAME REGEX WHAT: resproxy keeps probing (every probe_interval_down_ms); waits
-# (<= 10 s) until the impostor refused two more handshakes and resproxy logged a new warning
-# matching REGEX; then: no handshake completed at the impostor, no byte received, >= 2 probes
-# failed since the swap, the ITSP never marked active again. Sets WARNING, REC_STATS.
+# (<= 10 s) until the impostor refused two more handshakes, resproxy logged a new warning
+# matching REGEX and traced two failed probes (the impostor sees the refusal a moment before
+# resproxy's trace says so: waiting for one side only raced the other); then: no handshake
+# completed at the impostor, no byte received, >= 2 probes failed since the swap, the ITSP never
+# marked active again. Sets WARNING, REC_STATS.
 impostor_refused() {
   local name=$1 regex=$2 what=$3 before i accepted hs_ok data probe_fail
   before=$(refusals "$regex" | wc -l)
   for ((i = 0; i < 100; i++)); do
-    [[ $(grep -c '^handshake-failed ' "$REC_LOG") -ge 2 && $(refusals "$regex" | wc -l) -gt $before ]] && break
+    [[ $(grep -c '^handshake-failed ' "$REC_LOG") -ge 2 && $(refusals "$regex" | wc -l) -gt $before &&
+       $(trace_count "$TRACE" itsp.probe_failed "$SWAP_NS") -ge 2 ]] && break
     sleep 0.1
   done
   WARNING=$(refusals "$regex" | tail -1)
