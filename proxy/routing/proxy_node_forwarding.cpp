@@ -5,7 +5,12 @@
 namespace resproxy::routing {
 
 std::string ProxyNode::Impl::relay_bytes(const Forward& f, const sip::Message& response) const {
-  if (!f.recorded || !dialog_mac || response.status_code() >= 300) return strip_top_via(response);
+  if (!f.recorded) return strip_top_via(response);
+  return resealed(response);
+}
+
+std::string ProxyNode::Impl::resealed(const sip::Message& response) const {
+  if (!dialog_mac || response.status_code() >= 300) return strip_top_via(response);
   const auto rr = record_route_values(response);
   std::size_t first = 0;
   while (first < rr.size() && !route_is_us(rr[first])) ++first;
@@ -395,7 +400,9 @@ void ProxyNode::Impl::on_client_error(TimePoint now, ClientTransactionId cid, Tr
 
 void ProxyNode::Impl::forward_response_statelessly(TimePoint now, const sip::Message& response) {
   if (!is_our_via(response.top_via())) return;  // not ours: drop (§18.1.2)
-  auto stripped = sip::Message::parse(strip_top_via(response));
+  // Another fork's 2xx: our Record-Route in it gets its own dialog MAC, naming this fork's hop,
+  // as the first fork's 2xx got through its Forward.
+  auto stripped = sip::Message::parse(resealed(response));
   if (!stripped || stripped->via_count() == 0) return;
   const auto& next = stripped->top_via();
   const Transport transport = sip::text::iequals(next.transport, "TLS")   ? Transport::Tls

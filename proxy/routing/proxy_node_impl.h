@@ -423,6 +423,9 @@ struct ProxyNode::Impl {
   // A provisional or 2xx answer to a request we record-routed, relayed upstream: our
   // Record-Route values in it name the hop toward the callee (the value just below ours, or the
   // answer's Contact), which is where the caller's in-dialog requests will go (§16.7 step 4).
+  // A 2xx's bytes with our top Via removed and our Record-Route values' dialog MAC naming the
+  // hop toward the UAS that answered (its Record-Route beyond ours, else its Contact).
+  std::string resealed(const sip::Message& response) const;
   std::string relay_bytes(const Forward& f, const sip::Message& response) const;
 
   // Every binding written again (one StoreWrite; nobody waits for it): after the wall clock

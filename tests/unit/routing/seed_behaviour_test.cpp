@@ -675,5 +675,37 @@ TEST(SeedBehaviour, EveryForks2xxFromTheItspReachesTheCallerBehindANatToo) {
   expect_every_fork_relayed(f);
 }
 
+// The dialog MAC on our Record-Route (dialog_mac.h) names the hop toward the UAS that answered:
+// a second fork's 2xx, relayed without a transaction of its own, gets it too. Two forks answering
+// from the same hop (the ITSP's address, other users) must carry the same MAC; before, the second
+// fork's 200 kept the MAC the INVITE had, so its in-dialog requests from an outside phone would
+// not verify as our dialog.
+TEST(SeedBehaviour, ASecondForks2xxGetsTheDialogMacOfItsOwnHop) {
+  SeedItspFixture f(seed_itsp_config(ProxyMode::ForwardItsp));
+  f.receive(bob(), f.invite(bob(), kNational, "z9hG4bKfmac"));
+  auto sent = f.take_sent();
+  const auto out = sent_to_address(sent, "INVITE", kSeedItsp.address);
+  ASSERT_EQ(out.size(), 1u);
+  const auto at_itsp = parse(out[0].bytes);
+  const auto mac_of = [](const sip::Message& m) {
+    const auto rr = record_routes(m);
+    EXPECT_FALSE(rr.empty());
+    const auto at = rr.empty() ? std::string::npos : rr[0].find(";rp=");
+    return at == std::string::npos ? std::string() : rr[0].substr(at, rr[0].find_first_of(";>", at + 1) - at);
+  };
+  std::vector<std::string> macs;
+  for (const std::string_view tag : {"forkA", "forkB"}) {
+    f.receive(kSeedItsp, answer(at_itsp, 200, "OK", tag,
+                                "sip:" + std::string(tag) + "@198.51.100.10:5060"));
+    sent = f.take_sent();
+    const auto relayed = sent_to_address(sent, "SIP/2.0 200", bob().address);
+    ASSERT_EQ(relayed.size(), 1u);
+    macs.push_back(mac_of(parse(relayed[0].bytes)));
+  }
+  ASSERT_FALSE(macs[0].empty());
+  EXPECT_EQ(macs[0], macs[1]);
+  EXPECT_NE(macs[0], mac_of(at_itsp));  // the INVITE's MAC named the caller's hop
+}
+
 }  // namespace
 }  // namespace resproxy::routing::testing
