@@ -15,19 +15,6 @@ constexpr std::string_view kHelp =
     "show bans       sources banned by the flood guard\n"
     "unban ADDRESS   lift a ban\n";
 
-std::vector<std::string_view> words_of(std::string_view text) {
-  std::vector<std::string_view> words;
-  std::size_t pos = 0;
-  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (pos < text.size()) {
-    while (pos < text.size() && blank(text[pos])) ++pos;
-    const std::size_t start = pos;
-    while (pos < text.size() && !blank(text[pos])) ++pos;
-    if (pos > start) words.push_back(text.substr(start, pos - start));
-  }
-  return words;
-}
-
 std::string join(const std::vector<std::string>& items, char separator) {
   std::string out;
   for (const auto& item : items) {
@@ -90,6 +77,18 @@ struct Formatter {
 };
 
 }  // namespace
+
+std::vector<std::string_view> words_of(std::string_view line) {
+  std::vector<std::string_view> words;
+  std::size_t pos = 0;
+  while (pos < line.size()) {
+    while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t')) ++pos;
+    const std::size_t start = pos;
+    while (pos < line.size() && line[pos] != ' ' && line[pos] != '\t') ++pos;
+    if (pos > start) words.push_back(line.substr(start, pos - start));
+  }
+  return words;
+}
 
 ParsedCommand parse_admin_command(std::string_view line) {
   const auto words = words_of(line);

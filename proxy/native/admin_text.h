@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "proxy/base/admin.h"
 
@@ -26,6 +27,8 @@ struct AdminText {
 };
 using ParsedCommand = std::variant<admin::Request, AdminText>;
 
+// The words of one command line (its line end already removed), split at spaces and tabs.
+[[nodiscard]] std::vector<std::string_view> words_of(std::string_view line);
 [[nodiscard]] ParsedCommand parse_admin_command(std::string_view line);
 // The reply text for a result; ok is false for Refused and Unsupported.
 [[nodiscard]] AdminText format_admin_result(const admin::Result& result);

@@ -35,18 +35,6 @@ constexpr std::size_t kReadChunk = 1024;
 constexpr int kBacklog = 16;
 constexpr auto kAcceptRetry = std::chrono::milliseconds{100};
 
-std::vector<std::string_view> words_of(std::string_view text) {
-  std::vector<std::string_view> words;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
-    const std::size_t start = pos;
-    while (pos < text.size() && text[pos] != ' ' && text[pos] != '\t') ++pos;
-    if (pos > start) words.push_back(text.substr(start, pos - start));
-  }
-  return words;
-}
-
 bool has_control_characters(std::string_view line) {
   for (const char c : line) {
     const auto u = static_cast<unsigned char>(c);

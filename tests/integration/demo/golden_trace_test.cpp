@@ -3,11 +3,8 @@
 // review like code. Regenerate on purpose only: RESPROXY_UPDATE_GOLDEN=1 ctest -R Golden
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "harness/exchange.h"
+#include "tests/golden/golden_file.h"
 
 namespace resproxy::harness {
 namespace {
@@ -24,26 +21,10 @@ TEST(GoldenTrace, Ns3OptionsExchangeMatchesTheReviewedTrace) {
   std::string actual;
   for (const auto& line : run.trace) actual += line + "\n";
 
-  if (const char* update = std::getenv("RESPROXY_UPDATE_GOLDEN"); update && *update == '1') {
-    std::ofstream(kGolden) << actual;
-    GTEST_SKIP() << "rewrote " << kGolden;
-  }
-  std::ifstream in(kGolden);
-  ASSERT_TRUE(in) << "missing " << kGolden << " (RESPROXY_UPDATE_GOLDEN=1 creates it)";
-  std::stringstream expected;
-  expected << in.rdbuf();
-  // Compare line by line so a failure names the first differing event.
-  std::istringstream want(expected.str()), got(actual);
-  std::string w, g;
-  int line = 0;
-  while (true) {
-    const bool more_want = static_cast<bool>(std::getline(want, w));
-    const bool more_got = static_cast<bool>(std::getline(got, g));
-    ++line;
-    if (!more_want && !more_got) break;
-    ASSERT_EQ(more_want, more_got) << "trace length differs at line " << line;
-    ASSERT_EQ(w, g) << "first difference at line " << line;
-  }
+  if (resproxy::testing::rewrite_golden(kGolden, actual)) GTEST_SKIP() << "rewrote " << kGolden;
+  // Compared line by line so a failure names the first differing event.
+  const std::string difference = resproxy::testing::golden_difference(kGolden, actual);
+  EXPECT_TRUE(difference.empty()) << difference;
 }
 
 }  // namespace

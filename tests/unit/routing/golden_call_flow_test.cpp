@@ -11,38 +11,19 @@
 //   RESPROXY_UPDATE_GOLDEN=1 build-asan/tests/unit_routing --gtest_filter='GoldenCallFlow*'
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "proxy_fixture.h"
+#include "tests/golden/golden_file.h"
 
 namespace resproxy::routing::testing {
 namespace {
 
 const std::string kGolden = std::string(RESPROXY_TEST_DATA_DIR) + "/../golden/proxy_call_flow.txt";
-const Phone kItsp{"itsp", {"198.51.100.10", 5060}};
-
-ProxyConfig flow_config() {
-  ProxyConfig c = ProxyFixture::default_config();
-  c.mode = ProxyMode::ForwardItsp;
-  ItspTarget t;
-  t.name = "itsp.example";
-  t.destination = transport::Destination{Transport::Udp, kItsp.address, StreamId{}};
-  c.itsp.monitor.targets.push_back(t);
-  c.itsp.monitor.probe_timeout = 1s;
-  c.itsp.monitor.health.probe_interval = 30s;
-  c.itsp.monitor.health.probe_interval_down = 5s;
-  c.itsp.monitor.health.failures_to_down = 2;
-  c.itsp.answer_timeout = 2s;
-  c.itsp.itsp_down_reg_expires = 60s;
-  return c;
-}
+const Phone kItsp{"itsp", kTestItspAddress};
 
 // A ladder: what came in, what went out, what was traced, with the time since the start.
 class Flow : public ProxyFixture {
  public:
-  Flow() : ProxyFixture(flow_config()) { start_ = now; }
+  Flow() : ProxyFixture(itsp_test_config(ProxyMode::ForwardItsp)) { start_ = now; }
 
   void step(std::string_view title) { log_ += "\n### " + std::string(title) + "\n"; }
   void in(const Phone& from, const std::string& bytes) {
@@ -199,24 +180,9 @@ std::string run_flow() {
 
 TEST(GoldenCallFlow, RegisterCallFailoverAndFailbackMatchTheReviewedLadder) {
   const std::string actual = run_flow();
-  if (const char* update = std::getenv("RESPROXY_UPDATE_GOLDEN"); update && *update == '1') {
-    std::ofstream(kGolden) << actual;
-    GTEST_SKIP() << "rewrote " << kGolden;
-  }
-  std::ifstream in(kGolden);
-  ASSERT_TRUE(in) << "missing " << kGolden << " (RESPROXY_UPDATE_GOLDEN=1 creates it)";
-  std::stringstream expected;
-  expected << in.rdbuf();
-  std::istringstream want(expected.str()), got(actual);
-  std::string w, g;
-  for (int line = 1;; ++line) {
-    const bool more_want = static_cast<bool>(std::getline(want, w));
-    const bool more_got = static_cast<bool>(std::getline(got, g));
-    if (!more_want && !more_got) break;
-    ASSERT_EQ(more_want, more_got) << "the ladder's length differs at line " << line;
-    ASSERT_EQ(w, g) << "first difference at line " << line << " of " << kGolden
-                    << " (see tests/golden/README.md before rewriting it)";
-  }
+  if (resproxy::testing::rewrite_golden(kGolden, actual)) GTEST_SKIP() << "rewrote " << kGolden;
+  const std::string difference = resproxy::testing::golden_difference(kGolden, actual);
+  EXPECT_TRUE(difference.empty()) << difference << "\n(see tests/golden/README.md before rewriting it)";
 }
 
 TEST(GoldenCallFlow, TheSameSeedGivesTheSameLadder) {

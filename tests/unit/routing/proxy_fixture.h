@@ -41,6 +41,12 @@ struct Phone {
   }
 };
 
+// The ITSP of the routing tests: one proxy, itsp.example at 198.51.100.10:5060 over UDP, probed
+// every 30 s (5 s while down, a 1 s probe timeout), down after 2 failed probes, live traffic
+// failed over after 2 s without any answer. Tests add what they need (the PSTN gateway, NAT).
+inline const Address kTestItspAddress{"198.51.100.10", 5060};
+inline ProxyConfig itsp_test_config(ProxyMode mode);
+
 inline Phone alice() { return {"2001", {"192.168.1.21", 5060}}; }
 inline Phone bob() { return {"2002", {"192.168.1.22", 5062}}; }
 
@@ -218,6 +224,22 @@ class ProxyFixture {
  private:
   std::vector<std::uint64_t> pending_ok;
 };
+
+inline ProxyConfig itsp_test_config(ProxyMode mode) {
+  ProxyConfig c = ProxyFixture::default_config();
+  c.mode = mode;
+  ItspTarget t;
+  t.name = "itsp.example";
+  t.destination = transport::Destination{Transport::Udp, kTestItspAddress, StreamId{}};
+  c.itsp.monitor.targets.push_back(t);
+  c.itsp.monitor.probe_timeout = 1s;
+  c.itsp.monitor.health.probe_interval = 30s;
+  c.itsp.monitor.health.probe_interval_down = 5s;
+  c.itsp.monitor.health.failures_to_down = 2;
+  c.itsp.answer_timeout = 2s;
+  c.itsp.itsp_down_reg_expires = 60s;
+  return c;
+}
 
 inline sip::Message parse(std::string_view bytes) {
   auto m = sip::Message::parse(std::string(bytes));

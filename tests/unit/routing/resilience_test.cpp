@@ -10,22 +10,11 @@
 namespace resproxy::routing::testing {
 namespace {
 
-const Phone kItsp{"itsp", {"198.51.100.10", 5060}};
+const Phone kItsp{"itsp", kTestItspAddress};
 const Phone kGateway{"gw", {"192.168.1.5", 5060}};
 
 ProxyConfig itsp_config(ProxyMode mode = ProxyMode::ForwardItsp) {
-  ProxyConfig c = ProxyFixture::default_config();
-  c.mode = mode;
-  ItspTarget t;
-  t.name = "itsp.example";
-  t.destination = transport::Destination{Transport::Udp, kItsp.address, StreamId{}};
-  c.itsp.monitor.targets.push_back(t);
-  c.itsp.monitor.probe_timeout = 1s;
-  c.itsp.monitor.health.probe_interval = 30s;
-  c.itsp.monitor.health.probe_interval_down = 5s;
-  c.itsp.monitor.health.failures_to_down = 2;
-  c.itsp.answer_timeout = 2s;
-  c.itsp.itsp_down_reg_expires = 60s;
+  ProxyConfig c = itsp_test_config(mode);
   c.pstn_gateway.address = kGateway.address;
   return c;
 }

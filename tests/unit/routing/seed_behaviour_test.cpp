@@ -21,7 +21,7 @@
 namespace resproxy::routing::testing {
 namespace {
 
-const Phone kSeedItsp{"itsp", {"198.51.100.10", 5060}};
+const Phone kSeedItsp{"itsp", kTestItspAddress};
 const Phone kSeedGateway{"gw", {"192.168.1.5", 5060}};
 const Phone kCarol{"2003", {"192.168.1.23", 5060}};
 const Phone kOutsider{"6666", {"203.0.113.7", 5060}};  // outside the trusted ranges
@@ -33,17 +33,7 @@ const std::string kNational = "sip:01344784900@office.example";  // registered n
 // forward_itsp / sip_trunk with one ITSP proxy (198.51.100.10:5060) and the PSTN gateway
 // (192.168.1.5:5060), as in resilience_test.cpp.
 ProxyConfig seed_itsp_config(ProxyMode mode = ProxyMode::ForwardItsp) {
-  ProxyConfig c = ProxyFixture::default_config();
-  c.mode = mode;
-  ItspTarget t;
-  t.name = "itsp.example";
-  t.destination = transport::Destination{Transport::Udp, kSeedItsp.address, StreamId{}};
-  c.itsp.monitor.targets.push_back(t);
-  c.itsp.monitor.probe_timeout = 1s;
-  c.itsp.monitor.health.probe_interval = 30s;
-  c.itsp.monitor.health.probe_interval_down = 5s;
-  c.itsp.monitor.health.failures_to_down = 2;
-  c.itsp.answer_timeout = 2s;
+  ProxyConfig c = itsp_test_config(mode);
   c.pstn_gateway.address = kSeedGateway.address;
   return c;
 }
