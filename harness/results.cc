@@ -48,6 +48,21 @@ Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Jso
 
 }  // namespace
 
+std::string expected_outcome(const CallData& c, const RunData& run) {
+  if (c.kind == "pstn_unassigned") return c.status && *c.status == 404 ? "unassigned_number" : "";
+  if (c.kind != "inbound" || c.outcome != "failed") return "";
+  static constexpr std::string_view kCutting[] = {"outage", "flap", "random_outages", "process_dead",
+                                                  "process_503"};
+  static constexpr std::string_view kInboundPath[] = {"access", "itsp", "remote"};
+  for (const auto& f : run.faults) {
+    const bool cutting = std::find(std::begin(kCutting), std::end(kCutting), f.kind) != std::end(kCutting);
+    const bool on_path =
+        std::find(std::begin(kInboundPath), std::end(kInboundPath), f.target) != std::end(kInboundPath);
+    if (cutting && on_path && c.placed_s >= f.start_s && c.placed_s < f.end_s) return "inbound_path_cut";
+  }
+  return "";
+}
+
 Phases phases_of(const Scenario& s) {
   if (s.faults.empty()) return Phases{s.duration_s, s.duration_s};
   double start = s.duration_s, end = 0;
@@ -65,9 +80,9 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
 
   // Calls: counts and success ratios, overall and per phase and kind.
   struct Tally {
-    double placed = 0, answered = 0, busy = 0, failed = 0, abandoned = 0;
+    double placed = 0, answered = 0, busy = 0, failed = 0, abandoned = 0, expected = 0;
     [[nodiscard]] std::optional<double> ratio() const {
-      const double base = placed - busy - abandoned;
+      const double base = placed - busy - abandoned - expected;
       if (base <= 0) return std::nullopt;
       return answered / base;
     }
@@ -76,10 +91,15 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
   std::vector<double> pdd, setup;
   for (const auto& c : run.calls) {
     const std::string ph = dotted(phase_of(phases, c.placed_s));
+    const bool expected = !expected_outcome(c, run).empty();
     for (const std::string& kind : {std::string("all"), c.kind}) {
       for (const std::string& suffix : {std::string(""), ph}) {
         Tally& t = tallies[kind + suffix];
         t.placed += 1;
+        if (expected) {
+          t.expected += 1;
+          continue;
+        }
         if (c.outcome == "answered") t.answered += 1;
         if (c.outcome == "busy") t.busy += 1;
         if (c.outcome == "failed") t.failed += 1;
@@ -95,6 +115,7 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
     m["calls_answered" + suffix] = all.answered;
     m["calls_busy" + suffix] = all.busy;
     m["calls_failed" + suffix] = all.failed;
+    m["calls_expected" + suffix] = all.expected;
     if (auto r = all.ratio()) m["call_success_ratio" + suffix] = round6(*r);
     const std::vector<std::pair<std::string, std::string>> kinds = {
         {"internal", "local_call_success_ratio"},
@@ -355,6 +376,8 @@ std::string results_json(const Scenario& s, const RunData& run, const Metrics& m
     call["route"] = c.route.empty() ? Json(nullptr) : Json(c.route);
     call["ended_s"] = optional_number(c.ended_s);
     call["failure"] = c.failure;
+    const std::string expected = expected_outcome(c, run);
+    call["expected"] = expected.empty() ? Json(nullptr) : Json(expected);
     calls.push_back(std::move(call));
   }
   j["calls"] = std::move(calls);
@@ -380,6 +403,15 @@ std::string results_json(const Scenario& s, const RunData& run, const Metrics& m
   Json metric_json = Json::object();
   for (const auto& [name, value] : metrics) metric_json[name] = value;
   j["metrics"] = metric_json;
+  Json counters = Json::object();
+  for (const auto& [node, table] : run.counters) {
+    Json rows = Json::array();
+    for (const auto& c : table) {
+      rows.push_back(Json{{"name", c.name}, {"kind", c.kind}, {"value", c.value}, {"help", c.help}});
+    }
+    counters[node] = std::move(rows);
+  }
+  j["counters"] = std::move(counters);
   Json expectations = Json::array();
   for (const auto& v : verdicts) {
     expectations.push_back(Json{{"text", v.expectation.text}, {"metric", v.expectation.metric},

@@ -28,6 +28,17 @@ struct Verdict {
 
 using Metrics = std::map<std::string, double>;
 
+// Why a call that did not succeed had the outcome it should have had, or "" when it should have
+// succeeded. Such calls are shown apart from failures and left out of the success ratios:
+//   "unassigned_number" — a PSTN call to a number nobody has, answered 404 (the right answer);
+//   "inbound_path_cut"  — a call from beyond the ITSP that failed while its only way in was cut:
+//                         placed inside a fault (outage, flap, random_outages, process_dead,
+//                         process_503) on the access link, the ITSP link, the remote link or the
+//                         ITSP process. No proxy can carry it; the report must not call it a
+//                         failure of the office.
+// Calls placed before a fault and hurt by it are not excused: their phase shows them.
+[[nodiscard]] std::string expected_outcome(const CallData& call, const RunData& run);
+
 Metrics compute_metrics(const Scenario& scenario, const RunData& run);
 std::vector<Verdict> judge(const Scenario& scenario, const Metrics& metrics);
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace resproxy::harness {
@@ -23,6 +24,14 @@ struct CallData {
   std::string route;  // itsp | local | gateway | "" (resproxy never forwarded it)
   std::optional<double> ended_s;
   std::string failure;
+};
+
+// One named counter of a core node at the end of the run (its counter table: name, help, kind).
+struct CounterData {
+  std::string name;
+  std::string help;
+  std::string kind;  // counter | gauge
+  std::uint64_t value = 0;
 };
 
 // One blind transfer an office phone started (as the transferor, RFC 5589 §6).
@@ -102,6 +111,9 @@ struct RunData {
   std::uint64_t registrations_challenged = 0;
   std::uint64_t registrations_with_auth = 0;  // 2xx to a REGISTER that carried credentials
   std::uint64_t calls_unacknowledged = 0;     // answered, the ACK never arrived (callee gave up)
+  // Each core node's counter table at the end of the run, by node ("resproxy", "itsp"): what
+  // `resproxyctl show counters` would print then.
+  std::vector<std::pair<std::string, std::vector<CounterData>>> counters;
   std::vector<std::string> trace;  // every trace line, only when asked for
 };
 

@@ -16,7 +16,7 @@ namespace {
 const std::vector<std::string>& phased_bases() {
   static const std::vector<std::string> bases = {
       "calls_total",          "calls_answered",           "calls_busy",
-      "calls_failed",         "call_success_ratio",       "local_call_success_ratio",
+      "calls_failed",         "calls_expected",           "call_success_ratio",       "local_call_success_ratio",
       "outbound_call_success_ratio", "inbound_call_success_ratio",
       "emergency_call_success_ratio", "registrations_total", "registrations_failed",
       "registration_success_ratio", "pstn_inbound_success_ratio", "pstn_unassigned_404_ratio",

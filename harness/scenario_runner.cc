@@ -263,6 +263,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   auto itsp_owned = std::make_unique<routing::ProxyNode>(
       itsp_config, itsp_store.load_all(), sim.rng(kItspStream), native::openssl_crypto(),
       recorder.sink_for("itsp"));
+  const routing::ProxyNode& itsp = *itsp_owned;
   auto itsp_faulty = std::make_unique<model::FaultyNode>(std::move(itsp_owned));
   model::FaultyNode* itsp_process = itsp_faulty.get();
   install(network.itsp_node(), std::move(itsp_faulty), "itsp", itsp_address)->SetStore(&itsp_store);
@@ -570,6 +571,15 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   out.ladder = recorder.ladder_;
   out.gateway_loops = recorder.decisions_.gateway_loops;
   out.gateway_route_decisions = recorder.decisions_.from_gateway;
+  const auto table = [](const routing::ProxyNode& node) {
+    std::vector<CounterData> rows;
+    for (const auto& v : node.counter_values().values) {
+      rows.push_back({std::string(v.name), std::string(v.help), std::string(admin::to_string(v.kind)), v.value});
+    }
+    return rows;
+  };
+  out.counters.emplace_back("resproxy", table(resproxy));
+  out.counters.emplace_back("itsp", table(itsp));
   out.failovers = resproxy.counters().failovers;
   out.late_answers_hung_up = resproxy.counters().late_answers_hung_up;
   out.trace = std::move(recorder.trace_);

@@ -7,14 +7,12 @@
 #include <set>
 #include <string_view>
 
+#include "harness/report/report_html_parts.h"
 #include "harness/report/report_style.h"
 #include "harness/report/report_svg.h"
 
 namespace resproxy::report {
-namespace {
-
-// Shorthand: escape text taken from results.json (or anything else) for the page.
-std::string esc(std::string_view text) { return html_escape(text); }
+namespace html {
 
 const std::vector<std::string>& known_phases() {
   static const std::vector<std::string> phases = {"before", "during", "after"};
@@ -22,7 +20,8 @@ const std::vector<std::string>& known_phases() {
 }
 
 const std::vector<std::string>& known_outcomes() {
-  static const std::vector<std::string> outcomes = {"answered", "busy", "failed", "abandoned"};
+  static const std::vector<std::string> outcomes = {"answered", "busy", "expected", "failed",
+                                                          "abandoned"};
   return outcomes;
 }
 
@@ -339,385 +338,12 @@ void key_figures(std::string& out, const Results& run) {
   out += "</div>";
 }
 
-void timeline_section(std::string& out, const Results& run) {
-  Timeline timeline;
-  timeline.description = "Fault timeline and ITSP state over time";
-  timeline.x_max_s = run_end(run);
+}  // namespace html
 
-  if (!run.phases.empty()) {
-    TimelineRow row;
-    row.label = "phase";
-    for (const auto& phase : run.phases) {
-      if (phase.end_s <= phase.start_s) continue;  // an empty phase (no fault): nothing to draw
-      TimelineSegment segment;
-      segment.start_s = phase.start_s;
-      segment.end_s = phase.end_s;
-      segment.label = phase.name;
-      segment.tooltip =
-          phase.name + ": " + format_clock(phase.start_s) + " – " + format_clock(phase.end_s);
-      segment.css_class = phase_class(phase.name);
-      row.segments.push_back(std::move(segment));
-    }
-    timeline.rows.push_back(std::move(row));
-  }
-  // One row per faulted target and kind: repeated flaps of one link share a row.
-  for (const auto& fault : run.faults) {
-    std::string label = fault_label(fault);
-    auto row_it = std::find_if(timeline.rows.begin(), timeline.rows.end(),
-                               [&](const TimelineRow& r) { return r.label == label; });
-    if (row_it == timeline.rows.end()) {
-      TimelineRow row;
-      row.label = label;
-      timeline.rows.push_back(std::move(row));
-      row_it = timeline.rows.end() - 1;
-    }
-    TimelineSegment segment;
-    segment.start_s = fault.start_s;
-    segment.end_s = std::max(fault.end_s, fault.start_s);
-    segment.label =
-        fault.kind + " " + format_clock(fault.start_s) + "–" + format_clock(fault.end_s);
-    segment.tooltip = fault_label(fault) + " from " + format_fixed(fault.start_s, 3) + " s to " +
-                      format_fixed(fault.end_s, 3) + " s" +
-                      (fault.detail.empty() ? "" : " (" + fault.detail + ")");
-    segment.css_class = "fault";
-    row_it->segments.push_back(std::move(segment));
-  }
-  // One band per ITSP, in order of first appearance; a state lasts until the next one.
-  std::vector<std::string> itsps;
-  for (const auto& s : run.itsp_states) {
-    if (std::find(itsps.begin(), itsps.end(), s.itsp) == itsps.end()) itsps.push_back(s.itsp);
-  }
-  std::set<std::string> states_seen;
-  for (const auto& itsp : itsps) {
-    TimelineRow row;
-    row.label = "ITSP " + itsp;
-    std::vector<const ItspState*> changes;
-    for (const auto& s : run.itsp_states) {
-      if (s.itsp == itsp) changes.push_back(&s);
-    }
-    for (std::size_t i = 0; i < changes.size(); ++i) {
-      double end = i + 1 < changes.size() ? changes[i + 1]->t_s : timeline.x_max_s;
-      TimelineSegment segment;
-      segment.start_s = changes[i]->t_s;
-      segment.end_s = end;
-      segment.label = changes[i]->state;
-      segment.tooltip = itsp + " " + changes[i]->state + " from " +
-                        format_fixed(changes[i]->t_s, 3) + " s to " + format_fixed(end, 3) + " s";
-      segment.css_class = state_class(changes[i]->state);
-      states_seen.insert(changes[i]->state);
-      row.segments.push_back(std::move(segment));
-    }
-    timeline.rows.push_back(std::move(row));
-  }
-  auto spans = failure_operation_spans(run);
-  if (!run.series.empty()) {
-    TimelineRow row;
-    row.label = "failure operation";
-    for (const auto& [start, end] : spans) {
-      TimelineSegment segment;
-      segment.start_s = start;
-      segment.end_s = end;
-      segment.label = "failure operation";
-      segment.tooltip = "in failure operation from " + format_fixed(start, 3) + " s to " +
-                        format_fixed(end, 3) + " s (sampled)";
-      segment.css_class = "failure-op";
-      row.segments.push_back(std::move(segment));
-    }
-    timeline.rows.push_back(std::move(row));
-  }
-  timeline.markers = detection_markers(run);
-  for (const char* state : {"Active", "Probing", "Inactive", "AdminDisabled"}) {
-    if (states_seen.count(state) > 0) timeline.legend.push_back({state, state_class(state)});
-  }
-  for (const auto& state : states_seen) {
-    if (state_class(state) == "state-other") timeline.legend.push_back({state, "state-other"});
-  }
-  if (!run.faults.empty()) timeline.legend.push_back({"fault", "fault"});
-  if (!spans.empty()) timeline.legend.push_back({"failure operation", "failure-op"});
+using namespace html;  // NOLINT(google-build-using-namespace): this file's own parts
 
-  if (timeline.rows.empty()) {
-    out += "<p class=\"note\">No phases, faults or ITSP states recorded.</p>";
-    return;
-  }
-  out += render_timeline(timeline);
-  if (run.itsp_states.empty()) {
-    out += "<p class=\"note\">No ITSP state changes recorded (no ITSP in this scenario?).</p>";
-  }
-  // The fault list in words, for readers of the page rather than of the chart.
-  if (!run.faults.empty()) {
-    out +=
-        "<table class=\"compact\"><thead><tr><th>fault</th><th>target</th><th class=\"num\">"
-        "start</th><th class=\"num\">end</th><th class=\"num\">length</th><th>detail</th></tr>"
-        "</thead><tbody>";
-    for (const auto& fault : run.faults) {
-      out += "<tr><td>" + esc(fault.kind) + "</td><td>" + esc(fault.target) +
-             "</td><td class=\"num\">" + esc(format_clock(fault.start_s, true)) +
-             "</td><td class=\"num\">" + esc(format_clock(fault.end_s, true)) +
-             "</td><td class=\"num\">" + esc(format_number(fault.end_s - fault.start_s, 3)) +
-             " s</td><td>" + esc(fault.detail) + "</td></tr>";
-    }
-    out += "</tbody></table>";
-  }
-}
+namespace {
 
-void series_section(std::string& out, const Results& run) {
-  if (run.series.empty()) {
-    out += "<p class=\"note\">No samples in <code>series</code>.</p>";
-    return;
-  }
-  std::vector<TimeBand> bands = fault_bands(run);
-  for (const auto& [start, end] : failure_operation_spans(run)) {
-    TimeBand band;
-    band.start_s = start;
-    band.end_s = end;
-    band.label = "failure operation";
-    band.css_class = "band-failure-op";
-    bands.push_back(std::move(band));
-  }
-  // Fault bands first so the failure-operation tint sits on top and both stay visible.
-  // One sampled series of the run as a line chart over the fault bands.
-  const auto chart = [&](std::string description, std::string y_label, std::string css_class,
-                         double Sample::*value, std::vector<TimeMarker> markers,
-                         std::string_view caption) {
-    LineChart c;
-    c.description = std::move(description);
-    c.y_label = y_label;
-    c.x_max_s = run_end(run);
-    c.bands = bands;
-    c.markers = std::move(markers);
-    LineSeries series;
-    series.name = std::move(y_label);
-    series.css_class = std::move(css_class);
-    for (const auto& s : run.series) series.points.emplace_back(s.t_s, s.*value);
-    c.series.push_back(std::move(series));
-    out += "<figure>" + render_line_chart(c) + "<figcaption>" + std::string(caption) +
-           "</figcaption></figure>";
-  };
-  chart("Registered phones over time", "registered phones", "line-0", &Sample::registered, {},
-        "Phones with a current registration at resproxy, sampled.");
-  chart("Calls in progress over time", "calls in progress", "line-1", &Sample::calls_in_progress,
-        detection_markers(run),
-        "Calls set up or being set up, sampled. Shaded: fault windows and failure operation.");
-}
-
-void outcomes_section(std::string& out, const Results& run) {
-  if (run.calls.empty()) {
-    out += "<p class=\"note\">No calls placed.</p>";
-    return;
-  }
-  std::vector<std::string> phases = known_phases();
-  std::vector<std::string> outcomes = known_outcomes();
-  for (const auto& c : run.calls) {
-    if (std::find(phases.begin(), phases.end(), c.phase) == phases.end()) phases.push_back(c.phase);
-    if (std::find(outcomes.begin(), outcomes.end(), c.outcome) == outcomes.end()) {
-      outcomes.push_back(c.outcome);
-    }
-  }
-  // [phase][outcome] counts; phases without calls and not in the run are dropped.
-  std::map<std::string, std::map<std::string, int>> counts;
-  for (const auto& c : run.calls) counts[c.phase][c.outcome] += 1;
-  std::erase_if(phases, [&](const std::string& p) {
-    const Phase* phase = run.phase(p);
-    return counts.count(p) == 0 && (phase == nullptr || phase->end_s <= phase->start_s);
-  });
-
-  StackedBars bars;
-  bars.description = "Call outcomes by phase";
-  bars.x_label = "calls placed";
-  for (const auto& o : outcomes) {
-    bars.categories.push_back(o);
-    bars.category_classes.push_back(outcome_class(o));
-  }
-  for (const auto& p : phases) {
-    std::string label = p;
-    if (const Phase* phase = run.phase(p)) {
-      label += " (" + format_clock(phase->start_s) + "–" + format_clock(phase->end_s) + ")";
-    }
-    bars.row_labels.push_back(label);
-    std::vector<double> row;
-    for (const auto& o : outcomes) row.push_back(counts[p][o]);
-    bars.values.push_back(std::move(row));
-  }
-  out += "<figure>" + render_stacked_bars(bars) + "</figure>";
-
-  out += "<table class=\"compact outcomes\"><thead><tr><th>phase</th><th class=\"num\">placed</th>";
-  for (const auto& o : outcomes) {
-    out +=
-        "<th class=\"num\"><span class=\"dot " + outcome_class(o) + "\"></span>" + esc(o) + "</th>";
-  }
-  out += "<th class=\"num\">success</th><th class=\"num\">metric</th></tr></thead><tbody>";
-  auto row = [&](const std::string& label, const std::map<std::string, int>& by_outcome,
-                 const std::string& metric, const std::string& css) {
-    int placed = 0;
-    for (const auto& [o, n] : by_outcome) placed += n;
-    int busy = by_outcome.count("busy") > 0 ? by_outcome.at("busy") : 0;
-    int answered = by_outcome.count("answered") > 0 ? by_outcome.at("answered") : 0;
-    std::string success = placed - busy > 0
-                              ? format_metric("ratio", static_cast<double>(answered) /
-                                                           static_cast<double>(placed - busy))
-                              : "–";
-    std::string metric_css = "num";
-    if (auto verdict = metric_verdict(run, metric)) {
-      if (*verdict == Verdict::Fail) metric_css += " bad";
-    }
-    out += "<tr class=\"" + css + "\"><td>" + esc(label) + "</td><td class=\"num\">" +
-           std::to_string(placed) + "</td>";
-    for (const auto& o : outcomes) {
-      int n = by_outcome.count(o) > 0 ? by_outcome.at(o) : 0;
-      bool bad = n > 0 && (o == "failed" || o == "abandoned");
-      out +=
-          "<td class=\"num" + std::string(bad ? " bad" : "") + "\">" + std::to_string(n) + "</td>";
-    }
-    out += "<td class=\"num\">" + esc(success) + "</td><td class=\"" + metric_css + "\">" +
-           esc(metric_or_dash(run, metric)) + "</td></tr>";
-  };
-  std::map<std::string, int> total;
-  for (const auto& p : phases) {
-    row(p, counts[p], "call_success_ratio." + p, "");
-    for (const auto& [o, n] : counts[p]) total[o] += n;
-  }
-  row("whole run", total, "call_success_ratio", "total");
-  out += "</tbody></table>";
-  out +=
-      "<p class=\"note\">success = answered / (placed − busy), as the metrics define it; "
-      "<em>metric</em> is the harness's own figure.</p>";
-
-  // Answered/placed by kind and phase: shows what kept working during the fault.
-  std::vector<std::string> kinds;
-  for (const auto& c : run.calls) {
-    if (std::find(kinds.begin(), kinds.end(), c.kind) == kinds.end()) kinds.push_back(c.kind);
-  }
-  std::sort(kinds.begin(), kinds.end());
-  out += "<table class=\"compact\"><thead><tr><th>kind</th>";
-  for (const auto& p : phases) out += "<th class=\"num\">" + esc(p) + "</th>";
-  out += "</tr></thead><tbody>";
-  for (const auto& kind : kinds) {
-    out += "<tr><td>" + esc(kind.empty() ? "?" : kind) + "</td>";
-    for (const auto& p : phases) {
-      int placed = 0, answered = 0, busy = 0;
-      for (const auto& c : run.calls) {
-        if (c.kind != kind || c.phase != p) continue;
-        ++placed;
-        if (c.outcome == "answered") ++answered;
-        if (c.outcome == "busy") ++busy;
-      }
-      bool bad = answered < placed - busy;
-      out +=
-          "<td class=\"num" + std::string(bad ? " bad" : "") + "\">" +
-          (placed == 0 ? std::string("–")
-                       : std::to_string(answered) + " / " + std::to_string(placed) + " answered") +
-          "</td>";
-    }
-    out += "</tr>";
-  }
-  out += "</tbody></table>";
-}
-
-void pdd_section(std::string& out, const Results& run) {
-  Histogram histogram;
-  histogram.description = "Distribution of post-dial delay";
-  histogram.x_label = "post-dial delay: INVITE → first 18x (ms)";
-  std::vector<std::string> phases = known_phases();
-  for (const auto& c : run.calls) {
-    if (std::find(phases.begin(), phases.end(), c.phase) == phases.end()) phases.push_back(c.phase);
-  }
-  std::vector<double> all;
-  for (const auto& p : phases) {
-    std::vector<double> values;
-    for (const auto& c : run.calls) {
-      if (c.phase == p && c.pdd_ms) values.push_back(*c.pdd_ms);
-    }
-    if (values.empty()) continue;
-    all.insert(all.end(), values.begin(), values.end());
-    histogram.groups.push_back("placed " + p);
-    histogram.group_classes.push_back(phase_class(p));
-    histogram.values.push_back(std::move(values));
-  }
-  if (all.empty()) {
-    out += "<p class=\"note\">No call reached a provisional response: no post-dial delays.</p>";
-    return;
-  }
-  std::sort(all.begin(), all.end());
-  double p50 = run.metric("pdd_ms.p50").value_or(percentile(all, 50));
-  double p95 = run.metric("pdd_ms.p95").value_or(percentile(all, 95));
-  histogram.markers.push_back({p50, "p50 " + format_metric("pdd_ms", p50)});
-  histogram.markers.push_back({p95, "p95 " + format_metric("pdd_ms", p95)});
-  out += "<figure>" + render_histogram(histogram) + "</figure>";
-  std::size_t without = run.calls.size() - all.size();
-  out += "<p class=\"note\">" + std::to_string(all.size()) + " calls with a post-dial delay; min " +
-         esc(format_metric("pdd_ms", all.front())) + ", p50 " + esc(format_metric("pdd_ms", p50)) +
-         ", p95 " + esc(format_metric("pdd_ms", p95)) + ", max " +
-         esc(format_metric("pdd_ms", all.back())) + ". " + std::to_string(without) +
-         " calls never got an 18x and are not shown.</p>";
-}
-
-void ladder_section(std::string& out, const Results& run) {
-  if (!run.ladder || run.ladder->messages.empty()) {
-    out += "<p class=\"note\">No ladder recorded for this run.</p>";
-    return;
-  }
-  const Ladder& ladder = *run.ladder;
-  const Call* call = nullptr;
-  for (const auto& c : run.calls) {
-    if (!ladder.call_id.empty() && c.call_id == ladder.call_id) {
-      call = &c;
-      break;
-    }
-  }
-  out += "<p class=\"ladder-caption\">Call-ID <code>" + esc(ladder.call_id) + "</code>";
-  if (call != nullptr) {
-    out += " — call " + std::to_string(call->id) + ": " + esc(call->from) + " → " + esc(call->to) +
-           ", " + esc(call->kind) + ", placed at " + esc(format_clock(call->placed_s, true)) +
-           " (" + esc(call->phase) + "), routed to " + esc(call->route) + ", <span class=\"" +
-           (call->outcome == "answered" ? "good" : "bad") + "\">" + esc(call->outcome) +
-           (call->status ? " " + std::to_string(*call->status) : std::string()) + "</span>";
-  }
-  out += "</p>";
-  LadderDiagram diagram;
-  diagram.description = "SIP ladder of call " + ladder.call_id;
-  diagram.nodes = ladder.nodes;
-  for (const auto& m : ladder.messages) diagram.messages.push_back({m.t_s, m.from, m.to, m.label});
-  out +=
-      "<figure>" + render_ladder(diagram) +
-      "<figcaption>Times are simulated seconds; the + column is the time since the first message. "
-      "Blue: requests; grey: 1xx; green: 2xx; red: 4xx–6xx.</figcaption></figure>";
-}
-
-void unsuccessful_calls(std::string& out, const Results& run) {
-  std::vector<const Call*> calls;
-  for (const auto& c : run.calls) {
-    if (c.outcome != "answered") calls.push_back(&c);
-  }
-  if (calls.empty()) return;
-  out += std::string("<details") + (calls.size() <= 12 ? " open" : "") +
-         "><summary>Calls not answered (" + std::to_string(calls.size()) + " of " +
-         std::to_string(run.calls.size()) + ")</summary>";
-  out +=
-      "<table class=\"compact\"><thead><tr><th class=\"num\">id</th><th class=\"num\">placed</th>"
-      "<th>phase</th><th>kind</th><th>from → to</th><th>route</th><th>outcome</th>"
-      "<th class=\"num\">status</th><th class=\"num\">PDD</th><th>reason</th></tr></thead><tbody>";
-  constexpr std::size_t kMaxRows = 200;  // a page, not a database: the rest is counted
-  for (std::size_t i = 0; i < calls.size() && i < kMaxRows; ++i) {
-    const Call* c = calls[i];
-    bool bad = c->outcome == "failed" || c->outcome == "abandoned";
-    out += "<tr><td class=\"num\">" + std::to_string(c->id) + "</td><td class=\"num\">" +
-           esc(format_clock(c->placed_s, true)) + "</td><td>" + esc(c->phase) + "</td><td>" +
-           esc(c->kind) + "</td><td>" + esc(c->from) + " → " + esc(c->to) + "</td><td>" +
-           esc(c->route) + "</td><td class=\"" + (bad ? "bad" : "") + "\">" + esc(c->outcome) +
-           "</td><td class=\"num\">" + (c->status ? std::to_string(*c->status) : std::string("–")) +
-           "</td><td class=\"num\">" +
-           (c->pdd_ms ? esc(format_metric("pdd_ms", *c->pdd_ms)) : "–") + "</td><td>" +
-           esc(c->failure) + "</td></tr>";
-  }
-  out += "</tbody></table>";
-  if (calls.size() > kMaxRows) {
-    out += "<p class=\"note\">… and " + std::to_string(calls.size() - kMaxRows) +
-           " more, not listed.</p>";
-  }
-  out += "</details>";
-}
-
-// min / median / max of the key metrics over the seeds, and each seed's value.
 void spread_section(std::string& out, const ScenarioRuns& scenario) {
   const auto& runs = scenario.runs;
   std::vector<std::string> names;
@@ -829,6 +455,7 @@ const SubSection kSubSections[] = {
     {"outcomes", "Call outcomes by phase"},
     {"pdd", "Post-dial delay"},
     {"ladder", "SIP ladder"},
+    {"counters", "Counters"},
 };
 
 void scenario_section(std::string& out, const ScenarioRuns& scenario, const std::string& id) {
@@ -871,11 +498,14 @@ void scenario_section(std::string& out, const ScenarioRuns& scenario, const std:
   pdd_section(out, first);
   out += "<h4 id=\"" + id + "-ladder\">SIP ladder</h4>";
   ladder_section(out, first);
+  out += "<h4 id=\"" + id + "-counters\">Counters</h4>";
+  counters_section(out, first);
   out += "<p class=\"back\"><a href=\"#top\">↑ contents</a></p>";
   out += "</section>";
 }
 
 }  // namespace
+
 
 std::string format_metric(const std::string& name, double value) {
   // The unit is the suffix of the name before any ".phase" or ".p95" qualifier.

@@ -251,6 +251,9 @@ Results parse_results(std::string_view text, const std::string& origin) {
     if (const json* failure = Reader::find(c, "failure"); failure && failure->is_string()) {
       call.failure = failure->get<std::string>();
     }
+    if (const json* expected = Reader::find(c, "expected"); expected && expected->is_string()) {
+      call.expected = expected->get<std::string>();
+    }
     out.calls.push_back(std::move(call));
   });
 
@@ -286,6 +289,25 @@ Results parse_results(std::string_view text, const std::string& origin) {
   });
 
   read_ladder(r, root, out);
+  if (const json* counters = Reader::find(root, "counters")) {
+    if (!counters->is_object()) r.fail("counters", "expected an object of node → counters");
+    for (const auto& [node, rows] : counters->items()) {
+      const std::string where = "counters." + node;
+      if (!rows.is_array()) r.fail(where, "expected an array of counters");
+      std::vector<Counter> table;
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const std::string row_where = where + "[" + std::to_string(i) + "].";
+        if (!rows[i].is_object()) r.fail(where + "[" + std::to_string(i) + "]", "expected an object");
+        Counter c;
+        c.name = r.string(rows[i], "name", row_where);
+        c.kind = r.string(rows[i], "kind", row_where);
+        c.value = r.number(rows[i], "value", row_where);
+        c.help = r.string(rows[i], "help", row_where);
+        table.push_back(std::move(c));
+      }
+      out.counters.emplace_back(node, std::move(table));
+    }
+  }
   return out;
 }
 

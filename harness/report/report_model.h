@@ -66,6 +66,21 @@ struct Call {
   std::string route;  // itsp | local | gateway
   std::optional<double> ended_s;
   std::string failure;  // not in the schema document: the harness's reason for a failed call
+  // Why not answering was the right outcome (results.h expected_outcome), "" when it was not.
+  std::string expected;
+  // The column of the outcome charts: "expected" for expected outcomes, else the outcome.
+  [[nodiscard]] const std::string& shown_outcome() const {
+    static const std::string kExpected = "expected";
+    return expected.empty() ? outcome : kExpected;
+  }
+};
+
+// One named counter of a core node at the end of the run (results.json "counters").
+struct Counter {
+  std::string name;
+  std::string kind;
+  double value = 0;
+  std::string help;
 };
 
 struct Registration {
@@ -117,6 +132,7 @@ struct Results {
   std::map<std::string, double> metrics;  // null metrics are left out
   std::vector<Expectation> expectations;
   std::optional<Ladder> ladder;
+  std::vector<std::pair<std::string, std::vector<Counter>>> counters;  // by node, as written
 
   [[nodiscard]] Verdict verdict() const;
   [[nodiscard]] std::optional<double> metric(const std::string& name) const;

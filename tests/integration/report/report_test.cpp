@@ -97,7 +97,7 @@ TEST(ResilienceReport, HasEverySectionForEachScenario) {
     for (const char* part :
          {"-verdicts\">Expectations", "-timeline\">Fault timeline and ITSP state",
           "-series\">Registrations and calls in progress", "-outcomes\">Call outcomes by phase",
-          "-pdd\">Post-dial delay", "-ladder\">SIP ladder"}) {
+          "-pdd\">Post-dial delay", "-ladder\">SIP ladder", "-counters\">Counters"}) {
       EXPECT_NE(section.find(std::string(id) + part), std::string::npos) << part;
     }
     EXPECT_NE(section.find("<div class=\"cards\">"), std::string::npos);
@@ -264,6 +264,71 @@ TEST(ResilienceReport, ReadsWhatTheHarnessAddsOrLeavesNull) {
   EXPECT_NE(html.find("<td>Timer B &lt;expired&gt;</td>"), std::string::npos);
   EXPECT_EQ(html.find(">during (1:00"), std::string::npos);  // empty phases are not drawn
   EXPECT_NE(html.find("<div class=\"overall\">NO EXPECTATIONS</div>"), std::string::npos);
+}
+
+// Issue #12 (a): a run whose only unanswered calls were the right outcome reads as a success —
+// they get a column of their own, the success figure leaves them out as the metric does, and
+// the list of unanswered calls says why each was expected. A real failure still shows as one.
+TEST(ResilienceReport, ShowsExpectedOutcomesApartFromFailures) {
+  Results run = parse_results(
+      R"json({"schema": 1, "scenario": "cut", "title": "", "seed": 1, "duration_s": 100.0,
+              "phases": {"before": [0.0, 10.0], "during": [10.0, 90.0], "after": [90.0, 100.0]},
+              "calls": [
+                {"id": 1, "call_id": "c1", "from": "2001", "to": "2002", "kind": "internal",
+                 "placed_s": 20.0, "phase": "during", "outcome": "answered", "status": 200,
+                 "route": "local", "expected": null},
+                {"id": 2, "call_id": "c2", "from": "gateway", "to": "2999", "kind": "pstn_unassigned",
+                 "placed_s": 30.0, "phase": "during", "outcome": "failed", "status": 404,
+                 "route": null, "expected": "unassigned_number"},
+                {"id": 3, "call_id": "c3", "from": "02015551001", "to": "2001", "kind": "inbound",
+                 "placed_s": 40.0, "phase": "during", "outcome": "failed", "status": 408,
+                 "route": null, "expected": "inbound_path_cut"},
+                {"id": 4, "call_id": "c4", "from": "2003", "to": "2004", "kind": "internal",
+                 "placed_s": 50.0, "phase": "during", "outcome": "failed", "status": 500,
+                 "route": "local"}]})json",
+      "cut/results.json");
+  ASSERT_EQ(run.calls.size(), 4u);
+  EXPECT_EQ(run.calls[1].expected, "unassigned_number");
+  EXPECT_EQ(run.calls[1].shown_outcome(), "expected");
+  EXPECT_EQ(run.calls[3].shown_outcome(), "failed");
+  ScenarioRuns scenario;
+  scenario.scenario = run.scenario;
+  scenario.runs.push_back(run);
+  const std::string html = render_html({scenario}, {});
+  EXPECT_NE(html.find("<span class=\"dot outcome-expected\"></span>expected</th>"), std::string::npos);
+  // during: 4 placed, 1 answered, 2 expected, 1 failed → success 1 / (4 − 2) = 50 %, not 25 %.
+  EXPECT_NE(html.find("<td class=\"num\">50 %</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<td class=\"num\">25 %</td>"), std::string::npos);
+  // The inbound column counts the expected call apart, without marking the cell bad.
+  EXPECT_NE(html.find("<td class=\"num\">0 / 1 answered (1 expected)</td>"), std::string::npos);
+  EXPECT_NE(html.find("failed <small>(expected: inbound_path_cut)</small>"), std::string::npos);
+  EXPECT_NE(html.find("failed <small>(expected: unassigned_number)</small>"), std::string::npos);
+  // The real failure is still red.
+  EXPECT_NE(html.find("<td class=\"bad\">failed</td>"), std::string::npos);
+}
+
+TEST(ResilienceReport, ListsEachNodesCountersThatMovedWithTheirMeaning) {
+  Results run = parse_results(
+      R"json({"schema": 1, "scenario": "counted", "title": "", "seed": 1, "duration_s": 10.0,
+              "phases": {"before": [0.0, 10.0], "during": [10.0, 10.0], "after": [10.0, 10.0]},
+              "counters": {"resproxy": [
+                {"name": "requests", "kind": "counter", "value": 1234, "help": "requests <received>"},
+                {"name": "failovers", "kind": "counter", "value": 0, "help": "served locally"}]}})json",
+      "counted/results.json");
+  ASSERT_EQ(run.counters.size(), 1u);
+  EXPECT_EQ(run.counters[0].first, "resproxy");
+  ScenarioRuns scenario;
+  scenario.scenario = run.scenario;
+  scenario.runs.push_back(run);
+  const std::string html = render_html({scenario}, {});
+  EXPECT_NE(html.find("-counters\">Counters</h4>"), std::string::npos);
+  EXPECT_NE(html.find("<tr><td><code>requests</code></td><td>counter</td><td class=\"num\">1234</td>"
+                      "<td>requests &lt;received&gt;</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(html.find("At zero: failovers."), std::string::npos);
+  EXPECT_THROW((void)parse_results(R"json({"schema": 1, "scenario": "x", "seed": 1, "counters": [1]})json",
+                                   "x/results.json"),
+               ReportError);
 }
 
 TEST(ResilienceReport, SummaryHasOneLinePerRunAndTheFailingExpectations) {
