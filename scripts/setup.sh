@@ -22,6 +22,7 @@ packages=(
   sipsak                            # e2e_tls: REGISTER/OPTIONS over TLS (Debian's SIPp has no TLS)
   stunnel4                          # e2e_tls: SIPp over TCP into TLS, TLS in front of Kamailio
   chromium fonts-dejavu-core        # headless screenshot test of the report page
+  tshark                            # the Q.931 oracle: Wireshark's dissector reads our test vectors
 )
 
 sudo_cmd=()
