@@ -68,6 +68,7 @@ enum class Alarm : std::uint8_t {
 
 // Seize `channel` and set up a call to `called`. The card answers with CallProceeding /
 // Alerting / Progress / Answered, or CallReleased with the network's cause (glare: 44 or 34).
+// On an E1 span, channel 0 asks the network to choose any free B-channel (Q.931 "any channel").
 struct PlaceCall {
   LineCallId call = 0;
   ChannelId channel;

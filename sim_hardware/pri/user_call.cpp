@@ -26,6 +26,14 @@ bool has_in_band_information(const Message& m) {
   });
 }
 
+// Progress indicator 8 as the PRI card sends it: the gateway is a private network serving the
+// local user (Q.850 §2.2.3 location 1), which plays the tones or the early media.
+q931::ProgressIndicator in_band_progress() {
+  return {.coding_standard = q931::CodingStandard::Itu,
+          .location = q931::Location::PrivateNetworkLocalUser,
+          .description = q931::ProgressDescription::InBandInformation};
+}
+
 // A request the state does not allow, or a deadline that is not due: nothing happens.
 Output refused() {
   Output out;
@@ -208,9 +216,21 @@ Output UserCall::on_proceeding_request(TimePoint, std::optional<std::uint8_t> b_
   return answer_setup(MessageType::CallProceeding, State::IncomingCallProceeding, b_channel);
 }
 
-Output UserCall::on_alerting_request(TimePoint, std::optional<std::uint8_t> b_channel) {
+Output UserCall::on_alerting_request(TimePoint, std::optional<std::uint8_t> b_channel,
+                                     bool in_band) {
   if (!is_one_of(state_, {State::CallPresent, State::IncomingCallProceeding})) return refused();
-  return answer_setup(MessageType::Alerting, State::CallReceived, b_channel);
+  Output out = answer_setup(MessageType::Alerting, State::CallReceived, b_channel);
+  if (out.accepted && in_band) out.messages.front().progress_indicators = {in_band_progress()};
+  return out;
+}
+
+Output UserCall::on_progress_request(TimePoint) {
+  if (!is_one_of(state_, {State::IncomingCallProceeding, State::CallReceived})) return refused();
+  Message m = make(MessageType::Progress);  // §3.1.8: Progress indicator mandatory
+  m.progress_indicators = {in_band_progress()};
+  Output out;
+  out.messages.push_back(std::move(m));
+  return out;
 }
 
 Output UserCall::on_connect_request(TimePoint now, std::optional<std::uint8_t> b_channel) {

@@ -115,9 +115,14 @@ class UserCall {
   // one the SETUP indicated; refused when there is neither.
   [[nodiscard]] Output on_proceeding_request(TimePoint now,
                                              std::optional<std::uint8_t> b_channel = std::nullopt);
-  // U6, U9 → U7 (§5.2.5.1).
+  // U6, U9 → U7 (§5.2.5.1). `in_band`: ringback is on the B-channel (Progress indicator 8,
+  // §5.2.5.1 / §5.1.7 seen from the network).
   [[nodiscard]] Output on_alerting_request(TimePoint now,
-                                           std::optional<std::uint8_t> b_channel = std::nullopt);
+                                           std::optional<std::uint8_t> b_channel = std::nullopt,
+                                           bool in_band = false);
+  // U9, U7: PROGRESS with Progress indicator 8 (in-band information now available, §5.2.6 note;
+  // §3.1.8); the state does not change. Refused before the first answer named the B-channel.
+  [[nodiscard]] Output on_progress_request(TimePoint now);
   // U6, U7, U9: CONNECT, T313 → U8 (§5.2.6).
   [[nodiscard]] Output on_connect_request(TimePoint now,
                                           std::optional<std::uint8_t> b_channel = std::nullopt);
