@@ -102,6 +102,12 @@ struct RunData {
   std::uint64_t registrations_challenged = 0;
   std::uint64_t registrations_with_auth = 0;  // 2xx to a REGISTER that carried credentials
   std::uint64_t calls_unacknowledged = 0;     // answered, the ACK never arrived (callee gave up)
+  // With a DNS node (scenario `dns:`): queries it received; resproxy's look-ups that failed
+  // (itsp.name_lookup_failed); ITSP addresses it left for new ones (itsp.readdressed,
+  // itsp.proxy_removed).
+  std::uint64_t dns_queries = 0;
+  std::uint64_t dns_lookups_failed = 0;
+  std::uint64_t itsp_address_changes = 0;
   std::vector<std::string> trace;  // every trace line, only when asked for
 };
 
