@@ -280,6 +280,11 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
       }
     }
   }
+  if (s.dns.enabled) {
+    m["dns_queries"] = static_cast<double>(run.dns_queries);
+    m["dns_lookups_failed"] = static_cast<double>(run.dns_lookups_failed);
+    m["itsp_address_changes"] = static_cast<double>(run.itsp_address_changes);
+  }
   m["gateway_loops"] = static_cast<double>(run.gateway_loops);
   m["failovers"] = static_cast<double>(run.failovers);
   m["late_answers_hung_up"] = static_cast<double>(run.late_answers_hung_up);

@@ -114,6 +114,12 @@ struct RunData {
   // Each core node's counter table at the end of the run, by node ("resproxy", "itsp"): what
   // `resproxyctl show counters` would print then.
   std::vector<std::pair<std::string, std::vector<CounterData>>> counters;
+  // With a DNS node (scenario `dns:`): queries it received; resproxy's look-ups that failed
+  // (itsp.name_lookup_failed); ITSP addresses it left for new ones (itsp.readdressed,
+  // itsp.proxy_removed).
+  std::uint64_t dns_queries = 0;
+  std::uint64_t dns_lookups_failed = 0;
+  std::uint64_t itsp_address_changes = 0;
   std::vector<std::string> trace;  // every trace line, only when asked for
 };
 

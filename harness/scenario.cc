@@ -33,7 +33,8 @@ const std::vector<std::string>& plain_metrics() {
       "failovers", "late_answers_hung_up", "registered_at_end", "phones", "transfers_total",
       "transfers_ok", "transfers_failed", "pstn_inbound_total", "pstn_unassigned_total",
       "pstn_unassigned_answered", "gateway_route_decisions", "auth_challenges", "auth_failures",
-      "registrations_challenged", "registrations_with_auth", "calls_unacknowledged"};
+      "registrations_challenged", "registrations_with_auth", "calls_unacknowledged",
+      "dns_queries", "dns_lookups_failed", "itsp_address_changes"};
   return names;
 }
 
@@ -202,6 +203,8 @@ config::DaemonConfig read_ini(const YAML::Node& node, const std::string& what, c
   text = replace_all(text, "${gateway}", model::OfficeNetwork::gateway_ip());
   text = replace_all(text, "${resproxy}", model::OfficeNetwork::resproxy_ip());
   text = replace_all(text, "${remote}", model::OfficeNetwork::remote_ip());
+  text = replace_all(text, "${itsp2}", model::OfficeNetwork::itsp_second_ip());
+  text = replace_all(text, "${dns}", model::OfficeNetwork::dns_ip());
   if (!text.empty() && text.back() != '\n') text += '\n';
   if (is_resproxy && !contains_section(text, "sipproxy.itsp_proxy.1")) {
     text += "[sipproxy.itsp_proxy.1]\nenable = 1\nipname = " + model::OfficeNetwork::itsp_ip() + "\n";
@@ -246,7 +249,7 @@ FaultSpec read_fault(const YAML::Node& node, const std::string& file, double dur
   if (process) {
     spec.fault.target = m.choice("target", "itsp", {"itsp", "resproxy"});
   } else {
-    spec.fault.target = m.choice("target", "access", {"access", "itsp", "remote", "resproxy", "gateway", "lan"});
+    spec.fault.target = m.choice("target", "access", {"access", "itsp", "remote", "resproxy", "gateway", "lan", "dns"});
   }
   spec.start_s = m.number("start_s", 0, 0, duration);
   spec.end_s = m.number("end_s", duration, 0, duration);
@@ -285,6 +288,81 @@ FaultSpec read_fault(const YAML::Node& node, const std::string& file, double dur
   }
   spec.detail = detail.str();
   return spec;
+}
+
+// One record of a `dns:` zone or change; addresses may name the planned nodes (${itsp}, …).
+model::DnsRecord read_dns_record(const YAML::Node& node, const std::string& file, bool& remove) {
+  if (!node.IsMap() || !node["type"].IsDefined()) fail(file, node, "dns: a record is a map with name and type (A, AAAA, SRV)");
+  const std::string type = node["type"].Scalar();
+  std::vector<std::string> keys = {"name", "type", "ttl_s", "remove"};
+  if (type == "A" || type == "AAAA") keys.push_back("address");
+  if (type == "SRV") keys.insert(keys.end(), {"priority", "weight", "port", "target"});
+  Map m(node, "dns record", file, keys);
+  model::DnsRecord r;
+  r.name = m.text("name", "");
+  if (r.name.empty()) fail(file, node, "dns: a record needs a name");
+  r.type = m.choice("type", "", {"A", "AAAA", "SRV"}) == "SRV" ? model::kDnsTypeSrv
+           : type == "AAAA"                                     ? model::kDnsTypeAaaa
+                                                                : model::kDnsTypeA;
+  r.ttl = static_cast<std::uint32_t>(m.integer("ttl_s", 60, 0, 2147483647));
+  remove = m.boolean("remove", false);
+  if (remove) return r;
+  if (r.type == model::kDnsTypeSrv) {
+    r.srv.priority = static_cast<std::uint16_t>(m.integer("priority", 10, 0, 65535));
+    r.srv.weight = static_cast<std::uint16_t>(m.integer("weight", 0, 0, 65535));
+    r.srv.port = static_cast<std::uint16_t>(m.integer("port", 5060, 0, 65535));
+    r.srv.target = m.text("target", ".");
+  } else {
+    std::string address = m.text("address", "");
+    for (const auto& [from, to] : {std::pair{"${itsp}", model::OfficeNetwork::itsp_ip()},
+                                   std::pair{"${itsp2}", model::OfficeNetwork::itsp_second_ip()},
+                                   std::pair{"${remote}", model::OfficeNetwork::remote_ip()},
+                                   std::pair{"${gateway}", model::OfficeNetwork::gateway_ip()}}) {
+      address = replace_all(address, from, to);
+    }
+    r.address = address;
+    model::DnsMessage probe;
+    probe.answers.push_back(r);
+    if (!model::encode_dns_message(probe)) {
+      fail(file, node["address"].IsDefined() ? node["address"] : node,
+           "dns: \"" + address + "\" is not an " + type + " address");
+    }
+  }
+  return r;
+}
+
+DnsSpec read_dns(const YAML::Node& node, const std::string& file, double duration) {
+  Map m(node, "dns", file, {"zone", "changes"});
+  DnsSpec dns;
+  dns.enabled = true;
+  bool remove = false;
+  if (m.has("zone")) {
+    if (!m.get("zone").IsSequence()) fail(file, m.get("zone"), "dns.zone: expected a list of records");
+    for (const auto& item : m.get("zone")) {
+      dns.zone.push_back(read_dns_record(item, file, remove));
+      if (remove) fail(file, item, "dns.zone: remove is for changes");
+    }
+  }
+  if (m.has("changes")) {
+    if (!m.get("changes").IsSequence()) fail(file, m.get("changes"), "dns.changes: expected a list");
+    for (const auto& item : m.get("changes")) {
+      Map c(item, "dns.changes[]", file, {"at_s", "records"});
+      DnsChange change;
+      change.at_s = c.number("at_s", 0, 0, duration);
+      change.line = item.Mark().line + 1;
+      if (!c.get("records").IsSequence()) fail(file, item, "dns.changes: a change needs records: [...]");
+      for (const auto& r : c.get("records")) {
+        auto record = read_dns_record(r, file, remove);
+        if (remove) {
+          change.removed.emplace_back(record.name, record.type);
+        } else {
+          change.records.push_back(std::move(record));
+        }
+      }
+      dns.changes.push_back(std::move(change));
+    }
+  }
+  return dns;
 }
 
 Expectation read_expectation(const YAML::Node& node, const std::string& file) {
@@ -354,7 +432,7 @@ Scenario load_scenario(const std::string& path) {
   s.name = std::filesystem::path(path).stem().string();
   Map top(root, "", path,
           {"title", "description", "seed", "long", "duration_s", "sample_s", "topology", "resproxy",
-           "itsp", "phones", "traffic", "faults", "expect", "ladder_at_s"});
+           "itsp", "phones", "traffic", "faults", "expect", "ladder_at_s", "dns", "itsp_moves_at_s"});
   s.title = top.text("title", s.name);
   s.description = top.text("description", "");
   s.seed = static_cast<std::uint32_t>(top.integer("seed", 1, 1, 4294967295ULL));
@@ -502,6 +580,20 @@ Scenario load_scenario(const std::string& path) {
     for (const auto& item : list) s.expectations.push_back(read_expectation(item, path));
   }
   if (top.has("ladder_at_s")) s.ladder_at_s = top.number("ladder_at_s", 0, 0, s.duration_s);
+  if (top.has("dns")) s.dns = read_dns(top.get("dns"), path, s.duration_s);
+  if (top.has("itsp_moves_at_s")) s.itsp_moves_at_s = top.number("itsp_moves_at_s", 0, 0, s.duration_s);
+  for (const auto& f : s.faults) {
+    if (f.fault.target == "dns" && !s.dns.enabled) {
+      throw ScenarioError(path + ":" + std::to_string(f.line) + ": faults: target dns needs a dns: block");
+    }
+  }
+  // The ITSP's new proxy answers at its new address before the move: the ITSP model takes
+  // requests for either address as its own (is_us: its address or its "outside" address).
+  s.network.itsp_second_address = s.dns.enabled || s.itsp_moves_at_s.has_value();
+  if (s.network.itsp_second_address && s.itsp.proxy.itsp.nat_outside_address.empty()) {
+    s.itsp.proxy.itsp.nat_outside_address = model::OfficeNetwork::itsp_second_ip();
+  }
+  s.network.dns_server = s.dns.enabled;
   return s;
 }
 

@@ -2,10 +2,13 @@
 // Scenario: one scenarios/*.yaml file, read strictly (issue #5, item 3). Unknown keys and bad
 // values are errors naming file:line:column (yaml-cpp's Mark); the INI blocks (`resproxy: |`,
 // `itsp: |`) are parsed by the daemon's own parse_config, with their errors mapped back to the
-// YAML file's lines. Placeholders in the INI text: ${itsp}, ${gateway}, ${resproxy}, ${remote}
-// (the planned addresses of those nodes). Sections the harness fills in when absent:
-// resproxy — [sipproxy.itsp_proxy.1] (enable, ipname = the ITSP) and [sipproxy.pstn_gw]
-// (address = the office gateway); itsp — [sipproxy.pstn_gw] (address = the remote PSTN).
+// YAML file's lines. Placeholders in the INI text: ${itsp}, ${gateway}, ${resproxy}, ${remote},
+// ${itsp2} (the ITSP's second address), ${dns} (the DNS server) — the planned addresses of
+// those nodes. Sections the harness fills in when absent: resproxy — [sipproxy.itsp_proxy.1]
+// (enable, ipname = the ITSP's address) and [sipproxy.pstn_gw] (address = the office gateway);
+// itsp — [sipproxy.pstn_gw] (address = the remote PSTN). With a `dns:` block the INI may name the
+// ITSP by host name instead (ipname = itsp.example): resproxy resolves it through the simulated
+// DNS server, as natively (its dns_servers, or the DNS node when empty; its LAN hosts table).
 //
 // Keys (all optional but `resproxy`; defaults in the struct below):
 //   title, description, seed, long (true: only with --long / the `long` ctest label),
@@ -36,12 +39,20 @@
 //           link targets: access, itsp, remote, resproxy, gateway, lan
 //   expect: ["<metric> <op> <number>[%]", …] — ops >= <= == != > <; metric names are those of
 //           results.json's "metrics" (is_known_metric); a metric without data fails.
+//   dns: a DNS server node on the ITSP's side of the access link (link "dns"), authoritative for
+//        zone: [{name, type: A|AAAA|SRV, ttl_s, address (A, AAAA) | priority weight port target
+//        (SRV)}], changed at given times by changes: [{at_s, records: [same as zone]}] (each
+//        name and type listed replaces all its records; `remove: true` deletes them). Its
+//        metrics: dns_queries, dns_lookups_failed, itsp_address_changes.
+//   itsp_moves_at_s: the ITSP's proxy leaves ${itsp} for ${itsp2} at this time (its Via and
+//        Record-Route name the new address; the old one stops answering).
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "model/dns_message.h"
 #include "model/fault_schedule.h"
 #include "model/office_network.h"
 #include "proxy/config/daemon_config.h"
@@ -79,6 +90,20 @@ struct Expectation {
   std::string op;      // >= <= == != > <
   double value = 0;
   int line = 0;
+};
+
+// A change of the DNS zone at a given time: each (name, type) of `records` gets those records.
+struct DnsChange {
+  double at_s = 0;
+  std::vector<model::DnsRecord> records;
+  std::vector<std::pair<std::string, std::uint16_t>> removed;  // (name, type) sets deleted
+  int line = 0;
+};
+
+struct DnsSpec {
+  bool enabled = false;  // a `dns:` block: the DNS node exists
+  std::vector<model::DnsRecord> zone;
+  std::vector<DnsChange> changes;
 };
 
 struct Scenario {
@@ -129,6 +154,8 @@ struct Scenario {
 
   std::vector<FaultSpec> faults;
   std::vector<Expectation> expectations;
+  DnsSpec dns;
+  std::optional<double> itsp_moves_at_s;
   std::optional<double> ladder_at_s;  // the ladder shows the first call placed at or after this
 };
 

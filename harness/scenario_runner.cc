@@ -15,6 +15,7 @@
 
 #include <ns3/simulator.h>
 
+#include "harness/scenario_dns.h"
 #include "model/fault_schedule.h"
 #include "model/faulty_node.h"
 #include "model/memory_store.h"
@@ -105,7 +106,8 @@ class Recorder {
         auto& route = routes_[field(event, "call_id")];
         if (route.locked) return;
         const std::string to = field(event, "to");
-        route.where = to == itsp_address_ ? "itsp" : to == gateway_address_ ? "gateway" : "local";
+        const bool itsp = to == itsp_address_ || to == itsp_second_address_;
+        route.where = itsp ? "itsp" : to == gateway_address_ ? "gateway" : "local";
         route.locked = true;
       } else if (name == "itsp.failover") {
         routes_[field(event, "call_id")].locked = false;
@@ -113,6 +115,10 @@ class Recorder {
         tally_route_decision(event, decisions_);
       } else if (name.starts_with("itsp.marked_")) {
         itsp_states_.push_back({round3(seconds_of(event.t)), "itsp", field(event, "to")});
+      } else if (name == "itsp.name_lookup_failed") {
+        ++dns_lookups_failed_;
+      } else if (name == "itsp.readdressed" || name == "itsp.proxy_removed") {
+        ++itsp_address_changes_;
       }
       return;
     }
@@ -124,6 +130,8 @@ class Recorder {
 
   void set_addresses(const Address& itsp, const Address& gateway) {
     itsp_address_ = itsp.to_string();
+    itsp_second_address_ = Address{model::OfficeNetwork::itsp_second_ip(), itsp.port}.to_string();
+    names_[itsp_second_address_] = "itsp";
     gateway_address_ = gateway.to_string();
   }
   std::string route_of(const std::string& call_id) const {
@@ -137,6 +145,8 @@ class Recorder {
   std::vector<std::string> ladder_nodes_;
   std::vector<LadderMessage> ladder_;
   RouteDecisionTally decisions_;
+  std::uint64_t dns_lookups_failed_ = 0;
+  std::uint64_t itsp_address_changes_ = 0;
 
  private:
   class Sink final : public TraceSink {
@@ -179,6 +189,7 @@ class Recorder {
   std::unordered_map<std::string, std::string> names_;
   std::unordered_map<std::string, Route> routes_;
   std::string itsp_address_;
+  std::string itsp_second_address_;  // where the ITSP may move (itsp_moves_at_s)
   std::string gateway_address_;
 };
 
@@ -254,8 +265,10 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   routing::ProxyNode& resproxy = *resproxy_owned;
   auto resproxy_faulty = std::make_unique<model::FaultyNode>(std::move(resproxy_owned));
   model::FaultyNode* resproxy_process = resproxy_faulty.get();
-  install(network.resproxy_node(), std::move(resproxy_faulty), "resproxy", resproxy_address)
-      ->SetStore(&resproxy_store);
+  auto resproxy_app = install(network.resproxy_node(), std::move(resproxy_faulty), "resproxy", resproxy_address);
+  resproxy_app->SetStore(&resproxy_store);
+  if (auto dns = resproxy_dns_client(s)) resproxy_app->SetDnsClient(*dns);
+  const auto dns_server = install_dns_server(s, network, stop);
 
   // The ITSP: the same core, standalone, realm = the ITSP's domain, inside a FaultyNode.
   routing::ProxyConfig itsp_config = s.itsp.proxy;
@@ -263,10 +276,12 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   auto itsp_owned = std::make_unique<routing::ProxyNode>(
       itsp_config, itsp_store.load_all(), sim.rng(kItspStream), native::openssl_crypto(),
       recorder.sink_for("itsp"));
-  const routing::ProxyNode& itsp = *itsp_owned;
+  routing::ProxyNode& itsp = *itsp_owned;
   auto itsp_faulty = std::make_unique<model::FaultyNode>(std::move(itsp_owned));
   model::FaultyNode* itsp_process = itsp_faulty.get();
-  install(network.itsp_node(), std::move(itsp_faulty), "itsp", itsp_address)->SetStore(&itsp_store);
+  auto itsp_app = install(network.itsp_node(), std::move(itsp_faulty), "itsp", itsp_address);
+  itsp_app->SetStore(&itsp_store);
+  schedule_itsp_move(s, network, itsp_app, itsp);
 
   const auto make_ua = [&](const std::string& user, const Address& local,
                            std::optional<Address> outbound, bool multi_line, std::int64_t stream,
@@ -582,6 +597,9 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   out.counters.emplace_back("itsp", table(itsp));
   out.failovers = resproxy.counters().failovers;
   out.late_answers_hung_up = resproxy.counters().late_answers_hung_up;
+  out.dns_queries = dns_server ? dns_server->GetCounters().queries : 0;
+  out.dns_lookups_failed = recorder.dns_lookups_failed_;
+  out.itsp_address_changes = recorder.itsp_address_changes_;
   out.trace = std::move(recorder.trace_);
   return out;
 }

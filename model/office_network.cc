@@ -4,6 +4,7 @@
 #include <ns3/boolean.h>
 #include <ns3/config.h>
 #include <ns3/ipv4-global-routing-helper.h>
+#include <ns3/ipv4.h>
 
 namespace resproxy::model {
 
@@ -30,7 +31,7 @@ std::string OfficeNetwork::phone_host_ip(std::size_t host) {
 
 bool OfficeNetwork::is_link_name(std::string_view target) {
   return target == "access" || target == "itsp" || target == "remote" || target == "resproxy" ||
-         target == "gateway" || target == "lan";
+         target == "gateway" || target == "lan" || target == "dns";
 }
 
 OfficeNetwork::OfficeNetwork(const OfficeNetworkConfig& config) {
@@ -76,7 +77,36 @@ OfficeNetwork::OfficeNetwork(const OfficeNetworkConfig& config) {
         office_router_, hosts_.Get(static_cast<std::uint32_t>(h)),
         link_config(config.lan, next_stream()), network_of(phone_host_ip(h))));
   }
+  // The optional parts come last, on streams of their own: without them, every node, device,
+  // address and stream above is what it always was.
+  if (config.dns_server) {
+    dns_ = ns3::CreateObject<ns3::Node>();
+    ns3::NodeContainer dns(dns_);
+    install_internet(dns, config.first_internet_stream - 1000);
+    dns_link_ = std::make_unique<LossyLink>(carrier_, dns_, link_config(config.core, next_stream()),
+                                            network_of(dns_ip()));
+  }
+  if (config.itsp_second_address) {
+    auto ipv4 = itsp_->GetObject<ns3::Ipv4>();
+    const auto first = ns3::Ipv4Address(itsp_ip().c_str());
+    const std::int32_t interface = ipv4->GetInterfaceForAddress(first);
+    NS_ABORT_MSG_IF(interface < 0, "the ITSP has no " << itsp_ip());
+    ipv4->AddAddress(static_cast<std::uint32_t>(interface),
+                     ns3::Ipv4InterfaceAddress(ns3::Ipv4Address(itsp_second_ip().c_str()),
+                                               ns3::Ipv4Mask("255.255.255.0")));
+  }
   ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+}
+
+void OfficeNetwork::move_itsp() {
+  auto ipv4 = itsp_->GetObject<ns3::Ipv4>();
+  const auto old_address = ns3::Ipv4Address(itsp_ip().c_str());
+  const std::int32_t interface = ipv4->GetInterfaceForAddress(old_address);
+  NS_ABORT_MSG_IF(interface < 0 || ipv4->GetInterfaceForAddress(ns3::Ipv4Address(itsp_second_ip().c_str())) < 0,
+                  "move_itsp needs the ITSP's second address");
+  // A host: what still comes for the old address is dropped, not sent back to the carrier.
+  ipv4->SetAttribute("IpForward", ns3::BooleanValue(false));
+  ipv4->RemoveAddress(static_cast<std::uint32_t>(interface), old_address);
 }
 
 std::vector<LossyLink*> OfficeNetwork::links(std::string_view target) const {
@@ -85,6 +115,7 @@ std::vector<LossyLink*> OfficeNetwork::links(std::string_view target) const {
   if (target == "remote") return {remote_link_.get()};
   if (target == "resproxy") return {resproxy_link_.get()};
   if (target == "gateway") return {gateway_link_.get()};
+  if (target == "dns") return dns_link_ ? std::vector<LossyLink*>{dns_link_.get()} : std::vector<LossyLink*>{};
   if (target == "lan") {
     std::vector<LossyLink*> out;
     for (const auto& l : lan_links_) out.push_back(l.get());

@@ -13,7 +13,14 @@
 //
 // Link names (fault targets): "access" (office router ↔ carrier), "itsp" (carrier ↔ ITSP),
 // "remote" (carrier ↔ remote), "resproxy" and "gateway" (their LAN links), "lan" (every phone
-// host's link). For access, side a is the office: loss "toward b" is upstream (office → ITSP).
+// host's link), "dns" (carrier ↔ DNS server, when there is one). For access, side a is the
+// office: loss "toward b" is upstream (office → ITSP).
+//
+// Optional, for scenarios with DNS (both off: the network is exactly as without them):
+//   * a DNS server node behind the access link, on the carrier (dns_ip()): as in life, name
+//     look-ups die with the access link;
+//   * a second address of the ITSP's proxy on its link (itsp_second_ip()), so that the ITSP can
+//     move there (move_itsp()).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -41,6 +48,8 @@ struct OfficeNetworkConfig {
   LinkParams core;
   std::int64_t first_link_stream = 2000;   // two per link
   std::int64_t first_internet_stream = 1'000'000;
+  bool dns_server = false;           // a DNS server node on the carrier (dns_ip())
+  bool itsp_second_address = false;  // the ITSP also has itsp_second_ip()
 };
 
 class OfficeNetwork {
@@ -50,6 +59,8 @@ class OfficeNetwork {
   static std::string gateway_ip() { return "10.0.2.2"; }
   static std::string itsp_ip() { return "10.0.4.2"; }
   static std::string remote_ip() { return "10.0.5.2"; }
+  static std::string itsp_second_ip() { return "10.0.4.3"; }  // on the ITSP's own link
+  static std::string dns_ip() { return "10.0.7.2"; }
   static std::string phone_host_ip(std::size_t host);  // 10.(100 + host / 250).(host % 250).2
   static constexpr std::size_t kMaxPhoneHosts = 250 * 100;
 
@@ -62,6 +73,10 @@ class OfficeNetwork {
   [[nodiscard]] ns3::Ptr<ns3::Node> gateway_node() const { return gateway_; }
   [[nodiscard]] ns3::Ptr<ns3::Node> itsp_node() const { return itsp_; }
   [[nodiscard]] ns3::Ptr<ns3::Node> remote_node() const { return remote_; }
+  [[nodiscard]] ns3::Ptr<ns3::Node> dns_node() const { return dns_; }  // null without one
+  // The ITSP's proxy leaves itsp_ip(): that address is removed from its node (and the node stops
+  // forwarding what still comes to it), so only itsp_second_ip() is left. Needs the second address.
+  void move_itsp();
   [[nodiscard]] ns3::Ptr<ns3::Node> phone_host(std::size_t host) const { return hosts_.Get(static_cast<std::uint32_t>(host)); }
   [[nodiscard]] std::size_t phone_hosts() const { return hosts_.GetN(); }
 
@@ -71,9 +86,9 @@ class OfficeNetwork {
   [[nodiscard]] std::uint64_t dropped(std::string_view target) const;
 
  private:
-  ns3::Ptr<ns3::Node> office_router_, carrier_, resproxy_, gateway_, itsp_, remote_;
+  ns3::Ptr<ns3::Node> office_router_, carrier_, resproxy_, gateway_, itsp_, remote_, dns_;
   ns3::NodeContainer hosts_;
-  std::unique_ptr<LossyLink> access_, itsp_link_, remote_link_, resproxy_link_, gateway_link_;
+  std::unique_ptr<LossyLink> access_, itsp_link_, remote_link_, resproxy_link_, gateway_link_, dns_link_;
   std::vector<std::unique_ptr<LossyLink>> lan_links_;
 };
 

@@ -129,6 +129,7 @@ void SipNodeApplication::DoDispose() {
   // Simulator::Destroy may dispose the node's protocol stack before us: only detach from the
   // sockets here (no Close), so nothing can call back into a disposed application.
   ns3::Simulator::Cancel(m_deadlineEvent);
+  m_dns.reset();
   for (auto& [address, socket] : m_udpSockets) clear_callbacks(socket);
   m_udpSockets.clear();
   if (m_tcpListener) {
@@ -188,6 +189,7 @@ void SipNodeApplication::StopApplication() {
   if (!m_running) return;
   m_running = false;  // from here on, effects are dropped
   ns3::Simulator::Cancel(m_deadlineEvent);
+  if (m_dns) m_dns->Stop();
   for (auto& [address, socket] : m_udpSockets) {
     clear_callbacks(socket);
     socket->Close();
@@ -290,9 +292,22 @@ void SipNodeApplication::Perform(resproxy::StoreWrite& effect) {
   });
 }
 
-// No DNS in the simulation (yet): every look-up is answered "unsupported", as an input of its
-// own, and the node keeps the addresses it started with.
+// With a DNS server configured: a real look-up over the simulated network (dns_client.h).
+// Without: answered "unsupported", as an input of its own, and the node keeps the addresses it
+// has.
 void SipNodeApplication::Perform(resproxy::ResolveName& effect) {
+  if (m_dnsConfig) {
+    if (!m_dns) {
+      m_dns = std::make_unique<DnsClient>(GetNode(), *m_dnsConfig, [this](resproxy::NameResolved answer) {
+        if (!m_running) return;
+        Deliver([answer = std::move(answer)](resproxy::Node& node, resproxy::TimePoint now) {
+          node.on_completion(now, answer);
+        });
+      });
+    }
+    m_dns->Resolve(effect);
+    return;
+  }
   const std::uint64_t id = effect.id;
   ns3::Simulator::ScheduleNow([this, id] {
     if (!m_running) return;

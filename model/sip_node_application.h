@@ -34,6 +34,7 @@
 #include "proxy/base/net.h"
 #include "proxy/base/node.h"
 #include "proxy/base/time.h"
+#include "model/dns_client.h"
 #include "model/memory_store.h"
 
 namespace resproxy::model {
@@ -88,6 +89,11 @@ class SipNodeApplication : public ns3::Application {
     m_storeLatency = latency;
   }
   std::uint16_t GetPort() const { return m_port; }
+  // Where ResolveName effects go: a stub resolver on this node asking one DNS server over the
+  // simulated UDP (dns_client.h). Without one, every look-up is answered Unsupported, the way
+  // every runtime answers for a capability it lacks (node.h).
+  void SetDnsClient(DnsClientConfig config) { m_dnsConfig = std::move(config); }
+  const DnsClient* GetDnsClient() const { return m_dns.get(); }
 
   // Feeds `input` to the core now, then drains effects and re-arms the deadline. Typically
   // scheduled: Simulator::Schedule(Seconds(3), [app] { app->Inject(...); }). Effects produced
@@ -152,6 +158,8 @@ class SipNodeApplication : public ns3::Application {
   ns3::Ptr<ns3::Socket> UdpSocketFor(const resproxy::Address& local) const;
 
   std::unique_ptr<resproxy::Node> m_node;
+  std::optional<DnsClientConfig> m_dnsConfig;
+  std::unique_ptr<DnsClient> m_dns;  // created at the first look-up
   MemoryStore* m_store = nullptr;
   ns3::Time m_storeLatency;
   CommandReplies m_commandReplies;

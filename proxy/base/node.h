@@ -13,6 +13,7 @@
 // Every input, whatever its kind, first runs the timers due at its `now` and then acts
 // (SipNode's one input path), so the order of a deadline and an input at the same instant is
 // the same in every runtime.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,13 +73,21 @@ struct StoreWrite {
 };
 enum class StoreOutcome : std::uint8_t { Ok, Failed };
 
-// Look up the addresses (A and AAAA records) of a host name; answered by a NameResolved
-// completion with the same id. The runtime decides where the answer comes from (DNS natively;
-// names it has in a hosts table without asking). A runtime without name look-ups (ns-3 today)
-// answers NameResolved{.error = Unsupported} at once.
+// Look up a host name: its addresses (A and AAAA records), or its SRV records (RFC 2782; the
+// name is the whole owner, e.g. "_sip._udp.itsp.example": the core builds it, RFC 3263 §4.2);
+// answered by a NameResolved completion with the same id. The runtime decides where the answer
+// comes from (DNS; names it has in a hosts table, addresses only, without asking). A runtime
+// without name look-ups (a node with no DNS server configured) answers
+// NameResolved{.error = Unsupported} at once.
+enum class RecordKind : std::uint8_t {
+  Address,  // A and AAAA
+  Srv,
+};
+constexpr std::string_view to_string(RecordKind k) { return k == RecordKind::Srv ? "srv" : "address"; }
 struct ResolveName {
   std::uint64_t id = 0;
   std::string name;
+  RecordKind kind = RecordKind::Address;
 };
 
 // The answer to an AdminCommand (on_command), for the runtime to hand to whoever asked.
@@ -114,12 +123,25 @@ constexpr std::string_view to_string(NameError e) {
   }
   return "unknown";
 }
+// One SRV resource record (RFC 2782). From DNS: untrusted, any values.
+struct SrvRecord {
+  std::uint16_t priority = 0;  // lower is tried first
+  std::uint16_t weight = 0;    // share of the picks among records of the same priority
+  std::uint16_t port = 0;
+  std::string target;          // a host name; "." or empty: "not available" (RFC 2782)
+
+  friend bool operator==(const SrvRecord&, const SrvRecord&) = default;
+};
 struct NameResolved {
   std::uint64_t id = 0;  // ResolveName::id
   NameError error = NameError::None;
-  std::vector<std::string> addresses{};  // with error None: not empty, IPv4 first, in DNS order
-  // How long the answer may be used (the records' TTL); zero: unknown (the core's own interval).
+  // RecordKind::Address, error None: not empty, IPv4 first, in DNS order.
+  std::vector<std::string> addresses{};
+  // How long the answer may be used (the smallest TTL of its records); zero: unknown (the core's
+  // own interval).
   Duration ttl{};
+  // RecordKind::Srv, error None: not empty, as DNS gave them (unordered; "." targets included).
+  std::vector<SrvRecord> services{};
 };
 using Completion = std::variant<StoreDone, NameResolved>;
 

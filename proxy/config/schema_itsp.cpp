@@ -353,12 +353,13 @@ SectionSpec itsp_proxy_section() {
                   {.value = "300",
                    .comment = "0..86400 s: ITSP names DNS answered are looked up again this often "
                               "(0: only at start-up)",
-                   .doc = "an `ipname` that DNS resolved (not an address, not a LAN hosts entry, "
-                          "not an SRV target) is looked up again this long after each answer, "
-                          "on a thread of its own; when its address changed, probes and calls "
-                          "go to the new one (trace `itsp.readdressed`). A failed look-up keeps "
-                          "the address it has and is tried again 30 s later — a DNS server behind "
-                          "the failed link never takes the ITSP away. 0: only at start-up"}),
+                   .doc = "an `ipname` that DNS resolved (not an address, not a LAN hosts entry) "
+                          "is looked up again this long after each answer (or at its TTL), on a "
+                          "thread of its own; when its address changed, probes and calls go to "
+                          "the new one (trace `itsp.readdressed`); with `mode = dnssrv` the SRV "
+                          "set is asked for again and the ITSP proxies replaced. A failed look-up "
+                          "keeps the address it has and is tried again 30 s later — a DNS server "
+                          "behind the failed link never takes the ITSP away. 0: only at start-up"}),
       }};
 }
 

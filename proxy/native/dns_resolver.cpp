@@ -108,7 +108,13 @@ void on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int
   --*q->outstanding;
 }
 
-std::vector<std::string> parse_a(const std::vector<unsigned char>& answer, int& status) {
+// The smallest TTL of the records read (c-ares gives each address its record's TTL).
+void note_ttl(Duration& ttl, int seconds) {
+  const Duration d = std::chrono::seconds(std::max(seconds, 0));
+  ttl = ttl > Duration::zero() ? std::min(ttl, d) : d;
+}
+
+std::vector<std::string> parse_a(const std::vector<unsigned char>& answer, int& status, Duration& ttl) {
   std::vector<std::string> out;
   ares_addrttl ttls[64];
   int count = 64;
@@ -117,12 +123,13 @@ std::vector<std::string> parse_a(const std::vector<unsigned char>& answer, int& 
   for (int i = 0; i < count; ++i) {
     char text[INET_ADDRSTRLEN] = {};
     if (inet_ntop(AF_INET, &ttls[i].ipaddr, text, sizeof text)) out.emplace_back(text);
+    note_ttl(ttl, ttls[i].ttl);
   }
   if (out.empty()) status = ARES_ENODATA;
   return out;
 }
 
-std::vector<std::string> parse_aaaa(const std::vector<unsigned char>& answer, int& status) {
+std::vector<std::string> parse_aaaa(const std::vector<unsigned char>& answer, int& status, Duration& ttl) {
   std::vector<std::string> out;
   ares_addr6ttl ttls[64];
   int count = 64;
@@ -132,6 +139,7 @@ std::vector<std::string> parse_aaaa(const std::vector<unsigned char>& answer, in
   for (int i = 0; i < count; ++i) {
     char text[INET6_ADDRSTRLEN] = {};
     if (inet_ntop(AF_INET6, &ttls[i].ip6addr, text, sizeof text)) out.emplace_back(text);
+    note_ttl(ttl, ttls[i].ttl);
   }
   if (out.empty()) status = ARES_ENODATA;
   return out;
@@ -246,8 +254,10 @@ const LanHost* DnsResolver::lan_host(std::string_view name) const {
   return nullptr;
 }
 
-std::vector<HostResult> DnsResolver::resolve_hosts(std::span<const std::string> names) {
+std::vector<HostResult> DnsResolver::resolve_hosts(std::span<const std::string> names,
+                                                   std::vector<Duration>* ttls) {
   std::vector<HostResult> results(names.size(), HostResult(unexpected(DnsError::NoRecords)));
+  if (ttls) ttls->assign(names.size(), Duration::zero());
   // Per name: its A and AAAA queries (absent when the table or a literal answered).
   struct Lookup {
     std::unique_ptr<Query> a, aaaa;
@@ -298,7 +308,12 @@ std::vector<HostResult> DnsResolver::resolve_hosts(std::span<const std::string> 
         continue;
       }
       int status = ARES_SUCCESS;
-      auto got = q == l.a.get() ? parse_a(q->answer, status) : parse_aaaa(q->answer, status);
+      Duration ttl{};
+      auto got = q == l.a.get() ? parse_a(q->answer, status, ttl) : parse_aaaa(q->answer, status, ttl);
+      if (ttls && !got.empty()) {
+        Duration& best = (*ttls)[i];
+        best = best > Duration::zero() ? std::min(best, ttl) : ttl;
+      }
       if (status != ARES_SUCCESS) note(status);
       addresses.insert(addresses.end(), got.begin(), got.end());
     }
@@ -311,8 +326,11 @@ std::vector<HostResult> DnsResolver::resolve_hosts(std::span<const std::string> 
   return results;
 }
 
-HostResult DnsResolver::resolve_host(const std::string& name) {
-  return std::move(resolve_hosts(std::span<const std::string>(&name, 1)).front());
+HostResult DnsResolver::resolve_host(const std::string& name, Duration* ttl) {
+  std::vector<Duration> ttls;
+  auto result = std::move(resolve_hosts(std::span<const std::string>(&name, 1), &ttls).front());
+  if (ttl) *ttl = ttls.front();
+  return result;
 }
 
 std::vector<SrvResult> DnsResolver::query_srv(std::span<const std::string> names) {
@@ -359,10 +377,8 @@ routing::ItspTarget make_target(const routing::ItspTarget& configured, const std
   return t;
 }
 
-std::string srv_name(const routing::ItspTarget& t) {
-  return std::string(t.destination.transport == Transport::Tcp ? "_sip._tcp." : "_sip._udp.") +
-         t.destination.remote.ip;
-}
+// RFC 3263 §4.2, as the core names it when it looks the set up again (itsp_monitor.h).
+std::string srv_name(const routing::ItspTarget& t) { return routing::srv_owner(t); }
 
 }  // namespace
 
@@ -459,6 +475,8 @@ std::vector<ItspResolution> resolve_itsp_targets(const std::vector<routing::Itsp
         if (r.targets.size() == kMaxTargetsPerName) break;
         r.targets.push_back(make_target(t, ip, t.destination.remote.port));
         if (from_dns) r.targets.back().host = t.destination.remote.ip;
+        // dnssrv without SRV records: the core asks for SRV again at each refresh.
+        if (from_dns && srv_of[i] != SIZE_MAX) r.targets.back().service = srv_names[srv_of[i]];
       }
       continue;
     }
@@ -479,6 +497,9 @@ std::vector<ItspResolution> resolve_itsp_targets(const std::vector<routing::Itsp
         for (const auto& ip : *addresses) {
           if (r.targets.size() == kMaxTargetsPerName) break;
           r.targets.push_back(make_target(t, ip, record.port));
+          // One of the SRV set the core looks up again while running (proxy_node_dns.cpp).
+          r.targets.back().service = srv_names[srv_of[i]];
+          r.targets.back().host = record.target;
           used.push_back(ip);
         }
         note += " -> " + (used.empty() ? std::string("(over the limit)") : join(used));
@@ -502,9 +523,13 @@ DnsResolverOptions dns_options_for(const DaemonConfig& config) {
 
 bool needs_name_refresh(const DaemonConfig& config) {
   const auto& monitor = config.proxy.itsp.monitor;
-  return monitor.dns_refresh > Duration::zero() &&
-         std::any_of(monitor.targets.begin(), monitor.targets.end(),
-                     [](const routing::ItspTarget& t) { return !t.host.empty(); });
+  const bool unresolved = std::any_of(monitor.targets.begin(), monitor.targets.end(),
+                                      [](const routing::ItspTarget& t) { return routing::is_unresolved(t); });
+  return unresolved ||
+         (monitor.dns_refresh > Duration::zero() &&
+          std::any_of(monitor.targets.begin(), monitor.targets.end(), [](const routing::ItspTarget& t) {
+            return !t.host.empty() || !t.service.empty();
+          }));
 }
 
 void resolve_itsp_names(DaemonConfig& config, Logger& logger, std::uint64_t seed) {
@@ -542,11 +567,13 @@ void resolve_itsp_names(DaemonConfig& config, Logger& logger, std::uint64_t seed
 
   std::vector<routing::ItspTarget> resolved;
   std::set<std::tuple<std::string, std::uint16_t, Transport>> seen;
-  for (const auto& r : results) {
+  for (std::size_t index = 0; index < results.size(); ++index) {
+    const auto& r = results[index];
     if (r.error) {
       logger.error("ITSP proxy " + r.name + ": cannot resolve (" + r.source + "): " +
                    std::string(to_string(*r.error)) + (r.detail.empty() ? "" : "; " + r.detail) +
-                   "; this proxy is left out until resproxy is restarted");
+                   "; it counts as down and is looked up again while resproxy runs");
+      resolved.push_back(targets[index]);  // by name: the core resolves it (is_unresolved)
       continue;
     }
     std::vector<std::string> used;
@@ -570,10 +597,10 @@ void resolve_itsp_names(DaemonConfig& config, Logger& logger, std::uint64_t seed
   logger.info("ITSP proxy names resolved in " + std::to_string(took.count()) + " ms, " +
               std::to_string(resolver.queries_sent()) + " DNS queries: " +
               std::to_string(resolved.size()) + " ITSP proxy addresses");
-  if (resolved.empty()) {
+  if (std::all_of(resolved.begin(), resolved.end(), [](const auto& t) { return routing::is_unresolved(t); })) {
     logger.error("no ITSP proxy address could be resolved: resproxy runs in failure operation "
-                 "(every ITSP proxy counts as down) until it is restarted with a resolvable "
-                 "ipname or a [sipproxy.lan_hosts.N] entry");
+                 "(every ITSP proxy counts as down) until a look-up while it runs succeeds, or "
+                 "it is restarted with a resolvable ipname or a [sipproxy.lan_hosts.N] entry");
   }
   targets = std::move(resolved);
 }

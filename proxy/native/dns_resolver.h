@@ -70,8 +70,10 @@ class DnsResolver {
   // the A and AAAA records of the usable families (IPv4 first, each in DNS order). All names
   // not in the table are queried at once; the call returns within options.timeout (plus
   // scheduling slack).
-  [[nodiscard]] std::vector<HostResult> resolve_hosts(std::span<const std::string> names);
-  [[nodiscard]] HostResult resolve_host(const std::string& name);
+  // `ttls`, when given, gets each name's smallest record TTL (zero: none, or the LAN hosts).
+  [[nodiscard]] std::vector<HostResult> resolve_hosts(std::span<const std::string> names,
+                                                      std::vector<Duration>* ttls = nullptr);
+  [[nodiscard]] HostResult resolve_host(const std::string& name, Duration* ttl = nullptr);
 
   // The SRV records of each name (e.g. "_sip._udp.example.com"), unordered, all at once,
   // within options.timeout. NotFound / NoRecords: no SRV records (RFC 3263 falls back to A).
@@ -114,8 +116,9 @@ inline constexpr std::size_t kMaxTargetsPerName = 16;
 // The daemon's start-up step (resproxy_main): if the mode forwards to the ITSP and any ipname
 // is a host name, resolves them and replaces config.proxy.itsp.monitor.targets with the
 // result (names kept as configured, duplicates of an address removed), logging each outcome.
-// An ipname that does not resolve is an error log and is left out; with none left the daemon
-// runs in failure operation (every ITSP proxy down). `seed` seeds the SRV weight draws (not
+// An ipname that does not resolve is an error log and stays as configured, by name: the core
+// counts it as down and resolves it itself while running (proxy_node_dns.cpp); with nothing
+// resolved the daemon starts in failure operation (every ITSP proxy down). `seed` seeds the SRV weight draws (not
 // the core's Rng, whose draws stay as they were). Throws std::runtime_error as DnsResolver.
 void resolve_itsp_names(DaemonConfig& config, Logger& logger, std::uint64_t seed);
 
@@ -123,7 +126,8 @@ void resolve_itsp_names(DaemonConfig& config, Logger& logger, std::uint64_t seed
 // families the listen address can reach): the same at start-up and while running.
 [[nodiscard]] DnsResolverOptions dns_options_for(const DaemonConfig& config);
 // After resolve_itsp_names: whether any ITSP proxy's address came from DNS and is to be looked
-// up again while running (dns_refresh > 0): then the daemon starts a DnsThread.
+// up again while running (dns_refresh > 0), or is still a name to resolve: then the daemon
+// starts a DnsThread.
 [[nodiscard]] bool needs_name_refresh(const DaemonConfig& config);
 
 }  // namespace resproxy::native

@@ -29,11 +29,11 @@ DnsThread::~DnsThread() {
   thread_.join();
 }
 
-void DnsThread::resolve(std::uint64_t id, std::string name, Done done) {
+void DnsThread::resolve(std::uint64_t id, std::string name, Done done, RecordKind kind) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
-    jobs_.push_back(Job{id, std::move(name), std::move(done)});
+    jobs_.push_back(Job{id, std::move(name), std::move(done), kind});
   }
   wake_.notify_one();
 }
@@ -60,7 +60,14 @@ void DnsThread::run() {
     answer.id = job.id;
     if (!resolver) {
       answer.error = NameError::ServerFailure;
-    } else if (auto result = resolver->resolve_host(job.name)) {
+    } else if (job.kind == RecordKind::Srv) {
+      auto result = std::move(resolver->query_srv(std::span<const std::string>(&job.name, 1)).front());
+      if (result) {
+        answer.services = std::move(*result);
+      } else {
+        answer.error = to_name_error(result.error());
+      }
+    } else if (auto result = resolver->resolve_host(job.name, &answer.ttl)) {
       answer.addresses = std::move(*result);
     } else {
       answer.error = to_name_error(result.error());

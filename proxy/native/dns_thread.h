@@ -1,6 +1,6 @@
 #pragma once
 // DnsThread: the core's ResolveName effects answered while the daemon serves (the ITSP's host
-// names looked up again at their refresh interval). DnsResolver (dns_resolver.h) blocks for up
+// names and SRV sets looked up again at their refresh interval, names that failed at start-up). DnsResolver (dns_resolver.h) blocks for up
 // to its timeout per look-up, so it runs on a thread of its own and never holds up the network
 // thread; the LAN hosts table answers first, without DNS, as at start-up.
 //
@@ -32,14 +32,17 @@ class DnsThread {
   DnsThread(const DnsThread&) = delete;
   DnsThread& operator=(const DnsThread&) = delete;
 
-  // Queues a look-up of `name`; `done` gets the answer with `id`. Thread-safe.
-  void resolve(std::uint64_t id, std::string name, Done done);
+  // Queues a look-up of `name` (its addresses, or with RecordKind::Srv its SRV records);
+  // `done` gets the answer with `id` and the smallest TTL of the records (A/AAAA; SRV: zero,
+  // c-ares does not give it). Thread-safe.
+  void resolve(std::uint64_t id, std::string name, Done done, RecordKind kind = RecordKind::Address);
 
  private:
   struct Job {
     std::uint64_t id;
     std::string name;
     Done done;
+    RecordKind kind = RecordKind::Address;
   };
   void run();
 

@@ -283,6 +283,7 @@ void NativeRuntime::Impl::perform(ResolveName& effect) {
     });
     return;
   }
+  const RecordKind kind = effect.kind;
   dns_->resolve(id, std::move(effect.name), [self = shared_from_this()](NameResolved answer) mutable {
     // On the DNS thread: only post.
     asio::io_context& io = self->io_;
@@ -290,7 +291,7 @@ void NativeRuntime::Impl::perform(ResolveName& effect) {
       if (self->stopped_) return;
       self->deliver([&answer](Node& node, TimePoint t) { node.on_completion(t, answer); });
     });
-  });
+  }, kind);
 }
 
 // --- The host's interfaces and the wall clock. ---

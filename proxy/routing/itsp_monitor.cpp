@@ -1,5 +1,8 @@
 #include "proxy/routing/itsp_monitor.h"
 
+#include <algorithm>
+
+#include "proxy/security/ip_range.h"
 #include "proxy/sip/builder.h"
 
 namespace resproxy::routing {
@@ -13,6 +16,18 @@ std::string_view to_string(ItspSelection selection) {
   return "unknown";
 }
 
+bool is_unresolved(const ItspTarget& target) {
+  std::string_view host = target.destination.remote.ip;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return !security::parse_ip(host).has_value();
+}
+
+std::string srv_owner(const ItspTarget& target) {
+  const Transport t = target.destination.transport;
+  return std::string(t == Transport::Tls ? "_sips._tcp." : t == Transport::Tcp ? "_sip._tcp." : "_sip._udp.") +
+         target.destination.remote.ip;
+}
+
 bool is_accepted_probe_answer(int status) {
   return (status >= 200 && status < 400) || status == 401 || status == 404 || status == 407 ||
          status == 483;
@@ -23,11 +38,48 @@ ItspMonitor::ItspMonitor(ItspMonitorConfig config, transaction::SipNode& node, T
   call_id_prefix_ = node_.rng().token(12);
   from_tag_ = node_.rng().token(10);
   states_.reserve(config_.targets.size());
-  for (const auto& target : config_.targets) {
-    const bool probed = target.enabled && config_.options_check;
-    states_.push_back(TargetState{ItspHealth(config_.health, probed, start), std::nullopt, {}, {}, 0, start});
+  // Ranks: configuration order; the members of one SRV set (dnssrv, resolved at start-up) stay
+  // together, in the order they came, where the first of them is.
+  std::vector<std::pair<std::string, std::uint64_t>> service_rank;
+  for (std::size_t i = 0; i < config_.targets.size(); ++i) {
+    auto& target = config_.targets[i];
+    if (config_.selection == ItspSelection::DnsSrv && target.service.empty() && is_unresolved(target)) {
+      target.service = srv_owner(target);
+    }
+    const bool probed = target.enabled && config_.options_check && !is_unresolved(target);
+    std::uint64_t rank = static_cast<std::uint64_t>(i) << 16;
+    if (!target.service.empty()) {
+      auto it = std::find_if(service_rank.begin(), service_rank.end(),
+                             [&](const auto& p) { return p.first == target.service; });
+      if (it == service_rank.end()) {
+        service_rank.emplace_back(target.service, rank);
+      } else {
+        rank = ++it->second;
+      }
+    }
+    states_.push_back(TargetState{ItspHealth(config_.health, probed, start), std::nullopt, {}, {}, 0, start, rank, false});
   }
+  sort_order();
   for (std::size_t i = 0; i < states_.size(); ++i) arm_next(i);
+}
+
+void ItspMonitor::sort_order() {
+  order_.resize(states_.size());
+  for (std::size_t i = 0; i < order_.size(); ++i) order_[i] = i;
+  std::stable_sort(order_.begin(), order_.end(),
+                   [this](std::size_t a, std::size_t b) { return states_[a].rank < states_[b].rank; });
+}
+
+void ItspMonitor::restart(TimePoint now, std::size_t index, bool usable) {
+  auto& s = states_[index];
+  if (s.probe) node_.transactions().abandon_client(now, *s.probe);
+  s.probe.reset();
+  node_.timers().cancel(s.probe_timer);
+  node_.timers().cancel(s.timeout_timer);
+  const bool probed = usable && config_.targets[index].enabled && config_.options_check;
+  s.health = ItspHealth(config_.health, probed, now);
+  s.changed_at = now;
+  arm_next(index);
 }
 
 void ItspMonitor::arm_next(std::size_t index) {
@@ -164,8 +216,8 @@ std::optional<std::size_t> ItspMonitor::select() {
       }
       continue;
     }
-    // Normal (and DnsSrv, whose targets arrive already in SRV order): the first that is up.
-    for (std::size_t i = 0; i < n; ++i) {
+    // Normal (and DnsSrv, whose targets are ranked in SRV order): the first that is up.
+    for (const std::size_t i : order_) {
       if (states_[i].health.state() == wanted) return i;
     }
   }
@@ -174,6 +226,80 @@ std::optional<std::size_t> ItspMonitor::select() {
 
 void ItspMonitor::readdress(std::size_t index, std::string ip) {
   config_.targets[index].destination.remote.ip = std::move(ip);
+}
+
+void ItspMonitor::readdress(std::size_t index, std::string ip, TimePoint now) {
+  ItspTarget& target = config_.targets[index];
+  const bool was_unresolved = is_unresolved(target);
+  if (was_unresolved && target.host.empty()) target.host = target.destination.remote.ip;
+  readdress(index, std::move(ip));
+  if (was_unresolved) restart(now, index, true);
+}
+
+ItspMonitor::SetChange ItspMonitor::replace_service(TimePoint now, const std::string& owner,
+                                                    std::vector<ItspTarget> targets) {
+  SetChange change;
+  const auto same = [](const ItspTarget& a, const ItspTarget& b) {
+    return a.destination.remote.port == b.destination.remote.port &&
+           a.destination.remote.ip == b.destination.remote.ip &&
+           a.destination.transport == b.destination.transport;
+  };
+  std::vector<std::size_t> slots;  // the service's slots, in rank order
+  for (const std::size_t i : order_) {
+    if (config_.targets[i].service == owner) slots.push_back(i);
+  }
+  const std::uint64_t base = slots.empty() ? static_cast<std::uint64_t>(states_.size()) << 16
+                                           : states_[slots.front()].rank & ~std::uint64_t{0xFFFF};
+  std::vector<bool> kept(slots.size(), false);
+  std::vector<std::optional<std::size_t>> placed(targets.size());
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    for (std::size_t k = 0; k < slots.size(); ++k) {
+      const std::size_t i = slots[k];
+      if (kept[k] || states_[i].retired || is_unresolved(config_.targets[i])) continue;
+      if (!same(config_.targets[i], targets[t])) continue;
+      kept[k] = true;
+      placed[t] = i;
+      break;
+    }
+  }
+  // What left: retired (its address stays known). Free slots: retired or never resolved ones.
+  std::vector<std::size_t> free;
+  for (std::size_t k = 0; k < slots.size(); ++k) {
+    if (kept[k]) continue;
+    const std::size_t i = slots[k];
+    const bool live = !states_[i].retired && !is_unresolved(config_.targets[i]);
+    if (live) change.removed.push_back(config_.targets[i].destination.remote);
+    if (live || !states_[i].retired) {
+      states_[i].retired = true;
+      restart(now, i, false);
+    }
+    free.push_back(i);
+  }
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    targets[t].service = owner;
+    std::size_t i = 0;
+    if (placed[t]) {
+      i = *placed[t];
+      config_.targets[i].host = targets[t].host;
+    } else {
+      if (!free.empty()) {
+        i = free.front();
+        free.erase(free.begin());
+        config_.targets[i] = std::move(targets[t]);
+      } else {
+        i = states_.size();
+        config_.targets.push_back(std::move(targets[t]));
+        states_.push_back(TargetState{ItspHealth(config_.health, false, now), std::nullopt, {}, {}, 0, now, 0, false});
+      }
+      states_[i].retired = false;
+      restart(now, i, true);
+      change.added.push_back(i);
+    }
+    states_[i].rank = base | std::min<std::uint64_t>(t, 0xFFFE);
+  }
+  for (std::size_t k = 0; k < free.size(); ++k) states_[free[k]].rank = base | 0xFFFF;
+  sort_order();
+  return change;
 }
 
 std::optional<std::size_t> ItspMonitor::find(const Address& remote) const {

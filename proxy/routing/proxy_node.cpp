@@ -91,8 +91,10 @@ std::string ProxyNode::Impl::our_host(bool toward_itsp) const {
 }
 
 bool ProxyNode::Impl::is_our_domain(const sip::Uri& uri) const {
+  // Our address includes the NAT's outside address: an ITSP's OPTIONS sent there is for us.
   if (is_ip_literal(uri.host)) {
-    return (same_host(uri.host, config.local.ip) || same_host(uri.host, config.realm)) &&
+    return (same_host(uri.host, config.local.ip) || same_host(uri.host, config.realm) ||
+            (!config.itsp.nat_outside_address.empty() && same_host(uri.host, config.itsp.nat_outside_address))) &&
            is_our_port(uri);
   }
   return same_host(uri.host, config.realm) && (!uri.port || is_our_port(uri));

@@ -270,7 +270,8 @@ struct ProxyNode::Impl {
 
   std::deque<std::pair<std::string, TimePoint>> hung_up;
   std::vector<TimerId> name_timers;                    // per ITSP target: its next look-up
-  std::map<std::uint64_t, std::size_t> name_lookups;   // ResolveName id -> ITSP target
+  std::map<std::uint64_t, ItspNameLookup> name_lookups;  // ResolveName id -> what it is for
+  std::vector<ItspService> itsp_services;              // mode = dnssrv (proxy_node_dns.cpp)
   std::uint64_t next_lookup_id = 1;
   bool names_unsupported = false;  // the runtime cannot look names up: no more asking
 
@@ -552,6 +553,14 @@ struct ProxyNode::Impl {
   void arm_name_lookup(std::size_t index, TimePoint at);
   void look_up_name(TimePoint now, std::size_t index);
   void on_name_resolved(TimePoint now, const NameResolved& answer);
+  void on_target_resolved(TimePoint now, std::size_t index, const NameResolved& answer);
+  // mode = dnssrv: the SRV records of a service, then the addresses of their targets.
+  void arm_service_lookup(std::size_t service, TimePoint at);
+  void look_up_service(TimePoint now, std::size_t service);
+  void on_service_resolved(TimePoint now, std::size_t service, const NameResolved& answer);
+  void on_service_host_resolved(TimePoint now, std::size_t service, const std::string& host,
+                                const NameResolved& answer);
+  void finish_service_lookup(TimePoint now, std::size_t service);
 
   // --- requests ----------------------------------------------------------------------------
 

@@ -1,27 +1,22 @@
 #pragma once
 // SRV ordering: the order in which a client tries the targets of an SRV record set (RFC 2782
-// "Usage rules", as RFC 3263 §4.4 asks of SIP). Pure: the records come from the native DNS
-// resolver (proxy/native/dns_resolver.h), the randomness from the injected Rng; the result is
-// the order of the ITSP proxies for [sipproxy.itsp_proxy] mode = dnssrv.
+// "Usage rules", as RFC 3263 §4.4 asks of SIP). Pure: the records come from DNS (the native
+// resolver at start-up, proxy/native/dns_resolver.h; NameResolved while running), the
+// randomness from the injected Rng; the result is the order of the ITSP proxies for
+// [sipproxy.itsp_proxy] mode = dnssrv.
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "proxy/base/node.h"
 #include "proxy/base/rng.h"
 
 namespace resproxy::routing {
 
-// One SRV resource record (RFC 2782). From DNS: untrusted, any values.
-struct SrvRecord {
-  std::uint16_t priority = 0;  // lower is tried first
-  std::uint16_t weight = 0;    // share of the picks among records of the same priority
-  std::uint16_t port = 0;
-  std::string target;          // a host name; "." or empty: "not available" (RFC 2782)
-
-  friend bool operator==(const SrvRecord&, const SrvRecord&) = default;
-};
+// One SRV resource record (RFC 2782): the runtime contract's (node.h), by its routing name.
+using SrvRecord = resproxy::SrvRecord;
 
 // True for a target of "." (or the empty name the root expands to): RFC 2782 "the service is
 // decidedly not available at this domain".

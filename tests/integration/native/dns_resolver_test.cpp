@@ -527,7 +527,7 @@ struct CapturedLog {
   std::FILE* file;
 };
 
-TEST(DnsResolver, DaemonStepReplacesHostNamesAndDropsDuplicates) {
+TEST(DnsResolver, DaemonStepReplacesHostNamesDropsDuplicatesAndKeepsFailuresByName) {
   TestDnsServer dns;
   dns.add_a("itsp.test", "192.0.2.10");
   dns.add_a("alias.test", "192.0.2.10");  // the same proxy under another name
@@ -545,25 +545,29 @@ TEST(DnsResolver, DaemonStepReplacesHostNamesAndDropsDuplicates) {
   Logger logger(LogLevel::Info, log.file);
   resolve_itsp_names(config, logger, 1);
   const auto& targets = config.proxy.itsp.monitor.targets;
-  ASSERT_EQ(targets.size(), 3u);
+  ASSERT_EQ(targets.size(), 4u);
   EXPECT_EQ(targets[0].name, "itsp.test");
   EXPECT_EQ(targets[0].destination.remote, (Address{"192.0.2.10", 5060}));
   EXPECT_EQ(targets[1].name, "lan.test");
   EXPECT_EQ(targets[1].destination.remote, (Address{"10.1.2.3", 5070}));
   EXPECT_EQ(targets[2].destination.remote, (Address{"192.0.2.1", 5060}));
+  // The name that did not resolve stays by name: the core resolves it while running.
+  EXPECT_EQ(targets[3].destination.remote, (Address{"missing.test", 5060}));
+  EXPECT_TRUE(routing::is_unresolved(targets[3]));
+  EXPECT_TRUE(needs_name_refresh(config));
   const std::string text = log.text();
   EXPECT_NE(text.find("ITSP proxy alias.test: 192.0.2.10:5060 UDP is already an ITSP proxy"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("error: ITSP proxy missing.test: cannot resolve (DNS A/AAAA): no such "
-                      "name (NXDOMAIN); this proxy is left out"),
+                      "name (NXDOMAIN); it counts as down and is looked up again"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("ITSP proxy lan.test (LAN hosts): 10.1.2.3:5070"), std::string::npos)
       << text;
 }
 
-TEST(DnsResolver, DaemonStepWithNothingResolvableLeavesNoTargetAndSaysFailureOperation) {
+TEST(DnsResolver, DaemonStepWithNothingResolvableKeepsTheNameAndSaysFailureOperation) {
   SilentDnsServer dead;
   auto config = parse_config(
       "[sipproxy]\nmode = sip_trunk\n"
@@ -576,7 +580,9 @@ TEST(DnsResolver, DaemonStepWithNothingResolvableLeavesNoTargetAndSaysFailureOpe
   const auto started = SteadyClock::now();
   resolve_itsp_names(config, logger, 1);
   EXPECT_LT(SteadyClock::now() - started, 1500ms);
-  EXPECT_TRUE(config.proxy.itsp.monitor.targets.empty());
+  ASSERT_EQ(config.proxy.itsp.monitor.targets.size(), 1u);
+  EXPECT_TRUE(routing::is_unresolved(config.proxy.itsp.monitor.targets[0]));
+  EXPECT_TRUE(needs_name_refresh(config));  // the core looks it up while running
   const std::string text = log.text();
   EXPECT_NE(text.find("ITSP proxy itsp.test: cannot resolve (DNS SRV _sip._udp.itsp.test): DNS "
                       "timeout"),
@@ -701,10 +707,11 @@ TEST_F(DnsDaemonTest, StartsInFailureOperationWhenNoItspNameResolves) {
 
 // --- While running: DnsThread and the daemon's look-ups. ---
 
-NameResolved resolve_on_thread(DnsThread& thread, const std::string& name) {
+NameResolved resolve_on_thread(DnsThread& thread, const std::string& name,
+                               RecordKind kind = RecordKind::Address) {
   std::promise<NameResolved> answer;
   auto future = answer.get_future();
-  thread.resolve(42, name, [&answer](NameResolved r) { answer.set_value(std::move(r)); });
+  thread.resolve(42, name, [&answer](NameResolved r) { answer.set_value(std::move(r)); }, kind);
   if (future.wait_for(10s) != std::future_status::ready) return NameResolved{.error = NameError::Unsupported};
   return future.get();
 }
@@ -719,6 +726,7 @@ TEST(DnsThread, AnswersOnItsOwnThreadWithTheIdAndMapsErrors) {
   EXPECT_EQ(found.id, 42u);
   EXPECT_EQ(found.error, NameError::None);
   EXPECT_EQ(found.addresses, (std::vector<std::string>{"192.0.2.10"}));
+  EXPECT_EQ(found.ttl, 60s);  // the record's TTL, from c-ares
   EXPECT_EQ(resolve_on_thread(thread, "nowhere.test").error, NameError::NotFound);
   EXPECT_EQ(resolve_on_thread(thread, "backup.test").addresses,
             (std::vector<std::string>{"198.51.100.7"}));  // without asking DNS
@@ -727,6 +735,20 @@ TEST(DnsThread, AnswersOnItsOwnThreadWithTheIdAndMapsErrors) {
   silent.timeout = 300ms;
   DnsThread slow(silent);
   EXPECT_EQ(resolve_on_thread(slow, "itsp.test").error, NameError::Timeout);
+}
+
+TEST(DnsThread, AnswersSrvLookUpsWithTheRecordsAsTheyCame) {
+  TestDnsServer dns;
+  dns.add_srv("_sip._udp.itsp.test", 10, 60, 5070, "sip1.itsp.test");
+  dns.add_srv("_sip._udp.itsp.test", 20, 0, 5060, "sip2.itsp.test");
+  DnsThread thread(options_for(dns.address()));
+  const NameResolved srv = resolve_on_thread(thread, "_sip._udp.itsp.test", RecordKind::Srv);
+  EXPECT_EQ(srv.error, NameError::None);
+  EXPECT_TRUE(srv.addresses.empty());
+  ASSERT_EQ(srv.services.size(), 2u);
+  EXPECT_EQ(srv.services[0], (SrvRecord{10, 60, 5070, "sip1.itsp.test"}));
+  EXPECT_EQ(srv.services[1], (SrvRecord{20, 0, 5060, "sip2.itsp.test"}));
+  EXPECT_EQ(resolve_on_thread(thread, "_sip._udp.none.test", RecordKind::Srv).error, NameError::NotFound);
 }
 
 TEST_F(DnsDaemonTest, FollowsTheItspToItsNewAddressWithoutARestart) {
