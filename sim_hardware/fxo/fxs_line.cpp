@@ -305,7 +305,7 @@ void FxsLine::on_digit(TimePoint now, char digit) {
     case FxsState::Collecting:
       digits_.push_back(digit);
       timers_.cancel(digit_timer_);
-      if (config_.digits_complete_at != 0 && digits_.size() >= config_.digits_complete_at) {
+      if (const std::size_t want = complete_length(); want != 0 && digits_.size() >= want) {
         number_complete();
         return;
       }
@@ -321,6 +321,18 @@ void FxsLine::on_digit(TimePoint now, char digit) {
     default:
       return;
   }
+}
+
+std::size_t FxsLine::complete_length() const {
+  std::size_t best_prefix = 0;
+  std::size_t length = config_.digits_complete_at;
+  for (const auto& rule : config_.number_lengths) {
+    if (rule.prefix.size() < best_prefix || !digits_.starts_with(rule.prefix)) continue;
+    if (rule.prefix.size() == best_prefix && best_prefix != 0) continue;  // the first one listed
+    best_prefix = rule.prefix.size();
+    length = rule.length;
+  }
+  return length;
 }
 
 void FxsLine::number_complete() {

@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "proxy/base/timer_heap.h"
 #include "sim_hardware/fxo/caller_id.h"
@@ -57,6 +58,14 @@ struct FxsConfig {
   Duration first_digit_timeout = std::chrono::seconds(10);  // then NU tone
   Duration inter_digit_timeout = std::chrono::seconds(4);
   std::size_t digits_complete_at = 0;  // 0: only the inter-digit timeout ends the number
+  // A fixed number length per prefix (the exchange's numbering plan: "999" → 3, "01" → 11):
+  // the number is complete when this many digits came. The longest matching prefix counts and
+  // wins over digits_complete_at; no match: digits_complete_at, then the inter-digit timeout.
+  struct NumberLength {
+    std::string prefix;
+    std::size_t length = 0;
+  };
+  std::vector<NumberLength> number_lengths;
   bool answer_reversal = true;         // reverse polarity when the called party answers
   // Clearing by the far party.
   bool clear_by_loop_interruption = true;
@@ -151,6 +160,7 @@ class FxsLine {
   void on_loop(TimePoint now, bool closed);
   void on_digit(TimePoint now, char digit);
   void number_complete();
+  [[nodiscard]] std::size_t complete_length() const;
   void cleared(TimePoint now);
   [[nodiscard]] bool off_hook_state() const;
 
