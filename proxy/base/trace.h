@@ -66,6 +66,16 @@ class RecordingTraceSink final : public TraceSink {
   std::vector<TraceEvent> events;
 };
 
+// Emits the event `name` only when `sink` wants it; `fill(TraceEvent&)` adds its fields and runs
+// only then, so hot paths build nothing for a sink that would drop the event.
+template <typename Fill>
+void emit_if_wanted(TraceSink& sink, TimePoint now, std::string_view name, Fill&& fill) {
+  if (!sink.wants(name)) return;
+  TraceEvent event{now, std::string(name), {}};
+  fill(event);
+  sink.emit(event);
+}
+
 // One JSON object on one line: {"t_ns":…,"node":"…","ev":"…","key":"value",…}.
 std::string to_json_line(const TraceEvent& event, std::string_view node);
 // JSON string escaping (quotes, backslash, control characters as \u00XX).

@@ -6,17 +6,19 @@
 #include <span>
 
 #include "proxy/base/admin.h"
+#include "proxy/security/admission_counters.h"
 #include "proxy/transport/transport_layer.h"
 
 namespace resproxy::routing {
 
-struct ProxyCounters {
+// The admission counters (forbidden, flood_dropped, sources_banned, challenged, auth_failures,
+// auth_lockouts, auth_locked_refusals) are the base: admission counts straight into them.
+struct ProxyCounters : security::AdmissionCounters {
   std::uint64_t requests = 0;
   std::uint64_t forwarded = 0;
   std::uint64_t rejected = 0;        // answered 4xx/5xx by us
   std::uint64_t registers = 0;
   std::uint64_t not_found = 0;       // 404
-  std::uint64_t forbidden = 0;       // 403 (untrusted)
   std::uint64_t loops = 0;           // 482
   std::uint64_t too_many_hops = 0;   // 483
   std::uint64_t timeouts = 0;        // 408 synthesized (Timer B/F/C)
@@ -26,8 +28,6 @@ struct ProxyCounters {
   std::uint64_t gateway_calls = 0;         // new calls (out-of-dialog INVITEs) to the gateway
   std::uint64_t exit_refused = 0;          // refused by the exit rule (403, or an ACK dropped)
   std::uint64_t stray_responses_dropped = 0;  // responses to no transaction of ours
-  std::uint64_t flood_dropped = 0;         // datagrams dropped over rate or from a banned source
-  std::uint64_t sources_banned = 0;        // bans imposed
   std::uint64_t answered_statelessly = 0;  // refusals and challenges to unverified sources
   std::uint64_t answers_suppressed = 0;    // not answered: over the amplification budget
   std::uint64_t itsp_capped = 0;           // untrusted requests for the ITSP over its cap: 503
@@ -35,10 +35,6 @@ struct ProxyCounters {
   std::uint64_t overload_episodes = 0;     // times the receive delay crossed overload_delay
   std::uint64_t failovers = 0;             // requests the ITSP failed, then served locally
   std::uint64_t late_answers_hung_up = 0;  // 2xx from the ITSP after failover: ACK + BYE
-  std::uint64_t challenged = 0;            // 401/407 digest challenges sent
-  std::uint64_t auth_failures = 0;         // wrong passwords and unknown users (untrusted sources)
-  std::uint64_t auth_lockouts = 0;         // (source, user) pairs or sources locked out
-  std::uint64_t auth_locked_refusals = 0;  // requests refused (403) while locked out
   std::uint64_t emergency_calls = 0;       // new emergency calls forwarded (audit-logged)
   std::uint64_t gateway_refused = 0;       // new gateway calls refused: number class or call limits
   std::uint64_t throttled = 0;             // REGISTER refreshes answered here (throttling)

@@ -12,13 +12,64 @@ std::string_view to_string(ProxyMode mode) {
   return "unknown";
 }
 
+namespace {
+
+registrar::RegistrarLimits limits_of(const RegistrarConfig& c) {
+  registrar::RegistrarLimits l;
+  l.min_expires = c.min_expires;
+  l.max_expires = c.max_expires;
+  l.default_expires = c.default_expires;
+  l.max_bindings_per_aor = c.max_bindings_per_aor;
+  l.max_bindings = c.max_bindings;
+  return l;
+}
+
+registrar::RegistrationConfig registration_config(const ProxyConfig& c) {
+  registrar::RegistrationConfig r;
+  r.limits = limits_of(c.registrar);
+  // Failure operation: phones get the short expiry so they come back to the ITSP soon after it
+  // returns (the seed's itsp_down_reg_expires).
+  r.failure_limits = r.limits;
+  r.failure_limits.max_expires = c.itsp.itsp_down_reg_expires;
+  r.failure_limits.min_expires = std::min(r.limits.min_expires, c.itsp.itsp_down_reg_expires);
+  r.failure_limits.default_expires = c.itsp.itsp_down_reg_expires;
+  // Caching what the ITSP granted: its word on expiry, no limits of ours but the table's size.
+  r.cache_limits = r.limits;
+  r.cache_limits.min_expires = Duration::zero();
+  r.cache_limits.max_expires = std::chrono::hours(24 * 365);
+  r.phone_reg_expires = c.itsp.phone_reg_expires;
+  r.itsp_down_reg_expires = c.itsp.itsp_down_reg_expires;
+  r.crlf_keepalive = c.crlf_keepalive;
+  r.max_queued_registers = c.max_queued_registers;
+  r.wall_clock_offset = c.wall_clock_offset;
+  return r;
+}
+
+security::SourceAdmissionConfig source_admission_config(const ProxyConfig& c) {
+  return {.trusted = c.trusted, .trust_defaults = c.trust_defaults, .lan = c.lan,
+          .interfaces = c.interfaces, .flood = c.flood};
+}
+
+security::DigestAdmissionConfig digest_admission_config(const ProxyConfig& c) {
+  security::DigestAdmissionConfig d;
+  d.realm = c.realm;
+  for (const auto& u : c.auth_users) d.users.push_back({u.username, u.password});
+  d.methods = c.auth.methods;
+  d.nonce_lifetime = c.auth.nonce_lifetime;
+  d.algorithms = c.auth.algorithms;
+  d.require_qop = c.auth.require_qop;
+  d.bind_from_user = c.auth.bind_from_user;
+  d.guard = c.auth.guard;
+  return d;
+}
+
+}  // namespace
+
 ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg, const Crypto& crypto)
     : self(node),
       config(std::move(cfg)),
-      flood(config.flood, node.rng()),
-      registrar(limits_of(config.registrar), location),
-      failure_registrar(failure_limits(config), location),
-      cache_registrar(cache_limits(config), location) {
+      sources(source_admission_config(config), node.rng(), node.trace(), counters),
+      registration(registration_config(config), location, node.timers(), node.trace(), *this, next_store_id) {
   if (forwards_to_itsp()) {
     // Start time 0: the first probe is due at once, whatever the runtime's epoch.
     auto monitor = config.itsp.monitor;
@@ -26,61 +77,11 @@ ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg, const Crypto& crypto)
     itsp = std::make_unique<ItspMonitor>(std::move(monitor), self, config.start);
     start_name_refresh(config.start);
   }
-  trusted = config.trusted;
-  if (!config.auth_users.empty()) {
-    security::DigestConfig dc;
-    dc.realm = config.realm;
-    dc.nonce_lifetime = config.auth.nonce_lifetime;
-    dc.algorithms = config.auth.algorithms;
-    dc.require_qop = config.auth.require_qop;
-    for (const auto& u : config.auth_users) dc.users.push_back({u.username, u.password});
-    auto created = security::DigestAuthenticator::create(std::move(dc), self.rng(), crypto);
-    if (created) {
-      digest.emplace(std::move(created).value());
-      auth_guard.emplace(config.auth.guard, self.rng());
-    }
-    // A bad table was refused by the config parser; if one slips through, nobody is challenged.
-  }
+  // A bad table was refused by the config parser; if one slips through, nobody is challenged.
+  digest = security::DigestAdmission::create(digest_admission_config(config), self.rng(), crypto, *this,
+                                             self.trace(), counters);
   for (const auto& a : config.aliases) location.add_alias(a.alias, a.user);
   for (const auto& d : config.directory) location.add_directory_entry(d.user, d.contact);
-}
-
-bool ProxyNode::Impl::is_trusted(const Path& path) const {
-  // Most messages come from the few addresses that sent the last ones: remember the last answer
-  // (ranges and interfaces change rarely; on_interfaces() forgets it) instead of parsing the
-  // address again.
-  if (path.remote.ip != trust_cache_ip || path.interface != trust_cache_interface ||
-      (path.interface == 0 && path.local.ip != trust_cache_local)) {
-    trust_cache_ip = path.remote.ip;
-    trust_cache_interface = path.interface;
-    trust_cache_local = path.local.ip;
-    trust_cache_value =
-        security::any_contains(trusted, path.remote.ip) ||
-        (config.trust_defaults &&
-         (interfaces.known() ? interfaces.vouches_for(path)
-                             : security::any_contains(legacy_defaults, path.remote.ip)));
-  }
-  return trust_cache_value;
-}
-
-bool ProxyNode::Impl::is_emergency(std::string_view user) const {
-  if (user.empty()) return false;
-  for (const auto& n : config.emergency_numbers) {
-    if (n == user) return true;
-  }
-  return false;
-}
-
-SourceClass ProxyNode::Impl::classify(const Path& path, bool authenticated) const {
-  const Address& source = path.remote;
-  if (is_gateway(source)) {
-    const auto action = config.pstn_gateway.from_action;
-    if (action == GatewayFromAction::Trust || authenticated) return SourceClass::Gateway;
-    return SourceClass::Untrusted;
-  }
-  if (itsp && itsp->find(source)) return SourceClass::Itsp;
-  if (authenticated || is_trusted(path)) return SourceClass::Endpoint;
-  return SourceClass::Untrusted;
 }
 
 std::string ProxyNode::Impl::our_host(bool toward_itsp) const {
@@ -134,7 +135,7 @@ void ProxyNode::Impl::respond(TimePoint now, ServerTransactionId id, const sip::
     });
   }
   if (config.server_header) extra.push_back({"Server", std::string(kServer)});
-  if (unverified && status >= 300) {
+  if (request_state.unverified && status >= 300) {
     respond_statelessly(now, id, request, status, reason, extra);
     return;
   }
@@ -148,8 +149,9 @@ void ProxyNode::Impl::respond_statelessly(TimePoint now, ServerTransactionId id,
   const std::string tag = request.to_tag().empty() ? stateless_tag(request) : "";
   std::string bytes = sip::make_response(request, status, reason, tag, extra);
   // The budget is about spoofed sources: over TCP the handshake proved the address.
-  if (unverified_transport == Transport::Udp && !is_office(unverified_source) &&
-      !flood.may_send(now, unverified_source.remote.ip, bytes.size())) {
+  const Path& source = request_state.source;
+  if (source.transport == Transport::Udp && !is_office(source) &&
+      !sources.flood().may_send(now, source.remote.ip, bytes.size())) {
     ++counters.answers_suppressed;
     bytes.clear();  // ends the transaction, sends nothing
   } else {
@@ -217,33 +219,8 @@ ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& r
                                          .timers = config.timers},
               rng, trace),
       impl_(std::make_unique<Impl>(*this, std::move(config), crypto)) {
-  // Records of the old format ("b1", binding.h) hold steady-clock times of the run that wrote
-  // them. Unless the host rebooted since, the steady clock went on and they are right; after a
-  // reboot it started again, and a binding registered "after" our start or expiring later than
-  // any registration may is from another boot: dropped (the phone registers again at its next
-  // refresh). What is kept is written again in the new format.
-  std::size_t legacy_kept = 0, legacy_dropped = 0;
-  const TimePoint start = impl_->config.start;
-  for (const auto& record : stored) {
-    if (!record.value || !record.key.starts_with(registrar::kBindingKeyPrefix)) continue;
-    bool legacy = false;
-    auto b = registrar::decode_binding(*record.value, impl_->config.wall_clock_offset, &legacy);
-    if (!b) continue;
-    if (legacy) {
-      if (b->registered_at > start || b->expires_at > start + impl_->config.registrar.max_expires) {
-        ++legacy_dropped;
-        continue;
-      }
-      ++legacy_kept;
-    }
-    impl_->location.upsert(std::move(*b));
-  }
-  if (legacy_kept + legacy_dropped > 0) {
-    impl_->trace(start, "registrar.legacy_records", [&](TraceEvent& e) {
-      e.with("kept", std::to_string(legacy_kept)).with("dropped", std::to_string(legacy_dropped));
-    });
-    impl_->restore_all_bindings();
-  }
+  // The bindings among the stored records (the registration flow judges records of the old format).
+  if (auto write = impl_->registration.load(stored, impl_->config.start)) emit_store(std::move(*write));
   // TCP limits: the office's own connections are not capped per source nor closed when idle, and
   // neither is a connection a registration lives on.
   transport().set_stream_policy(
@@ -259,7 +236,7 @@ ProxyNode::ProxyNode(ProxyConfig config, std::vector<StoreRecord> stored, Rng& r
     impl_->dialog_mac = security::DialogMac::generate(rng);
     impl_->store_dialog_key();
   }
-  impl_->rearm_expiry();
+  impl_->registration.rearm_expiry();
 }
 
 ProxyNode::~ProxyNode() = default;
@@ -288,6 +265,7 @@ void ProxyNode::handle_wall_clock(TimePoint now, Duration since_unix_epoch) {
   const Duration offset = since_unix_epoch - now.time_since_epoch();
   const Duration step = offset - impl.config.wall_clock_offset;
   impl.config.wall_clock_offset = offset;
+  impl.registration.set_wall_clock_offset(offset);
   // Under a second is the runtime's own jitter between two clock reads, not a step.
   if (std::chrono::abs(step) < std::chrono::seconds(1)) return;
   impl.trace(now, "clock.wall_clock_stepped", [&](TraceEvent& e) {
@@ -295,14 +273,13 @@ void ProxyNode::handle_wall_clock(TimePoint now, Duration since_unix_epoch) {
   });
   // What is stored must say the same instants in the new wall time, or a restart would find
   // every binding a step too early or too late.
-  impl.restore_all_bindings();
+  if (auto write = impl.registration.rewrite_all()) emit_store(std::move(*write));
 }
 
 void ProxyNode::handle_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) {
   auto& impl = *impl_;
-  impl.interfaces.set(security::classify_interfaces(interfaces, impl.config.interfaces));
-  impl.trust_cache_ip = "-";  // what was trusted may no longer be
-  for (const auto& i : impl.interfaces.list()) {
+  impl.sources.set_interfaces(interfaces);
+  for (const auto& i : impl.sources.interfaces().list()) {
     impl.trace(now, "net.interface", [&](TraceEvent& e) {
       std::string subnets;
       for (const auto& n : interfaces) {
@@ -320,18 +297,18 @@ void ProxyNode::handle_interfaces(TimePoint now, const std::vector<NetInterface>
 void ProxyNode::handle_receive_delay(TimePoint now, Duration delay) {
   auto& impl = *impl_;
   if (impl.config.overload_delay <= Duration::zero() || delay < impl.config.overload_delay) return;
-  if (now >= impl.overload_until) {
+  if (now >= impl.overload.until) {
     ++impl.counters.overload_episodes;
     impl.trace(now, "security.overloaded", [&](TraceEvent& e) {
       e.with("receive_delay_ms",
              std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(delay).count()));
     });
   }
-  impl.overload_until = now + std::chrono::seconds(1);
-  if (delay >= 5 * impl.config.overload_delay) impl.severe_until = now + std::chrono::seconds(1);
+  impl.overload.until = now + std::chrono::seconds(1);
+  if (delay >= 5 * impl.config.overload_delay) impl.overload.severe_until = now + std::chrono::seconds(1);
 }
 
-bool ProxyNode::overloaded(TimePoint now) const { return now < impl_->overload_until; }
+bool ProxyNode::overloaded(TimePoint now) const { return now < impl_->overload.until; }
 
 void ProxyNode::on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
                            const Path& path) {
@@ -352,7 +329,7 @@ bool ProxyNode::admits(TimePoint now, const Path& path, std::size_t bytes) {
   if (impl_->is_gateway(path.remote) && c.pstn_gateway.from_action == GatewayFromAction::Ignore) {
     return false;
   }
-  return impl_->admit(now, path, bytes);
+  return impl_->sources.admit(now, path, impl_->is_office(path), bytes);
 }
 
 // A response that matches none of our client transactions (RFC 6026's 2xx retransmissions match

@@ -26,7 +26,7 @@ void ProxyNode::Impl::command(TimePoint now, const AdminCommand& cmd) {
         } else if constexpr (std::is_same_v<R, admin::ShowBans>) {
           self.reply(cmd.id, bans(now));
         } else if constexpr (std::is_same_v<R, admin::Unban>) {
-          if (!flood.unban(now, request.source)) {
+          if (!sources.flood().unban(now, request.source)) {
             self.reply(cmd.id, admin::Refused{request.source + " is not banned (see show bans)"});
             return;
           }
@@ -76,7 +76,7 @@ void ProxyNode::Impl::kill_registration(TimePoint now, std::uint64_t command_id,
   write.records.push_back({registrar::binding_key(victim.user, victim.contact), std::nullopt});
   pending_kills[write.id] = {command_id, std::to_string(n) + " " + victim.user + " " + victim.contact};
   self.emit_store(std::move(write));
-  rearm_expiry();
+  registration.rearm_expiry();
   trace(now, "reg.binding_killed", [&](TraceEvent& e) {
     e.with("user", victim.user)
         .with("contact", victim.contact);
@@ -120,7 +120,7 @@ admin::ItspStatus ProxyNode::Impl::itsp_status(TimePoint now) const {
 
 admin::Bans ProxyNode::Impl::bans(TimePoint now) const {
   admin::Bans out;
-  for (const auto& b : flood.bans(now)) {
+  for (const auto& b : sources.flood().bans(now)) {
     out.rows.push_back({b.source, std::chrono::ceil<std::chrono::seconds>(b.until - now).count(), b.dropped});
   }
   return out;

@@ -1,22 +1,9 @@
-// Admission: who is trusted, digest challenges and credentials, the exit rule and the
-// gateway policy (security/) applied to a request, the dialog MAC on our Record-Route.
+// The exit rule and the gateway policy (security/) applied to a request on its way out, the
+// dialog MAC on our Record-Route, and the node's side of digest admission
+// (security/digest_admission.h): what a verdict means for the request being handled.
 #include "proxy/routing/proxy_node_impl.h"
 
 namespace resproxy::routing {
-
-bool ProxyNode::Impl::admit(TimePoint now, const Path& path, std::size_t bytes) {
-  const auto verdict = flood.admit(now, path.remote.ip, is_office(path), bytes);
-  if (verdict == security::Admission::Admit) return true;
-  ++counters.flood_dropped;
-  if (verdict == security::Admission::NewlyBanned) {
-    ++counters.sources_banned;
-    trace(now, "security.source_banned", [&](TraceEvent& e) {
-      e.with("source", path.remote.ip)
-          .with("ban_s", seconds_until(now + config.flood.ban_time, now));
-    });
-  }
-  return false;
-}
 
 security::Service ProxyNode::Impl::service(bool local_forced) const {
   switch (config.mode) {
@@ -80,7 +67,7 @@ std::optional<security::Sender> ProxyNode::Impl::may_exit(TimePoint now, ServerT
       q.sender = security::Sender::Authenticated;
       verdict = security::check_exit(q);
     } else if (credentials.outcome != security::DigestOutcome::NoCredentials ||
-               credentials.refusal != AuthResult::Refusal::None ||
+               credentials.refusal != security::AuthResult::Refusal::None ||
                (q.exit == security::Exit::Itsp && config.itsp_requires_trust) ||
                (q.exit == security::Exit::Gateway && q.emergency && challenges(request))) {
       // Wrong or stale: ask again. None, for the ITSP that wants only trusted or authenticated
@@ -128,7 +115,8 @@ bool ProxyNode::Impl::gateway_policy_allows(TimePoint now, ServerTransactionId i
   const std::string number = security::normalize_number(header_user(request, std::nullopt));
   const auto number_class = security::classify_number(number, policy);
   const std::string user =
-      authenticated_user.empty() ? header_user(request, sip::HeaderId::From) : authenticated_user;
+      request_state.authenticated_user.empty() ? header_user(request, sip::HeaderId::From)
+                                               : request_state.authenticated_user;
   std::string why;
   if (!security::may_dial(number_class, sender, policy)) {
     why = std::string(security::to_string(number_class)) + "_not_allowed";
@@ -225,132 +213,23 @@ std::string ProxyNode::Impl::dialog_tag_param(const sip::Message& request) const
   return ";" + std::string(security::kDialogMacParam) + "=" + dialog_mac->seal(request.call_id(), *hop);
 }
 
-bool ProxyNode::Impl::challenges(const sip::Message& request) const {
-  if (!digest) return false;
-  const std::string_view method = request.method_token();
-  for (const auto& m : config.auth.methods) {
-    if (m == method) return true;
+security::AuthResult ProxyNode::Impl::check_credentials(TimePoint now, const sip::Message& request,
+                                                        const Path& path) {
+  if (!digest) {
+    security::AuthResult none;
+    none.outcome = security::DigestOutcome::NoCredentials;
+    return none;
   }
-  return false;
-}
-
-auto ProxyNode::Impl::check_credentials(TimePoint now, const sip::Message& request, const Path& path) -> AuthResult {
-  AuthResult result;
-  result.outcome = security::DigestOutcome::NoCredentials;
-  if (!digest) return result;
-  const sip::HeaderId wanted = request.method() == sip::Method::Register
-                                   ? sip::HeaderId::Authorization
-                                   : sip::HeaderId::ProxyAuthorization;
-  const auto chosen = credentials_for_us(request, wanted);
-  if (!chosen) return result;
-  const bool guarded = auth_guard && classify(path, false) == SourceClass::Untrusted;
-  // Who is locked out, and for how long still (security.auth_locked / auth_lockout).
-  const auto lockout_fields = [&](TraceEvent& e) -> TraceEvent& {
-    const auto left = auth_guard->locked_for(now, path.remote.ip, result.username);
-    return e.with("user", result.username)
-        .with("source", path.remote.to_string())
-        .with("seconds", std::to_string(std::chrono::ceil<std::chrono::seconds>(left).count()));
-  };
-  if (guarded) {
-    if (auto parsed = security::parse_digest_credentials(*chosen);
-        parsed && !auth_guard->may_try(now, path.remote.ip, parsed->username)) {
-      result.outcome = security::DigestOutcome::BadResponse;
-      result.username = parsed->username;
-      result.refusal = AuthResult::Refusal::Locked;
-      ++counters.auth_locked_refusals;
-      trace(now, "security.auth_locked", [&](TraceEvent& e) {
-        lockout_fields(e.with("method", std::string(request.method_token())));
-      });
-      return result;
-    }
-  }
-  static_cast<security::DigestVerdict&>(result) =
-      digest->verify(now, request.method_token(), *chosen, request.request_uri());
-  trace(now, "auth.checked", [&](TraceEvent& e) {
-    e.with("method", std::string(request.method_token()))
-        .with("user", result.username)
-        .with("outcome", std::string(security::to_string(result.outcome)));
-  });
-  if (guarded) {
-    if (result.outcome == security::DigestOutcome::BadResponse ||
-        result.outcome == security::DigestOutcome::UnknownUser) {
-      ++counters.auth_failures;
-      if (auth_guard->failed(now, path.remote.ip, result.username)) {
-        ++counters.auth_lockouts;
-        trace(now, "security.auth_lockout", [&](TraceEvent& e) { lockout_fields(e); });
-      }
-    } else if (result.is_ok()) {
-      auth_guard->succeeded(path.remote.ip, result.username);
-    }
-  }
-  if (result.is_ok() && config.auth.bind_from_user && request.method() != sip::Method::Register &&
-      request.to_tag().empty() && !from_user_is(request, result.username)) {
-    result.refusal = AuthResult::Refusal::FromMismatch;
-    trace(now, "security.from_mismatch", [&](TraceEvent& e) {
-      e.with("method", std::string(request.method_token()))
-          .with("user", result.username)
-          .with("source", path.remote.to_string());
-    });
-    return result;
-  }
-  if (result.is_ok()) {
-    unverified = false;  // its answers may be stateful again
-    authenticated_user = result.username;
-  }
-  return result;
-}
-
-bool ProxyNode::Impl::from_user_is(const sip::Message& request, std::string_view user) const {
-  const std::string from = header_user(request, sip::HeaderId::From);
-  return !from.empty() && (from == user || location.resolve_alias(from) == user);
-}
-
-bool ProxyNode::Impl::emergency_from_lan(const sip::Message& request, const Path& path) const {
-  return request.method() == sip::Method::Invite && request.to_tag().empty() &&
-         is_emergency_request(request) && from_lan(path);
-}
-
-std::optional<std::string_view> ProxyNode::Impl::credentials_for_us(const sip::Message& request, sip::HeaderId header) const {
-  std::vector<std::string_view> values;
-  for (const auto& field : request.headers()) {
-    if (field.id == header) values.push_back(field.value);
-  }
-  if (values.empty()) return std::nullopt;
-  return security::select_credentials(values, config.realm);
+  const auto verdict =
+      digest->check(now, request, path, /*untrusted=*/classify(path, false) == SourceClass::Untrusted);
+  request_state.note(verdict);
+  return verdict;
 }
 
 void ProxyNode::Impl::challenge(TimePoint now, ServerTransactionId id, const sip::Message& request,
-                                const AuthResult& verdict) {
-  if (verdict.refusal != AuthResult::Refusal::None) {
-    // Locked out, or good credentials for the wrong From: asking again would not help.
-    ++counters.forbidden;
-    respond(now, id, request, 403, "Forbidden");
-    return;
-  }
-  ++counters.challenged;
-  const bool registrar_side = request.method() == sip::Method::Register;
-  std::vector<sip::ExtraHeader> headers;
-  for (auto& value : digest->challenge(now, self.rng(), security::wants_stale_challenge(verdict.outcome))) {
-    headers.push_back({registrar_side ? "WWW-Authenticate" : "Proxy-Authenticate", std::move(value)});
-  }
-  if (registrar_side) {
-    respond(now, id, request, 401, "Unauthorized", std::move(headers));
-  } else {
-    respond(now, id, request, 407, "Proxy Authentication Required", std::move(headers));
-  }
-}
-
-bool ProxyNode::Impl::ack_authenticated(TimePoint now, const sip::Message& ack, const Path& path) {
-  if (!digest) return false;
-  const auto chosen = credentials_for_us(ack, sip::HeaderId::ProxyAuthorization);
-  if (!chosen) return false;
-  if (auto parsed = security::parse_digest_credentials(*chosen);
-      !parsed || (auth_guard && auth_guard->locked_for(now, path.remote.ip, parsed->username) >
-                                    Duration::zero())) {
-    return false;
-  }
-  const auto outcome = digest->verify(now, "INVITE", *chosen).outcome;
-  return outcome == security::DigestOutcome::Ok || outcome == security::DigestOutcome::Replay;
+                                const security::AuthResult& verdict) {
+  auto answer = digest->challenge(now, request, verdict);
+  respond(now, id, request, answer.status, answer.reason, std::move(answer.headers));
 }
 
 }  // namespace resproxy::routing

@@ -1,28 +1,31 @@
 #pragma once
 // ProxyNode's inside, shared by its rooms (one .cpp each): proxy_node.cpp (the node, who we
-// are, answering), proxy_node_admission.cpp, proxy_node_pipeline.cpp, proxy_node_forwarding.cpp,
-// proxy_node_registration.cpp, proxy_node_admin.cpp. Private to them: nothing else includes it.
+// are, answering), proxy_node_admission.cpp (the exit rule, dialog MACs), proxy_node_pipeline.cpp
+// (the request stages' runner and routing), proxy_node_forwarding.cpp,
+// proxy_node_registration.cpp, proxy_node_admin.cpp, proxy_node_dns.cpp. Private to them:
+// nothing else includes it. The components it owns live with their layers: the request stages
+// (stages/), admission (security/source_admission.h, security/digest_admission.h) and the
+// registration flow (registrar/registration_flow.h).
 #include "proxy/routing/proxy_node.h"
 
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <map>
-#include <set>
-#include <span>
 
 #include "proxy/registrar/registrar.h"
+#include "proxy/registrar/registration_flow.h"
 #include "proxy/routing/forwarding.h"
 #include "proxy/routing/itsp_monitor.h"
-#include "proxy/routing/request_checks.h"
+#include "proxy/routing/node_identity.h"
 #include "proxy/routing/routing_table.h"
+#include "proxy/routing/stages/request_pipeline.h"
 #include "proxy/security/dialog_mac.h"
-#include "proxy/security/digest.h"
+#include "proxy/security/digest_admission.h"
 #include "proxy/security/exit_rule.h"
 #include "proxy/security/flood_guard.h"
 #include "proxy/security/gateway_policy.h"
-#include "proxy/security/interfaces.h"
 #include "proxy/security/ip_range.h"
+#include "proxy/security/source_admission.h"
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
 #include "proxy/sip/uri.h"
@@ -82,11 +85,6 @@ inline std::optional<std::string> with_dialog_tag(std::string_view value, std::s
 using sip::text::same_host;
 using sip::text::strip_brackets;
 
-// Whole seconds from `now` to `at`, rounded up, as trace text.
-inline std::string seconds_until(TimePoint at, TimePoint now) {
-  return std::to_string(std::chrono::ceil<std::chrono::seconds>(at - now).count());
-}
-
 inline std::string unbracket(std::string_view host) { return sip::text::lowercase(strip_brackets(host)); }
 
 inline bool is_ip_literal(std::string_view host) {
@@ -99,37 +97,14 @@ inline bool creates_dialog(sip::Method m) {
          m == sip::Method::Notify;
 }
 
-inline registrar::RegistrarLimits limits_of(const RegistrarConfig& c) {
-  registrar::RegistrarLimits l;
-  l.min_expires = c.min_expires;
-  l.max_expires = c.max_expires;
-  l.default_expires = c.default_expires;
-  l.max_bindings_per_aor = c.max_bindings_per_aor;
-  l.max_bindings = c.max_bindings;
-  return l;
-}
-
-// Failure operation: phones get the short expiry so they come back to the ITSP soon after it
-// returns (the seed's itsp_down_reg_expires).
-inline registrar::RegistrarLimits failure_limits(const ProxyConfig& c) {
-  registrar::RegistrarLimits l = limits_of(c.registrar);
-  l.max_expires = c.itsp.itsp_down_reg_expires;
-  l.min_expires = std::min(l.min_expires, c.itsp.itsp_down_reg_expires);
-  l.default_expires = c.itsp.itsp_down_reg_expires;
-  return l;
-}
-
-// Caching what the ITSP granted: its word on expiry, no limits of ours but the table's size.
-inline registrar::RegistrarLimits cache_limits(const ProxyConfig& c) {
-  registrar::RegistrarLimits l = limits_of(c.registrar);
-  l.min_expires = Duration::zero();
-  l.max_expires = std::chrono::hours(24 * 365);
-  return l;
-}
-
 }  // namespace
 
-struct ProxyNode::Impl {
+// The node's inside. It is the ports its components call back: the routing and CANCEL stages'
+// (stages/), the registration flow's timers', and the aliases of digest admission's From check.
+struct ProxyNode::Impl final : stages::Router,
+                               stages::CancelPort,
+                               registrar::RegistrationPort,
+                               security::UserAliases {
   enum class Kind : std::uint8_t { Local, Itsp, ItspRegister };
 
   struct Forward {
@@ -157,11 +132,6 @@ struct ProxyNode::Impl {
     TimerId timer_c;
   };
 
-  struct PendingRegister {
-    ServerTransactionId server;
-    registrar::RegisterPlan plan;
-  };
-
   // How a destination was found, for the exit rule (security/exit_rule.h).
   enum class Hop : std::uint8_t {
     Table,      // the seed's routing tables chose it (the ITSP, the gateway)
@@ -183,84 +153,47 @@ struct ProxyNode::Impl {
 
   Impl(ProxyNode& node, ProxyConfig cfg, const Crypto& crypto);
 
+  // Members that draw from the Rng do so in declaration order (sources, location), then the
+  // constructor's body (the ITSP monitor, digest): a seeded run depends on that order.
   ProxyNode& self;
 
   ProxyConfig config;
 
-  security::FloodGuard flood;
+  ProxyCounters counters;
+
+  // The trust lists and the bans.
+  security::SourceAdmission sources;
 
   security::TokenBucket untrusted_to_itsp{config.untrusted_to_itsp_rate, config.untrusted_to_itsp_rate};
 
-  // While a request from a source nobody has verified is being handled: its refusals and
-  // challenges are answered statelessly, within the amplification budget.
-  bool unverified = false;
+  // The request being handled (its refusals may have to go out statelessly).
+  stages::RequestState request_state;
 
-  Path unverified_source;
-
-  Transport unverified_transport = Transport::Udp;
-
-  TimePoint overload_until{};
-
-  // overloaded while now < this: new work from outsiders waits
-  TimePoint severe_until{};
-
-  // badly overloaded: new work from the office waits too
-  std::size_t queued_register_count = 0;
+  stages::Overload overload;
 
   registrar::LocationService location{self.rng().hash_key()};
 
-  registrar::Registrar registrar;
+  std::uint64_t next_store_id = 1;
 
-  registrar::Registrar failure_registrar;
+  registrar::RegistrationFlow registration;
 
-  registrar::Registrar cache_registrar;
+  std::unique_ptr<ItspMonitor> itsp;  // forward_itsp and sip_trunk only
 
-  std::unique_ptr<ItspMonitor> itsp;
+  // Digest authentication: when [sipproxy.auth.user.N] exist.
+  std::optional<security::DigestAdmission> digest;
 
-  // forward_itsp and sip_trunk only
-  std::optional<security::DigestAuthenticator> digest;
-
-  // when [sipproxy.auth.user.N] exist
-  std::optional<security::AuthGuard> auth_guard;
-
-  // with `digest`
   security::GatewayCallLimiter gateway_limiter{config.gateway_policy};
-
-  // While a request is handled: the user its credentials proved (empty: none checked or good).
-  std::string authenticated_user;
 
   // Set by may_exit when it admitted a new gateway call; forward() hands it to its Forward.
   bool admitted_gateway_call = false;
-
-  std::vector<security::IpRange> trusted;
-
-  // [sipproxy.trust.N]: wherever they arrive
-  // The default trust before the runtime told us its interfaces (the simulated runtime, tests).
-  std::vector<security::IpRange> legacy_defaults = security::default_trusted_ranges();
-
-  security::InterfaceTable interfaces;
 
   std::optional<security::DialogMac> dialog_mac;
 
   // set by the constructor (stored or new)
   TimerId dialog_key_timer;
 
-  ProxyCounters counters;
-
-  TimerId expiry_timer;
-
-  TimerId keepalive_timer;
-
-  std::uint64_t next_store_id = 1;
-
-  std::map<std::uint64_t, PendingRegister> pending_store;
-
   // kill reg commands waiting for their store write: store id -> (command id, what was killed)
   std::map<std::uint64_t, std::pair<std::uint64_t, std::string>> pending_kills;
-
-  std::map<std::string, std::deque<std::pair<ServerTransactionId, Path>>, std::less<>> queued_registers;
-
-  std::set<std::string, std::less<>> users_in_flight;
 
   std::map<std::uint64_t, Forward> by_client;
 
@@ -277,46 +210,39 @@ struct ProxyNode::Impl {
 
   // late ITSP answers we hung up
 
+  OurVias our_vias{config.local, config.tls_port, config.itsp.nat_outside_address};
+
+  SourceClassifier classifier{config.pstn_gateway, itsp, sources};
+
+  // The request pipeline's stages (stages/request_pipeline.h), each with what it reads.
+  stages::RequestStages stages{
+      .capacity = {config.max_transactions, overload, config.emergency_numbers, counters},
+      .reject = {config.rejected, config.pstn_gateway, counters},
+      .mode_off = {config.mode},
+      .validate = {counters},
+      .cancel = {*this},
+      .loop = {our_vias, counters},
+      .route = {*this},
+      .admission = {classifier, digest, sources, config.emergency_numbers, request_state, self.trace()},
+      .table = {*this},
+  };
+
   // --- helpers ---------------------------------------------------------------------------
 
-  // By reference: call sites pass the TraceEvent& that .with() returns; a by-value parameter
-  // copied every event on the hot path.
   // `fill` adds the event's fields, and runs only when the sink keeps events of this name.
   template <typename Fill>
   void trace(TimePoint now, std::string_view name, Fill&& fill) {
-    if (!self.trace().wants(name)) return;
-    TraceEvent event{now, std::string(name), {}};
-    fill(event);
-    self.trace().emit(event);
+    emit_if_wanted(self.trace(), now, name, std::forward<Fill>(fill));
   }
 
-  // Trusted: inside a configured [sipproxy.trust.N] range, or — the default — vouched for by
-  // the interface it arrived on (security/interfaces.h; the private ranges while the runtime
-  // has given no interface table).
-  bool is_trusted(const Path& path) const;
+  bool is_trusted(const Path& path) const { return sources.is_trusted(path); }
 
-  mutable std::string trust_cache_ip{"-"};
-
-  // never an address
-  mutable std::uint32_t trust_cache_interface = 0;
-
-  mutable std::string trust_cache_local;
-
-  mutable bool trust_cache_value = false;
-
-  // On the office LAN (emergency calls): by the interface it arrived on.
-  bool from_lan(const Path& path) const {
-    if (!config.lan.empty()) return security::any_contains(config.lan, path.remote.ip);
-    return interfaces.known() ? interfaces.on_lan(path)
-                              : security::any_contains(legacy_defaults, path.remote.ip);
-  }
+  bool from_lan(const Path& path) const { return sources.from_lan(path); }
 
   // The office's own: trusted ranges, the PSTN gateway, the ITSP proxies (their own budget).
   bool is_office(const Path& path) const {
     return is_trusted(path) || is_gateway(path.remote) || (itsp && itsp->find(path.remote));
   }
-
-  bool admit(TimePoint now, const Path& path, std::size_t bytes);
 
   bool stream_pinned(StreamId stream) const {
     for (const registrar::Binding* b : location.all()) {
@@ -333,20 +259,20 @@ struct ProxyNode::Impl {
 
   bool failure_operation() const { return forwards_to_itsp() && !itsp_usable(); }
 
-  bool is_gateway(const Address& source) const {
-    const auto& gw = config.pstn_gateway.address;
-    return gw && gw->port == source.port && same_host(gw->ip, source.ip);
-  }
+  bool is_gateway(const Address& source) const { return is_pstn_gateway(config.pstn_gateway, source); }
 
   bool is_emergency_request(const sip::Message& request) const {
-    auto uri = sip::parse_uri(request.request_uri());
-    return uri && is_emergency(uri->user);
+    return routing::is_emergency_request(config.emergency_numbers, request);
   }
 
-  bool is_emergency(std::string_view user) const;
+  bool is_emergency(std::string_view user) const {
+    return is_emergency_number(config.emergency_numbers, user);
+  }
 
   // Who sent it, for the routing tables; `authenticated`: its digest credentials checked out.
-  SourceClass classify(const Path& path, bool authenticated) const;
+  SourceClass classify(const Path& path, bool authenticated) const {
+    return classifier.classify(path, authenticated);
+  }
 
   // The address we give toward the ITSP (NAT outside address when configured) or elsewhere.
   std::string our_host(bool toward_itsp) const;
@@ -429,10 +355,6 @@ struct ProxyNode::Impl {
   std::string resealed(const sip::Message& response) const;
   std::string relay_bytes(const Forward& f, const sip::Message& response) const;
 
-  // Every binding written again (one StoreWrite; nobody waits for it): after the wall clock
-  // stepped, and for records of the old format.
-  void restore_all_bindings();
-
   void store_dialog_key() {
     StoreWrite write;
     write.id = next_store_id++;  // nobody waits: a failed write only costs dialogs at a restart
@@ -482,69 +404,30 @@ struct ProxyNode::Impl {
   // Contact's address (the phone's listening port), not to the old ephemeral source port.
   transport::Destination destination_of(const registrar::Binding& b) const;
 
-  // [advanced.sipproxy] crlf_keepalive: a double-CRLF ping (RFC 5626 §3.5.1) on the connection
-  // of every binding registered over TCP, so NATs and firewalls keep it open.
-  void on_keepalive(TimePoint now);
+  // Our Vias' sent-by (loop_hash skips such Vias), and whether a Via is one of ours.
+  std::string our_sent_by() const { return our_vias.sent_by(); }
 
-  void arm_keepalive(TimePoint now);
+  bool is_our_via(const sip::ViaInfo& via) const { return our_vias.is_ours(via); }
 
-  // Loop detection (§16.3 step 4): one of the Vias is ours and carries this request's hash.
-  std::string our_sent_by() const {
-    return unbracket(config.local.ip) + ":" + std::to_string(config.local.port);
-  }
-
-  // A Via sent-by of ours: our address (or the NAT's outside address we name toward the ITSP)
-  // with our UDP/TCP port, or our TLS port over TLS.
-  bool is_our_via(const sip::ViaInfo& via) const {
-    const bool tls = sip::text::iequals(via.transport, "TLS");
-    const std::uint16_t port = via.port.value_or(tls ? 5061 : 5060);
-    if (port != (tls ? config.tls_port : config.local.port)) return false;
-    return same_host(via.host, config.local.ip) ||
-           (!config.itsp.nat_outside_address.empty() &&
-            same_host(via.host, config.itsp.nat_outside_address));
-  }
   // An ITSP proxy's address (one of the monitor's targets).
   bool is_itsp(const Address& address) const { return itsp && itsp->find(address); }
 
-  bool is_loop(const sip::Message& request) const;
+  // --- digest authentication (security/digest_admission.h) -------------------------------
 
-  // --- digest authentication (RFC 7616, RFC 3261 §22) -------------------------------------
+  bool challenges(const sip::Message& request) const { return digest && digest->challenges(request); }
 
-  bool challenges(const sip::Message& request) const;
+  // The verdict on the request's credentials (NoCredentials without digest authentication);
+  // good ones verify the request's source and name its user (request_state).
+  security::AuthResult check_credentials(TimePoint now, const sip::Message& request, const Path& path);
 
-  // The verdict on a request's credentials, and what refuses it before or after the digest check.
-  struct AuthResult : security::DigestVerdict {
-    enum class Refusal : std::uint8_t {
-      None,
-      Locked,        // too many wrong answers from this source for this user: 403, not checked
-      FromMismatch,  // good credentials, but the request is From another user: 403
-    };
-    Refusal refusal = Refusal::None;
-    // Good credentials and nothing against them.
-    [[nodiscard]] bool is_ok() const {
-      return DigestVerdict::is_ok() && refusal == Refusal::None;
-    }
-  };
-
-  // The verdict on the request's credentials for our realm (Authorization for REGISTER, which we
-  // answer as a registrar; Proxy-Authorization otherwise), NoCredentials when it has none. Wrong
-  // answers count against the (source, user) pair (security/auth_guard.h); a locked pair is
-  // refused without checking.
-  AuthResult check_credentials(TimePoint now, const sip::Message& request, const Path& path);
-
-  // Whether the request's From user is `user`, or an alias of it.
-  bool from_user_is(const sip::Message& request, std::string_view user) const;
-
-  // An emergency call from the office LAN goes on whatever its credentials say (the exit rule
-  // lets it reach the gateway; seed: emergency numbers always work).
-  bool emergency_from_lan(const sip::Message& request, const Path& path) const;
-
-  // Of the request's `header` values, the Digest credentials for our realm (RFC 3261 §22.3).
-  std::optional<std::string_view> credentials_for_us(const sip::Message& request, sip::HeaderId header) const;
-
-  // 401 (REGISTER: we are the registrar) or 407 (we are a proxy), one challenge per algorithm.
+  // Answers a request whose credentials did not do: the challenge again, or 403.
   void challenge(TimePoint now, ServerTransactionId id, const sip::Message& request,
-                 const AuthResult& verdict);
+                 const security::AuthResult& verdict);
+
+  // security::UserAliases: the registrar's aliases.
+  std::string_view resolve_alias(std::string_view user) const override {
+    return location.resolve_alias(user);
+  }
 
   // --- ITSP host names (proxy_node_dns.cpp) -------------------------------------------------
 
@@ -564,42 +447,21 @@ struct ProxyNode::Impl {
 
   // --- requests ----------------------------------------------------------------------------
 
-  // The request pipeline: every new request (not an ACK: on_ack) passes these stages in the
-  // order of request_stages(); a stage either answers the request, hands it on (forwarding,
-  // the registration flow), or lets the next stage have it. New capabilities (the media relay,
-  // the PSTN gateway) add stages to the table, not branches to a stage.
-  struct RequestContext {
-    TimePoint now;
-    ServerTransactionId id;
-    const sip::Message& request;
-    const Path& path;
-  };
-  enum class Next : std::uint8_t { Continue, Done };
-  using Stage = Next (Impl::*)(const RequestContext&);
-  struct StageEntry {
-    std::string_view name;
-    Stage run;
-  };
-  static std::span<const StageEntry> request_stages();
-
+  // The request pipeline (stages/request_pipeline.h): every new request (not an ACK: on_ack)
+  // passes its stages in order until one answers it or hands it on; the node answers what a
+  // stage decided.
   void on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
                   const Path& path);
-  // Memory and receive-delay overload: new work waits (503), what is in progress goes on.
-  Next stage_capacity(const RequestContext& c);
-  // The seed's reject list and the gateway's from_action = reject: 403.
-  Next stage_reject(const RequestContext& c);
-  // mode = off: 503 to everything.
-  Next stage_mode_off(const RequestContext& c);
-  // RFC 3261 §16.3 request validation (request_checks.h): 416, 420, 483, …
-  Next stage_validate(const RequestContext& c);
-  // CANCEL: matched to its INVITE's forward, answered here (§16.10).
-  Next stage_cancel(const RequestContext& c);
-  // §16.3 step 4 loop detection (RFC 3261 §16.3, RFC 5393): 482.
-  Next stage_loop(const RequestContext& c);
-  // Routing: Route headers, the registrar, bindings, in-dialog, the seed's tables.
-  Next stage_route(const RequestContext& c);
+  // A stage's Respond: statefully (statelessly while the source is unverified), or at once
+  // statelessly when the stage says so.
+  void answer(const stages::RequestContext& c, stages::Decision decision);
 
-  void route(TimePoint now, ServerTransactionId id, const sip::Message& request, const Path& path);
+  // stages::Router: the request's own route (Route headers, REGISTER, our domain, a
+  // registered contact, a dialog), then the tables for c.source.
+  stages::Decision route_by_request(stages::RequestContext& c) override;
+  void route_by_table(const stages::RequestContext& c) override {
+    route_by_table(c.now, c.id, c.request, c.path, c.pop, c.source, false);
+  }
 
   // Out-of-dialog requests: the seed's routing tables (routing_table.h). `force_local`: the ITSP
   // just failed this very request, serve it with the failure table whatever the monitor says.
@@ -646,7 +508,9 @@ struct ProxyNode::Impl {
 
   // --- CANCEL (§9.2, §16.10) --------------------------------------------------------------
 
-  void on_cancel(TimePoint now, ServerTransactionId id, const sip::Message& cancel);
+  // stages::CancelPort: 200 to a CANCEL of one of our INVITE transactions, which is cancelled
+  // downstream (§16.10); false when there is none.
+  bool cancel_invite(TimePoint now, ServerTransactionId id, const sip::Message& cancel) override;
 
   void send_cancel(TimePoint now, Forward& f);
 
@@ -674,10 +538,10 @@ struct ProxyNode::Impl {
 
   void on_ack(TimePoint now, const sip::Message& ack, const Path& path);
 
-  // RFC 3261 §13.2.2.4: the ACK for a 2xx carries the INVITE's credentials, computed for INVITE
-  // with the INVITE's nc (so replay protection calls it a replay: valid credentials, used before).
-  // A locked-out pair's ACK is no more authenticated than its INVITE would be.
-  bool ack_authenticated(TimePoint now, const sip::Message& ack, const Path& path);
+  // The ACK for a 2xx with its INVITE's credentials (security/digest_admission.h).
+  bool ack_authenticated(TimePoint now, const sip::Message& ack, const Path& path) {
+    return digest && digest->ack_authenticated(now, ack, path);
+  }
 
   // --- REGISTER ---------------------------------------------------------------------------
 
@@ -687,26 +551,23 @@ struct ProxyNode::Impl {
   void on_register(TimePoint now, ServerTransactionId id, const sip::Message& request,
                    const Path& path, bool force_local);
 
-  // Registration throttling: a refresh of a binding the ITSP granted, from the same device (its
-  // Call-ID, contact and address), while the grant has more than twice the phones' expiry left,
-  // is answered here with the phones' expiry and not forwarded.
-  bool throttled(TimePoint now, ServerTransactionId id, const sip::Message& request, const Path& path);
-
-  // The ITSP said 2xx to a REGISTER we forwarded: cache the phone's own contacts with the expiry
-  // the ITSP granted (its Contact list is authoritative: one of ours missing means removed). The
-  // 2xx is relayed at once; the cache is written behind it (the ITSP holds the registration).
+  // The ITSP said 2xx to a REGISTER we forwarded: the registration flow caches it.
   void cache_itsp_registration(TimePoint now, const Forward& f, const sip::Message& response);
 
   // reg_forwarding_timeout: the REGISTER's contacts leave the cache.
-  void uncache(TimePoint now, const sip::Message& request);
+  void uncache(TimePoint now, const sip::Message& request) {
+    if (auto write = registration.uncache(now, request)) self.emit_store(std::move(*write));
+  }
 
   void on_store_done(TimePoint now, std::uint64_t store_id, StoreOutcome outcome);
 
-  // --- expiry -----------------------------------------------------------------------------
-
-  void rearm_expiry();
-
-  void on_expiry(TimePoint now);
+  // registrar::RegistrationPort: the flow's expiry and keep-alive timers.
+  void store(StoreWrite write) override { self.emit_store(std::move(write)); }
+  bool holds_cached_bindings() const override { return failure_operation(); }
+  bool is_stream_open(StreamId stream) const override { return self.transport().is_stream_open(stream); }
+  void send_keepalive_ping(TimePoint now, StreamId stream) override {
+    self.transport().send_keepalive_ping(now, stream);
+  }
 
   // --- management ---------------------------------------------------------------------------
 

@@ -1,198 +1,90 @@
-// The request pipeline: a new request through its stages (request_stages), then routing by
-// the seed's tables to a phone, the ITSP or the gateway.
+// The request pipeline's runner (stages/request_pipeline.h) and the routing its route and table
+// stages hand requests to: a request's own route, then the seed's tables to a phone, the ITSP
+// or the gateway; CANCELs matched to their INVITE's forward.
 #include "proxy/routing/proxy_node_impl.h"
 
 namespace resproxy::routing {
-
-bool ProxyNode::Impl::is_loop(const sip::Message& request) const {
-  std::string hash;  // computed only if one of the Vias is ours: most requests have none
-  const auto looped = [&](const auto& via) {
-    if (!is_our_via(via)) return false;
-    if (hash.empty()) hash = loop_hash(request, our_sent_by());
-    const std::string_view branch = via.branch;
-    return branch.size() >= 7 + hash.size() && branch.substr(7, hash.size()) == hash;
-  };
-  // A request straight from a phone has one Via, already parsed.
-  if (request.via_count() == 1) return looped(request.top_via());
-  for (const auto& field : request.headers()) {
-    if (field.id != sip::HeaderId::Via) continue;
-    auto vias = sip::parse_via_list(field.value);
-    if (!vias) continue;
-    for (const auto& via : *vias) {
-      if (looped(via.info)) return true;
-    }
-  }
-  return false;
-}
-
-std::span<const ProxyNode::Impl::StageEntry> ProxyNode::Impl::request_stages() {
-  static constexpr StageEntry kStages[] = {
-      {"capacity", &Impl::stage_capacity},
-      {"reject", &Impl::stage_reject},
-      {"mode_off", &Impl::stage_mode_off},
-      {"validate", &Impl::stage_validate},
-      {"cancel", &Impl::stage_cancel},
-      {"loop", &Impl::stage_loop},
-      {"route", &Impl::stage_route},
-  };
-  return kStages;
-}
 
 void ProxyNode::Impl::on_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
                                  const Path& path) {
   ++counters.requests;
   arm_dialog_key_rotation(now);
-  authenticated_user.clear();
-  unverified = classify(path, false) == SourceClass::Untrusted;
-  unverified_source = path;
-  unverified_transport = path.transport;
+  request_state.authenticated_user.clear();
+  request_state.unverified = classify(path, false) == SourceClass::Untrusted;
+  request_state.source = path;
   struct Reset {
     bool& flag;
     ~Reset() { flag = false; }
-  } reset{unverified};
-  const RequestContext context{now, id, request, path};
-  for (const auto& stage : request_stages()) {
-    if ((this->*stage.run)(context) == Next::Done) return;
+  } reset{request_state.unverified};
+  stages::RequestContext context{.now = now,
+                                 .id = id,
+                                 .request = request,
+                                 .path = path,
+                                 .server_transactions = self.transactions().server_count(),
+                                 .unverified = request_state.unverified};
+  stages::visit_request_stages(stages, [&](std::string_view, const auto& stage) {
+    auto decision = stage.run(context);
+    if (decision.next == stages::Next::Continue) return false;
+    if (decision.next == stages::Next::Respond) answer(context, std::move(decision));
+    return true;
+  });
+}
+
+void ProxyNode::Impl::answer(const stages::RequestContext& c, stages::Decision decision) {
+  if (decision.statelessly) {
+    respond_statelessly(c.now, c.id, c.request, decision.status, decision.reason, decision.headers);
+  } else {
+    respond(c.now, c.id, c.request, decision.status, decision.reason, std::move(decision.headers));
   }
 }
 
-auto ProxyNode::Impl::stage_capacity(const RequestContext& c) -> Next {
+stages::Decision ProxyNode::Impl::route_by_request(stages::RequestContext& c) {
   const auto& request = c.request;
-  if (!request.to_tag().empty() || request.method() == sip::Method::Cancel) return Next::Continue;
-  if (self.transactions().server_count() > config.max_transactions) {
-    // Memory is bounded: new work waits, dialogs in progress go on.
-    ++counters.overload_rejected;
-    respond(c.now, c.id, request, 503, "Service Unavailable", {{"Retry-After", "5"}});
-    return Next::Done;
-  }
-  if (c.now < overload_until && (unverified || c.now < severe_until) &&
-      !is_emergency_request(request)) {
-    // Overloaded: new calls and registrations from outside wait (one datagram each, no
-    // Timer G), the office's own only when it is bad (5x the delay); what is in progress —
-    // in-dialog requests, retransmissions — goes on, and so do emergency calls.
-    ++counters.overload_rejected;
-    respond_statelessly(c.now, c.id, request, 503, "Service Unavailable", {{"Retry-After", "2"}});
-    return Next::Done;
-  }
-  return Next::Continue;
-}
-
-auto ProxyNode::Impl::stage_reject(const RequestContext& c) -> Next {
-  // The seed's order: ignore (dropped before parsing, see admits()), reject, then the rest.
-  if (security::any_contains(config.rejected, c.path.remote.ip) ||
-      (is_gateway(c.path.remote) && config.pstn_gateway.from_action == GatewayFromAction::Reject)) {
-    ++counters.forbidden;
-    respond(c.now, c.id, c.request, 403, "Forbidden");
-    return Next::Done;
-  }
-  return Next::Continue;
-}
-
-auto ProxyNode::Impl::stage_mode_off(const RequestContext& c) -> Next {
-  if (config.mode != ProxyMode::Off) return Next::Continue;
-  respond(c.now, c.id, c.request, 503, "Service Unavailable");
-  return Next::Done;
-}
-
-auto ProxyNode::Impl::stage_validate(const RequestContext& c) -> Next {
-  auto rejection = check_request(c.request);
-  if (!rejection) return Next::Continue;
-  if (rejection->status_code == 483) ++counters.too_many_hops;
-  respond(c.now, c.id, c.request, rejection->status_code, rejection->reason, rejection->headers);
-  return Next::Done;
-}
-
-auto ProxyNode::Impl::stage_cancel(const RequestContext& c) -> Next {
-  if (c.request.method() != sip::Method::Cancel) return Next::Continue;
-  on_cancel(c.now, c.id, c.request);
-  return Next::Done;
-}
-
-auto ProxyNode::Impl::stage_loop(const RequestContext& c) -> Next {
-  if (!is_loop(c.request)) return Next::Continue;
-  ++counters.loops;
-  respond(c.now, c.id, c.request, 482, "Loop Detected");
-  return Next::Done;
-}
-
-auto ProxyNode::Impl::stage_route(const RequestContext& c) -> Next {
-  route(c.now, c.id, c.request, c.path);
-  return Next::Done;
-}
-
-void ProxyNode::Impl::route(TimePoint now, ServerTransactionId id, const sip::Message& request, const Path& path) {
   const auto routes = route_values(request);
   std::size_t pop = 0;
   while (pop < routes.size() && route_is_us(routes[pop])) ++pop;
 
   auto ruri = sip::parse_uri(request.request_uri());
-  if (!ruri) {  // guaranteed by the parser; defensive
-    respond(now, id, request, 400, "Bad Request-URI");
-    return;
-  }
+  if (!ruri) return stages::Decision::respond(400, "Bad Request-URI");  // guaranteed by the parser; defensive
   // Sent along our own Record-Route: its MAC says whether the next hop is the dialog's.
   const bool our_dialog = dialog_verified(request, routes, pop);
   if (pop < routes.size()) {  // loose routing: the next hop is the next Route (§16.4, §16.6)
     auto na = sip::parse_name_addr(routes[pop]);
     auto next = na ? sip::parse_uri(na->uri) : sip::parse_uri("x");
     auto dest = next ? destination_of(*next) : std::nullopt;
-    if (!dest) {
-      respond(now, id, request, 404, "Not Found");
-      return;
-    }
-    forward(now, id, request, path, std::nullopt, *dest, pop, {.our_dialog = our_dialog});
-    return;
+    if (!dest) return stages::Decision::respond(404, "Not Found");
+    forward(c.now, c.id, request, c.path, std::nullopt, *dest, pop, {.our_dialog = our_dialog});
+    return stages::Decision::handed_on();
   }
   if (request.method() == sip::Method::Register && is_our_domain(*ruri)) {
-    on_register(now, id, request, path, /*force_local=*/false);
-    return;
+    on_register(c.now, c.id, request, c.path, /*force_local=*/false);
+    return stages::Decision::handed_on();
   }
   if (is_our_domain(*ruri) && ruri->user.empty()) {
-    if (request.method() == sip::Method::Options) {
-      respond(now, id, request, 200, "OK",
-              {{"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, "
-                         "SUBSCRIBE, INFO, UPDATE, PRACK, MESSAGE"},
-               {"Accept", "application/sdp"}});
-    } else {
-      respond(now, id, request, 404, "Not Found");
-    }
-    return;
+    if (request.method() != sip::Method::Options) return stages::Decision::respond(404, "Not Found");
+    return stages::Decision::respond(
+        200, "OK",
+        {{"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, "
+                   "SUBSCRIBE, INFO, UPDATE, PRACK, MESSAGE"},
+         {"Accept", "application/sdp"}});
   }
   // A registered phone's contact (in-dialog requests, the ITSP's calls along our Path): there.
-  if (const registrar::Binding* b = location.find_by_contact(request.request_uri(), now)) {
-    forward(now, id, request, path, std::nullopt, destination_of(*b), pop,
+  if (const registrar::Binding* b = location.find_by_contact(request.request_uri(), c.now)) {
+    forward(c.now, c.id, request, c.path, std::nullopt, destination_of(*b), pop,
             {.hop = Hop::Binding, .binding = b, .our_dialog = our_dialog});
-    return;
+    return stages::Decision::handed_on();
   }
   // In a dialog (a To tag), or sent to us along our own Record-Route (a Route of ours was
   // popped): the Request-URI is the next hop (§16.5, §16.6 step 6) — the remote party's
   // contact, whoever it is. Only requests outside a dialog go by the routing tables.
   if ((!request.to_tag().empty() || pop > 0) && !is_our_domain(*ruri)) {
     if (auto dest = destination_of(*ruri)) {
-      forward(now, id, request, path, std::nullopt, *dest, pop, {.our_dialog = our_dialog});
-      return;
+      forward(c.now, c.id, request, c.path, std::nullopt, *dest, pop, {.our_dialog = our_dialog});
+      return stages::Decision::handed_on();
     }
   }
-  SourceClass source = classify(path, false);
-  if (source == SourceClass::Untrusted && challenges(request)) {
-    const auto verdict = check_credentials(now, request, path);
-    if (verdict.is_ok()) {
-      source = classify(path, true);
-    } else if (emergency_from_lan(request, path)) {
-      // Whatever its credentials say (a phone whose password the outage made stale): it goes
-      // on as an untrusted source, which the exit rule lets reach the gateway.
-      trace(now, "security.emergency_auth_bypassed", [&](TraceEvent& e) {
-        e.with("call_id", std::string(request.call_id()))
-            .with("source", path.remote.to_string())
-            .with("outcome", std::string(security::to_string(verdict.outcome)));
-      });
-    } else if (verdict.outcome != security::DigestOutcome::NoCredentials ||
-               verdict.refusal != AuthResult::Refusal::None) {
-      challenge(now, id, request, verdict);  // wrong, stale or replayed: ask again
-      return;
-    }
-  }
-  route_by_table(now, id, request, path, pop, source, false);
+  c.pop = pop;
+  return stages::Decision::go_on();
 }
 
 void ProxyNode::Impl::route_by_table(TimePoint now, ServerTransactionId id, const sip::Message& request,
@@ -273,7 +165,7 @@ void ProxyNode::Impl::route_by_table(TimePoint now, ServerTransactionId id, cons
       route_by_table(now, id, request, path, pop, source, true);  // none usable after all
       return;
     case RouteAction::Challenge: {
-      AuthResult none;
+      security::AuthResult none;
       none.outcome = security::DigestOutcome::NoCredentials;
       challenge(now, id, request, none);
       return;
@@ -315,23 +207,21 @@ bool ProxyNode::Impl::forward_to_itsp(TimePoint now, ServerTransactionId id, con
   return true;
 }
 
-void ProxyNode::Impl::on_cancel(TimePoint now, ServerTransactionId id, const sip::Message& cancel) {
+bool ProxyNode::Impl::cancel_invite(TimePoint now, ServerTransactionId id, const sip::Message& cancel) {
   const auto invite = self.transactions().find_invite_for_cancel(cancel);
-  if (!invite) {
-    respond(now, id, cancel, 481, "Call/Transaction Does Not Exist");
-    return;
-  }
+  if (!invite) return false;
   respond(now, id, cancel, 200, "OK");
   const auto it = by_server.find(invite->value);
-  if (it == by_server.end()) return;  // answered locally; nothing pending downstream
+  if (it == by_server.end()) return true;  // answered locally; nothing pending downstream
   Forward& f = by_client.at(it->second);
-  if (f.final_sent || f.cancelled) return;
+  if (f.final_sent || f.cancelled) return true;
   f.cancelled = true;
   if (f.provisional_seen) {
     send_cancel(now, f);
   } else {
     f.cancel_pending = true;  // §9.1: no CANCEL before a provisional response
   }
+  return true;
 }
 
 void ProxyNode::Impl::send_cancel(TimePoint now, Forward& f) {
