@@ -210,7 +210,7 @@ std::string cap_register_expiry(const sip::Message& response, std::int64_t max_s
   return out;
 }
 
-std::string loop_hash(const sip::Message& request, std::string_view our_sent_by) {
+std::string loop_hash(const sip::Message& request, const OurVias& ours) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   auto mix = [&h](std::string_view s) {
     for (const char c : s) {
@@ -227,11 +227,7 @@ std::string loop_hash(const sip::Message& request, std::string_view our_sent_by)
     std::string_view rest = field.value;
     while (auto value = sip::next_value(rest)) {
       auto via = sip::parse_via(*value);
-      if (via) {
-        std::string sent_by = sip::text::lowercase(sip::text::strip_brackets(via->info.host));
-        sent_by += ':' + std::to_string(via->info.port.value_or(5060));
-        if (sent_by == our_sent_by) continue;
-      }
+      if (via && ours.is_ours(via->info)) continue;
       mix(*value);
       mixed_via = true;
       break;

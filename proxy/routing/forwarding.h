@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proxy/routing/node_identity.h"
 #include "proxy/sip/builder.h"
 #include "proxy/sip/message.h"
 
@@ -52,8 +53,9 @@ std::vector<std::string_view> route_values(const sip::Message& message);
 // top Via, Call-ID, CSeq number, From tag, To tag, Proxy-Require, Proxy-Authorization). A branch
 // we write starts with it; a request that comes back carrying it unchanged is a loop (482), one
 // whose hash differs is a spiral.
-// Vias whose sent-by is `our_sent_by` (host:port, lower-case, IPv6 unbracketed) are skipped when
-// picking the "top Via", so a request that comes straight back to us hashes like the one we sent.
-std::string loop_hash(const sip::Message& request, std::string_view our_sent_by);
+// Our own Vias (`ours`: our address with the UDP/TCP port, our TLS port over TLS, the NAT's
+// outside address toward the ITSP) are skipped when picking the "top Via", so a request that
+// comes straight back to us, over whichever transport, hashes like the one we sent.
+std::string loop_hash(const sip::Message& request, const OurVias& ours);
 
 }  // namespace resproxy::routing

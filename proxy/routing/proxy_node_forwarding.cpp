@@ -37,7 +37,7 @@ RequestEdits ProxyNode::Impl::edits_for(const sip::Message& request, const Path&
   const auto mf = request.max_forwards();
   edits.max_forwards = mf ? *mf - 1 : 70;  // §16.6 step 3 (0 was refused before)
   const std::string branch =
-      "z9hG4bK" + loop_hash(request, our_sent_by()) + "." + self.rng().token(8);
+      "z9hG4bK" + loop_hash(request, our_vias) + "." + self.rng().token(8);
   edits.via = self.via_for(dest.transport, branch, toward_itsp ? config.itsp.nat_outside_address : "");
   const sip::Method method = request.method();
   const bool in_dialog = !request.to_tag().empty();

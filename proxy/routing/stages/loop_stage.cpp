@@ -9,7 +9,7 @@ bool is_loop(const sip::Message& request, const OurVias& us) {
   std::string hash;  // computed only if one of the Vias is ours: most requests have none
   const auto looped = [&](const auto& via) {
     if (!us.is_ours(via)) return false;
-    if (hash.empty()) hash = loop_hash(request, us.sent_by());
+    if (hash.empty()) hash = loop_hash(request, us);
     const std::string_view branch = via.branch;
     return branch.size() >= 7 + hash.size() && branch.substr(7, hash.size()) == hash;
   };

@@ -21,7 +21,7 @@ struct LoopFixture {
   // The branch we wrote when we forwarded this request the first time (edits_for).
   std::string our_branch(std::string_view ruri) const {
     auto first = parse(request_text("INVITE", ruri, kPhone, {}, {}, kPhoneVia));
-    return "z9hG4bK" + loop_hash(first, us.sent_by()) + ".a1b2c3d4";
+    return "z9hG4bK" + loop_hash(first, us) + ".a1b2c3d4";
   }
 };
 
@@ -70,6 +70,31 @@ TEST(LoopStage, OurViaWithoutAPortNamesPort5060) {
                           "SIP/2.0/UDP 192.168.1.10;branch=" + f.our_branch("sip:2002@office.example")),
                 udp_from(kPhone));
   EXPECT_EQ(f.stage.run(in.context).status, 482);
+}
+
+// A request we sent over TLS (our Via names the TLS port), or toward the ITSP behind a NAT (our
+// Via names the NAT's outside address), that comes back unchanged is a loop too: the hash skips
+// every Via of ours, not only the UDP/TCP one. Before, such a loop passed as a spiral and only
+// Max-Forwards ended it, after up to 70 trips through us.
+TEST(LoopStage, ALoopBackThroughOurTlsOrNatViaIsALoop) {
+  LoopFixture f;
+  f.nat_outside_address = "198.51.100.77";
+  const std::string branch = f.our_branch("sip:2002@office.example");
+  for (std::string via : {"SIP/2.0/TLS 192.168.1.10:5061;branch=" + branch,
+                          "SIP/2.0/TLS 192.168.1.10;branch=" + branch,
+                          "SIP/2.0/UDP 198.51.100.77:5060;branch=" + branch}) {
+    SCOPED_TRACE(via);
+    StageInput in(came_back("sip:2002@office.example", via), udp_from(kPhone));
+    const auto d = f.stage.run(in.context);
+    EXPECT_EQ(d.next, Next::Respond);
+    EXPECT_EQ(d.status, 482);
+  }
+  // Under our TLS Via another proxy's: it is hashed as the top Via, so the hash differs (a spiral).
+  StageInput spiral(request_text("INVITE", "sip:2002@office.example", kPhone, {{"Max-Forwards", "68"}}, {},
+                                 "SIP/2.0/TLS 192.168.1.10:5061;branch=" + branch +
+                                     ", SIP/2.0/UDP 192.0.2.9:5060;branch=z9hG4bKother, " + kPhoneVia),
+                    udp_from(kPhone));
+  EXPECT_EQ(f.stage.run(spiral.context).next, Next::Continue);
 }
 
 TEST(OurVias, OursAreOurAddressOrTheNatsWithOurPortForTheTransport) {
