@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "proxy/sip/text.h"
+
 namespace resproxy::gateway {
 
 namespace {
@@ -105,25 +107,10 @@ int global_for_user(int status) {
   }
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The cause=N parameter of one reason-value ("Q.850 ;cause=34 ;text=...").
 std::optional<std::uint8_t> cause_param(std::string_view reason) {
+  using sip::text::iequals;
+  using sip::text::trim;
   const auto semi = reason.find(';');
   if (!iequals(trim(reason.substr(0, semi)), "Q.850") || semi == std::string_view::npos) {
     return std::nullopt;
@@ -139,7 +126,7 @@ std::optional<std::uint8_t> cause_param(std::string_view reason) {
     if (digits.empty() || digits.size() > 3) return std::nullopt;
     unsigned value = 0;
     for (char c : digits) {
-      if (!is_digit(c)) return std::nullopt;
+      if (!sip::text::is_digit(c)) return std::nullopt;
       value = value * 10 + static_cast<unsigned>(c - '0');
     }
     if (value < 1 || value > 127) return std::nullopt;

@@ -23,6 +23,22 @@ inline constexpr std::uint16_t kE1ChannelSlots = 32;  // indexable by time slot 
   return channel >= 1 && channel <= 31 && channel != 16;
 }
 
+// The lowest B-channel for which `is_free` holds, or with `highest` the highest (the two ends of
+// a PRI hunt from opposite ends, so they meet last).
+template <class IsFree>
+[[nodiscard]] std::optional<std::uint16_t> hunt_b_channel(bool highest, IsFree&& is_free) {
+  if (highest) {
+    for (auto it = kE1BChannels.rbegin(); it != kE1BChannels.rend(); ++it) {
+      if (is_free(*it)) return *it;
+    }
+    return std::nullopt;
+  }
+  for (std::uint16_t ch : kE1BChannels) {
+    if (is_free(ch)) return ch;
+  }
+  return std::nullopt;
+}
+
 // The call reference as the other side uses it: the same value, the flag inverted (§4.3).
 [[nodiscard]] q931::CallReference inverted(q931::CallReference reference);
 

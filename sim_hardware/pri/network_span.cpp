@@ -54,16 +54,7 @@ bool NetworkSpan::is_channel_free(std::uint16_t channel) const {
 }
 
 std::optional<std::uint16_t> NetworkSpan::free_channel(bool highest) const {
-  if (highest) {
-    for (auto it = kE1BChannels.rbegin(); it != kE1BChannels.rend(); ++it) {
-      if (is_channel_free(*it)) return *it;
-    }
-  } else {
-    for (std::uint16_t ch : kE1BChannels) {
-      if (is_channel_free(ch)) return ch;
-    }
-  }
-  return std::nullopt;
+  return hunt_b_channel(highest, [this](std::uint16_t ch) { return is_channel_free(ch); });
 }
 
 NetworkSpan::Call* NetworkSpan::find(ExchangeCallId id) {

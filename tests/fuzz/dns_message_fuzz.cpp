@@ -2,6 +2,7 @@
 // For any input: decoding ends (no hang, no crash) with a message or an error. A decoded
 // message encodes (unless a name or address in it cannot be written back) and the bytes decode
 // again to the same message; the server's answers to a decoded query encode and decode too.
+#include "tests/fuzz/fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -12,14 +13,6 @@
 namespace {
 
 using namespace resproxy::model;
-
-#define FUZZ_CHECK(cond)                                                          \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::fprintf(stderr, "fuzz check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (0)
 
 // Names read from the wire may hold dots or be empty inside labels' text; what encodes must
 // come back the same.

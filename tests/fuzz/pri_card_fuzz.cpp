@@ -12,6 +12,7 @@
 // Invariants: nothing crashes; every frame either side sends decodes; every call the gateway
 // placed or the card presented gets at most one CallReleased, and no event after it; ids of
 // presented calls are even and new; the exchange gets at most one CallEnded per call.
+#include "tests/fuzz/fuzz_check.h"
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -35,14 +36,6 @@ namespace {
 using namespace resproxy;
 using namespace resproxy::pri;
 using resproxy::fuzz::FuzzInput;
-
-#define FUZZ_CHECK(cond)                                                          \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::fprintf(stderr, "fuzz check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (0)
 
 struct Harness {
   PriCard card;

@@ -6,6 +6,7 @@
 // encodes; the octets decode to the same message (codec.h: decode(encode(m)) == m for every
 // decoded m) and encode to the same octets again; validate() answers in every context; each raw
 // IE of codeset 0 decodes through the typed decoders without a crash.
+#include "tests/fuzz/fuzz_check.h"
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -18,14 +19,6 @@
 namespace {
 
 using namespace resproxy::q931;
-
-#define FUZZ_CHECK(cond)                                                          \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::fprintf(stderr, "fuzz check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                               \
-    }                                                                             \
-  } while (0)
 
 void exercise_validate(const Message& m) {
   for (Direction direction : {Direction::NetworkToUser, Direction::UserToNetwork}) {

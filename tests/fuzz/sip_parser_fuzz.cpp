@@ -4,6 +4,7 @@
 // copy and move the Message, re-parse bytes() (same fields), build responses with make_response
 // (and CANCEL / ACK for an INVITE) and re-parse them: they must parse. On failure build the
 // stateless error response, which must be a response if it is produced at all.
+#include "tests/fuzz/fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -18,14 +19,6 @@
 namespace {
 
 using namespace resproxy::sip;
-
-#define FUZZ_CHECK(cond)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      std::fprintf(stderr, "fuzz check failed: %s (line %d)\n", #cond, __LINE__); \
-      std::abort();                                                             \
-    }                                                                           \
-  } while (0)
 
 bool inside(std::string_view part, std::string_view whole) {
   if (part.data() == nullptr) return part.empty();
