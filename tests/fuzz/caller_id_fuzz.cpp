@@ -3,7 +3,7 @@
 // both standards: decode gives a message or an error inside the input, never a crash or a
 // sanitizer report; a decoded message that encodes again decodes to itself, and its octets add
 // up to zero (mod 256) with the checksum.
-#include "fuzz_check.h"
+#include "tests/fuzz/fuzz_check.h"
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -2,7 +2,7 @@
 // For any input: decoding ends (no hang, no crash) with a message or an error. A decoded
 // message encodes (unless a name or address in it cannot be written back) and the bytes decode
 // again to the same message; the server's answers to a decoded query encode and decode too.
-#include "fuzz_check.h"
+#include "tests/fuzz/fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -12,7 +12,7 @@
 // Invariants: nothing crashes; every frame either side sends decodes; every call the gateway
 // placed or the card presented gets at most one CallReleased, and no event after it; ids of
 // presented calls are even and new; the exchange gets at most one CallEnded per call.
-#include "fuzz_check.h"
+#include "tests/fuzz/fuzz_check.h"
 #include <algorithm>
 #include <chrono>
 #include <cstddef>

@@ -10,7 +10,7 @@
 // carries its mandatory IEs in the user-to-network direction; a timer runs exactly in the state
 // Q.931 runs it in (T303 in U1, T304 in U2, T310 in U3, T313 in U8, T305 in U11, T308 in U19), and
 // none in U0; a Released indication leaves the call in U0.
-#include "fuzz_check.h"
+#include "tests/fuzz/fuzz_check.h"
 #include <algorithm>
 #include <chrono>
 #include <cstddef>

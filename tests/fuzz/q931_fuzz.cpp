@@ -6,7 +6,7 @@
 // encodes; the octets decode to the same message (codec.h: decode(encode(m)) == m for every
 // decoded m) and encode to the same octets again; validate() answers in every context; each raw
 // IE of codeset 0 decodes through the typed decoders without a crash.
-#include "fuzz_check.h"
+#include "tests/fuzz/fuzz_check.h"
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>

@@ -4,7 +4,7 @@
 // copy and move the Message, re-parse bytes() (same fields), build responses with make_response
 // (and CANCEL / ACK for an INVITE) and re-parse them: they must parse. On failure build the
 // stateless error response, which must be a response if it is produced at all.
-#include "fuzz_check.h"
+#include "tests/fuzz/fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
