@@ -44,8 +44,9 @@
 #            call to 2002; D4 (control) in the outage 2005 hangs up a gateway call.
 #   loss     fast settings; the ITSP link (UDP to and from Kamailio's port) loses LOSS (5 %) of
 #            its packets, by iptables' statistic match in a network namespace of our own
-#            (unshare -n; tc netem is not available on this kernel); LOSS_SECONDS (60) of calls
-#            at 5/s: resproxy must never mark the ITSP inactive (no false failover).
+#            (unshare -n; tc netem is not available on this kernel), from after the phones'
+#            registrations and the normal calls on; LOSS_SECONDS (60) of calls at 5/s: resproxy
+#            must never mark the ITSP inactive (no false failover).
 #
 # Each run ends with a block of figures (detection and failback times, calls placed and failed
 # per phase) and exits non-zero if an expectation failed. loss exits 77 (skipped) when it cannot
@@ -274,8 +275,17 @@ print_summary() {
 
 read -r P_PROXY P_KAM P_GW P_PH1 P_PH2 P_PH5 < <(free_ports 6)
 
+# loss: the namespace's loopback is up now; the loss itself starts once the phones are registered
+# (apply_loss, below): SIPp's phones register once and never refresh, so a REGISTER whose answers
+# the lossy link ate would leave a phone bound for itsp_down_reg_expires only (resproxy answers it
+# itself after answer_timeout) and the calls to it would be refused once that binding expired.
+# The loss phase is about calls and false failover, not about a phone's first registration.
 if [[ $MODE == loss-netns ]]; then
   ip link set lo up || { fail "cannot bring up lo in the namespace"; finish; }
+fi
+
+# apply_loss: drop LOSS of the packets to and from Kamailio's port (iptables statistic match)
+apply_loss() {
   IPT=""
   for c in iptables-legacy iptables; do
     command -v "$c" >/dev/null || continue
@@ -288,7 +298,7 @@ if [[ $MODE == loss-netns ]]; then
   "$IPT" -A INPUT -p udp --sport "$P_KAM" -m statistic --mode random --probability "$LOSS" -j DROP ||
     { fail "iptables rule for --sport $P_KAM refused"; finish; }
   log "network namespace: the ITSP link (udp port $P_KAM, both directions) drops $LOSS of its packets ($IPT, statistic match)"
-fi
+}
 
 start_kamailio itsp "$P_KAM" "$HERE/kamailio/itsp.cfg" || finish
 write_config "$T/resproxy.ini" || finish
@@ -374,6 +384,7 @@ fi
 
 # --- loss: calls over a lossy ITSP link, no false failover -----------------------------------
 if [[ $MODE == loss-netns ]]; then
+  apply_loss
   L0=$(mono_now_ns)
   n=$((LOSS_SECONDS * LOSS_RATE))
   calls lossy "$n" "$LOSS_RATE" 2001
