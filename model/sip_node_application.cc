@@ -317,6 +317,16 @@ void SipNodeApplication::Perform(resproxy::ResolveName& effect) {
   });
 }
 
+// No telephony card on this node (yet): the contract's answer, as an input of its own.
+void SipNodeApplication::Perform(resproxy::gateway::ToCard& effect) {
+  auto answer = resproxy::gateway::no_card_answer(effect);
+  if (!answer) return;
+  ns3::Simulator::ScheduleNow([this, answer = std::move(*answer)] {
+    if (!m_running) return;
+    Deliver([&answer](resproxy::Node& node, resproxy::TimePoint now) { node.on_completion(now, answer); });
+  });
+}
+
 void SipNodeApplication::Perform(resproxy::CommandReply& effect) {
   if (m_commandReplies) m_commandReplies(std::move(effect));
 }

@@ -144,6 +144,7 @@ class SipNodeApplication : public ns3::Application {
   void Perform(resproxy::StoreWrite& effect);
   void Perform(resproxy::CommandReply& effect);
   void Perform(resproxy::ResolveName& effect);
+  void Perform(resproxy::gateway::ToCard& effect);
 
   void HandleDatagram(ns3::Ptr<ns3::Socket> socket, resproxy::Address local);
   void HandleAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);

@@ -23,6 +23,9 @@
 #include "proxy/base/admin.h"
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
+// The telephony-card vocabulary (header-only types) is part of the contract: card commands are
+// effects, card events completions (proxy/gateway/card.h; ARCHITECTURE.md "gateway").
+#include "proxy/gateway/card.h"
 
 namespace resproxy {
 
@@ -96,8 +99,11 @@ struct CommandReply {
   admin::Result result;
 };
 
+// gateway::ToCard: a command for a telephony card (proxy/gateway/card.h). A runtime that hosts
+// no card for its span answers with FromCard{span, CallReleased{call, 38}} for a PlaceCall and
+// ignores the rest (there is no call to act on).
 using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream, StoreWrite,
-                            CommandReply, ResolveName>;
+                            CommandReply, ResolveName, gateway::ToCard>;
 
 // --- Completions: the runtime's answers to effects that take time, all through one input. ---
 struct StoreDone {
@@ -143,7 +149,8 @@ struct NameResolved {
   // RecordKind::Srv, error None: not empty, as DNS gave them (unordered; "." targets included).
   std::vector<SrvRecord> services{};
 };
-using Completion = std::variant<StoreDone, NameResolved>;
+// gateway::FromCard: an event of a telephony card (an incoming call, an answer, an alarm…).
+using Completion = std::variant<StoreDone, NameResolved, gateway::FromCard>;
 
 // A management command (admin.h) from the operator's tool; `id` comes back in its CommandReply.
 struct AdminCommand {

@@ -175,4 +175,29 @@ using CardEvent = std::variant<IncomingCall, DigitsReceived, CallProceeding, Cal
                                CallProgress, CallAnswered, CallDisconnected, CallReleased,
                                DtmfReceived, SpanState, ChannelsRestarted>;
 
+// The runtime contract carries card traffic per span: cards number the calls they present
+// independently (2, 4, ...), so a call is named by (span, LineCallId).
+struct ToCard {        // an effect: a command for the card serving `span`
+  SpanId span = 0;
+  CardCommand command;
+};
+struct FromCard {      // a completion: an event of the card serving `span`
+  SpanId span = 0;
+  CardEvent event;
+};
+
+// What a runtime that hosts no card for `command.span` answers (proxy/base/node.h): a call it
+// was asked to place is released at once with 38 (network out of order, from the private
+// network serving us: the gateway re-presents it like any span that is down); every other
+// command concerns a call that cannot exist, and gets nothing.
+[[nodiscard]] inline std::optional<FromCard> no_card_answer(const ToCard& command) {
+  if (const auto* place = std::get_if<PlaceCall>(&command.command)) {
+    return FromCard{.span = command.span,
+                    .event = CallReleased{.call = place->call,
+                                          .cause = {.value = cause::kNetworkOutOfOrder,
+                                                    .location = CauseLocation::PrivateLocal}}};
+  }
+  return std::nullopt;
+}
+
 }  // namespace resproxy::gateway

@@ -294,6 +294,16 @@ void NativeRuntime::Impl::perform(ResolveName& effect) {
   }, kind);
 }
 
+void NativeRuntime::Impl::perform(gateway::ToCard& effect) {
+  // No telephony card is hosted here: the contract's answer, later, as an input of its own.
+  auto answer = gateway::no_card_answer(effect);
+  if (!answer) return;
+  asio::post(io_, [self = shared_from_this(), answer = std::move(*answer)] {
+    if (self->stopped_) return;
+    self->deliver([&answer](Node& node, TimePoint t) { node.on_completion(t, answer); });
+  });
+}
+
 // --- The host's interfaces and the wall clock. ---
 
 void NativeRuntime::Impl::watch_interfaces() {

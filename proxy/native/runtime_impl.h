@@ -146,6 +146,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(StoreWrite& effect);
   void perform(CommandReply& effect);
   void perform(ResolveName& effect);
+  void perform(gateway::ToCard& effect);
   // Hands the pending writes to the store thread as one transaction.
   void commit_store();
   // Answers refused writes, then commit_store() if no commit is in progress and the commit
