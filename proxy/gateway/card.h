@@ -175,4 +175,15 @@ using CardEvent = std::variant<IncomingCall, DigitsReceived, CallProceeding, Cal
                                CallProgress, CallAnswered, CallDisconnected, CallReleased,
                                DtmfReceived, SpanState, ChannelsRestarted>;
 
+// The runtime contract carries card traffic per span: cards number the calls they present
+// independently (2, 4, ...), so a call is named by (span, LineCallId).
+struct ToCard {        // an effect: a command for the card serving `span`
+  SpanId span = 0;
+  CardCommand command;
+};
+struct FromCard {      // a completion: an event of the card serving `span`
+  SpanId span = 0;
+  CardEvent event;
+};
+
 }  // namespace resproxy::gateway
