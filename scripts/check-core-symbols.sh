@@ -46,7 +46,7 @@ done
 
 # The core layers (proxy/CMakeLists.txt). resproxy_config joins them when it is built as a static
 # library; a layer whose code is all in headers has no archive and nothing to check.
-required=(base sip transport transaction security registrar routing gateway)
+required=(base sip transport transaction security registrar routing media gateway)
 optional=(config)
 if [ -n "$build_dir" ]; then
   [ -d "$build_dir" ] || { echo "check-core-symbols: no build directory $build_dir" >&2; exit 1; }
