@@ -342,12 +342,17 @@ void GatewayNode::retransmit_ok(TimePoint now, std::uint64_t id) {
   Call& call = it->second;
   call.ok_timer = TimerId{};
   if (call.ok_response.empty()) return;  // the ACK came
-  if (now - call.start > 64 * transactions().timers().t1 && call.answered_at &&
-      now - *call.answered_at >= 64 * transactions().timers().t1) {
+  if (call.answered_at && now - *call.answered_at >= 64 * transactions().timers().t1) {
     // No ACK: the dialog is confirmed and ended (§13.3.1.4).
     call.ok_response.clear();
-    send_in_dialog(now, call, "BYE", cause::kRecoveryOnTimerExpiry);
-    clear_line(now, call, cause::kRecoveryOnTimerExpiry);
+    if (call.phase != Phase::Ended) {
+      call.phase = Phase::Ended;
+      if (!call.cause) call.cause = cause::kRecoveryOnTimerExpiry;
+      send_in_dialog(now, call, "BYE", cause::kRecoveryOnTimerExpiry);
+      clear_line(now, call, cause::kRecoveryOnTimerExpiry);
+    }
+    call.sip_done = true;
+    finish_if_done(now, call);
     return;
   }
   transactions().send_response(now, call.invite_in, 200, call.ok_response);
@@ -363,7 +368,7 @@ void GatewayNode::on_ack(TimePoint now, const sip::Message& ack, const Path& /*p
   if (call->remote_ip.empty() && !ack.body().empty() && take_remote_sdp(*call, ack.body())) {
     bridge_media(*call);
   }
-  (void)now;
+  finish_if_done(now, *call);  // a call the PSTN ended before this ACK came
 }
 
 void GatewayNode::on_cancel(TimePoint now, transaction::ServerTransactionId id,

@@ -487,5 +487,33 @@ TEST(GatewayNode, RingingOnAnFxoLineReachesTheLinesConfiguredDestination) {
       << "the caller ID the line's FSK carried";
 }
 
+TEST(GatewayNode, A200NeverAcknowledgedEndsTheCallAfter64T1) {
+  Office o;
+  o.call("c1", "901632960000");
+  o.advance(4s);
+  ASSERT_NE(o.last_response("c1", 200), nullptr);
+  const std::size_t oks_before = o.sent.size();
+  o.advance(40s);  // no ACK: 200 resent from T1 doubling to T2, given up after 64*T1 (§13.3.1.4)
+  EXPECT_GT(o.sent.size(), oks_before);
+  const auto byes = o.requests(sip::Method::Bye);
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_NE(o.header(*byes[0], "Reason").find("cause=102"), std::string::npos);
+  EXPECT_EQ(o.gw->groups().in_use("e1"), 0u);
+  EXPECT_EQ(o.gw->active_calls(), 0u);
+}
+
+TEST(GatewayNode, APstnClearBeforeTheAckEndsTheCallOnceTheAckComes) {
+  Office o;
+  o.call("c1", "901632960001");  // answers after 3 s, hangs up 5 s later
+  o.advance(4s);
+  ASSERT_NE(o.last_response("c1", 200), nullptr);
+  o.advance(6s);  // the subscriber hung up; our 200 is still unacknowledged
+  ASSERT_EQ(o.requests(sip::Method::Bye).size(), 1u);
+  EXPECT_EQ(o.gw->active_calls(), 1u) << "the 200 is still being resent";
+  o.in_dialog("ACK", "c1", 1);
+  EXPECT_EQ(o.gw->active_calls(), 0u);
+  EXPECT_EQ(o.events("gw.call_ended").size(), 1u);
+}
+
 }  // namespace
 }  // namespace resproxy::gateway
