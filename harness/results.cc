@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -46,9 +47,103 @@ std::string number_text(double v) {
 
 Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Json(nullptr); }
 
+// A gateway call the E1 (and FXO) groups could not carry: every route tried found no free
+// channel (cause 34, no channel ever seized).
+bool is_blocked(const PstnCallData& c) { return c.cause == "34" && !c.answered && (c.span.empty() || c.span == "0"); }
+
 }  // namespace
 
+PstnLoad pstn_load(const Scenario& s, const RunData& run) {
+  PstnLoad load;
+  const Phases phases = phases_of(s);
+  // The fault phase without its first minute (detection, calls still leaving by the ITSP).
+  load.from_s = std::min(phases.before_end + 60.0, phases.during_end);
+  load.to_s = phases.during_end;
+  load.channels = s.pstn.usable_channels();
+  double carried_s = 0;
+  std::size_t carried = 0;
+  for (const auto& c : run.pstn_calls) {
+    if (c.direction != "sip_to_pstn" || c.emergency) continue;
+    if (c.start_s < load.from_s || c.start_s >= load.to_s) continue;
+    ++load.offered;
+    if (is_blocked(c)) {
+      ++load.blocked;
+      continue;
+    }
+    carried_s += c.end_s.value_or(run.duration_s) - c.start_s;
+    ++carried;
+  }
+  const double length = load.to_s - load.from_s;
+  if (load.offered == 0 || carried == 0 || length <= 0) return load;
+  // A blocked call would have held a channel as long as the carried ones did, on average.
+  const double mean_hold = carried_s / static_cast<double>(carried);
+  load.erlangs = (carried_s + mean_hold * static_cast<double>(load.blocked)) / length;
+  load.erlang_b = erlang_b(load.erlangs, load.channels);
+  load.measured = static_cast<double>(load.blocked) / static_cast<double>(load.offered);
+  load.valid = true;
+  return load;
+}
+
+void add_pstn_metrics(const Scenario& s, const RunData& run, Metrics& m) {
+  const Phases phases = phases_of(s);
+  std::map<std::string, std::pair<double, double>> offered;  // suffix → (offered, blocked)
+  for (const std::string suffix : {"", ".before", ".during", ".after"}) offered[suffix] = {0, 0};
+  double carried = 0;
+  std::set<std::string> blocked_calls;
+  for (const auto& c : run.pstn_calls) {
+    if (c.direction != "sip_to_pstn") continue;
+    const bool blocked = is_blocked(c);
+    if (blocked) blocked_calls.insert(c.call_id);
+    carried += blocked ? 0 : 1;
+    for (const std::string& suffix : {std::string(""), dotted(phase_of(phases, c.start_s))}) {
+      offered[suffix].first += 1;
+      offered[suffix].second += blocked ? 1 : 0;
+    }
+  }
+  for (const auto& [suffix, counts] : offered) {
+    m["pstn_calls_offered" + suffix] = counts.first;
+    m["pstn_calls_blocked" + suffix] = counts.second;
+  }
+  m["pstn_calls_carried"] = carried;
+  m["pstn_represented"] = static_cast<double>(run.pstn_represented);
+  m["pstn_channels"] = static_cast<double>(s.pstn.usable_channels());
+  // Calls through the gateway (resproxy sent them there, or the PSTN called in) that failed and
+  // were neither blocked for want of a channel nor expected (subscribers that are busy, do not
+  // answer, do not exist).
+  double failed_other = 0;
+  for (const auto& c : run.calls) {
+    const bool pstn = c.route == "gateway" || c.kind == "pstn_inbound" || c.kind == "pstn_unassigned";
+    if (!pstn || c.outcome != "failed" || !expected_outcome(c, run).empty()) continue;
+    if (!blocked_calls.contains(c.call_id)) failed_other += 1;
+  }
+  m["pstn_calls_failed_other"] = failed_other;
+  std::uint64_t most = 0;
+  for (const auto& x : run.series) most = std::max(most, x.pstn_channels_in_use.value_or(0));
+  m["pstn_channels_in_use.max"] = static_cast<double>(most);
+  // Erlang B needs a fixed number of channels: not with faults on the cards or the exchange.
+  const bool fixed_channels = std::none_of(s.faults.begin(), s.faults.end(), [](const FaultSpec& f) {
+    return model::is_telephony(f.fault.kind);
+  });
+  const PstnLoad load = pstn_load(s, run);
+  if (load.valid && fixed_channels) {
+    m["pstn_offered_erlang"] = round3(load.erlangs);
+    m["pstn_erlang_b_blocking"] = round6(load.erlang_b);
+    m["pstn_measured_blocking"] = round6(load.measured);
+    m["pstn_erlang_b_gap"] = round6(std::abs(load.measured - load.erlang_b));
+  }
+}
+
 std::string expected_outcome(const CallData& c, const RunData& run) {
+  if (!c.subscriber.empty() && c.outcome != "answered") return "subscriber_" + c.subscriber;
+  // pstn: a PSTN caller whose only way in (the DDI block on the first E1, the exchange) was
+  // faulted: the exchange refused the call before the office could see it.
+  if ((c.kind == "pstn_inbound" || c.kind == "pstn_unassigned") && c.outcome == "failed") {
+    for (const auto& f : run.faults) {
+      const bool cuts = f.kind == "exchange_congestion" ||
+                        ((f.kind == "e1_los" || f.kind == "e1_ais") && f.target == "e1-1");
+      if (cuts && c.placed_s >= f.start_s && c.placed_s < f.end_s) return "pstn_path_cut";
+    }
+  }
   if (c.kind == "pstn_unassigned") return c.status && *c.status == 404 ? "unassigned_number" : "";
   if (c.kind != "inbound" || c.outcome != "failed") return "";
   static constexpr std::string_view kCutting[] = {"outage", "flap", "random_outages", "process_dead",
@@ -301,6 +396,7 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
   int now = 0, most = 0;
   for (const auto& [t, d] : edges) most = std::max(most, now += d);
   m["max_calls_in_progress"] = most;
+  if (s.pstn.enabled) add_pstn_metrics(s, run, m);
   return m;
 }
 
@@ -358,9 +454,11 @@ std::string results_json(const Scenario& s, const RunData& run, const Metrics& m
   j["itsp_states"] = states;
   Json series = Json::array();
   for (const auto& x : run.series) {
-    series.push_back(Json{{"t_s", x.t_s}, {"registered", x.registered},
-                          {"calls_in_progress", x.calls_in_progress},
-                          {"failure_operation", x.failure_operation}});
+    Json sample{{"t_s", x.t_s}, {"registered", x.registered},
+                {"calls_in_progress", x.calls_in_progress},
+                {"failure_operation", x.failure_operation}};
+    if (x.pstn_channels_in_use) sample["pstn_channels_in_use"] = *x.pstn_channels_in_use;
+    series.push_back(std::move(sample));
   }
   j["series"] = series;
   Json calls = Json::array();
@@ -383,6 +481,7 @@ std::string results_json(const Scenario& s, const RunData& run, const Metrics& m
     call["failure"] = c.failure;
     const std::string expected = expected_outcome(c, run);
     call["expected"] = expected.empty() ? Json(nullptr) : Json(expected);
+    if (!c.subscriber.empty()) call["subscriber"] = c.subscriber;
     calls.push_back(std::move(call));
   }
   j["calls"] = std::move(calls);
@@ -408,6 +507,27 @@ std::string results_json(const Scenario& s, const RunData& run, const Metrics& m
   Json metric_json = Json::object();
   for (const auto& [name, value] : metrics) metric_json[name] = value;
   j["metrics"] = metric_json;
+  if (s.pstn.enabled) {
+    // Gateway calls toward the PSTN that were not answered, by Q.850 cause and phase.
+    Json causes = Json::object();
+    for (const std::string phase : {"before", "during", "after"}) {
+      std::map<std::string, std::uint64_t> by_cause;
+      for (const auto& c : run.pstn_calls) {
+        if (c.direction == "sip_to_pstn" && !c.answered && phase_of(phases, c.start_s) == phase) {
+          ++by_cause[c.cause.empty() ? "none" : c.cause];
+        }
+      }
+      Json row = Json::object();
+      for (const auto& [cause, n] : by_cause) row[cause] = n;
+      causes[phase] = std::move(row);
+    }
+    const PstnLoad load = pstn_load(s, run);
+    j["pstn"] = Json{{"channels", load.channels},
+                     {"erlang_window", {round3(load.from_s), round3(load.to_s)}},
+                     {"offered_in_window", load.offered},
+                     {"blocked_in_window", load.blocked},
+                     {"unanswered_by_cause", std::move(causes)}};
+  }
   Json counters = Json::object();
   for (const auto& [node, table] : run.counters) {
     Json rows = Json::array();

@@ -36,10 +36,30 @@ using Metrics = std::map<std::string, double>;
 //                         process_503) on the access link, the ITSP link, the remote link or the
 //                         ITSP process. No proxy can carry it; the report must not call it a
 //                         failure of the office.
+//   "subscriber_busy", "subscriber_no_answer", "subscriber_unallocated" — pstn: an outside call
+//                         the gateway carried to a PSTN number that is busy, rings out or does
+//                         not exist (the scenario's subscribers: shares);
+//   "pstn_path_cut"     — pstn: a PSTN call to the office that failed while its way in (the first
+//                         E1, which has the DDI block, or the exchange) was faulted.
 // Calls placed before a fault and hurt by it are not excused: their phase shows them.
 [[nodiscard]] std::string expected_outcome(const CallData& call, const RunData& run);
 
 Metrics compute_metrics(const Scenario& scenario, const RunData& run);
+
+// With a pstn: block: the outside calls offered to the gateway in the fault phase less its first
+// minute, and the Erlang B comparison. Offered traffic A = the channel holding time of the calls
+// offered in that window (a blocked call counts the carried calls' mean) / the window's length;
+// N = the usable channels (PstnSpec::usable_channels). valid: there were offered and carried calls.
+struct PstnLoad {
+  double from_s = 0, to_s = 0;
+  std::size_t channels = 0;
+  std::size_t offered = 0, blocked = 0;
+  double erlangs = 0, erlang_b = 0, measured = 0;
+  bool valid = false;
+};
+[[nodiscard]] PstnLoad pstn_load(const Scenario& scenario, const RunData& run);
+// pstn_* metrics (docs/results-schema.md) into `metrics`.
+void add_pstn_metrics(const Scenario& scenario, const RunData& run, Metrics& metrics);
 std::vector<Verdict> judge(const Scenario& scenario, const Metrics& metrics);
 
 std::string results_json(const Scenario& scenario, const RunData& run, const Metrics& metrics,

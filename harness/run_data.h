@@ -24,6 +24,22 @@ struct CallData {
   std::string route;  // itsp | local | gateway | "" (resproxy never forwarded it)
   std::optional<double> ended_s;
   std::string failure;
+  // With a pstn: block, an outside call the gateway carried to a subscriber who does not answer
+  // by design: busy | no_answer | unallocated ("" otherwise). Not in results.json.
+  std::string subscriber;
+};
+
+// With a pstn: block: one call the gateway core handled (its gw.call_started / gw.call_ended).
+struct PstnCallData {
+  std::string call_id;
+  std::string direction;  // sip_to_pstn | pstn_to_sip
+  double start_s = 0;
+  std::optional<double> end_s;
+  std::string span;    // "0": never had a channel
+  std::string cause;   // Q.850, "" when none
+  bool answered = false;
+  bool emergency = false;
+  std::string routes_tried;
 };
 
 // One named counter of a core node at the end of the run (its counter table: name, help, kind).
@@ -65,6 +81,7 @@ struct Sample {
   std::uint64_t registered = 0;
   std::uint64_t calls_in_progress = 0;
   int failure_operation = 0;
+  std::optional<std::uint64_t> pstn_channels_in_use;  // with a pstn: block: e1 + fxo in use
 };
 
 struct AppliedFault {
@@ -120,6 +137,10 @@ struct RunData {
   std::uint64_t dns_queries = 0;
   std::uint64_t dns_lookups_failed = 0;
   std::uint64_t itsp_address_changes = 0;
+  // With a pstn: block: the gateway core's calls (start order) and counters.
+  std::vector<PstnCallData> pstn_calls;
+  std::uint64_t pstn_represented = 0;
+  std::uint64_t pstn_blocked_no_channel = 0;
   std::vector<std::string> trace;  // every trace line, only when asked for
 };
 

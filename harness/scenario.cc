@@ -20,7 +20,8 @@ const std::vector<std::string>& phased_bases() {
       "outbound_call_success_ratio", "inbound_call_success_ratio",
       "emergency_call_success_ratio", "registrations_total", "registrations_failed",
       "registration_success_ratio", "pstn_inbound_success_ratio", "pstn_unassigned_404_ratio",
-      "transfer_success_ratio"};
+      "transfer_success_ratio", "pstn_calls_offered", "pstn_calls_blocked",
+      "pstn_measured_blocking"};
   return bases;
 }
 
@@ -34,7 +35,9 @@ const std::vector<std::string>& plain_metrics() {
       "transfers_ok", "transfers_failed", "pstn_inbound_total", "pstn_unassigned_total",
       "pstn_unassigned_answered", "gateway_route_decisions", "auth_challenges", "auth_failures",
       "registrations_challenged", "registrations_with_auth", "calls_unacknowledged",
-      "dns_queries", "dns_lookups_failed", "itsp_address_changes"};
+      "dns_queries", "dns_lookups_failed", "itsp_address_changes", "pstn_represented",
+      "pstn_offered_erlang", "pstn_erlang_b_blocking", "pstn_erlang_b_gap", "pstn_channels",
+      "pstn_channels_in_use.max", "pstn_calls_failed_other", "pstn_calls_carried"};
   return names;
 }
 
@@ -229,9 +232,11 @@ config::DaemonConfig read_ini(const YAML::Node& node, const std::string& what, c
   }
 }
 
-FaultSpec read_fault(const YAML::Node& node, const std::string& file, double duration) {
-  static const std::vector<std::string> kinds = {"outage", "flap", "random_outages", "loss",
-                                                 "latency", "process_dead", "process_503"};
+FaultSpec read_fault(const YAML::Node& node, const std::string& file, double duration,
+                     const PstnSpec& pstn) {
+  std::vector<std::string> kinds = {"outage", "flap", "random_outages", "loss",
+                                    "latency", "process_dead", "process_503"};
+  if (pstn.enabled) kinds.insert(kinds.end(), {"e1_los", "e1_ais", "fxo_dead", "exchange_congestion"});
   if (!node.IsMap()) fail(file, node, "faults: each fault is a map");
   const YAML::Node kind_node = node["kind"];
   if (!kind_node.IsDefined()) fail(file, node, "faults: a fault needs kind; allowed: outage, flap, random_outages, loss, latency, process_dead, process_503");
@@ -246,7 +251,22 @@ FaultSpec read_fault(const YAML::Node& node, const std::string& file, double dur
   spec.kind = kind;
   spec.line = node.Mark().line + 1;
   const bool process = kind == "process_dead" || kind == "process_503";
-  if (process) {
+  const bool telephony = kind == "e1_los" || kind == "e1_ais" || kind == "fxo_dead" ||
+                         kind == "exchange_congestion";
+  if (telephony) {
+    spec.disruptive = false;  // the PSTN's trouble: resproxy has nothing to fail over
+    if (kind == "exchange_congestion") {
+      if (m.has("target")) fail(file, m.get("target"), "faults[exchange_congestion]: takes no target");
+      spec.fault.target = "pstn";
+    } else {
+      const std::size_t count = kind == "fxo_dead" ? pstn.fxo_lines : pstn.e1_spans;
+      if (count == 0) fail(file, node, "faults[" + kind + "]: the pstn: block has no " +
+                                           (kind == "fxo_dead" ? "fxo_lines" : "e1_spans"));
+      if (!m.has("target")) fail(file, node, "faults[" + kind + "]: needs a target: 1.." + std::to_string(count));
+      spec.fault.index = m.integer("target", 1, 1, count);
+      spec.fault.target = (kind == "fxo_dead" ? "fxo-" : "e1-") + std::to_string(spec.fault.index);
+    }
+  } else if (process) {
     spec.fault.target = m.choice("target", "itsp", {"itsp", "resproxy"});
   } else {
     spec.fault.target = m.choice("target", "access", {"access", "itsp", "remote", "resproxy", "gateway", "lan", "dns"});
@@ -281,6 +301,14 @@ FaultSpec read_fault(const YAML::Node& node, const std::string& file, double dur
     spec.fault.jitter_step = ns3::MicroSeconds(std::llround(m.number("jitter_step_ms", 100, 1, 60000) * 1000));
     spec.disruptive = false;
     detail << "+" << delay << " ms, jitter " << jitter << " ms";
+  } else if (kind == "e1_los" || kind == "e1_ais") {
+    spec.fault.kind = kind == "e1_los" ? model::FaultKind::E1Los : model::FaultKind::E1Ais;
+    detail << "span " << spec.fault.index;
+  } else if (kind == "fxo_dead") {
+    spec.fault.kind = model::FaultKind::FxoDead;
+    detail << "line " << spec.fault.index;
+  } else if (kind == "exchange_congestion") {
+    spec.fault.kind = model::FaultKind::ExchangeCongestion;
   } else if (kind == "process_dead") {
     spec.fault.kind = model::FaultKind::ProcessDead;
   } else {
@@ -365,6 +393,61 @@ DnsSpec read_dns(const YAML::Node& node, const std::string& file, double duratio
   return dns;
 }
 
+PstnSpec read_pstn(const YAML::Node& node, const std::string& file, const Scenario& s) {
+  Map m(node, "pstn", file,
+        {"e1_spans", "fxo_lines", "emergency_reserve", "fxo_emergency_reserve", "hunt", "trunk_capacity", "subscribers",
+         "represent_to_fxo"});
+  PstnSpec p;
+  p.enabled = true;
+  p.line = node.Mark().line + 1;
+  p.e1_spans = m.integer("e1_spans", 1, 0, 8);
+  p.fxo_lines = m.integer("fxo_lines", 0, 0, 64);
+  if (p.e1_spans + p.fxo_lines == 0) fail(file, node, "pstn: needs e1_spans or fxo_lines");
+  p.emergency_reserve = m.integer("emergency_reserve", 0, 0, 30 * p.e1_spans);
+  p.fxo_emergency_reserve = m.integer("fxo_emergency_reserve", 0, 0, p.fxo_lines);
+  p.hunt = m.choice("hunt", "lowest", {"lowest", "highest", "round_robin"});
+  if (m.has("trunk_capacity")) p.trunk_capacity = m.integer("trunk_capacity", 0, 1, 100000);
+  p.represent_to_fxo = m.boolean("represent_to_fxo", p.fxo_lines > 0);
+  if (p.represent_to_fxo && p.fxo_lines == 0) {
+    fail(file, m.get("represent_to_fxo"), "pstn.represent_to_fxo: needs fxo_lines");
+  }
+  if (m.has("subscribers")) {
+    Map sub(m.get("subscribers"), "pstn.subscribers", file,
+            {"answer_share", "busy_share", "no_answer_share", "unallocated_share", "answer_delay_s"});
+    p.answer_share = sub.number("answer_share", 0, 0, 1);
+    p.busy_share = sub.number("busy_share", 0, 0, 1);
+    p.no_answer_share = sub.number("no_answer_share", 0, 0, 1);
+    p.unallocated_share = sub.number("unallocated_share", 0, 0, 1);
+    const double sum = p.answer_share + p.busy_share + p.no_answer_share + p.unallocated_share;
+    if (std::abs(sum - 1.0) > 1e-9) fail(file, m.get("subscribers"), "pstn.subscribers: the shares must add up to 1");
+    if (sub.has("answer_delay_s")) {
+      const YAML::Node d = sub.get("answer_delay_s");
+      if (!d.IsSequence() || d.size() != 2) {
+        fail(file, d, "pstn.subscribers.answer_delay_s: expected [min, max] in seconds");
+      }
+      try {
+        p.answer_delay_min_s = d[0].as<double>();
+        p.answer_delay_max_s = d[1].as<double>();
+      } catch (const YAML::Exception&) {
+        fail(file, d, "pstn.subscribers.answer_delay_s: expected [min, max] in seconds");
+      }
+      if (!(p.answer_delay_min_s >= 0 && p.answer_delay_max_s >= p.answer_delay_min_s &&
+            p.answer_delay_max_s <= 600)) {
+        fail(file, d, "pstn.subscribers.answer_delay_s: need 0 <= min <= max <= 600");
+      }
+    }
+  }
+  // DDI numbers 0163296NNNN: every phone number (and every number an unassigned PSTN call may
+  // dial) must have 4 digits.
+  const std::uint64_t last = s.first_number + s.phones - 1 + (s.pstn_unassigned_share > 0 ? 1000 : 0);
+  if (s.phones > 0 && (s.first_number < 1000 || last > 9999)) {
+    fail(file, node, "pstn: the phones' numbers (topology.first_number, phones; with "
+                     "traffic.pstn_unassigned_share also the next 999) must have 4 digits: the DDI "
+                     "numbers are 0163296NNNN");
+  }
+  return p;
+}
+
 Expectation read_expectation(const YAML::Node& node, const std::string& file) {
   if (!node.IsScalar()) fail(file, node, "expect: each expectation is a line of text, e.g. \"detection_time_s <= 5\"");
   const std::string text = node.Scalar();
@@ -411,6 +494,15 @@ bool is_known_metric(const std::string& name) {
   return false;
 }
 
+double erlang_b(double erlangs, std::size_t channels) {
+  double b = 1.0;
+  for (std::size_t n = 1; n <= channels; ++n) {
+    const double ab = erlangs * b;
+    b = ab / (static_cast<double>(n) + ab);
+  }
+  return b;
+}
+
 bool phone_has_credentials(const Scenario& s, std::size_t i) {
   if (s.password.empty() || s.phones == 0) return false;
   const auto with = static_cast<std::size_t>(std::llround(s.auth_share * static_cast<double>(s.phones)));
@@ -432,7 +524,8 @@ Scenario load_scenario(const std::string& path) {
   s.name = std::filesystem::path(path).stem().string();
   Map top(root, "", path,
           {"title", "description", "seed", "long", "duration_s", "sample_s", "topology", "resproxy",
-           "itsp", "phones", "traffic", "faults", "expect", "ladder_at_s", "dns", "itsp_moves_at_s"});
+           "itsp", "phones", "traffic", "faults", "expect", "ladder_at_s", "dns", "itsp_moves_at_s",
+           "pstn"});
   s.title = top.text("title", s.name);
   s.description = top.text("description", "");
   s.seed = static_cast<std::uint32_t>(top.integer("seed", 1, 1, 4294967295ULL));
@@ -569,10 +662,11 @@ Scenario load_scenario(const std::string& path) {
     }
   }
 
+  if (top.has("pstn")) s.pstn = read_pstn(top.get("pstn"), path, s);
   if (top.has("faults")) {
     const YAML::Node list = top.get("faults");
     if (!list.IsSequence()) fail(path, list, "faults: expected a list");
-    for (const auto& item : list) s.faults.push_back(read_fault(item, path, s.duration_s));
+    for (const auto& item : list) s.faults.push_back(read_fault(item, path, s.duration_s, s.pstn));
   }
   if (top.has("expect")) {
     const YAML::Node list = top.get("expect");

@@ -46,6 +46,23 @@
 //        metrics: dns_queries, dns_lookups_failed, itsp_address_changes.
 //   itsp_moves_at_s: the ITSP's proxy leaves ${itsp} for ${itsp2} at this time (its Via and
 //        Record-Route name the new address; the old one stops answering).
+//   pstn: the office gateway becomes the real gateway core (proxy/gateway/gateway_node.h) on the
+//        same address, with emulated telephony cards in an emulated exchange
+//        (sim_hardware/host/telephony_host.h), instead of a phone that answers everything. Keys:
+//        e1_spans (E1s of 30 channels, group "e1", spans 1..N; default 1), fxo_lines (analogue
+//        lines, group "fxo", one card; default 0), emergency_reserve (E1 channels ordinary calls
+//        leave free; default 0), fxo_emergency_reserve (the same for the FXO lines; default 0), hunt (lowest | highest | round_robin), trunk_capacity (calls the
+//        exchange carries at once; default: only the ports limit them), represent_to_fxo (calls
+//        the E1s refuse with a re-presentation cause, or cannot carry, go to the FXO lines;
+//        default true when fxo_lines > 0), subscribers: {answer_share, busy_share,
+//        no_answer_share, unallocated_share (shares of the numbers the phones dial, sum 1),
+//        answer_delay_s: [min, max]} — outside numbers are 0 + 9 digits, split in that order by
+//        share. Dial plan: 0… → e1 (then fxo), emergency numbers → e1 (then fxo), DDI
+//        0163296NNNN on the E1s → phone NNNN (phones' numbers must have 4 digits), the FXO
+//        lines → the first phone. traffic.pstn_inbound_per_hour becomes PSTN subscribers
+//        calling the DDI numbers through the exchange. Faults with it (target: index from 1):
+//        e1_los, e1_ais (target: E1 span), fxo_dead (target: FXO line), exchange_congestion
+//        (no target). Metrics: pstn_* (docs/results-schema.md).
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -77,7 +94,9 @@ struct ScriptedCall {
 
 struct FaultSpec {
   model::Fault fault;
-  std::string kind;  // as written: outage, flap, random_outages, loss, latency, process_dead, process_503
+  // as written: outage, flap, random_outages, loss, latency, process_dead, process_503, and with
+  // a pstn: block e1_los, e1_ais, fxo_dead, exchange_congestion
+  std::string kind;
   double start_s = 0, end_s = 0;
   std::string detail;  // for the results' faults list
   bool disruptive = true;  // should make resproxy fail over (outage, flap, process faults, loss >= 0.5)
@@ -104,6 +123,29 @@ struct DnsSpec {
   bool enabled = false;  // a `dns:` block: the DNS node exists
   std::vector<model::DnsRecord> zone;
   std::vector<DnsChange> changes;
+};
+
+// The `pstn:` block: the real gateway with emulated cards and exchange.
+struct PstnSpec {
+  bool enabled = false;
+  std::size_t e1_spans = 1;
+  std::size_t fxo_lines = 0;
+  std::size_t emergency_reserve = 0;
+  std::size_t fxo_emergency_reserve = 0;
+  std::string hunt = "lowest";  // lowest | highest | round_robin
+  std::optional<std::size_t> trunk_capacity;
+  bool represent_to_fxo = false;
+  // Outside numbers (0 + 9 digits, uniform): shares in this order, summing to 1.
+  double answer_share = 1, busy_share = 0, no_answer_share = 0, unallocated_share = 0;
+  double answer_delay_min_s = 3, answer_delay_max_s = 3;
+  int line = 0;
+  // Channels ordinary outside calls may use: 30 per E1 less the reserve, plus the FXO lines less
+  // theirs when calls are re-presented there.
+  [[nodiscard]] std::size_t usable_channels() const {
+    const std::size_t e1 = 30 * e1_spans;
+    const std::size_t fxo = fxo_lines > fxo_emergency_reserve ? fxo_lines - fxo_emergency_reserve : 0;
+    return (e1 > emergency_reserve ? e1 - emergency_reserve : 0) + (represent_to_fxo ? fxo : 0);
+  }
 };
 
 struct Scenario {
@@ -156,8 +198,13 @@ struct Scenario {
   std::vector<Expectation> expectations;
   DnsSpec dns;
   std::optional<double> itsp_moves_at_s;
+  PstnSpec pstn;
   std::optional<double> ladder_at_s;  // the ladder shows the first call placed at or after this
 };
+
+// Erlang B: the probability that a call offered `erlangs` of traffic finds all `channels` busy,
+// by the recursion B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1)).
+[[nodiscard]] double erlang_b(double erlangs, std::size_t channels);
 
 // Whether office phone `index` (0-based) has the digest password (auth_share spread evenly).
 bool phone_has_credentials(const Scenario& scenario, std::size_t index);

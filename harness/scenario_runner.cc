@@ -23,8 +23,10 @@
 #include "model/simulation.h"
 #include "model/traffic.h"
 #include "model/ua_phone.h"
+#include "proxy/gateway/gateway_node.h"
 #include "proxy/native/openssl_crypto.h"
 #include "proxy/routing/proxy_node.h"
+#include "sim_hardware/host/telephony_host.h"
 
 namespace resproxy::harness {
 
@@ -40,6 +42,7 @@ constexpr std::int64_t kFaultStream = 4;
 constexpr std::int64_t kGatewayStream = 5;
 constexpr std::int64_t kPstnStream = 6;
 constexpr std::int64_t kPstnInboundStream = 7;  // the office gateway's calls to office numbers
+constexpr std::int64_t kExchangeStream = 8;      // pstn: the emulated exchange (answer delays)
 constexpr std::int64_t kRemoteCallerStream = 10;   // + caller index (< 1000)
 constexpr std::int64_t kLinkStream = 2000;         // two per link
 constexpr std::int64_t kPhoneStream = 200'000;     // + phone index
@@ -122,6 +125,29 @@ class Recorder {
       }
       return;
     }
+    if (node == "gateway" && name.starts_with("gw.call_")) {
+      const std::string id = field(event, "call_id");
+      if (name == "gw.call_started") {
+        pstn_index_[id] = pstn_calls_.size();
+        PstnCallData d;
+        d.call_id = id;
+        d.direction = field(event, "direction");
+        d.start_s = round3(seconds_of(event.t));
+        pstn_calls_.push_back(std::move(d));
+      } else if (name == "gw.call_ended") {
+        const auto it = pstn_index_.find(id);
+        if (it == pstn_index_.end()) return;
+        PstnCallData& d = pstn_calls_[it->second];
+        d.end_s = round3(seconds_of(event.t));
+        d.span = field(event, "span");
+        d.cause = field(event, "cause");
+        d.answered = field(event, "answered") == "1";
+        d.emergency = field(event, "emergency") == "1";
+        d.routes_tried = field(event, "routes_tried");
+        pstn_index_.erase(it);  // a Call-ID may come back (a new call): a new record
+      }
+      return;
+    }
     if (name == "ua.call_started" && ladder_call_.empty() && event.t >= ladder_from_ &&
         field(event, "role") == "caller" && node.starts_with("phone-")) {
       ladder_call_ = field(event, "call_id");
@@ -147,6 +173,7 @@ class Recorder {
   RouteDecisionTally decisions_;
   std::uint64_t dns_lookups_failed_ = 0;
   std::uint64_t itsp_address_changes_ = 0;
+  std::vector<PstnCallData> pstn_calls_;
 
  private:
   class Sink final : public TraceSink {
@@ -191,6 +218,7 @@ class Recorder {
   std::string itsp_address_;
   std::string itsp_second_address_;  // where the ITSP may move (itsp_moves_at_s)
   std::string gateway_address_;
+  std::map<std::string, std::size_t> pstn_index_;  // gateway calls not yet ended
 };
 
 struct PhoneSlot {
@@ -205,6 +233,196 @@ std::string classify(const std::string& from_kind, const std::string& to_user,
   if (std::find(emergency.begin(), emergency.end(), to_user) != emergency.end()) return "emergency";
   if (office.contains(to_user)) return "internal";
   return "outbound";
+}
+
+// --- pstn: the real gateway core on emulated cards in an emulated exchange ---
+
+constexpr std::string_view kDdiPrefix = "0163296";        // + a phone's 4-digit number
+constexpr std::string_view kFxoNumberPrefix = "0163297";  // + the line's number, 4 digits
+constexpr std::uint64_t kOutsideFirst = 100000000;        // outside numbers: "0" + 9 digits
+constexpr std::uint64_t kOutsideCount = 900000000;
+
+std::string four_digits(std::uint64_t n) {
+  std::string text = std::to_string(n);
+  return std::string(text.size() < 4 ? 4 - text.size() : 0, '0') + text;
+}
+
+std::vector<std::string> pstn_emergency_numbers(const Scenario& s) {
+  std::vector<std::string> out = s.resproxy.proxy.emergency_numbers;
+  for (const char* n : {"999", "112"}) {
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.emplace_back(n);
+  }
+  return out;
+}
+
+// The outside numbers split in order answer, busy, no answer, unallocated, by share.
+struct SubscriberBand {
+  std::uint64_t first = 0, last = 0;  // 9-digit tails, inclusive
+  exchange::SubscriberKind kind = exchange::SubscriberKind::Answers;
+  std::string name;  // "" (answers), busy, no_answer, unallocated
+};
+std::vector<SubscriberBand> subscriber_bands(const PstnSpec& p) {
+  const std::vector<std::tuple<double, exchange::SubscriberKind, std::string>> shares = {
+      {p.answer_share, exchange::SubscriberKind::Answers, ""},
+      {p.busy_share, exchange::SubscriberKind::Busy, "busy"},
+      {p.no_answer_share, exchange::SubscriberKind::NoAnswer, "no_answer"},
+      {p.unallocated_share, exchange::SubscriberKind::Unallocated, "unallocated"}};
+  std::vector<SubscriberBand> out;
+  double cumulative = 0;
+  std::uint64_t next = 0;
+  for (std::size_t i = 0; i < shares.size(); ++i) {
+    const auto& [share, kind, name] = shares[i];
+    cumulative += share;
+    const std::uint64_t end = i + 1 == shares.size()
+                                  ? kOutsideCount
+                                  : std::min<std::uint64_t>(kOutsideCount, static_cast<std::uint64_t>(std::llround(cumulative * kOutsideCount)));
+    if (end > next) out.push_back({kOutsideFirst + next, kOutsideFirst + end - 1, kind, name});
+    next = std::max(next, end);
+  }
+  return out;
+}
+std::string subscriber_of(const std::vector<SubscriberBand>& bands, const std::string& number) {
+  if (number.size() != 10 || number[0] != '0') return {};
+  const std::uint64_t tail = std::strtoull(number.c_str() + 1, nullptr, 10);
+  for (const auto& b : bands) {
+    if (tail >= b.first && tail <= b.last) return b.name;
+  }
+  return {};
+}
+
+telephony::TelephonyHostConfig pstn_hardware(const Scenario& s) {
+  const PstnSpec& p = s.pstn;
+  telephony::TelephonyHostConfig c;
+  const exchange::DurationRange answer{
+      std::chrono::milliseconds(std::llround(p.answer_delay_min_s * 1000)),
+      std::chrono::milliseconds(std::llround(p.answer_delay_max_s * 1000))};
+  c.exchange.plan = exchange::NumberingPlan();
+  for (const auto& b : subscriber_bands(p)) {
+    c.exchange.plan.add({.first = "0" + std::to_string(b.first), .last = "0" + std::to_string(b.last),
+                         .profile = {.kind = b.kind, .answer_after = answer, .hold_time = std::nullopt},
+                         .emergency = false});
+  }
+  c.exchange.number_lengths.clear();
+  for (const auto& n : pstn_emergency_numbers(s)) {
+    c.exchange.plan.add({.first = n, .last = n,
+                         .profile = {.kind = exchange::SubscriberKind::Answers,
+                                     .answer_after = exchange::DurationRange::fixed(std::chrono::seconds(1)),
+                                     .hold_time = std::nullopt},
+                         .emergency = true});
+    c.exchange.number_lengths.push_back({.prefix = n, .length = n.size()});
+  }
+  c.exchange.number_lengths.push_back({.prefix = "0", .length = 10});
+  c.exchange.trunk_capacity = p.trunk_capacity;
+  for (std::size_t k = 1; k <= p.e1_spans; ++k) {
+    exchange::SpanPortConfig port;
+    port.name = "e1-" + std::to_string(k);
+    if (k == 1) {  // the office's DDI block arrives on the first E1
+      port.ddi_first = std::string(kDdiPrefix) + "0000";
+      port.ddi_last = std::string(kDdiPrefix) + "9999";
+    }
+    c.exchange.spans.push_back(port);
+    telephony::E1CardSlot slot;
+    slot.card.span = static_cast<gateway::SpanId>(k);
+    slot.card.name = port.name;
+    slot.exchange_port = port.name;
+    c.e1.push_back(slot);
+  }
+  if (p.fxo_lines > 0) {
+    telephony::FxoCardSlot slot;
+    slot.card.span = static_cast<gateway::SpanId>(p.e1_spans + 1);
+    slot.card.name = "fxo-1";
+    slot.card.lines = static_cast<std::uint16_t>(p.fxo_lines);
+    for (std::size_t k = 1; k <= p.fxo_lines; ++k) {
+      exchange::LinePortConfig line;
+      line.name = "fxo-" + std::to_string(k);
+      line.directory_number = std::string(kFxoNumberPrefix) + four_digits(k);
+      c.exchange.lines.push_back(line);
+      slot.exchange_ports.push_back(line.name);
+    }
+    c.fxo.push_back(std::move(slot));
+  }
+  return c;
+}
+
+gateway::DialPlanRule pstn_rule(std::string name, std::optional<gateway::CallSource> source,
+                                const std::string& called, gateway::RouteTarget target,
+                                const std::string& called_out, bool emergency) {
+  gateway::DialPlanRule r;
+  r.name = std::move(name);
+  r.source = std::move(source);
+  auto pattern = gateway::NumberPattern::parse(called);
+  auto rewrite = gateway::Rewrite::parse(called_out);
+  if (!pattern || !rewrite) throw std::logic_error("pstn: bad built-in dial plan rule " + r.name);
+  r.called = std::move(pattern).value();
+  r.called_out = std::move(rewrite).value();
+  r.target = std::move(target);
+  r.emergency = emergency;
+  return r;
+}
+
+// Outside calls (0…) and emergency numbers over the E1s, re-presented to the FXO lines; DDI
+// calls on the E1s to the phone; FXO line calls to the first phone.
+gateway::GatewayConfig pstn_gateway(const Scenario& s, const Address& local, const Address& proxy) {
+  const PstnSpec& p = s.pstn;
+  using gateway::RouteTarget;
+  const RouteTarget e1{.kind = RouteTarget::Kind::Group, .group = "e1"};
+  const RouteTarget fxo{.kind = RouteTarget::Kind::Group, .group = "fxo"};
+  const RouteTarget sip{.kind = RouteTarget::Kind::Sip, .group = ""};
+  std::vector<RouteTarget> outside;
+  if (p.e1_spans > 0) outside.push_back(e1);
+  if (p.fxo_lines > 0 && (p.represent_to_fxo || p.e1_spans == 0)) outside.push_back(fxo);
+  gateway::GatewayConfig g;
+  g.sip.transport.local = local;
+  g.proxy = proxy;
+  g.domain = s.domain;
+  g.media_address = local.ip;
+  g.dial_plan.emergency_numbers = pstn_emergency_numbers(s);
+  for (const auto& n : g.dial_plan.emergency_numbers) {
+    for (const auto& t : outside) {
+      g.dial_plan.rules.push_back(pstn_rule("emergency-" + n + "-" + t.group, std::nullopt, n, t, "<0>", true));
+    }
+  }
+  for (const auto& t : outside) {
+    g.dial_plan.rules.push_back(pstn_rule("national-" + t.group, gateway::CallSource{}, "0<.>", t, "<0>", false));
+  }
+  if (p.e1_spans > 0) {
+    g.dial_plan.rules.push_back(pstn_rule(
+        "ddi", gateway::CallSource{.kind = gateway::CallSource::Kind::Group, .group = "e1"},
+        std::string(kDdiPrefix) + "<XXXX>", sip, "<1>", false));
+    gateway::ChannelGroupConfig group{.name = "e1", .spans = {}, .hunt = gateway::HuntPolicy::LowestFree,
+                                      .emergency_reserve = p.emergency_reserve,
+                                      .reserve_applies_to_incoming = true};
+    for (std::size_t k = 1; k <= p.e1_spans; ++k) group.spans.push_back(static_cast<gateway::SpanId>(k));
+    group.hunt = p.hunt == "highest"       ? gateway::HuntPolicy::HighestFree
+                 : p.hunt == "round_robin" ? gateway::HuntPolicy::RoundRobin
+                                           : gateway::HuntPolicy::LowestFree;
+    g.groups.push_back(std::move(group));
+  }
+  if (p.fxo_lines > 0) {
+    const std::string first_phone = std::to_string(s.first_number);
+    g.dial_plan.rules.push_back(pstn_rule(
+        "lines", gateway::CallSource{.kind = gateway::CallSource::Kind::Group, .group = "fxo"},
+        first_phone, sip, "<0>", false));
+    g.groups.push_back({.name = "fxo", .spans = {static_cast<gateway::SpanId>(p.e1_spans + 1)},
+                        .hunt = gateway::HuntPolicy::LowestFree,
+                        .emergency_reserve = p.fxo_emergency_reserve,
+                        .reserve_applies_to_incoming = true});
+    g.incoming_destination["fxo"] = first_phone;
+  }
+  return g;
+}
+
+// What an exchange call record stands for as a SIP answer (the PSTN caller has no SIP status).
+std::optional<int> status_of(const exchange::CallRecord& r) {
+  if (r.answer) return 200;
+  if (!r.cause) return std::nullopt;
+  switch (*r.cause) {
+    case 1: return 404;
+    case 17: return 486;
+    case 18: case 19: return 480;
+    case 34: case 38: case 41: case 42: case 44: case 47: return 503;
+    default: return 500;
+  }
 }
 
 }  // namespace
@@ -312,9 +530,39 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
       std::any_of(s.scripted.begin(), s.scripted.end(), [](const ScriptedCall& c) { return c.from == "gateway"; });
   const std::optional<Address> gateway_outbound =
       gateway_calls ? std::optional<Address>(resproxy_address) : std::nullopt;
-  model::UaPhone* gateway = make_ua("gateway", gateway_address, gateway_outbound, true, kGatewayStream,
-                                    "gateway", network.gateway_node(), Transport::Udp,
-                                    s.gateway_answer_delay_ms, {});
+  // With a pstn: block, the real gateway core on emulated cards in an emulated exchange instead.
+  model::UaPhone* gateway = nullptr;
+  resproxy::gateway::GatewayNode* gateway_core = nullptr;
+  ns3::Ptr<model::SipNodeApplication> gateway_app;
+  if (s.pstn.enabled) {
+    auto created = telephony::TelephonyHost::create(pstn_hardware(s), sim.rng(kExchangeStream),
+                                                    recorder.sink_for("pstn"));
+    if (!created) throw std::runtime_error(s.file + ": pstn: " + telephony::to_string(created.error()));
+    auto host = std::move(created).value();
+    auto core = std::make_unique<resproxy::gateway::GatewayNode>(
+        pstn_gateway(s, gateway_address, resproxy_address), host->spans(), sim.rng(kGatewayStream),
+        recorder.sink_for("gateway"));
+    gateway_core = core.get();
+    gateway_app = install(network.gateway_node(), std::move(core), "gateway", gateway_address);
+    gateway_app->SetTelephonyHost(std::move(host));
+  } else {
+    gateway = make_ua("gateway", gateway_address, gateway_outbound, true, kGatewayStream, "gateway",
+                      network.gateway_node(), Transport::Udp, s.gateway_answer_delay_ms, {});
+  }
+  // A PSTN subscriber calls office number `user` (pstn: through the exchange and the DDI block).
+  const auto pstn_originate = [&](TimePoint at, const std::string& user, const std::string& caller,
+                                  Duration held) {
+    exchange::PstnCall call;
+    call.calling = {.digits = caller, .type = resproxy::gateway::NumberType::National,
+                    .restricted = false, .available = true};
+    call.called = std::string(kDdiPrefix) + user;
+    call.hold_time = exchange::DurationRange::fixed(held);
+    ns3::Simulator::Schedule(model::to_ns3(at.time_since_epoch()), [app = gateway_app, call] {
+      app->InjectTelephony([call](telephony::TelephonyHost& host, TimePoint now) {
+        (void)host.originate(now, call);
+      });
+    });
+  };
   make_ua("pstn", pstn_address, std::nullopt, true, kPstnStream, "pstn", network.remote_node(),
           Transport::Udp, s.gateway_answer_delay_ms, {});
   std::vector<model::UaPhone*> remote_callers;
@@ -408,11 +656,19 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
       }
       const std::string caller = "0" + std::to_string(100000000 + pstn.uniform(900000000));
       const Duration held{std::llround(model::exponential(pstn, s.hold_mean_s) * 1e9)};
-      gateway->schedule_call(model::CallPlan{at, target(to), held, caller});
+      if (gateway_app) {
+        pstn_originate(at, to, caller, held);
+      } else {
+        gateway->schedule_call(model::CallPlan{at, target(to), held, caller});
+      }
     }
   }
   for (const auto& call : s.scripted) {
     const bool from_gateway = call.from == "gateway";
+    if (from_gateway && gateway_app) {
+      pstn_originate(at_seconds(call.at_s), call.to, "0201555999", Duration{std::llround(call.hold_s * 1e9)});
+      continue;
+    }
     model::UaPhone* from = call.from == "remote" ? remote_callers.front()
                            : from_gateway        ? gateway
                                                  : phones[std::stoul(call.from) - s.first_number].phone;
@@ -425,6 +681,35 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   model::FaultSchedule faults(network, sim.rng(kFaultStream), [&](const std::string& name) {
     return name == "itsp" ? itsp_process : name == "resproxy" ? resproxy_process : nullptr;
   });
+  if (gateway_app) {
+    const auto fxo_span = static_cast<resproxy::gateway::SpanId>(s.pstn.e1_spans + 1);
+    faults.set_telephony([app = gateway_app, fxo_span](const model::Fault& f, bool active) {
+      app->InjectTelephony([f, active, fxo_span](telephony::TelephonyHost& host, TimePoint now) {
+        using resproxy::gateway::Alarm;
+        switch (f.kind) {
+          case model::FaultKind::E1Los:
+          case model::FaultKind::E1Ais:
+            (void)host.set_span_alarm(now, static_cast<resproxy::gateway::SpanId>(f.index),
+                                      !active                              ? Alarm::None
+                                      : f.kind == model::FaultKind::E1Los ? Alarm::Los
+                                                                           : Alarm::Ais);
+            break;
+          case model::FaultKind::FxoDead:
+            (void)host.set_line_battery(now, fxo_span, static_cast<std::uint16_t>(f.index), !active);
+            break;
+          case model::FaultKind::ExchangeCongestion:
+            if (active) {
+              host.start_congestion(now, model::to_core(f.end));
+            } else {
+              host.end_congestion(now);
+            }
+            break;
+          default:
+            break;
+        }
+      });
+    });
+  }
   for (const auto& f : s.faults) {
     faults.add(f.fault);
     out.faults.push_back({f.kind, f.fault.target, round3(f.start_s), round3(f.end_s), f.detail, f.disruptive});
@@ -437,6 +722,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     x.t_s = round3(ns3::Simulator::Now().GetSeconds());
     for (const auto& p : phones) x.registered += p.phone->is_registered() ? 1 : 0;
     x.failure_operation = resproxy.in_failure_operation() ? 1 : 0;
+    if (gateway_core) x.pstn_channels_in_use = gateway_core->groups().in_use("e1") + gateway_core->groups().in_use("fxo");
     out.series.push_back(x);
     if (ns3::Simulator::Now() + sample_every < stop) ns3::Simulator::Schedule(sample_every, [&sample] { sample(); });
   };
@@ -477,6 +763,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     CallData data;
   };
   std::vector<Placed> placed;
+  const std::vector<SubscriberBand> bands = s.pstn.enabled ? subscriber_bands(s.pstn) : std::vector<SubscriberBand>{};
   const auto collect = [&](const model::UaPhone& ua, const std::string& from_kind) {
     for (const auto& c : ua.calls()) {
       if (c.role != model::CallRole::Caller) continue;
@@ -506,6 +793,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
       if (c.ended_at) d.ended_s = round3(seconds_of(*c.ended_at));
       d.route = recorder.route_of(c.call_id);
       d.failure = c.failure;
+      if (s.pstn.enabled && d.kind == "outbound" && d.route == "gateway") d.subscriber = subscriber_of(bands, d.to);
       placed.push_back({invite, placed.size(), std::move(d)});
     }
   };
@@ -560,8 +848,32 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     }
   }
   for (const auto* caller : remote_callers) collect(*caller, "remote");
-  collect(*gateway, "gateway");
-  unacknowledged(*gateway);
+  if (gateway) {
+    collect(*gateway, "gateway");
+    unacknowledged(*gateway);
+  }
+  // pstn: the PSTN subscribers' calls to the office, from the exchange's call records.
+  if (const telephony::TelephonyHost* host = gateway_app ? gateway_app->GetTelephonyHost() : nullptr) {
+    for (const auto& r : host->records()) {
+      if (r.direction != exchange::CallDirection::ToOffice) continue;
+      CallData d;
+      d.call_id = "pstn-" + std::to_string(r.id);
+      d.from = r.calling;
+      d.to = r.called.starts_with(kDdiPrefix) ? r.called.substr(kDdiPrefix.size()) : r.called;
+      d.kind = classify("gateway", d.to, office_users, s.resproxy.proxy.emergency_numbers);
+      d.placed_s = round3(seconds_of(r.start));
+      d.status = status_of(r);
+      d.outcome = r.answer                                          ? "answered"
+                  : r.outcome == exchange::CallOutcome::Busy      ? "busy"
+                  : r.outcome == exchange::CallOutcome::Abandoned ? "abandoned"
+                  : r.end                                         ? "failed"
+                                                                  : "abandoned";
+      if (r.answer) d.setup_ms = round3(static_cast<double>(to_ns(*r.answer) - to_ns(r.start)) / 1e6);
+      if (r.end) d.ended_s = round3(seconds_of(*r.end));
+      if (r.cause) d.failure = r.answer ? "" : "cause " + std::to_string(*r.cause);
+      placed.push_back({r.start, placed.size(), std::move(d)});
+    }
+  }
   std::stable_sort(transfers.begin(), transfers.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& t : transfers) out.transfers.push_back(std::move(t.second));
@@ -600,6 +912,11 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   out.dns_queries = dns_server ? dns_server->GetCounters().queries : 0;
   out.dns_lookups_failed = recorder.dns_lookups_failed_;
   out.itsp_address_changes = recorder.itsp_address_changes_;
+  if (gateway_core) {
+    out.pstn_calls = std::move(recorder.pstn_calls_);
+    out.pstn_represented = gateway_core->counters().represented;
+    out.pstn_blocked_no_channel = gateway_core->counters().blocked_no_channel;
+  }
   out.trace = std::move(recorder.trace_);
   return out;
 }

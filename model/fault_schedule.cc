@@ -39,8 +39,30 @@ void FaultSchedule::flap(std::size_t index, std::vector<LossyLink*> links, bool 
   });
 }
 
+bool is_telephony(FaultKind kind) {
+  return kind == FaultKind::E1Los || kind == FaultKind::E1Ais || kind == FaultKind::FxoDead ||
+         kind == FaultKind::ExchangeCongestion;
+}
+
 bool FaultSchedule::add(const Fault& fault) {
   const std::size_t index = faults_.size();
+  if (is_telephony(fault.kind)) {
+    if (!telephony_) return false;
+    faults_.push_back(fault);
+    down_.push_back(false);
+    const auto set = [this, index](bool active) {
+      const Fault& f = faults_[index];
+      telephony_(f, active);
+      const char* what = f.kind == FaultKind::E1Los   ? "los"
+                         : f.kind == FaultKind::E1Ais ? "ais"
+                         : f.kind == FaultKind::FxoDead ? "battery off"
+                                                        : "congestion";
+      events_.push_back({ns3::Simulator::Now(), index, active ? std::string(what) : std::string("healthy")});
+    };
+    ns3::Simulator::Schedule(fault.start - ns3::Simulator::Now(), [set] { set(true); });
+    ns3::Simulator::Schedule(fault.end - ns3::Simulator::Now(), [set] { set(false); });
+    return true;
+  }
   const bool process_fault =
       fault.kind == FaultKind::ProcessDead || fault.kind == FaultKind::Process503;
   FaultyNode* node = process_fault && process_ ? process_(fault.target) : nullptr;
@@ -120,6 +142,11 @@ bool FaultSchedule::add(const Fault& fault) {
       });
       break;
     }
+    case FaultKind::E1Los:
+    case FaultKind::E1Ais:
+    case FaultKind::FxoDead:
+    case FaultKind::ExchangeCongestion:
+      break;  // handled above
   }
   return true;
 }

@@ -11,6 +11,11 @@
 //                   `jitter_step` as base + delay + U(0, jitter)
 //   process_dead    the target process (a FaultyNode) hangs: drops all input and output
 //   process_503     the target process answers 503 to every request
+//   e1_los, e1_ais  the office's E1 number `index` (from 1) loses its signal / gets all ones
+//   fxo_dead        the office's analogue line number `index` (from 1) loses its battery
+//   exchange_congestion  the PSTN exchange refuses new calls with 34
+// The telephony kinds act through the hook given to set_telephony (the harness's gateway node);
+// their target is "pstn".
 // After `end` everything the fault changed is restored (loss to 0, delay to the link's base).
 #include <cstdint>
 #include <functional>
@@ -26,8 +31,10 @@
 namespace resproxy::model {
 
 enum class FaultKind : std::uint8_t {
-  Outage, Flap, RandomOutages, Loss, Latency, ProcessDead, Process503
+  Outage, Flap, RandomOutages, Loss, Latency, ProcessDead, Process503,
+  E1Los, E1Ais, FxoDead, ExchangeCongestion
 };
+[[nodiscard]] bool is_telephony(FaultKind kind);
 
 struct Fault {
   FaultKind kind = FaultKind::Outage;
@@ -41,6 +48,7 @@ struct Fault {
   ns3::Time delay;                        // latency
   ns3::Time jitter;                       // latency
   ns3::Time jitter_step = ns3::MilliSeconds(100);
+  std::size_t index = 1;                  // e1_los, e1_ais: the E1; fxo_dead: the line
 };
 
 // One transition a fault made, in time order per fault (the results' timeline).
@@ -57,7 +65,12 @@ class FaultSchedule {
   FaultSchedule(OfficeNetwork& network, Rng& rng,
                 std::function<FaultyNode*(const std::string&)> process);
 
-  // Schedules `fault` (before Simulator::Run). Returns false if its target is unknown.
+  // Where telephony faults go: called with the fault at its start (active) and end (not).
+  using Telephony = std::function<void(const Fault& fault, bool active)>;
+  void set_telephony(Telephony telephony) { telephony_ = std::move(telephony); }
+
+  // Schedules `fault` (before Simulator::Run). Returns false if its target is unknown (a
+  // telephony fault without set_telephony).
   bool add(const Fault& fault);
   [[nodiscard]] const std::vector<FaultEvent>& events() const { return events_; }
 
@@ -69,6 +82,7 @@ class FaultSchedule {
   OfficeNetwork& network_;
   Rng& rng_;
   std::function<FaultyNode*(const std::string&)> process_;
+  Telephony telephony_;
   std::vector<Fault> faults_;
   std::vector<bool> down_;  // outage-like faults: is the target down now
   std::vector<FaultEvent> events_;

@@ -129,6 +129,7 @@ void SipNodeApplication::DoDispose() {
   // Simulator::Destroy may dispose the node's protocol stack before us: only detach from the
   // sockets here (no Close), so nothing can call back into a disposed application.
   ns3::Simulator::Cancel(m_deadlineEvent);
+  ns3::Simulator::Cancel(m_hostDeadlineEvent);
   m_dns.reset();
   for (auto& [address, socket] : m_udpSockets) clear_callbacks(socket);
   m_udpSockets.clear();
@@ -180,7 +181,13 @@ void SipNodeApplication::StartApplication() {
       [](ns3::Ptr<ns3::Socket>, const ns3::Address&) { return true; },
       [this](ns3::Ptr<ns3::Socket> s, const ns3::Address& from) { HandleAccept(s, from); });
 
-  // Effects the core queued at construction, and its first deadline.
+  // The telephony cards power up (their SpanState events are the Node's first inputs), then the
+  // effects the core queued at construction, and its first deadline.
+  if (m_host) {
+    if (!m_host->is_started()) m_host->start(core_now());
+    DeliverCardEvents();
+    RearmHostDeadline();
+  }
   Pump();
 }
 
@@ -189,6 +196,7 @@ void SipNodeApplication::StopApplication() {
   if (!m_running) return;
   m_running = false;  // from here on, effects are dropped
   ns3::Simulator::Cancel(m_deadlineEvent);
+  ns3::Simulator::Cancel(m_hostDeadlineEvent);
   if (m_dns) m_dns->Stop();
   for (auto& [address, socket] : m_udpSockets) {
     clear_callbacks(socket);
@@ -317,14 +325,67 @@ void SipNodeApplication::Perform(resproxy::ResolveName& effect) {
   });
 }
 
-// No telephony card on this node (yet): the contract's answer, as an input of its own.
+// With a telephony host: the command goes to its card now; what the cards answer is delivered as
+// inputs of their own once this drain is over. Without one: the contract's answer, as an input of
+// its own.
 void SipNodeApplication::Perform(resproxy::gateway::ToCard& effect) {
+  if (m_host) {
+    m_host->on_command(core_now(), effect);
+    DeliverCardEvents();
+    RearmHostDeadline();
+    return;
+  }
   auto answer = resproxy::gateway::no_card_answer(effect);
   if (!answer) return;
   ns3::Simulator::ScheduleNow([this, answer = std::move(*answer)] {
     if (!m_running) return;
     Deliver([&answer](resproxy::Node& node, resproxy::TimePoint now) { node.on_completion(now, answer); });
   });
+}
+
+// --- Telephony host ---
+
+void SipNodeApplication::SetTelephonyHost(std::unique_ptr<resproxy::telephony::TelephonyHost> host) {
+  m_host = std::move(host);
+}
+
+void SipNodeApplication::InjectTelephony(TelephonyInput input) {
+  if (!m_host || !m_running) return;
+  ++m_counters.inputs_injected;
+  input(*m_host, core_now());
+  DeliverCardEvents();
+  RearmHostDeadline();
+  if (!m_pumping) Pump();
+}
+
+// Each event is queued as an input of its own; a pump in progress feeds them after its drain,
+// otherwise the caller pumps.
+void SipNodeApplication::DeliverCardEvents() {
+  if (!m_host || !m_node) return;
+  for (auto& event : m_host->take_events()) {
+    m_inputs.push_back([event = std::move(event)](resproxy::Node& node, resproxy::TimePoint now) {
+      node.on_completion(now, event);
+    });
+  }
+}
+
+void SipNodeApplication::RearmHostDeadline() {
+  ns3::Simulator::Cancel(m_hostDeadlineEvent);
+  if (!m_running || !m_host) return;
+  if (auto deadline = m_host->next_deadline()) {
+    const resproxy::Duration delay = std::max(*deadline - core_now(), resproxy::Duration::zero());
+    m_hostDeadlineEvent =
+        ns3::Simulator::Schedule(to_ns3(delay), &SipNodeApplication::OnHostDeadline, this);
+  }
+}
+
+void SipNodeApplication::OnHostDeadline() {
+  if (!m_host || !m_running) return;
+  const resproxy::TimePoint now = core_now();
+  if (auto deadline = m_host->next_deadline(); deadline && *deadline <= now) m_host->on_deadline(now);
+  DeliverCardEvents();
+  RearmHostDeadline();
+  if (!m_pumping) Pump();
 }
 
 void SipNodeApplication::Perform(resproxy::CommandReply& effect) {

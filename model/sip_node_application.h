@@ -11,6 +11,13 @@
 //   * TCP: one listening socket on 0.0.0.0:port. Accepted connections get StreamIds 1, 2, ...;
 //     OpenStream connects from `local.ip` (ephemeral port) and queues writes until connected.
 //
+// Telephony (optional, SetTelephonyHost): the office's emulated cards and exchange
+// (sim_hardware/host/telephony_host.h) on this node. A ToCard effect goes to the host's on_command
+// at Simulator::Now(); the host's next_deadline() has its own simulator event; the cards' events
+// (FromCard) reach the Node as completions, each an input of its own fed after the effect drain
+// in progress (never inside it), in the order the host produced them. Without a host, ToCard is
+// answered with gateway::no_card_answer, as every runtime without a card answers.
+//
 // Lifetime: the application owns the core Node (SetCoreNode). The Rng and TraceSink that the core
 // Node refers to must outlive the application, i.e. Simulator::Destroy().
 #include <cstdint>
@@ -35,6 +42,7 @@
 #include "proxy/base/node.h"
 #include "proxy/base/time.h"
 #include "model/dns_client.h"
+#include "sim_hardware/host/telephony_host.h"
 #include "model/memory_store.h"
 
 namespace resproxy::model {
@@ -80,6 +88,17 @@ class SipNodeApplication : public ns3::Application {
   // Before the application starts. Replacing a running node is not supported.
   void SetCoreNode(std::unique_ptr<resproxy::Node> node);
   resproxy::Node* GetCoreNode() const { return m_node.get(); }
+
+  // Before the application starts: the telephony cards this node drives (a gateway's). The host is
+  // started (TelephonyHost::start) when the application starts, if it was not already.
+  void SetTelephonyHost(std::unique_ptr<resproxy::telephony::TelephonyHost> host);
+  resproxy::telephony::TelephonyHost* GetTelephonyHost() const { return m_host.get(); }
+  // A scenario's input to the telephony host (a PSTN call, a span alarm, congestion), given the
+  // host and core `now`; the events it causes reach the Node as completions. Ignored without a
+  // host or while the application is not running.
+  using TelephonyInput =
+      std::function<void(resproxy::telephony::TelephonyHost& host, resproxy::TimePoint now)>;
+  void InjectTelephony(TelephonyInput input);
 
   void SetPort(std::uint16_t port) { m_port = port; }
   // Where StoreWrite effects go, answered with a StoreDone completion after `latency`. Without a store
@@ -135,6 +154,10 @@ class SipNodeApplication : public ns3::Application {
   void Pump();
   void RearmDeadline();
   void OnDeadline();
+  // Telephony host: its events to the Node (queued as inputs), its one deadline event.
+  void DeliverCardEvents();
+  void RearmHostDeadline();
+  void OnHostDeadline();
 
   void Perform(resproxy::Effect effect);
   void Perform(resproxy::SendDatagram& effect);
@@ -159,6 +182,8 @@ class SipNodeApplication : public ns3::Application {
   ns3::Ptr<ns3::Socket> UdpSocketFor(const resproxy::Address& local) const;
 
   std::unique_ptr<resproxy::Node> m_node;
+  std::unique_ptr<resproxy::telephony::TelephonyHost> m_host;
+  ns3::EventId m_hostDeadlineEvent;
   std::optional<DnsClientConfig> m_dnsConfig;
   std::unique_ptr<DnsClient> m_dns;  // created at the first look-up
   MemoryStore* m_store = nullptr;

@@ -170,6 +170,25 @@ void series_section(std::string& out, const Results& run) {
   chart("Calls in progress over time", "calls in progress", "line-1", &Sample::calls_in_progress,
         detection_markers(run),
         "Calls set up or being set up, sampled. Shaded: fault windows and failure operation.");
+  // Runs with the real gateway (pstn: block): its E1 channels and FXO lines in use.
+  if (std::any_of(run.series.begin(), run.series.end(),
+                  [](const Sample& s) { return s.pstn_channels_in_use.has_value(); })) {
+    LineChart c;
+    c.description = "PSTN gateway channels in use over time";
+    c.y_label = "PSTN channels in use";
+    c.x_max_s = run_end(run);
+    c.bands = bands;
+    LineSeries series;
+    series.name = c.y_label;
+    series.css_class = "line-1";
+    for (const auto& s : run.series) {
+      if (s.pstn_channels_in_use) series.points.emplace_back(s.t_s, *s.pstn_channels_in_use);
+    }
+    c.series.push_back(std::move(series));
+    out += "<figure>" + render_line_chart(c) +
+           "<figcaption>E1 channels and FXO lines carrying a call at the gateway, sampled. Shaded: "
+           "fault windows and failure operation.</figcaption></figure>";
+  }
 }
 
 }  // namespace resproxy::report::html

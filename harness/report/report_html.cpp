@@ -170,6 +170,13 @@ std::string metric_label(const std::string& name) {
       {"pdd_ms.max", "post-dial delay max"},
       {"registrations_failed", "failed registrations"},
       {"max_calls_in_progress", "max calls in progress"},
+      {"pstn_offered_erlang", "PSTN traffic offered (Erlang)"},
+      {"pstn_erlang_b_blocking", "PSTN blocking, Erlang B"},
+      {"pstn_measured_blocking", "PSTN blocking, measured"},
+      {"pstn_erlang_b_gap", "PSTN blocking, |measured − Erlang B|"},
+      {"pstn_calls_blocked.during", "PSTN calls blocked during the fault"},
+      {"pstn_represented", "PSTN calls re-presented"},
+      {"pstn_channels_in_use.max", "PSTN channels in use, max"},
   };
   auto it = labels.find(name);
   return it == labels.end() ? name : it->second;

@@ -229,6 +229,7 @@ Results parse_results(std::string_view text, const std::string& origin) {
     sample.registered = r.number(s, "registered", where);
     sample.calls_in_progress = r.number(s, "calls_in_progress", where);
     sample.failure_operation = r.number(s, "failure_operation", where);
+    sample.pstn_channels_in_use = r.opt_number(s, "pstn_channels_in_use", where);
     out.series.push_back(sample);
   });
 

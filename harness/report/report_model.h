@@ -49,6 +49,7 @@ struct Sample {
   double registered = 0;
   double calls_in_progress = 0;
   double failure_operation = 0;
+  std::optional<double> pstn_channels_in_use;  // runs with a pstn: block only
 };
 
 struct Call {

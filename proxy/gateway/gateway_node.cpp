@@ -82,6 +82,17 @@ std::vector<sip::ExtraHeader> GatewayNode::contact_headers() const {
           {"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}};
 }
 
+// RFC 3261 §12.1.1: a UAS copies every Record-Route of the dialog-creating request into its
+// dialog-creating responses (18x with a To tag, 2xx), in order, so that the caller's route set
+// keeps the proxies that asked to stay in the path (resproxy sees the BYE).
+std::vector<sip::ExtraHeader> GatewayNode::dialog_headers(const sip::Message& invite) const {
+  auto extra = contact_headers();
+  for (const auto& field : invite.headers()) {
+    if (field.id == sip::HeaderId::RecordRoute) extra.push_back({"Record-Route", std::string(field.value)});
+  }
+  return extra;
+}
+
 std::string GatewayNode::make_sdp(const Call& call, bool offer) const {
   sip::AudioSdpParams params;
   params.user = "resproxy-gw";
@@ -305,7 +316,7 @@ void GatewayNode::send_provisional(TimePoint now, Call& call, int status, bool w
   if (!call.dialog) {
     if (auto dialog = sip::Dialog::uas(*invite, call.local_tag)) call.dialog = std::move(dialog).value();
   }
-  auto extra = contact_headers();
+  auto extra = dialog_headers(*invite);
   std::string body;
   if (with_sdp && !call.remote_ip.empty()) {
     extra.push_back({"Content-Type", "application/sdp"});
@@ -323,7 +334,7 @@ void GatewayNode::send_ok(TimePoint now, Call& call) {
   if (!call.dialog) {
     if (auto dialog = sip::Dialog::uas(*invite, call.local_tag)) call.dialog = std::move(dialog).value();
   }
-  auto extra = contact_headers();
+  auto extra = dialog_headers(*invite);
   extra.push_back({"Content-Type", "application/sdp"});
   // With an offer in the INVITE: our answer; without: our offer (the answer comes in the ACK).
   call.sdp_answer = make_sdp(call, /*offer=*/call.remote_ip.empty());

@@ -313,6 +313,26 @@ TEST(GatewayNode, OutsideCallOverTheE1IsAnsweredAndClearedByTheCaller) {
   EXPECT_EQ(o.gw->active_calls(), 0u);
 }
 
+// RFC 3261 §12.1.1: resproxy's Record-Route comes back in the 18x and the 200, in order, so the
+// phone's BYE passes resproxy (which counts open gateway calls per user until that BYE).
+TEST(GatewayNode, DialogCreatingAnswersCopyTheInvitesRecordRoute) {
+  Office o;
+  o.call("rr", "901632960000",
+         {{"Record-Route", "<sip:127.0.0.1:5060;lr>"}, {"Record-Route", "<sip:10.0.0.1;lr>"}});
+  o.advance(10s);
+  const sip::Message* ok = o.last_response("rr", 200);
+  ASSERT_NE(ok, nullptr);
+  std::vector<std::string> routes;
+  for (const auto& f : ok->headers()) {
+    if (f.id == sip::HeaderId::RecordRoute) routes.emplace_back(f.value);
+  }
+  EXPECT_EQ(routes, (std::vector<std::string>{"<sip:127.0.0.1:5060;lr>", "<sip:10.0.0.1;lr>"}));
+  const sip::Message* early = o.last_response("rr", 180);
+  if (early == nullptr) early = o.last_response("rr", 183);  // in-band progress: early media
+  ASSERT_NE(early, nullptr);
+  EXPECT_EQ(o.header(*early, "Record-Route"), "<sip:127.0.0.1:5060;lr>");
+}
+
 TEST(GatewayNode, ThePstnClearingAnAnsweredCallSendsByeWithItsCause) {
   Office o;
   o.call("c1", "901632960001");  // answers after 3 s, hangs up 5 s later
