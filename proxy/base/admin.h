@@ -24,7 +24,10 @@ struct ShowBans {};
 struct Unban {
   std::string source;  // an address; IPv6: any address of the banned /64
 };
-using Request = std::variant<ShowRegistrations, KillRegistration, ShowItsp, ShowCounters, ShowBans, Unban>;
+// The PSTN gateway's channels and lines (a GatewayNode answers; other nodes: Unsupported).
+struct ShowChannels {};
+using Request = std::variant<ShowRegistrations, KillRegistration, ShowItsp, ShowCounters, ShowBans, Unban,
+                             ShowChannels>;
 
 // --- Results. ---
 struct RegistrationRow {
@@ -80,6 +83,21 @@ struct Bans {
   std::vector<BanRow> rows;
 };
 
+// One E1 B-channel or analogue line of the gateway, in span and channel order.
+struct ChannelRow {
+  std::uint16_t span = 0;
+  std::uint16_t channel = 0;  // E1: the B-channel; FXO: the line
+  std::string group;          // empty: the span is in no group
+  std::string state;          // idle, outgoing, incoming, blocked
+  bool answered = false;
+  std::string called;         // of the call on it, if any
+  std::string calling;
+  std::int64_t since_s = -1;  // seconds since the call began (or was answered); -1: no call
+};
+struct Channels {
+  std::vector<ChannelRow> rows;
+};
+
 // A command that changed something and is done (durable where it wrote).
 struct Done {
   std::string what;  // "killed 1 2001 sip:2001@…", "unbanned 192.0.2.7"
@@ -91,6 +109,7 @@ struct Refused {
 // The node does not implement this command (a simulated phone asked for its registrations).
 struct Unsupported {};
 
-using Result = std::variant<Registrations, ItspStatus, Counters, Bans, Done, Refused, Unsupported>;
+using Result =
+    std::variant<Registrations, ItspStatus, Counters, Bans, Channels, Done, Refused, Unsupported>;
 
 }  // namespace resproxy::admin

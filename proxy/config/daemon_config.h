@@ -17,6 +17,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -24,6 +26,8 @@
 
 #include "proxy/config/log_level.h"
 #include "proxy/config/tls_settings.h"
+#include "proxy/gateway/channel_groups.h"
+#include "proxy/gateway/dial_plan.h"
 #include "proxy/routing/proxy_config.h"
 
 namespace resproxy::config {
@@ -34,6 +38,52 @@ namespace resproxy::config {
 struct LanHost {
   std::string name;     // a host name, as written (matched case-insensitively)
   std::string address;  // an IPv4 or IPv6 address, never 0.0.0.0 or ::
+};
+
+// [gateway], [gateway.group.N], [gateway.dialplan.N]: the PSTN gateway (gateway/gateway_node.h)
+// the daemon runs beside the proxy, on a port of its own, when enabled.
+struct GatewaySettings {
+  bool enable = false;
+  std::uint16_t port = 5080;  // gateway::kDefaultGatewayPort
+  // Where calls from the PSTN are sent; nullopt: this daemon's proxy (its rx_port).
+  std::optional<Address> proxy;
+  std::string domain = "pstn.invalid";
+  std::uint16_t rtp_port_first = 16384;
+  std::uint16_t rtp_port_last = 16482;
+  Duration max_call_duration{};  // zero: no limit
+  std::vector<gateway::ChannelGroupConfig> groups;  // in index order
+  std::map<std::string, std::string> incoming_destination;  // group name -> called number
+  gateway::DialPlanConfig dial_plan;                         // rules in index order
+};
+
+// [sim_hardware.exchange], [sim_hardware.e1.N], [sim_hardware.fxo.N]: the emulated telephony
+// cards and the exchange they are plugged into (sim_hardware/host/telephony_host.h), for a
+// demonstration or a test bench without real cards. Plain values: the daemon builds the
+// emulators from them (the configuration layer does not know sim_hardware).
+struct SimE1Settings {
+  std::uint16_t span = 0;
+  std::string name;  // the card's and the exchange port's name
+  std::string ddi_first, ddi_last;  // the office's DDI numbers on it (national); empty: none
+  std::size_t ddi_digits = 0;       // the called number's last digits sent; 0: the whole number
+};
+enum class SimAnswerSupervision : std::uint8_t { PolarityReversal, AfterDialling, AfterDelay };
+struct SimFxoSettings {
+  std::uint16_t span = 0;
+  std::string name;
+  std::vector<std::string> directory_numbers;  // one per line, line 1 first (national)
+  SimAnswerSupervision answer = SimAnswerSupervision::PolarityReversal;
+};
+struct SimExchangeSettings {
+  std::optional<std::size_t> trunk_capacity;  // nullopt: only the ports limit calls
+  bool in_band_tones = true;
+  Duration no_answer_timeout = std::chrono::minutes(2);
+  Duration patience = std::chrono::minutes(1);
+};
+struct SimHardwareSettings {
+  std::vector<SimE1Settings> e1;    // in index order
+  std::vector<SimFxoSettings> fxo;  // in index order
+  SimExchangeSettings exchange;
+  [[nodiscard]] bool has_cards() const { return !e1.empty() || !fxo.empty(); }
 };
 
 struct DaemonConfig {
@@ -67,6 +117,8 @@ struct DaemonConfig {
   std::vector<LanHost> lan_hosts;
   std::vector<Address> dns_servers;
   Duration dns_timeout = std::chrono::seconds(2);
+  GatewaySettings gateway;
+  SimHardwareSettings sim_hardware;
   // Things worth telling the operator that do not make the file invalid (an entry that sets
   // addresses but is not enabled). The daemon logs them at warn level.
   std::vector<std::string> warnings;

@@ -133,6 +133,12 @@ const std::vector<ReferenceTable>& reference_tables() {
       {{{{"sipproxy.registrar"}, ""}}},
       {{{{"sipproxy.alias.N"}, ""}}},
       {{{{"sipproxy.directory.N"}, ""}}},
+      {{{{"gateway"}, ""}}},
+      {{{{"gateway.group.N"}, ""}}},
+      {{{{"gateway.dialplan.N"}, ""}}},
+      {{{{"sim_hardware.exchange"}, ""}}},
+      {{{{"sim_hardware.e1.N"}, ""}}},
+      {{{{"sim_hardware.fxo.N"}, ""}}},
   };
   return tables;
 }

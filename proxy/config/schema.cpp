@@ -105,6 +105,8 @@ const std::vector<SectionSpec>& section_specs() {
       auth_section(),       itsp_proxy_entries(), lan_hosts_section(),  auth_users_section(),
       ignore_section(),     reject_section(),     trust_section(),      trust_entries(),
       dos_section(),        registrar_section(),  alias_section(),      directory_section(),
+      gateway_section(),    gateway_group_section(), gateway_dialplan_section(),
+      sim_exchange_section(), sim_e1_section(),   sim_fxo_section(),
   };
   return specs;
 }

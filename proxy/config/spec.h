@@ -60,6 +60,44 @@ struct DirectoryEntry {
   int user_line = 0;
 };
 
+// [gateway.group.N], [gateway.dialplan.N], [sim_hardware.e1.N], [sim_hardware.fxo.N].
+struct GroupEntry {
+  int header_line = 0;
+  bool enable = false;
+  std::string name;
+  int name_line = 0;
+  std::vector<std::uint16_t> spans;
+  int spans_line = 0;
+  gateway::HuntPolicy hunt = gateway::HuntPolicy::LowestFree;
+  std::size_t emergency_reserve = 0;
+  std::string incoming_destination;
+};
+struct DialRuleEntry {
+  int header_line = 0;
+  bool enable = false;
+  gateway::DialPlanRule rule;
+  std::string source_group;  // rule.source names a group: checked in finish()
+  int source_line = 0;
+  int target_line = 0;
+  bool called_set = false;
+  bool target_set = false;
+};
+struct E1Entry {
+  int header_line = 0;
+  bool enable = false;
+  SimE1Settings e1;
+  int span_line = 0;
+  int ddi_line = 0;
+};
+struct FxoEntry {
+  int header_line = 0;
+  bool enable = false;
+  SimFxoSettings fxo;
+  std::size_t lines = 0;
+  int span_line = 0;
+  int lines_line = 0;
+};
+
 struct Builder {
   DaemonConfig config;
   bool disable_all_trust = false;
@@ -69,6 +107,10 @@ struct Builder {
   std::map<int, AuthEntry> auth;
   std::map<int, AliasEntry> aliases;
   std::map<int, DirectoryEntry> directory;
+  std::map<int, GroupEntry> gateway_groups;
+  std::map<int, DialRuleEntry> dial_rules;
+  std::map<int, E1Entry> sim_e1;
+  std::map<int, FxoEntry> sim_fxo;
   // Where each "section parameter" was set, for cross-field errors.
   std::map<std::string, int> line_of;
 };
@@ -149,6 +191,14 @@ SectionSpec dos_section();
 SectionSpec registrar_section();
 SectionSpec alias_section();
 SectionSpec directory_section();
+// schema_gateway.cpp: [gateway], [gateway.group.N], [gateway.dialplan.N], [sim_hardware.exchange],
+// [sim_hardware.e1.N], [sim_hardware.fxo.N].
+SectionSpec gateway_section();
+SectionSpec gateway_group_section();
+SectionSpec gateway_dialplan_section();
+SectionSpec sim_exchange_section();
+SectionSpec sim_e1_section();
+SectionSpec sim_fxo_section();
 
 // --- Definitions of the templates above. ---
 

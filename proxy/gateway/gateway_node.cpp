@@ -493,6 +493,34 @@ void GatewayNode::finish_if_done(TimePoint now, Call& call) {
   calls_.erase(call.id);
 }
 
+void GatewayNode::handle_command(TimePoint now, const AdminCommand& command) {
+  if (!std::holds_alternative<admin::ShowChannels>(command.request)) {
+    SipNode::handle_command(now, command);
+    return;
+  }
+  admin::Channels out;
+  for (const auto& status : channel_status()) {
+    admin::ChannelRow row;
+    row.span = status.channel.span;
+    row.channel = status.channel.channel;
+    row.group = status.group;
+    switch (status.state) {
+      case ChannelState::Idle: row.state = "idle"; break;
+      case ChannelState::Outgoing: row.state = "outgoing"; break;
+      case ChannelState::Incoming: row.state = "incoming"; break;
+      case ChannelState::Blocked: row.state = "blocked"; break;
+    }
+    row.answered = status.answered;
+    row.called = status.called;
+    row.calling = status.calling;
+    if (status.since) {
+      row.since_s = std::chrono::duration_cast<std::chrono::seconds>(now - *status.since).count();
+    }
+    out.rows.push_back(std::move(row));
+  }
+  reply(command.id, std::move(out));
+}
+
 std::vector<ChannelStatus> GatewayNode::channel_status() const {
   std::vector<ChannelStatus> out;
   for (const auto& view : groups_.channels()) {

@@ -108,6 +108,8 @@ class GatewayNode : public transaction::SipNode {
 
  protected:
   void handle_completion(TimePoint now, const Completion& completion) override;
+  // admin::ShowChannels: channel_status() as rows; other commands: Unsupported.
+  void handle_command(TimePoint now, const AdminCommand& command) override;
 
  private:
   enum class Phase : std::uint8_t { Routing, Placing, Early, Answered, Ended };

@@ -13,7 +13,8 @@ constexpr std::string_view kHelp =
     "show itsp       ITSP proxies and their state\n"
     "show counters   request counters\n"
     "show bans       sources banned by the flood guard\n"
-    "unban ADDRESS   lift a ban\n";
+    "unban ADDRESS   lift a ban\n"
+    "show channels   the gateway's E1 channels and analogue lines\n";
 
 std::string join(const std::vector<std::string>& items, char separator) {
   std::string out;
@@ -69,6 +70,23 @@ struct Formatter {
     out += std::to_string(b.rows.size()) + " bans\n";
     return {true, std::move(out)};
   }
+  AdminText operator()(const admin::Channels& c) const {
+    std::string out = "span channel group state called calling since_s\n";
+    std::size_t busy = 0;
+    for (const auto& row : c.rows) {
+      const bool has_call = row.since_s >= 0;
+      if (has_call) ++busy;
+      std::string state = row.state;
+      if (has_call && row.answered) state += "+answered";
+      out += std::to_string(row.span) + " " + std::to_string(row.channel) + " " +
+             (row.group.empty() ? "-" : row.group) + " " + state + " " +
+             (row.called.empty() ? "-" : row.called) + " " +
+             (row.calling.empty() ? "-" : row.calling) + " " +
+             (has_call ? std::to_string(row.since_s) : std::string("-")) + "\n";
+    }
+    out += std::to_string(c.rows.size()) + " channels, " + std::to_string(busy) + " in use\n";
+    return {true, std::move(out)};
+  }
   AdminText operator()(const admin::Done& d) const { return {true, d.what + "\n"}; }
   AdminText operator()(const admin::Refused& r) const { return {false, "error: " + r.reason + "\n"}; }
   AdminText operator()(const admin::Unsupported&) const {
@@ -105,6 +123,7 @@ ParsedCommand parse_admin_command(std::string_view line) {
   if (is({"show", "itsp"})) return admin::ShowItsp{};
   if (is({"show", "counters"})) return admin::ShowCounters{};
   if (is({"show", "bans"})) return admin::ShowBans{};
+  if (is({"show", "channels"})) return admin::ShowChannels{};
   if (is({"unban", ""})) return admin::Unban{std::string(words[1])};
   if (is({"help"})) return AdminText{true, std::string(kHelp)};
   if (is({"kill", "reg", ""})) {
@@ -119,7 +138,7 @@ ParsedCommand parse_admin_command(std::string_view line) {
   }
   return AdminText{false, "error: unknown command '" + std::string(line) +
                               "'; commands: show reg, kill reg N, show itsp, show counters, "
-                              "show bans, unban ADDRESS, help\n"};
+                              "show bans, unban ADDRESS, show channels, help\n"};
 }
 
 AdminText format_admin_result(const admin::Result& result) { return std::visit(Formatter{}, result); }

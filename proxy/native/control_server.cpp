@@ -408,7 +408,8 @@ std::string format_runtime_stats(const NativeRuntime::Stats& s) {
 
 }  // namespace
 
-ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime) {
+ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime,
+                                             NativeRuntime* gateway) {
   struct Waiting {
     ControlServer::Respond respond;
     bool runtime_stats = false;  // show counters: the runtime's own follow
@@ -418,7 +419,7 @@ ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime)
     std::map<std::uint64_t, Waiting> waiting;
   };
   auto state = std::make_shared<State>();
-  runtime.set_command_replies([state, &runtime](CommandReply reply) {
+  const auto on_reply = [state, &runtime](CommandReply reply) {
     const auto it = state->waiting.find(reply.id);
     if (it == state->waiting.end()) return;
     Waiting waiting = std::move(it->second);
@@ -427,14 +428,31 @@ ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime)
     ControlReply out{text.ok, text.text};
     if (waiting.runtime_stats && out.ok) out.text += format_runtime_stats(runtime.stats());
     waiting.respond(std::move(out));
-  });
-  return [state, &node](TimePoint now, std::string_view command, ControlServer::Respond respond) {
+  };
+  runtime.set_command_replies(on_reply);
+  // The gateway's replies come on the same thread (one io_context): one table of ids for both.
+  if (gateway != nullptr) gateway->set_command_replies(on_reply);
+  return [state, &node, gateway](TimePoint now, std::string_view command,
+                                 ControlServer::Respond respond) {
     auto parsed = parse_admin_command(command);
     if (auto* text = std::get_if<AdminText>(&parsed)) {
       respond(ControlReply{text->ok, std::move(text->text)});
       return;
     }
     auto& request = std::get<admin::Request>(parsed);
+    if (std::holds_alternative<admin::ShowChannels>(request)) {
+      if (gateway == nullptr) {
+        respond(ControlReply{false, "error: no gateway in this daemon ([gateway] enable = 0)\n"});
+        return;
+      }
+      const std::uint64_t id = state->next_id++;
+      state->waiting[id] = {std::move(respond), false};
+      // The gateway's node is another runtime's: the command is an input of that runtime.
+      gateway->inject([id](Node& gateway_node, TimePoint t) {
+        gateway_node.on_command(t, AdminCommand{id, admin::ShowChannels{}});
+      });
+      return;
+    }
     const std::uint64_t id = state->next_id++;
     state->waiting[id] = {std::move(respond), std::holds_alternative<admin::ShowCounters>(request)};
     node.on_command(now, AdminCommand{id, std::move(request)});

@@ -165,6 +165,9 @@ class ControlServer {
 // after a store write — formatted as text; `show counters` gets the runtime's own counters
 // (NativeRuntime::Stats, as "runtime.NAME VALUE" lines) appended. Takes over the runtime's
 // command replies (NativeRuntime::set_command_replies).
-ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime);
+// `show channels` goes to the gateway's runtime when the daemon runs one (`gateway`, which must
+// outlive the handler; its command replies are taken over too), else is refused.
+ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime,
+                                             NativeRuntime* gateway = nullptr);
 
 }  // namespace resproxy::native

@@ -35,6 +35,7 @@
 #include "proxy/native/daemon_trace_sink.h"
 #include "proxy/native/dns_resolver.h"
 #include "proxy/native/dns_thread.h"
+#include "proxy/native/gateway_service.h"
 #include "proxy/native/host_address.h"
 #include "proxy/native/log_file.h"
 #include "proxy/native/log.h"
@@ -266,6 +267,23 @@ int run(const CommandLine& cli) {
   const Address advertised{advertised_ip, bound.port};
   node.set_local_address(advertised);
 
+  // The PSTN gateway ([gateway] enable = 1): its own port, the same io_context and thread.
+  std::unique_ptr<GatewayService> gateway;
+  if (config.gateway.enable) {
+    try {
+      gateway = std::make_unique<GatewayService>(io, config, config.listen_address, advertised_ip,
+                                                 advertised, rng, trace);
+      gateway->start();
+    } catch (const std::exception& e) {
+      logger.error(std::string("gateway: ") + e.what());
+      runtime.stop();
+      return kExitStartup;
+    }
+    logger.info("gateway listening on " + gateway->local_address().to_string() + " (" +
+                std::to_string(config.sim_hardware.e1.size()) + " emulated E1, " +
+                std::to_string(config.sim_hardware.fxo.size()) + " emulated FXO cards)");
+  }
+
   // The control socket for resproxyctl (control_server.h): on this thread, like every input.
   std::unique_ptr<ControlServer> control;
   const std::string control_path =
@@ -273,13 +291,14 @@ int run(const CommandLine& cli) {
   if (control_path != kControlDisabled) {
     ControlOptions control_options;
     control_options.path = control_path;
-    control = std::make_unique<ControlServer>(io, runtime, proxy_control_handler(node, runtime),
+    control = std::make_unique<ControlServer>(io, runtime, proxy_control_handler(node, runtime, gateway ? &gateway->runtime() : nullptr),
                                               std::move(control_options));
     try {
       control->start();
     } catch (const std::exception& e) {
       logger.error(e.what());
       control.reset();
+      if (gateway) gateway->stop();
       runtime.stop();
       return kExitStartup;
     }
@@ -290,6 +309,7 @@ int run(const CommandLine& cli) {
   PidFile pidfile;
   if (cli.pidfile && !pidfile.write(*cli.pidfile, error)) {
     logger.error("cannot write pid file " + *cli.pidfile + ": " + error);
+    if (gateway) gateway->stop();
     runtime.stop();
     return kExitStartup;
   }
@@ -316,6 +336,7 @@ int run(const CommandLine& cli) {
         logger.info(std::string("received ") + (number == SIGTERM ? "SIGTERM" : "SIGINT") +
                     ", shutting down");
         if (control) control->stop();
+        if (gateway) gateway->stop();
         runtime.stop();
         io.stop();
       };

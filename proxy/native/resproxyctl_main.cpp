@@ -45,6 +45,8 @@ Commands (run by the daemon; `resproxyctl help` asks it for its list):
   kill reg N       remove entry N of `show reg`, and its record in the database
   show itsp        the mode and the ITSP proxies' state
   show counters    the proxy's counters and the runtime's (runtime.*)
+  show channels    the gateway's E1 channels and analogue lines: span, channel,
+                   group, state, called, calling, seconds since the call began
   help             the daemon's list of commands
 
 Exit status: 0 ok; 1 the daemon refused the command, or a bad command line;

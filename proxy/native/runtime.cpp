@@ -66,7 +66,8 @@ NativeRuntime::Impl::Impl(asio::io_context& io, Node& node, ListenConfig config)
       tls_accept_retry_timer_(io),
       store_timer_(io),
       interface_timer_(io),
-      wall_clock_timer_(io) {}
+      wall_clock_timer_(io),
+      card_timer_(io) {}
 
 // --- Start and stop. ---
 
@@ -164,6 +165,14 @@ void NativeRuntime::Impl::start() {
   if (config_.wall_clock_poll.count() > 0) watch_wall_clock();
   // The Node may already have effects or a deadline (probes scheduled at construction).
   asio::post(io_, [self = shared_from_this()] { self->deliver([](Node&, TimePoint) {}); });
+  // The cards power up after the Node's first pump: their SpanState events follow as inputs.
+  if (card_host_ != nullptr) {
+    asio::post(io_, [self = shared_from_this()] {
+      if (self->stopped_) return;
+      self->card_host_->start(now());
+      self->after_card_input();
+    });
+  }
 }
 
 void NativeRuntime::Impl::stop(bool notify_node) {
@@ -179,6 +188,9 @@ void NativeRuntime::Impl::stop(bool notify_node) {
   store_timer_.cancel();
   interface_timer_.cancel();
   wall_clock_timer_.cancel();
+  card_timer_.cancel();
+  card_armed_.reset();
+  ++card_timer_generation_;
   // Writes handed to the store thread are applied (their answers are dropped below, the Node
   // hears nothing more); writes not handed over yet are dropped with the Node's other effects.
   if (store_thread_) store_thread_->finish();
@@ -295,6 +307,13 @@ void NativeRuntime::Impl::perform(ResolveName& effect) {
 }
 
 void NativeRuntime::Impl::perform(gateway::ToCard& effect) {
+  if (card_host_ != nullptr) {
+    // Inside the pump: the host acts now, its events reach the Node later, as inputs of their own.
+    ++stats_.card_commands;
+    card_host_->on_command(now(), effect);
+    after_card_input();
+    return;
+  }
   // No telephony card is hosted here: the contract's answer, later, as an input of its own.
   auto answer = gateway::no_card_answer(effect);
   if (!answer) return;
@@ -302,6 +321,52 @@ void NativeRuntime::Impl::perform(gateway::ToCard& effect) {
     if (self->stopped_) return;
     self->deliver([&answer](Node& node, TimePoint t) { node.on_completion(t, answer); });
   });
+}
+
+void NativeRuntime::Impl::after_card_input() {
+  auto events = card_host_->take_events();
+  if (!events.empty()) {
+    // One posted handler per batch keeps the host's order; each event is one Node input.
+    asio::post(io_, [self = shared_from_this(), events = std::move(events)] {
+      for (const auto& event : events) {
+        if (self->stopped_) return;
+        ++self->stats_.card_events;
+        self->deliver([&event](Node& node, TimePoint t) {
+          node.on_completion(t, Completion{event});
+        });
+      }
+    });
+  }
+  rearm_card_timer();
+}
+
+void NativeRuntime::Impl::rearm_card_timer() {
+  if (stopped_) return;
+  const auto deadline = card_host_->next_deadline();
+  if (!deadline) {
+    if (card_armed_) {
+      card_armed_.reset();
+      ++card_timer_generation_;
+      card_timer_.cancel();
+    }
+    return;
+  }
+  if (card_armed_ == deadline) return;
+  card_armed_ = deadline;
+  const std::uint64_t generation = ++card_timer_generation_;
+  card_timer_.expires_at(to_steady(*deadline));
+  card_timer_.async_wait([self = shared_from_this(), generation](const ErrorCode& ec) {
+    self->on_card_timer(ec, generation);
+  });
+}
+
+void NativeRuntime::Impl::on_card_timer(const ErrorCode& ec, std::uint64_t generation) {
+  if (ec || stopped_ || generation != card_timer_generation_) return;
+  card_armed_.reset();
+  const TimePoint t = now();
+  const auto deadline = card_host_->next_deadline();
+  if (deadline && *deadline <= t) card_host_->on_deadline(t);
+  after_card_input();
 }
 
 // --- The host's interfaces and the wall clock. ---
@@ -376,6 +441,7 @@ void NativeRuntime::set_command_replies(CommandReplies replies) {
   impl_->set_command_replies(std::move(replies));
 }
 void NativeRuntime::set_name_resolver(DnsThread* dns) { impl_->set_name_resolver(dns); }
+void NativeRuntime::set_card_host(CardHost* host) { impl_->set_card_host(host); }
 NativeRuntime::Stats NativeRuntime::stats() const { return impl_->stats(); }
 
 }  // namespace resproxy::native

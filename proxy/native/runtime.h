@@ -31,6 +31,7 @@
 #include "proxy/base/net.h"
 #include "proxy/base/node.h"
 #include "proxy/base/time.h"
+#include "proxy/native/card_host.h"
 #include "proxy/native/store.h"
 #include "proxy/native/tls.h"
 
@@ -95,6 +96,8 @@ class NativeRuntime {
     std::uint64_t bytes_out = 0;
     std::uint64_t tls_handshakes = 0;     // completed, both ways
     std::uint64_t tls_failures = 0;       // handshakes that failed (a refused certificate, …)
+    std::uint64_t card_commands = 0;      // ToCard effects handed to the card host
+    std::uint64_t card_events = 0;        // FromCard events of the card host given to the Node
   };
 
   NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config);
@@ -154,6 +157,13 @@ class NativeRuntime {
   // destroyed (stop() applies the writes already handed to that thread, then joins it).
   // Without one every StoreWrite fails.
   void set_store(KeyValueStore* store);
+
+  // The telephony cards the Node's gateway::ToCard effects go to (card_host.h); must outlive the
+  // runtime; set before start(). The runtime starts the host at start(), arms one timer of its
+  // own on the host's next_deadline(), and gives the Node every event the host emits as a
+  // completion input of its own, in order. None: every ToCard is answered per the "no card"
+  // contract (gateway::no_card_answer: a PlaceCall is released with 38).
+  void set_card_host(CardHost* host);
   [[nodiscard]] Stats stats() const;
 
  private:

@@ -127,6 +127,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void set_message_log(MessageLog log) { message_log_ = std::move(log); }
   void set_command_replies(CommandReplies replies) { command_replies_ = std::move(replies); }
   void set_name_resolver(DnsThread* dns) { dns_ = dns; }
+  void set_card_host(CardHost* host) { card_host_ = host; }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }
 
@@ -147,6 +148,11 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(CommandReply& effect);
   void perform(ResolveName& effect);
   void perform(gateway::ToCard& effect);
+  // The card host: after each of its inputs, post its events (each a Node input of its own) and
+  // re-arm its timer on its next deadline.
+  void after_card_input();
+  void rearm_card_timer();
+  void on_card_timer(const ErrorCode& ec, std::uint64_t generation);
   // Hands the pending writes to the store thread as one transaction.
   void commit_store();
   // Answers refused writes, then commit_store() if no commit is in progress and the commit
@@ -248,6 +254,10 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   MessageLog message_log_;
   CommandReplies command_replies_;
   DnsThread* dns_ = nullptr;  // set_name_resolver; none: ResolveName answered Unsupported
+  CardHost* card_host_ = nullptr;  // set_card_host; none: ToCard answered per no_card_answer
+  asio::steady_timer card_timer_;  // the card host's next deadline
+  std::optional<TimePoint> card_armed_;
+  std::uint64_t card_timer_generation_ = 0;
   Stats stats_;
 
   bool started_ = false;

@@ -32,6 +32,8 @@ void ProxyNode::Impl::command(TimePoint now, const AdminCommand& cmd) {
           }
           trace(now, "security.source_unbanned", [&](TraceEvent& e) { e.with("source", request.source); });
           self.reply(cmd.id, admin::Done{"unbanned " + request.source});
+        } else if constexpr (std::is_same_v<R, admin::ShowChannels>) {
+          self.reply(cmd.id, admin::Unsupported{});  // the gateway's, not the proxy's
         }
       },
       cmd.request);

@@ -370,3 +370,57 @@ TEST_F(DaemonTest, LogsAndStoreArePrivateLogsRotateAndSighupReopensThem) {
 
 }  // namespace
 }  // namespace resproxy::native
+
+namespace resproxy::native {
+namespace {
+
+// `resproxyctl --data-dir DIR ARGS` and its output (stdout and stderr).
+std::string ctl(const std::string& daemon_exe, const fs::path& data, const std::string& args) {
+  const std::string exe = (fs::path(daemon_exe).parent_path() / "resproxyctl").string();
+  const std::string command = exe + " --data-dir " + data.string() + " " + args + " 2>&1";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), &pclose);
+  std::string out;
+  char buffer[512];
+  while (pipe && fgets(buffer, sizeof buffer, pipe.get()) != nullptr) out += buffer;
+  return out;
+}
+
+// [gateway] enable = 1 with an emulated E1: the gateway runs beside the proxy, and
+// `resproxyctl show channels` lists its channels; without a gateway the command is refused.
+TEST_F(DaemonTest, RunsTheGatewayWithEmulatedCardsAndShowsItsChannels) {
+  const fs::path data = dir_.path / "data";
+  const fs::path ini = dir_.path / "gateway.ini";
+  std::ofstream(ini) << "[gateway]\nenable = 1\nport = 0\n"
+                        "[gateway.group.1]\nenable = 1\nname = e1\nspans = 1\n"
+                        "[gateway.dialplan.1]\nenable = 1\ncalled = 0.\ntarget = e1\n"
+                        "[sim_hardware.e1.1]\nenable = 1\nspan = 1\n"
+                        "[sim_hardware.fxo.1]\nenable = 1\nspan = 2\nlines = 2\n"
+                        "directory_numbers = 01632961200, 01632961201\n";
+  Daemon daemon(*exe_, {"--config", ini.string(), "--listen", "127.0.0.1:0", "--data-dir",
+                        data.string()},
+                dir_.path / "err");
+  ASSERT_NE(daemon.wait_ready(), 0) << daemon.err();
+  EXPECT_NE(daemon.err().find("gateway listening on 127.0.0.1:"), std::string::npos)
+      << daemon.err();
+  const std::string channels = ctl(*exe_, data, "show channels");
+  EXPECT_NE(channels.find("span channel group state called calling since_s\n"), std::string::npos)
+      << channels;
+  EXPECT_NE(channels.find("1 1 e1 idle - - -\n"), std::string::npos) << channels;
+  EXPECT_NE(channels.find("2 2 - idle - - -\n"), std::string::npos) << channels;  // no group
+  EXPECT_NE(channels.find("32 channels, 0 in use\n"), std::string::npos) << channels;
+  const int status = daemon.stop(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << daemon.err();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST_F(DaemonTest, ShowChannelsWithoutAGatewayIsRefused) {
+  const fs::path data = dir_.path / "data";
+  Daemon daemon(*exe_, {"--listen", "127.0.0.1:0", "--data-dir", data.string()},
+                dir_.path / "err");
+  ASSERT_NE(daemon.wait_ready(), 0) << daemon.err();
+  EXPECT_NE(ctl(*exe_, data, "show channels").find("no gateway in this daemon"), std::string::npos);
+  daemon.stop(SIGTERM);
+}
+
+}  // namespace
+}  // namespace resproxy::native

@@ -607,8 +607,9 @@ TEST(Config, UnknownSectionListsTheAllowedSections) {
             "test.ini:1: [sipproxy.itsp]: unknown section; allowed: sipproxy, "
             "advanced.sipproxy, sipproxy.pstn_gw, sipproxy.itsp_proxy, sipproxy.auth, sipproxy.itsp_proxy.N, "
             "sipproxy.lan_hosts.N, sipproxy.auth.user.N, sipproxy.ignore.N, sipproxy.reject.N, sipproxy.trust, "
-            "sipproxy.trust.N, sipproxy.dos, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N "
-            "(N = 1..100; sipproxy.auth.user.N: 1..120)");
+            "sipproxy.trust.N, sipproxy.dos, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N, "
+            "gateway, gateway.group.N, gateway.dialplan.N, sim_hardware.exchange, sim_hardware.e1.N, "
+            "sim_hardware.fxo.N (N = 1..100; sipproxy.auth.user.N: 1..120)");
 }
 
 TEST(Config, DosSectionSetsTheFloodGuardAndRefusesValuesOutOfRange) {

@@ -1,0 +1,123 @@
+// [gateway], [gateway.group.N], [gateway.dialplan.N] and [sim_hardware.*] (schema_gateway.cpp):
+// what they set, and the errors that refuse a file with its line and the allowed values.
+#include "proxy/config/daemon_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace resproxy::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+DaemonConfig parse(std::string_view text) { return parse_config(text, "test.ini"); }
+
+ConfigError error_of(std::string_view text) {
+  try {
+    parse(text);
+  } catch (const ConfigError& e) {
+    return e;
+  }
+  ADD_FAILURE() << "parsed without error:\n" << text;
+  return ConfigError("", 0, "", "", "", "");
+}
+
+constexpr std::string_view kGroup = "[gateway.group.1]\nenable = 1\nname = e1\nspans = 1\n";
+
+TEST(GatewayConfig, DefaultsLeaveTheGatewayOffWithoutCards) {
+  const DaemonConfig c = parse("");
+  EXPECT_FALSE(c.gateway.enable);
+  EXPECT_EQ(c.gateway.port, 5080);
+  EXPECT_FALSE(c.gateway.proxy.has_value());
+  EXPECT_TRUE(c.gateway.groups.empty());
+  EXPECT_TRUE(c.gateway.dial_plan.rules.empty());
+  EXPECT_FALSE(c.sim_hardware.has_cards());
+  EXPECT_FALSE(c.sim_hardware.exchange.trunk_capacity.has_value());
+}
+
+TEST(GatewayConfig, TheBranchOfficeExampleParses) {
+  std::ifstream in(std::string(RESPROXY_SOURCE_DIR) + "/examples/branch-office.ini");
+  ASSERT_TRUE(in) << "examples/branch-office.ini";
+  std::stringstream text;
+  text << in.rdbuf();
+  const DaemonConfig c = parse_config(text.str(), "branch-office.ini");
+  EXPECT_EQ(c.proxy.mode, routing::ProxyMode::ForwardItsp);
+  ASSERT_TRUE(c.proxy.pstn_gateway.address.has_value());
+  EXPECT_EQ(c.proxy.pstn_gateway.address->port, 5080);
+  EXPECT_TRUE(c.gateway.enable);
+  EXPECT_EQ(c.gateway.port, 5080);
+  EXPECT_EQ(c.gateway.max_call_duration, 4h);
+  ASSERT_EQ(c.gateway.groups.size(), 2u);
+  EXPECT_EQ(c.gateway.groups[0].name, "e1");
+  EXPECT_EQ(c.gateway.groups[0].emergency_reserve, 2u);
+  EXPECT_EQ(c.gateway.groups[1].hunt, gateway::HuntPolicy::RoundRobin);
+  EXPECT_EQ(c.gateway.incoming_destination.at("lines"), "200");
+  ASSERT_EQ(c.gateway.dial_plan.rules.size(), 7u);
+  EXPECT_TRUE(c.gateway.dial_plan.rules[0].emergency);
+  EXPECT_EQ(c.gateway.dial_plan.rules[5].target.kind, gateway::RouteTarget::Kind::Sip);
+  ASSERT_TRUE(c.gateway.dial_plan.rules[5].source.has_value());
+  EXPECT_EQ(c.gateway.dial_plan.rules[5].source->group, "e1");
+  ASSERT_EQ(c.sim_hardware.e1.size(), 1u);
+  EXPECT_EQ(c.sim_hardware.e1[0].span, 1);
+  EXPECT_EQ(c.sim_hardware.e1[0].ddi_digits, 3u);
+  ASSERT_EQ(c.sim_hardware.fxo.size(), 1u);
+  EXPECT_EQ(c.sim_hardware.fxo[0].directory_numbers.size(), 4u);
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST(GatewayConfig, ADialPlanTargetThatIsNoGroupIsRefusedWithTheGroupsAllowed) {
+  const auto e = error_of(std::string(kGroup) +
+                          "[gateway.dialplan.1]\nenable = 1\ncalled = 0.\ntarget = e2\n");
+  EXPECT_EQ(e.line, 8);
+  EXPECT_EQ(e.section, "gateway.dialplan.1");
+  EXPECT_EQ(e.parameter, "target");
+  EXPECT_NE(e.allowed.find("(e1)"), std::string::npos) << e.what();
+}
+
+TEST(GatewayConfig, ABadPatternIsRefusedOnItsLine) {
+  const auto e = error_of("[gateway.dialplan.1]\nenable = 1\ncalled = 0.1\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_EQ(e.parameter, "called");
+  EXPECT_NE(e.allowed.find("number pattern"), std::string::npos);
+}
+
+TEST(GatewayConfig, AnUnknownHuntPolicyIsRefusedWithTheChoices) {
+  const auto e = error_of("[gateway.group.1]\nhunt = random\n");
+  EXPECT_EQ(e.line, 2);
+  EXPECT_EQ(e.allowed, "lowest_free, highest_free, round_robin");
+}
+
+TEST(GatewayConfig, FxoDirectoryNumbersMustMatchTheLines) {
+  const auto e = error_of(
+      "[sim_hardware.fxo.1]\nenable = 1\nspan = 2\nlines = 4\ndirectory_numbers = 01632961200\n");
+  EXPECT_EQ(e.line, 5);
+  EXPECT_EQ(e.parameter, "directory_numbers");
+}
+
+TEST(GatewayConfig, ASpanServedByTwoCardsIsRefused) {
+  const auto e = error_of(
+      "[sim_hardware.e1.1]\nenable = 1\nspan = 1\n"
+      "[sim_hardware.fxo.1]\nenable = 1\nspan = 1\nlines = 1\ndirectory_numbers = 01632961200\n");
+  EXPECT_EQ(e.line, 6);
+  EXPECT_EQ(e.section, "sim_hardware.fxo.1");
+  EXPECT_EQ(e.parameter, "span");
+}
+
+TEST(GatewayConfig, RtpPortsMustNotBeReversed) {
+  const auto e = error_of("[gateway]\nrtp_port_first = 20000\nrtp_port_last = 19000\n");
+  EXPECT_EQ(e.line, 3);
+  EXPECT_EQ(e.parameter, "rtp_port_last");
+}
+
+TEST(GatewayConfig, ACardNamedAfterItsSpanWhenUnnamed) {
+  const DaemonConfig c = parse("[sim_hardware.e1.1]\nenable = 1\nspan = 3\n");
+  ASSERT_EQ(c.sim_hardware.e1.size(), 1u);
+  EXPECT_EQ(c.sim_hardware.e1[0].name, "e1-3");
+}
+
+}  // namespace
+}  // namespace resproxy::config
