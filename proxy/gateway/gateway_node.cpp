@@ -157,17 +157,7 @@ void GatewayNode::on_request(TimePoint now, transaction::ServerTransactionId id,
         on_invite(now, id, request, path);
         return;
       }
-      if (Call* call = find_dialog(request); call != nullptr && call->phase == Phase::Answered) {
-        // A re-INVITE (session refresh, hold): the same media, our same answer.
-        if (call->dialog) call->dialog->accept_remote_cseq(request);
-        auto extra = contact_headers();
-        extra.push_back({"Content-Type", "application/sdp"});
-        transactions().send_response(
-            now, id, 200, sip::make_response(request, 200, "OK", call->local_tag, extra, call->sdp_answer));
-        return;
-      }
-      transactions().send_response(
-          now, id, 481, sip::make_response(request, 481, "Call/Transaction Does Not Exist"));
+      on_reinvite(now, id, request);
       return;
     case sip::Method::Cancel: on_cancel(now, id, request); return;
     case sip::Method::Bye: on_bye(now, id, request); return;
@@ -182,6 +172,36 @@ void GatewayNode::on_request(TimePoint now, transaction::ServerTransactionId id,
                              {{"Allow", "INVITE, ACK, CANCEL, BYE, OPTIONS"}}));
       return;
   }
+}
+
+// An INVITE with a To tag (from the wire: untrusted, may name no dialog of ours).
+void GatewayNode::on_reinvite(TimePoint now, transaction::ServerTransactionId id,
+                              const sip::Message& request) {
+  Call* call = find_dialog(request);
+  // §12.2.2: a request whose tags match no dialog of ours gets 481. A call that has no dialog
+  // (no 1xx with our tag sent yet) or whose SIP side is over has none to match either.
+  if (call == nullptr || !call->dialog || !call->dialog->matches(request) || call->sip_done ||
+      call->phase == Phase::Ended) {
+    transactions().send_response(
+        now, id, 481, sip::make_response(request, 481, "Call/Transaction Does Not Exist"));
+    return;
+  }
+  // §12.2.2: a CSeq lower than (or equal to) the last one of the peer is out of order: 500.
+  // §14.2: a second INVITE before our final answer to the first gets 500 with a Retry-After of
+  // 0..10 s. A call from the PSTN (our INVITE) is answered only once our INVITE has its 2xx.
+  const bool pending = call->phase != Phase::Answered;
+  if (pending || !call->dialog->accept_remote_cseq(request)) {
+    std::vector<sip::ExtraHeader> extra;
+    if (pending) extra.push_back({"Retry-After", std::to_string(rng().uniform(11))});
+    transactions().send_response(
+        now, id, 500, sip::make_response(request, 500, "Server Internal Error", {}, extra));
+    return;
+  }
+  // A re-INVITE (session refresh, hold): the same media, our same answer.
+  auto extra = contact_headers();
+  extra.push_back({"Content-Type", "application/sdp"});
+  transactions().send_response(
+      now, id, 200, sip::make_response(request, 200, "OK", call->local_tag, extra, call->sdp_answer));
 }
 
 void GatewayNode::on_invite(TimePoint now, transaction::ServerTransactionId id,
@@ -374,6 +394,9 @@ void GatewayNode::retransmit_ok(TimePoint now, std::uint64_t id) {
 void GatewayNode::on_ack(TimePoint now, const sip::Message& ack, const Path& /*path*/) {
   Call* call = find_dialog(ack);
   if (call == nullptr || call->direction != CallDirection::SipToPstn || call->ok_response.empty()) return;
+  // from the wire: an ACK of another dialog with this Call-ID (an earlier call's, a forged one)
+  // must not stop our 2xx retransmissions, nor the BYE that ends an unacknowledged call.
+  if (!call->dialog || !call->dialog->matches(ack)) return;
   call->ok_response.clear();
   timers().cancel(call->ok_timer);
   if (call->remote_ip.empty() && !ack.body().empty() && take_remote_sdp(*call, ack.body())) {
@@ -385,10 +408,16 @@ void GatewayNode::on_ack(TimePoint now, const sip::Message& ack, const Path& /*p
 void GatewayNode::on_cancel(TimePoint now, transaction::ServerTransactionId id,
                             const sip::Message& cancel) {
   const auto invite_id = transactions().find_invite_for_cancel(cancel);
-  Call* call = invite_id ? find_dialog(cancel) : nullptr;
-  if (call == nullptr || call->invite_in != *invite_id) {
+  if (!invite_id) {
     transactions().send_response(
         now, id, 481, sip::make_response(cancel, 481, "Call/Transaction Does Not Exist"));
+    return;
+  }
+  // §9.2: a CANCEL that matches a transaction is answered 200, even when the INVITE already has
+  // its final answer (403, 488, 503…: no call was kept); then it changes nothing.
+  Call* call = find_dialog(cancel);
+  if (call == nullptr || call->invite_in != *invite_id) {
+    transactions().send_response(now, id, 200, sip::make_response(cancel, 200, "OK", rng().token(10)));
     return;
   }
   transactions().send_response(now, id, 200, sip::make_response(cancel, 200, "OK", call->local_tag));
@@ -424,6 +453,17 @@ void GatewayNode::on_bye(TimePoint now, transaction::ServerTransactionId id, con
   }
   call->ok_response.clear();
   timers().cancel(call->ok_timer);
+  if (call->direction == CallDirection::SipToPstn && !call->sip_done &&
+      call->phase != Phase::Answered) {
+    // A BYE in the early dialog of our 18x (§15.1.2): the INVITE still pending gets its final
+    // answer, 487; without it its server transaction would wait for one for ever.
+    call->sip_status = 487;
+    if (const sip::Message* invite = transactions().server_request(call->invite_in)) {
+      transactions().send_response(
+          now, call->invite_in, 487,
+          sip::make_response(*invite, 487, "Request Terminated", call->local_tag));
+    }
+  }
   call->sip_done = true;
   if (!call->cause) call->cause = cause_value;
   call->phase = Phase::Ended;

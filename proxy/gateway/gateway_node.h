@@ -11,13 +11,18 @@
 // gives the RFC 3398 answer with the Q.850 cause in a Reason header (RFC 3326), unless its cause
 // is one to re-present on (dial_plan.h: 34, 38, 41, 42, 44, 47 by default) and another route
 // is left: then the call is presented to the next route. CANCEL clears the line call with 16 (or
-// the Reason's cause); BYE in either direction clears the other side.
+// the Reason's cause); BYE in either direction clears the other side (a BYE in the early dialog
+// of our 18x also answers the pending INVITE 487, RFC 3261 §15.1.2). A re-INVITE before our final
+// answer gets 500 with Retry-After (§14.2); a copy of a pending INVITE on another branch, 482
+// (§8.2.2.2); a CANCEL matching an INVITE already answered, 200 and nothing more (§9.2).
 //
 // PSTN -> SIP: a call a card presents (IncomingCall) is routed by the dial plan with its group as
 // source (an FXO line has no DDI: the group's configured destination is the called number); it is
 // accepted (CALL PROCEEDING) and offered to resproxy as an INVITE; 180 -> ALERTING, 183 with SDP
 // -> PROGRESS (in-band), 2xx -> CONNECT, a final failure -> the line call cleared with the
-// RFC 3398 cause (or the Reason header's). Calling-number presentation: a restricted number goes
+// RFC 3398 cause (or the Reason header's). A PSTN caller who gives up first: CANCEL, and the call
+// is kept until the INVITE's final answer (64*T1 at most), so that a 2xx crossing the CANCEL is
+// acknowledged and ended with BYE (§9.1, §15). Calling-number presentation: a restricted number goes
 // out as From "Anonymous" with Privacy: id and the number in P-Asserted-Identity (RFC 3325).
 // P-Asserted-Identity and Privacy in an INVITE are believed only from trusted sources.
 //
@@ -96,6 +101,8 @@ class GatewayNode : public transaction::SipNode {
   [[nodiscard]] const GatewayCounters& counters() const { return counters_; }
   [[nodiscard]] std::size_t active_calls() const { return calls_.size(); }
   [[nodiscard]] const ChannelGroups& groups() const { return groups_; }
+  // RTP ports of the pool not held by a call (status pages, leak checks in tests).
+  [[nodiscard]] std::size_t free_rtp_ports() const { return free_rtp_ports_.size(); }
 
   // TransactionUser.
   void on_request(TimePoint now, transaction::ServerTransactionId id, const sip::Message& request,
@@ -127,7 +134,7 @@ class GatewayNode : public transaction::SipNode {
     std::optional<sip::Dialog> dialog;
     std::string ok_response;  // our 2xx, retransmitted until the ACK (§13.3.1.4)
     Duration ok_interval{};
-    TimerId ok_timer{};
+    TimerId ok_timer{};  // PSTN -> SIP: the wait for the final answer to our CANCELled INVITE
     TimerId duration_timer{};
     bool sip_done = false;     // the SIP side is over (final answer sent/received, BYE)
     std::string sdp_answer;    // ours, once made
@@ -158,6 +165,7 @@ class GatewayNode : public transaction::SipNode {
   // SIP -> PSTN (gateway_node.cpp).
   void on_invite(TimePoint now, transaction::ServerTransactionId id, const sip::Message& invite,
                  const Path& path);
+  void on_reinvite(TimePoint now, transaction::ServerTransactionId id, const sip::Message& request);
   void on_cancel(TimePoint now, transaction::ServerTransactionId id, const sip::Message& cancel);
   void on_bye(TimePoint now, transaction::ServerTransactionId id, const sip::Message& bye);
   void try_next_route(TimePoint now, Call& call);

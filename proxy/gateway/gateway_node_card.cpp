@@ -140,12 +140,23 @@ void GatewayNode::on_line_released(TimePoint now, Call& call, Cause cause) {
       answer_sip(now, call, sip_status_for(Cause{.value = call.last_cause}).value_or(480),
                  call.last_cause);
     } else if (call.direction == CallDirection::PstnToSip && !call.sip_done) {
-      // The PSTN caller gave up: CANCEL the INVITE (its 487 then ends the SIP side).
+      // The PSTN caller gave up: CANCEL the INVITE. The call waits for the INVITE's final answer
+      // (its 487 ends the SIP side; a 2xx that crossed the CANCEL gets its ACK and a BYE, §9.1,
+      // §15), for 64*T1 at most: the answer may never come (§9.1).
       call.sip_done = true;
       if (const sip::Message* invite = transactions().client_request(call.invite_out)) {
         if (auto cancel = sip::Message::parse(sip::make_cancel(*invite))) {
           transactions().send_request(now, std::move(cancel).value(),
                                       transport::Destination{Transport::Udp, config_.proxy, StreamId{}});
+          call.sip_done = false;
+          const std::uint64_t id = call.id;
+          call.ok_timer = timers().schedule(now + 64 * transactions().timers().t1, [this, id](TimePoint t) {
+            const auto it = calls_.find(id);
+            if (it == calls_.end()) return;
+            it->second.ok_timer = TimerId{};
+            it->second.sip_done = true;
+            finish_if_done(t, it->second);
+          });
         }
       }
     }
@@ -278,7 +289,9 @@ void GatewayNode::on_invite_response(TimePoint now, Call& call, const sip::Messa
     return;
   }
   if (status >= 300) {
-    if (call.sip_done && call.phase == Phase::Ended) {
+    if (call.phase == Phase::Ended) {  // the answer to an INVITE we cancelled
+      if (call.sip_status == 0) call.sip_status = status;
+      call.sip_done = true;
       finish_if_done(now, call);
       return;
     }
@@ -317,6 +330,8 @@ void GatewayNode::on_invite_response(TimePoint now, Call& call, const sip::Messa
     // A retransmitted 2xx (answered with the ACK above), or one after we gave up: end it.
     if (call.phase == Phase::Ended && !call.answered_at) {
       send_in_dialog(now, call, "BYE", call.last_cause);
+      call.sip_done = true;
+      finish_if_done(now, call);
     }
     return;
   }
@@ -331,6 +346,11 @@ void GatewayNode::on_client_error(TimePoint now, transaction::ClientTransactionI
   const auto c = calls_.find(it->second);
   if (c == calls_.end()) return;
   Call& call = c->second;
+  if (call.phase == Phase::Ended && !call.sip_done) {  // an INVITE we cancelled timed out
+    call.sip_done = true;
+    finish_if_done(now, call);
+    return;
+  }
   if (call.sip_done || call.answered_at) return;
   // RFC 3398: 408 -> 102 (recovery on timer expiry), 503 -> 41.
   const std::uint8_t cause_value = error == transaction::TransactionError::Timeout
