@@ -1,6 +1,7 @@
 // Forwarding: a request on its way out (edits, client transaction, timer C), its responses
 // back, ITSP failover of live traffic, late answers, ACKs.
 #include "proxy/routing/proxy_node_impl.h"
+#include "proxy/sip/text.h"
 
 namespace resproxy::routing {
 
@@ -250,10 +251,11 @@ void ProxyNode::Impl::on_timer_c(TimePoint now, ClientTransactionId cid) {
   finish_with(now, f, 408, "Request Timeout");
 }
 
-void ProxyNode::Impl::finish_with(TimePoint now, Forward& f, int status, std::string_view reason) {
+void ProxyNode::Impl::finish_with(TimePoint now, Forward& f, int status, std::string_view reason,
+                                  std::vector<sip::ExtraHeader> extra) {
   if (!f.final_sent) {
     if (const sip::Message* request = self.transactions().server_request(f.server)) {
-      respond(now, f.server, *request, status, reason);
+      respond(now, f.server, *request, status, reason, std::move(extra));
     }
     f.final_sent = true;
   }
@@ -322,8 +324,16 @@ void ProxyNode::Impl::on_response(TimePoint now, ClientTransactionId cid, const 
     return;
   }
   if (status == 503) {
-    // §16.7 step 6: a 503 from downstream says nothing about us; tell the caller 500.
-    finish_with(now, f, 500, "Server Internal Error");
+    // §16.7 step 6: a 503 from downstream says nothing about us; tell the caller 500. Its
+    // Reason (RFC 3326: the PSTN gateway's Q.850 cause, e.g. 34 no circuit) goes with it, so the
+    // phone still learns why.
+    std::vector<sip::ExtraHeader> reasons;
+    for (const auto& field : response.headers()) {
+      if (field.id == sip::HeaderId::Other && sip::text::iequals(sip::text::trim(field.name), "Reason")) {
+        reasons.push_back({"Reason", std::string(field.value)});
+      }
+    }
+    finish_with(now, f, 500, "Server Internal Error", std::move(reasons));
     return;
   }
   std::string relayed = relay_bytes(f, response);

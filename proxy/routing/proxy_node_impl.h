@@ -517,7 +517,8 @@ struct ProxyNode::Impl final : stages::Router,
   void on_timer_c(TimePoint now, ClientTransactionId cid);
 
   // Answers the upstream side ourselves and forgets the forward.
-  void finish_with(TimePoint now, Forward& f, int status, std::string_view reason);
+  void finish_with(TimePoint now, Forward& f, int status, std::string_view reason,
+                   std::vector<sip::ExtraHeader> extra = {});
 
   void erase(ClientTransactionId cid);
 

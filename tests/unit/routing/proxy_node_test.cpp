@@ -317,6 +317,20 @@ TEST(ProxyRouting, TurnsADownstream503Into500) {
   f.expect_one("SIP/2.0 500");
 }
 
+TEST(ProxyRouting, The500ForADownstream503KeepsItsQ850Reason) {
+  // The PSTN gateway's "no circuit" (RFC 3398: 503, Reason cause 34): §16.7 turns it into 500,
+  // and the phone still learns the PSTN's cause (RFC 3326).
+  ProxyFixture f;
+  f.register_phone(alice());
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bK503r"));
+  auto fwd = parse(f.take_sent()[1].bytes);
+  f.receive(alice(), sip::make_response(fwd, 503, "Service Unavailable", "callee",
+                                        {{"Reason", "Q.850;cause=34;text=\"No circuit/channel available\""}}));
+  const auto sent = f.expect_one("SIP/2.0 500");
+  EXPECT_NE(sent.bytes.find("Reason: Q.850;cause=34;text=\"No circuit/channel available\""), std::string::npos)
+      << sent.bytes;
+}
+
 TEST(ProxyRouting, ForwardsTheAckForA2xxAlongTheRouteStatelessly) {
   ProxyFixture f;
   f.register_phone(alice());
