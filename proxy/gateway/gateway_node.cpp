@@ -484,6 +484,17 @@ void GatewayNode::bridge_media(Call& call) {
   card(call.span, MediaBridge{.call = call.line_call, .rtp_port = call.rtp_port,
                               .remote_ip = call.remote_ip, .remote_port = call.remote_port,
                               .payload_type = call.payload_type});
+  call.media_bridged = true;
+}
+
+void GatewayNode::unbridge_media(Call& call) {
+  if (!call.media_bridged) return;
+  call.media_bridged = false;
+  // card.h: rtp_port 0 disconnects. The runtime's data path closes the call's RTP port now; the
+  // port goes back to the pool only when the whole call ends (finish_if_done), and a
+  // re-presented call (try_next_route) bridges it again for its new line call.
+  card(call.span, MediaBridge{.call = call.line_call, .rtp_port = 0, .remote_ip = {},
+                              .remote_port = 0, .payload_type = call.payload_type});
 }
 
 void GatewayNode::start_duration_limit(TimePoint now, Call& call) {

@@ -152,6 +152,7 @@ class GatewayNode : public transaction::SipNode {
     std::string remote_ip;
     std::uint16_t remote_port = 0;
     std::uint8_t payload_type = 8;
+    bool media_bridged = false;  // a MediaBridge went out for the line call; unbridged at release
     // The record.
     std::string called;
     std::string calling;
@@ -185,6 +186,8 @@ class GatewayNode : public transaction::SipNode {
   void on_line_released(TimePoint now, Call& call, Cause cause);
   void clear_line(TimePoint now, Call& call, std::uint8_t cause);
   void bridge_media(Call& call);
+  // MediaBridge with rtp_port 0 for a bridged line call (at its CallReleased).
+  void unbridge_media(Call& call);
   // Both.
   [[nodiscard]] bool is_trusted(const Address& source) const;
   [[nodiscard]] Call* find_line(SpanId span, LineCallId line);

@@ -116,6 +116,7 @@ void GatewayNode::on_line_disconnected(TimePoint now, Call& call, Cause cause) {
 }
 
 void GatewayNode::on_line_released(TimePoint now, Call& call, Cause cause) {
+  unbridge_media(call);  // the line call is over: so is its audio
   if (auto channel = groups_.channel_of(call.span, call.line_call)) groups_.release(*channel);
   by_line_.erase({call.span, call.line_call});
   call.line_active = false;

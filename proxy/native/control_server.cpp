@@ -406,6 +406,28 @@ std::string format_runtime_stats(const NativeRuntime::Stats& s) {
   return out;
 }
 
+// The gateway's media data path (media_bridge.h), from its runtime's stats.
+std::string format_gateway_media(const NativeRuntime::Stats& s) {
+  std::string out;
+  const auto line = [&out](std::string_view name, std::uint64_t v) {
+    out += "gateway.";
+    out += name;
+    out += ' ';
+    out += std::to_string(v);
+    out += '\n';
+  };
+  line("media_commands", s.media_commands);
+  line("media_bridges_open", s.media_bridges_open);
+  line("media_bridges_refused", s.media_bridges_refused);
+  line("rtp_rx", s.rtp_rx);
+  line("rtp_tx", s.rtp_tx);
+  line("rtp_rx_errors", s.rtp_rx_errors);
+  line("rtp_late", s.rtp_late);
+  line("rtp_concealed", s.rtp_concealed);
+  line("rtp_slips", s.rtp_slips);
+  return out;
+}
+
 }  // namespace
 
 ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime,
@@ -419,14 +441,17 @@ ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime,
     std::map<std::uint64_t, Waiting> waiting;
   };
   auto state = std::make_shared<State>();
-  const auto on_reply = [state, &runtime](CommandReply reply) {
+  const auto on_reply = [state, &runtime, gateway](CommandReply reply) {
     const auto it = state->waiting.find(reply.id);
     if (it == state->waiting.end()) return;
     Waiting waiting = std::move(it->second);
     state->waiting.erase(it);
     const AdminText text = format_admin_result(reply.result);
     ControlReply out{text.ok, text.text};
-    if (waiting.runtime_stats && out.ok) out.text += format_runtime_stats(runtime.stats());
+    if (waiting.runtime_stats && out.ok) {
+      out.text += format_runtime_stats(runtime.stats());
+      if (gateway != nullptr) out.text += format_gateway_media(gateway->stats());
+    }
     waiting.respond(std::move(out));
   };
   runtime.set_command_replies(on_reply);

@@ -163,7 +163,8 @@ class ControlServer {
 // The daemon's handler: the command line parsed into a typed admin request (admin_text.h), given
 // to the node (Node::on_command), and its CommandReply — which the runtime hands back, at once or
 // after a store write — formatted as text; `show counters` gets the runtime's own counters
-// (NativeRuntime::Stats, as "runtime.NAME VALUE" lines) appended. Takes over the runtime's
+// (NativeRuntime::Stats, as "runtime.NAME VALUE" lines) appended, and with a gateway its media
+// data path's (media_bridge.h: "gateway.rtp_rx", "gateway.rtp_tx", …). Takes over the runtime's
 // command replies (NativeRuntime::set_command_replies).
 // `show channels` goes to the gateway's runtime when the daemon runs one (`gateway`, which must
 // outlive the handler; its command replies are taken over too), else is refused.

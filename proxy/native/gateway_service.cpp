@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "proxy/native/media_bridge.h"
 #include "proxy/native/telephony_card_host.h"
 #include "sim_hardware/host/telephony_host.h"
 
@@ -108,11 +109,16 @@ GatewayService::GatewayService(boost::asio::io_context& io, const config::Daemon
       io, *node_,
       ListenConfig{.ip = listen_ip, .port = config.gateway.port, .udp = true, .tcp = true});
   if (cards_) runtime_->set_card_host(cards_.get());
+  media_ = std::make_unique<MediaBridges>(io, MediaBridgeConfig{.bind_ip = listen_ip});
+  runtime_->set_media_bridges(media_.get());
 }
 
 GatewayService::~GatewayService() = default;
 
 void GatewayService::start() { runtime_->start(); }
-void GatewayService::stop() { runtime_->stop(); }
+void GatewayService::stop() {
+  runtime_->stop();
+  media_->close_all();
+}
 
 }  // namespace resproxy::native

@@ -3,7 +3,9 @@
 // gateway::GatewayNode on a NativeRuntime of its own — its own SIP port, on the proxy's
 // io_context and thread — with the emulated cards and exchange of [sim_hardware.*]
 // (sim_hardware/host/telephony_host.h) as its CardHost (card_host.h). Without emulated cards the
-// runtime hosts none: every call placed fails with 38 (the "no card" contract).
+// runtime hosts none: every call placed fails with 38 (the "no card" contract). The gateway's
+// media (its MediaBridge commands) runs on MediaBridges (media_bridge.h) on the same io_context:
+// RTP ports bound on the listen address, the emulated lines echoing what they hear.
 //
 // Not part of resproxy_native: it is compiled into the daemon, which alone links the gateway
 // core and the emulators (proxy/native/CMakeLists.txt), so the runtime library knows only
@@ -26,6 +28,7 @@ class TelephonyHost;
 namespace resproxy::native {
 
 class TelephonyCardHost;
+class MediaBridges;
 
 class GatewayService {
  public:
@@ -48,11 +51,13 @@ class GatewayService {
   [[nodiscard]] Address local_address() const { return runtime_->local_address(); }
   [[nodiscard]] const gateway::GatewayNode& node() const { return *node_; }
   [[nodiscard]] NativeRuntime& runtime() { return *runtime_; }
+  [[nodiscard]] MediaBridges& media() { return *media_; }
 
  private:
   std::unique_ptr<telephony::TelephonyHost> host_;
   std::unique_ptr<TelephonyCardHost> cards_;
   std::unique_ptr<gateway::GatewayNode> node_;
+  std::unique_ptr<MediaBridges> media_;  // outlives the runtime that feeds it
   std::unique_ptr<NativeRuntime> runtime_;
 };
 

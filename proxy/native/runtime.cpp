@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "proxy/native/host_address.h"
+#include "proxy/native/media_bridge.h"
 
 namespace resproxy::native {
 
@@ -307,6 +308,14 @@ void NativeRuntime::Impl::perform(ResolveName& effect) {
 }
 
 void NativeRuntime::Impl::perform(gateway::ToCard& effect) {
+  if (media_bridges_ != nullptr) {
+    if (const auto* bridge = std::get_if<gateway::MediaBridge>(&effect.command)) {
+      // Audio is the runtime's data path, never the card's (card.h): nothing to answer.
+      ++stats_.media_commands;
+      media_bridges_->on_command(effect.span, *bridge);
+      return;
+    }
+  }
   if (card_host_ != nullptr) {
     // Inside the pump: the host acts now, its events reach the Node later, as inputs of their own.
     ++stats_.card_commands;
@@ -325,6 +334,14 @@ void NativeRuntime::Impl::perform(gateway::ToCard& effect) {
 
 void NativeRuntime::Impl::after_card_input() {
   auto events = card_host_->take_events();
+  if (media_bridges_ != nullptr) {
+    // The line call is over: its audio stops now, whatever the Node does next.
+    for (const auto& event : events) {
+      if (const auto* released = std::get_if<gateway::CallReleased>(&event.event)) {
+        media_bridges_->close(event.span, released->call);
+      }
+    }
+  }
   if (!events.empty()) {
     // One posted handler per batch keeps the host's order; each event is one Node input.
     asio::post(io_, [self = shared_from_this(), events = std::move(events)] {
@@ -407,6 +424,17 @@ void NativeRuntime::Impl::watch_wall_clock() {
 NativeRuntime::Stats NativeRuntime::Impl::stats() const {
   Stats out = stats_;
   out.store_queue_depth = pending_store_ids_.size() + committing_ids_.size();
+  if (media_bridges_ != nullptr) {
+    const MediaBridgeTotals media = media_bridges_->totals();
+    out.media_bridges_open = media.open;
+    out.media_bridges_refused = media.refused;
+    out.rtp_rx = media.counters.rtp_rx;
+    out.rtp_tx = media.counters.rtp_tx;
+    out.rtp_rx_errors = media.counters.rx_errors + media.counters.foreign;
+    out.rtp_concealed = media.counters.concealed;
+    out.rtp_late = media.counters.late;
+    out.rtp_slips = media.counters.slips;
+  }
   return out;
 }
 
@@ -442,6 +470,7 @@ void NativeRuntime::set_command_replies(CommandReplies replies) {
 }
 void NativeRuntime::set_name_resolver(DnsThread* dns) { impl_->set_name_resolver(dns); }
 void NativeRuntime::set_card_host(CardHost* host) { impl_->set_card_host(host); }
+void NativeRuntime::set_media_bridges(MediaBridges* bridges) { impl_->set_media_bridges(bridges); }
 NativeRuntime::Stats NativeRuntime::stats() const { return impl_->stats(); }
 
 }  // namespace resproxy::native

@@ -71,6 +71,7 @@ struct ListenConfig {
 };
 
 class DnsThread;
+class MediaBridges;
 
 class NativeRuntime {
  public:
@@ -98,6 +99,16 @@ class NativeRuntime {
     std::uint64_t tls_failures = 0;       // handshakes that failed (a refused certificate, …)
     std::uint64_t card_commands = 0;      // ToCard effects handed to the card host
     std::uint64_t card_events = 0;        // FromCard events of the card host given to the Node
+    // The media data path (set_media_bridges), from MediaBridges::totals(): zero without one.
+    std::uint64_t media_commands = 0;     // MediaBridge commands taken by the data path
+    std::uint64_t media_bridges_open = 0; // gauge
+    std::uint64_t media_bridges_refused = 0;
+    std::uint64_t rtp_rx = 0;             // RTP packets received from the bridged remotes
+    std::uint64_t rtp_tx = 0;             // RTP packets sent to them
+    std::uint64_t rtp_rx_errors = 0;      // datagrams that were not RTP, or from a stranger
+    std::uint64_t rtp_concealed = 0;      // frames played to the lines as concealment
+    std::uint64_t rtp_late = 0;
+    std::uint64_t rtp_slips = 0;
   };
 
   NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config);
@@ -164,6 +175,13 @@ class NativeRuntime {
   // completion input of its own, in order. None: every ToCard is answered per the "no card"
   // contract (gateway::no_card_answer: a PlaceCall is released with 38).
   void set_card_host(CardHost* host);
+  // The data path of the gateway's media (media_bridge.h); must outlive the runtime's run. When
+  // set, every gateway::MediaBridge effect goes to it instead of the card host (a card has no
+  // audio of its own: the runtime moves the frames), and each CallReleased event of the card
+  // host closes that call's bridge before the Node hears of it — the card contract's "every
+  // call ends with one CallReleased" is the one end signal that cannot be missed. None:
+  // MediaBridge goes to the card host like every other command.
+  void set_media_bridges(MediaBridges* bridges);
   [[nodiscard]] Stats stats() const;
 
  private:

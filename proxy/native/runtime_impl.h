@@ -128,6 +128,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void set_command_replies(CommandReplies replies) { command_replies_ = std::move(replies); }
   void set_name_resolver(DnsThread* dns) { dns_ = dns; }
   void set_card_host(CardHost* host) { card_host_ = host; }
+  void set_media_bridges(MediaBridges* bridges) { media_bridges_ = bridges; }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }
 
@@ -255,6 +256,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   CommandReplies command_replies_;
   DnsThread* dns_ = nullptr;  // set_name_resolver; none: ResolveName answered Unsupported
   CardHost* card_host_ = nullptr;  // set_card_host; none: ToCard answered per no_card_answer
+  MediaBridges* media_bridges_ = nullptr;  // set_media_bridges; none: MediaBridge to the card host
   asio::steady_timer card_timer_;  // the card host's next deadline
   std::optional<TimePoint> card_armed_;
   std::uint64_t card_timer_generation_ = 0;

@@ -408,6 +408,11 @@ TEST_F(DaemonTest, RunsTheGatewayWithEmulatedCardsAndShowsItsChannels) {
   EXPECT_NE(channels.find("1 1 e1 idle - - -\n"), std::string::npos) << channels;
   EXPECT_NE(channels.find("2 2 - idle - - -\n"), std::string::npos) << channels;  // no group
   EXPECT_NE(channels.find("32 channels, 0 in use\n"), std::string::npos) << channels;
+  // The gateway's media data path (media_bridge.h) in show counters.
+  const std::string counters = ctl(*exe_, data, "show counters");
+  EXPECT_NE(counters.find("gateway.rtp_rx 0\n"), std::string::npos) << counters;
+  EXPECT_NE(counters.find("gateway.rtp_tx 0\n"), std::string::npos) << counters;
+  EXPECT_NE(counters.find("gateway.media_bridges_open 0\n"), std::string::npos) << counters;
   const int status = daemon.stop(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status)) << daemon.err();
   EXPECT_EQ(WEXITSTATUS(status), 0);

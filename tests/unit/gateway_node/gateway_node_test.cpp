@@ -80,6 +80,62 @@ TEST(GatewayNode, ThePstnClearingAnAnsweredCallSendsByeWithItsCause) {
   EXPECT_EQ(o.gw->groups().in_use("e1"), 0u);
 }
 
+// card.h: MediaBridge with rtp_port 0 disconnects. When the line call is released its audio
+// stops: the runtime's data path closes the RTP port of the bridge.
+TEST(GatewayNode, TheReleaseOfABridgedLineCallUnbridgesItsMedia) {
+  Office o;
+  o.call("m1", "901632960000");
+  o.advance(10s);
+  ASSERT_NE(o.last_response("m1", 200), nullptr);
+  auto bridges = o.bridges();
+  ASSERT_FALSE(bridges.empty());
+  const MediaBridge bridged = bridges.back();
+  EXPECT_NE(bridged.rtp_port, 0);
+  EXPECT_EQ(bridged.remote_ip, "127.0.0.1");
+  EXPECT_EQ(bridged.remote_port, 40000);
+  EXPECT_EQ(bridged.payload_type, 8);
+  o.in_dialog("ACK", "m1", 1);
+  o.in_dialog("BYE", "m1", 2);
+  o.advance(5s);
+  bridges = o.bridges();
+  ASSERT_FALSE(bridges.empty());
+  EXPECT_EQ(bridges.back().call, bridged.call);
+  EXPECT_EQ(bridges.back().rtp_port, 0) << "the released call is unbridged";
+  EXPECT_EQ(std::count_if(bridges.begin(), bridges.end(),
+                          [](const MediaBridge& b) { return b.rtp_port == 0; }),
+            1);
+  // ... after the card's CallReleased, not before: the ClearCall comes first.
+  const auto clear = std::find_if(o.commands.begin(), o.commands.end(), [](const ToCard& c) {
+    return std::holds_alternative<ClearCall>(c.command);
+  });
+  const auto unbridge = std::find_if(o.commands.begin(), o.commands.end(), [](const ToCard& c) {
+    const auto* b = std::get_if<MediaBridge>(&c.command);
+    return b != nullptr && b->rtp_port == 0;
+  });
+  EXPECT_LT(clear, unbridge);
+}
+
+// Early media (183 with the exchange's ringback) bridges before answer; a CANCEL then ends the
+// line call, and its release unbridges it like an answered call's.
+TEST(GatewayNode, AnEarlyMediaBridgeIsUnbridgedWhenTheCancelledCallIsReleased) {
+  Office o;
+  o.call("m2", "901632960500");  // a slow subscriber: rings, never answers within the test
+  o.advance(3s);
+  ASSERT_EQ(o.final_status("m2"), 0);
+  ASSERT_NE(o.last_response("m2", 183), nullptr) << "in-band ringback: early media";
+  ASSERT_FALSE(o.bridges().empty());
+  EXPECT_NE(o.bridges().front().rtp_port, 0);
+  o.cancel("m2");
+  o.advance(5s);
+  EXPECT_EQ(o.final_status("m2"), 487);
+  const auto bridges = o.bridges();
+  EXPECT_EQ(bridges.back().rtp_port, 0);
+  EXPECT_EQ(std::count_if(bridges.begin(), bridges.end(),
+                          [](const MediaBridge& b) { return b.rtp_port == 0; }),
+            1);
+  EXPECT_EQ(o.gw->active_calls(), 0u);
+}
+
 TEST(GatewayNode, BusyAndUnallocatedGetTheRfc3398AnswerWithTheQ850Reason) {
   Office o;
   o.call("busy", "901632960100");

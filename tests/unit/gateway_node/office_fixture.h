@@ -145,6 +145,7 @@ class Office {
           RESPROXY_CHECK(parsed.has_value());
           sent.push_back({now, std::move(parsed).value()});
         } else if (auto* c = std::get_if<ToCard>(&*effect)) {
+          commands.push_back(*c);
           host->on_command(now, *c);
         }
       }
@@ -286,6 +287,15 @@ class Office {
   std::unique_ptr<telephony::TelephonyHost> host;
   std::unique_ptr<GatewayNode> gw;
   std::vector<Sent> sent;
+  std::vector<ToCard> commands;  // every card command, in order
+  // The MediaBridge commands among them.
+  std::vector<MediaBridge> bridges() const {
+    std::vector<MediaBridge> out;
+    for (const auto& c : commands) {
+      if (const auto* b = std::get_if<MediaBridge>(&c.command)) out.push_back(*b);
+    }
+    return out;
+  }
 
  private:
   SeededRng rng_;

@@ -1,0 +1,152 @@
+#pragma once
+// MediaBridges: the native data path of the PSTN gateway's media (gateway::MediaBridge,
+// proxy/gateway/card.h). For each bridged line call, an RTP endpoint (RFC 3550 over UDP) on the
+// gateway's media address and the call's rtp_port, and a line that hears and speaks 20 ms G.711
+// frames:
+//
+//   network -> line: each datagram is parsed (media/rtp_packet.h) and pushed into the call's
+//     JitterBuffer (media/jitter_buffer.h: reordering, late/duplicate drops, adaptive delay, PLC,
+//     clock-slip handling); every 20 ms of the line's 8 kHz clock the line takes one frame.
+//   line -> network: the frame the line sends back in the same 20 ms is encoded in the call's law
+//     (payload type 8 PCMA or 0 PCMU, RFC 3551 §6) and sent as one RTP packet to the remote: an
+//     SSRC of our own from the OS RNG, random first sequence number and timestamp (RFC 3550
+//     §5.1), sequence + 1 and timestamp + 160 per packet, the marker on the first (a talkspurt
+//     start, RFC 3551 §4.1). A line always sends (no VAD): 50 packets a second while bridged.
+//
+// Source filtering: datagrams count only from the remote the gateway negotiated (the SDP's
+// c=/m=). A remote of 0.0.0.0, ::, empty, port 0 or an address that is not a literal IP means
+// "not known yet": the bridge latches to the source of the first datagram that parses as RTP
+// (symmetric RTP, RFC 4961) and sends nothing before it. Datagrams from anyone else are dropped
+// and counted (`foreign`). Everything that arrives is an attacker's: a datagram that is not RTP
+// is counted (`rx_errors`) and dropped; nothing on this path can crash or grow without bound
+// (at most `max_bridges` bridges, one fixed-size receive buffer each).
+//
+// The line. MediaLine is the seam: a real telephony driver would hand the frames to the channel
+// (DAHDI's read/write on the B-channel's device). The emulated cards of sim_hardware/ model no
+// audio, so the daemon's default line is LoopbackLine: an emulated subscriber that says back what
+// it hears, 20 ms later — enough to prove the path end to end (tests/integration/native/
+// media_bridge_test.cpp sends RTP in and gets its own audio back).
+//
+// Clock. One steady_timer drives every bridge: tick n is due at start + n × 20 ms (the next
+// deadline is the previous deadline + 20 ms, never now + 20 ms, so the line clock does not drift
+// with the io thread's latency). If the thread falls more than kMaxLateTicks behind (suspended,
+// overloaded), the clock restarts from now and the miss is counted (`tick_overruns`): the jitter
+// buffers absorb the step like a clock slip. The timer runs only while a bridge exists.
+//
+// Commands (on_command): MediaBridge with a port opens the bridge of (span, call), or updates its
+// remote and payload type when it is already open on that port (early media on 183, then the
+// answer; a re-INVITE). A different port closes and reopens. rtp_port 0 closes it; so does
+// close() (the runtime calls it on the card's CallReleased: every line call ends with one).
+// Ports are the gateway's to hand out (GatewayNode's pool): a bridge asked for a port another
+// call's bridge still holds closes that stale bridge first.
+//
+// Threading: everything on the io_context's thread (or before it runs). The io_context must
+// outlive this object; pending handlers hold the inside alive and do nothing once it is closed.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "proxy/gateway/card.h"
+#include "proxy/media/jitter_buffer.h"
+
+namespace resproxy::native {
+
+using LineFrame = std::array<std::int16_t, media::kFrameSamples>;  // 20 ms, 16-bit linear
+
+// The telephone line of a bridged call, as the data path sees it: once per 20 ms it is given the
+// frame the network side plays to it and returns the frame it sends toward the network.
+class MediaLine {
+ public:
+  virtual ~MediaLine() = default;
+  // A bridge opened (true) or closed (false) for (span, call).
+  virtual void on_bridge(gateway::SpanId span, gateway::LineCallId call, bool open) = 0;
+  // One 20 ms period of (span, call): `heard` goes to the line, `said` is what it sends.
+  virtual void exchange(gateway::SpanId span, gateway::LineCallId call, const media::Frame& heard,
+                        LineFrame& said) = 0;
+};
+
+// The emulated subscriber: echoes what it hears (played, concealed or silence alike).
+class LoopbackLine final : public MediaLine {
+ public:
+  // MediaLine
+  void on_bridge(gateway::SpanId, gateway::LineCallId, bool) override {}
+  void exchange(gateway::SpanId, gateway::LineCallId, const media::Frame& heard,
+                LineFrame& said) override {
+    said = heard.samples;
+  }
+};
+
+struct MediaBridgeConfig {
+  std::string bind_ip = "0.0.0.0";  // where the RTP ports are bound: the gateway's listen address
+  std::size_t max_bridges = 1024;   // MediaBridge commands beyond it are refused (counted)
+  media::JitterBufferConfig jitter{};  // law and payload type are set per call
+};
+
+// Counters of one bridge; MediaBridgeTotals adds those of closed bridges. Never reset.
+struct MediaBridgeCounters {
+  std::uint64_t rtp_rx = 0;     // RTP packets from the remote, parsed (pushed to the buffer)
+  std::uint64_t rtp_tx = 0;     // RTP packets sent to the remote
+  std::uint64_t rx_errors = 0;  // datagrams from the remote that are not RTP (RtpError)
+  std::uint64_t foreign = 0;    // datagrams from another source than the remote: dropped
+  std::uint64_t tx_errors = 0;  // sends that failed (socket buffer full, no route)
+  std::uint64_t late = 0;       // JitterBufferStats: after their playout time
+  std::uint64_t duplicate = 0;
+  std::uint64_t lost = 0;       // frames concealed for missing audio
+  std::uint64_t concealed = 0;  // frames handed to the line as Concealed (lost + slip inserts)
+  std::uint64_t silent = 0;     // frames of silence (nothing to play)
+  std::uint64_t slips = 0;      // clock slips, both ways (dropped + inserted frames)
+  std::uint64_t ignored = 0;    // wrong payload type, empty or oversized payloads
+};
+
+struct MediaBridgeTotals {
+  MediaBridgeCounters counters;   // every bridge, open and closed
+  std::uint64_t opened = 0;
+  std::uint64_t closed = 0;
+  std::uint64_t open = 0;         // gauge
+  std::uint64_t refused = 0;      // over max_bridges, a port that cannot be bound, a payload
+                                  // type that is not G.711
+  std::uint64_t tick_overruns = 0;
+};
+
+struct MediaBridgeInfo {
+  gateway::SpanId span = 0;
+  gateway::LineCallId call = 0;
+  std::uint16_t rtp_port = 0;    // bound
+  std::string remote;            // "ip:port", or "latching" until the first datagram
+  std::uint8_t payload_type = 8;
+  MediaBridgeCounters counters;
+};
+
+class MediaBridges {
+ public:
+  static constexpr std::uint64_t kMaxLateTicks = 5;  // 100 ms behind: restart the line clock
+
+  // `line`: null for a LoopbackLine of its own; else it must outlive this object.
+  MediaBridges(boost::asio::io_context& io, MediaBridgeConfig config, MediaLine* line = nullptr);
+  ~MediaBridges();  // close_all(), then nothing more reaches the line
+  MediaBridges(const MediaBridges&) = delete;
+  MediaBridges& operator=(const MediaBridges&) = delete;
+
+  // A gateway MediaBridge for the card serving `span` (see the header comment).
+  void on_command(gateway::SpanId span, const gateway::MediaBridge& command);
+  // The line call is over (CallReleased): its bridge, if any, closes.
+  void close(gateway::SpanId span, gateway::LineCallId call);
+  void close_all();
+
+  [[nodiscard]] MediaBridgeTotals totals() const;
+  [[nodiscard]] std::vector<MediaBridgeInfo> bridges() const;  // in (span, call) order
+  [[nodiscard]] std::optional<MediaBridgeInfo> bridge(gateway::SpanId span,
+                                                      gateway::LineCallId call) const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace resproxy::native

@@ -1,0 +1,488 @@
+// MediaBridges (proxy/native/media_bridge.h) on real loopback UDP: a test socket plays the far
+// end of a gateway call (the phone behind resproxy), sends 20 ms PCMA packets of a 400 Hz tone
+// and gets them back through the jitter buffer and the emulated subscriber that echoes what it
+// hears. Then the whole path: a GatewayNode on a NativeRuntime with the emulated E1 answers an
+// INVITE, bridges the call's media (its MediaBridge effect) and closes the bridge at the BYE.
+#include "proxy/native/media_bridge.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <numbers>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "proxy/base/rng.h"
+#include "proxy/base/trace.h"
+#include "proxy/gateway/gateway_node.h"
+#include "proxy/media/g711.h"
+#include "proxy/media/rtp_packet.h"
+#include "proxy/native/runtime.h"
+#include "proxy/native/telephony_card_host.h"
+#include "sim_hardware/host/telephony_host.h"
+#include "tests/integration/native/test_node.h"
+
+namespace resproxy::native {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+using testing::run_for;
+using testing::run_until;
+using namespace std::chrono_literals;
+
+constexpr gateway::SpanId kSpan = 1;
+constexpr gateway::LineCallId kCall = 3;
+
+// A UDP port free a moment ago (the bridge binds the port the gateway names; tests never use
+// fixed ports).
+std::uint16_t free_port() {
+  asio::io_context io;
+  udp::socket s(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return s.local_endpoint().port();
+}
+
+// 160 samples of a 400 Hz tone at -12 dBFS, continuing the phase of frame `n`.
+std::array<std::int16_t, media::kFrameSamples> tone(std::uint32_t n) {
+  std::array<std::int16_t, media::kFrameSamples> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double t = static_cast<double>(n * media::kFrameSamples + i) / 8000.0;
+    out[i] = static_cast<std::int16_t>(8000.0 * std::sin(2 * std::numbers::pi * 400.0 * t));
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> pcma_packet(std::uint16_t seq, std::uint32_t n, std::uint32_t ssrc,
+                                      bool marker = false) {
+  const auto samples = tone(n);
+  std::array<std::uint8_t, media::kFrameSamples> payload{};
+  media::g711_encode(media::G711Law::ALaw, samples, payload);
+  media::RtpPacket p;
+  p.marker = marker;
+  p.payload_type = media::kPayloadTypePcma;
+  p.sequence_number = seq;
+  p.timestamp = 8000 + n * static_cast<std::uint32_t>(media::kFrameSamples);
+  p.ssrc = ssrc;
+  p.payload = payload;
+  auto built = media::build_rtp(p);
+  RESPROXY_CHECK(built.has_value());
+  return std::move(built).value();
+}
+
+// Mean |sample| of a G.711 payload: 0-ish for silence, ~5000 for the test tone.
+double energy(const std::vector<std::uint8_t>& payload, media::G711Law law) {
+  if (payload.empty()) return 0;
+  double sum = 0;
+  for (const std::uint8_t octet : payload) sum += std::abs(media::g711_decode(law, octet));
+  return sum / static_cast<double>(payload.size());
+}
+
+struct Received {
+  bool marker = false;
+  std::uint8_t payload_type = 0;
+  std::uint16_t sequence = 0;
+  std::uint32_t timestamp = 0;
+  std::uint32_t ssrc = 0;
+  std::vector<std::uint8_t> payload;
+};
+
+// The far end: sends datagrams to the bridge, collects the RTP that comes back.
+struct Phone {
+  explicit Phone(asio::io_context& io)
+      : socket(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), timer(io) {
+    receive();
+  }
+  std::uint16_t port() const { return socket.local_endpoint().port(); }
+  void send(std::uint16_t to, const std::vector<std::uint8_t>& bytes) {
+    socket.send_to(asio::buffer(bytes), udp::endpoint(asio::ip::make_address("127.0.0.1"), to));
+  }
+  void receive() {
+    socket.async_receive_from(asio::buffer(buffer), sender,
+                              [this](const boost::system::error_code& ec, std::size_t n) {
+                                if (ec == asio::error::operation_aborted) return;
+                                if (ec) {  // ICMP port unreachable of an earlier send
+                                  receive();
+                                  return;
+                                }
+                                ++datagrams;
+                                auto p = media::parse_rtp(std::span<const std::uint8_t>(buffer.data(), n));
+                                if (p) {
+                                  received.push_back({p->marker, p->payload_type, p->sequence_number,
+                                                      p->timestamp, p->ssrc,
+                                                      {p->payload.begin(), p->payload.end()}});
+                                }
+                                receive();
+                              });
+  }
+  // Sends `packets` (each a list of datagrams for one 20 ms slot) on a drift-free 20 ms clock.
+  void play(std::vector<std::vector<std::vector<std::uint8_t>>> packets, std::uint16_t to) {
+    script = std::move(packets);
+    slot = 0;
+    target = to;
+    next = std::chrono::steady_clock::now();
+    step();
+  }
+  void step() {
+    if (slot >= script.size()) return;
+    for (const auto& d : script[slot]) send(target, d);
+    ++slot;
+    next += 20ms;
+    timer.expires_at(next);
+    timer.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) step();
+    });
+  }
+  bool done_playing() const { return slot >= script.size(); }
+  std::size_t energetic(media::G711Law law = media::G711Law::ALaw) const {
+    return static_cast<std::size_t>(std::count_if(received.begin(), received.end(), [&](const Received& r) {
+      return energy(r.payload, law) > 2000;
+    }));
+  }
+
+  udp::socket socket;
+  asio::steady_timer timer;
+  std::array<std::uint8_t, 2048> buffer{};
+  udp::endpoint sender;
+  std::size_t datagrams = 0;
+  std::vector<Received> received;
+  std::vector<std::vector<std::vector<std::uint8_t>>> script;
+  std::size_t slot = 0;
+  std::uint16_t target = 0;
+  std::chrono::steady_clock::time_point next{};
+};
+
+// The stream the bridge sends is one RTP stream: one SSRC, sequence + 1 and timestamp + 160 per
+// packet, the marker on the first only, the call's payload type.
+void expect_one_stream(const std::vector<Received>& received, std::uint8_t payload_type) {
+  ASSERT_FALSE(received.empty());
+  EXPECT_TRUE(received.front().marker);
+  for (std::size_t i = 0; i < received.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(received[i].payload_type, payload_type);
+    EXPECT_EQ(received[i].payload.size(), media::kFrameSamples);
+    EXPECT_EQ(received[i].ssrc, received.front().ssrc);
+    if (i == 0) continue;
+    EXPECT_FALSE(received[i].marker);
+    EXPECT_EQ(static_cast<std::uint16_t>(received[i].sequence - received[i - 1].sequence), 1);
+    EXPECT_EQ(received[i].timestamp - received[i - 1].timestamp, media::kFrameSamples);
+  }
+}
+
+gateway::MediaBridge bridge_to(const Phone& phone, std::uint16_t port,
+                               std::uint8_t payload_type = media::kPayloadTypePcma) {
+  return gateway::MediaBridge{.call = kCall, .rtp_port = port, .remote_ip = "127.0.0.1",
+                              .remote_port = phone.port(), .payload_type = payload_type};
+}
+
+std::vector<std::vector<std::vector<std::uint8_t>>> in_order(int count, std::uint32_t ssrc) {
+  std::vector<std::vector<std::vector<std::uint8_t>>> out;
+  for (int i = 0; i < count; ++i) {
+    const auto n = static_cast<std::uint32_t>(i);
+    out.push_back({pcma_packet(static_cast<std::uint16_t>(1000 + i), n, ssrc, i == 0)});
+  }
+  return out;
+}
+
+TEST(MediaBridges, EchoesFiftyPcmaPacketsAsOneRtpStreamAfterThePlayoutDelay) {
+  asio::io_context io;
+  MediaBridges bridges(io, MediaBridgeConfig{.bind_ip = "127.0.0.1"});
+  Phone phone(io);
+  const std::uint16_t port = free_port();
+  bridges.on_command(kSpan, bridge_to(phone, port));
+  ASSERT_TRUE(bridges.bridge(kSpan, kCall).has_value());
+  phone.play(in_order(50, 0x11223344), port);
+  ASSERT_TRUE(run_until(io, [&] { return phone.done_playing() && phone.energetic() >= 45; }, 5s))
+      << phone.energetic() << " energetic of " << phone.received.size();
+  // The last packet may still be on its way to the bridge.
+  EXPECT_TRUE(run_until(io, [&] { return bridges.totals().counters.rtp_rx == 50; }));
+  expect_one_stream(phone.received, media::kPayloadTypePcma);
+  EXPECT_LT(energy(phone.received.front().payload, media::G711Law::ALaw), 100)
+      << "before the first packet the line hears silence, and says it back";
+  const auto info = bridges.bridge(kSpan, kCall).value();
+  EXPECT_EQ(info.counters.rtp_rx, 50u);
+  EXPECT_EQ(info.counters.rx_errors, 0u);
+  EXPECT_EQ(info.counters.late, 0u);
+  EXPECT_EQ(info.counters.duplicate, 0u);
+  EXPECT_EQ(info.remote, "127.0.0.1:" + std::to_string(phone.port()));
+  EXPECT_GE(info.counters.rtp_tx, phone.received.size());
+  EXPECT_LE(info.counters.rtp_tx, phone.received.size() + 2) << "loopback loses nothing";
+  const auto totals = bridges.totals();
+  EXPECT_EQ(totals.open, 1u);
+  EXPECT_EQ(totals.opened, 1u);
+  EXPECT_EQ(totals.counters.rtp_rx, 50u);
+}
+
+TEST(MediaBridges, PcmuCallsAreEncodedInMuLaw) {
+  asio::io_context io;
+  MediaBridges bridges(io, MediaBridgeConfig{.bind_ip = "127.0.0.1"});
+  Phone phone(io);
+  const std::uint16_t port = free_port();
+  bridges.on_command(kSpan, bridge_to(phone, port, media::kPayloadTypePcmu));
+  ASSERT_TRUE(run_until(io, [&] { return phone.received.size() >= 5; }));
+  expect_one_stream(phone.received, media::kPayloadTypePcmu);
+  // µ-law silence is 0xFF (A-law's is 0xD5).
+  EXPECT_EQ(phone.received.front().payload.front(), media::g711_silence(media::G711Law::MuLaw));
+}
+
+TEST(MediaBridges, ReorderedAndDuplicatedPacketsStillPlayAsAudio) {
+  asio::io_context io;
+  MediaBridges bridges(io, MediaBridgeConfig{.bind_ip = "127.0.0.1"});
+  Phone phone(io);
+  const std::uint16_t port = free_port();
+  bridges.on_command(kSpan, bridge_to(phone, port));
+  auto script = in_order(50, 0x55667788);
+  // Every fourth slot's packet comes after the next one's; every fifth comes twice.
+  for (std::size_t i = 4; i + 1 < script.size(); i += 4) std::swap(script[i], script[i + 1]);
+  for (std::size_t i = 5; i < script.size(); i += 5) script[i].push_back(script[i].front());
+  phone.play(script, port);
+  ASSERT_TRUE(run_until(io, [&] { return phone.done_playing() && phone.energetic() >= 45; }, 5s))
+      << phone.energetic() << " energetic of " << phone.received.size();
+  EXPECT_TRUE(run_until(io, [&] { return bridges.totals().counters.rtp_rx == 50 + 9; }));
+  expect_one_stream(phone.received, media::kPayloadTypePcma);
+  const auto info = bridges.bridge(kSpan, kCall).value();
+  EXPECT_EQ(info.counters.rtp_rx, 50u + 9u);
+  EXPECT_EQ(info.counters.duplicate, 9u);
+  EXPECT_LE(info.counters.lost, 2u) << "a packet 20 ms late is inside the 40 ms playout delay";
+}
+
+TEST(MediaBridges, GarbageAndStrangersAreCountedAndTheCallGoesOn) {
+  asio::io_context io;
+  MediaBridges bridges(io, MediaBridgeConfig{.bind_ip = "127.0.0.1"});
+  Phone phone(io);
+  Phone stranger(io);
+  const std::uint16_t port = free_port();
+  bridges.on_command(kSpan, bridge_to(phone, port));
+  const std::vector<std::vector<std::uint8_t>> garbage = {
+      {},                                                     // empty
+      {0x80},                                                 // too short
+      std::vector<std::uint8_t>(12, 0x00),                    // version 0
+      {0x8f, 0x08, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1},             // 15 CSRCs, none there
+      {0x90, 0x08, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0xff, 0xff},  // extension beyond end
+      {0xa0, 0x08, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0x00},      // padding count 0
+      std::vector<std::uint8_t>(1800, 0xa5),                  // random-ish, too big for RTP here
+  };
+  for (const auto& g : garbage) phone.send(port, g);
+  // A stranger's well-formed RTP: not the negotiated remote.
+  for (int i = 0; i < 5; ++i) stranger.send(port, pcma_packet(static_cast<std::uint16_t>(i), 0, 99));
+  phone.play(in_order(50, 0x01020304), port);
+  ASSERT_TRUE(run_until(io, [&] { return phone.done_playing() && phone.energetic() >= 45; }, 5s));
+  const auto info = bridges.bridge(kSpan, kCall).value();
+  EXPECT_EQ(info.counters.rx_errors, garbage.size() - 1) << "the last is a valid header (V=2)";
+  EXPECT_EQ(info.counters.foreign, 5u);
+  EXPECT_EQ(stranger.datagrams, 0u) << "nothing is sent to a stranger";
+  expect_one_stream(phone.received, media::kPayloadTypePcma);
+}
+
+TEST(MediaBridges, AnUnknownRemoteLatchesToTheFirstRtpSource) {
+  asio::io_context io;
+  MediaBridges bridges(io, MediaBridgeConfig{.bind_ip = "127.0.0.1"});
+  Phone phone(io);
+  const std::uint16_t port = free_port();
+  auto command = bridge_to(phone, port);
+  command.remote_ip = "0.0.0.0";
+  bridges.on_command(kSpan, command);
+  run_for(io, 100ms);
+  EXPECT_EQ(bridges.bridge(kSpan, kCall)->remote, "latching");
+  EXPECT_EQ(phone.datagrams, 0u) << "nowhere to send before the first packet";
+  phone.send(port, {0x00, 0x01});  // not RTP: no latch
+  phone.play(in_order(20, 7), port);
+  ASSERT_TRUE(run_until(io, [&] { return phone.done_playing() && phone.energetic() >= 15; }, 5s));
+  EXPECT_EQ(bridges.bridge(kSpan, kCall)->remote, "127.0.0.1:" + std::to_string(phone.port()));
+  expect_one_stream(phone.received, media::kPayloadTypePcma);
+}
+
+TEST(MediaBridges, PortZeroClosesTheBridgeAndFreesThePort) {
+  asio::io_context io;
+  MediaBridges bridges(io, MediaBridgeConfig{.bind_ip = "127.0.0.1"});
+  Phone phone(io);
+  const std::uint16_t port = free_port();
+  bridges.on_command(kSpan, bridge_to(phone, port));
+  phone.play(in_order(10, 1), port);
+  ASSERT_TRUE(run_until(io, [&] {
+    return phone.energetic() >= 3 && bridges.totals().counters.rtp_rx == 10;
+  }));
+  bridges.on_command(kSpan, gateway::MediaBridge{.call = kCall, .rtp_port = 0, .remote_ip = {}, .remote_port = 0, .payload_type = 8});
+  EXPECT_FALSE(bridges.bridge(kSpan, kCall).has_value());
+  run_for(io, 60ms);  // what was in flight
+  const std::size_t before = phone.datagrams;
+  phone.play(in_order(10, 1), port);
+  run_for(io, 300ms);
+  EXPECT_EQ(phone.datagrams, before) << "a closed bridge answers nothing";
+  // The port is free again: we can bind it ourselves.
+  boost::system::error_code ec;
+  udp::socket again(io);
+  again.open(udp::v4(), ec);
+  again.bind(udp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  const auto totals = bridges.totals();
+  EXPECT_EQ(totals.open, 0u);
+  EXPECT_EQ(totals.closed, 1u);
+  EXPECT_GE(totals.counters.rtp_rx, 10u) << "a closed bridge's counters stay in the totals";
+}
+
+TEST(MediaBridges, CloseOnReleaseAndTheCapAndNonG711AreRefusedCleanly) {
+  asio::io_context io;
+  MediaBridges bridges(io, MediaBridgeConfig{.bind_ip = "127.0.0.1", .max_bridges = 2});
+  Phone phone(io);
+  bridges.on_command(kSpan, gateway::MediaBridge{.call = 1, .rtp_port = free_port(),
+                                                 .remote_ip = "127.0.0.1", .remote_port = phone.port()});
+  bridges.on_command(kSpan, gateway::MediaBridge{.call = 2, .rtp_port = free_port(),
+                                                 .remote_ip = "127.0.0.1", .remote_port = phone.port()});
+  bridges.on_command(kSpan, gateway::MediaBridge{.call = 5, .rtp_port = free_port(),
+                                                 .remote_ip = "127.0.0.1", .remote_port = phone.port()});
+  bridges.on_command(2, gateway::MediaBridge{.call = 1, .rtp_port = free_port(), .remote_ip = "127.0.0.1",
+                                             .remote_port = phone.port(), .payload_type = 18});
+  EXPECT_EQ(bridges.bridges().size(), 2u);
+  EXPECT_EQ(bridges.totals().refused, 2u);
+  bridges.close(kSpan, 1);
+  EXPECT_EQ(bridges.bridges().size(), 1u);
+  bridges.close(kSpan, 99);  // no such bridge: nothing
+  ASSERT_TRUE(run_until(io, [&] { return phone.received.size() >= 10; }));
+  bridges.close_all();
+  EXPECT_EQ(bridges.totals().open, 0u);
+}
+
+// --- The whole path: gateway, emulated E1, runtime, media bridges. ---
+
+telephony::TelephonyHostConfig office() {
+  telephony::TelephonyHostConfig c;
+  c.exchange.spans.push_back({.name = "e1-1", .ddi_first = "01632961000",
+                              .ddi_last = "01632961099", .ddi_digits = 0, .span = {}});
+  telephony::E1CardSlot e1;
+  e1.card.span = kSpan;
+  e1.card.name = "e1-1";
+  e1.exchange_port = "e1-1";
+  c.e1.push_back(e1);
+  return c;
+}
+
+struct SipPeer {
+  explicit SipPeer(asio::io_context& io)
+      : socket(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    receive();
+  }
+  void send_to(const Address& to, const std::string& bytes) {
+    socket.send_to(asio::buffer(bytes), udp::endpoint(asio::ip::make_address(to.ip), to.port));
+  }
+  void receive() {
+    socket.async_receive_from(asio::buffer(buffer), sender,
+                              [this](const boost::system::error_code& ec, std::size_t n) {
+                                if (ec) return;
+                                received.emplace_back(buffer.data(), n);
+                                receive();
+                              });
+  }
+  Address address() const { return Address{"127.0.0.1", socket.local_endpoint().port()}; }
+  const std::string* find(std::string_view start) const {
+    for (const auto& m : received) {
+      if (m.starts_with(start)) return &m;
+    }
+    return nullptr;
+  }
+  udp::socket socket;
+  std::array<char, 65536> buffer{};
+  udp::endpoint sender;
+  std::vector<std::string> received;
+};
+
+std::string header(const std::string& message, std::string_view name) {
+  const std::string key = "\r\n" + std::string(name) + ":";
+  const auto at = message.find(key);
+  if (at == std::string::npos) return {};
+  auto begin = at + key.size();
+  while (begin < message.size() && message[begin] == ' ') ++begin;
+  return message.substr(begin, message.find("\r\n", begin) - begin);
+}
+
+std::string request(std::string_view method, const std::string& uri, const Address& from,
+                    const std::string& branch, int cseq, const std::string& to_header,
+                    const std::string& body = {}) {
+  std::string m = std::string(method) + " " + uri + " SIP/2.0\r\n";
+  m += "Via: SIP/2.0/UDP " + from.to_string() + ";branch=" + branch + "\r\n";
+  m += "Max-Forwards: 70\r\n";
+  m += "From: <sip:01632961001@office.example>;tag=resproxy1\r\n";
+  m += "To: " + to_header + "\r\n";
+  m += "Call-ID: media-bridge-test-1\r\n";
+  m += "CSeq: " + std::to_string(cseq) + " " + std::string(method) + "\r\n";
+  m += "Contact: <sip:resproxy@" + from.to_string() + ">\r\n";
+  if (!body.empty()) m += "Content-Type: application/sdp\r\n";
+  m += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return m;
+}
+
+TEST(MediaBridges, AGatewayCallOnTheEmulatedE1CarriesRtpBothWaysUntilTheBye) {
+  asio::io_context io;
+  SipPeer proxy(io);
+  Phone phone(io);
+  SeededRng gateway_rng(1);
+  SeededRng office_rng(2);
+  NullTraceSink trace;
+  auto host = telephony::TelephonyHost::create(office(), office_rng, trace);
+  ASSERT_TRUE(host.has_value());
+  TelephonyCardHost cards(**host);
+  gateway::GatewayConfig config;
+  config.sip.transport.local = Address{"127.0.0.1", 0};
+  config.proxy = proxy.address();
+  gateway::DialPlanRule rule;
+  rule.name = "national";
+  rule.called = gateway::NumberPattern::parse("0.").value();
+  rule.target = {.kind = gateway::RouteTarget::Kind::Group, .group = "e1"};
+  config.dial_plan.rules.push_back(rule);
+  config.groups.push_back({.name = "e1", .spans = {kSpan}, .hunt = gateway::HuntPolicy::LowestFree,
+                           .emergency_reserve = 0, .reserve_applies_to_incoming = true});
+  config.media_address = "127.0.0.1";
+  const std::uint16_t rtp_port = free_port();
+  config.rtp_port_first = rtp_port;
+  config.rtp_port_last = static_cast<std::uint16_t>(rtp_port + 1);
+  gateway::GatewayNode node(config, (*host)->spans(), gateway_rng, trace);
+  MediaBridges bridges(io, MediaBridgeConfig{.bind_ip = "127.0.0.1"});
+  NativeRuntime runtime(io, node, ListenConfig{.ip = "127.0.0.1", .tcp = false});
+  runtime.set_card_host(&cards);
+  runtime.set_media_bridges(&bridges);
+  runtime.start();
+  const Address gw = runtime.local_address();
+  ASSERT_TRUE(run_until(io, [&] { return runtime.stats().card_events > 0; }));
+
+  const std::string uri = "sip:01632960123@" + gw.to_string();
+  const std::string sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                          "m=audio " + std::to_string(phone.port()) +
+                          " RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+  proxy.send_to(gw, request("INVITE", uri, proxy.address(), "z9hG4bKinv1", 1, "<" + uri + ">", sdp));
+  ASSERT_TRUE(run_until(io, [&] { return proxy.find("SIP/2.0 200") != nullptr; }, 10s));
+  const std::string ok = *proxy.find("SIP/2.0 200");
+  EXPECT_NE(ok.find("m=audio " + std::to_string(rtp_port) + " "), std::string::npos) << ok;
+  ASSERT_TRUE(run_until(io, [&] { return runtime.stats().media_bridges_open == 1; }));
+  EXPECT_GE(runtime.stats().media_commands, 1u);
+
+  phone.play(in_order(50, 0xabcdef01), rtp_port);
+  ASSERT_TRUE(run_until(io, [&] { return phone.done_playing() && phone.energetic() >= 40; }, 5s))
+      << phone.energetic() << " energetic of " << phone.received.size();
+  EXPECT_TRUE(run_until(io, [&] { return runtime.stats().rtp_rx == 50; }));
+  expect_one_stream(phone.received, media::kPayloadTypePcma);
+  EXPECT_GE(runtime.stats().rtp_tx, phone.received.size());
+
+  const std::string to_with_tag = header(ok, "To");
+  proxy.send_to(gw, request("ACK", uri, proxy.address(), "z9hG4bKack1", 1, to_with_tag));
+  proxy.send_to(gw, request("BYE", uri, proxy.address(), "z9hG4bKbye1", 2, to_with_tag));
+  ASSERT_TRUE(run_until(io, [&] { return node.active_calls() == 0; }));
+  EXPECT_EQ(runtime.stats().media_bridges_open, 0u) << "the released call's bridge is closed";
+  EXPECT_EQ(bridges.totals().closed, 1u);
+  run_for(io, 60ms);
+  const std::size_t after = phone.datagrams;
+  run_for(io, 200ms);
+  EXPECT_EQ(phone.datagrams, after) << "no RTP after the call";
+  runtime.stop();
+}
+
+}  // namespace
+}  // namespace resproxy::native
