@@ -32,16 +32,6 @@ std::string uri_of(std::string_view name_addr) {
   return parsed ? std::string(parsed.value().uri) : std::string{};
 }
 
-// A header not in HeaderId, by name (case-insensitive).
-std::optional<std::string_view> header(const sip::Message& message, std::string_view name) {
-  for (const auto& field : message.headers()) {
-    if (field.id == sip::HeaderId::Other && sip::text::iequals(sip::text::trim(field.name), name)) {
-      return field.value;
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 GatewayNode::GatewayNode(GatewayConfig config, std::vector<SpanInfo> spans, Rng& rng,
@@ -231,13 +221,13 @@ void GatewayNode::on_invite(TimePoint now, transaction::ServerTransactionId id,
   call.called = number_of(invite.request_uri());
   // The calling party: the asserted identity (from a trusted source only, RFC 3325 §5), else From.
   std::string calling_uri;
-  if (auto pai = header(invite, "P-Asserted-Identity")) calling_uri = uri_of(*pai);
+  if (const auto* pai = invite.first_named("P-Asserted-Identity")) calling_uri = uri_of(pai->value);
   if (calling_uri.empty()) {
     if (const auto* from = invite.first(sip::HeaderId::From)) calling_uri = uri_of(from->value);
   }
   call.calling = number_of(calling_uri);
-  if (auto privacy = header(invite, "Privacy")) {
-    call.restricted = sip::text::lowercase(*privacy).find("id") != std::string::npos;
+  if (const auto* privacy = invite.first_named("Privacy")) {
+    call.restricted = sip::text::lowercase(privacy->value).find("id") != std::string::npos;
   }
   // The offer: without one (a late offer) ours goes in the 200 and the answer comes in the ACK.
   if (!invite.body().empty() && !take_remote_sdp(call, invite.body())) {
@@ -423,8 +413,8 @@ void GatewayNode::on_cancel(TimePoint now, transaction::ServerTransactionId id,
   transactions().send_response(now, id, 200, sip::make_response(cancel, 200, "OK", call->local_tag));
   if (call->phase == Phase::Answered || call->sip_done) return;  // too late: BYE will follow
   std::uint8_t cause_value = cause::kNormalClearing;
-  if (const auto reason = header(cancel, "Reason")) {
-    cause_value = q850_of_reason(*reason).value_or(cause::kNormalClearing);
+  if (const auto* reason = cancel.first_named("Reason")) {
+    cause_value = q850_of_reason(reason->value).value_or(cause::kNormalClearing);
   }
   call->sip_status = 487;
   call->sip_done = true;
@@ -448,8 +438,8 @@ void GatewayNode::on_bye(TimePoint now, transaction::ServerTransactionId id, con
   }
   transactions().send_response(now, id, 200, sip::make_response(bye, 200, "OK"));
   std::uint8_t cause_value = cause::kNormalClearing;
-  if (const auto reason = header(bye, "Reason")) {
-    cause_value = q850_of_reason(*reason).value_or(cause::kNormalClearing);
+  if (const auto* reason = bye.first_named("Reason")) {
+    cause_value = q850_of_reason(reason->value).value_or(cause::kNormalClearing);
   }
   call->ok_response.clear();
   timers().cancel(call->ok_timer);

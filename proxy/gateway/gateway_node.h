@@ -197,6 +197,7 @@ class GatewayNode : public transaction::SipNode {
   [[nodiscard]] std::string make_sdp(const Call& call, bool offer) const;
   [[nodiscard]] bool take_remote_sdp(Call& call, std::string_view body);
   [[nodiscard]] std::vector<sip::ExtraHeader> contact_headers() const;
+  [[nodiscard]] Address next_hop_of(const sip::DialogTarget& target) const;
   // contact_headers() and the request's Record-Route fields (dialog-creating responses).
   [[nodiscard]] std::vector<sip::ExtraHeader> dialog_headers(const sip::Message& invite) const;
   void card(SpanId span, CardCommand command) { emit_effect(ToCard{span, std::move(command)}); }

@@ -17,15 +17,6 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
-std::optional<std::string_view> reason_of(const sip::Message& message) {
-  for (const auto& field : message.headers()) {
-    if (field.id == sip::HeaderId::Other && sip::text::iequals(sip::text::trim(field.name), "Reason")) {
-      return field.value;
-    }
-  }
-  return std::nullopt;
-}
-
 bool is_ipv4_literal(std::string_view host) {
   return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
     return (c >= '0' && c <= '9') || c == '.';
@@ -297,7 +288,7 @@ void GatewayNode::on_invite_response(TimePoint now, Call& call, const sip::Messa
       return;
     }
     std::optional<std::uint8_t> value;
-    if (const auto reason = reason_of(response)) value = q850_of_reason(*reason);
+    if (const auto* reason = response.first_named("Reason")) value = q850_of_reason(reason->value);
     if (!value) value = q850_for_status(status);
     const std::uint8_t cause_value = value.value_or(cause::kNormalClearing);
     call.sip_status = status;
@@ -317,10 +308,7 @@ void GatewayNode::on_invite_response(TimePoint now, Call& call, const sip::Messa
   if (!call.answered_at && !response.body().empty()) (void)take_remote_sdp(call, response.body());
   const auto target = call.dialog->target();
   if (target) {
-    Address to = config_.proxy;
-    if (const auto uri = sip::parse_uri(target->next_hop); uri && is_ipv4_literal(uri->host)) {
-      to = Address{std::string(uri->host), uri->port.value_or(5060)};
-    }
+    const Address to = next_hop_of(*target);
     if (auto ack = call.dialog->make_ack(via_for(Transport::Udp, transactions().new_branch()))) {
       transactions().send_stateless(now, transport::Destination{Transport::Udp, to, StreamId{}},
                                     std::move(ack).value());
@@ -365,14 +353,20 @@ void GatewayNode::on_client_error(TimePoint now, transaction::ClientTransactionI
   finish_if_done(now, call);
 }
 
+// Where a request in the dialog goes (§12.2.1.1, §8.1.2): its next hop when that is an IPv4
+// address, else resproxy (the gateway resolves no names).
+Address GatewayNode::next_hop_of(const sip::DialogTarget& target) const {
+  if (const auto uri = sip::parse_uri(target.next_hop); uri && is_ipv4_literal(uri->host)) {
+    return Address{std::string(uri->host), uri->port.value_or(5060)};
+  }
+  return config_.proxy;
+}
+
 void GatewayNode::send_in_dialog(TimePoint now, Call& call, std::string_view method, std::uint8_t cause_value) {
   if (!call.dialog) return;
   const auto target = call.dialog->target();
   if (!target) return;
-  Address to = config_.proxy;
-  if (const auto uri = sip::parse_uri(target->next_hop); uri && is_ipv4_literal(uri->host)) {
-    to = Address{std::string(uri->host), uri->port.value_or(5060)};
-  }
+  const Address to = next_hop_of(*target);
   auto bytes = call.dialog->make_request(method, via_for(Transport::Udp, transactions().new_branch()),
                                          {{"Reason", reason_header(cause_value)}});
   if (!bytes) return;

@@ -224,6 +224,12 @@ int Message::status_code() const { return status_code_; }
 std::string_view Message::reason_phrase() const { return reason_phrase_; }
 std::span<const HeaderField> Message::headers() const { return headers_; }
 const HeaderField* Message::first(HeaderId id) const { return Index::first(*this, id); }
+const HeaderField* Message::first_named(std::string_view name) const {
+  for (const auto& field : headers()) {
+    if (field.id == HeaderId::Other && text::iequals(text::trim(field.name), name)) return &field;
+  }
+  return nullptr;
+}
 std::size_t Message::count(HeaderId id) const { return count_[static_cast<std::size_t>(id)]; }
 const ViaInfo& Message::top_via() const { return top_via_; }
 std::size_t Message::via_count() const { return via_count_; }

@@ -132,6 +132,9 @@ class Message {
   // Header fields in received order.
   [[nodiscard]] std::span<const HeaderField> headers() const;
   [[nodiscard]] const HeaderField* first(HeaderId id) const;  // nullptr if absent
+  // The first field of a header the core has no HeaderId for (Reason, Privacy,
+  // P-Asserted-Identity…), by name, case-insensitive; nullptr if absent.
+  [[nodiscard]] const HeaderField* first_named(std::string_view name) const;
   [[nodiscard]] std::size_t count(HeaderId id) const;          // fields, not values
 
   // Eagerly parsed.
