@@ -79,6 +79,8 @@ PstnLoad pstn_load(const Scenario& s, const RunData& run) {
   const double mean_hold = carried_s / static_cast<double>(carried);
   load.erlangs = (carried_s + mean_hold * static_cast<double>(load.blocked)) / length;
   load.erlang_b = erlang_b(load.erlangs, load.channels);
+  load.sources = s.phones;
+  load.engset = engset(load.erlangs, load.channels, load.sources);
   load.measured = static_cast<double>(load.blocked) / static_cast<double>(load.offered);
   load.valid = true;
   return load;
@@ -128,6 +130,10 @@ void add_pstn_metrics(const Scenario& s, const RunData& run, Metrics& m) {
   if (load.valid && fixed_channels) {
     m["pstn_offered_erlang"] = round3(load.erlangs);
     m["pstn_erlang_b_blocking"] = round6(load.erlang_b);
+    if (!std::isnan(load.engset)) {
+      m["pstn_sources"] = static_cast<double>(load.sources);
+      m["pstn_engset_blocking"] = round6(load.engset);
+    }
     m["pstn_measured_blocking"] = round6(load.measured);
     m["pstn_erlang_b_gap"] = round6(std::abs(load.measured - load.erlang_b));
   }

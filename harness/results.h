@@ -54,7 +54,8 @@ struct PstnLoad {
   double from_s = 0, to_s = 0;
   std::size_t channels = 0;
   std::size_t offered = 0, blocked = 0;
-  double erlangs = 0, erlang_b = 0, measured = 0;
+  std::size_t sources = 0;  // the office's phones: Engset's finite population of callers
+  double erlangs = 0, erlang_b = 0, engset = 0, measured = 0;
   bool valid = false;
 };
 [[nodiscard]] PstnLoad pstn_load(const Scenario& scenario, const RunData& run);

@@ -206,6 +206,15 @@ struct Scenario {
 // by the recursion B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1)).
 [[nodiscard]] double erlang_b(double erlangs, std::size_t channels);
 
+// Engset: the blocking a call meets when `sources` callers (the office's phones, not an infinite
+// population) offer `erlangs` in all to `channels`. A busy phone makes no new call, so with few
+// sources per channel blocking is below Erlang B, and nil once channels >= sources. Call
+// congestion over the other S = sources − 1 callers, E(0) = 1,
+// E(n) = (S−n+1)·β·E(n−1) / (n + (S−n+1)·β·E(n−1)), where β, the traffic of an idle source, solves
+// a = β / (1 + β·(1 − E)) for the offered traffic per source a = erlangs / sources (fixed-point
+// iteration). NaN when a >= 1 (a source cannot offer more than all its time).
+[[nodiscard]] double engset(double erlangs, std::size_t channels, std::size_t sources);
+
 // Whether office phone `index` (0-based) has the digest password (auth_share spread evenly).
 bool phone_has_credentials(const Scenario& scenario, std::size_t index);
 

@@ -23,6 +23,7 @@ constexpr std::array kTable{
     RESPROXY_PROXY_COUNTER(loops, "482: loop detected"),
     RESPROXY_PROXY_COUNTER(too_many_hops, "483: Max-Forwards exhausted"),
     RESPROXY_PROXY_COUNTER(timeouts, "408 synthesized on timer B, F or C"),
+    RESPROXY_PROXY_COUNTER(cancels_unanswered, "INVITEs given up: no final response 64*T1 after our CANCEL"),
     RESPROXY_PROXY_COUNTER(store_failures, "registration store writes that failed"),
     RESPROXY_PROXY_COUNTER(to_itsp, "requests and ACKs forwarded to an ITSP proxy"),
     RESPROXY_PROXY_COUNTER(to_gateway, "requests and ACKs forwarded to the PSTN gateway"),

@@ -22,6 +22,7 @@ struct ProxyCounters : security::AdmissionCounters {
   std::uint64_t loops = 0;           // 482
   std::uint64_t too_many_hops = 0;   // 483
   std::uint64_t timeouts = 0;        // 408 synthesized (Timer B/F/C)
+  std::uint64_t cancels_unanswered = 0;  // INVITEs given up 64·T1 after our CANCEL (§9.1)
   std::uint64_t store_failures = 0;
   std::uint64_t to_itsp = 0;               // requests (and ACKs) forwarded to an ITSP proxy
   std::uint64_t to_gateway = 0;            // requests (and ACKs) forwarded to the PSTN gateway

@@ -251,6 +251,33 @@ void ProxyNode::Impl::on_timer_c(TimePoint now, ClientTransactionId cid) {
   finish_with(now, f, 408, "Request Timeout");
 }
 
+void ProxyNode::Impl::on_cancel_unanswered(TimePoint now, ClientTransactionId cid) {
+  const auto it = by_client.find(cid.value);
+  if (it == by_client.end()) return;
+  Forward& f = it->second;
+  f.cancel_guard = TimerId{};
+  // §9.1: no final response 64·T1 after the CANCEL: the INVITE counts as cancelled and its client
+  // transaction is destroyed. The caller, if still waiting (not failed over), gets what it would
+  // have got: 487 for its own CANCEL, 408 for Timer C's (§16.8).
+  ++counters.cancels_unanswered;
+  if (const sip::Message* invite = self.transactions().client_request(cid)) {
+    trace(now, "route.cancel_unanswered", [&](TraceEvent& e) {
+      e.with("call_id", std::string(invite->call_id()));
+    });
+  }
+  self.transactions().give_up_invite(now, cid);
+  if (f.abandoned || f.final_sent) {
+    erase(cid);
+    return;
+  }
+  if (f.caller_cancelled) {
+    finish_with(now, f, 487, "Request Terminated");
+  } else {
+    ++counters.timeouts;
+    finish_with(now, f, 408, "Request Timeout");
+  }
+}
+
 void ProxyNode::Impl::finish_with(TimePoint now, Forward& f, int status, std::string_view reason,
                                   std::vector<sip::ExtraHeader> extra) {
   if (!f.final_sent) {
@@ -267,6 +294,7 @@ void ProxyNode::Impl::erase(ClientTransactionId cid) {
   if (it == by_client.end()) return;
   Forward& f = it->second;
   self.timers().cancel(f.timer_c);
+  self.timers().cancel(f.cancel_guard);
   self.timers().cancel(f.answer_timer);
   self.timers().cancel(f.reg_timer);
   if (f.gateway_call && !f.established) {

@@ -124,12 +124,14 @@ struct ProxyNode::Impl final : stages::Router,
     bool final_sent = false;
     bool cancel_pending = false;  // CANCEL arrived before any provisional (§9.1: wait)
     bool cancelled = false;
+    bool caller_cancelled = false;  // the caller's CANCEL (487 if we give up), else Timer C (408)
     bool recorded = false;        // we Record-Routed it: our value in its answers gets a dialog MAC
     bool gateway_call = false;    // a new call the gateway limiter counts until it ends
     bool established = false;     // its 2xx was relayed: the call ends with a BYE
     std::string call_id;          // of a gateway call
     transport::Destination dest;
     TimerId timer_c;
+    TimerId cancel_guard;  // §9.1: 64·T1 after our CANCEL, give the INVITE up if still unanswered
   };
 
   // How a destination was found, for the exit rule (security/exit_rule.h).
@@ -515,6 +517,7 @@ struct ProxyNode::Impl final : stages::Router,
   void send_cancel(TimePoint now, Forward& f);
 
   void on_timer_c(TimePoint now, ClientTransactionId cid);
+  void on_cancel_unanswered(TimePoint now, ClientTransactionId cid);
 
   // Answers the upstream side ourselves and forgets the forward.
   void finish_with(TimePoint now, Forward& f, int status, std::string_view reason,

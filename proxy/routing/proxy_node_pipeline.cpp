@@ -216,6 +216,7 @@ bool ProxyNode::Impl::cancel_invite(TimePoint now, ServerTransactionId id, const
   Forward& f = by_client.at(it->second);
   if (f.final_sent || f.cancelled) return true;
   f.cancelled = true;
+  f.caller_cancelled = true;
   if (f.provisional_seen) {
     send_cancel(now, f);
   } else {
@@ -234,6 +235,13 @@ void ProxyNode::Impl::send_cancel(TimePoint now, Forward& f) {
     e.with("call_id", std::string(invite->call_id()));
   });
   (void)self.transactions().send_request(now, std::move(cancel).value(), f.dest);
+  // §9.1: the INVITE's final response (487, or a 2xx that crossed the CANCEL) should follow; a
+  // callee that never sends one must not hold the call's transactions for ever.
+  if (!f.cancel_guard.is_set()) {
+    const ClientTransactionId cid = f.client;
+    f.cancel_guard = self.timers().schedule(now + self.transactions().timers().timer_b(),
+                                            [this, cid](TimePoint t) { on_cancel_unanswered(t, cid); });
+  }
 }
 
 }  // namespace resproxy::routing

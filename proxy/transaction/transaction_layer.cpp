@@ -603,6 +603,14 @@ void TransactionLayer::abandon_client(TimePoint now, ClientTransactionId id) {
   terminate_client(now, it->second, "abandoned");
 }
 
+void TransactionLayer::give_up_invite(TimePoint now, ClientTransactionId id) {
+  const auto it = clients_.find(id.value);
+  if (it == clients_.end() || !it->second.is_invite) return;
+  const State state = it->second.state;
+  if (state != State::Calling && state != State::Proceeding) return;
+  terminate_client(now, it->second, "cancel_unanswered");
+}
+
 void TransactionLayer::terminate_client(TimePoint now, ClientTransaction& txn,
                                         std::string_view why) {
   finish(now, "c", txn, why);

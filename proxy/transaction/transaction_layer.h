@@ -102,6 +102,12 @@ class TransactionLayer {
   // matters (an ITSP probe past its own timeout: its Timer E would otherwise keep a dead ITSP
   // busy until Timer F). INVITE transactions are left alone (an answer may still need an ACK).
   void abandon_client(TimePoint now, ClientTransactionId id);
+  // Ends an INVITE client transaction that has no final response (Calling or Proceeding), without
+  // telling the TU: RFC 3261 §9.1 — when a CANCEL got no final response for the INVITE within
+  // 64·T1, the INVITE is taken as cancelled and its client transaction destroyed (Proceeding has
+  // no timer of its own: a UAS that sends 180 and then nothing would hold it for ever). A late
+  // response becomes a stray one. Transactions past their final response are left alone.
+  void give_up_invite(TimePoint now, ClientTransactionId id);
   // Sends a response on server transaction `id`; returns false if it no longer exists or is
   // past the point where a response can be sent (the TU then drops it).
   bool send_response(TimePoint now, ServerTransactionId id, int status_code, std::string bytes);

@@ -3,6 +3,7 @@
 // that is deterministic and re-presents calls to the FXO lines when the E1 loses its signal.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +29,39 @@ TEST(ErlangB, FollowsTheRecursionAtItsEnds) {
   EXPECT_DOUBLE_EQ(erlang_b(2, 1), 2.0 / 3.0);     // A / (1 + A)
   EXPECT_DOUBLE_EQ(erlang_b(0, 30), 0.0);          // no traffic: nothing is lost
   EXPECT_LT(erlang_b(25, 31), erlang_b(25, 30));   // a channel more, less blocking
+}
+
+// Engset's call congestion straight from its definition, for a given β (no recursion): the
+// binomial sum over the other S = sources − 1 callers.
+double engset_by_definition(double beta, std::size_t channels, std::size_t sources) {
+  const auto choose = [](double n, std::size_t k) {
+    double c = 1.0;
+    for (std::size_t i = 1; i <= k; ++i) c = c * (n - static_cast<double>(k) + static_cast<double>(i)) / static_cast<double>(i);
+    return c;
+  };
+  const double others = static_cast<double>(sources - 1);
+  double sum = 0.0;
+  for (std::size_t i = 0; i <= channels; ++i) sum += choose(others, i) * std::pow(beta, static_cast<double>(i));
+  return choose(others, channels) * std::pow(beta, static_cast<double>(channels)) / sum;
+}
+
+TEST(Engset, SolvesItsDefinitionForTheOfferedTraffic) {
+  // 10 phones offering 2 E to 3 lines: the blocking B and the idle-source traffic β must satisfy
+  // both Engset's sum and a = β / (1 + β(1 − B)), a = 0.2 E per phone.
+  const double b = engset(2.0, 3, 10);
+  const double a = 0.2;
+  const double beta = a / (1.0 - a * (1.0 - b));
+  EXPECT_NEAR(b, engset_by_definition(beta, 3, 10), 1e-9);
+  EXPECT_GT(b, 0.01);
+  EXPECT_LT(b, erlang_b(2.0, 3));  // a busy phone calls no more: fewer calls meet all lines busy
+}
+
+TEST(Engset, ApproachesErlangBForManySourcesAndVanishesForFew) {
+  EXPECT_NEAR(engset(25, 30, 100000), erlang_b(25, 30), 2e-4);  // infinite population: Erlang B
+  EXPECT_LT(engset(25, 30, 120), erlang_b(25, 30));             // the busy-hour office: below it
+  EXPECT_DOUBLE_EQ(engset(5, 30, 30), 0.0);   // a line for every phone: nothing is blocked
+  EXPECT_DOUBLE_EQ(engset(0, 30, 120), 0.0);  // no traffic: nothing is blocked
+  EXPECT_TRUE(std::isnan(engset(130, 30, 120)));  // more than one Erlang per phone: not a load
 }
 
 // A scenario file with `body` appended to a minimal valid head; returns its path.

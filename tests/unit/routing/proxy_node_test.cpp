@@ -528,5 +528,52 @@ TEST(ProxyNode, EachWriteOfABindingCarriesTheNextRevision) {
   EXPECT_EQ(revisions, (std::vector<std::uint64_t>{1, 2, 3}));
 }
 
+// RFC 3261 §9.1: a callee that rings and then never answers our CANCEL's INVITE must not hold the
+// call for ever — 64·T1 after the CANCEL the proxy gives the INVITE up and answers the caller.
+TEST(ProxyRouting, GivesUpAnInviteWhoseCancelNeverBringsAFinalResponse) {
+  ProxyFixture f;
+  f.register_phone(alice());
+  const std::string invite = f.invite(bob(), "sip:2001@office.example", "z9hG4bKmute");
+  f.receive(bob(), invite);
+  auto fwd = parse(f.take_sent()[1].bytes);
+  f.receive(alice(), sip::make_response(fwd, 180, "Ringing", "callee"));
+  f.take_sent();
+  const std::size_t clients_while_ringing = f.node.transactions().client_count();
+  f.receive(bob(), sip::make_cancel(parse(invite)));
+  f.take_sent();  // 200 for the CANCEL, our CANCEL downstream
+  f.receive(alice(), sip::make_response(parse(sip::make_cancel(fwd)), 200, "OK", "callee"));
+  f.advance(31s);
+  for (const auto& s : f.take_sent()) EXPECT_FALSE(s.bytes.starts_with("SIP/2.0 487")) << s.bytes;
+  f.advance(1s);  // 64·T1 = 32 s after the CANCEL (then Timer G retransmits it to the caller)
+  auto terminated = f.expect_one("SIP/2.0 487");
+  EXPECT_EQ(terminated.to, bob().address);
+  EXPECT_EQ(f.node.counters().cancels_unanswered, 1u);
+  EXPECT_LT(f.node.transactions().client_count(), clients_while_ringing);
+  // The callee's late 487 is now a stray response: nothing is relayed twice.
+  f.take_sent();
+  f.receive(alice(), sip::make_response(fwd, 487, "Request Terminated", "callee"));
+  for (const auto& s : f.take_sent()) EXPECT_FALSE(s.bytes.starts_with("SIP/2.0 487")) << s.bytes;
+}
+
+// Timer C's CANCEL (§16.8) gets the same guard; the caller learns of it as a timeout.
+TEST(ProxyRouting, AnswersTimeoutWhenTimerCsCancelBringsNoFinalResponse) {
+  ProxyFixture f;
+  f.register_phone(alice());
+  f.receive(bob(), f.invite(bob(), "sip:2001@office.example", "z9hG4bKtimerc"));
+  auto fwd = parse(f.take_sent()[1].bytes);
+  f.receive(alice(), sip::make_response(fwd, 180, "Ringing", "callee"));
+  f.take_sent();
+  f.advance(181s);  // Timer C (3 min by default): CANCEL downstream
+  bool cancelled = false;
+  for (const auto& s : f.take_sent()) cancelled |= s.bytes.starts_with("CANCEL ");
+  ASSERT_TRUE(cancelled);
+  f.advance(30s);  // now 211 s; the CANCEL left at 180 s
+  for (const auto& s : f.take_sent()) EXPECT_FALSE(s.bytes.starts_with("SIP/2.0 408")) << s.bytes;
+  f.advance(1s);  // 212 s: 64·T1 after the CANCEL
+  auto timeout = f.expect_one("SIP/2.0 408");
+  EXPECT_EQ(timeout.to, bob().address);
+  EXPECT_EQ(f.node.counters().cancels_unanswered, 1u);
+}
+
 }  // namespace
 }  // namespace resproxy::routing::testing

@@ -138,6 +138,31 @@ TEST(ClientInviteTransaction, ProvisionalStopsTimerAAndTimerB) {
   EXPECT_EQ(f.node.transactions().client_state(id), State::Proceeding);
 }
 
+TEST(ClientInviteTransaction, GivingUpAfterAnUnansweredCancelEndsItAndMakesLateAnswersStray) {
+  TransactionFixture f;
+  const auto id = f.send("INVITE");
+  const std::string late = f.answer_last(487);
+  f.inject(f.answer_last(180));
+  // §9.1: the TU's CANCEL got no final response for 64·T1; the INVITE is taken as cancelled.
+  f.node.transactions().give_up_invite(f.now, id);
+  EXPECT_EQ(f.node.transactions().client_count(), 0u);
+  EXPECT_TRUE(f.node.client_errors.empty());  // the TU gave up itself: not told again
+  const std::size_t responses = f.node.responses.size();
+  f.inject(late);
+  EXPECT_EQ(f.node.responses.size(), responses);
+  EXPECT_EQ(f.node.strays, 1);
+  EXPECT_EQ(f.count_sent("ACK "), 0);  // no transaction left to acknowledge it
+}
+
+TEST(ClientInviteTransaction, GivingUpLeavesATransactionWithItsFinalResponseAlone) {
+  TransactionFixture f;
+  const auto id = f.send("INVITE");
+  f.inject(f.answer_last(486));
+  f.node.transactions().give_up_invite(f.now, id);
+  // Completed: it still absorbs retransmitted finals with an ACK until Timer D.
+  EXPECT_EQ(f.node.transactions().client_state(id), State::Completed);
+}
+
 TEST(ClientInviteTransaction, NonSuccessFinalIsAcknowledgedAndItsRetransmissionsReAcked) {
   TransactionFixture f;
   const auto id = f.send("INVITE");
