@@ -79,10 +79,27 @@ struct SimExchangeSettings {
   Duration no_answer_timeout = std::chrono::minutes(2);
   Duration patience = std::chrono::minutes(1);
 };
+// [sim_hardware.numbers.N]: one range of the exchange's numbering plan and what its
+// subscribers do (sim_hardware/exchange/numbering_plan.h).
+enum class SimSubscriberKind : std::uint8_t { Answers, Busy, NoAnswer, Unallocated };
+struct SimDurationRange {  // drawn uniformly in [min, max]; min == max: fixed
+  Duration min{};
+  Duration max{};
+  friend bool operator==(const SimDurationRange&, const SimDurationRange&) = default;
+};
+struct SimNumberRange {
+  std::string first, last;  // the same length, first <= last (national numbers, or 999)
+  SimSubscriberKind kind = SimSubscriberKind::Answers;
+  SimDurationRange answer_after{std::chrono::seconds(3), std::chrono::seconds(3)};
+  std::optional<SimDurationRange> hold_time;  // nullopt: stays until the office clears
+  bool emergency = false;
+};
 struct SimHardwareSettings {
   std::vector<SimE1Settings> e1;    // in index order
   std::vector<SimFxoSettings> fxo;  // in index order
   SimExchangeSettings exchange;
+  // The exchange's numbering plan, in index order; empty: the demo's (demo_numbering_plan()).
+  std::vector<SimNumberRange> numbers;
   [[nodiscard]] bool has_cards() const { return !e1.empty() || !fxo.empty(); }
 };
 

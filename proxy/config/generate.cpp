@@ -139,6 +139,7 @@ const std::vector<ReferenceTable>& reference_tables() {
       {{{{"sim_hardware.exchange"}, ""}}},
       {{{{"sim_hardware.e1.N"}, ""}}},
       {{{{"sim_hardware.fxo.N"}, ""}}},
+      {{{{"sim_hardware.numbers.N"}, ""}}},
   };
   return tables;
 }

@@ -539,6 +539,26 @@ void Parser::finish_gateway() {
     hw.fxo.push_back(entry.fxo);
   }
 
+  // The exchange's numbering plan: a range each, its bounds of one length and in order.
+  for (auto& [n, entry] : builder_.sim_numbers) {
+    const std::string s = "sim_hardware.numbers." + std::to_string(n);
+    if (!entry.enable) {
+      if (!entry.range.first.empty()) {
+        builder_.config.warnings.push_back("[" + s + "] is not enabled (enable = 1): ignored");
+      }
+      continue;
+    }
+    auto& r = entry.range;
+    if (r.first.empty()) fail(entry.header_line, s, "first", "missing in an enabled entry", "digits");
+    if (r.last.empty()) r.last = r.first;
+    if (r.last.size() != r.first.size() || r.last < r.first) {
+      fail(entry.last_line != 0 ? entry.last_line : entry.first_line, s, "last",
+           quoted(r.last) + " does not end a range from first (" + quoted(r.first) + ")",
+           "a number as long as first and not below it");
+    }
+    hw.numbers.push_back(r);
+  }
+
   // Groups: a name and spans each; each name once.
   std::map<std::string, int> group_first;
   for (const auto& [n, entry] : builder_.gateway_groups) {

@@ -106,7 +106,7 @@ const std::vector<SectionSpec>& section_specs() {
       ignore_section(),     reject_section(),     trust_section(),      trust_entries(),
       dos_section(),        registrar_section(),  alias_section(),      directory_section(),
       gateway_section(),    gateway_group_section(), gateway_dialplan_section(),
-      sim_exchange_section(), sim_e1_section(),   sim_fxo_section(),
+      sim_exchange_section(), sim_e1_section(),   sim_fxo_section(),    sim_numbers_section(),
   };
   return specs;
 }

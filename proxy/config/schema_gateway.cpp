@@ -317,7 +317,8 @@ SectionSpec sim_exchange_section() {
   return {
       .name = "sim_hardware.exchange",
       .comment = "The emulated exchange the emulated cards are plugged into. Its subscribers are\n"
-                 "the demo's: 01632 960000-960999 answer after 2-5 s; 999 and 112 after 1 s.",
+                 "those of the numbers sections below, or without any the demo's: 01632\n"
+                 "960000-960999 answer after 2-5 s; 999 and 112 after 1 s.",
       .params = {
           integer("trunk_capacity", 0, 10000, "calls",
                   [](Builder& b, std::int64_t v) {
@@ -475,6 +476,106 @@ SectionSpec sim_fxo_section() {
                  .doc_default = "`polarity_reversal`"}),
       },
       .on_header = header_line_of(&Builder::sim_fxo)};
+}
+
+}  // namespace resproxy::config
+
+namespace resproxy::config {
+
+namespace {
+
+constexpr std::string_view kAnswerAfterAllowed =
+    "seconds 0..600, fixed (3) or a range drawn uniformly (2-5)";
+constexpr std::string_view kHoldTimeAllowed =
+    "0 (stays until the office clears), or seconds 1..86400, fixed (120) or a range (60-300)";
+
+// "3" or "2-5": whole seconds min..max, the range's low end not above its high end.
+SimDurationRange parse_seconds_range(std::string_view value, std::int64_t min, std::int64_t max) {
+  const auto dash = value.find('-');
+  const std::int64_t low = parse_integer(value.substr(0, dash), min, max);
+  const std::int64_t high =
+      dash == std::string_view::npos ? low : parse_integer(value.substr(dash + 1), min, max);
+  if (high < low) throw Invalid{quoted(value) + " is a range whose end is below its start"};
+  return {std::chrono::seconds(low), std::chrono::seconds(high)};
+}
+
+}  // namespace
+
+SectionSpec sim_numbers_section() {
+  return {
+      .name = "sim_hardware.numbers",
+      .indexed = true,
+      .comment = "The emulated exchange's numbering plan, N = 1..100: what the subscribers of each\n"
+                 "range do when called. Any enabled entry replaces the demo plan.",
+      .params = {
+          enable_flag(&Builder::sim_numbers),
+          param("first", std::string(kNumberAllowed),
+                [](Builder& b, int n, int line, std::string_view v) {
+                  b.sim_numbers[n].range.first = parse_number(v);
+                  b.sim_numbers[n].first_line = line;
+                },
+                {.value = "01632960000",
+                 .comment = "the range's first number (national format; 999 for one number)",
+                 .doc = "the first number of the range (national format)",
+                 .doc_default = std::string(kRequiredWhenEnabled),
+                 .doc_allowed = "digits"}),
+          param("last", std::string(kNumberAllowed),
+                [](Builder& b, int n, int line, std::string_view v) {
+                  b.sim_numbers[n].range.last = parse_number(v);
+                  b.sim_numbers[n].last_line = line;
+                },
+                {.value = "01632960999",
+                 .comment = "as long as first, not below it",
+                 .doc = "the last number of the range: as long as `first`, not below it",
+                 .doc_default = "`first` (a single number)",
+                 .doc_allowed = "digits"}),
+          param("kind", "answers, busy, no_answer, unallocated",
+                [](Builder& b, int n, int, std::string_view v) {
+                  b.sim_numbers[n].range.kind = parse_choice<SimSubscriberKind>(
+                      v, {{"answers", SimSubscriberKind::Answers},
+                          {"busy", SimSubscriberKind::Busy},
+                          {"no_answer", SimSubscriberKind::NoAnswer},
+                          {"unallocated", SimSubscriberKind::Unallocated}});
+                },
+                {.value = "answers",
+                 .comment = "answers, busy (17), no_answer (rings out), unallocated (1)",
+                 .doc = "what a subscriber of the range does when called: answers, is busy "
+                        "(cause 17), rings without answer (the caller gives up, or 19), or "
+                        "does not exist (cause 1)"}),
+          param("answer_after", std::string(kAnswerAfterAllowed),
+                [](Builder& b, int n, int, std::string_view v) {
+                  b.sim_numbers[n].range.answer_after = parse_seconds_range(v, 0, 600);
+                },
+                {.value = "2-5",
+                 .comment = "seconds of ringing before a subscriber answers: 3, or a range 2-5",
+                 .doc = "how long a subscriber who answers lets it ring, in seconds; a range is "
+                        "drawn per call from the exchange's seeded random numbers",
+                 .doc_default = "`3`",
+                 .doc_allowed = "seconds `0`..`600`: fixed (`3`) or a range (`2-5`)"}),
+          param("hold_time", std::string(kHoldTimeAllowed),
+                [](Builder& b, int n, int, std::string_view v) {
+                  auto& hold = b.sim_numbers[n].range.hold_time;
+                  if (v == "0") {
+                    hold.reset();
+                  } else {
+                    hold = parse_seconds_range(v, 1, 86400);
+                  }
+                },
+                {.value = "0",
+                 .comment = "seconds an answered subscriber stays before hanging up (16);\n"
+                            "0 = until the office clears",
+                 .doc = "how long an answered subscriber stays before hanging up (cause 16), "
+                        "in seconds, fixed or a range; 0: until the office clears",
+                 .doc_allowed = "`0`, or seconds `1`..`86400`: fixed (`120`) or a range "
+                                "(`60-300`)"}),
+          entry_flag("emergency",
+                     [](Builder& b, int n, bool v) { b.sim_numbers[n].range.emergency = v; },
+                     {.value = "0",
+                      .comment = "0 or 1: an emergency number (always answers, passes congestion)",
+                      .doc = "an emergency number: always answers (`kind` is ignored) and is "
+                             "not refused by congestion"}),
+      },
+      .on_header = header_line_of(&Builder::sim_numbers)};
 }
 
 }  // namespace resproxy::config

@@ -60,7 +60,8 @@ struct DirectoryEntry {
   int user_line = 0;
 };
 
-// [gateway.group.N], [gateway.dialplan.N], [sim_hardware.e1.N], [sim_hardware.fxo.N].
+// [gateway.group.N], [gateway.dialplan.N], [sim_hardware.e1.N], [sim_hardware.fxo.N],
+// [sim_hardware.numbers.N].
 struct GroupEntry {
   int header_line = 0;
   bool enable = false;
@@ -98,6 +99,14 @@ struct FxoEntry {
   int lines_line = 0;
 };
 
+struct NumbersEntry {
+  int header_line = 0;
+  bool enable = false;
+  SimNumberRange range;
+  int first_line = 0;
+  int last_line = 0;
+};
+
 struct Builder {
   DaemonConfig config;
   bool disable_all_trust = false;
@@ -111,6 +120,7 @@ struct Builder {
   std::map<int, DialRuleEntry> dial_rules;
   std::map<int, E1Entry> sim_e1;
   std::map<int, FxoEntry> sim_fxo;
+  std::map<int, NumbersEntry> sim_numbers;
   // Where each "section parameter" was set, for cross-field errors.
   std::map<std::string, int> line_of;
 };
@@ -199,6 +209,7 @@ SectionSpec gateway_dialplan_section();
 SectionSpec sim_exchange_section();
 SectionSpec sim_e1_section();
 SectionSpec sim_fxo_section();
+SectionSpec sim_numbers_section();  // [sim_hardware.numbers.N]
 
 // --- Definitions of the templates above. ---
 

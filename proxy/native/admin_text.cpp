@@ -14,7 +14,10 @@ constexpr std::string_view kHelp =
     "show counters   request counters\n"
     "show bans       sources banned by the flood guard\n"
     "unban ADDRESS   lift a ban\n"
-    "show channels   the gateway's E1 channels and analogue lines\n";
+    "show channels   the gateway's E1 channels and analogue lines\n"
+    "pstn call FROM TO [hold S] [patience S]\n"
+    "                the emulated exchange calls the office (FROM: a number or withheld)\n"
+    "pstn calls      the emulated exchange's call records\n";
 
 std::string join(const std::vector<std::string>& items, char separator) {
   std::string out;

@@ -10,6 +10,7 @@
 //   show bans       sources banned by the flood guard: source, seconds left, dropped since
 //   unban ADDRESS   lifts a ban (IPv6: any address of the /64)
 //   help
+// (`pstn call` / `pstn calls`, the emulated exchange's, are the daemon's own: control_server.h.)
 #include <string>
 #include <string_view>
 #include <variant>

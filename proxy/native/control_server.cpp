@@ -431,7 +431,7 @@ std::string format_gateway_media(const NativeRuntime::Stats& s) {
 }  // namespace
 
 ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime,
-                                             NativeRuntime* gateway) {
+                                             NativeRuntime* gateway, PstnCommands pstn) {
   struct Waiting {
     ControlServer::Respond respond;
     bool runtime_stats = false;  // show counters: the runtime's own follow
@@ -457,8 +457,16 @@ ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime,
   runtime.set_command_replies(on_reply);
   // The gateway's replies come on the same thread (one io_context): one table of ids for both.
   if (gateway != nullptr) gateway->set_command_replies(on_reply);
-  return [state, &node, gateway](TimePoint now, std::string_view command,
-                                 ControlServer::Respond respond) {
+  return [state, &node, gateway, pstn = std::move(pstn)](TimePoint now, std::string_view command,
+                                                         ControlServer::Respond respond) {
+    if (const auto words = words_of(command); !words.empty() && words[0] == "pstn") {
+      if (!pstn) {
+        respond(ControlReply{false, "error: no gateway in this daemon ([gateway] enable = 0)\n"});
+        return;
+      }
+      respond(pstn(words));
+      return;
+    }
     auto parsed = parse_admin_command(command);
     if (auto* text = std::get_if<AdminText>(&parsed)) {
       respond(ControlReply{text->ok, std::move(text->text)});

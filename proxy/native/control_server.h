@@ -38,6 +38,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -168,7 +169,12 @@ class ControlServer {
 // command replies (NativeRuntime::set_command_replies).
 // `show channels` goes to the gateway's runtime when the daemon runs one (`gateway`, which must
 // outlive the handler; its command replies are taken over too), else is refused.
+// `pstn ...` lines (the emulated exchange: GatewayService::pstn_command) go to `pstn`, given
+// the line's words, on the io thread; empty: answered with an error (no gateway in this daemon).
+// They never reach the core: the emulators are the daemon's, not part of the admin vocabulary.
+using PstnCommands = std::function<ControlReply(std::span<const std::string_view> words)>;
 ControlServer::Handler proxy_control_handler(Node& node, NativeRuntime& runtime,
-                                             NativeRuntime* gateway = nullptr);
+                                             NativeRuntime* gateway = nullptr,
+                                             PstnCommands pstn = {});
 
 }  // namespace resproxy::native

@@ -11,6 +11,8 @@
 // core and the emulators (proxy/native/CMakeLists.txt), so the runtime library knows only
 // CardHost.
 #include <memory>
+#include <span>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 
@@ -19,6 +21,7 @@
 #include "proxy/base/trace.h"
 #include "proxy/config/daemon_config.h"
 #include "proxy/gateway/gateway_node.h"
+#include "proxy/native/control_server.h"
 #include "proxy/native/runtime.h"
 
 namespace resproxy::telephony {
@@ -52,6 +55,16 @@ class GatewayService {
   [[nodiscard]] const gateway::GatewayNode& node() const { return *node_; }
   [[nodiscard]] NativeRuntime& runtime() { return *runtime_; }
   [[nodiscard]] MediaBridges& media() { return *media_; }
+
+  // The operator's `pstn` commands (resproxyctl; docs/gateway.md "Calls from the PSTN on
+  // demand"), `words` as split by words_of (admin_text.h), words[0] == "pstn":
+  //   pstn call FROM TO [hold S] [patience S]   the emulated exchange's subscriber FROM (a
+  //       number, or `withheld`) calls the office's number TO (a DDI or a line's number) now;
+  //       answers "call ID" (the exchange's call id), and the cause at once if it was refused
+  //   pstn calls                                 the exchange's call records, one a line
+  // The emulators are the daemon's, not the core's: this is native-side, not an AdminCommand.
+  // An error reply when the daemon has no emulated hardware. Call on the io_context's thread.
+  [[nodiscard]] ControlReply pstn_command(std::span<const std::string_view> words);
 
  private:
   std::unique_ptr<telephony::TelephonyHost> host_;

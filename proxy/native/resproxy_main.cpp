@@ -291,8 +291,17 @@ int run(const CommandLine& cli) {
   if (control_path != kControlDisabled) {
     ControlOptions control_options;
     control_options.path = control_path;
-    control = std::make_unique<ControlServer>(io, runtime, proxy_control_handler(node, runtime, gateway ? &gateway->runtime() : nullptr),
-                                              std::move(control_options));
+    PstnCommands pstn;
+    if (gateway) {
+      pstn = [service = gateway.get()](std::span<const std::string_view> words) {
+        return service->pstn_command(words);
+      };
+    }
+    control = std::make_unique<ControlServer>(
+        io, runtime,
+        proxy_control_handler(node, runtime, gateway ? &gateway->runtime() : nullptr,
+                              std::move(pstn)),
+        std::move(control_options));
     try {
       control->start();
     } catch (const std::exception& e) {

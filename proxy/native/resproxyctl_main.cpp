@@ -47,6 +47,15 @@ Commands (run by the daemon; `resproxyctl help` asks it for its list):
   show counters    the proxy's counters and the runtime's (runtime.*)
   show channels    the gateway's E1 channels and analogue lines: span, channel,
                    group, state, called, calling, seconds since the call began
+  pstn call FROM TO [hold S] [patience S]
+                   the emulated exchange ([sim_hardware.*]) calls the office now:
+                   FROM a national number or `withheld`, TO a DDI number or an
+                   analogue line's number; hold S: the caller hangs up S seconds
+                   after the answer (else stays); patience S: gives up unanswered
+                   after S seconds. Prints `call ID` (the exchange's call id)
+  pstn calls       the emulated exchange's call records: id, direction, calling,
+                   called, port, channel, age_s, answer_s and end_s (seconds after
+                   the start), Q.850 cause, outcome
   help             the daemon's list of commands
 
 Exit status: 0 ok; 1 the daemon refused the command, or a bad command line;

@@ -470,6 +470,9 @@ void NativeRuntime::set_command_replies(CommandReplies replies) {
 }
 void NativeRuntime::set_name_resolver(DnsThread* dns) { impl_->set_name_resolver(dns); }
 void NativeRuntime::set_card_host(CardHost* host) { impl_->set_card_host(host); }
+bool NativeRuntime::card_host_input(const std::function<void(TimePoint)>& input) {
+  return impl_->card_host_input(input);
+}
 void NativeRuntime::set_media_bridges(MediaBridges* bridges) { impl_->set_media_bridges(bridges); }
 NativeRuntime::Stats NativeRuntime::stats() const { return impl_->stats(); }
 

@@ -175,6 +175,13 @@ class NativeRuntime {
   // completion input of its own, in order. None: every ToCard is answered per the "no card"
   // contract (gateway::no_card_answer: a PlaceCall is released with 38).
   void set_card_host(CardHost* host);
+  // An input to the card host from outside the runtime — the operator's `pstn call` making the
+  // emulated exchange originate (gateway_service.h) — run now, on the io_context's thread, with
+  // the runtime's `now`; then, as after every input of the host's, its events are posted to the
+  // Node and its timer re-armed. Without this the events the input caused would wait for the
+  // host's next timer or command. False (and `input` not run) without a card host or after
+  // stop(). Call on the io_context's thread only.
+  bool card_host_input(const std::function<void(TimePoint now)>& input);
   // The data path of the gateway's media (media_bridge.h); must outlive the runtime's run. When
   // set, every gateway::MediaBridge effect goes to it instead of the card host (a card has no
   // audio of its own: the runtime moves the frames), and each CallReleased event of the card

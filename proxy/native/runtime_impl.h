@@ -128,6 +128,12 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void set_command_replies(CommandReplies replies) { command_replies_ = std::move(replies); }
   void set_name_resolver(DnsThread* dns) { dns_ = dns; }
   void set_card_host(CardHost* host) { card_host_ = host; }
+  bool card_host_input(const std::function<void(TimePoint)>& input) {
+    if (card_host_ == nullptr || stopped_) return false;
+    input(now());
+    after_card_input();
+    return true;
+  }
   void set_media_bridges(MediaBridges* bridges) { media_bridges_ = bridges; }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }

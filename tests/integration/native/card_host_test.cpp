@@ -225,6 +225,83 @@ TEST(NativeRuntimeCardHost, WithoutACardHostAPlacedCallFails) {
   runtime.stop();
 }
 
+// The PSTN calls the office from outside the runtime's inputs (the daemon's `pstn call`):
+// card_host_input runs the exchange's originate and hands the cards' events (IncomingCall) to
+// the gateway at once — nothing else would: the idle emulated office has no timer due soon. The
+// gateway's INVITE carries the caller's number; the "proxy" refuses it 404, and the exchange's
+// record says the PSTN call was refused with cause 1 (RFC 3398: 404 -> 1).
+TEST(NativeRuntimeCardHost, AnOutsideInputReachesTheGatewayAndA404ClearsTheLineWithCause1) {
+  asio::io_context io;
+  SipPeer proxy(io);
+  SeededRng gateway_rng(1);
+  SeededRng office_rng(2);
+  NullTraceSink trace;
+  auto host = telephony::TelephonyHost::create(office(), office_rng, trace);
+  ASSERT_TRUE(host.has_value());
+  TelephonyCardHost cards(**host);
+  auto config = gateway_config(proxy.address());
+  config.domain = "office.example";
+  gateway::DialPlanRule to_sip;
+  to_sip.name = "ddi";
+  to_sip.source = gateway::CallSource{.kind = gateway::CallSource::Kind::Group, .group = "e1"};
+  to_sip.called = gateway::NumberPattern::parse("0.").value();
+  to_sip.target = {.kind = gateway::RouteTarget::Kind::Sip, .group = {}};
+  config.dial_plan.rules.insert(config.dial_plan.rules.begin(), to_sip);
+  gateway::GatewayNode node(config, (*host)->spans(), gateway_rng, trace);
+  NativeRuntime runtime(io, node, ListenConfig{.ip = "127.0.0.1", .tcp = false});
+  runtime.set_card_host(&cards);
+  runtime.start();
+  ASSERT_TRUE(run_until(io, [&] { return runtime.stats().card_events > 0; }));
+  testing::run_for(io, 200ms);  // the span's start-up is over: nothing of the cards is pending
+  const auto events_before = runtime.stats().card_events;
+
+  exchange::PstnCall call;
+  call.calling.digits = "01632960555";
+  call.called = "01632961050";
+  exchange::CallId id = 0;
+  const bool ran = runtime.card_host_input(
+      [&](TimePoint now) { id = (*host)->originate(now, call); });
+  ASSERT_TRUE(ran);
+  ASSERT_EQ(id, 1u);
+  ASSERT_TRUE(run_until(io, [&] { return proxy.saw("INVITE "); }, 1000ms));
+  EXPECT_GT(runtime.stats().card_events, events_before);
+  const std::string invite = *proxy.find("INVITE ");
+  EXPECT_TRUE(invite.starts_with("INVITE sip:01632961050@office.example SIP/2.0\r\n")) << invite;
+  EXPECT_NE(header(invite, "From").find("sip:01632960555@office.example"), std::string::npos)
+      << invite;
+
+  std::string not_found = "SIP/2.0 404 Not Found\r\n";
+  for (const char* name : {"Via", "From", "Call-ID", "CSeq"}) {
+    not_found += std::string(name) + ": " + header(invite, name) + "\r\n";
+  }
+  not_found += "To: " + header(invite, "To") + ";tag=proxy404\r\nContent-Length: 0\r\n\r\n";
+  proxy.send_to(runtime.local_address(), not_found);
+  ASSERT_TRUE(run_until(io, [&] {
+    const auto* record = (*host)->exchange().record(id);
+    return record != nullptr && record->end.has_value();
+  }));
+  const auto& record = *(*host)->exchange().record(id);
+  EXPECT_EQ(record.direction, exchange::CallDirection::ToOffice);
+  EXPECT_EQ(record.calling, "01632960555");
+  EXPECT_EQ(record.cause, std::optional<std::uint8_t>{1});
+  EXPECT_EQ(record.outcome, exchange::CallOutcome::Refused);
+  EXPECT_TRUE(run_until(io, [&] { return proxy.saw("ACK "); }));  // the 404 acknowledged
+
+  runtime.stop();
+  EXPECT_FALSE(runtime.card_host_input([](TimePoint) { ADD_FAILURE() << "ran after stop()"; }));
+}
+
+TEST(NativeRuntimeCardHost, WithoutACardHostNoCardInputRuns) {
+  asio::io_context io;
+  SeededRng rng(1);
+  NullTraceSink trace;
+  gateway::GatewayNode node(gateway_config(Address{"127.0.0.1", 9}), {}, rng, trace);
+  NativeRuntime runtime(io, node, ListenConfig{.ip = "127.0.0.1", .tcp = false});
+  runtime.start();
+  EXPECT_FALSE(runtime.card_host_input([](TimePoint) { ADD_FAILURE() << "ran without a host"; }));
+  runtime.stop();
+}
+
 TEST(NativeRuntimeCardHost, ShowChannelsIsACommandOfItsOwn) {
   const auto parsed = parse_admin_command("show channels");
   ASSERT_TRUE(std::holds_alternative<admin::Request>(parsed));

@@ -363,6 +363,41 @@ TEST_F(ControlServerTest, BadCommandsGetErrorsAndTheConnectionStaysUsable) {
   EXPECT_TRUE(contains(reply->text, "kill reg N")) << reply->text;
 }
 
+// `pstn ...` is the daemon's own (the emulated exchange, GatewayService::pstn_command): it
+// goes to the PstnCommands given, words split, never to the node; without one it is an error.
+TEST_F(ControlServerTest, PstnCommandsGoToTheDaemonsEmulatorsNotTheNode) {
+  {
+    CtlClient ctl(io_, ctl_path_);
+    const auto reply = ctl.command("pstn calls");
+    ASSERT_TRUE(reply);
+    EXPECT_FALSE(reply->ok);
+    EXPECT_TRUE(contains(reply->text, "no gateway in this daemon")) << reply->text;
+  }
+  server_.reset();  // one server per runtime: it takes over the runtime's command replies
+  std::vector<std::string> seen;
+  ControlOptions options;
+  options.path = ctl_path_;
+  ControlServer with_pstn(io_, *runtime_,
+                          proxy_control_handler(*node_, *runtime_, nullptr,
+                                                [&seen](std::span<const std::string_view> words) {
+                                                  seen.assign(words.begin(), words.end());
+                                                  return ControlReply{true, "call 9\n"};
+                                                }),
+                          options);
+  with_pstn.start();
+  CtlClient ctl(io_, ctl_path_);
+  const auto reply = ctl.command("pstn  call 01632960555\t01632961050 hold 2");
+  ASSERT_TRUE(reply);
+  EXPECT_TRUE(reply->ok);
+  EXPECT_EQ(reply->text, "call 9\n");
+  EXPECT_EQ(seen, (std::vector<std::string>{"pstn", "call", "01632960555", "01632961050", "hold",
+                                            "2"}));
+  const auto reg = ctl.command("show reg");  // the node's commands are unchanged
+  ASSERT_TRUE(reg);
+  EXPECT_TRUE(reg->ok);
+  EXPECT_TRUE(contains(reg->text, "0 registrations")) << reg->text;
+}
+
 TEST_F(ControlServerTest, PipelinedCommandsAreAnsweredInOrder) {
   CtlClient ctl(io_, ctl_path_);
   ctl.send("show reg\nbogus\nshow itsp\n");

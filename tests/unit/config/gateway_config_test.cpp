@@ -119,5 +119,108 @@ TEST(GatewayConfig, ACardNamedAfterItsSpanWhenUnnamed) {
   EXPECT_EQ(c.sim_hardware.e1[0].name, "e1-3");
 }
 
+// --- [sim_hardware.numbers.N]: the exchange's numbering plan ---
+
+TEST(GatewayConfig, WithoutNumbersSectionsTheDemoPlanStays) {
+  // Empty is the daemon's cue to keep demo_numbering_plan() (gateway_service.cpp).
+  EXPECT_TRUE(parse("").sim_hardware.numbers.empty());
+  EXPECT_TRUE(parse("[sim_hardware.numbers.1]\nenable = 0\n").sim_hardware.numbers.empty());
+}
+
+TEST(GatewayConfig, NumbersSectionsGiveThePlanInIndexOrder) {
+  const DaemonConfig c = parse(
+      "[sim_hardware.numbers.2]\nenable = 1\nfirst = 01632970000\nlast = 01632970999\n"
+      "kind = answers\nanswer_after = 2-5\nhold_time = 2\n"
+      "[sim_hardware.numbers.1]\nenable = 1\nfirst = 01632970555\nkind = busy\n"
+      "[sim_hardware.numbers.3]\nenable = 1\nfirst = 999\nemergency = 1\nanswer_after = 1\n"
+      "hold_time = 60-300\n"
+      "[sim_hardware.numbers.4]\nenable = 1\nfirst = 01632980000\nlast = 01632980009\n"
+      "kind = no_answer\n"
+      "[sim_hardware.numbers.5]\nenable = 1\nfirst = 01632990000\nkind = unallocated\n"
+      "hold_time = 0\n");
+  const auto& n = c.sim_hardware.numbers;
+  ASSERT_EQ(n.size(), 5u);
+  EXPECT_EQ(n[0].first, "01632970555");
+  EXPECT_EQ(n[0].last, "01632970555");  // last omitted: one number
+  EXPECT_EQ(n[0].kind, SimSubscriberKind::Busy);
+  EXPECT_EQ(n[0].answer_after, (SimDurationRange{3s, 3s}));  // the default
+  EXPECT_FALSE(n[0].hold_time.has_value());
+  EXPECT_EQ(n[1].first, "01632970000");
+  EXPECT_EQ(n[1].last, "01632970999");
+  EXPECT_EQ(n[1].kind, SimSubscriberKind::Answers);
+  EXPECT_EQ(n[1].answer_after, (SimDurationRange{2s, 5s}));
+  ASSERT_TRUE(n[1].hold_time.has_value());
+  EXPECT_EQ(*n[1].hold_time, (SimDurationRange{2s, 2s}));
+  EXPECT_FALSE(n[1].emergency);
+  EXPECT_TRUE(n[2].emergency);
+  EXPECT_EQ(n[2].answer_after, (SimDurationRange{1s, 1s}));
+  ASSERT_TRUE(n[2].hold_time.has_value());
+  EXPECT_EQ(*n[2].hold_time, (SimDurationRange{60s, 300s}));
+  EXPECT_EQ(n[3].kind, SimSubscriberKind::NoAnswer);
+  EXPECT_EQ(n[4].kind, SimSubscriberKind::Unallocated);
+  EXPECT_FALSE(n[4].hold_time.has_value());
+  EXPECT_TRUE(c.warnings.empty());
+}
+
+TEST(GatewayConfig, AnUnknownSubscriberKindIsRefusedWithTheChoices) {
+  const auto e = error_of("[sim_hardware.numbers.1]\nenable = 1\nfirst = 999\nkind = engaged\n");
+  EXPECT_EQ(e.file, "test.ini");
+  EXPECT_EQ(e.line, 4);
+  EXPECT_EQ(e.section, "sim_hardware.numbers.1");
+  EXPECT_EQ(e.parameter, "kind");
+  EXPECT_EQ(e.allowed, "answers, busy, no_answer, unallocated");
+}
+
+TEST(GatewayConfig, AReversedOrOutOfRangeAnswerDelayIsRefusedOnItsLine) {
+  for (const char* bad : {"5-2", "700", "2-", "-3", "two", "2-5-7", ""}) {
+    SCOPED_TRACE(bad);
+    const auto e = error_of(std::string("[sim_hardware.numbers.7]\nfirst = 999\nanswer_after = ") +
+                            bad + "\n");
+    EXPECT_EQ(e.line, 3);
+    EXPECT_EQ(e.section, "sim_hardware.numbers.7");
+    EXPECT_EQ(e.parameter, "answer_after");
+    EXPECT_NE(e.allowed.find("2-5"), std::string::npos) << e.allowed;
+  }
+}
+
+TEST(GatewayConfig, AHoldTimeIsZeroOrWholeSecondsFromOne) {
+  for (const char* bad : {"0-5", "86401", "10-1", "1.5"}) {
+    SCOPED_TRACE(bad);
+    const auto e =
+        error_of(std::string("[sim_hardware.numbers.1]\nfirst = 999\nhold_time = ") + bad + "\n");
+    EXPECT_EQ(e.line, 3);
+    EXPECT_EQ(e.parameter, "hold_time");
+    EXPECT_NE(e.allowed.find("0 (stays until the office clears)"), std::string::npos) << e.allowed;
+  }
+}
+
+TEST(GatewayConfig, ANumbersRangeMustHaveBoundsOfOneLengthInOrder) {
+  const auto shorter = error_of(
+      "[sim_hardware.numbers.1]\nenable = 1\nfirst = 01632970000\nlast = 0163297099\n");
+  EXPECT_EQ(shorter.line, 4);
+  EXPECT_EQ(shorter.parameter, "last");
+  const auto below = error_of(
+      "[sim_hardware.numbers.1]\nenable = 1\nfirst = 01632970500\nlast = 01632970499\n");
+  EXPECT_EQ(below.line, 4);
+  EXPECT_EQ(below.parameter, "last");
+  const auto letters = error_of("[sim_hardware.numbers.1]\nfirst = 0163297x\n");
+  EXPECT_EQ(letters.line, 2);
+  EXPECT_EQ(letters.parameter, "first");
+}
+
+TEST(GatewayConfig, AnEnabledNumbersEntryNeedsItsFirstNumber) {
+  const auto e = error_of("[sim_hardware.numbers.3]\nenable = 1\nkind = busy\n");
+  EXPECT_EQ(e.line, 1);
+  EXPECT_EQ(e.section, "sim_hardware.numbers.3");
+  EXPECT_EQ(e.parameter, "first");
+}
+
+TEST(GatewayConfig, ANumbersEntryNotEnabledIsIgnoredWithAWarning) {
+  const DaemonConfig c = parse("[sim_hardware.numbers.1]\nfirst = 999\nkind = busy\n");
+  EXPECT_TRUE(c.sim_hardware.numbers.empty());
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_NE(c.warnings[0].find("sim_hardware.numbers.1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace resproxy::config
