@@ -113,6 +113,10 @@ struct MediaBridge {
   std::string remote_ip;
   std::uint16_t remote_port = 0;
   std::uint8_t payload_type = 8;  // 8 PCMA (Europe's E1), 0 PCMU
+  // RFC 4733 telephone-event as negotiated (a=rtpmap:N telephone-event/8000): the runtime turns
+  // its events into DTMF tones on the line and the line's tones into events. None: DTMF stays in
+  // the audio, untouched.
+  std::optional<std::uint8_t> telephone_event = std::nullopt;
 };
 
 using CardCommand = std::variant<PlaceCall, SendDigits, AcceptCall, AlertCall, ProgressCall,

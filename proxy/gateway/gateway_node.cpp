@@ -4,6 +4,7 @@
 #include "proxy/gateway/gateway_node.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/sdp.h"
@@ -99,8 +100,12 @@ std::string GatewayNode::make_sdp(const Call& call, bool offer) const {
   } else {
     params.codecs = {codec(call.payload_type)};
   }
-  params.codecs.push_back({.format = "101", .encoding = "telephone-event", .clock_rate = 8000,
-                           .parameters = "", .fmtp = "0-15"});
+  // RFC 4733 DTMF events: offered as 101; answered only when offered, with the offer's number
+  // (RFC 3264 §6.1), so that both directions use one.
+  if (const auto te = offer ? std::optional<std::uint8_t>(101) : call.telephone_event) {
+    params.codecs.push_back({.format = std::to_string(*te), .encoding = "telephone-event",
+                             .clock_rate = 8000, .parameters = "", .fmtp = "0-15"});
+  }
   return sip::make_audio_sdp(params).to_string();
 }
 
@@ -111,12 +116,22 @@ bool GatewayNode::take_remote_sdp(Call& call, std::string_view body) {
   if (!sdp) return false;
   const auto audio = sip::first_audio(sdp.value());
   if (!audio || audio->port == 0) return false;
+  // RFC 4733 §7.1.1 telephone-event/8000. From the peer: untrusted; only an RTP payload type.
+  std::optional<std::uint8_t> telephone_event;
+  for (const auto& codec : audio->codecs) {
+    unsigned pt = 128;
+    (void)std::from_chars(codec.format.data(), codec.format.data() + codec.format.size(), pt);
+    if (codec.clock_rate != 8000 || !sip::text::iequals(codec.encoding, "telephone-event")) continue;
+    if (pt < 128 && pt != 0 && pt != 8) telephone_event = static_cast<std::uint8_t>(pt);
+    break;
+  }
   for (const auto& codec : audio->codecs) {
     if (codec.clock_rate != 8000) continue;
     if (sip::text::iequals(codec.encoding, "PCMA") || sip::text::iequals(codec.encoding, "PCMU")) {
       call.payload_type = sip::text::iequals(codec.encoding, "PCMU") ? 0 : 8;
       call.remote_ip = audio->address;
       call.remote_port = audio->port;
+      call.telephone_event = telephone_event;
       return true;
     }
   }
@@ -473,7 +488,8 @@ void GatewayNode::bridge_media(Call& call) {
   if (!call.line_active || call.remote_ip.empty() || call.rtp_port == 0) return;
   card(call.span, MediaBridge{.call = call.line_call, .rtp_port = call.rtp_port,
                               .remote_ip = call.remote_ip, .remote_port = call.remote_port,
-                              .payload_type = call.payload_type});
+                              .payload_type = call.payload_type,
+                              .telephone_event = call.telephone_event});
   call.media_bridged = true;
 }
 

@@ -152,6 +152,7 @@ class GatewayNode : public transaction::SipNode {
     std::string remote_ip;
     std::uint16_t remote_port = 0;
     std::uint8_t payload_type = 8;
+    std::optional<std::uint8_t> telephone_event;  // the peer's RFC 4733 payload type, if any
     bool media_bridged = false;  // a MediaBridge went out for the line call; unbridged at release
     // The record.
     std::string called;

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "proxy/media/g711.h"
+#include "proxy/media/line_dtmf.h"
 #include "proxy/media/rtp_packet.h"
 #include "proxy/native/os_rng.h"
 
@@ -75,6 +76,16 @@ void add(MediaBridgeCounters& to, const MediaBridgeCounters& from) {
   to.silent += from.silent;
   to.slips += from.slips;
   to.ignored += from.ignored;
+  to.dtmf_rx += from.dtmf_rx;
+  to.dtmf_tx += from.dtmf_tx;
+  to.dtmf_dropped += from.dtmf_dropped;
+}
+
+void add(MediaBridgeCounters& to, const media::LineDtmfStats& from) {
+  to.dtmf_rx += from.digits_received;
+  to.dtmf_tx += from.digits_sent;
+  to.dtmf_dropped += from.digits_dropped;
+  to.ignored += from.events_ignored;
 }
 
 void add(MediaBridgeCounters& to, const media::JitterBufferStats& from) {
@@ -97,6 +108,8 @@ struct Bridge {
   media::G711Law law = media::G711Law::ALaw;
   std::unique_ptr<media::JitterBuffer> jitter;
   media::JitterBufferStats carried{};  // of the buffers replaced by a payload-type change
+  std::unique_ptr<media::LineDtmf> dtmf;  // telephone-event negotiated: DTMF interworking
+  MediaBridgeCounters dtmf_carried{};     // of a LineDtmf replaced by a telephone-event change
   std::array<std::uint8_t, kReceiveBuffer> buffer{};
   udp::endpoint sender;
   // Our stream (RFC 3550 §5.1).
@@ -111,6 +124,8 @@ struct Bridge {
     MediaBridgeCounters out = own;
     add(out, carried);
     add(out, jitter->stats());
+    add(out, dtmf_carried);
+    if (dtmf) add(out, dtmf->stats());
     return out;
   }
 };
@@ -147,12 +162,15 @@ class MediaBridges::Impl : public std::enable_shared_from_this<MediaBridges::Imp
  private:
   void close_bridge(std::map<Key, std::shared_ptr<Bridge>>::iterator it);
   void set_payload_type(Bridge& b, std::uint8_t payload_type, media::G711Law law);
+  static void set_telephone_event(Bridge& b, std::optional<std::uint8_t> payload_type);
   void receive(const std::shared_ptr<Bridge>& b);
   void on_datagram(Bridge& b, std::size_t size);
   void arm_timer();
   void on_tick(const ErrorCode& ec);
   void tick(TimePoint now);
   void send_frame(Bridge& b, const LineFrame& said);
+  void send_event(Bridge& b, const media::OutgoingEvent& event);
+  void send_packet(Bridge& b, const media::RtpPacket& packet);
   [[nodiscard]] static MediaBridgeInfo info_of(const Bridge& b);
 
   asio::io_context& io_;
@@ -189,6 +207,7 @@ void MediaBridges::Impl::on_command(gateway::SpanId span, const gateway::MediaBr
     const auto remote = remote_of(command);
     if (remote) b.remote = remote;  // "not known" keeps a latched source
     if (command.payload_type != b.payload_type) set_payload_type(b, command.payload_type, *law);
+    set_telephone_event(b, command.telephone_event);
     return;
   }
   if (it != bridges_.end()) close_bridge(it);
@@ -215,6 +234,7 @@ void MediaBridges::Impl::on_command(gateway::SpanId span, const gateway::MediaBr
   }
   b->remote = remote_of(command);
   set_payload_type(*b, command.payload_type, *law);
+  set_telephone_event(*b, command.telephone_event);
   b->ssrc = static_cast<std::uint32_t>(rng_.next_u64());
   b->sequence = static_cast<std::uint16_t>(rng_.next_u64());
   b->timestamp = static_cast<std::uint32_t>(rng_.next_u64());
@@ -247,6 +267,21 @@ void MediaBridges::Impl::set_payload_type(Bridge& b, std::uint8_t payload_type,
   b.jitter = std::make_unique<media::JitterBuffer>(jc);
   b.payload_type = payload_type;
   b.law = law;
+}
+
+void MediaBridges::Impl::set_telephone_event(Bridge& b, std::optional<std::uint8_t> payload_type) {
+  // from the SDP: a payload type that is the voice's own cannot also carry events
+  if (payload_type && (*payload_type > 127 || *payload_type == b.payload_type)) {
+    payload_type.reset();
+  }
+  const auto current =
+      b.dtmf ? std::optional<std::uint8_t>(b.dtmf->payload_type()) : std::nullopt;
+  if (payload_type == current) return;  // 183 then 200 with one SDP: a digit in flight goes on
+  if (b.dtmf) add(b.dtmf_carried, b.dtmf->stats());
+  b.dtmf.reset();
+  if (payload_type) {
+    b.dtmf = std::make_unique<media::LineDtmf>(media::LineDtmfConfig{.payload_type = *payload_type});
+  }
 }
 
 void MediaBridges::Impl::close(const Key& key) {
@@ -302,6 +337,10 @@ void MediaBridges::Impl::on_datagram(Bridge& b, std::size_t size) {
   }
   if (!b.remote) b.remote = source;  // latch (RFC 4961 symmetric RTP)
   ++b.own.rtp_rx;
+  if (b.dtmf && packet->payload_type == b.dtmf->payload_type()) {
+    b.dtmf->on_packet(now, *packet);  // RFC 4733 events never reach the jitter buffer
+    return;
+  }
   (void)b.jitter->push(now, *packet);  // its verdicts are in its stats
 }
 
@@ -333,10 +372,18 @@ void MediaBridges::Impl::on_tick(const ErrorCode& ec) {
 void MediaBridges::Impl::tick(TimePoint now) {
   LineFrame said{};
   for (auto& [key, b] : bridges_) {
-    const media::Frame heard = b->jitter->pull(now);
+    media::Frame heard = b->jitter->pull(now);
     if (heard.kind == media::FrameKind::Concealed) ++b->own.concealed;
+    if (b->dtmf) b->dtmf->to_line(now, heard.samples);
     line_->exchange(key.first, key.second, heard, said);
-    send_frame(*b, said);
+    if (!b->dtmf) {
+      send_frame(*b, said);
+      continue;
+    }
+    // The events of this tick carry their own timestamps; the voice packet this tick's.
+    const auto out = b->dtmf->from_line(said, b->timestamp);
+    for (std::size_t i = 0; i < out.event_count; ++i) send_event(*b, out.events[i]);
+    send_frame(*b, out.voice);
   }
 }
 
@@ -347,15 +394,32 @@ void MediaBridges::Impl::send_frame(Bridge& b, const LineFrame& said) {
   media::RtpPacket packet;
   packet.marker = b.first;
   packet.payload_type = b.payload_type;
-  packet.sequence_number = b.sequence;
   packet.timestamp = b.timestamp;
-  packet.ssrc = b.ssrc;
   packet.payload = payload;
+  b.first = false;
+  b.timestamp += static_cast<std::uint32_t>(media::kFrameSamples);
+  send_packet(b, packet);
+}
+
+// RFC 4733 §2.1: an event packet of the voice's stream (same SSRC, next sequence number), its
+// timestamp the digit's start; the voice's timestamps go on unchanged.
+void MediaBridges::Impl::send_event(Bridge& b, const media::OutgoingEvent& event) {
+  if (!b.remote || !b.dtmf) return;
+  const auto payload = media::build_telephone_event(event.event);
+  media::RtpPacket packet;
+  packet.marker = event.marker;
+  packet.payload_type = b.dtmf->payload_type();
+  packet.timestamp = event.timestamp;
+  packet.payload = payload;
+  send_packet(b, packet);
+}
+
+void MediaBridges::Impl::send_packet(Bridge& b, const media::RtpPacket& fields) {
+  media::RtpPacket packet = fields;
+  packet.sequence_number = b.sequence++;
+  packet.ssrc = b.ssrc;
   std::array<std::uint8_t, kPacketSize> out{};
   const auto written = media::write_rtp(packet, out);
-  b.first = false;
-  ++b.sequence;
-  b.timestamp += static_cast<std::uint32_t>(media::kFrameSamples);
   if (!written) {  // cannot happen with these fields; counted, never fatal
     ++b.own.tx_errors;
     return;
@@ -380,6 +444,9 @@ MediaBridgeInfo MediaBridges::Impl::info_of(const Bridge& b) {
                          .rtp_port = b.port,
                          .remote = b.remote ? to_text(*b.remote) : std::string("latching"),
                          .payload_type = b.payload_type,
+                         .telephone_event = b.dtmf ? std::optional<std::uint8_t>(
+                                                             b.dtmf->payload_type())
+                                                       : std::nullopt,
                          .counters = b.counters()};
 }
 

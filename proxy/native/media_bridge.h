@@ -33,10 +33,20 @@
 // overloaded), the clock restarts from now and the miss is counted (`tick_overruns`): the jitter
 // buffers absorb the step like a clock slip. The timer runs only while a bridge exists.
 //
+// DTMF (media/line_dtmf.h). When the call negotiated telephone-event (MediaBridge::
+// telephone_event), packets of that payload type go to the call's LineDtmf instead of the jitter
+// buffer and are played to the line as DTMF tones; tones the line says are detected and sent as
+// RFC 4733 events with that payload type, in the voice's SSRC and sequence numbers (each tick:
+// the tick's event packet, if any, then the voice packet), and are silenced in the voice, which
+// for this goes out 40 ms late on such calls. Without telephone-event nothing of this runs:
+// tones pass in the audio untouched. Counted per bridge as dtmf_rx / dtmf_tx / dtmf_dropped.
+// The line's echo of a tone we play is detected like any other (a real line with echo returns
+// the digit to the far end; LoopbackLine does so by design, which the tests use).
+//
 // Commands (on_command): MediaBridge with a port opens the bridge of (span, call), or updates its
-// remote and payload type when it is already open on that port (early media on 183, then the
-// answer; a re-INVITE). A different port closes and reopens. rtp_port 0 closes it; so does
-// close() (the runtime calls it on the card's CallReleased: every line call ends with one).
+// remote, payload type and telephone-event when it is already open on that port (early media on
+// 183, then the answer; a re-INVITE). A different port closes and reopens. rtp_port 0 closes it;
+// so does close() (the runtime calls it on the card's CallReleased: every line call ends with one).
 // Ports are the gateway's to hand out (GatewayNode's pool): a bridge asked for a port another
 // call's bridge still holds closes that stale bridge first.
 //
@@ -90,7 +100,8 @@ struct MediaBridgeConfig {
 
 // Counters of one bridge; MediaBridgeTotals adds those of closed bridges. Never reset.
 struct MediaBridgeCounters {
-  std::uint64_t rtp_rx = 0;     // RTP packets from the remote, parsed (pushed to the buffer)
+  std::uint64_t rtp_rx = 0;     // RTP packets from the remote, parsed (to the jitter buffer,
+                                // or RFC 4733 events to the DTMF receiver)
   std::uint64_t rtp_tx = 0;     // RTP packets sent to the remote
   std::uint64_t rx_errors = 0;  // datagrams from the remote that are not RTP (RtpError)
   std::uint64_t foreign = 0;    // datagrams from another source than the remote: dropped
@@ -102,6 +113,9 @@ struct MediaBridgeCounters {
   std::uint64_t silent = 0;     // frames of silence (nothing to play)
   std::uint64_t slips = 0;      // clock slips, both ways (dropped + inserted frames)
   std::uint64_t ignored = 0;    // wrong payload type, empty or oversized payloads
+  std::uint64_t dtmf_rx = 0;    // digits received as RFC 4733 events (played unless dropped)
+  std::uint64_t dtmf_tx = 0;    // digits detected on the line and sent as RFC 4733 events
+  std::uint64_t dtmf_dropped = 0;  // received digits not played: too many waiting
 };
 
 struct MediaBridgeTotals {
@@ -120,6 +134,7 @@ struct MediaBridgeInfo {
   std::uint16_t rtp_port = 0;    // bound
   std::string remote;            // "ip:port", or "latching" until the first datagram
   std::uint8_t payload_type = 8;
+  std::optional<std::uint8_t> telephone_event;
   MediaBridgeCounters counters;
 };
 

@@ -420,7 +420,8 @@ std::string request(std::string_view method, const std::string& uri, const Addre
   return m;
 }
 
-TEST(MediaBridges, AGatewayCallOnTheEmulatedE1CarriesRtpBothWaysUntilTheBye) {
+// An INVITE with `offer_telephone_event`: RTP/AVP 8 96 with 96 telephone-event/8000; else 8 only.
+void gateway_call_carries_rtp_both_ways_until_the_bye(bool offer_telephone_event) {
   asio::io_context io;
   SipPeer proxy(io);
   Phone phone(io);
@@ -456,13 +457,25 @@ TEST(MediaBridges, AGatewayCallOnTheEmulatedE1CarriesRtpBothWaysUntilTheBye) {
   const std::string uri = "sip:01632960123@" + gw.to_string();
   const std::string sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                           "m=audio " + std::to_string(phone.port()) +
-                          " RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+                          (offer_telephone_event ? " RTP/AVP 8 96\r\na=rtpmap:8 PCMA/8000\r\n"
+                                                   "a=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n"
+                                                 : " RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n");
   proxy.send_to(gw, request("INVITE", uri, proxy.address(), "z9hG4bKinv1", 1, "<" + uri + ">", sdp));
   ASSERT_TRUE(run_until(io, [&] { return proxy.find("SIP/2.0 200") != nullptr; }, 10s));
   const std::string ok = *proxy.find("SIP/2.0 200");
   EXPECT_NE(ok.find("m=audio " + std::to_string(rtp_port) + " "), std::string::npos) << ok;
   ASSERT_TRUE(run_until(io, [&] { return runtime.stats().media_bridges_open == 1; }));
   EXPECT_GE(runtime.stats().media_commands, 1u);
+  // RFC 4733 is answered with the offer's payload type, and bridged with it; or not at all.
+  ASSERT_EQ(bridges.bridges().size(), 1u);
+  if (offer_telephone_event) {
+    EXPECT_NE(ok.find("m=audio " + std::to_string(rtp_port) + " RTP/AVP 8 96\r\n"), std::string::npos) << ok;
+    EXPECT_NE(ok.find("a=rtpmap:96 telephone-event/8000"), std::string::npos) << ok;
+    EXPECT_EQ(bridges.bridges().front().telephone_event, std::optional<std::uint8_t>(96));
+  } else {
+    EXPECT_EQ(ok.find("telephone-event"), std::string::npos) << ok;
+    EXPECT_EQ(bridges.bridges().front().telephone_event, std::nullopt);
+  }
 
   phone.play(in_order(50, 0xabcdef01), rtp_port);
   ASSERT_TRUE(run_until(io, [&] { return phone.done_playing() && phone.energetic() >= 40; }, 5s))
@@ -482,6 +495,14 @@ TEST(MediaBridges, AGatewayCallOnTheEmulatedE1CarriesRtpBothWaysUntilTheBye) {
   run_for(io, 200ms);
   EXPECT_EQ(phone.datagrams, after) << "no RTP after the call";
   runtime.stop();
+}
+
+TEST(MediaBridges, AGatewayCallOnTheEmulatedE1CarriesRtpBothWaysUntilTheBye) {
+  gateway_call_carries_rtp_both_ways_until_the_bye(false);
+}
+
+TEST(MediaBridges, AGatewayCallOfferingTelephoneEventBridgesItWithTheOffersPayloadType) {
+  gateway_call_carries_rtp_both_ways_until_the_bye(true);
 }
 
 }  // namespace
