@@ -49,7 +49,7 @@ struct GatewaySettings {
   std::optional<Address> proxy;
   std::string domain = "pstn.invalid";
   std::uint16_t rtp_port_first = 16384;
-  std::uint16_t rtp_port_last = 16482;
+  std::uint16_t rtp_port_last = 17383;
   Duration max_call_duration{};  // zero: no limit
   std::vector<gateway::ChannelGroupConfig> groups;  // in index order
   std::map<std::string, std::string> incoming_destination;  // group name -> called number

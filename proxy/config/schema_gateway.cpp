@@ -130,7 +130,7 @@ SectionSpec gateway_section() {
                   [](Builder& b, std::int64_t v) {
                     b.config.gateway.rtp_port_last = static_cast<std::uint16_t>(v);
                   },
-                  {.value = "16482",
+                  {.value = "17383",
                    .comment = "at least rtp_port_first",
                    .doc = "the last port of the gateway's RTP pool; not below `rtp_port_first`"}),
           integer("max_call_duration", 0, 604800, "s",

@@ -63,7 +63,7 @@ struct GatewayConfig {
   // RTP: the address in our SDP and the pool of even ports (first..last) for the calls.
   std::string media_address;
   std::uint16_t rtp_port_first = 16384;
-  std::uint16_t rtp_port_last = 16482;
+  std::uint16_t rtp_port_last = 17383;
   // A call is cleared (16) after this long connected; zero: no limit. Guards analogue lines
   // without answer or disconnect supervision from staying up for ever.
   Duration max_call_duration{};

@@ -425,6 +425,11 @@ std::string format_gateway_media(const NativeRuntime::Stats& s) {
   line("rtp_late", s.rtp_late);
   line("rtp_concealed", s.rtp_concealed);
   line("rtp_slips", s.rtp_slips);
+  line("rtp_lost", s.rtp_lost);
+  line("rtp_tx_errors", s.rtp_tx_errors);
+  line("dtmf_rx", s.dtmf_rx);
+  line("dtmf_tx", s.dtmf_tx);
+  line("dtmf_dropped", s.dtmf_dropped);
   return out;
 }
 

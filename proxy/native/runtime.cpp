@@ -434,6 +434,11 @@ NativeRuntime::Stats NativeRuntime::Impl::stats() const {
     out.rtp_concealed = media.counters.concealed;
     out.rtp_late = media.counters.late;
     out.rtp_slips = media.counters.slips;
+    out.rtp_lost = media.counters.lost;
+    out.rtp_tx_errors = media.counters.tx_errors;
+    out.dtmf_rx = media.counters.dtmf_rx;
+    out.dtmf_tx = media.counters.dtmf_tx;
+    out.dtmf_dropped = media.counters.dtmf_dropped;
   }
   return out;
 }

@@ -109,6 +109,11 @@ class NativeRuntime {
     std::uint64_t rtp_concealed = 0;      // frames played to the lines as concealment
     std::uint64_t rtp_late = 0;
     std::uint64_t rtp_slips = 0;
+    std::uint64_t rtp_lost = 0;           // frames concealed because their packet never came
+    std::uint64_t rtp_tx_errors = 0;      // sends that failed (socket buffer full, no route)
+    std::uint64_t dtmf_rx = 0;            // RFC 4733 digits received and played to the lines
+    std::uint64_t dtmf_tx = 0;            // digits heard on the lines, sent as RFC 4733
+    std::uint64_t dtmf_dropped = 0;       // received digits not played: too many waiting
   };
 
   NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config);

@@ -1,6 +1,8 @@
 // libFuzzer target for the media data path (proxy/media/): RTP parse → build → parse round trip,
-// and a jitter buffer plus a telephone-event receiver fed the parsed packets with time and line
-// pulls chosen by the input. Seeds: tests/fuzz/seeds/fuzz_rtp (a few well-formed packets).
+// and a jitter buffer, a telephone-event receiver and a call's DTMF interworking (LineDtmf: events
+// played to the line as tones, the line's tones detected and sent as events) fed the parsed
+// packets with time, line pulls and line audio chosen by the input — the line echoing what it
+// hears, or saying the input's own samples. Seeds: tests/fuzz/seeds/fuzz_rtp (a few well-formed packets).
 // For any input: parse_rtp gives a packet or an error, never a crash or a sanitizer report; a
 // parsed packet builds to the same octets it came from (padding octets aside) and parses to the
 // same fields; the buffer never holds more than its capacity.
@@ -13,6 +15,7 @@
 #include <span>
 
 #include "proxy/media/jitter_buffer.h"
+#include "proxy/media/line_dtmf.h"
 #include "proxy/media/rtp_packet.h"
 #include "proxy/media/telephone_event.h"
 #include "tests/fuzz/fuzz_input.h"
@@ -47,6 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::FuzzInput in(data, size);
   JitterBuffer jb;
   TelephoneEventReceiver rx;
+  LineDtmf dtmf;
+  LineDtmf::LineSamples line{};
+  std::uint32_t timestamp = 0;
   std::int64_t now_ns = 0;
   while (!in.empty()) {
     now_ns += static_cast<std::int64_t>(in.byte()) * 1'000'000;  // 0..255 ms, forwards only
@@ -54,18 +60,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t op = in.byte();
     if (op % 3 == 0) {
       (void)jb.pull(now);
+      // One 20 ms line period: the line hears (tones replace the voice), then says either what
+      // it heard (an echo: the detector meets our own tones) or the input's samples.
+      dtmf.to_line(now, line);
+      if (op & 0x40) {
+        const std::string_view raw = in.bytes(sizeof(line));
+        std::copy(raw.begin(), raw.end(), reinterpret_cast<char*>(line.data()));
+      }
+      const LineDtmf::Output out = dtmf.from_line(line, timestamp);
+      timestamp += kFrameSamples;
+      FUZZ_CHECK(out.event_count <= out.events.size());
+      for (std::size_t i = 0; i < out.event_count; ++i) FUZZ_CHECK(out.events[i].event.event <= 15);
     } else {
       const std::string_view bytes = in.bytes(1500);
       const std::span<const std::uint8_t> d(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
       if (const auto p = parse_rtp(d)) {
         (void)jb.push(now, *p);
         rx.on_packet(now, *p);
+        if (p->payload_type == dtmf.payload_type()) dtmf.on_packet(now, *p);
       }
     }
     if (const auto deadline = rx.next_deadline(); deadline && *deadline <= now) rx.on_deadline(now);
     while (rx.next_digit()) {
     }
     FUZZ_CHECK(jb.size() <= jb.capacity());
+    const LineDtmfStats st = dtmf.stats();
+    FUZZ_CHECK(st.digits_dropped <= st.digits_received);
+    FUZZ_CHECK(st.digits_played <= st.digits_received);
   }
   return 0;
 }

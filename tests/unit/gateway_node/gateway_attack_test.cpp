@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 using namespace office_test;
 
 const Address kAttacker{"192.0.2.66", 5060};
-constexpr std::size_t kDefaultPool = 49;  // 16384..16480, even ports
+constexpr std::size_t kDefaultPool = 500;  // 16384..17382, even ports (GatewayConfig defaults)
 // Answers after 30 s: every call to it holds its channel for a while.
 const std::string kSlowNumber = "901632960500";
 
