@@ -175,7 +175,7 @@ class GatewayNode : public transaction::SipNode {
   void send_provisional(TimePoint now, Call& call, int status, bool with_sdp);
   void send_ok(TimePoint now, Call& call);
   void retransmit_ok(TimePoint now, std::uint64_t id);
-  // PSTN -> SIP (gateway_node_incoming.cpp).
+  // PSTN -> SIP (gateway_node_card.cpp).
   void on_incoming(TimePoint now, SpanId span, const IncomingCall& incoming);
   void on_invite_response(TimePoint now, Call& call, const sip::Message& response);
   void send_in_dialog(TimePoint now, Call& call, std::string_view method, std::uint8_t cause);
@@ -186,17 +186,18 @@ class GatewayNode : public transaction::SipNode {
   void on_line_disconnected(TimePoint now, Call& call, Cause cause);
   void on_line_released(TimePoint now, Call& call, Cause cause);
   void clear_line(TimePoint now, Call& call, std::uint8_t cause);
-  void bridge_media(Call& call);
-  // MediaBridge with rtp_port 0 for a bridged line call (at its CallReleased).
-  void unbridge_media(Call& call);
-  // Both.
-  [[nodiscard]] bool is_trusted(const Address& source) const;
-  [[nodiscard]] Call* find_line(SpanId span, LineCallId line);
-  [[nodiscard]] Call* find_dialog(const sip::Message& message);
+  // Media (gateway_node_media.cpp).
   [[nodiscard]] std::uint16_t take_rtp_port();
   void release_rtp_port(std::uint16_t port);
   [[nodiscard]] std::string make_sdp(const Call& call, bool offer) const;
   [[nodiscard]] bool take_remote_sdp(Call& call, std::string_view body);
+  void bridge_media(Call& call);
+  // MediaBridge with rtp_port 0 for a bridged line call (at its CallReleased).
+  void unbridge_media(Call& call);
+  // Both (gateway_node.cpp).
+  [[nodiscard]] bool is_trusted(const Address& source) const;
+  [[nodiscard]] Call* find_line(SpanId span, LineCallId line);
+  [[nodiscard]] Call* find_dialog(const sip::Message& message);
   [[nodiscard]] std::vector<sip::ExtraHeader> contact_headers() const;
   [[nodiscard]] Address next_hop_of(const sip::DialogTarget& target) const;
   // contact_headers() and the request's Record-Route fields (dialog-creating responses).

@@ -45,6 +45,7 @@
 #include "sim_hardware/host/telephony_host.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tests/unit/gateway_node/office_config.h"
 
 namespace {
 
@@ -53,56 +54,14 @@ using namespace resproxy::gateway;
 using namespace std::chrono_literals;
 using fuzz::FuzzInput;
 
-constexpr SpanId kE1 = 1;
-constexpr SpanId kFxo = 2;
-const Address kGw{"127.0.0.1", 5080};
-const Address kProxy{"127.0.0.1", 5060};
+using office_test::kE1;
+using office_test::kFxo;
+using office_test::kGw;
+using office_test::kProxy;
+using office_test::office;  // the unit tests' office: its hardware and numbering plan
+
 const Address kUntrusted{"203.0.113.66", 5060};
 constexpr std::uint16_t kRtpFirst = 16384;
-
-exchange::NumberRange one(std::string number, exchange::SubscriberKind kind, Duration answer_after,
-                          std::optional<exchange::DurationRange> hold = std::nullopt) {
-  return {.first = number, .last = number,
-          .profile = {.kind = kind, .answer_after = exchange::DurationRange::fixed(answer_after),
-                      .hold_time = hold},
-          .emergency = false};
-}
-
-telephony::TelephonyHostConfig office() {
-  telephony::TelephonyHostConfig c;
-  c.exchange.plan = exchange::NumberingPlan({
-      one("01632960000", exchange::SubscriberKind::Answers, 3s),
-      one("01632960001", exchange::SubscriberKind::Answers, 3s, exchange::DurationRange::fixed(5s)),
-      one("01632960100", exchange::SubscriberKind::Busy, 3s),
-      one("01632960300", exchange::SubscriberKind::Unallocated, 3s),
-      one("01632960500", exchange::SubscriberKind::Answers, 30s),
-      {.first = "999", .last = "999",
-       .profile = {.kind = exchange::SubscriberKind::Answers,
-                   .answer_after = exchange::DurationRange::fixed(1s), .hold_time = std::nullopt},
-       .emergency = true},
-  });
-  c.exchange.plan.add({.first = "01632960600", .last = "01632960699",
-                       .profile = {.kind = exchange::SubscriberKind::Answers,
-                                   .answer_after = exchange::DurationRange::fixed(1s),
-                                   .hold_time = std::nullopt},
-                       .emergency = false});
-  c.exchange.spans.push_back({.name = "e1-1", .ddi_first = "01632961000",
-                              .ddi_last = "01632961099", .ddi_digits = 0, .span = {}});
-  c.exchange.lines.push_back({.name = "fxo-1", .directory_number = "01632961200", .line = {}});
-  c.exchange.lines.push_back({.name = "fxo-2", .directory_number = "01632961201", .line = {}});
-  telephony::E1CardSlot e1;
-  e1.card.span = kE1;
-  e1.card.name = "e1-1";
-  e1.exchange_port = "e1-1";
-  c.e1.push_back(e1);
-  telephony::FxoCardSlot fxo;
-  fxo.card.span = kFxo;
-  fxo.card.name = "fxo-1";
-  fxo.card.lines = 2;
-  fxo.exchange_ports = {"fxo-1", "fxo-2"};
-  c.fxo.push_back(std::move(fxo));
-  return c;
-}
 
 DialPlanRule rule(std::string name, std::optional<CallSource> source, std::string_view called,
                   RouteTarget target, std::string_view called_out = "<0>") {

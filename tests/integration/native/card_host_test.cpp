@@ -21,6 +21,7 @@
 #include "proxy/native/admin_text.h"
 #include "proxy/native/telephony_card_host.h"
 #include "sim_hardware/host/telephony_host.h"
+#include "tests/integration/native/office_support.h"
 #include "tests/integration/native/test_node.h"
 
 namespace resproxy::native {
@@ -28,98 +29,17 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
+using test_support::gateway_config;
+using test_support::header;
+using test_support::office;
+using test_support::request;
+using test_support::SipPeer;
 using testing::run_until;
 using namespace std::chrono_literals;
 
 constexpr gateway::SpanId kE1 = 1;
 
-// The office: E1 "e1-1" on span 1 (DDI 01632 961000-961099), the demo's PSTN (01632 960xxx
-// answer after 2-5 s).
-telephony::TelephonyHostConfig office() {
-  telephony::TelephonyHostConfig c;
-  c.exchange.spans.push_back({.name = "e1-1", .ddi_first = "01632961000",
-                              .ddi_last = "01632961099", .ddi_digits = 0, .span = {}});
-  telephony::E1CardSlot e1;
-  e1.card.span = kE1;
-  e1.card.name = "e1-1";
-  e1.exchange_port = "e1-1";
-  c.e1.push_back(e1);
-  return c;
-}
-
-gateway::GatewayConfig gateway_config(const Address& proxy) {
-  gateway::GatewayConfig c;
-  c.sip.transport.local = Address{"127.0.0.1", 0};
-  c.proxy = proxy;
-  gateway::DialPlanRule rule;
-  rule.name = "national";
-  rule.called = gateway::NumberPattern::parse("0.").value();
-  rule.target = {.kind = gateway::RouteTarget::Kind::Group, .group = "e1"};
-  c.dial_plan.rules.push_back(rule);
-  c.groups.push_back({.name = "e1", .spans = {kE1}, .hunt = gateway::HuntPolicy::LowestFree,
-                      .emergency_reserve = 0, .reserve_applies_to_incoming = true});
-  c.media_address = "127.0.0.1";
-  return c;
-}
-
-// resproxy, played by hand: sends requests, collects what comes back.
-struct SipPeer {
-  explicit SipPeer(asio::io_context& io)
-      : socket(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    receive();
-  }
-  void send_to(const Address& to, const std::string& bytes) {
-    socket.send_to(asio::buffer(bytes), udp::endpoint(asio::ip::make_address(to.ip), to.port));
-  }
-  void receive() {
-    socket.async_receive_from(asio::buffer(buffer), sender,
-                              [this](const boost::system::error_code& ec, std::size_t n) {
-                                if (ec) return;
-                                received.emplace_back(buffer.data(), n);
-                                receive();
-                              });
-  }
-  Address address() const { return Address{"127.0.0.1", socket.local_endpoint().port()}; }
-  // The first message received whose start line begins with `start`, from index `from` on.
-  const std::string* find(std::string_view start, std::size_t from = 0) const {
-    for (std::size_t i = from; i < received.size(); ++i) {
-      if (received[i].starts_with(start)) return &received[i];
-    }
-    return nullptr;
-  }
-  bool saw(std::string_view start) const { return find(start) != nullptr; }
-
-  udp::socket socket;
-  std::array<char, 65536> buffer{};
-  udp::endpoint sender;
-  std::vector<std::string> received;
-};
-
-// The value of header `name` in `message` ("" when absent).
-std::string header(const std::string& message, std::string_view name) {
-  const std::string key = "\r\n" + std::string(name) + ":";
-  const auto at = message.find(key);
-  if (at == std::string::npos) return {};
-  auto begin = at + key.size();
-  while (begin < message.size() && message[begin] == ' ') ++begin;
-  return message.substr(begin, message.find("\r\n", begin) - begin);
-}
-
-std::string request(std::string_view method, const std::string& uri, const Address& from,
-                    const std::string& branch, int cseq, const std::string& to_header,
-                    const std::string& body = {}) {
-  std::string m = std::string(method) + " " + uri + " SIP/2.0\r\n";
-  m += "Via: SIP/2.0/UDP " + from.to_string() + ";branch=" + branch + "\r\n";
-  m += "Max-Forwards: 70\r\n";
-  m += "From: <sip:01632961001@office.example>;tag=resproxy1\r\n";
-  m += "To: " + to_header + "\r\n";
-  m += "Call-ID: card-host-test-1\r\n";
-  m += "CSeq: " + std::to_string(cseq) + " " + std::string(method) + "\r\n";
-  m += "Contact: <sip:resproxy@" + from.to_string() + ">\r\n";
-  if (!body.empty()) m += "Content-Type: application/sdp\r\n";
-  m += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  return m;
-}
+constexpr std::string_view kCallId = "card-host-test-1";
 
 TEST(NativeRuntimeCardHost, PlacesASipCallOnTheEmulatedE1AndClearsItWithBye) {
   asio::io_context io;
@@ -127,10 +47,10 @@ TEST(NativeRuntimeCardHost, PlacesASipCallOnTheEmulatedE1AndClearsItWithBye) {
   SeededRng gateway_rng(1);
   SeededRng office_rng(2);
   NullTraceSink trace;
-  auto host = telephony::TelephonyHost::create(office(), office_rng, trace);
+  auto host = telephony::TelephonyHost::create(office(kE1), office_rng, trace);
   ASSERT_TRUE(host.has_value());
   TelephonyCardHost cards(**host);
-  gateway::GatewayNode node(gateway_config(proxy.address()), (*host)->spans(), gateway_rng, trace);
+  gateway::GatewayNode node(gateway_config(proxy.address(), kE1), (*host)->spans(), gateway_rng, trace);
   NativeRuntime runtime(io, node, ListenConfig{.ip = "127.0.0.1", .tcp = false});
   runtime.set_card_host(&cards);
   runtime.start();
@@ -142,7 +62,7 @@ TEST(NativeRuntimeCardHost, PlacesASipCallOnTheEmulatedE1AndClearsItWithBye) {
   const std::string sdp =
       "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
       "m=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
-  proxy.send_to(gw, request("INVITE", uri, proxy.address(), "z9hG4bKinv1", 1, "<" + uri + ">", sdp));
+  proxy.send_to(gw, request(kCallId, "INVITE", uri, proxy.address(), "z9hG4bKinv1", 1, "<" + uri + ">", sdp));
 
   ASSERT_TRUE(run_until(io, [&] { return proxy.saw("SIP/2.0 100"); }));
   ASSERT_TRUE(run_until(io, [&] { return proxy.saw("SIP/2.0 180") || proxy.saw("SIP/2.0 183"); }));
@@ -177,9 +97,9 @@ TEST(NativeRuntimeCardHost, PlacesASipCallOnTheEmulatedE1AndClearsItWithBye) {
       << text;
   EXPECT_NE(text.find("30 channels, 1 in use\n"), std::string::npos) << text;
 
-  proxy.send_to(gw, request("ACK", uri, proxy.address(), "z9hG4bKack1", 1, to_with_tag));
+  proxy.send_to(gw, request(kCallId, "ACK", uri, proxy.address(), "z9hG4bKack1", 1, to_with_tag));
   const std::size_t before_bye = proxy.received.size();
-  proxy.send_to(gw, request("BYE", uri, proxy.address(), "z9hG4bKbye1", 2, to_with_tag));
+  proxy.send_to(gw, request(kCallId, "BYE", uri, proxy.address(), "z9hG4bKbye1", 2, to_with_tag));
   ASSERT_TRUE(run_until(io, [&] {
     const auto* answer = proxy.find("SIP/2.0 200", before_bye);
     return answer != nullptr && header(*answer, "CSeq") == "2 BYE";
@@ -208,12 +128,12 @@ TEST(NativeRuntimeCardHost, WithoutACardHostAPlacedCallFails) {
   std::vector<gateway::SpanInfo> spans{{.span = kE1, .kind = gateway::SpanKind::E1Pri,
                                         .name = "e1-1", .channels = {1, 2, 3},
                                         .overlap_receiving = false}};
-  gateway::GatewayNode node(gateway_config(proxy.address()), spans, gateway_rng, trace);
+  gateway::GatewayNode node(gateway_config(proxy.address(), kE1), spans, gateway_rng, trace);
   NativeRuntime runtime(io, node, ListenConfig{.ip = "127.0.0.1", .tcp = false});
   runtime.start();
   const Address gw = runtime.local_address();
   const std::string uri = "sip:01632960123@" + gw.to_string();
-  proxy.send_to(gw, request("INVITE", uri, proxy.address(), "z9hG4bKinv2", 1, "<" + uri + ">"));
+  proxy.send_to(gw, request(kCallId, "INVITE", uri, proxy.address(), "z9hG4bKinv2", 1, "<" + uri + ">"));
   ASSERT_TRUE(run_until(io, [&] {
     for (const auto& m : proxy.received) {
       if (m.starts_with("SIP/2.0 ") && !m.starts_with("SIP/2.0 1")) return true;
@@ -236,10 +156,10 @@ TEST(NativeRuntimeCardHost, AnOutsideInputReachesTheGatewayAndA404ClearsTheLineW
   SeededRng gateway_rng(1);
   SeededRng office_rng(2);
   NullTraceSink trace;
-  auto host = telephony::TelephonyHost::create(office(), office_rng, trace);
+  auto host = telephony::TelephonyHost::create(office(kE1), office_rng, trace);
   ASSERT_TRUE(host.has_value());
   TelephonyCardHost cards(**host);
-  auto config = gateway_config(proxy.address());
+  auto config = gateway_config(proxy.address(), kE1);
   config.domain = "office.example";
   gateway::DialPlanRule to_sip;
   to_sip.name = "ddi";
@@ -295,7 +215,7 @@ TEST(NativeRuntimeCardHost, WithoutACardHostNoCardInputRuns) {
   asio::io_context io;
   SeededRng rng(1);
   NullTraceSink trace;
-  gateway::GatewayNode node(gateway_config(Address{"127.0.0.1", 9}), {}, rng, trace);
+  gateway::GatewayNode node(gateway_config(Address{"127.0.0.1", 9}, kE1), {}, rng, trace);
   NativeRuntime runtime(io, node, ListenConfig{.ip = "127.0.0.1", .tcp = false});
   runtime.start();
   EXPECT_FALSE(runtime.card_host_input([](TimePoint) { ADD_FAILURE() << "ran without a host"; }));

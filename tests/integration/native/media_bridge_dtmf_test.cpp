@@ -20,6 +20,7 @@
 #include "proxy/media/rtp_packet.h"
 #include "proxy/media/telephone_event.h"
 #include "proxy/native/media_bridge.h"
+#include "tests/integration/native/office_support.h"
 #include "tests/integration/native/test_node.h"
 
 namespace resproxy::native {
@@ -27,6 +28,7 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
+using test_support::free_port;
 using testing::run_until;
 using namespace std::chrono_literals;
 
@@ -34,12 +36,6 @@ constexpr gateway::SpanId kSpan = 1;
 constexpr gateway::LineCallId kCall = 5;
 constexpr std::uint8_t kEventType = 101;
 constexpr std::uint32_t kSsrc = 0x4733aa01;
-
-std::uint16_t free_port() {
-  asio::io_context io;
-  udp::socket s(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return s.local_endpoint().port();
-}
 
 struct Received {
   bool marker = false;

@@ -30,6 +30,7 @@
 #include "proxy/native/runtime.h"
 #include "proxy/native/telephony_card_host.h"
 #include "sim_hardware/host/telephony_host.h"
+#include "tests/integration/native/office_support.h"
 #include "tests/integration/native/test_node.h"
 
 namespace resproxy::native {
@@ -37,20 +38,18 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
+using test_support::free_port;
+using test_support::gateway_config;
+using test_support::header;
+using test_support::office;
+using test_support::request;
+using test_support::SipPeer;
 using testing::run_for;
 using testing::run_until;
 using namespace std::chrono_literals;
 
 constexpr gateway::SpanId kSpan = 1;
 constexpr gateway::LineCallId kCall = 3;
-
-// A UDP port free a moment ago (the bridge binds the port the gateway names; tests never use
-// fixed ports).
-std::uint16_t free_port() {
-  asio::io_context io;
-  udp::socket s(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return s.local_endpoint().port();
-}
 
 // 160 samples of a 400 Hz tone at -12 dBFS, continuing the phase of frame `n`.
 std::array<std::int16_t, media::kFrameSamples> tone(std::uint32_t n) {
@@ -354,71 +353,7 @@ TEST(MediaBridges, CloseOnReleaseAndTheCapAndNonG711AreRefusedCleanly) {
 
 // --- The whole path: gateway, emulated E1, runtime, media bridges. ---
 
-telephony::TelephonyHostConfig office() {
-  telephony::TelephonyHostConfig c;
-  c.exchange.spans.push_back({.name = "e1-1", .ddi_first = "01632961000",
-                              .ddi_last = "01632961099", .ddi_digits = 0, .span = {}});
-  telephony::E1CardSlot e1;
-  e1.card.span = kSpan;
-  e1.card.name = "e1-1";
-  e1.exchange_port = "e1-1";
-  c.e1.push_back(e1);
-  return c;
-}
-
-struct SipPeer {
-  explicit SipPeer(asio::io_context& io)
-      : socket(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    receive();
-  }
-  void send_to(const Address& to, const std::string& bytes) {
-    socket.send_to(asio::buffer(bytes), udp::endpoint(asio::ip::make_address(to.ip), to.port));
-  }
-  void receive() {
-    socket.async_receive_from(asio::buffer(buffer), sender,
-                              [this](const boost::system::error_code& ec, std::size_t n) {
-                                if (ec) return;
-                                received.emplace_back(buffer.data(), n);
-                                receive();
-                              });
-  }
-  Address address() const { return Address{"127.0.0.1", socket.local_endpoint().port()}; }
-  const std::string* find(std::string_view start) const {
-    for (const auto& m : received) {
-      if (m.starts_with(start)) return &m;
-    }
-    return nullptr;
-  }
-  udp::socket socket;
-  std::array<char, 65536> buffer{};
-  udp::endpoint sender;
-  std::vector<std::string> received;
-};
-
-std::string header(const std::string& message, std::string_view name) {
-  const std::string key = "\r\n" + std::string(name) + ":";
-  const auto at = message.find(key);
-  if (at == std::string::npos) return {};
-  auto begin = at + key.size();
-  while (begin < message.size() && message[begin] == ' ') ++begin;
-  return message.substr(begin, message.find("\r\n", begin) - begin);
-}
-
-std::string request(std::string_view method, const std::string& uri, const Address& from,
-                    const std::string& branch, int cseq, const std::string& to_header,
-                    const std::string& body = {}) {
-  std::string m = std::string(method) + " " + uri + " SIP/2.0\r\n";
-  m += "Via: SIP/2.0/UDP " + from.to_string() + ";branch=" + branch + "\r\n";
-  m += "Max-Forwards: 70\r\n";
-  m += "From: <sip:01632961001@office.example>;tag=resproxy1\r\n";
-  m += "To: " + to_header + "\r\n";
-  m += "Call-ID: media-bridge-test-1\r\n";
-  m += "CSeq: " + std::to_string(cseq) + " " + std::string(method) + "\r\n";
-  m += "Contact: <sip:resproxy@" + from.to_string() + ">\r\n";
-  if (!body.empty()) m += "Content-Type: application/sdp\r\n";
-  m += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  return m;
-}
+constexpr std::string_view kCallId = "media-bridge-test-1";
 
 // An INVITE with `offer_telephone_event`: RTP/AVP 8 96 with 96 telephone-event/8000; else 8 only.
 void gateway_call_carries_rtp_both_ways_until_the_bye(bool offer_telephone_event) {
@@ -428,20 +363,10 @@ void gateway_call_carries_rtp_both_ways_until_the_bye(bool offer_telephone_event
   SeededRng gateway_rng(1);
   SeededRng office_rng(2);
   NullTraceSink trace;
-  auto host = telephony::TelephonyHost::create(office(), office_rng, trace);
+  auto host = telephony::TelephonyHost::create(office(kSpan), office_rng, trace);
   ASSERT_TRUE(host.has_value());
   TelephonyCardHost cards(**host);
-  gateway::GatewayConfig config;
-  config.sip.transport.local = Address{"127.0.0.1", 0};
-  config.proxy = proxy.address();
-  gateway::DialPlanRule rule;
-  rule.name = "national";
-  rule.called = gateway::NumberPattern::parse("0.").value();
-  rule.target = {.kind = gateway::RouteTarget::Kind::Group, .group = "e1"};
-  config.dial_plan.rules.push_back(rule);
-  config.groups.push_back({.name = "e1", .spans = {kSpan}, .hunt = gateway::HuntPolicy::LowestFree,
-                           .emergency_reserve = 0, .reserve_applies_to_incoming = true});
-  config.media_address = "127.0.0.1";
+  gateway::GatewayConfig config = gateway_config(proxy.address(), kSpan);
   const std::uint16_t rtp_port = free_port();
   config.rtp_port_first = rtp_port;
   config.rtp_port_last = static_cast<std::uint16_t>(rtp_port + 1);
@@ -460,7 +385,7 @@ void gateway_call_carries_rtp_both_ways_until_the_bye(bool offer_telephone_event
                           (offer_telephone_event ? " RTP/AVP 8 96\r\na=rtpmap:8 PCMA/8000\r\n"
                                                    "a=rtpmap:96 telephone-event/8000\r\na=fmtp:96 0-15\r\n"
                                                  : " RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n");
-  proxy.send_to(gw, request("INVITE", uri, proxy.address(), "z9hG4bKinv1", 1, "<" + uri + ">", sdp));
+  proxy.send_to(gw, request(kCallId, "INVITE", uri, proxy.address(), "z9hG4bKinv1", 1, "<" + uri + ">", sdp));
   ASSERT_TRUE(run_until(io, [&] { return proxy.find("SIP/2.0 200") != nullptr; }, 10s));
   const std::string ok = *proxy.find("SIP/2.0 200");
   EXPECT_NE(ok.find("m=audio " + std::to_string(rtp_port) + " "), std::string::npos) << ok;
@@ -485,8 +410,8 @@ void gateway_call_carries_rtp_both_ways_until_the_bye(bool offer_telephone_event
   EXPECT_GE(runtime.stats().rtp_tx, phone.received.size());
 
   const std::string to_with_tag = header(ok, "To");
-  proxy.send_to(gw, request("ACK", uri, proxy.address(), "z9hG4bKack1", 1, to_with_tag));
-  proxy.send_to(gw, request("BYE", uri, proxy.address(), "z9hG4bKbye1", 2, to_with_tag));
+  proxy.send_to(gw, request(kCallId, "ACK", uri, proxy.address(), "z9hG4bKack1", 1, to_with_tag));
+  proxy.send_to(gw, request(kCallId, "BYE", uri, proxy.address(), "z9hG4bKbye1", 2, to_with_tag));
   ASSERT_TRUE(run_until(io, [&] { return node.active_calls() == 0; }));
   EXPECT_EQ(runtime.stats().media_bridges_open, 0u) << "the released call's bridge is closed";
   EXPECT_EQ(bridges.totals().closed, 1u);

@@ -1,6 +1,7 @@
 // [gateway], [gateway.group.N], [gateway.dialplan.N] and [sim_hardware.*] (schema_gateway.cpp):
 // what they set, and the errors that refuse a file with its line and the allowed values.
 #include "proxy/config/daemon_config.h"
+#include "tests/unit/config/config_support.h"
 
 #include <gtest/gtest.h>
 
@@ -14,17 +15,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-DaemonConfig parse(std::string_view text) { return parse_config(text, "test.ini"); }
-
-ConfigError error_of(std::string_view text) {
-  try {
-    parse(text);
-  } catch (const ConfigError& e) {
-    return e;
-  }
-  ADD_FAILURE() << "parsed without error:\n" << text;
-  return ConfigError("", 0, "", "", "", "");
-}
+using test_support::error_of;
+using test_support::parse;
 
 constexpr std::string_view kGroup = "[gateway.group.1]\nenable = 1\nname = e1\nspans = 1\n";
 

@@ -310,11 +310,7 @@ TEST(GatewayAttack, AnAnswerNeverAcknowledgedIsEndedWithOneByeAndFreesTheLine) {
 
 TEST(GatewayAttack, AnAnswerCrossingTheCancelOfAPstnCallerWhoGaveUpGetsAckAndBye) {
   Office o;
-  o.host->originate(o.now, exchange::PstnCall{
-                               .calling = {.digits = "01632960777", .type = NumberType::National,
-                                           .restricted = false, .available = true},
-                               .called = "01632961005", .patience = 3s, .hold_time = std::nullopt});
-  o.pump();
+  o.pstn_call("01632961005", /*restricted=*/false, /*patience=*/3s);
   o.advance(1s);
   const auto invites = o.requests(sip::Method::Invite);
   ASSERT_EQ(invites.size(), 1u);
@@ -331,11 +327,7 @@ TEST(GatewayAttack, AnAnswerCrossingTheCancelOfAPstnCallerWhoGaveUpGetsAckAndBye
 
 TEST(GatewayAttack, APstnCallWhoseCancelIsNeverAnsweredIsForgottenAfter64T1) {
   Office o;
-  o.host->originate(o.now, exchange::PstnCall{
-                               .calling = {.digits = "01632960777", .type = NumberType::National,
-                                           .restricted = false, .available = true},
-                               .called = "01632961005", .patience = 3s, .hold_time = std::nullopt});
-  o.pump();
+  o.pstn_call("01632961005", /*restricted=*/false, /*patience=*/3s);
   o.advance(1s);
   const auto invites = o.requests(sip::Method::Invite);
   ASSERT_EQ(invites.size(), 1u);

@@ -195,9 +195,7 @@ TEST(GatewayNode, E1InAlarmRepresentsTheCallToTheFxoLines) {
 TEST(GatewayNode, AllChannelsBusyRepresentsToFxoThenAnswers503With34) {
   Office o;
   // 30 calls fill the E1's 30 B-channels, two more the FXO lines.
-  for (int i = 0; i < 32; ++i) {
-    o.call("fill" + std::to_string(i), "9016329606" + std::string(i < 10 ? "0" : "") + std::to_string(i));
-  }
+  o.fill(32);
   o.advance(20s);
   EXPECT_EQ(o.gw->groups().in_use("e1"), 30u);
   EXPECT_EQ(o.gw->groups().in_use("fxo"), 2u);
@@ -211,9 +209,7 @@ TEST(GatewayNode, TheEmergencyReserveLetsA999ThroughWhenOrdinaryCallsAreRefused)
   GatewayConfig config = gateway_config(/*reserve=*/2);
   config.dial_plan.rules.erase(config.dial_plan.rules.begin() + 4);  // no FXO re-presentation
   Office o(config);
-  for (int i = 0; i < 29; ++i) {
-    o.call("fill" + std::to_string(i), "9016329606" + std::string(i < 10 ? "0" : "") + std::to_string(i));
-  }
+  o.fill(29);
   o.advance(10s);
   EXPECT_EQ(o.gw->groups().in_use("e1"), 28u) << "two channels held back";
   EXPECT_EQ(o.final_status("fill28"), 503);
@@ -226,11 +222,7 @@ TEST(GatewayNode, TheEmergencyReserveLetsA999ThroughWhenOrdinaryCallsAreRefused)
 
 TEST(GatewayNode, APstnCallToADdiNumberReachesResproxyAndIsAnswered) {
   Office o;
-  o.host->originate(o.now, exchange::PstnCall{
-                               .calling = {.digits = "01632960777", .type = NumberType::National,
-                                           .restricted = false, .available = true},
-                               .called = "01632961005", .patience = std::nullopt, .hold_time = std::nullopt});
-  o.pump();
+  o.pstn_call("01632961005");
   o.advance(1s);
   const auto invites = o.requests(sip::Method::Invite);
   ASSERT_EQ(invites.size(), 1u);
@@ -248,11 +240,7 @@ TEST(GatewayNode, APstnCallToADdiNumberReachesResproxyAndIsAnswered) {
 
 TEST(GatewayNode, AWithheldPstnNumberGoesOutAnonymousWithPrivacyId) {
   Office o;
-  o.host->originate(o.now, exchange::PstnCall{
-                               .calling = {.digits = "01632960777", .type = NumberType::National,
-                                           .restricted = true, .available = true},
-                               .called = "01632961005", .patience = std::nullopt, .hold_time = std::nullopt});
-  o.pump();
+  o.pstn_call("01632961005", /*restricted=*/true);
   o.advance(1s);
   const auto invites = o.requests(sip::Method::Invite);
   ASSERT_EQ(invites.size(), 1u);
@@ -262,11 +250,7 @@ TEST(GatewayNode, AWithheldPstnNumberGoesOutAnonymousWithPrivacyId) {
 
 TEST(GatewayNode, ASipRefusalClearsThePstnCallWithTheMappedCause) {
   Office o;
-  o.host->originate(o.now, exchange::PstnCall{
-                               .calling = {.digits = "01632960777", .type = NumberType::National,
-                                           .restricted = false, .available = true},
-                               .called = "01632961005", .patience = std::nullopt, .hold_time = std::nullopt});
-  o.pump();
+  o.pstn_call("01632961005");
   o.advance(1s);
   const auto invites = o.requests(sip::Method::Invite);
   ASSERT_EQ(invites.size(), 1u);
@@ -279,11 +263,7 @@ TEST(GatewayNode, ASipRefusalClearsThePstnCallWithTheMappedCause) {
 
 TEST(GatewayNode, RingingOnAnFxoLineReachesTheLinesConfiguredDestination) {
   Office o;
-  o.host->originate(o.now, exchange::PstnCall{
-                               .calling = {.digits = "01632960777", .type = NumberType::National,
-                                           .restricted = false, .available = true},
-                               .called = "01632961200", .patience = std::nullopt, .hold_time = std::nullopt});
-  o.pump();
+  o.pstn_call("01632961200");
   o.advance(10s);
   const auto invites = o.requests(sip::Method::Invite);
   ASSERT_EQ(invites.size(), 1u) << "an FXO line has no DDI: its configured destination, 2000";

@@ -3,7 +3,8 @@
 // the PSTN gateway (proxy/gateway/gateway_node.h) against the real emulated hardware — one E1
 // (span 1, group "e1") and two FXO lines (span 2, group "fxo") plugged into the emulated exchange
 // (sim_hardware/host/telephony_host.h) — on a hand clock. A test plays resproxy: it sends the
-// gateway SIP datagrams and reads what the gateway sends back.
+// gateway SIP datagrams and reads what the gateway sends back. The hardware and the addresses
+// are in office_config.h (shared with the gateway's fuzz target).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,61 +19,11 @@
 #include "proxy/sip/header_parsers.h"
 #include "proxy/sip/text.h"
 #include "sim_hardware/host/telephony_host.h"
+#include "tests/unit/gateway_node/office_config.h"
 
 namespace resproxy::gateway::office_test {
 
 using namespace std::chrono_literals;
-
-constexpr SpanId kE1 = 1;
-constexpr SpanId kFxo = 2;
-const Address kGw{"127.0.0.1", 5080};
-const Address kProxy{"127.0.0.1", 5060};
-
-inline exchange::NumberRange one(std::string number, exchange::SubscriberKind kind,
-                          Duration answer_after = 3s,
-                          std::optional<exchange::DurationRange> hold = std::nullopt) {
-  return {.first = number, .last = number,
-          .profile = {.kind = kind, .answer_after = exchange::DurationRange::fixed(answer_after),
-                      .hold_time = hold},
-          .emergency = false};
-}
-
-inline telephony::TelephonyHostConfig office() {
-  telephony::TelephonyHostConfig c;
-  c.exchange.plan = exchange::NumberingPlan({
-      one("01632960000", exchange::SubscriberKind::Answers),
-      one("01632960001", exchange::SubscriberKind::Answers, 3s, exchange::DurationRange::fixed(5s)),
-      one("01632960100", exchange::SubscriberKind::Busy),
-      one("01632960300", exchange::SubscriberKind::Unallocated),
-      one("01632960500", exchange::SubscriberKind::Answers, 30s),
-      {.first = "999", .last = "999",
-       .profile = {.kind = exchange::SubscriberKind::Answers,
-                   .answer_after = exchange::DurationRange::fixed(1s), .hold_time = std::nullopt},
-       .emergency = true},
-  });
-  // Every fiction number from 01632 960600 answers too (the busy-hour fills).
-  c.exchange.plan.add({.first = "01632960600", .last = "01632960699",
-                       .profile = {.kind = exchange::SubscriberKind::Answers,
-                                   .answer_after = exchange::DurationRange::fixed(1s),
-                                   .hold_time = std::nullopt},
-                       .emergency = false});
-  c.exchange.spans.push_back({.name = "e1-1", .ddi_first = "01632961000",
-                              .ddi_last = "01632961099", .ddi_digits = 0, .span = {}});
-  c.exchange.lines.push_back({.name = "fxo-1", .directory_number = "01632961200", .line = {}});
-  c.exchange.lines.push_back({.name = "fxo-2", .directory_number = "01632961201", .line = {}});
-  telephony::E1CardSlot e1;
-  e1.card.span = kE1;
-  e1.card.name = "e1-1";
-  e1.exchange_port = "e1-1";
-  c.e1.push_back(e1);
-  telephony::FxoCardSlot fxo;
-  fxo.card.span = kFxo;
-  fxo.card.name = "fxo-1";
-  fxo.card.lines = 2;
-  fxo.exchange_ports = {"fxo-1", "fxo-2"};
-  c.fxo.push_back(std::move(fxo));
-  return c;
-}
 
 inline DialPlanRule rule(std::string name, std::optional<CallSource> source, std::string called,
                   RouteTarget target, std::string called_out = "<0>") {
@@ -202,6 +153,23 @@ class Office {
   void call(const std::string& call_id, const std::string& number,
             const std::vector<sip::ExtraHeader>& extra = {}) {
     from(kProxy, invite(call_id, number, extra));
+  }
+  // `count` calls "fill0", "fill1"… from resproxy to 01632 9606NN, numbers that all answer: the
+  // busy hour that fills the channels.
+  void fill(int count) {
+    for (int i = 0; i < count; ++i) {
+      call("fill" + std::to_string(i), "9016329606" + std::string(i < 10 ? "0" : "") + std::to_string(i));
+    }
+  }
+  // The PSTN subscriber 01632 960777 calls `called` (a DDI number or an FXO line's), its number
+  // withheld if `restricted`, giving up unanswered after `patience` (nullopt: the exchange's).
+  void pstn_call(const std::string& called, bool restricted = false,
+                 std::optional<Duration> patience = std::nullopt) {
+    host->originate(now, exchange::PstnCall{
+                             .calling = {.digits = "01632960777", .type = NumberType::National,
+                                         .restricted = restricted, .available = true},
+                             .called = called, .patience = patience, .hold_time = std::nullopt});
+    pump();
   }
   // A request in the dialog of the INVITE `call_id` (ACK, BYE), To tag from the gateway's answer.
   void in_dialog(const std::string& method, const std::string& call_id, int cseq,
