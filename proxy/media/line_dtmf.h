@@ -1,7 +1,7 @@
 #pragma once
 // DTMF interworking for one bridged call between RFC 4733 telephone-events on the RTP side and
 // tones in the audio of a telephone line (ISDN and analogue lines carry DTMF in-band). The
-// gateway's media data path (proxy/native/media_bridge.cpp) owns one per call that negotiated
+// gateway's media data path (BridgeCore, bridge_core.h) owns one per call that negotiated
 // telephone-event, and drives it on its 20 ms line clock:
 //
 //   network -> line: on_packet() takes the stream's packets of the negotiated payload type (not

@@ -10,9 +10,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "proxy/media/g711.h"
-#include "proxy/media/line_dtmf.h"
-#include "proxy/media/rtp_packet.h"
+#include "proxy/media/bridge_core.h"
 #include "proxy/native/os_rng.h"
 
 namespace resproxy::native {
@@ -27,16 +25,9 @@ using Key = std::pair<gateway::SpanId, gateway::LineCallId>;
 
 constexpr auto kFrameTime = std::chrono::milliseconds(20);
 constexpr std::size_t kReceiveBuffer = 2048;  // G.711 at 20 ms is 172 octets; more is not ours
-constexpr std::size_t kPacketSize = media::kRtpFixedHeaderSize + media::kFrameSamples;
 
 TimePoint to_core(SteadyClock::time_point t) {
   return TimePoint{std::chrono::duration_cast<Duration>(t.time_since_epoch())};
-}
-
-std::optional<media::G711Law> law_of(std::uint8_t payload_type) {
-  if (payload_type == media::kPayloadTypePcma) return media::G711Law::ALaw;
-  if (payload_type == media::kPayloadTypePcmu) return media::G711Law::MuLaw;
-  return std::nullopt;
 }
 
 // A source as compared with the remote: IPv4-mapped IPv6 (a dual-stack socket) seen as IPv4.
@@ -48,53 +39,23 @@ udp::endpoint normalised(const udp::endpoint& e) {
   return e;
 }
 
-// The negotiated remote, or none when it is not known yet (latch to the first RTP source).
-std::optional<udp::endpoint> remote_of(const gateway::MediaBridge& command) {
+// The canonical text form BridgeCore compares (bridge_core.h): Asio's, after normalised().
+Address to_address(const udp::endpoint& e) { return Address{e.address().to_string(), e.port()}; }
+
+// The negotiated remote as a socket address, or none when it is not known yet (the core latches
+// to the first RTP source): port 0, an unspecified or multicast address, or not a literal IP.
+std::optional<Address> remote_of(const gateway::MediaBridge& command) {
   if (command.remote_port == 0) return std::nullopt;
   ErrorCode ec;
   const auto ip = asio::ip::make_address(command.remote_ip, ec);  // from the SDP: untrusted
   if (ec || ip.is_unspecified() || ip.is_multicast()) return std::nullopt;
-  return normalised(udp::endpoint(ip, command.remote_port));
+  return to_address(normalised(udp::endpoint(ip, command.remote_port)));
 }
 
-std::string to_text(const udp::endpoint& e) {
-  const auto ip = e.address();
-  return ip.is_v6() ? "[" + ip.to_string() + "]:" + std::to_string(e.port())
-                    : ip.to_string() + ":" + std::to_string(e.port());
-}
-
-void add(MediaBridgeCounters& to, const MediaBridgeCounters& from) {
-  to.rtp_rx += from.rtp_rx;
-  to.rtp_tx += from.rtp_tx;
-  to.rx_errors += from.rx_errors;
-  to.foreign += from.foreign;
-  to.tx_errors += from.tx_errors;
-  to.late += from.late;
-  to.duplicate += from.duplicate;
-  to.lost += from.lost;
-  to.concealed += from.concealed;
-  to.silent += from.silent;
-  to.slips += from.slips;
-  to.ignored += from.ignored;
-  to.dtmf_rx += from.dtmf_rx;
-  to.dtmf_tx += from.dtmf_tx;
-  to.dtmf_dropped += from.dtmf_dropped;
-}
-
-void add(MediaBridgeCounters& to, const media::LineDtmfStats& from) {
-  to.dtmf_rx += from.digits_received;
-  to.dtmf_tx += from.digits_sent;
-  to.dtmf_dropped += from.digits_dropped;
-  to.ignored += from.events_ignored;
-}
-
-void add(MediaBridgeCounters& to, const media::JitterBufferStats& from) {
-  to.late += from.late;
-  to.duplicate += from.duplicate;
-  to.lost += from.lost;
-  to.silent += from.silent;
-  to.slips += from.slips_dropped + from.slips_inserted;
-  to.ignored += from.ignored;
+media::BridgeSettings settings_of(const gateway::MediaBridge& command) {
+  return media::BridgeSettings{.remote = remote_of(command),
+                               .payload_type = command.payload_type,
+                               .telephone_event = command.telephone_event};
 }
 
 struct Bridge {
@@ -103,31 +64,13 @@ struct Bridge {
   Key key;
   std::uint16_t port = 0;
   udp::socket socket;
-  std::optional<udp::endpoint> remote;  // none: latching to the first RTP source
-  std::uint8_t payload_type = media::kPayloadTypePcma;
-  media::G711Law law = media::G711Law::ALaw;
-  std::unique_ptr<media::JitterBuffer> jitter;
-  media::JitterBufferStats carried{};  // of the buffers replaced by a payload-type change
-  std::unique_ptr<media::LineDtmf> dtmf;  // telephone-event negotiated: DTMF interworking
-  MediaBridgeCounters dtmf_carried{};     // of a LineDtmf replaced by a telephone-event change
+  std::unique_ptr<media::BridgeCore> core;
   std::array<std::uint8_t, kReceiveBuffer> buffer{};
   udp::endpoint sender;
-  // Our stream (RFC 3550 §5.1).
-  std::uint32_t ssrc = 0;
-  std::uint16_t sequence = 0;
-  std::uint32_t timestamp = 0;
-  bool first = true;
-  MediaBridgeCounters own;  // what the jitter buffer does not count
+  // Translations cached so that a steady stream costs no address parsing or formatting.
+  std::optional<std::pair<udp::endpoint, Address>> last_source;
+  std::optional<std::pair<Address, udp::endpoint>> last_destination;
   bool closed = false;
-
-  [[nodiscard]] MediaBridgeCounters counters() const {
-    MediaBridgeCounters out = own;
-    add(out, carried);
-    add(out, jitter->stats());
-    add(out, dtmf_carried);
-    if (dtmf) add(out, dtmf->stats());
-    return out;
-  }
 };
 
 }  // namespace
@@ -161,16 +104,12 @@ class MediaBridges::Impl : public std::enable_shared_from_this<MediaBridges::Imp
 
  private:
   void close_bridge(std::map<Key, std::shared_ptr<Bridge>>::iterator it);
-  void set_payload_type(Bridge& b, std::uint8_t payload_type, media::G711Law law);
-  static void set_telephone_event(Bridge& b, std::optional<std::uint8_t> payload_type);
   void receive(const std::shared_ptr<Bridge>& b);
   void on_datagram(Bridge& b, std::size_t size);
   void arm_timer();
   void on_tick(const ErrorCode& ec);
   void tick(TimePoint now);
-  void send_frame(Bridge& b, const LineFrame& said);
-  void send_event(Bridge& b, const media::OutgoingEvent& event);
-  void send_packet(Bridge& b, const media::RtpPacket& packet);
+  void flush(Bridge& b);
   [[nodiscard]] static MediaBridgeInfo info_of(const Bridge& b);
 
   asio::io_context& io_;
@@ -194,8 +133,8 @@ void MediaBridges::Impl::on_command(gateway::SpanId span, const gateway::MediaBr
     close(key);
     return;
   }
-  const auto law = law_of(command.payload_type);
-  if (!law) {  // the gateway offers G.711 only; anything else cannot reach a line
+  if (!media::BridgeCore::law_of(command.payload_type)) {
+    // the gateway offers G.711 only; anything else cannot reach a line
     ++totals_.refused;
     close(key);
     return;
@@ -203,11 +142,7 @@ void MediaBridges::Impl::on_command(gateway::SpanId span, const gateway::MediaBr
   auto it = bridges_.find(key);
   if (it != bridges_.end() && it->second->port == command.rtp_port) {
     // The same endpoint again (183 then 200, a re-INVITE): new remote and law, same stream.
-    Bridge& b = *it->second;
-    const auto remote = remote_of(command);
-    if (remote) b.remote = remote;  // "not known" keeps a latched source
-    if (command.payload_type != b.payload_type) set_payload_type(b, command.payload_type, *law);
-    set_telephone_event(b, command.telephone_event);
+    (void)it->second->core->on_update(settings_of(command));  // guaranteed: G.711, see above
     return;
   }
   if (it != bridges_.end()) close_bridge(it);
@@ -232,12 +167,8 @@ void MediaBridges::Impl::on_command(gateway::SpanId span, const gateway::MediaBr
     ++totals_.refused;
     return;
   }
-  b->remote = remote_of(command);
-  set_payload_type(*b, command.payload_type, *law);
-  set_telephone_event(*b, command.telephone_event);
-  b->ssrc = static_cast<std::uint32_t>(rng_.next_u64());
-  b->sequence = static_cast<std::uint16_t>(rng_.next_u64());
-  b->timestamp = static_cast<std::uint32_t>(rng_.next_u64());
+  // Drawn only once the port is ours, so a refused command moves no draw.
+  b->core = media::BridgeCore::open(config_.jitter, settings_of(command), rng_);
   bridges_.emplace(key, b);
   ++totals_.opened;
   line_->on_bridge(key.first, key.second, true);
@@ -246,41 +177,6 @@ void MediaBridges::Impl::on_command(gateway::SpanId span, const gateway::MediaBr
     ticking_ = true;
     next_tick_ = SteadyClock::now() + kFrameTime;
     arm_timer();
-  }
-}
-
-void MediaBridges::Impl::set_payload_type(Bridge& b, std::uint8_t payload_type,
-                                          media::G711Law law) {
-  if (b.jitter) {
-    const auto& s = b.jitter->stats();
-    b.carried.late += s.late;
-    b.carried.duplicate += s.duplicate;
-    b.carried.lost += s.lost;
-    b.carried.silent += s.silent;
-    b.carried.slips_dropped += s.slips_dropped;
-    b.carried.slips_inserted += s.slips_inserted;
-    b.carried.ignored += s.ignored;
-  }
-  media::JitterBufferConfig jc = config_.jitter;
-  jc.law = law;
-  jc.payload_type = payload_type;
-  b.jitter = std::make_unique<media::JitterBuffer>(jc);
-  b.payload_type = payload_type;
-  b.law = law;
-}
-
-void MediaBridges::Impl::set_telephone_event(Bridge& b, std::optional<std::uint8_t> payload_type) {
-  // from the SDP: a payload type that is the voice's own cannot also carry events
-  if (payload_type && (*payload_type > 127 || *payload_type == b.payload_type)) {
-    payload_type.reset();
-  }
-  const auto current =
-      b.dtmf ? std::optional<std::uint8_t>(b.dtmf->payload_type()) : std::nullopt;
-  if (payload_type == current) return;  // 183 then 200 with one SDP: a digit in flight goes on
-  if (b.dtmf) add(b.dtmf_carried, b.dtmf->stats());
-  b.dtmf.reset();
-  if (payload_type) {
-    b.dtmf = std::make_unique<media::LineDtmf>(media::LineDtmfConfig{.payload_type = *payload_type});
   }
 }
 
@@ -295,7 +191,7 @@ void MediaBridges::Impl::close_bridge(std::map<Key, std::shared_ptr<Bridge>>::it
   b->closed = true;
   ErrorCode ignored;
   b->socket.close(ignored);  // the pending receive completes with operation_aborted
-  add(totals_.counters, b->counters());
+  media::add(totals_.counters, b->core->counters());
   ++totals_.closed;
   line_->on_bridge(b->key.first, b->key.second, false);
 }
@@ -316,7 +212,7 @@ void MediaBridges::Impl::receive(const std::shared_ptr<Bridge>& b) {
         } else {
           // ICMP port unreachable from an earlier send comes back here (ECONNREFUSED); the
           // socket is fine: count it and go on receiving.
-          ++b->own.tx_errors;
+          b->core->on_transport_error();
         }
         self->receive(b);
       });
@@ -324,24 +220,12 @@ void MediaBridges::Impl::receive(const std::shared_ptr<Bridge>& b) {
 
 void MediaBridges::Impl::on_datagram(Bridge& b, std::size_t size) {
   const TimePoint now = to_core(SteadyClock::now());
-  const udp::endpoint source = normalised(b.sender);
-  if (b.remote && source != *b.remote) {
-    ++b.own.foreign;
-    return;
+  if (!b.last_source || b.last_source->first != b.sender) {
+    b.last_source.emplace(b.sender, to_address(normalised(b.sender)));
   }
-  // From the wire: untrusted; parse_rtp checks every length.
-  const auto packet = media::parse_rtp(std::span<const std::uint8_t>(b.buffer.data(), size));
-  if (!packet) {
-    ++b.own.rx_errors;
-    return;
-  }
-  if (!b.remote) b.remote = source;  // latch (RFC 4961 symmetric RTP)
-  ++b.own.rtp_rx;
-  if (b.dtmf && packet->payload_type == b.dtmf->payload_type()) {
-    b.dtmf->on_packet(now, *packet);  // RFC 4733 events never reach the jitter buffer
-    return;
-  }
-  (void)b.jitter->push(now, *packet);  // its verdicts are in its stats
+  b.core->on_datagram(now, b.last_source->second,
+                      std::span<const std::uint8_t>(b.buffer.data(), size));
+  flush(b);  // nothing today (a datagram only feeds the buffers); the contract is to drain
 }
 
 void MediaBridges::Impl::arm_timer() {
@@ -372,87 +256,51 @@ void MediaBridges::Impl::on_tick(const ErrorCode& ec) {
 void MediaBridges::Impl::tick(TimePoint now) {
   LineFrame said{};
   for (auto& [key, b] : bridges_) {
-    media::Frame heard = b->jitter->pull(now);
-    if (heard.kind == media::FrameKind::Concealed) ++b->own.concealed;
-    if (b->dtmf) b->dtmf->to_line(now, heard.samples);
+    const media::Frame heard = b->core->to_line(now);
     line_->exchange(key.first, key.second, heard, said);
-    if (!b->dtmf) {
-      send_frame(*b, said);
-      continue;
+    b->core->from_line(said);
+    flush(*b);
+  }
+}
+
+void MediaBridges::Impl::flush(Bridge& b) {
+  while (auto datagram = b.core->next_datagram()) {
+    if (!b.last_destination || b.last_destination->first != datagram->to) {
+      ErrorCode parse_error;
+      // guaranteed parsable: the core's remote is a source we formatted or remote_of()'s output
+      const auto ip = asio::ip::make_address(datagram->to.ip, parse_error);
+      if (parse_error) {
+        b.core->on_send_result(false);
+        continue;
+      }
+      udp::endpoint to(ip, datagram->to.port);
+      if (bind_ip_.is_v6() && ip.is_v4()) {  // a dual-stack socket sends to IPv4 as mapped
+        to = udp::endpoint(asio::ip::make_address_v6(asio::ip::v4_mapped, ip.to_v4()),
+                           to.port());
+      }
+      b.last_destination.emplace(datagram->to, to);
     }
-    // The events of this tick carry their own timestamps; the voice packet this tick's.
-    const auto out = b->dtmf->from_line(said, b->timestamp);
-    for (std::size_t i = 0; i < out.event_count; ++i) send_event(*b, out.events[i]);
-    send_frame(*b, out.voice);
-  }
-}
-
-void MediaBridges::Impl::send_frame(Bridge& b, const LineFrame& said) {
-  if (!b.remote) return;  // latching: nowhere to send yet
-  std::array<std::uint8_t, media::kFrameSamples> payload{};
-  media::g711_encode(b.law, said, payload);
-  media::RtpPacket packet;
-  packet.marker = b.first;
-  packet.payload_type = b.payload_type;
-  packet.timestamp = b.timestamp;
-  packet.payload = payload;
-  b.first = false;
-  b.timestamp += static_cast<std::uint32_t>(media::kFrameSamples);
-  send_packet(b, packet);
-}
-
-// RFC 4733 §2.1: an event packet of the voice's stream (same SSRC, next sequence number), its
-// timestamp the digit's start; the voice's timestamps go on unchanged.
-void MediaBridges::Impl::send_event(Bridge& b, const media::OutgoingEvent& event) {
-  if (!b.remote || !b.dtmf) return;
-  const auto payload = media::build_telephone_event(event.event);
-  media::RtpPacket packet;
-  packet.marker = event.marker;
-  packet.payload_type = b.dtmf->payload_type();
-  packet.timestamp = event.timestamp;
-  packet.payload = payload;
-  send_packet(b, packet);
-}
-
-void MediaBridges::Impl::send_packet(Bridge& b, const media::RtpPacket& fields) {
-  media::RtpPacket packet = fields;
-  packet.sequence_number = b.sequence++;
-  packet.ssrc = b.ssrc;
-  std::array<std::uint8_t, kPacketSize> out{};
-  const auto written = media::write_rtp(packet, out);
-  if (!written) {  // cannot happen with these fields; counted, never fatal
-    ++b.own.tx_errors;
-    return;
-  }
-  udp::endpoint to = *b.remote;
-  if (bind_ip_.is_v6() && to.address().is_v4()) {
-    to = udp::endpoint(asio::ip::make_address_v6(asio::ip::v4_mapped, to.address().to_v4()),
-                       to.port());
-  }
-  ErrorCode ec;
-  b.socket.send_to(asio::buffer(out.data(), *written), to, 0, ec);
-  if (ec) {
-    ++b.own.tx_errors;  // a full socket buffer drops this frame: the next is 20 ms away
-  } else {
-    ++b.own.rtp_tx;
+    const auto bytes = datagram->data();
+    ErrorCode ec;
+    b.socket.send_to(asio::buffer(bytes.data(), bytes.size()), b.last_destination->second, 0, ec);
+    b.core->on_send_result(!ec);
   }
 }
 
 MediaBridgeInfo MediaBridges::Impl::info_of(const Bridge& b) {
+  const auto& remote = b.core->remote();
   return MediaBridgeInfo{.span = b.key.first,
                          .call = b.key.second,
                          .rtp_port = b.port,
-                         .remote = b.remote ? to_text(*b.remote) : std::string("latching"),
-                         .payload_type = b.payload_type,
-                         .telephone_event = b.dtmf ? std::optional<std::uint8_t>(
-                                                             b.dtmf->payload_type())
-                                                       : std::nullopt,
-                         .counters = b.counters()};
+                         .remote = remote ? remote->to_string() : std::string("latching"),
+                         .payload_type = b.core->payload_type(),
+                         .telephone_event = b.core->telephone_event(),
+                         .counters = b.core->counters()};
 }
 
 MediaBridgeTotals MediaBridges::Impl::totals() const {
   MediaBridgeTotals out = totals_;
-  for (const auto& [key, b] : bridges_) add(out.counters, b->counters());
+  for (const auto& [key, b] : bridges_) media::add(out.counters, b->core->counters());
   out.open = bridges_.size();
   return out;
 }

@@ -13,6 +13,10 @@
 //     §5.1), sequence + 1 and timestamp + 160 per packet, the marker on the first (a talkspurt
 //     start, RFC 3551 §4.1). A line always sends (no VAD): 50 packets a second while bridged.
 //
+// The per-bridge logic below (parsing, latching, filtering, jitter buffer, our stream, DTMF,
+// counters) is media::BridgeCore (proxy/media/bridge_core.h), sans-I/O so that the ns-3 runtime can host it
+// too (#12); this class is its Asio shell: the sockets, port binding, the one line-clock timer, the bridge table.
+//
 // Source filtering: datagrams count only from the remote the gateway negotiated (the SDP's
 // c=/m=). A remote of 0.0.0.0, ::, empty, port 0 or an address that is not a literal IP means
 // "not known yet": the bridge latches to the source of the first datagram that parses as RTP
@@ -63,11 +67,12 @@
 #include <boost/asio/io_context.hpp>
 
 #include "proxy/gateway/card.h"
+#include "proxy/media/bridge_core.h"
 #include "proxy/media/jitter_buffer.h"
 
 namespace resproxy::native {
 
-using LineFrame = std::array<std::int16_t, media::kFrameSamples>;  // 20 ms, 16-bit linear
+using LineFrame = media::LineFrame;  // 20 ms, 16-bit linear
 
 // The telephone line of a bridged call, as the data path sees it: once per 20 ms it is given the
 // frame the network side plays to it and returns the frame it sends toward the network.
@@ -98,25 +103,8 @@ struct MediaBridgeConfig {
   media::JitterBufferConfig jitter{};  // law and payload type are set per call
 };
 
-// Counters of one bridge; MediaBridgeTotals adds those of closed bridges. Never reset.
-struct MediaBridgeCounters {
-  std::uint64_t rtp_rx = 0;     // RTP packets from the remote, parsed (to the jitter buffer,
-                                // or RFC 4733 events to the DTMF receiver)
-  std::uint64_t rtp_tx = 0;     // RTP packets sent to the remote
-  std::uint64_t rx_errors = 0;  // datagrams from the remote that are not RTP (RtpError)
-  std::uint64_t foreign = 0;    // datagrams from another source than the remote: dropped
-  std::uint64_t tx_errors = 0;  // sends that failed (socket buffer full, no route)
-  std::uint64_t late = 0;       // JitterBufferStats: after their playout time
-  std::uint64_t duplicate = 0;
-  std::uint64_t lost = 0;       // frames concealed for missing audio
-  std::uint64_t concealed = 0;  // frames handed to the line as Concealed (lost + slip inserts)
-  std::uint64_t silent = 0;     // frames of silence (nothing to play)
-  std::uint64_t slips = 0;      // clock slips, both ways (dropped + inserted frames)
-  std::uint64_t ignored = 0;    // wrong payload type, empty or oversized payloads
-  std::uint64_t dtmf_rx = 0;    // digits received as RFC 4733 events (played unless dropped)
-  std::uint64_t dtmf_tx = 0;    // digits detected on the line and sent as RFC 4733 events
-  std::uint64_t dtmf_dropped = 0;  // received digits not played: too many waiting
-};
+// Counters of one bridge (media/bridge_core.h); MediaBridgeTotals adds those of closed bridges.
+using MediaBridgeCounters = media::BridgeCounters;
 
 struct MediaBridgeTotals {
   MediaBridgeCounters counters;   // every bridge, open and closed
