@@ -162,7 +162,7 @@ constexpr std::size_t kMaxRecordsShown = 1000;
 // answer_s and end_s after its start ("-": not (yet)).
 std::string records_reply(const std::vector<exchange::CallRecord>& records, TimePoint now) {
   std::string out =
-      "id direction calling called port channel age_s answer_s end_s cause outcome\n";
+      "id direction calling called port channel age_s answer_s end_s cause cleared_by outcome\n";
   const std::size_t skip =
       records.size() > kMaxRecordsShown ? records.size() - kMaxRecordsShown : 0;
   for (std::size_t i = skip; i < records.size(); ++i) {
@@ -176,6 +176,7 @@ std::string records_reply(const std::vector<exchange::CallRecord>& records, Time
            (r.port.empty() ? std::string("-") : r.port) + " " + std::to_string(r.channel) + " " +
            seconds_text(now - r.start) + " " + after(r.answer) + " " + after(r.end) + " " +
            (r.cause ? std::to_string(*r.cause) : std::string("-")) + " " +
+           std::string(exchange::to_string(r.cleared_by)) + " " +
            std::string(exchange::to_string(r.outcome)) + "\n";
   }
   out += std::to_string(records.size()) + " calls";

@@ -55,7 +55,7 @@ Commands (run by the daemon; `resproxyctl help` asks it for its list):
                    after S seconds. Prints `call ID` (the exchange's call id)
   pstn calls       the emulated exchange's call records: id, direction, calling,
                    called, port, channel, age_s, answer_s and end_s (seconds after
-                   the start), Q.850 cause, outcome
+                   the start), Q.850 cause, cleared_by (office or pstn), outcome
   help             the daemon's list of commands
 
 Exit status: 0 ok; 1 the daemon refused the command, or a bad command line;

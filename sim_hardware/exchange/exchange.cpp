@@ -29,6 +29,15 @@ std::string_view to_string(CallOutcome outcome) {
   return "unknown";
 }
 
+std::string_view to_string(ClearedBy side) {
+  switch (side) {
+    case ClearedBy::Nobody: return "-";
+    case ClearedBy::Office: return "office";
+    case ClearedBy::Pstn: return "pstn";
+  }
+  return "unknown";
+}
+
 struct Exchange::Port {
   std::string name;
   std::optional<SpanPortConfig> span_config;  // set: an E1
@@ -182,9 +191,11 @@ void Exchange::take_trunk(Call& call) {
   ++trunk_calls_;
 }
 
-void Exchange::set_cause(Call& call, std::uint8_t value) {
+void Exchange::set_cause(Call& call, std::uint8_t value, ClearedBy by) {
   CallRecord& r = records_[call.id - 1];
-  if (!r.cause) r.cause = value;  // the first cause of the clearing
+  if (r.cause) return;  // the first cause of the clearing, and whose it was
+  r.cause = value;
+  r.cleared_by = by;
 }
 
 void Exchange::resolve(Call& call, CallOutcome outcome) {
@@ -194,10 +205,10 @@ void Exchange::resolve(Call& call, CallOutcome outcome) {
   events_.push_back(CallResolved{.call = call.id, .outcome = outcome, .cause = r.cause});
 }
 
-void Exchange::finish(TimePoint now, CallId id, std::uint8_t value) {
+void Exchange::finish(TimePoint now, CallId id, std::uint8_t value, ClearedBy by) {
   Call* call = find(id);
   if (!call) return;
-  set_cause(*call, value);
+  set_cause(*call, value, by);
   CallRecord& r = records_[id - 1];
   r.end = now;
   if (!call->answered) resolve(*call, unanswered_outcome(*r.cause));
@@ -250,10 +261,10 @@ void Exchange::route_pri_setup(TimePoint now, PortId port_id, const pri::Incomin
   records_[call.id - 1].channel = setup.channel;
   by_span_call_[{port_id, setup.call}] = call.id;
   const Decision d = decide(now, setup.called.digits);
-  if (d.refusal) set_cause(call, *d.refusal);
+  if (d.refusal) set_cause(call, *d.refusal, ClearedBy::Pstn);
   trace(now, "exchange.call_routed", call);
   if (d.refusal) {
-    set_cause(call, *d.refusal);
+    set_cause(call, *d.refusal, ClearedBy::Pstn);
     resolve(call, unanswered_outcome(*d.refusal));
     const bool tone = config_.in_band_tones && (*d.refusal == cause::kUserBusy ||
                                                 *d.refusal == cause::kUnallocatedNumber);
@@ -273,10 +284,10 @@ void Exchange::route_line_digits(TimePoint now, PortId port_id, const std::strin
   Call& call = *find(*p.line_call);
   records_[call.id - 1].called = digits;
   const Decision d = decide(now, digits);
-  if (d.refusal) set_cause(call, *d.refusal);
+  if (d.refusal) set_cause(call, *d.refusal, ClearedBy::Pstn);
   trace(now, "exchange.call_routed", call);
   if (d.refusal) {
-    set_cause(call, *d.refusal);
+    set_cause(call, *d.refusal, ClearedBy::Pstn);
     resolve(call, unanswered_outcome(*d.refusal));
     fxo::Tone tone = fxo::Tone::Congestion;
     if (*d.refusal == cause::kUserBusy) tone = fxo::Tone::Busy;
@@ -340,7 +351,7 @@ void Exchange::far_party_clears(TimePoint now, CallId id, std::uint8_t value) {
   Call* call = find(id);
   if (!call) return;
   call->hold_timer = {};
-  set_cause(*call, value);
+  set_cause(*call, value, ClearedBy::Pstn);
   if (!call->answered) resolve(*call, unanswered_outcome(value));
   Port& p = port(call->port);
   if (p.span) {
@@ -369,7 +380,7 @@ CallId Exchange::originate(TimePoint now, const PstnCall& request) {
   const CallId id = call.id;
   call.hold_time = request.hold_time;
   const auto refuse = [&](std::uint8_t value) {
-    finish(now, id, value);
+    finish(now, id, value, ClearedBy::Pstn);
     return id;
   };
   if (!target) return refuse(cause::kUnallocatedNumber);
@@ -438,14 +449,14 @@ void Exchange::caller_gives_up(TimePoint now, CallId id) {
   Call* call = find(id);
   if (!call || call->answered) return;
   call->patience_timer = {};
-  set_cause(*call, cause::kNormalClearing);
+  set_cause(*call, cause::kNormalClearing, ClearedBy::Pstn);
   resolve(*call, CallOutcome::Abandoned);
   Port& p = port(call->port);
   if (p.span) {
     (void)p.span->clear(now, call->span_call, cause::kNormalClearing);
   } else {
     p.line->caller_abandoned(now);  // the line stops ringing; nothing more will come
-    finish(now, id, cause::kNormalClearing);
+    finish(now, id, cause::kNormalClearing, ClearedBy::Pstn);
   }
 }
 
@@ -494,7 +505,7 @@ void Exchange::on_span_event(TimePoint now, PortId port_id, const pri::NetworkSp
     office_answered(now, id);
   } else if (const auto* d = std::get_if<pri::OfficeDisconnected>(&event)) {
     // The office cleared: a call it made and gives up on before answer is abandoned.
-    set_cause(*call, d->cause.value);
+    set_cause(*call, d->cause.value, ClearedBy::Office);
     if (!call->answered && call->direction == CallDirection::FromOffice) {
       resolve(*call, CallOutcome::Abandoned);
     }
@@ -504,7 +515,8 @@ void Exchange::on_span_event(TimePoint now, PortId port_id, const pri::NetworkSp
         ended->cause.value == cause::kNormalClearing) {
       resolve(*call, CallOutcome::Abandoned);
     }
-    finish(now, id, ended->cause.value);
+    // A cause nobody set yet: the office ended it (a refusal by RELEASE COMPLETE, its clearing).
+    finish(now, id, ended->cause.value, ClearedBy::Office);
   }
   // OfficeProceeding, OfficeAlerting, OfficeProgress: the PSTN caller hears ringback; nothing
   // to decide.
@@ -528,7 +540,7 @@ void Exchange::on_line_report(TimePoint now, PortId port_id, const fxo::FxsRepor
     if (call && !call->answered && call->direction == CallDirection::FromOffice) {
       resolve(*call, CallOutcome::Abandoned);  // hung up before an answer (or a refusal)
     }
-    finish(now, id, cause::kNormalClearing);
+    finish(now, id, cause::kNormalClearing, ClearedBy::Office);
   }
   // DtmfFromLine: in-band towards the far party; nobody listens.
 }
@@ -569,12 +581,12 @@ void Exchange::set_line_battery(TimePoint now, PortId port_id, bool present) {
   if (port_id >= ports_.size() || !ports_[port_id]->line) return;  // not a line port
   Port& p = port(port_id);
   if (!present && p.line_call) {
-    if (Call* call = find(*p.line_call)) set_cause(*call, cause::kNetworkOutOfOrder);
+    if (Call* call = find(*p.line_call)) set_cause(*call, cause::kNetworkOutOfOrder, ClearedBy::Pstn);
   }
   p.line->set_battery(now, present);
   if (!present && p.line_call) {
     // A call still presenting (the line does not report it): over now.
-    finish(now, *p.line_call, cause::kNetworkOutOfOrder);
+    finish(now, *p.line_call, cause::kNetworkOutOfOrder, ClearedBy::Pstn);
   }
   process(now);
 }

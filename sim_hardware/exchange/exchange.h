@@ -103,6 +103,14 @@ enum class CallOutcome : std::uint8_t {
 };
 [[nodiscard]] std::string_view to_string(CallOutcome outcome);
 
+// Who began the clearing of a call: the first cause's side.
+enum class ClearedBy : std::uint8_t {
+  Nobody,  // not (yet) cleared
+  Office,  // the office's card: DISCONNECT / RELEASE on a PRI, on-hook on a line, a refusal
+  Pstn,    // the PSTN: the subscriber hung up, gave up, was refused by the exchange, a fault
+};
+[[nodiscard]] std::string_view to_string(ClearedBy side);
+
 // One per call, from the first sign of it (a SETUP, a seizure, originate) to its end.
 struct CallRecord {
   CallId id = 0;
@@ -116,6 +124,7 @@ struct CallRecord {
   std::optional<TimePoint> end;
   // The first cause of the clearing, whoever gave it (16 when the office just hung up a line).
   std::optional<std::uint8_t> cause;
+  ClearedBy cleared_by = ClearedBy::Nobody;  // whose was that first cause
   CallOutcome outcome = CallOutcome::Pending;
   friend bool operator==(const CallRecord&, const CallRecord&) = default;
 };
@@ -231,9 +240,9 @@ class Exchange {
   void office_answered(TimePoint now, CallId id);
   void caller_gives_up(TimePoint now, CallId id);
   void take_trunk(Call& call);
-  void set_cause(Call& call, std::uint8_t cause);
+  void set_cause(Call& call, std::uint8_t cause, ClearedBy by);
   void resolve(Call& call, CallOutcome outcome);
-  void finish(TimePoint now, CallId id, std::uint8_t cause);
+  void finish(TimePoint now, CallId id, std::uint8_t cause, ClearedBy by);
   void trace(TimePoint now, std::string name, const Call& call);
 
   ExchangeConfig config_;

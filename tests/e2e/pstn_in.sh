@@ -111,12 +111,12 @@ pstn_call() {
 }
 
 # record_of ID: the exchange's record of call ID once it has ended (waits <= 10 s); prints
-# "direction calling called port channel age_s answer_s end_s cause outcome"
+# "direction calling called port channel age_s answer_s end_s cause cleared_by outcome"
 record_of() {
   local id=$1 i row
   for ((i = 0; i < 100; i++)); do
-    # a record has 11 fields (the last line, "N calls", is no record)
-    row=$(ctl pstn calls | awk -v id="$id" 'NF == 11 && $1 == id { $1 = ""; print substr($0, 2) }')
+    # a record has 12 fields (the last line, "N calls", is no record)
+    row=$(ctl pstn calls | awk -v id="$id" 'NF == 12 && $1 == id { $1 = ""; print substr($0, 2) }')
     [[ -n $row && $(awk '{ print $8 }' <<<"$row") != - ]] && { echo "$row"; return 0; }
     sleep 0.1
   done
@@ -124,13 +124,14 @@ record_of() {
   return 1
 }
 
-# expect_record NAME ROW DIRECTION OUTCOME CAUSE [MIN_HOLD_S MAX_HOLD_S]: the fields of a record
+# expect_record NAME ROW DIRECTION OUTCOME CAUSE CLEARED_BY [MIN_HOLD_S MAX_HOLD_S]: the fields of
+# a record (CLEARED_BY: office or pstn, whose was the first cause)
 expect_record() {
-  local name=$1 row=$2 direction=$3 outcome=$4 cause=$5 lo=${6:-} hi=${7:-}
-  read -r r_dir _ _ _ _ _ r_answer r_end r_cause r_outcome <<<"$row"
+  local name=$1 row=$2 direction=$3 outcome=$4 cause=$5 by=$6 lo=${7:-} hi=${8:-}
+  read -r r_dir _ _ _ _ _ r_answer r_end r_cause r_by r_outcome <<<"$row"
   log "$name: exchange record: $row"
-  [[ $r_dir == "$direction" && $r_outcome == "$outcome" && $r_cause == "$cause" ]] ||
-    fail "$name: expected $direction $outcome cause $cause, the exchange recorded: $row"
+  [[ $r_dir == "$direction" && $r_outcome == "$outcome" && $r_cause == "$cause" && $r_by == "$by" ]] ||
+    fail "$name: expected $direction $outcome cause $cause cleared by $by, the exchange recorded: $row"
   if [[ -n $lo ]]; then
     awk -v a="$r_answer" -v e="$r_end" -v lo="$lo" -v hi="$hi" \
       'BEGIN { h = e - a; exit !(a != "-" && h >= lo && h <= hi) }' ||
@@ -147,7 +148,7 @@ log "a: pstn call 01632960555 -> 01632961050 (hold 2): exchange call ${ID_A:-?}"
 wait_uas in-a "$A_PID" 1 20
 if [[ -n $ID_A ]]; then
   ROW=$(record_of "$ID_A") || fail "a: call $ID_A has not ended: $ROW"
-  expect_record a "$ROW" to_office answered 16 1.8 4
+  expect_record a "$ROW" to_office answered 16 pstn 1.8 4
   grep -q "01632960555 01632961050 e1-1" <<<"$ROW" || fail "a: record not of 01632960555 -> 01632961050 on e1-1: $ROW"
 fi
 
@@ -161,7 +162,7 @@ wait_uas in-b "$B_PID" 1 20
 if [[ -n $ID_B ]]; then
   # the caller stays until the office clears: an end with 16 is the phone's BYE through the gateway
   ROW=$(record_of "$ID_B") || fail "b: call $ID_B has not ended: $ROW"
-  expect_record b "$ROW" to_office answered 16 0.5 4
+  expect_record b "$ROW" to_office answered 16 office 0.5 4
 fi
 
 # --- c. a DDI whose extension nobody registered ---
@@ -169,7 +170,7 @@ ID_C=$(pstn_call 01632960557 01632961052)
 log "c: pstn call 01632960557 -> 01632961052 (extension 2009, not registered): exchange call ${ID_C:-?}"
 if [[ -n $ID_C ]]; then
   ROW=$(record_of "$ID_C") || fail "c: call $ID_C has not ended: $ROW"
-  expect_record c "$ROW" to_office refused 1
+  expect_record c "$ROW" to_office refused 1 office
 fi
 sleep 0.5  # the sip log is written as messages pass
 invites=$(grep -c "^INVITE sip:2009@" "$T/sip.log" 2>/dev/null || true)
@@ -179,13 +180,13 @@ log "c: sip log: $invites INVITE(s) for 2009, $answers 404 line(s)"
 [[ ${answers:-0} -ge 1 ]] || fail "c: resproxy's 404 for 2009 not in the sip log"
 
 # --- d. SIP -> PSTN, the subscriber hangs up after 2 s ---
-BEFORE_D=$(ctl pstn calls | awk 'NF == 11 && $1 ~ /^[0-9]+$/ { n = $1 } END { print n + 0 }')
+BEFORE_D=$(ctl pstn calls | awk 'NF == 12 && $1 ~ /^[0-9]+$/ { n = $1 } END { print n + 0 }')
 run_uac hungup uac-pstn-hungup.xml 1 1 u1 -s 901632970123 -recv_timeout 20000
 expect_all_calls hungup 1
-ID_D=$(ctl pstn calls | awk -v after="$BEFORE_D" 'NF == 11 && $1 > after && $4 == "01632970123" { print $1; exit }')
+ID_D=$(ctl pstn calls | awk -v after="$BEFORE_D" 'NF == 12 && $1 > after && $4 == "01632970123" { print $1; exit }')
 if [[ -n $ID_D ]]; then
   ROW=$(record_of "$ID_D") || fail "d: call $ID_D has not ended: $ROW"
-  expect_record d "$ROW" from_office answered 16 1.8 4
+  expect_record d "$ROW" from_office answered 16 pstn 1.8 4
 else
   fail "d: no exchange record of a call to 01632970123: $(ctl pstn calls)"
 fi

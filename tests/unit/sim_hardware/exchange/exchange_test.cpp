@@ -62,6 +62,7 @@ TEST(ExchangeE1Outgoing, SubscriberAnswersAfterThreeSecondsAndTheOfficeClears) {
   EXPECT_EQ(r.answer, t0 + 3s);
   EXPECT_EQ(r.end, b.now);
   EXPECT_EQ(r.cause, 16);
+  EXPECT_EQ(r.cleared_by, ClearedBy::Office);
   EXPECT_EQ(r.outcome, CallOutcome::Answered);
   EXPECT_EQ(b.exchange.trunk_calls(), 0u);
   EXPECT_EQ(b.exchange.span(b.e1).call_count(), 0u);
@@ -145,6 +146,7 @@ TEST(ExchangeE1Outgoing, TheSubscriberHangsUpAfterTheHoldTimeWith16) {
   EXPECT_EQ(r.answer, t0 + 2s);
   EXPECT_EQ(r.end, t0 + 32s);
   EXPECT_EQ(r.cause, 16);
+  EXPECT_EQ(r.cleared_by, ClearedBy::Pstn);  // the subscriber, not the office
   EXPECT_EQ(r.outcome, CallOutcome::Answered);
 }
 
