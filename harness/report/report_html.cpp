@@ -148,6 +148,11 @@ const std::vector<std::string>& key_metrics() {
       "pdd_ms.max",
       "registrations_failed",
       "max_calls_in_progress",
+      // With the real gateway and fixed channels: how many lines the office needs.
+      "pstn_offered_erlang",
+      "pstn_erlang_b_blocking",
+      "pstn_engset_blocking",
+      "pstn_measured_blocking",
   };
   return names;
 }

@@ -414,5 +414,36 @@ TEST(ResilienceReport, LadderGivesUnknownNodesALifelineAndCutsLongCalls) {
   EXPECT_NE(svg.find("msg-error"), std::string::npos);
 }
 
+// Issue #12: "how many lines do I need" — with the real gateway, the spread table sets the
+// measured blocking next to Erlang B and Engset for the offered traffic, seed by seed, whether or
+// not an expectation names them.
+TEST(ResilienceReport, SetsMeasuredPstnBlockingNextToErlangBAndEngset) {
+  ScenarioRuns scenario;
+  for (const auto& [seed, measured] : {std::pair{1, "0.041935"}, std::pair{2, "0.032934"}}) {
+    Results run = parse_results(
+        std::string(R"json({"schema": 1, "scenario": "busy", "title": "", "seed": )json") +
+            std::to_string(seed) +
+            R"json(, "duration_s": 60.0,
+              "phases": {"before": [0.0, 10.0], "during": [10.0, 50.0], "after": [50.0, 60.0]},
+              "calls": [],
+              "metrics": {"pstn_offered_erlang": 25.322, "pstn_erlang_b_blocking": 0.056953,
+                          "pstn_engset_blocking": 0.049233, "pstn_measured_blocking": )json" +
+            measured + "}}",
+        "busy/results.json");
+    scenario.scenario = run.scenario;
+    scenario.runs.push_back(run);
+  }
+  const std::string html = render_html({scenario}, {});
+  const auto erlang_b = html.find("<td>PSTN blocking, Erlang B <code>");
+  const auto engset = html.find("<td>PSTN blocking, Engset");
+  const auto measured = html.find("<td>PSTN blocking, measured <code>");
+  ASSERT_NE(erlang_b, std::string::npos);
+  ASSERT_NE(engset, std::string::npos);
+  ASSERT_NE(measured, std::string::npos);
+  EXPECT_LT(erlang_b, engset);
+  EXPECT_LT(engset, measured);
+  EXPECT_NE(html.find("<td>PSTN traffic offered (Erlang) <code>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace resproxy::report
