@@ -112,6 +112,19 @@ std::size_t passed_count(const Results& run) {
                                                 [](const Expectation& e) { return e.passed; }));
 }
 
+Overview overview(const std::vector<ScenarioRuns>& scenarios) {
+  Overview o;
+  for (const auto& s : scenarios) {
+    o.overall = combine(o.overall, s.verdict());
+    for (const auto& run : s.runs) {
+      ++o.runs;
+      o.expectations += run.expectations.size();
+      o.met += passed_count(run);
+    }
+  }
+  return o;
+}
+
 // The verdict of the expectations on `metric` in `run`, if any.
 std::optional<Verdict> metric_verdict(const Results& run, const std::string& metric) {
   std::optional<Verdict> verdict;
@@ -547,16 +560,7 @@ std::string format_op(const std::string& op) {
 }
 
 std::string render_html(const std::vector<ScenarioRuns>& scenarios, const RenderOptions& options) {
-  Verdict overall = Verdict::NoExpectations;
-  std::size_t runs = 0, expectations = 0, met = 0;
-  for (const auto& s : scenarios) {
-    overall = combine(overall, s.verdict());
-    for (const auto& run : s.runs) {
-      ++runs;
-      expectations += run.expectations.size();
-      met += passed_count(run);
-    }
-  }
+  const auto [overall, runs, expectations, met] = overview(scenarios);
 
   std::string out;
   out.reserve(256 * 1024);

@@ -31,6 +31,15 @@ std::string display_title(const Results& run);
 double median(std::vector<double> values);
 double percentile(const std::vector<double>& sorted, double p);
 std::size_t passed_count(const Results& run);
+// The whole report at a glance, as both the page and the summary head it: the combined verdict,
+// and how many runs and expectations there are and how many of those were met.
+struct Overview {
+  Verdict overall = Verdict::NoExpectations;
+  std::size_t runs = 0;
+  std::size_t expectations = 0;
+  std::size_t met = 0;
+};
+Overview overview(const std::vector<ScenarioRuns>& scenarios);
 std::optional<Verdict> metric_verdict(const Results& run, const std::string& metric);
 std::string metric_or_dash(const Results& run, const std::string& name);
 const std::vector<std::string>& key_metrics();

@@ -67,16 +67,7 @@ std::string md_code(std::string_view text) {
 
 std::string render_summary_markdown(const std::vector<ScenarioRuns>& scenarios,
                                     const RenderOptions& options) {
-  Verdict overall = Verdict::NoExpectations;
-  std::size_t runs = 0, expectations = 0, met = 0;
-  for (const auto& s : scenarios) {
-    overall = combine(overall, s.verdict());
-    for (const auto& run : s.runs) {
-      ++runs;
-      expectations += run.expectations.size();
-      met += passed_count(run);
-    }
-  }
+  const auto [overall, runs, expectations, met] = overview(scenarios);
   std::string out = "# resproxy resilience report: " + std::string(to_string(overall)) + "\n\n";
   out += std::to_string(scenarios.size()) +
          (scenarios.size() == 1 ? " scenario, " : " scenarios, ") + std::to_string(runs) +

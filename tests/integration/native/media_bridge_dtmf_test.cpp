@@ -21,6 +21,7 @@
 #include "proxy/media/telephone_event.h"
 #include "proxy/native/media_bridge.h"
 #include "tests/integration/native/office_support.h"
+#include "tests/integration/native/rtp_phone.h"
 #include "tests/integration/native/test_node.h"
 
 namespace resproxy::native {
@@ -29,6 +30,8 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::udp;
 using test_support::free_port;
+using Phone = test_support::RtpPhone;  // control_server_fixture.h has a test_support::Phone
+using Received = test_support::RtpReceived;
 using testing::run_until;
 using namespace std::chrono_literals;
 
@@ -36,72 +39,6 @@ constexpr gateway::SpanId kSpan = 1;
 constexpr gateway::LineCallId kCall = 5;
 constexpr std::uint8_t kEventType = 101;
 constexpr std::uint32_t kSsrc = 0x4733aa01;
-
-struct Received {
-  bool marker = false;
-  std::uint8_t payload_type = 0;
-  std::uint16_t sequence = 0;
-  std::uint32_t timestamp = 0;
-  std::uint32_t ssrc = 0;
-  std::vector<std::uint8_t> payload;
-};
-
-// The far end: plays a script of 20 ms slots (each a list of datagrams) on a drift-free clock
-// and keeps every RTP packet that comes back, in arrival order.
-struct Phone {
-  using Script = std::vector<std::vector<std::vector<std::uint8_t>>>;
-  explicit Phone(asio::io_context& io)
-      : socket(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), timer(io) {
-    receive();
-  }
-  std::uint16_t port() const { return socket.local_endpoint().port(); }
-  void receive() {
-    socket.async_receive_from(
-        asio::buffer(buffer), sender, [this](const boost::system::error_code& ec, std::size_t n) {
-          if (ec == asio::error::operation_aborted) return;
-          if (!ec) {
-            if (auto p = media::parse_rtp(std::span<const std::uint8_t>(buffer.data(), n))) {
-              received.push_back({p->marker,
-                                  p->payload_type,
-                                  p->sequence_number,
-                                  p->timestamp,
-                                  p->ssrc,
-                                  {p->payload.begin(), p->payload.end()}});
-            }
-          }
-          receive();
-        });
-  }
-  void play(Script s, std::uint16_t to) {
-    script = std::move(s);
-    target = to;
-    next = std::chrono::steady_clock::now();
-    step();
-  }
-  void step() {
-    if (slot >= script.size()) return;
-    for (const auto& d : script[slot]) {
-      socket.send_to(asio::buffer(d), udp::endpoint(asio::ip::make_address("127.0.0.1"), target));
-    }
-    ++slot;
-    next += 20ms;
-    timer.expires_at(next);
-    timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) step();
-    });
-  }
-  bool done_playing() const { return slot >= script.size(); }
-
-  udp::socket socket;
-  asio::steady_timer timer;
-  std::array<std::uint8_t, 2048> buffer{};
-  udp::endpoint sender;
-  std::vector<Received> received;
-  Script script;
-  std::size_t slot = 0;
-  std::uint16_t target = 0;
-  std::chrono::steady_clock::time_point next{};
-};
 
 // RFC 4733 key presses as a phone sends them (media::telephone_event_schedule): digit i pressed
 // for `press` from i × 300 ms, timestamps on the phone's 8 kHz clock, one sequence space.

@@ -31,6 +31,7 @@
 #include "proxy/native/telephony_card_host.h"
 #include "sim_hardware/host/telephony_host.h"
 #include "tests/integration/native/office_support.h"
+#include "tests/integration/native/rtp_phone.h"
 #include "tests/integration/native/test_node.h"
 
 namespace resproxy::native {
@@ -38,10 +39,13 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::udp;
+using test_support::energy;
 using test_support::free_port;
 using test_support::gateway_config;
 using test_support::header;
 using test_support::office;
+using Phone = test_support::RtpPhone;  // control_server_fixture.h has a test_support::Phone
+using Received = test_support::RtpReceived;
 using test_support::request;
 using test_support::SipPeer;
 using testing::run_for;
@@ -77,88 +81,6 @@ std::vector<std::uint8_t> pcma_packet(std::uint16_t seq, std::uint32_t n, std::u
   RESPROXY_CHECK(built.has_value());
   return std::move(built).value();
 }
-
-// Mean |sample| of a G.711 payload: 0-ish for silence, ~5000 for the test tone.
-double energy(const std::vector<std::uint8_t>& payload, media::G711Law law) {
-  if (payload.empty()) return 0;
-  double sum = 0;
-  for (const std::uint8_t octet : payload) sum += std::abs(media::g711_decode(law, octet));
-  return sum / static_cast<double>(payload.size());
-}
-
-struct Received {
-  bool marker = false;
-  std::uint8_t payload_type = 0;
-  std::uint16_t sequence = 0;
-  std::uint32_t timestamp = 0;
-  std::uint32_t ssrc = 0;
-  std::vector<std::uint8_t> payload;
-};
-
-// The far end: sends datagrams to the bridge, collects the RTP that comes back.
-struct Phone {
-  explicit Phone(asio::io_context& io)
-      : socket(io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)), timer(io) {
-    receive();
-  }
-  std::uint16_t port() const { return socket.local_endpoint().port(); }
-  void send(std::uint16_t to, const std::vector<std::uint8_t>& bytes) {
-    socket.send_to(asio::buffer(bytes), udp::endpoint(asio::ip::make_address("127.0.0.1"), to));
-  }
-  void receive() {
-    socket.async_receive_from(asio::buffer(buffer), sender,
-                              [this](const boost::system::error_code& ec, std::size_t n) {
-                                if (ec == asio::error::operation_aborted) return;
-                                if (ec) {  // ICMP port unreachable of an earlier send
-                                  receive();
-                                  return;
-                                }
-                                ++datagrams;
-                                auto p = media::parse_rtp(std::span<const std::uint8_t>(buffer.data(), n));
-                                if (p) {
-                                  received.push_back({p->marker, p->payload_type, p->sequence_number,
-                                                      p->timestamp, p->ssrc,
-                                                      {p->payload.begin(), p->payload.end()}});
-                                }
-                                receive();
-                              });
-  }
-  // Sends `packets` (each a list of datagrams for one 20 ms slot) on a drift-free 20 ms clock.
-  void play(std::vector<std::vector<std::vector<std::uint8_t>>> packets, std::uint16_t to) {
-    script = std::move(packets);
-    slot = 0;
-    target = to;
-    next = std::chrono::steady_clock::now();
-    step();
-  }
-  void step() {
-    if (slot >= script.size()) return;
-    for (const auto& d : script[slot]) send(target, d);
-    ++slot;
-    next += 20ms;
-    timer.expires_at(next);
-    timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) step();
-    });
-  }
-  bool done_playing() const { return slot >= script.size(); }
-  std::size_t energetic(media::G711Law law = media::G711Law::ALaw) const {
-    return static_cast<std::size_t>(std::count_if(received.begin(), received.end(), [&](const Received& r) {
-      return energy(r.payload, law) > 2000;
-    }));
-  }
-
-  udp::socket socket;
-  asio::steady_timer timer;
-  std::array<std::uint8_t, 2048> buffer{};
-  udp::endpoint sender;
-  std::size_t datagrams = 0;
-  std::vector<Received> received;
-  std::vector<std::vector<std::vector<std::uint8_t>>> script;
-  std::size_t slot = 0;
-  std::uint16_t target = 0;
-  std::chrono::steady_clock::time_point next{};
-};
 
 // The stream the bridge sends is one RTP stream: one SSRC, sequence + 1 and timestamp + 160 per
 // packet, the marker on the first only, the call's payload type.

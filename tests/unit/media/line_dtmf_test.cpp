@@ -16,32 +16,9 @@ namespace resproxy::media {
 namespace {
 
 using test::at_ms;
+// The phone of these tests: its own sequence numbers and SSRC.
+using EventPhone = test::EventSender;
 using Samples = LineDtmf::LineSamples;
-
-// RFC 4733 packets of presses, as a phone sends them (telephone_event_schedule), owning payloads.
-struct EventPhone {
-  std::uint16_t sequence = 7;
-  std::deque<std::array<std::uint8_t, 4>> payloads;
-  struct Timed {
-    double at_ms;
-    RtpPacket packet;
-  };
-  std::vector<Timed> press(char digit, Duration length, double start_ms, std::uint32_t ts) {
-    std::vector<Timed> out;
-    for (const auto& s : telephone_event_schedule(digit, length)) {
-      payloads.push_back(build_telephone_event(s.event));
-      RtpPacket p;
-      p.payload_type = 101;
-      p.marker = s.marker;
-      p.sequence_number = sequence++;
-      p.timestamp = ts;
-      p.ssrc = 0x4733;
-      p.payload = payloads.back();
-      out.push_back({start_ms + static_cast<double>(s.at.count()) / 1e6, p});
-    }
-    return out;
-  }
-};
 
 // Runs `frames` ticks of 20 ms: packets due by each tick go in first; returns what the line heard.
 std::vector<std::int16_t> hear(LineDtmf& dtmf, std::vector<EventPhone::Timed> packets, int frames) {
@@ -82,7 +59,7 @@ Detected detect(std::vector<std::int16_t> audio) {
 
 TEST(LineDtmf, EventsArePlayedToTheLineAsTonesOfTheirDuration) {
   LineDtmf dtmf;
-  EventPhone phone;
+  EventPhone phone{.sequence = 7, .ssrc = 0x4733, .payloads = {}};
   std::vector<EventPhone::Timed> packets;
   for (const auto& p : phone.press('1', 120ms, 0, 1000)) packets.push_back(p);
   for (const auto& p : phone.press('#', 200ms, 400, 4200)) packets.push_back(p);
@@ -99,7 +76,7 @@ TEST(LineDtmf, EventsArePlayedToTheLineAsTonesOfTheirDuration) {
 
 TEST(LineDtmf, PlayedTonesLastAtLeastFortyAndAtMostFiveHundredMilliseconds) {
   LineDtmf dtmf;
-  EventPhone phone;
+  EventPhone phone{.sequence = 7, .ssrc = 0x4733, .payloads = {}};
   std::vector<EventPhone::Timed> packets;
   for (const auto& p : phone.press('4', 10ms, 0, 0)) packets.push_back(p);
   for (const auto& p : phone.press('6', 3000ms, 200, 8000)) packets.push_back(p);
@@ -113,7 +90,7 @@ TEST(LineDtmf, PlayedTonesLastAtLeastFortyAndAtMostFiveHundredMilliseconds) {
 
 TEST(LineDtmf, AFloodOfEventsIsBoundedAndCounted) {
   LineDtmf dtmf(LineDtmfConfig{.max_pending = 8});
-  EventPhone phone;
+  EventPhone phone{.sequence = 7, .ssrc = 0x4733, .payloads = {}};
   std::vector<EventPhone::Timed> packets;
   // 1000 presses of 10 ms, each with its own timestamp, all within 2 s.
   for (std::uint32_t i = 0; i < 1000; ++i) {

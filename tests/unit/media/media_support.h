@@ -1,5 +1,7 @@
 #pragma once
-// Test helpers for proxy/media: an RTP sender of G.711 frames whose packets own their payload.
+// Test helpers for proxy/media: RTP senders of G.711 frames and of RFC 4733 key presses whose
+// packets own their payload.
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <deque>
@@ -8,6 +10,7 @@
 #include "proxy/base/time.h"
 #include "proxy/media/g711.h"
 #include "proxy/media/rtp_packet.h"
+#include "proxy/media/telephone_event.h"
 
 namespace resproxy::media::test {
 
@@ -49,6 +52,34 @@ struct ToneSender {
   void skip(std::size_t samples, bool consume_sequence) {
     timestamp += static_cast<std::uint32_t>(samples);
     if (consume_sequence) ++sequence;
+  }
+};
+
+// RFC 4733 packets of key presses as a phone sends them (telephone_event_schedule), one press
+// at a time, in one sequence space; the packets' payloads live as long as the sender.
+struct EventSender {
+  std::uint16_t sequence = 1;
+  std::uint32_t ssrc = 0xd7f;
+  std::deque<std::array<std::uint8_t, 4>> payloads;
+  struct Timed {
+    double at_ms;
+    RtpPacket packet;
+  };
+  // The packets of one press of `digit` lasting `length`, from `start_ms`, RTP timestamp `ts`.
+  std::vector<Timed> press(char digit, Duration length, double start_ms, std::uint32_t ts) {
+    std::vector<Timed> out;
+    for (const auto& s : telephone_event_schedule(digit, length)) {
+      payloads.push_back(build_telephone_event(s.event));
+      RtpPacket p;
+      p.payload_type = 101;
+      p.marker = s.marker;
+      p.sequence_number = sequence++;
+      p.timestamp = ts;
+      p.ssrc = ssrc;
+      p.payload = payloads.back();
+      out.push_back({start_ms + static_cast<double>(s.at.count()) / 1e6, p});
+    }
+    return out;
   }
 };
 

@@ -13,6 +13,7 @@ namespace resproxy::media {
 namespace {
 
 using test::at_ms;
+using test::EventSender;
 
 TEST(TelephoneEvent, ParsesAndBuildsThePayload) {
   const std::array<std::uint8_t, 4> bytes = {0x0b, 0x8a, 0x03, 0x20};  // '#', E, -10 dBm0, 800
@@ -37,31 +38,6 @@ TEST(TelephoneEvent, MapsDigitsToEvents) {
   EXPECT_FALSE(dtmf_digit(16).has_value());
   EXPECT_FALSE(dtmf_event('E').has_value());
 }
-
-// Turns a schedule into packets of one press starting at `start_ms` with RTP timestamp `ts`.
-struct EventSender {
-  std::uint16_t sequence = 1;
-  std::deque<std::array<std::uint8_t, 4>> payloads;
-  struct Timed {
-    double at_ms;
-    RtpPacket packet;
-  };
-  std::vector<Timed> press(char digit, Duration length, double start_ms, std::uint32_t ts) {
-    std::vector<Timed> out;
-    for (const auto& s : telephone_event_schedule(digit, length)) {
-      payloads.push_back(build_telephone_event(s.event));
-      RtpPacket p;
-      p.payload_type = 101;
-      p.marker = s.marker;
-      p.sequence_number = sequence++;
-      p.timestamp = ts;
-      p.ssrc = 0xd7f;
-      p.payload = payloads.back();
-      out.push_back({start_ms + static_cast<double>(s.at.count()) / 1e6, p});
-    }
-    return out;
-  }
-};
 
 TEST(TelephoneEvent, TheSenderStartsWithTheMarkerUpdatesEvery50MsAndEndsThreeTimes) {
   const auto s = telephone_event_schedule('5', 200ms);
