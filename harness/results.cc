@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/results_audio.h"
+#include "harness/results_detail.h"
 #include "harness/report/report_svg.h"  // html_escape: also right for XML attributes
 
 namespace resproxy::harness {
@@ -15,28 +17,11 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-double round3(double x) { return std::round(x * 1000.0) / 1000.0; }
-// Ratios keep six decimals: 0.9986 must not pass ">= 0.999".
-double round6(double x) { return std::round(x * 1e6) / 1e6; }
-
-std::string phase_of(const Phases& p, double t) {
-  if (t < p.before_end) return "before";
-  if (t < p.during_end) return "during";
-  return "after";
-}
-
-// ".during" (appended, not "." + s: g++ 12 -O3 warns falsely about that insert, -Wrestrict)
-std::string dotted(const std::string& phase) {
-  std::string out(1, '.');
-  out.append(phase);
-  return out;
-}
-
-// Nearest-rank percentile of sorted values.
-double percentile(const std::vector<double>& sorted, double q) {
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
-  return sorted[std::min(sorted.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
+using detail::dotted;
+using detail::percentile;
+using detail::phase_of;
+using detail::round3;
+using detail::round6;
 
 std::string number_text(double v) {
   std::ostringstream os;
@@ -403,6 +388,7 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
   for (const auto& [t, d] : edges) most = std::max(most, now += d);
   m["max_calls_in_progress"] = most;
   if (s.pstn.enabled) add_pstn_metrics(s, run, m);
+  if (s.audio_talk_s) add_audio_metrics(s, run, m);
   return m;
 }
 
@@ -534,6 +520,7 @@ std::string results_json(const Scenario& s, const RunData& run, const Metrics& m
                      {"blocked_in_window", load.blocked},
                      {"unanswered_by_cause", std::move(causes)}};
   }
+  if (s.audio_talk_s) j["audio"] = audio_json(s, run);
   Json counters = Json::object();
   for (const auto& [node, table] : run.counters) {
     Json rows = Json::array();

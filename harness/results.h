@@ -2,9 +2,11 @@
 // Results of one run (docs/results-schema.md): the metrics computed from RunData, the verdict on
 // each expectation, and the artifacts — results.json (byte-identical for the same seed),
 // junit.xml (one testcase per expectation) and summary.md.
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/run_data.h"
@@ -62,6 +64,23 @@ struct PstnLoad {
 // pstn_* metrics (docs/results-schema.md) into `metrics`.
 void add_pstn_metrics(const Scenario& scenario, const RunData& run, Metrics& metrics);
 std::vector<Verdict> judge(const Scenario& scenario, const Metrics& metrics);
+
+// With an audio: block (results_audio.cc). A call's audio is judged from every UA side of it
+// that lasted at least kMinAudioLeg (shorter ones had no time to hear back; with none left the
+// call is audio_calls_too_short): two-way when every side heard voice, none when no side
+// received a single packet, one-way otherwise (some side heard nothing, or only silence — at a
+// PSTN call's echoing line that means the gateway never heard the phone).
+inline constexpr double kMinAudioLeg = 1.0;  // seconds
+enum class AudioVerdict : std::uint8_t { TwoWay, OneWay, None, TooShort };
+struct AudioCall {
+  std::string call_id;
+  double start_s = 0;  // its first side's start
+  AudioVerdict verdict = AudioVerdict::TwoWay;
+  std::vector<const AudioLegData*> legs;
+};
+[[nodiscard]] std::vector<AudioCall> audio_calls(const RunData& run);
+[[nodiscard]] std::string_view to_string(AudioVerdict verdict);
+void add_audio_metrics(const Scenario& scenario, const RunData& run, Metrics& metrics);
 
 std::string results_json(const Scenario& scenario, const RunData& run, const Metrics& metrics,
                          const std::vector<Verdict>& verdicts);

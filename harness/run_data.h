@@ -42,6 +42,31 @@ struct PstnCallData {
   std::string routes_tried;
 };
 
+// With an audio: block: one phone's side of one answered call (model/rtp_audio.h). Every UA
+// says a tone and measures what it hears; the PSTN gateway's line echoes, so a phone in a PSTN
+// call hears its own voice exactly when the audio went both ways.
+struct AudioLegData {
+  std::string call_id;
+  std::string ua;      // phone-2001, pstn, caller-1
+  bool negotiated = true;  // false: answered, but no usable SDP (no audio could flow)
+  double start_s = 0;
+  std::optional<double> stop_s;
+  std::uint64_t sent = 0;
+  std::uint64_t received = 0;
+  std::uint64_t voice = 0;  // packets with sound in them
+  std::uint64_t expected = 0;
+  std::uint64_t lost = 0;
+  double jitter_ms = 0;
+  std::optional<double> first_voice_ms;  // after our first packet (a PSTN echo: the round trip)
+};
+
+// With an audio: block and a pstn: block: the gateway's media bridges (media::BridgeCounters).
+struct GatewayMediaData {
+  std::uint64_t opened = 0, refused = 0;
+  std::uint64_t rtp_rx = 0, rtp_tx = 0, foreign = 0, rx_errors = 0, tx_errors = 0;
+  std::uint64_t late = 0, lost = 0, concealed = 0, slips = 0;
+};
+
 // One named counter of a core node at the end of the run (its counter table: name, help, kind).
 struct CounterData {
   std::string name;
@@ -141,6 +166,9 @@ struct RunData {
   std::vector<PstnCallData> pstn_calls;
   std::uint64_t pstn_represented = 0;
   std::uint64_t pstn_blocked_no_channel = 0;
+  // With an audio: block.
+  std::vector<AudioLegData> audio_legs;  // start order
+  std::optional<GatewayMediaData> gateway_media;
   std::vector<std::string> trace;  // every trace line, only when asked for
 };
 

@@ -26,7 +26,8 @@ const std::vector<std::string>& phased_bases() {
       "emergency_call_success_ratio", "registrations_total", "registrations_failed",
       "registration_success_ratio", "pstn_inbound_success_ratio", "pstn_unassigned_404_ratio",
       "transfer_success_ratio", "pstn_calls_offered", "pstn_calls_blocked",
-      "pstn_measured_blocking"};
+      "pstn_measured_blocking", "audio_calls", "audio_calls_two_way", "calls_one_way_audio",
+      "calls_no_audio"};
   return bases;
 }
 
@@ -42,7 +43,11 @@ const std::vector<std::string>& plain_metrics() {
       "registrations_challenged", "registrations_with_auth", "calls_unacknowledged",
       "dns_queries", "dns_lookups_failed", "itsp_address_changes", "pstn_represented",
       "pstn_offered_erlang", "pstn_erlang_b_blocking", "pstn_engset_blocking", "pstn_sources", "pstn_erlang_b_gap", "pstn_channels",
-      "pstn_channels_in_use.max", "pstn_calls_failed_other", "pstn_calls_carried"};
+      "pstn_channels_in_use.max", "pstn_calls_failed_other", "pstn_calls_carried",
+      "audio_calls_too_short", "audio_first_voice_ms.p50", "audio_first_voice_ms.p95",
+      "audio_first_voice_ms.max", "audio_jitter_ms.p95", "audio_jitter_ms.max", "audio_loss_ratio",
+      "gateway_bridges_opened", "gateway_bridges_refused", "gateway_rtp_rx", "gateway_rtp_tx",
+      "gateway_rtp_foreign", "gateway_rtp_concealed"};
   return names;
 }
 
@@ -264,7 +269,7 @@ Scenario load_scenario(const std::string& path) {
   Map top(root, "", path,
           {"title", "description", "seed", "long", "duration_s", "sample_s", "topology", "resproxy",
            "itsp", "phones", "traffic", "faults", "expect", "ladder_at_s", "dns", "itsp_moves_at_s",
-           "pstn"});
+           "pstn", "audio"});
   s.title = top.text("title", s.name);
   s.description = top.text("description", "");
   s.seed = static_cast<std::uint32_t>(top.integer("seed", 1, 1, 4294967295ULL));
@@ -411,6 +416,10 @@ Scenario load_scenario(const std::string& path) {
     const YAML::Node list = top.get("expect");
     if (!list.IsSequence()) fail(path, list, "expect: expected a list of expectations");
     for (const auto& item : list) s.expectations.push_back(read_expectation(item, path));
+  }
+  if (top.has("audio")) {
+    Map a(top.get("audio"), "audio", path, {"talk_s"});
+    s.audio_talk_s = a.number("talk_s", 10, 0.1, 3600);
   }
   if (top.has("ladder_at_s")) s.ladder_at_s = top.number("ladder_at_s", 0, 0, s.duration_s);
   if (top.has("dns")) s.dns = read_dns(top.get("dns"), path, s.duration_s);

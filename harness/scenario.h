@@ -199,6 +199,9 @@ struct Scenario {
   DnsSpec dns;
   std::optional<double> itsp_moves_at_s;
   PstnSpec pstn;
+  // audio: every UA says a tone in 20 ms RTP for at most this long per call and measures what it
+  // hears; the gateway bridges its line calls to RTP. None: signalling only.
+  std::optional<double> audio_talk_s;
   std::optional<double> ladder_at_s;  // the ladder shows the first call placed at or after this
 };
 

@@ -16,6 +16,7 @@
 #include <ns3/simulator.h>
 
 #include "harness/run_recorder.h"
+#include "harness/scenario_audio.h"
 #include "harness/scenario_dns.h"
 #include "harness/scenario_pstn.h"
 #include "model/fault_schedule.h"
@@ -46,6 +47,7 @@ constexpr std::int64_t kGatewayStream = 5;
 constexpr std::int64_t kPstnStream = 6;
 constexpr std::int64_t kPstnInboundStream = 7;  // the office gateway's calls to office numbers
 constexpr std::int64_t kExchangeStream = 8;      // pstn: the emulated exchange (answer delays)
+constexpr std::int64_t kAudioStream = 9;         // audio: RTP streams' SSRCs, sequences, timestamps
 constexpr std::int64_t kRemoteCallerStream = 10;   // + caller index (< 1000)
 constexpr std::int64_t kLinkStream = 2000;         // two per link
 constexpr std::int64_t kPhoneStream = 200'000;     // + phone index
@@ -106,6 +108,10 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   network_config.first_internet_stream = kInternetStream;
   model::OfficeNetwork network(network_config);
   const ns3::Time stop = ns3::MilliSeconds(std::llround(s.duration_s * 1000));
+  std::optional<AudioRig> audio;
+  if (s.audio_talk_s) {
+    audio.emplace(Duration{std::llround(*s.audio_talk_s * 1e9)}, stop, sim.rng(kAudioStream));
+  }
 
   const auto install = [&](ns3::Ptr<ns3::Node> node, std::unique_ptr<resproxy::Node> core,
                            const std::string& name, const Address& address) {
@@ -159,10 +165,13 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     c.answer_delay = std::chrono::microseconds(std::llround(answer_delay_ms * 1000));
     c.register_expires = std::chrono::seconds(std::llround(s.register_expires_s));
     c.multi_line = multi_line;
+    if (audio) c.media_port = audio->next_port(node);
     if (tweak) tweak(c);
+    const std::uint16_t media_port = c.media_port;
     auto phone = std::make_unique<model::UaPhone>(std::move(c), sim.rng(stream), recorder.sink_for(name));
     model::UaPhone* raw = phone.get();
     install(node, std::move(phone), name, local);
+    if (audio) audio->attach(*raw, name, node, local.ip, media_port);
     return raw;
   };
 
@@ -188,6 +197,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     gateway_core = core.get();
     gateway_app = install(network.gateway_node(), std::move(core), "gateway", gateway_address);
     gateway_app->SetTelephonyHost(std::move(host));
+    if (audio) audio->bridge_gateway(*gateway_app, gateway_address.ip);
   } else {
     gateway = make_ua("gateway", gateway_address, gateway_outbound, true, kGatewayStream, "gateway",
                       network.gateway_node(), Transport::Udp, s.gateway_answer_delay_ms, {});
@@ -560,6 +570,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     out.pstn_represented = gateway_core->counters().represented;
     out.pstn_blocked_no_channel = gateway_core->counters().blocked_no_channel;
   }
+  if (audio) audio->collect(out);
   out.trace = std::move(recorder.trace_);
   return out;
 }

@@ -130,6 +130,8 @@ void SipNodeApplication::DoDispose() {
   // sockets here (no Close), so nothing can call back into a disposed application.
   ns3::Simulator::Cancel(m_deadlineEvent);
   ns3::Simulator::Cancel(m_hostDeadlineEvent);
+  if (m_media) m_media->Detach();
+  m_media.reset();
   m_dns.reset();
   for (auto& [address, socket] : m_udpSockets) clear_callbacks(socket);
   m_udpSockets.clear();
@@ -181,6 +183,10 @@ void SipNodeApplication::StartApplication() {
       [](ns3::Ptr<ns3::Socket>, const ns3::Address&) { return true; },
       [this](ns3::Ptr<ns3::Socket> s, const ns3::Address& from) { HandleAccept(s, from); });
 
+  if (m_mediaSetup && !m_media) {
+    m_media = std::make_unique<Ns3MediaBridges>(GetNode(), m_mediaSetup->bind, m_mediaSetup->jitter,
+                                                *m_mediaSetup->rng);
+  }
   // The telephony cards power up (their SpanState events are the Node's first inputs), then the
   // effects the core queued at construction, and its first deadline.
   if (m_host) {
@@ -197,6 +203,7 @@ void SipNodeApplication::StopApplication() {
   m_running = false;  // from here on, effects are dropped
   ns3::Simulator::Cancel(m_deadlineEvent);
   ns3::Simulator::Cancel(m_hostDeadlineEvent);
+  if (m_media) m_media->CloseAll();
   if (m_dns) m_dns->Stop();
   for (auto& [address, socket] : m_udpSockets) {
     clear_callbacks(socket);
@@ -329,6 +336,12 @@ void SipNodeApplication::Perform(resproxy::ResolveName& effect) {
 // inputs of their own once this drain is over. Without one: the contract's answer, as an input of
 // its own.
 void SipNodeApplication::Perform(resproxy::gateway::ToCard& effect) {
+  if (m_media) {
+    if (const auto* bridge = std::get_if<resproxy::gateway::MediaBridge>(&effect.command)) {
+      m_media->OnCommand(effect.span, *bridge);  // nothing to answer
+      return;
+    }
+  }
   if (m_host) {
     m_host->on_command(core_now(), effect);
     DeliverCardEvents();
@@ -344,6 +357,11 @@ void SipNodeApplication::Perform(resproxy::gateway::ToCard& effect) {
 }
 
 // --- Telephony host ---
+
+void SipNodeApplication::EnableMediaBridges(ns3::Ipv4Address bind, resproxy::media::JitterBufferConfig jitter,
+                                            resproxy::Rng& rng) {
+  m_mediaSetup = MediaSetup{bind, jitter, &rng};
+}
 
 void SipNodeApplication::SetTelephonyHost(std::unique_ptr<resproxy::telephony::TelephonyHost> host) {
   m_host = std::move(host);
@@ -363,6 +381,12 @@ void SipNodeApplication::InjectTelephony(TelephonyInput input) {
 void SipNodeApplication::DeliverCardEvents() {
   if (!m_host || !m_node) return;
   for (auto& event : m_host->take_events()) {
+    if (m_media) {
+      // The line call is over: its audio stops now, whatever the Node does next.
+      if (const auto* released = std::get_if<resproxy::gateway::CallReleased>(&event.event)) {
+        m_media->Close(event.span, released->call);
+      }
+    }
     m_inputs.push_back([event = std::move(event)](resproxy::Node& node, resproxy::TimePoint now) {
       node.on_completion(now, event);
     });

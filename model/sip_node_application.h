@@ -18,6 +18,11 @@
 // in progress (never inside it), in the order the host produced them. Without a host, ToCard is
 // answered with gateway::no_card_answer, as every runtime without a card answers.
 //
+// Media (optional, EnableMediaBridges): the gateway's RTP data path (model/media_bridges.h). A
+// ToCard carrying gateway::MediaBridge goes there instead of to the cards (audio is the runtime's,
+// never the card's: card.h), and every CallReleased the cards report closes that call's bridge
+// before the Node hears of it — as the native runtime does.
+//
 // Lifetime: the application owns the core Node (SetCoreNode). The Rng and TraceSink that the core
 // Node refers to must outlive the application, i.e. Simulator::Destroy().
 #include <cstdint>
@@ -42,6 +47,7 @@
 #include "proxy/base/node.h"
 #include "proxy/base/time.h"
 #include "model/dns_client.h"
+#include "model/media_bridges.h"
 #include "sim_hardware/host/telephony_host.h"
 #include "model/memory_store.h"
 
@@ -99,6 +105,12 @@ class SipNodeApplication : public ns3::Application {
   using TelephonyInput =
       std::function<void(resproxy::telephony::TelephonyHost& host, resproxy::TimePoint now)>;
   void InjectTelephony(TelephonyInput input);
+
+  // Before the application starts: bridge line calls to RTP on `bind` (the gateway's media
+  // address). `rng` (SSRCs, first sequence numbers and timestamps) must outlive the simulation.
+  void EnableMediaBridges(ns3::Ipv4Address bind, resproxy::media::JitterBufferConfig jitter,
+                          resproxy::Rng& rng);
+  const Ns3MediaBridges* GetMediaBridges() const { return m_media.get(); }
 
   void SetPort(std::uint16_t port) { m_port = port; }
   // Where StoreWrite effects go, answered with a StoreDone completion after `latency`. Without a store
@@ -183,6 +195,13 @@ class SipNodeApplication : public ns3::Application {
 
   std::unique_ptr<resproxy::Node> m_node;
   std::unique_ptr<resproxy::telephony::TelephonyHost> m_host;
+  struct MediaSetup {
+    ns3::Ipv4Address bind;
+    resproxy::media::JitterBufferConfig jitter;
+    resproxy::Rng* rng = nullptr;
+  };
+  std::optional<MediaSetup> m_mediaSetup;
+  std::unique_ptr<Ns3MediaBridges> m_media;  // created at start, closed at stop
   ns3::EventId m_hostDeadlineEvent;
   std::optional<DnsClientConfig> m_dnsConfig;
   std::unique_ptr<DnsClient> m_dns;  // created at the first look-up

@@ -456,8 +456,41 @@ std::size_t UaPhone::find_dialog(const sip::Message& request) const {
   return kNoCall;
 }
 
+void UaPhone::start_media(TimePoint now, std::size_t call, std::string_view body, bool we_offered) {
+  if (!media_listener_ || legs_[call].media_started) return;
+  auto parsed = sip::Sdp::parse(body);  // the peer's: untrusted
+  if (!parsed) return;
+  const auto audio = sip::first_audio(parsed.value());
+  if (!audio || audio->port == 0 || audio->address.empty()) return;
+  // What we send: as the callee, the PCMU our answer names; as the caller, the answer's first
+  // G.711 format (RFC 3264 §6.1: the answerer's order is its preference).
+  std::optional<std::uint8_t> payload_type;
+  for (const auto& codec : audio->codecs) {
+    if (codec.encoding == "PCMU" || codec.encoding == "PCMA") {
+      const std::uint8_t pt = codec.encoding == "PCMU" ? 0 : 8;
+      if (we_offered || pt == 0) {
+        payload_type = pt;
+        break;
+      }
+    }
+  }
+  if (!payload_type) return;
+  legs_[call].media_started = true;
+  media_listener_(MediaEvent{.kind = MediaEvent::Kind::Start,
+                             .at = now,
+                             .call_id = calls_[call].call_id,
+                             .remote = Address{audio->address, audio->port},
+                             .payload_type = *payload_type});
+}
+
 void UaPhone::end_call(TimePoint now, std::size_t call) {
   Leg& leg = legs_[call];
+  if (leg.media_started) {
+    leg.media_started = false;
+    if (media_listener_) {
+      media_listener_(MediaEvent{.kind = MediaEvent::Kind::Stop, .at = now, .call_id = calls_[call].call_id});
+    }
+  }
   timers().cancel(leg.ok_timer);
   timers().cancel(leg.ok_give_up);
   timers().cancel(leg.ring_timer);

@@ -30,6 +30,7 @@
 // (sip::Dialog, sip::Sdp); the code is in ua_phone.cc (registration, sending, digest
 // authentication), ua_phone_calls.cc (caller and callee) and ua_phone_transfer.cc (REFER, NOTIFY).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -180,6 +181,20 @@ struct UaCounters {
   std::uint64_t notifies_received = 0;
 };
 
+// The phone's audio for one call, as offer/answer settled it (RFC 3264): where the peer wants
+// RTP (its SDP's c= and m=) and the G.711 payload type we send. Start: the caller when the 2xx
+// arrives, the callee when it sends its 2xx; Stop: when the call ends (any reason). Given to the
+// media listener, which is the phone's RTP endpoint (model/rtp_audio.h in ns-3); the phone itself
+// sends no RTP — a Node's effects are signalling.
+struct MediaEvent {
+  enum class Kind : std::uint8_t { Start, Stop };
+  Kind kind = Kind::Start;
+  TimePoint at{};
+  std::string call_id;
+  Address remote{};               // Start only
+  std::uint8_t payload_type = 0;  // Start only: 0 PCMU, 8 PCMA
+};
+
 class UaPhone final : public transaction::SipNode {
  public:
   UaPhone(UaPhoneConfig config, Rng& rng, TraceSink& trace);
@@ -190,6 +205,10 @@ class UaPhone final : public transaction::SipNode {
   void schedule_call(CallPlan plan);
   // Ends the current call now (BYE if confirmed, CANCEL is not sent: early calls just wait).
   void hang_up(TimePoint now);
+  // Who hears about the calls' audio (MediaEvent); called inside the phone's inputs, so it must
+  // not feed the phone. A Start without a usable SDP (no c=/m=, port 0, no G.711) is not given.
+  using MediaListener = std::function<void(const MediaEvent&)>;
+  void set_media_listener(MediaListener listener) { media_listener_ = std::move(listener); }
   // At `at`, REFERs the peer of the current confirmed call to `target` (an AOR).
   void schedule_transfer(TimePoint at, std::string target);
 
@@ -253,6 +272,7 @@ class UaPhone final : public transaction::SipNode {
     bool refer_notified = false;  // transfer leg: the final NOTIFY was sent
     TimerId transfer_timer{};
     TimerId refer_timer{};
+    bool media_started = false;  // a MediaEvent Start went to the listener
   };
 
   // A request as we sent it, kept to send it again with credentials (RFC 3261 §22.2): Via (new
@@ -343,6 +363,8 @@ class UaPhone final : public transaction::SipNode {
   // when that is no IP literal, the outbound proxy; nullopt: no way to send it.
   std::optional<transport::Destination> in_dialog_destination(const sip::Dialog& dialog) const;
   std::string sdp(bool offer);
+  // The peer's SDP `body` gives the call's audio: a Start to the listener, if there is one.
+  void start_media(TimePoint now, std::size_t call, std::string_view body, bool we_offered);
   void end_call(TimePoint now, std::size_t call);
   void fail_call(TimePoint now, std::size_t call, int status, std::string failure);
   void emit(TraceEvent event);
@@ -369,6 +391,7 @@ class UaPhone final : public transaction::SipNode {
   std::vector<TransferRecord> transfers_;
   AuthCache registrar_auth_;  // 401 / WWW-Authenticate
   AuthCache proxy_auth_;      // 407 / Proxy-Authenticate
+  MediaListener media_listener_;
 };
 
 }  // namespace resproxy::model

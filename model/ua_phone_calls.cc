@@ -132,6 +132,7 @@ void UaPhone::on_invite_response(TimePoint now, std::size_t call,
            .with("role", "caller")
            .with("status", std::to_string(status)));
   send_ack(now, call);
+  if (record.state == CallState::Confirmed) start_media(now, call, response.body(), /*we_offered=*/true);
   notify_referrer(now, call, status, response.reason_phrase());
   leg.hangup_timer =
       timers().schedule(now + leg.hold, [this, call](TimePoint t) {
@@ -321,7 +322,9 @@ void UaPhone::send_ok(TimePoint now, std::size_t call) {
   extra.push_back({"Content-Type", "application/sdp"});
   leg.ok_response =
       sip::make_response(*invite, 200, "OK", leg.local_tag, extra, sdp(/*offer=*/false));
+  const std::string offer(invite->body());  // the transaction may let go of the INVITE
   if (!transactions().send_response(now, leg.invite_txn, 200, leg.ok_response)) return;
+  start_media(now, call, offer, /*we_offered=*/false);
   record.answered_at = now;
   record.final_status = 200;
   record.state = CallState::Confirmed;

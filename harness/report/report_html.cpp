@@ -520,6 +520,10 @@ void scenario_section(std::string& out, const ScenarioRuns& scenario, const std:
   out += "<h4 id=\"" + id + "-outcomes\">Call outcomes by phase</h4>";
   outcomes_section(out, first);
   unsuccessful_calls(out, first);
+  if (first.audio) {
+    out += "<h4 id=\"" + id + "-audio\">Audio</h4>";
+    audio_section(out, first);
+  }
   out += "<h4 id=\"" + id + "-pdd\">Post-dial delay</h4>";
   pdd_section(out, first);
   out += "<h4 id=\"" + id + "-ladder\">SIP ladder</h4>";

@@ -61,5 +61,6 @@ void pdd_section(std::string& out, const Results& run);
 void ladder_section(std::string& out, const Results& run);
 void unsuccessful_calls(std::string& out, const Results& run);
 void counters_section(std::string& out, const Results& run);
+void audio_section(std::string& out, const Results& run);  // report_audio.cpp
 
 }  // namespace resproxy::report::html

@@ -131,6 +131,57 @@ void read_phases(const Reader& r, const json& root, Results& out) {
   });
 }
 
+void read_audio(const Reader& r, const json& root, Results& out) {
+  const json* audio = Reader::find(root, "audio");
+  if (audio == nullptr) return;
+  if (!audio->is_object()) r.fail("audio", "expected an object, got " + Reader::type_of(*audio));
+  Audio result;
+  result.talk_s = r.number(*audio, "talk_s", "audio.");
+  if (const json* calls = Reader::find(*audio, "calls")) {
+    if (!calls->is_array()) r.fail("audio.calls", "expected an array");
+    for (std::size_t i = 0; i < calls->size(); ++i) {
+      const json& c = (*calls)[i];
+      const std::string where = "audio.calls[" + std::to_string(i) + "].";
+      if (!c.is_object()) r.fail(where, "expected an object");
+      AudioCall call;
+      call.call_id = r.string(c, "call_id", where);
+      call.start_s = r.number(c, "start_s", where);
+      call.phase = r.string(c, "phase", where);
+      call.verdict = r.string(c, "verdict", where);
+      if (const json* sides = Reader::find(c, "sides")) {
+        if (!sides->is_array()) r.fail(where + "sides", "expected an array");
+        for (std::size_t k = 0; k < sides->size(); ++k) {
+          const json& x = (*sides)[k];
+          const std::string side_where = where + "sides[" + std::to_string(k) + "].";
+          if (!x.is_object()) r.fail(side_where, "expected an object");
+          AudioSide side;
+          side.ua = r.string(x, "ua", side_where);
+          side.negotiated = r.boolean(x, "negotiated", side_where);
+          side.start_s = r.number(x, "start_s", side_where);
+          side.stop_s = r.opt_number(x, "stop_s", side_where);
+          side.sent = r.number(x, "sent", side_where);
+          side.received = r.number(x, "received", side_where);
+          side.voice = r.number(x, "voice", side_where);
+          side.lost = r.number(x, "lost", side_where);
+          side.expected = r.number(x, "expected", side_where);
+          side.jitter_ms = r.number(x, "jitter_ms", side_where);
+          side.first_voice_ms = r.opt_number(x, "first_voice_ms", side_where);
+          call.sides.push_back(std::move(side));
+        }
+      }
+      result.calls.push_back(std::move(call));
+    }
+  }
+  if (const json* gateway = Reader::find(*audio, "gateway")) {
+    if (!gateway->is_object()) r.fail("audio.gateway", "expected an object of counter → number");
+    for (const auto& [name, value] : gateway->items()) {
+      if (!value.is_number()) r.fail("audio.gateway." + name, "expected a number");
+      result.gateway.emplace_back(name, value.get<double>());
+    }
+  }
+  out.audio = std::move(result);
+}
+
 void read_ladder(const Reader& r, const json& root, Results& out) {
   const json* ladder = Reader::find(root, "ladder");
   if (ladder == nullptr) return;
@@ -290,6 +341,7 @@ Results parse_results(std::string_view text, const std::string& origin) {
   });
 
   read_ladder(r, root, out);
+  read_audio(r, root, out);
   if (const json* counters = Reader::find(root, "counters")) {
     if (!counters->is_object()) r.fail("counters", "expected an object of node → counters");
     for (const auto& [node, rows] : counters->items()) {

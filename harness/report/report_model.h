@@ -115,6 +115,28 @@ struct Ladder {
   std::vector<LadderMessage> messages;
 };
 
+// Runs with an audio: block (results.json "audio"): one call's audio as its UA sides heard it.
+struct AudioSide {
+  std::string ua;
+  bool negotiated = true;
+  double start_s = 0;
+  std::optional<double> stop_s;
+  double sent = 0, received = 0, voice = 0, lost = 0, expected = 0, jitter_ms = 0;
+  std::optional<double> first_voice_ms;
+};
+struct AudioCall {
+  std::string call_id;
+  double start_s = 0;
+  std::string phase;
+  std::string verdict;  // two_way | one_way | none | too_short
+  std::vector<AudioSide> sides;
+};
+struct Audio {
+  double talk_s = 0;
+  std::vector<AudioCall> calls;
+  std::vector<std::pair<std::string, double>> gateway;  // the gateway's bridge counters, as written
+};
+
 enum class Verdict { Pass, Fail, NoExpectations };
 
 struct Results {
@@ -134,6 +156,7 @@ struct Results {
   std::vector<Expectation> expectations;
   std::optional<Ladder> ladder;
   std::vector<std::pair<std::string, std::vector<Counter>>> counters;  // by node, as written
+  std::optional<Audio> audio;
 
   [[nodiscard]] Verdict verdict() const;
   [[nodiscard]] std::optional<double> metric(const std::string& name) const;

@@ -331,6 +331,49 @@ TEST(ResilienceReport, ListsEachNodesCountersThatMovedWithTheirMeaning) {
                ReportError);
 }
 
+TEST(ResilienceReport, FlagsCallsThatConnectedWithoutAudioAndCountsThemByPhase) {
+  Results run = parse_results(
+      R"json({"schema": 1, "scenario": "heard", "title": "", "seed": 1, "duration_s": 100.0,
+              "phases": {"before": [0.0, 30.0], "during": [30.0, 90.0], "after": [90.0, 100.0]},
+              "audio": {"talk_s": 15, "min_side_s": 1, "calls": [
+                {"call_id": "ok-1", "start_s": 10, "phase": "before", "verdict": "two_way", "sides": [
+                  {"ua": "phone-2001", "negotiated": true, "start_s": 10, "stop_s": 20, "sent": 500,
+                   "received": 500, "voice": 500, "expected": 500, "lost": 0, "jitter_ms": 0,
+                   "first_voice_ms": 42}]},
+                {"call_id": "mute<1>", "start_s": 40, "phase": "during", "verdict": "one_way", "sides": [
+                  {"ua": "phone-2002", "negotiated": true, "start_s": 40, "stop_s": 60, "sent": 1000,
+                   "received": 1000, "voice": 0, "expected": 1000, "lost": 0, "jitter_ms": 0,
+                   "first_voice_ms": null}]},
+                {"call_id": "dead-1", "start_s": 50, "phase": "during", "verdict": "none", "sides": [
+                  {"ua": "phone-2003", "negotiated": false, "start_s": 50, "stop_s": 60, "sent": 0,
+                   "received": 0, "voice": 0, "expected": 0, "lost": 0, "jitter_ms": 0,
+                   "first_voice_ms": null}]}],
+                "gateway": {"rtp_rx": 4065, "bridges_opened": 7}}})json",
+      "heard/results.json");
+  ASSERT_TRUE(run.audio.has_value());
+  ASSERT_EQ(run.audio->calls.size(), 3u);
+  ScenarioRuns scenario;
+  scenario.scenario = run.scenario;
+  scenario.runs.push_back(run);
+  const std::string html = render_html({scenario}, {});
+  EXPECT_NE(html.find("-audio\">Audio</h4>"), std::string::npos);
+  // before: 1 judged, both ways; during: 2 judged, one each one-way and silent, both marked bad.
+  EXPECT_NE(html.find("<tr><td>before</td><td class=\"num\">1</td><td class=\"num\">1</td>"
+                      "<td class=\"num\">0</td><td class=\"num\">0</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><td>during</td><td class=\"num\">2</td><td class=\"num\">0</td>"
+                      "<td class=\"num bad\">1</td><td class=\"num bad\">1</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("Calls that connected without audio both ways"), std::string::npos);
+  EXPECT_NE(html.find("<code>mute&lt;1&gt;</code>"), std::string::npos) << "escaped";
+  EXPECT_NE(html.find("phone-2002: 1000 sent, 1000 heard, 0 with voice"), std::string::npos);
+  EXPECT_NE(html.find("phone-2003: no audio in the SDP"), std::string::npos);
+  EXPECT_EQ(html.find("<code>ok-1</code>"), std::string::npos) << "a call with audio both ways is not listed";
+  EXPECT_THROW((void)parse_results(R"json({"schema": 1, "scenario": "x", "seed": 1, "audio": {"calls": {}}})json",
+                                   "x/results.json"),
+               ReportError);
+}
+
 TEST(ResilienceReport, SummaryHasOneLinePerRunAndTheFailingExpectations) {
   const std::string& md = sample_report().markdown;
   EXPECT_EQ(md.rfind("# resproxy resilience report: FAIL\n", 0), 0u);

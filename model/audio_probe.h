@@ -1,0 +1,80 @@
+#pragma once
+// AudioProbe: what a simulated phone says and hears in one call — the measuring end of the
+// audio that scenarios check ("did the call that connected carry speech?"). Sans-I/O: a runtime
+// (model/rtp_audio.h in ns-3) owns the socket and the 20 ms clock, asks for the next packet to
+// say and hands over every datagram that arrives.
+//
+// Says: one RTP packet (RFC 3550) per 20 ms of G.711 (RFC 3551: payload type 0 PCMU or 8 PCMA,
+// 160 samples) carrying a steady tone, from an SSRC, first sequence number and timestamp the
+// caller draws; the marker on the first packet (a talkspurt start).
+//
+// Hears: datagrams from the peer the SDP named (others are `foreign`; not RTP: `malformed`).
+// Per RFC 3550 Appendix A.1/A.3/A.8 it keeps the extended highest sequence number (so loss is
+// expected − received, duplicates aside), and the interarrival jitter from arrival times and RTP
+// timestamps in 8 kHz units. A packet "has voice" when its decoded samples' mean magnitude is
+// above the silence floor: the line's or the peer's silence (G.711's idle codes) is no voice, a
+// tone or speech is — so a probe whose peer echoes it (the emulated PSTN subscriber) hears its
+// own voice only when the audio went both ways.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "proxy/base/net.h"
+#include "proxy/base/time.h"
+
+namespace resproxy::model {
+
+struct AudioStats {
+  std::uint64_t sent = 0;       // RTP packets said
+  std::uint64_t received = 0;   // RTP packets from the peer
+  std::uint64_t voice = 0;      // of them, packets with sound in them
+  std::uint64_t foreign = 0;    // datagrams from anyone else (dropped)
+  std::uint64_t malformed = 0;  // datagrams from the peer that are not RTP / G.711 of 20 ms
+  std::uint64_t expected = 0;   // RFC 3550 A.3: extended highest sequence − first + 1
+  double jitter_ms = 0;         // RFC 3550 A.8 interarrival jitter, at the last packet
+  std::optional<TimePoint> first_sent;
+  std::optional<TimePoint> first_received;
+  std::optional<TimePoint> first_voice;
+  std::optional<TimePoint> last_received;
+  // Packets the peer sent that never came (RFC 3550 A.3, 0 when duplicates outnumber them).
+  [[nodiscard]] std::uint64_t lost() const { return expected > received ? expected - received : 0; }
+};
+
+class AudioProbe {
+ public:
+  static constexpr std::size_t kSamples = 160;         // 20 ms at 8 kHz
+  static constexpr double kToneHz = 425.0;             // any steady tone does
+  static constexpr std::int16_t kToneAmplitude = 6000;  // about -15 dBm0
+  static constexpr double kSilenceFloor = 64.0;        // mean |sample| below it: no voice
+
+  // `payload_type` 0 (PCMU) or 8 (PCMA); anything else is taken as PCMU.
+  AudioProbe(Address peer, std::uint8_t payload_type, std::uint32_t ssrc, std::uint16_t first_sequence,
+             std::uint32_t first_timestamp);
+
+  // The next 20 ms packet to send to peer() at `now`.
+  [[nodiscard]] std::vector<std::uint8_t> next_packet(TimePoint now);
+  // A datagram that arrived on the phone's media port. `source`, `bytes`: untrusted.
+  void on_datagram(TimePoint now, const Address& source, std::span<const std::uint8_t> bytes);
+
+  [[nodiscard]] const Address& peer() const { return peer_; }
+  [[nodiscard]] const AudioStats& stats() const { return stats_; }
+
+ private:
+  Address peer_;
+  std::uint8_t payload_type_;
+  std::uint32_t ssrc_;
+  std::uint16_t sequence_;
+  std::uint32_t timestamp_;
+  std::uint64_t samples_said_ = 0;  // the tone's phase
+  AudioStats stats_{};
+  // RFC 3550 A.1: the receiver's view of the peer's sequence numbers.
+  std::uint16_t max_sequence_ = 0;
+  std::uint32_t cycles_ = 0;  // count of sequence number wraps, shifted by 16
+  std::uint32_t base_sequence_ = 0;
+  // RFC 3550 A.8: relative transit time of the last packet, in timestamp units.
+  std::optional<std::int64_t> transit_;
+  double jitter_ = 0;  // in timestamp units
+};
+
+}  // namespace resproxy::model

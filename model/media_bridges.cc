@@ -1,0 +1,150 @@
+#include "model/media_bridges.h"
+
+#include <algorithm>
+#include <array>
+#include <span>
+
+#include <ns3/inet-socket-address.h>
+#include <ns3/log.h>
+#include <ns3/packet.h>
+#include <ns3/simulator.h>
+#include <ns3/udp-socket-factory.h>
+
+#include "model/sip_node_application.h"  // core_now, to_ns3, parse_ipv4, to_resproxy
+
+namespace resproxy::model {
+
+NS_LOG_COMPONENT_DEFINE("ResproxyMediaBridges");
+
+namespace {
+
+constexpr auto kFrameTime = std::chrono::milliseconds(20);
+constexpr std::uint32_t kMaxDatagram = 1500;
+
+// The negotiated remote as the core compares it (the runtime's canonical text), or none when it
+// is not known yet (the core latches): port 0, not an IPv4 literal, 0.0.0.0 or multicast.
+std::optional<Address> remote_of(const gateway::MediaBridge& command) {
+  if (command.remote_port == 0) return std::nullopt;
+  const auto ip = parse_ipv4(command.remote_ip);  // from the SDP: untrusted
+  if (!ip || ip->IsAny() || ip->IsMulticast()) return std::nullopt;
+  return to_resproxy(*ip, command.remote_port);
+}
+
+media::BridgeSettings settings_of(const gateway::MediaBridge& command) {
+  return media::BridgeSettings{.remote = remote_of(command),
+                               .payload_type = command.payload_type,
+                               .telephone_event = command.telephone_event};
+}
+
+}  // namespace
+
+Ns3MediaBridges::Ns3MediaBridges(ns3::Ptr<ns3::Node> node, ns3::Ipv4Address bind,
+                                 media::JitterBufferConfig jitter, Rng& rng)
+    : m_node(std::move(node)), m_bind(bind), m_jitter(jitter), m_rng(rng) {}
+
+Ns3MediaBridges::~Ns3MediaBridges() = default;
+
+void Ns3MediaBridges::OnCommand(gateway::SpanId span, const gateway::MediaBridge& command) {
+  const Key key{span, command.call};
+  if (command.rtp_port == 0) {
+    Close(span, command.call);
+    return;
+  }
+  if (!media::BridgeCore::law_of(command.payload_type)) {
+    ++m_totals.refused;  // the gateway offers G.711 only; anything else cannot reach a line
+    Close(span, command.call);
+    return;
+  }
+  auto it = m_bridges.find(key);
+  if (it != m_bridges.end() && it->second.port == command.rtp_port) {
+    (void)it->second.core->on_update(settings_of(command));  // G.711: checked above
+    return;
+  }
+  if (it != m_bridges.end()) CloseBridge(it);
+  const auto stale = std::find_if(m_bridges.begin(), m_bridges.end(),
+                                  [&](const auto& b) { return b.second.port == command.rtp_port; });
+  if (stale != m_bridges.end()) CloseBridge(stale);
+  Bridge bridge;
+  bridge.port = command.rtp_port;
+  bridge.socket = ns3::Socket::CreateSocket(m_node, ns3::UdpSocketFactory::GetTypeId());
+  if (bridge.socket->Bind(ns3::InetSocketAddress(m_bind, command.rtp_port)) != 0) {
+    ++m_totals.refused;
+    bridge.socket->Close();
+    return;
+  }
+  bridge.core = media::BridgeCore::open(m_jitter, settings_of(command), m_rng);
+  bridge.socket->SetRecvCallback(
+      [this, key](ns3::Ptr<ns3::Socket> socket) { HandleRead(key, socket); });
+  m_bridges.emplace(key, std::move(bridge));
+  ++m_totals.opened;
+  if (!m_tick.IsRunning()) m_tick = ns3::Simulator::Schedule(to_ns3(kFrameTime), &Ns3MediaBridges::Tick, this);
+}
+
+void Ns3MediaBridges::Close(gateway::SpanId span, gateway::LineCallId call) {
+  const auto it = m_bridges.find(Key{span, call});
+  if (it != m_bridges.end()) CloseBridge(it);
+}
+
+void Ns3MediaBridges::CloseAll() {
+  while (!m_bridges.empty()) CloseBridge(m_bridges.begin());
+  ns3::Simulator::Cancel(m_tick);
+}
+
+void Ns3MediaBridges::Detach() {
+  for (auto& [key, b] : m_bridges) b.socket->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
+  ns3::Simulator::Cancel(m_tick);
+}
+
+void Ns3MediaBridges::CloseBridge(std::map<Key, Bridge>::iterator it) {
+  Bridge& b = it->second;
+  b.socket->SetRecvCallback(ns3::MakeNullCallback<void, ns3::Ptr<ns3::Socket>>());
+  b.socket->Close();
+  media::add(m_totals.counters, b.core->counters());
+  ++m_totals.closed;
+  m_bridges.erase(it);
+}
+
+void Ns3MediaBridges::HandleRead(Key key, ns3::Ptr<ns3::Socket> socket) {
+  ns3::Address from;
+  std::array<std::uint8_t, kMaxDatagram> buffer{};
+  while (ns3::Ptr<ns3::Packet> packet = socket->RecvFrom(from)) {
+    const auto it = m_bridges.find(key);
+    if (it == m_bridges.end()) return;
+    const std::uint32_t size = std::min(packet->GetSize(), kMaxDatagram);
+    packet->CopyData(buffer.data(), size);
+    it->second.core->on_datagram(core_now(), to_resproxy(from),
+                                 std::span<const std::uint8_t>(buffer.data(), size));
+    Flush(it->second);
+  }
+}
+
+// One 20 ms period of every line: it hears the frame the network side plays and says it back.
+void Ns3MediaBridges::Tick() {
+  const TimePoint now = core_now();
+  for (auto& [key, b] : m_bridges) {
+    const media::Frame heard = b.core->to_line(now);
+    b.core->from_line(heard.samples);
+    Flush(b);
+  }
+  if (!m_bridges.empty()) m_tick = ns3::Simulator::Schedule(to_ns3(kFrameTime), &Ns3MediaBridges::Tick, this);
+}
+
+void Ns3MediaBridges::Flush(Bridge& b) {
+  while (auto datagram = b.core->next_datagram()) {
+    const auto to = to_ns3(datagram->to);
+    const auto bytes = datagram->data();
+    const bool sent =
+        to && b.socket->SendTo(ns3::Create<ns3::Packet>(bytes.data(), static_cast<std::uint32_t>(bytes.size())),
+                               0, *to) >= 0;
+    b.core->on_send_result(sent);
+  }
+}
+
+MediaBridgeTotals Ns3MediaBridges::Totals() const {
+  MediaBridgeTotals t = m_totals;
+  for (const auto& [key, b] : m_bridges) media::add(t.counters, b.core->counters());
+  t.open = m_bridges.size();
+  return t;
+}
+
+}  // namespace resproxy::model
