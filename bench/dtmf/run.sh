@@ -39,5 +39,13 @@ echo "building $OUT_DIR/spandsp_compare" >&2
 "$CXX" "${flags[@]}" -I"$ROOT" \
   "$HERE/spandsp_compare.cpp" "$ROOT/proxy/media/dtmf_tone.cpp" \
   "$ROOT/sim_hardware/fxo/caller_id.cpp" "${libs[@]}" -o "$OUT_DIR/spandsp_compare"
+"$CXX" "${flags[@]}" -I"$ROOT" \
+  "$HERE/g711_compare.cpp" "$ROOT/proxy/media/g711.cpp" "${libs[@]}" -o "$OUT_DIR/g711_compare"
 echo "running (talk-off: $MINUTES min of each signal)" >&2
-nice "$OUT_DIR/spandsp_compare" "$MINUTES" | tee "$OUT_DIR/result.md"
+{
+  nice "$OUT_DIR/spandsp_compare" "$MINUTES"
+  echo
+  echo "## G.711, every input"
+  echo
+  "$OUT_DIR/g711_compare"
+} | tee "$OUT_DIR/result.md"
