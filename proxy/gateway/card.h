@@ -117,6 +117,11 @@ struct MediaBridge {
   // its events into DTMF tones on the line and the line's tones into events. None: DTMF stays in
   // the audio, untouched.
   std::optional<std::uint8_t> telephone_event = std::nullopt;
+  // The payload type the peer sends its events with, when it differs from telephone_event: we
+  // offered one number and the answer mapped telephone-event to another. RFC 3264 §5.1: a
+  // payload type in an SDP says what its writer expects to receive, so each side sends with the
+  // other's number — ours (the offer's) comes in, the answer's goes out. None: the same number.
+  std::optional<std::uint8_t> telephone_event_rx = std::nullopt;
 };
 
 using CardCommand = std::variant<PlaceCall, SendDigits, AcceptCall, AlertCall, ProgressCall,

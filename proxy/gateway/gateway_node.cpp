@@ -178,7 +178,7 @@ void GatewayNode::on_invite(TimePoint now, transaction::ServerTransactionId id,
     call.restricted = sip::text::lowercase(privacy->value).find("id") != std::string::npos;
   }
   // The offer: without one (a late offer) ours goes in the 200 and the answer comes in the ACK.
-  if (!invite.body().empty() && !take_remote_sdp(call, invite.body())) {
+  if (!invite.body().empty() && !take_remote_sdp(call, invite.body(), /*answer=*/false)) {
     transactions().send_response(
         now, id, 488,
         sip::make_response(invite, 488, "Not Acceptable Here", call.local_tag,
@@ -337,7 +337,7 @@ void GatewayNode::on_ack(TimePoint now, const sip::Message& ack, const Path& /*p
   if (!call->dialog || !call->dialog->matches(ack)) return;
   call->ok_response.clear();
   timers().cancel(call->ok_timer);
-  if (call->remote_ip.empty() && !ack.body().empty() && take_remote_sdp(*call, ack.body())) {
+  if (call->remote_ip.empty() && !ack.body().empty() && take_remote_sdp(*call, ack.body(), /*answer=*/true)) {
     bridge_media(*call);
   }
   finish_if_done(now, *call);  // a call the PSTN ended before this ACK came

@@ -48,6 +48,8 @@
 namespace resproxy::gateway {
 
 inline constexpr std::uint16_t kDefaultGatewayPort = 5080;
+// The RTP payload type our offers give telephone-event (RFC 4733), the usual dynamic number.
+inline constexpr std::uint8_t kOfferedTelephoneEvent = 101;
 
 struct GatewayConfig {
   transaction::SipNodeConfig sip;      // sip.transport.local: the gateway's own address and port
@@ -153,6 +155,7 @@ class GatewayNode : public transaction::SipNode {
     std::uint16_t remote_port = 0;
     std::uint8_t payload_type = 8;
     std::optional<std::uint8_t> telephone_event;  // the peer's RFC 4733 payload type, if any
+    std::optional<std::uint8_t> telephone_event_rx;  // ours, when the peer's answer used another
     bool media_bridged = false;  // a MediaBridge went out for the line call; unbridged at release
     // The record.
     std::string called;
@@ -190,7 +193,8 @@ class GatewayNode : public transaction::SipNode {
   [[nodiscard]] std::uint16_t take_rtp_port();
   void release_rtp_port(std::uint16_t port);
   [[nodiscard]] std::string make_sdp(const Call& call, bool offer) const;
-  [[nodiscard]] bool take_remote_sdp(Call& call, std::string_view body);
+  // `answer`: the body answers our offer (our telephone-event number is what we receive).
+  [[nodiscard]] bool take_remote_sdp(Call& call, std::string_view body, bool answer);
   void bridge_media(Call& call);
   // MediaBridge with rtp_port 0 for a bridged line call (at its CallReleased).
   void unbridge_media(Call& call);

@@ -270,7 +270,7 @@ void GatewayNode::on_invite_response(TimePoint now, Call& call, const sip::Messa
   const int status = response.status_code();
   if (status < 200) {
     if (call.sip_done || call.phase == Phase::Answered) return;
-    if (status == 183 && !response.body().empty() && take_remote_sdp(call, response.body())) {
+    if (status == 183 && !response.body().empty() && take_remote_sdp(call, response.body(), /*answer=*/true)) {
       call.phase = Phase::Early;
       bridge_media(call);
       card(call.span, ProgressCall{.call = call.line_call});
@@ -305,7 +305,7 @@ void GatewayNode::on_invite_response(TimePoint now, Call& call, const sip::Messa
     if (auto dialog = sip::Dialog::uac(*invite, response)) call.dialog = std::move(dialog).value();
   }
   if (!call.dialog) return;
-  if (!call.answered_at && !response.body().empty()) (void)take_remote_sdp(call, response.body());
+  if (!call.answered_at && !response.body().empty()) (void)take_remote_sdp(call, response.body(), /*answer=*/true);
   const auto target = call.dialog->target();
   if (target) {
     const Address to = next_hop_of(*target);

@@ -38,9 +38,9 @@ std::string GatewayNode::make_sdp(const Call& call, bool offer) const {
   } else {
     params.codecs = {codec(call.payload_type)};
   }
-  // RFC 4733 DTMF events: offered as 101; answered only when offered, with the offer's number
-  // (RFC 3264 §6.1), so that both directions use one.
-  if (const auto te = offer ? std::optional<std::uint8_t>(101) : call.telephone_event) {
+  // RFC 4733 DTMF events: offered as kOfferedTelephoneEvent; answered only when offered, with
+  // the offer's number (RFC 3264 §6.1), so that both directions use one.
+  if (const auto te = offer ? std::optional<std::uint8_t>(kOfferedTelephoneEvent) : call.telephone_event) {
     params.codecs.push_back({.format = std::to_string(*te), .encoding = "telephone-event",
                              .clock_rate = 8000, .parameters = "", .fmtp = "0-15"});
   }
@@ -49,7 +49,7 @@ std::string GatewayNode::make_sdp(const Call& call, bool offer) const {
 
 // The peer's SDP (an offer or an answer): its first audio stream, the first of PCMA / PCMU in
 // its order. False when there is none we can use.
-bool GatewayNode::take_remote_sdp(Call& call, std::string_view body) {
+bool GatewayNode::take_remote_sdp(Call& call, std::string_view body, bool answer) {
   const auto sdp = sip::Sdp::parse(body);
   if (!sdp) return false;
   const auto audio = sip::first_audio(sdp.value());
@@ -70,6 +70,12 @@ bool GatewayNode::take_remote_sdp(Call& call, std::string_view body) {
       call.remote_ip = audio->address;
       call.remote_port = audio->port;
       call.telephone_event = telephone_event;
+      // An answer that mapped telephone-event to another number than our offer's: it sends
+      // with ours (RFC 3264 §5.1), and we send with its.
+      call.telephone_event_rx.reset();
+      if (answer && telephone_event && *telephone_event != kOfferedTelephoneEvent) {
+        call.telephone_event_rx = kOfferedTelephoneEvent;
+      }
       return true;
     }
   }
@@ -81,7 +87,8 @@ void GatewayNode::bridge_media(Call& call) {
   card(call.span, MediaBridge{.call = call.line_call, .rtp_port = call.rtp_port,
                               .remote_ip = call.remote_ip, .remote_port = call.remote_port,
                               .payload_type = call.payload_type,
-                              .telephone_event = call.telephone_event});
+                              .telephone_event = call.telephone_event,
+                              .telephone_event_rx = call.telephone_event_rx});
   call.media_bridged = true;
 }
 

@@ -66,6 +66,7 @@ std::unique_ptr<BridgeCore> BridgeCore::open(const JitterBufferConfig& jitter,
   b->remote_ = settings.remote;
   b->set_payload_type(settings.payload_type, *law);
   b->set_telephone_event(settings.telephone_event);
+  b->set_event_rx(settings.telephone_event_rx);
   return b;
 }
 
@@ -75,6 +76,7 @@ bool BridgeCore::on_update(const BridgeSettings& settings) {
   if (settings.remote) remote_ = settings.remote;  // "not known" keeps a latched source
   if (settings.payload_type != payload_type_) set_payload_type(settings.payload_type, *law);
   set_telephone_event(settings.telephone_event);
+  set_event_rx(settings.telephone_event_rx);
   return true;
 }
 
@@ -101,6 +103,12 @@ void BridgeCore::set_telephone_event(std::optional<std::uint8_t> payload_type) {
   }
 }
 
+void BridgeCore::set_event_rx(std::optional<std::uint8_t> payload_type) {
+  // the same checks as telephone_event's: not the voice's own number, a valid payload type
+  if (!dtmf_ || (payload_type && (*payload_type > 127 || *payload_type == payload_type_))) payload_type.reset();
+  event_rx_ = payload_type;
+}
+
 std::optional<std::uint8_t> BridgeCore::telephone_event() const {
   return dtmf_ ? std::optional<std::uint8_t>(dtmf_->payload_type()) : std::nullopt;
 }
@@ -121,6 +129,13 @@ void BridgeCore::on_datagram(TimePoint now, const Address& source,
   ++own_.rtp_rx;
   if (dtmf_ && packet->payload_type == dtmf_->payload_type()) {
     dtmf_->on_packet(now, *packet);  // RFC 4733 events never reach the jitter buffer
+    return;
+  }
+  if (dtmf_ && packet->payload_type == event_rx_) {
+    // The peer's number for the same events (an asymmetric answer): one receiver for both.
+    RtpPacket event = *packet;
+    event.payload_type = dtmf_->payload_type();
+    dtmf_->on_packet(now, event);
     return;
   }
   (void)jitter_->push(now, *packet);  // its verdicts are in its stats

@@ -77,6 +77,9 @@ struct BridgeSettings {
   std::optional<Address> remote;  // none: not known yet, latch to the first RTP source
   std::uint8_t payload_type = kPayloadTypePcma;
   std::optional<std::uint8_t> telephone_event = std::nullopt;  // RFC 4733, as negotiated
+  // The peer's events come with this number when the answer mapped telephone-event differently
+  // from our offer (gateway::MediaBridge::telephone_event_rx); none: telephone_event both ways.
+  std::optional<std::uint8_t> telephone_event_rx = std::nullopt;
 };
 
 // One RTP packet to send.
@@ -137,6 +140,7 @@ class BridgeCore {
   BridgeCore(const JitterBufferConfig& jitter, Rng& rng);
   void set_payload_type(std::uint8_t payload_type, G711Law law);
   void set_telephone_event(std::optional<std::uint8_t> payload_type);
+  void set_event_rx(std::optional<std::uint8_t> payload_type);
   void send_voice(const LineFrame& said);
   void send_event(const OutgoingEvent& event);
   void queue(const RtpPacket& fields);
@@ -147,6 +151,7 @@ class BridgeCore {
   G711Law law_ = G711Law::ALaw;
   std::unique_ptr<JitterBuffer> jitter_;
   std::unique_ptr<LineDtmf> dtmf_;  // telephone-event negotiated: DTMF interworking
+  std::optional<std::uint8_t> event_rx_;  // events arrive with this number too (asymmetric)
   BridgeCounters carried_{};        // of jitter buffers and LineDtmfs an update replaced
   BridgeCounters own_{};            // what the jitter buffer and LineDtmf do not count
   // Our stream (RFC 3550 §5.1).

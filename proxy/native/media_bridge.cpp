@@ -55,7 +55,8 @@ std::optional<Address> remote_of(const gateway::MediaBridge& command) {
 media::BridgeSettings settings_of(const gateway::MediaBridge& command) {
   return media::BridgeSettings{.remote = remote_of(command),
                                .payload_type = command.payload_type,
-                               .telephone_event = command.telephone_event};
+                               .telephone_event = command.telephone_event,
+                               .telephone_event_rx = command.telephone_event_rx};
 }
 
 struct Bridge {

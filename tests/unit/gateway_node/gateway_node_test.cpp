@@ -238,6 +238,26 @@ TEST(GatewayNode, APstnCallToADdiNumberReachesResproxyAndIsAnswered) {
   EXPECT_EQ(o.host->records()[0].outcome, exchange::CallOutcome::Answered);
 }
 
+TEST(GatewayNode, AnAnswerThatRenumbersTelephoneEventGetsEventsSentWithItsNumberAndOursHeard) {
+  // RFC 3264 §5.1: our offer's 101 is what we receive, the answer's 96 what we send.
+  for (const int answered : {96, 101}) {
+    SCOPED_TRACE(answered);
+    Office o;
+    o.pstn_call("01632961005");
+    o.advance(1s);
+    const auto invites = o.requests(sip::Method::Invite);
+    ASSERT_EQ(invites.size(), 1u);
+    EXPECT_NE(std::string(invites[0]->body()).find("a=rtpmap:101 telephone-event/8000"), std::string::npos);
+    o.answer(*invites[0], 200, answered);
+    o.advance(1s);
+    const auto bridges = o.bridges();
+    ASSERT_FALSE(bridges.empty());
+    EXPECT_EQ(bridges.back().telephone_event, std::optional<std::uint8_t>(answered));
+    EXPECT_EQ(bridges.back().telephone_event_rx,
+              answered == 101 ? std::nullopt : std::optional<std::uint8_t>(101));
+  }
+}
+
 TEST(GatewayNode, AWithheldPstnNumberGoesOutAnonymousWithPrivacyId) {
   Office o;
   o.pstn_call("01632961005", /*restricted=*/true);

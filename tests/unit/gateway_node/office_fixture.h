@@ -238,14 +238,17 @@ class Office {
     }
     return out;
   }
-  // Answers the gateway's INVITE `invite` with `status` (a To tag, SDP on 183/200).
-  void answer(const sip::Message& invite, int status) {
+  // Answers the gateway's INVITE `invite` with `status` (a To tag, SDP on 183/200: PCMA, and
+  // telephone-event with `telephone_event`'s number when given).
+  void answer(const sip::Message& invite, int status, std::optional<int> telephone_event = std::nullopt) {
     std::vector<sip::ExtraHeader> extra = {{"Contact", "<sip:2000@127.0.0.1:5062>"}};
     std::string body;
     if (status == 200 || status == 183) {
       extra.push_back({"Content-Type", "application/sdp"});
+      const std::string te = telephone_event ? std::to_string(*telephone_event) : std::string();
       body = "v=0\r\no=- 2 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-             "m=audio 41000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n";
+             "m=audio 41000 RTP/AVP 8" + (te.empty() ? "" : " " + te) + "\r\na=rtpmap:8 PCMA/8000\r\n" +
+             (te.empty() ? "" : "a=rtpmap:" + te + " telephone-event/8000\r\n");
     }
     from(kProxy, sip::make_response(invite, status, sip::default_reason(status), "phone-tag", extra, body));
   }

@@ -255,6 +255,36 @@ TEST(BridgeCore, TelephoneEventsGoToTheDtmfReceiverNotTheJitterBuffer) {
   EXPECT_EQ(c.dtmf_rx, 1U);
 }
 
+TEST(BridgeCore, AnAnswerThatRenumberedTelephoneEventIsHeardWithOursAndSentWithItsNumber) {
+  // We offered 101, the answer said 96: it sends 101 to us and expects 96 from us (RFC 3264 §5.1).
+  SeededRng rng{kSeed};
+  auto core = BridgeCore::open({}, BridgeSettings{.remote = kRemote, .payload_type = kPayloadTypePcma,
+                                                  .telephone_event = std::uint8_t{96},
+                                                  .telephone_event_rx = std::uint8_t{101}},
+                               rng);
+  ASSERT_NE(core, nullptr);
+  ToneSender tx;
+  tx.payload_type = 101;
+  const std::array<std::uint8_t, 4> digit7_end{7, 0x8A, 0x03, 0x20};
+  RtpPacket p = tx.next();
+  p.payload = digit7_end;
+  p.marker = true;
+  const auto bytes = build_rtp(p);
+  ASSERT_TRUE(bytes.has_value());
+  core->on_datagram(at_ms(1000), kRemote, *bytes);
+  EXPECT_EQ(core->counters().dtmf_rx, 1U) << "our number comes in as events";
+  EXPECT_EQ(core->counters().ignored, 0U);
+  EXPECT_EQ(core->telephone_event(), std::optional<std::uint8_t>(96)) << "theirs goes out";
+  // Without the rx number, the same packet is not an event (and a voice payload type it is not).
+  SeededRng rng2{kSeed};
+  auto strict = BridgeCore::open({}, BridgeSettings{.remote = kRemote, .payload_type = kPayloadTypePcma,
+                                                    .telephone_event = std::uint8_t{96},
+                                                    .telephone_event_rx = std::nullopt},
+                                 rng2);
+  strict->on_datagram(at_ms(1000), kRemote, *bytes);
+  EXPECT_EQ(strict->counters().dtmf_rx, 0U);
+}
+
 TEST(BridgeCore, ADigitTheLineSaysLeavesAsRfc4733EventsInTheVoicesStream) {
   BridgeFixture f(kRemote, kPayloadTypePcma, std::uint8_t{101});
   DtmfGenerator tone;
