@@ -12,10 +12,6 @@ std::size_t samples_of(Duration d) {
   return static_cast<std::size_t>(std::max<std::int64_t>(d.count() / kNsPerSample, 0));
 }
 
-std::uint16_t capped(std::uint64_t samples) {
-  return static_cast<std::uint16_t>(std::min<std::uint64_t>(samples, 0xffff));
-}
-
 }  // namespace
 
 LineDtmf::LineDtmf(const LineDtmfConfig& config)
@@ -99,41 +95,79 @@ void LineDtmf::on_detected(const DtmfToneEvent& e, std::uint32_t timestamp) {
     }
     return;
   }
-  // Ended: the final duration runs from the first silenced frame to the tone's end.
+  // Ended: the final length runs from the first silenced frame to the tone's end.
   for (auto* s : {&next_, &sending_}) {
-    if (*s && (*s)->digit == e.digit && !(*s)->final_duration) {
+    if (*s && (*s)->digit == e.digit && !(*s)->final_length) {
       const std::uint64_t length = e.end > (*s)->first_sample ? e.end - (*s)->first_sample : 0;
-      (*s)->final_duration = std::max((*s)->duration, capped(length));
+      (*s)->final_length = std::max((*s)->reported, length);
       return;
     }
   }
 }
 
+void LineDtmf::add_packet(Output& out, std::uint64_t segment_start, std::uint64_t through,
+                          bool end, bool marker) const {
+  const Sending& s = *sending_;
+  // guaranteed: the detector reports DTMF digits only; through - segment_start is at most
+  // kSegmentSamples (send_events ends a segment before it would be more)
+  const auto event = *dtmf_event(s.digit);
+  add(out, {.marker = marker,
+            .timestamp = s.timestamp + static_cast<std::uint32_t>(segment_start),
+            .event = {.event = event,
+                      .end = end,
+                      .volume = static_cast<std::uint8_t>(config_.volume & 0x3f),
+                      .duration = static_cast<std::uint16_t>(through - segment_start)}});
+}
+
+void LineDtmf::end_segment(Output& out) {
+  Sending& s = *sending_;
+  // RFC 4733 §2.5.1.3: the segment's last packet reports its full length without the E bit; the
+  // next segment starts where it ends. §2.5.1.4 has the final packet of each segment, as of each
+  // event, sent three times: the far end joins the next segment to this press only if it saw
+  // this full length (TelephoneEventReceiver: next timestamp = this one + this duration).
+  s.reported = s.segment_start + kSegmentSamples;
+  add_packet(out, s.segment_start, s.reported, /*end=*/false, /*marker=*/false);
+  s.segment_start = s.reported;
+  s.segment_end_left = std::max(config_.end_packets, 1) - 1;
+  // The next segment's updates keep the cadence from where it begins.
+  s.next_update =
+      Duration{static_cast<std::int64_t>(s.segment_start) * kNsPerSample} + config_.update_interval;
+}
+
 void LineDtmf::send_events(std::uint32_t timestamp, Output& out) {
   if (!sending_) return;
   Sending& s = *sending_;
-  const auto event = *dtmf_event(s.digit);  // guaranteed: the detector reports DTMF digits only
-  const std::uint8_t volume = config_.volume & 0x3f;
   if (!s.started) {
     if (s.ticks_to_start > 0) {
       --s.ticks_to_start;
       return;
     }
     s.started = true;
-    s.duration = static_cast<std::uint16_t>(kFrameSamples);
+    s.reported = kFrameSamples;
     s.next_update = config_.update_interval;
     ++stats_.digits_sent;
-    add(out, {.marker = true,
-              .timestamp = s.timestamp,
-              .event = {.event = event, .end = false, .volume = volume, .duration = s.duration}});
+    add_packet(out, 0, s.reported, /*end=*/false, /*marker=*/true);
     return;
   }
-  if (s.final_duration) {
-    s.final_duration = std::max(*s.final_duration, s.duration);
-    add(out,
-        {.marker = false,
-         .timestamp = s.timestamp,
-         .event = {.event = event, .end = true, .volume = volume, .duration = *s.final_duration}});
+  if (s.segment_end_left > 0) {  // the previous segment's last packet again
+    --s.segment_end_left;
+    add_packet(out, s.segment_start - kSegmentSamples, s.segment_start, /*end=*/false,
+               /*marker=*/false);
+    return;
+  }
+  if (s.final_length) {
+    const std::uint64_t length = std::max(*s.final_length, s.reported);
+    if (length - s.segment_start > kSegmentSamples) {
+      // The line said the tone ended past this segment before the delayed voice got there.
+      end_segment(out);
+      return;
+    }
+    // A tone that ended just where a segment ended has nothing in the next one: the E packets
+    // close the segment already sent.
+    const std::uint64_t last_segment =
+        length == s.segment_start && s.segment_start > 0 ? s.segment_start - kSegmentSamples
+                                                         : s.segment_start;
+    add_packet(out, last_segment, length, /*end=*/true, /*marker=*/false);
     if (++s.end_sent >= std::max(config_.end_packets, 1)) {
       sending_ = next_;
       next_.reset();
@@ -141,14 +175,19 @@ void LineDtmf::send_events(std::uint32_t timestamp, Output& out) {
     }
     return;
   }
-  // RFC 3550 timestamps wrap: the distance from the digit's start, through the end of this frame.
-  const std::uint64_t elapsed = static_cast<std::uint32_t>(timestamp - s.timestamp) + kFrameSamples;
+  // The distance from the segment's start through the end of this frame; measured from the
+  // segment (at most kSegmentSamples back), RFC 3550's wrapping timestamps never confuse it.
+  const std::uint32_t segment_timestamp = s.timestamp + static_cast<std::uint32_t>(s.segment_start);
+  const std::uint64_t elapsed =
+      s.segment_start + static_cast<std::uint32_t>(timestamp - segment_timestamp) + kFrameSamples;
+  if (elapsed - s.segment_start >= kSegmentSamples) {
+    end_segment(out);
+    return;
+  }
   if (Duration{static_cast<std::int64_t>(elapsed) * kNsPerSample} >= s.next_update) {
-    s.duration = std::max(s.duration, capped(elapsed));
+    s.reported = std::max(s.reported, elapsed);
     s.next_update += config_.update_interval;
-    add(out, {.marker = false,
-              .timestamp = s.timestamp,
-              .event = {.event = event, .end = false, .volume = volume, .duration = s.duration}});
+    add_packet(out, s.segment_start, s.reported, /*end=*/false, /*marker=*/false);
   }
 }
 

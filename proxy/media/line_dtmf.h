@@ -18,9 +18,16 @@
 //     numbers them). The tone itself must not reach the far end as well: detection confirms a
 //     digit some 35-45 ms after it began, so the voice goes out `voice_delay_frames` (40 ms) late
 //     and the frames holding the tone are silenced before they leave.
+//   A tone longer than the 16-bit duration field can say (§2.5.1.3) goes out in segments of
+//     kSegmentSamples: the frame that fills a segment sends its last packet (duration
+//     kSegmentSamples, no E bit), sent `end_packets` times one per frame like an event's end;
+//     then the next segment's packets carry the timestamp where it begins (the previous one's
+//     plus kSegmentSamples) and the duration since then, without the marker. Only the last
+//     segment's end packets have the E bit. The far end's TelephoneEventReceiver joins the
+//     segments into one press.
 //
 // Pure and sans-I/O: time is `now` (for the receiver's end timeout) and the count of frames;
-// fixed memory. Durations past 0xFFFF samples (8.19 s) stay at 0xFFFF (no §2.5.1.3 segments).
+// fixed memory.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +73,12 @@ struct OutgoingEvent {
 class LineDtmf {
  public:
   static constexpr std::size_t kMaxVoiceDelay = 4;
+  // RFC 4733 §2.5.1.3 segment length: the whole 20 ms frames that fit in the 16-bit duration
+  // field (409 frames, 65,440 samples, 8.18 s) rather than 0xFFFF itself, so that a segment ends
+  // where a frame ends. Its last packet then reports exactly the audio sent by that frame, and
+  // the next segment's timestamp is a voice packet's timestamp (3GPP TS 26.114 G.2 likewise
+  // wants DTMF events to keep RTP timestamps stepping by whole speech frames).
+  static constexpr std::uint32_t kSegmentSamples = 0xFFFF / kFrameSamples * kFrameSamples;
   using LineSamples = std::array<std::int16_t, kFrameSamples>;
 
   explicit LineDtmf(const LineDtmfConfig& config = {});
@@ -87,20 +100,28 @@ class LineDtmf {
   [[nodiscard]] std::uint8_t payload_type() const { return config_.payload_type; }
 
  private:
+  // Lengths below are samples since the digit's first frame began, across segments.
   struct Sending {  // the digit being sent as events
     char digit = 0;
-    std::uint32_t timestamp = 0;      // of its first frame
+    std::uint32_t timestamp = 0;      // of its first frame (the first segment's)
     std::int64_t ticks_to_start = 0;  // frames until that frame leaves
     std::uint64_t first_sample = 0;   // of that frame, on the line's sample count
     bool started = false;
-    std::uint16_t duration = 0;                                  // the last one sent
-    Duration next_update{};                                      // since the start
-    std::optional<std::uint16_t> final_duration = std::nullopt;  // known once the tone ended
+    std::uint64_t reported = 0;       // the length the packets sent so far report
+    std::uint64_t segment_start = 0;  // where the current segment begins (kSegmentSamples steps)
+    int segment_end_left = 0;         // repeats of the previous segment's last packet to send
+    Duration next_update{};           // since the start
+    std::optional<std::uint64_t> final_length = std::nullopt;  // known once the tone ended
     int end_sent = 0;
   };
   void start_next_tone();
   void on_detected(const DtmfToneEvent& e, std::uint32_t timestamp);
   void send_events(std::uint32_t timestamp, Output& out);
+  // The packet of segment [segment_start, segment_start + kSegmentSamples) reporting `through`.
+  void add_packet(Output& out, std::uint64_t segment_start, std::uint64_t through, bool end,
+                  bool marker) const;
+  // Sends the current segment's last packet and moves on to the next segment.
+  void end_segment(Output& out);
   static void add(Output& out, const OutgoingEvent& e);
 
   LineDtmfConfig config_;

@@ -207,11 +207,9 @@ namespace {
 
 // ACK for a non-2xx and CANCEL share their shape (§17.1.1.3, §9.1): the request's Request-URI,
 // top Via, Route set, From and Call-ID, CSeq number with the new method, no body; only To
-// differs (the response's for ACK, the request's for CANCEL).
-std::string make_same_hop_request(std::string_view method, const Message& request,
-                                  std::string_view to) {
-  std::string out;
-  out.reserve(512);
+// differs (the response's for ACK, the request's for CANCEL). The fields before To, then those
+// after it:
+void append_same_hop_head(std::string& out, std::string_view method, const Message& request) {
   out += method;
   out += ' ';
   out += request.request_uri();
@@ -221,7 +219,9 @@ std::string make_same_hop_request(std::string_view method, const Message& reques
   append_routes(out, request);
   append_header(out, "Max-Forwards", "70");
   append_header(out, "From", value_of(request, HeaderId::From));
-  append_header(out, "To", to);
+}
+
+void append_same_hop_tail(std::string& out, std::string_view method, const Message& request) {
   append_header(out, "Call-ID", request.call_id());
   out += "CSeq: ";
   append_number(out, request.cseq().number);
@@ -229,6 +229,15 @@ std::string make_same_hop_request(std::string_view method, const Message& reques
   out += method;
   out += kCrlf;
   append_content_length_and_body(out, {});
+}
+
+std::string make_same_hop_request(std::string_view method, const Message& request,
+                                  std::string_view to) {
+  std::string out;
+  out.reserve(512);
+  append_same_hop_head(out, method, request);
+  append_header(out, "To", to);
+  append_same_hop_tail(out, method, request);
   return out;
 }
 
@@ -236,6 +245,23 @@ std::string make_same_hop_request(std::string_view method, const Message& reques
 
 std::string make_ack_for_non2xx(const Message& invite, const Message& response) {
   return make_same_hop_request("ACK", invite, value_of(response, HeaderId::To));
+}
+
+AckTemplate make_ack_template(const Message& invite) {
+  AckTemplate ack;
+  append_same_hop_head(ack.before_to, "ACK", invite);
+  append_same_hop_tail(ack.after_to, "ACK", invite);
+  return ack;
+}
+
+std::string make_ack_for_non2xx(const AckTemplate& ack, const Message& response) {
+  std::string out;
+  const std::string_view to = value_of(response, HeaderId::To);
+  out.reserve(ack.before_to.size() + to.size() + 6 + ack.after_to.size());
+  out += ack.before_to;
+  append_header(out, "To", to);
+  out += ack.after_to;
+  return out;
 }
 
 std::string make_cancel(const Message& request) {

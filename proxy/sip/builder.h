@@ -38,6 +38,18 @@ std::string make_request(std::string_view method, std::string_view request_uri,
 // CSeq <same number> ACK; Max-Forwards 70; no body.
 std::string make_ack_for_non2xx(const Message& invite, const Message& response);
 
+// The same ACK for a client transaction that no longer keeps its INVITE (one given up after an
+// unanswered CANCEL, RFC 3261 §9.1): what the ACK takes from the INVITE, kept as the ACK's bytes
+// before and after its To header field, which comes from the response. A few hundred bytes
+// where the INVITE with its body may be several kilobytes.
+struct AckTemplate {
+  std::string before_to;  // request line, top Via, Route, Max-Forwards, From
+  std::string after_to;   // Call-ID, CSeq <number> ACK, Content-Length: 0
+};
+AckTemplate make_ack_template(const Message& invite);
+// Byte for byte what make_ack_for_non2xx(invite, response) builds.
+std::string make_ack_for_non2xx(const AckTemplate& ack, const Message& response);
+
 // CANCEL for a pending request (§9.1): Request-URI, Call-ID, From, To, top Via and Route of the
 // request, CSeq <same number> CANCEL, Max-Forwards 70.
 std::string make_cancel(const Message& request);

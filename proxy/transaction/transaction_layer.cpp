@@ -65,7 +65,8 @@ TransactionLayer::TransactionLayer(TimerConfig timers, transport::TransportLayer
       rng_(rng),
       trace_(trace),
       client_index_(0, KeyedStringHash{rng.hash_key()}),
-      server_index_(0, client_index_.hash_function()) {}
+      server_index_(0, client_index_.hash_function()),
+      given_up_index_(0, client_index_.hash_function()) {}
 
 std::string TransactionLayer::new_branch() {
   std::string branch(kMagicCookie);
@@ -281,9 +282,11 @@ void TransactionLayer::on_request(TimePoint now, sip::Message&& request, const P
 
 void TransactionLayer::on_response(TimePoint now, sip::Message&& response, const Path& path) {
   const auto& via = response.top_via();
-  const auto found =
-      client_index_.find(client_key(via.branch, response.cseq().method, response.cseq().method_token));
+  const std::string key =
+      client_key(via.branch, response.cseq().method, response.cseq().method_token);
+  const auto found = client_index_.find(key);
   if (found == client_index_.end()) {
+    if (ack_late_final(now, key, response)) return;
     if (user_ != nullptr) user_->on_stray_response(now, response, path);
     return;
   }
@@ -608,6 +611,7 @@ void TransactionLayer::give_up_invite(TimePoint now, ClientTransactionId id) {
   if (it == clients_.end() || !it->second.is_invite) return;
   const State state = it->second.state;
   if (state != State::Calling && state != State::Proceeding) return;
+  remember_given_up(now, it->second);
   terminate_client(now, it->second, "cancel_unanswered");
 }
 

@@ -8,6 +8,7 @@
 // through TransactionUser callbacks, sends through the TransportLayer, keeps its timers in the
 // Node's TimerHeap. A transaction never knows why it exists.
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "proxy/base/rng.h"
 #include "proxy/base/timer_heap.h"
 #include "proxy/base/trace.h"
+#include "proxy/sip/builder.h"
 #include "proxy/sip/message.h"
 #include "proxy/transaction/timer_config.h"
 #include "proxy/transport/transport_layer.h"
@@ -75,6 +77,10 @@ struct TransactionCounters {
   std::uint64_t retransmissions_absorbed = 0;
   std::uint64_t timeouts = 0;
   std::uint64_t transport_errors = 0;
+  // Late non-2xx finals to INVITEs given up (give_up_invite), ACKed and absorbed.
+  std::uint64_t late_finals_acked = 0;
+  // Records of given-up INVITEs dropped before their time: more than kMaxGivenUpInvites at once.
+  std::uint64_t given_up_evicted = 0;
 };
 
 class TransactionLayer {
@@ -105,8 +111,13 @@ class TransactionLayer {
   // Ends an INVITE client transaction that has no final response (Calling or Proceeding), without
   // telling the TU: RFC 3261 §9.1 — when a CANCEL got no final response for the INVITE within
   // 64·T1, the INVITE is taken as cancelled and its client transaction destroyed (Proceeding has
-  // no timer of its own: a UAS that sends 180 and then nothing would hold it for ever). A late
-  // response becomes a stray one. Transactions past their final response are left alone.
+  // no timer of its own: a UAS that sends 180 and then nothing would hold it for ever).
+  // Transactions past their final response are left alone.
+  // A late non-2xx final response (the 487 the CANCEL asked for, most likely) still gets the ACK
+  // the transaction would have sent (§17.1.1.3), every copy of it for given_up_lifetime(), and is
+  // absorbed: unACKed, the UAS would retransmit it until its Timer H. Other late responses (1xx,
+  // 2xx: a proxy forwards a 2xx statelessly, §16.7) become stray ones for the TU, as after any
+  // transaction's end.
   void give_up_invite(TimePoint now, ClientTransactionId id);
   // Sends a response on server transaction `id`; returns false if it no longer exists or is
   // past the point where a response can be sent (the TU then drops it).
@@ -141,6 +152,17 @@ class TransactionLayer {
   [[nodiscard]] const TransactionCounters& counters() const { return counters_; }
   [[nodiscard]] std::size_t client_count() const { return clients_.size(); }
   [[nodiscard]] std::size_t server_count() const { return servers_.size(); }
+  [[nodiscard]] std::size_t given_up_count() const { return given_up_.size(); }
+
+  // How long a given-up INVITE's late non-2xx final is still ACKed: 64·T1, the UAS's Timer H
+  // (§17.2.1), for which it retransmits that response unless ACKed — so a 487 first sent when we
+  // gave up is ACKed however many copies of it (or of our ACK) are lost.
+  [[nodiscard]] Duration given_up_lifetime() const { return timers_.timer_h(); }
+  // How many given-up INVITEs are remembered at once. Each record is some 500 bytes and lives
+  // 64·T1 (32 s): this is 128 give-ups a second, sustained, in about 2 MB. Anyone who can
+  // have CANCELs go unanswered (a dead or hostile next hop) can make give-ups; past the cap the
+  // oldest record, the nearest its end, is dropped and counted (given_up_evicted).
+  static constexpr std::size_t kMaxGivenUpInvites = 4096;
 
  private:
   struct ClientTransaction {
@@ -159,6 +181,15 @@ class TransactionLayer {
     TimerId timeout_timer{};     // B or F
     TimerId linger_timer{};      // D, K or M
     std::string ack{};           // INVITE: the ACK for a non-2xx final, resent on retransmits
+  };
+  // What stays of an INVITE client transaction given up (give_up_invite) to ACK a late non-2xx
+  // final response the way the transaction would have (§17.1.1.3): its key, its ACK but the To,
+  // where the INVITE went and until when. Not the INVITE itself.
+  struct GivenUpInvite {
+    std::string key;  // client_key: branch|INVITE
+    sip::AckTemplate ack;
+    transport::Destination to;
+    TimePoint expires;
   };
   struct ServerTransaction {
     ServerTransaction(ServerTransactionId i, sip::Message&& r) : id(i), request(std::move(r)) {}
@@ -184,6 +215,14 @@ class TransactionLayer {
 
   void on_request(TimePoint now, sip::Message&& request, const Path& path);
   void on_response(TimePoint now, sip::Message&& response, const Path& path);
+
+  // Given-up INVITEs (transaction_layer_given_up.cpp).
+  void remember_given_up(TimePoint now, const ClientTransaction& txn);
+  // True if `response` (matching no transaction, client key `key`) is a late non-2xx final to a
+  // given-up INVITE: it was ACKed and is absorbed.
+  bool ack_late_final(TimePoint now, const std::string& key, const sip::Message& response);
+  void expire_given_up(TimePoint now);
+  void drop_oldest_given_up();
 
   void client_timer(TimePoint now, ClientTransactionId id, char timer);
   void server_timer(TimePoint now, ServerTransactionId id, char timer);
@@ -222,6 +261,12 @@ class TransactionLayer {
   // bucket. Nothing iterates them.
   std::unordered_map<std::string, std::uint64_t, KeyedStringHash> client_index_;
   std::unordered_map<std::string, std::uint64_t, KeyedStringHash> server_index_;
+  // Given-up INVITEs, oldest first: all live as long, so the oldest expires first. Numbered in
+  // order from given_up_first_; the index (keyed by branches from the wire, like the others) maps
+  // a client key to its record's number. One timer, for the oldest record's end.
+  std::deque<GivenUpInvite> given_up_;
+  std::unordered_map<std::string, std::uint64_t, KeyedStringHash> given_up_index_;
+  std::uint64_t given_up_first_ = 0;
   std::uint64_t next_id_ = 1;
   // Non-INVITE server transactions answered with a final response, whose request is released
   // at the next message (never while a TU call may still hold a reference to it).

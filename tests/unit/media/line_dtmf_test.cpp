@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/unit/media/media_support.h"
@@ -110,6 +113,7 @@ TEST(LineDtmf, AFloodOfEventsIsBoundedAndCounted) {
 
 struct Sent {
   std::vector<OutgoingEvent> events;
+  std::vector<std::size_t> event_frames;  // the frame each event left with
   std::vector<Samples> voice;
 };
 
@@ -121,7 +125,10 @@ Sent say(LineDtmf& dtmf, const std::vector<std::int16_t>& audio, std::uint32_t t
     std::copy_n(audio.begin() + static_cast<std::ptrdiff_t>(at), kFrameSamples, frame.begin());
     const auto ts = ts0 + static_cast<std::uint32_t>(at);
     const auto o = dtmf.from_line(frame, ts);
-    for (std::size_t i = 0; i < o.event_count; ++i) out.events.push_back(o.events[i]);
+    for (std::size_t i = 0; i < o.event_count; ++i) {
+      out.events.push_back(o.events[i]);
+      out.event_frames.push_back(out.voice.size());
+    }
     out.voice.push_back(o.voice);
   }
   return out;
@@ -199,6 +206,158 @@ TEST(LineDtmf, DigitsOneAfterAnotherAreSentInOrderWithGrowingTimestamps) {
   }
   EXPECT_EQ(starts, "159#");
   EXPECT_EQ(ends, "111555999###");
+}
+
+// What the far end makes of the events sent: its receiver gets them as RTP packets of one
+// stream, each when its frame leaves, except those `lost` says.
+std::vector<DtmfDigit> far_end(const Sent& sent,
+                               const std::function<bool(std::size_t)>& lost = nullptr) {
+  TelephoneEventReceiver rx;
+  std::vector<std::array<std::uint8_t, kTelephoneEventSize>> payloads;
+  payloads.reserve(sent.events.size());
+  for (std::size_t i = 0; i < sent.events.size(); ++i) {
+    if (lost && lost(i)) continue;
+    const OutgoingEvent& e = sent.events[i];
+    payloads.push_back(build_telephone_event(e.event));
+    RtpPacket p;
+    p.payload_type = 101;
+    p.marker = e.marker;
+    p.sequence_number = static_cast<std::uint16_t>(i);
+    p.timestamp = e.timestamp;
+    p.ssrc = 0x1ed;
+    p.payload = payloads.back();
+    rx.on_packet(at_ms(20.0 * static_cast<double>(sent.event_frames[i])), p);
+  }
+  std::vector<DtmfDigit> digits;
+  while (auto d = rx.next_digit()) digits.push_back(*d);
+  return digits;
+}
+
+double ms_of(Duration d) { return static_cast<double>(d.count()) / 1e6; }
+
+// The RFC 4733 rules a long tone's packets keep (§2.5.1.3, §2.5.1.4), whatever its length: one
+// marker, at the start; segments whose timestamps step by exactly kSegmentSamples; no duration
+// of zero or past its segment's end; each segment but the last closed by `end_packets` packets
+// of its full length without the E bit; the E bit only on the last segment's end packets, at
+// the very end.
+void expect_segmented(const std::vector<OutgoingEvent>& e, int end_packets = 3) {
+  constexpr std::uint32_t kStep = LineDtmf::kSegmentSamples;
+  ASSERT_FALSE(e.empty());
+  EXPECT_TRUE(e.front().marker);
+  std::vector<std::uint32_t> segments = {e.front().timestamp};
+  int full_length = 0;  // packets reporting the whole current segment
+  for (std::size_t i = 0; i < e.size(); ++i) {
+    SCOPED_TRACE(i);
+    if (i > 0) {
+      EXPECT_FALSE(e[i].marker) << "one marker: segments after the first have none";
+    }
+    if (e[i].timestamp != segments.back()) {
+      EXPECT_EQ(e[i].timestamp - segments.back(), kStep) << "a segment begins where one ended";
+      EXPECT_EQ(full_length, end_packets) << "the segment before was closed, three times";
+      segments.push_back(e[i].timestamp);
+      full_length = 0;
+    }
+    EXPECT_GT(e[i].event.duration, 0);
+    EXPECT_LE(e[i].event.duration, kStep);
+    if (e[i].event.duration == kStep) ++full_length;
+    EXPECT_EQ(e[i].event.end, i + static_cast<std::size_t>(end_packets) >= e.size())
+        << "the last three, and only they, have the E bit";
+    if (i > 0 && e[i].timestamp == e[i - 1].timestamp) {
+      EXPECT_GE(e[i].event.duration, e[i - 1].event.duration);
+    }
+  }
+}
+
+TEST(LineDtmf, ATwentySecondToneIsSentAsOneDigitInSegmentsOfWholeFrames) {
+  EXPECT_EQ(LineDtmf::kSegmentSamples, 409u * kFrameSamples) << "8.18 s, within 0xFFFF";
+  LineDtmf dtmf;
+  std::vector<std::int16_t> audio(8 * 110, 0);
+  append_tone(audio, '5', 20'000);
+  audio.resize(audio.size() + 8 * 300, 0);
+  const std::uint32_t ts0 = 0xffff0000;  // the timestamps wrap during the second segment
+  const auto sent = say(dtmf, audio, ts0);
+  const auto& e = sent.events;
+  expect_segmented(e);
+  // Three segments: 8.18 s, 8.18 s and the rest; the first begins with the digit's first frame.
+  const std::uint32_t first = ts0 + 8 * 100 + 2 * 160;
+  EXPECT_EQ(e.front().timestamp, first);
+  EXPECT_EQ(e.back().timestamp, first + 2 * LineDtmf::kSegmentSamples);
+  EXPECT_NEAR(e.back().event.duration, 160'000 + 80 - 2 * LineDtmf::kSegmentSamples, 120);
+  EXPECT_EQ(dtmf.stats().digits_sent, 1u);
+  EXPECT_EQ(dtmf.stats().event_packets_sent, e.size());
+  // The far end hears one press of 20 s that began at the first segment's timestamp.
+  const auto digits = far_end(sent);
+  ASSERT_EQ(digits.size(), 1u);
+  EXPECT_EQ(digits[0].digit, '5');
+  EXPECT_EQ(digits[0].timestamp, first);
+  EXPECT_TRUE(digits[0].end_seen);
+  EXPECT_NEAR(ms_of(digits[0].duration), 20'000, 20);
+}
+
+TEST(LineDtmf, ASegmentsLastPacketIsRepeatedSoThatLosingOneKeepsOnePress) {
+  LineDtmf dtmf;
+  std::vector<std::int16_t> audio(8 * 110, 0);
+  append_tone(audio, '#', 20'000);
+  audio.resize(audio.size() + 8 * 300, 0);
+  const auto sent = say(dtmf, audio, 5000);
+  // Every segment's first closing packet (its first of full length) is lost.
+  std::vector<std::size_t> closing;
+  for (std::size_t i = 0; i < sent.events.size(); ++i) {
+    const bool full = sent.events[i].event.duration == LineDtmf::kSegmentSamples;
+    if (full && (i == 0 || sent.events[i - 1].event.duration != LineDtmf::kSegmentSamples)) {
+      closing.push_back(i);
+    }
+  }
+  ASSERT_EQ(closing.size(), 2u);
+  const auto digits = far_end(sent, [&](std::size_t i) {
+    return std::find(closing.begin(), closing.end(), i) != closing.end();
+  });
+  ASSERT_EQ(digits.size(), 1u);
+  EXPECT_EQ(digits[0].digit, '#');
+  EXPECT_NEAR(ms_of(digits[0].duration), 20'000, 20);
+}
+
+TEST(LineDtmf, TonesEndingAroundASegmentsEndAreOneDigitOfTheirLength) {
+  // 8,180 ms is one segment. Tones end in the frames around it, where the tone's end (known some
+  // 40 ms after it, from the detector) and the sending clock (40 ms behind the line, or not at
+  // all without the voice delay) meet the segment's end in either order: the segment may be
+  // closed before the voice got there, or the tone found ended only after its segment closed.
+  struct Case {
+    std::string_view name;
+    std::size_t ms;
+    std::size_t voice_delay_frames;
+  };
+  const auto cases = std::to_array<Case>({
+      {.name = "well before", .ms = 8'100, .voice_delay_frames = 2},
+      {.name = "a frame before", .ms = 8'160, .voice_delay_frames = 2},
+      {.name = "just before", .ms = 8'170, .voice_delay_frames = 2},
+      {.name = "at the end", .ms = 8'180, .voice_delay_frames = 2},
+      {.name = "just after", .ms = 8'190, .voice_delay_frames = 2},
+      {.name = "a frame after", .ms = 8'200, .voice_delay_frames = 2},
+      {.name = "well after", .ms = 8'260, .voice_delay_frames = 2},
+      {.name = "two segments' end", .ms = 16'360, .voice_delay_frames = 2},
+      {.name = "no delay, before", .ms = 8'150, .voice_delay_frames = 0},
+      {.name = "no delay, ended once closed", .ms = 8'184, .voice_delay_frames = 0},
+      {.name = "no delay, ended once closed later", .ms = 8'196, .voice_delay_frames = 0},
+      {.name = "no delay, after", .ms = 8'240, .voice_delay_frames = 0},
+  });
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    LineDtmf dtmf(LineDtmfConfig{.voice_delay_frames = c.voice_delay_frames});
+    std::vector<std::int16_t> audio(8 * 110, 0);
+    append_tone(audio, '9', c.ms);
+    audio.resize(audio.size() + 8 * 300, 0);
+    const auto sent = say(dtmf, audio, 0x7fff0000);
+    expect_segmented(sent.events);
+    const auto digits = far_end(sent);
+    ASSERT_EQ(digits.size(), 1u);
+    EXPECT_EQ(digits[0].digit, '9');
+    EXPECT_TRUE(digits[0].end_seen);
+    // Without the voice delay the event starts where the tone was found, some 40 ms in.
+    const double lost_start = c.voice_delay_frames == 0 ? 45 : 0;
+    EXPECT_GE(ms_of(digits[0].duration), static_cast<double>(c.ms) - lost_start - 20);
+    EXPECT_LE(ms_of(digits[0].duration), static_cast<double>(c.ms) + 20);
+  }
 }
 
 }  // namespace

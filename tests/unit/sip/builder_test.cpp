@@ -109,6 +109,17 @@ TEST(SipBuilder, AckForNon2xxUsesTheTopViaRoutesAndTheResponseTo) {
   EXPECT_EQ(ack.body(), "");
 }
 
+TEST(SipBuilder, AckFromATemplateIsByteForByteTheAckFromTheInvite) {
+  const Message invite = parse_ok(std::string(kInvite));
+  const Message response = parse_ok(make_response(invite, 487, "", "t9"));
+  const AckTemplate ack = make_ack_template(invite);
+  EXPECT_EQ(make_ack_for_non2xx(ack, response), make_ack_for_non2xx(invite, response));
+  // It keeps nothing of the INVITE the ACK does not need: no other Via, no body.
+  EXPECT_EQ(ack.before_to.find("pc33.atlanta.com;branch"), std::string::npos);
+  EXPECT_EQ((ack.before_to + ack.after_to).find("v=0"), std::string::npos);
+  EXPECT_TRUE(ack.after_to.starts_with("Call-ID: a84b4c76e66710@pc33.atlanta.com\r\n"));
+}
+
 TEST(SipBuilder, CancelUsesTheRequestsToAndTopVia) {
   const Message invite = parse_ok(std::string(kInvite));
   const Message cancel = parse_ok(make_cancel(invite));

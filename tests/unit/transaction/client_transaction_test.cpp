@@ -138,20 +138,110 @@ TEST(ClientInviteTransaction, ProvisionalStopsTimerAAndTimerB) {
   EXPECT_EQ(f.node.transactions().client_state(id), State::Proceeding);
 }
 
-TEST(ClientInviteTransaction, GivingUpAfterAnUnansweredCancelEndsItAndMakesLateAnswersStray) {
+TEST(ClientInviteTransaction, GivingUpAfterAnUnansweredCancelEndsItAndMakesLate2xxAnd1xxStray) {
   TransactionFixture f;
   const auto id = f.send("INVITE");
-  const std::string late = f.answer_last(487);
+  const std::string late_ok = f.answer_last(200);
+  const std::string late_ringing = f.answer_last(183);
   f.inject(f.answer_last(180));
   // §9.1: the TU's CANCEL got no final response for 64·T1; the INVITE is taken as cancelled.
   f.node.transactions().give_up_invite(f.now, id);
   EXPECT_EQ(f.node.transactions().client_count(), 0u);
   EXPECT_TRUE(f.node.client_errors.empty());  // the TU gave up itself: not told again
   const std::size_t responses = f.node.responses.size();
-  f.inject(late);
+  // A late 2xx is the TU's to forward (§16.7), a 1xx means nothing now: both are stray.
+  f.inject(late_ok);
+  f.inject(late_ringing);
   EXPECT_EQ(f.node.responses.size(), responses);
+  EXPECT_EQ(f.node.strays, 2);
+  EXPECT_EQ(f.count_sent("ACK "), 0);  // the 2xx's ACK is end to end, not ours
+}
+
+TEST(ClientInviteTransaction, ALateNonSuccessFinalAfterGivingUpIsAckedAsTheTransactionWould) {
+  TransactionFixture f;
+  const auto id = f.send("INVITE", Transport::Udp,
+                         {{"Route", "<sip:p1.example.com;lr>"},
+                          {"Route", "<sip:p2.example.com;lr>"}});
+  const std::string late = f.answer_last(487, "uas9");
+  f.inject(f.answer_last(180, "uas9"));
+  f.node.transactions().give_up_invite(f.now, id);
+  const std::size_t responses = f.node.responses.size();
+  const std::size_t sent_before = f.sent.size();
+  f.inject(late);
+  // One ACK, to where the INVITE went, built as §17.1.1.3 says: the INVITE's Request-URI, top
+  // Via, Route set, From, Call-ID and CSeq number with ACK; the 487's To with its tag.
+  ASSERT_EQ(f.count_sent("ACK "), 1);
+  ASSERT_EQ(f.sent.size(), sent_before + 1);
+  const auto* datagram = std::get_if<SendDatagram>(&f.sent.back().effect);
+  ASSERT_NE(datagram, nullptr);
+  EXPECT_EQ(datagram->remote, kPeer);
+  const auto invite = sip::Message::parse(f.datagrams().front());
+  const auto response = sip::Message::parse(late);
+  const auto ack = sip::Message::parse(datagram->bytes);
+  ASSERT_TRUE(invite.has_value() && response.has_value() && ack.has_value());
+  EXPECT_EQ(ack->method(), sip::Method::Ack);
+  EXPECT_EQ(ack->request_uri(), invite->request_uri());
+  EXPECT_EQ(ack->via_count(), 1u);
+  EXPECT_EQ(ack->top_via().branch, invite->top_via().branch);
+  EXPECT_EQ(ack->count(sip::HeaderId::Route), 2u);
+  EXPECT_EQ(ack->from_tag(), "a1");
+  EXPECT_EQ(ack->call_id(), invite->call_id());
+  EXPECT_EQ(ack->cseq().number, invite->cseq().number);
+  EXPECT_EQ(ack->cseq().method, sip::Method::Ack);
+  EXPECT_EQ(ack->to_tag(), "uas9");
+  EXPECT_EQ(datagram->bytes, sip::make_ack_for_non2xx(*invite, *response))
+      << "the ACK the transaction itself would have sent";
+  // Its retransmission (our ACK was lost) is ACKed again; the TU hears of neither.
+  f.advance(4s);
+  f.inject(late);
+  EXPECT_EQ(f.count_sent("ACK "), 2);
+  EXPECT_EQ(f.node.responses.size(), responses);
+  EXPECT_EQ(f.node.strays, 0);
+  EXPECT_EQ(f.node.transactions().counters().late_finals_acked, 2u);
+  const auto* traced = f.trace.find("txn.late_final_acked");
+  ASSERT_NE(traced, nullptr);
+  EXPECT_EQ(traced->fields.back(), (std::pair<std::string, std::string>{"status", "487"}));
+}
+
+TEST(ClientInviteTransaction, ALateNonSuccessFinalIsAckedForTheUassTimerHOnlyThenStray) {
+  TransactionFixture f;
+  const auto id = f.send("INVITE");
+  const std::string late = f.answer_last(487);
+  f.inject(f.answer_last(100));
+  f.node.transactions().give_up_invite(f.now, id);
+  ASSERT_EQ(f.node.transactions().given_up_lifetime(), 64 * f.node.transactions().timers().t1);
+  f.advance(f.node.transactions().given_up_lifetime() - 1ms);
+  f.inject(late);
+  EXPECT_EQ(f.count_sent("ACK "), 1);
+  f.advance(1ms);
+  EXPECT_EQ(f.node.transactions().given_up_count(), 0u) << "its timer let it go";
+  EXPECT_FALSE(f.node.next_deadline().has_value());
+  f.inject(late);
+  EXPECT_EQ(f.count_sent("ACK "), 1);
   EXPECT_EQ(f.node.strays, 1);
-  EXPECT_EQ(f.count_sent("ACK "), 0);  // no transaction left to acknowledge it
+}
+
+TEST(ClientInviteTransaction, GivenUpInvitesAreRememberedUpToACapOldestDroppedFirst) {
+  TransactionFixture f;
+  constexpr std::size_t kCap = TransactionLayer::kMaxGivenUpInvites;
+  std::vector<std::string> late;
+  late.reserve(kCap + 1);
+  for (std::size_t i = 0; i <= kCap; ++i) {
+    const auto id = f.send("INVITE");
+    late.push_back(f.answer_last(487));
+    f.node.transactions().give_up_invite(f.now, id);
+  }
+  f.sent.clear();
+  EXPECT_EQ(f.node.transactions().given_up_count(), kCap);
+  EXPECT_EQ(f.node.transactions().counters().given_up_evicted, 1u);
+  EXPECT_TRUE(f.trace.contains("txn.given_up_evicted"));
+  f.inject(late.front());  // the oldest was dropped: stray
+  EXPECT_EQ(f.node.strays, 1);
+  EXPECT_EQ(f.count_sent("ACK "), 0);
+  f.inject(late[1]);
+  f.inject(late.back());
+  EXPECT_EQ(f.count_sent("ACK "), 2);
+  EXPECT_EQ(f.node.strays, 1);
 }
 
 TEST(ClientInviteTransaction, GivingUpLeavesATransactionWithItsFinalResponseAlone) {

@@ -129,18 +129,20 @@ class TransactionFixture {
     return n;
   }
 
-  // A request from the node (client side) to kPeer.
-  ClientTransactionId send(std::string_view method, Transport transport = Transport::Udp) {
+  // A request from the node (client side) to kPeer; `extra` header fields go after Contact.
+  ClientTransactionId send(std::string_view method, Transport transport = Transport::Udp,
+                           const std::vector<sip::ExtraHeader>& extra = {}) {
     const std::string branch = node.transactions().new_branch();
-    std::string bytes = sip::make_request(
-        method, "sip:bob@192.0.2.9:5062",
-        {{"Via", node.via_for(transport, branch)},
-         {"Max-Forwards", "70"},
-         {"From", "<sip:alice@192.0.2.1>;tag=a1"},
-         {"To", "<sip:bob@192.0.2.9>"},
-         {"Call-ID", "call-" + std::to_string(++calls_) + "@test"},
-         {"CSeq", "1 " + std::string(method)},
-         {"Contact", "<sip:alice@192.0.2.1:5060>"}});
+    std::vector<sip::ExtraHeader> headers = {
+        {"Via", node.via_for(transport, branch)},
+        {"Max-Forwards", "70"},
+        {"From", "<sip:alice@192.0.2.1>;tag=a1"},
+        {"To", "<sip:bob@192.0.2.9>"},
+        {"Call-ID", "call-" + std::to_string(++calls_) + "@test"},
+        {"CSeq", "1 " + std::string(method)},
+        {"Contact", "<sip:alice@192.0.2.1:5060>"}};
+    headers.insert(headers.end(), extra.begin(), extra.end());
+    std::string bytes = sip::make_request(method, "sip:bob@192.0.2.9:5062", headers);
     auto request = sip::Message::parse(std::move(bytes));
     EXPECT_TRUE(request.has_value());
     const auto id = node.transactions().send_request(
