@@ -21,8 +21,10 @@ find "$root/tests/data/sip-torture" -name '*.sip' -exec cp {} "$work/corpus/" \;
 if [ -d "$root/tests/fuzz/seeds/$target" ]; then cp "$root/tests/fuzz/seeds/$target"/* "$work/corpus/"; fi
 echo "fuzz: $target for ${seconds}s, scratch directory $work"
 
+# The target's own dictionary (tests/fuzz/<target>.dict) when it has one, else SIP's.
 dict=()
-if [ -f "$root/tests/fuzz/sip.dict" ]; then dict=(-dict="$root/tests/fuzz/sip.dict"); fi
+if [ -f "$root/tests/fuzz/$target.dict" ]; then dict=(-dict="$root/tests/fuzz/$target.dict")
+elif [ -f "$root/tests/fuzz/sip.dict" ]; then dict=(-dict="$root/tests/fuzz/sip.dict"); fi
 status=0
 "$build/tests/fuzz/$target" "$work/corpus" "${dict[@]}" -max_total_time="$seconds" \
     -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \

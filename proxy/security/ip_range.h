@@ -1,35 +1,19 @@
 #pragma once
-// IpRange: an inclusive range of IPv4 or IPv6 addresses (`ipmin`–`ipmax` of the Vega ignore /
-// reject / trust tables). Addresses are compared as 128-bit numbers; IPv4 maps into
-// ::ffff:0:0/96 so that an IPv4 range never matches an IPv6 address by accident.
-#include <array>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
+// The security layer's view of IP ranges: the parser and IpRange live in base/ (one IP literal
+// parser for the whole core, the SIP layer's SDP helpers included); this header keeps the names
+// the ignore / reject / trust lists have always used and adds their default.
 #include <vector>
+
+#include "proxy/base/ip_range.h"
 
 namespace resproxy::security {
 
-using Ip128 = std::array<std::uint8_t, 16>;
-
-// Parses "192.0.2.1", "::1", "2001:db8::1", "::ffff:192.0.2.1" (no brackets, no zone).
-std::optional<Ip128> parse_ip(std::string_view text);
-
-struct IpRange {
-  Ip128 min{};
-  Ip128 max{};
-  [[nodiscard]] bool contains(const Ip128& ip) const { return min <= ip && ip <= max; }
-  // "a-b" or a single address or a CIDR "a/len"; nullopt if malformed or min > max.
-  static std::optional<IpRange> parse(std::string_view text);
-  static std::optional<IpRange> from_bounds(std::string_view ipmin, std::string_view ipmax);
-  friend bool operator==(const IpRange&, const IpRange&) = default;
-};
+using resproxy::any_contains;
+using resproxy::Ip128;
+using resproxy::IpRange;
+using resproxy::parse_ip;
 
 // Loopback and private ranges, trusted by default (documented in the README).
 std::vector<IpRange> default_trusted_ranges();
-
-// True if `ip` (textual) is inside any range. Unparsable text is never inside.
-bool any_contains(const std::vector<IpRange>& ranges, std::string_view ip);
 
 }  // namespace resproxy::security
