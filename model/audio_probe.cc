@@ -1,5 +1,6 @@
 #include "model/audio_probe.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <numbers>
@@ -10,8 +11,6 @@
 namespace resproxy::model {
 
 namespace {
-
-constexpr std::int64_t kNsPerTimestampUnit = 125'000;  // 8 kHz
 
 media::G711Law law_of(std::uint8_t payload_type) {
   return payload_type == media::kPayloadTypePcma ? media::G711Law::ALaw : media::G711Law::MuLaw;
@@ -62,26 +61,11 @@ void AudioProbe::on_datagram(TimePoint now, const Address& source, std::span<con
     return;
   }
   const media::RtpPacket& p = parsed.value();
-  // RFC 3550 A.1: extend the sequence number; the first packet sets the base.
-  if (stats_.received == 0) {
-    max_sequence_ = p.sequence_number;
-    base_sequence_ = p.sequence_number;
-  } else if (media::is_newer_sequence(p.sequence_number, max_sequence_)) {
-    if (p.sequence_number < max_sequence_) cycles_ += 1u << 16;  // wrapped
-    max_sequence_ = p.sequence_number;
-  }
   ++stats_.received;
-  stats_.expected = cycles_ + max_sequence_ - base_sequence_ + 1;
-  // RFC 3550 A.8: D = (arrival difference) − (timestamp difference), J += (|D| − J) / 16.
-  const std::int64_t arrival = to_ns(now) / kNsPerTimestampUnit;
-  const std::int64_t transit = arrival - static_cast<std::int64_t>(p.timestamp);
-  if (transit_) {
-    // The timestamp wraps at 2^32: the difference taken modulo 2^32, as a signed 32-bit value.
-    const auto d = static_cast<std::int32_t>(static_cast<std::uint32_t>(transit - *transit_));
-    jitter_ += (std::abs(static_cast<double>(d)) - jitter_) / 16.0;
-    stats_.jitter_ms = jitter_ / 8.0;
-  }
-  transit_ = transit;
+  (void)receiver_.on_packet(now, p.ssrc, p.sequence_number, p.timestamp, bytes.size());
+  stats_.expected = static_cast<std::uint64_t>(receiver_.expected());
+  stats_.lost_packets = static_cast<std::uint64_t>(std::max<std::int64_t>(0, receiver_.lost()));
+  stats_.jitter_ms = static_cast<double>(receiver_.jitter()) * 1000.0 / receiver_.clock_rate();
   if (!stats_.first_received) stats_.first_received = now;
   stats_.last_received = now;
   // Voice: the mean magnitude of the decoded samples, in the payload type the packet says.

@@ -9,9 +9,9 @@
 // caller draws; the marker on the first packet (a talkspurt start).
 //
 // Hears: datagrams from the peer the SDP named (others are `foreign`; not RTP: `malformed`).
-// Per RFC 3550 Appendix A.1/A.3/A.8 it keeps the extended highest sequence number (so loss is
-// expected − received, duplicates aside), and the interarrival jitter from arrival times and RTP
-// timestamps in 8 kHz units. A packet "has voice" when its decoded samples' mean magnitude is
+// Loss and jitter are the relay's receiver statistics (media/relay/stream_stats.h, RFC 3550
+// Appendix A.1/A.3/A.8, probation included), so that what a simulated phone measures and what the
+// relay will report are one computation. A packet "has voice" when its decoded samples' mean magnitude is
 // above the silence floor: the line's or the peer's silence (G.711's idle codes) is no voice, a
 // tone or speech is — so a probe whose peer echoes it (the emulated PSTN subscriber) hears its
 // own voice only when the audio went both ways.
@@ -22,6 +22,7 @@
 
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
+#include "proxy/media/relay/stream_stats.h"
 
 namespace resproxy::model {
 
@@ -31,14 +32,15 @@ struct AudioStats {
   std::uint64_t voice = 0;      // of them, packets with sound in them
   std::uint64_t foreign = 0;    // datagrams from anyone else (dropped)
   std::uint64_t malformed = 0;  // datagrams from the peer that are not RTP / G.711 of 20 ms
-  std::uint64_t expected = 0;   // RFC 3550 A.3: extended highest sequence − first + 1
+  std::uint64_t expected = 0;   // RFC 3550 A.3 (from the source's confirmation, A.1 probation)
+  std::uint64_t lost_packets = 0;  // RFC 3550 A.3 cumulative, 0 when duplicates outnumber losses
   double jitter_ms = 0;         // RFC 3550 A.8 interarrival jitter, at the last packet
   std::optional<TimePoint> first_sent;
   std::optional<TimePoint> first_received;
   std::optional<TimePoint> first_voice;
   std::optional<TimePoint> last_received;
   // Packets the peer sent that never came (RFC 3550 A.3, 0 when duplicates outnumber them).
-  [[nodiscard]] std::uint64_t lost() const { return expected > received ? expected - received : 0; }
+  [[nodiscard]] std::uint64_t lost() const { return lost_packets; }
 };
 
 class AudioProbe {
@@ -68,13 +70,7 @@ class AudioProbe {
   std::uint32_t timestamp_;
   std::uint64_t samples_said_ = 0;  // the tone's phase
   AudioStats stats_{};
-  // RFC 3550 A.1: the receiver's view of the peer's sequence numbers.
-  std::uint16_t max_sequence_ = 0;
-  std::uint32_t cycles_ = 0;  // count of sequence number wraps, shifted by 16
-  std::uint32_t base_sequence_ = 0;
-  // RFC 3550 A.8: relative transit time of the last packet, in timestamp units.
-  std::optional<std::int64_t> transit_;
-  double jitter_ = 0;  // in timestamp units
+  media::relay::StreamStats receiver_;
 };
 
 }  // namespace resproxy::model

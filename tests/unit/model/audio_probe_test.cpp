@@ -81,19 +81,20 @@ TEST(AudioProbe, HearsOnlyItsPeerAndCountsWhatIsNotRtp) {
 
 TEST(AudioProbe, CountsLostPacketsAcrossASequenceWrapAndIgnoresReordering) {
   AudioProbe probe(kPeer, 0, 1, 1, 1);
-  // 65534, 65535, (0 lost), 1, 3, 2 (late), (4 lost), 5
-  const std::uint16_t order[] = {65534, 65535, 1, 3, 2, 5};
+  // 65533 and 65534 confirm the source (RFC 3550 A.1 probation: counting starts at the second),
+  // 65535, (0 lost), 1, 3, 2 (late), (4 lost), 5
+  const std::uint16_t order[] = {65533, 65534, 65535, 1, 3, 2, 5};
   TimePoint t = kStart;
   for (const std::uint16_t seq : order) {
     probe.on_datagram(t, kPeer, peer_packet(seq, 160u * static_cast<std::uint16_t>(seq + 2), 0x10));
     t += 20ms;
   }
-  EXPECT_EQ(probe.stats().received, 6u);
+  EXPECT_EQ(probe.stats().received, 7u);
   EXPECT_EQ(probe.stats().expected, 8u);  // 65534 .. 5
   EXPECT_EQ(probe.stats().lost(), 2u);
 }
 
-TEST(AudioProbe, JitterIsZeroForAPerfectClockAndFollowsRfc3550ForAShiftedPacket) {
+TEST(AudioProbe, JitterIsZeroForAPerfectClockAndFollowsRfc3550ForALatePacket) {
   AudioProbe steady(kPeer, 0, 1, 1, 1);
   for (std::uint16_t i = 0; i < 50; ++i) {
     steady.on_datagram(kStart + i * 20ms, kPeer, peer_packet(i, 160u * i, 0x10));
@@ -101,12 +102,13 @@ TEST(AudioProbe, JitterIsZeroForAPerfectClockAndFollowsRfc3550ForAShiftedPacket)
   EXPECT_DOUBLE_EQ(steady.stats().jitter_ms, 0.0);
   AudioProbe shaken(kPeer, 0, 1, 1, 1);
   shaken.on_datagram(kStart, kPeer, peer_packet(0, 0, 0x10));
-  // 16 ms late: D = 128 units; J = 128 / 16 = 8 units = 1 ms.
-  shaken.on_datagram(kStart + 36ms, kPeer, peer_packet(1, 160, 0x10));
+  shaken.on_datagram(kStart + 20ms, kPeer, peer_packet(1, 160, 0x10));  // confirms the source (A.1)
+  // 16 ms late: D = 128 units; J = 128 / 16 = 8 units = 1 ms (A.8's integer form).
+  shaken.on_datagram(kStart + 56ms, kPeer, peer_packet(2, 320, 0x10));
   EXPECT_DOUBLE_EQ(shaken.stats().jitter_ms, 1.0);
-  // Back on time: D = 128 again; J = 8 + (128 - 8) / 16 = 15.5 units.
-  shaken.on_datagram(kStart + 40ms, kPeer, peer_packet(2, 320, 0x10));
-  EXPECT_DOUBLE_EQ(shaken.stats().jitter_ms, 15.5 / 8.0);
+  // Back on time: D = 128 again; 16·J = 128 + 128 - (128 + 8) / 16 = 248, J = 15 units.
+  shaken.on_datagram(kStart + 60ms, kPeer, peer_packet(3, 480, 0x10));
+  EXPECT_DOUBLE_EQ(shaken.stats().jitter_ms, 15.0 / 8.0);
 }
 
 }  // namespace
