@@ -36,9 +36,16 @@ void AudioRig::bridge_gateway(model::SipNodeApplication& app, const std::string&
 void AudioRig::collect(RunData& out) const {
   std::vector<std::pair<double, AudioLegData>> legs;
   for (const auto& a : attached_) {
+    // A call this UA answered whose 2xx was never acknowledged (the caller never heard it: a cut
+    // link) never connected; its caller's record says how it failed. Not judged for audio.
+    std::set<std::string> unconfirmed;
+    for (const auto& c : a.ua->calls()) {
+      if (c.role == model::CallRole::Callee && c.answered_at && !c.ack_at) unconfirmed.insert(c.call_id);
+    }
     std::set<std::string> heard;
     for (const auto& r : a.app->Records()) {
       heard.insert(r.call_id);
+      if (unconfirmed.contains(r.call_id)) continue;
       AudioLegData d;
       d.call_id = r.call_id;
       d.ua = a.name;
@@ -57,7 +64,7 @@ void AudioRig::collect(RunData& out) const {
     }
     // Answered calls that gave the phone nothing to send to: connected without audio.
     for (const auto& c : a.ua->calls()) {
-      if (!c.answered_at || heard.contains(c.call_id)) continue;
+      if (!c.answered_at || heard.contains(c.call_id) || unconfirmed.contains(c.call_id)) continue;
       AudioLegData d;
       d.call_id = c.call_id;
       d.ua = a.name;

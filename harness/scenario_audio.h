@@ -4,7 +4,8 @@
 // host, fed by its MediaEvents; the office gateway bridges its line calls to RTP
 // (model/media_bridges.h, lines that echo). After the run, collect() turns what each UA heard
 // into RunData::audio_legs — with a leg that says "no audio could flow" for every answered call
-// whose SDP gave none — and the gateway's bridge counters into RunData::gateway_media.
+// whose SDP gave none, and none for a call a UA answered but whose caller never acknowledged it
+// (it never connected) — and the gateway's bridge counters into RunData::gateway_media.
 #include <cstdint>
 #include <map>
 #include <string>
