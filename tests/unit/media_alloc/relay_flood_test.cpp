@@ -2,12 +2,13 @@
 // relay port and to random ports, allocates nothing in RelaySessions::on_packet, moves no latch
 // and does not stop the phone's stream; random datagrams of every shape never crash it.
 //
-// The allocation count comes from replacing the global operator new for this test binary
-// (unit_media): it counts only while `g_counting` is set, around the calls under test.
+// The allocation count comes from replacing the global allocation functions for this test's own
+// binary (unit_media_alloc): they count only while `g_counting` is set, around the calls under test.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <random>
 #include <string>
@@ -22,13 +23,55 @@ std::atomic<bool> g_counting{false};
 std::atomic<std::size_t> g_allocations{0};
 }  // namespace
 
-void* operator new(std::size_t size) {
+// The whole family of replaceable allocation functions ([new.delete]) is replaced, so that every
+// new-expression and every delete in this binary pairs ours with ours — also under ASan, whose
+// own operator new would otherwise meet our operator delete (alloc-dealloc-mismatch). This test
+// has its binary to itself (unit_media_alloc) so that no other test runs on these.
+namespace {
+void* counted(std::size_t size) noexcept {
   if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
+  return std::malloc(size == 0 ? 1 : size);
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void* counted_aligned(std::size_t size, std::align_val_t align) noexcept {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  const auto a = static_cast<std::size_t>(align);
+  return std::aligned_alloc(a, (size + a - 1) / a * a);  // a multiple of the alignment
+}
+void* or_throw(void* p) {
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+}  // namespace
+
+// Out of line: inlined into a new-expression's caller, g++ 12 would pair the builtin operator
+// new with the free() inside and call it a mismatch (-Wmismatched-new-delete).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+[[gnu::noinline]] void* operator new(std::size_t n) { return or_throw(counted(n)); }
+[[gnu::noinline]] void* operator new[](std::size_t n) { return or_throw(counted(n)); }
+[[gnu::noinline]] void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
+[[gnu::noinline]] void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
+[[gnu::noinline]] void* operator new(std::size_t n, std::align_val_t a) { return or_throw(counted_aligned(n, a)); }
+[[gnu::noinline]] void* operator new[](std::size_t n, std::align_val_t a) { return or_throw(counted_aligned(n, a)); }
+[[gnu::noinline]] void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return counted_aligned(n, a);
+}
+[[gnu::noinline]] void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return counted_aligned(n, a);
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace resproxy::media::relay {
 namespace {
@@ -115,6 +158,15 @@ TEST(RelayFlood, PacketsFromRandomSourcesCostNoMemoryAndMoveNoLatch) {
                 relay.counters().dropped_for(DropReason::UnknownPort),
             static_cast<std::uint64_t>(kFlood));
   EXPECT_EQ(relay.size(), 1u);
+}
+
+TEST(RelayFlood, TheAllocationCounterSeesAnAllocationSoItsZeroAboveMeansSomething) {
+  g_allocations = 0;
+  g_counting = true;
+  auto text = std::make_unique<std::string>(100, 'x');  // a heap string: two allocations
+  g_counting = false;
+  EXPECT_GE(g_allocations.load(), 2u);
+  EXPECT_EQ(text->size(), 100u);
 }
 
 TEST(RelayFlood, RandomDatagramsToEveryPortNeverCrashTheRelay) {
