@@ -19,7 +19,6 @@ NS_LOG_COMPONENT_DEFINE("ResproxyMediaBridges");
 namespace {
 
 constexpr auto kFrameTime = std::chrono::milliseconds(20);
-constexpr std::uint32_t kMaxDatagram = 1500;
 
 // The negotiated remote as the core compares it (the runtime's canonical text), or none when it
 // is not known yet (the core latches): port 0, not an IPv4 literal, 0.0.0.0 or multicast.
@@ -107,14 +106,13 @@ void Ns3MediaBridges::CloseBridge(std::map<Key, Bridge>::iterator it) {
 
 void Ns3MediaBridges::HandleRead(Key key, ns3::Ptr<ns3::Socket> socket) {
   ns3::Address from;
-  std::array<std::uint8_t, kMaxDatagram> buffer{};
   while (ns3::Ptr<ns3::Packet> packet = socket->RecvFrom(from)) {
     const auto it = m_bridges.find(key);
     if (it == m_bridges.end()) return;
-    const std::uint32_t size = std::min(packet->GetSize(), kMaxDatagram);
-    packet->CopyData(buffer.data(), size);
+    const auto size = std::min<std::uint32_t>(packet->GetSize(), m_buffer.size());
+    packet->CopyData(m_buffer.data(), size);
     it->second.core->on_datagram(core_now(), to_resproxy(from),
-                                 std::span<const std::uint8_t>(buffer.data(), size));
+                                 std::span<const std::uint8_t>(m_buffer.data(), size));
     Flush(it->second);
   }
 }

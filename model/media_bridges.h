@@ -15,6 +15,7 @@
 // back what it heard, 20 ms later — so a simulated phone hears its own voice exactly when the
 // audio went both ways. One simulator event per 20 ms drives every bridge (tick n at
 // first + n × 20 ms), armed only while a bridge is open.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -80,6 +81,7 @@ class Ns3MediaBridges {
   std::map<Key, Bridge> m_bridges;
   MediaBridgeTotals m_totals;  // opened/closed/refused and the closed bridges' counters
   ns3::EventId m_tick;
+  std::array<std::uint8_t, 1500> m_buffer{};  // one receive buffer: datagrams are read one by one
 };
 
 }  // namespace resproxy::model

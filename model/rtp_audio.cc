@@ -21,7 +21,6 @@ NS_OBJECT_ENSURE_REGISTERED(RtpAudioApplication);
 
 namespace {
 constexpr Duration kPacketTime = std::chrono::milliseconds(20);
-constexpr std::uint32_t kMaxDatagram = 1500;
 }  // namespace
 
 ns3::TypeId RtpAudioApplication::GetTypeId() {
@@ -124,10 +123,9 @@ void RtpAudioApplication::Send(std::size_t index) {
 
 void RtpAudioApplication::HandleRead(ns3::Ptr<ns3::Socket> socket) {
   ns3::Address from;
-  std::array<std::uint8_t, kMaxDatagram> buffer{};
   while (ns3::Ptr<ns3::Packet> packet = socket->RecvFrom(from)) {
-    const std::uint32_t size = std::min(packet->GetSize(), kMaxDatagram);
-    packet->CopyData(buffer.data(), size);
+    const auto size = std::min<std::uint32_t>(packet->GetSize(), m_buffer.size());
+    packet->CopyData(m_buffer.data(), size);
     const Address source = to_resproxy(from);
     const TimePoint now = core_now();
     // The newest live call whose peer sent it.
@@ -135,7 +133,7 @@ void RtpAudioApplication::HandleRead(ns3::Ptr<ns3::Socket> socket) {
     for (auto it = m_live.rbegin(); it != m_live.rend(); ++it) {
       Call& call = m_calls[*it];
       if (call.probe->peer() != source) continue;
-      call.probe->on_datagram(now, source, std::span<const std::uint8_t>(buffer.data(), size));
+      call.probe->on_datagram(now, source, std::span<const std::uint8_t>(m_buffer.data(), size));
       matched = true;
       break;
     }

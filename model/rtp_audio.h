@@ -10,6 +10,7 @@
 // datagram goes to the probe whose peer sent it, the newest call first. Datagrams for no call
 // (the gateway's early media before our 2xx, a peer still sending after BYE) are counted as
 // `unmatched`.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -81,6 +82,7 @@ class RtpAudioApplication : public ns3::Application {
   std::map<std::string, std::size_t> m_byCall;  // call-id → the newest call of that id
   std::vector<std::size_t> m_live;              // calls still talking or listening, start order
   std::uint64_t m_unmatched = 0;
+  std::array<std::uint8_t, 1500> m_buffer{};  // one receive buffer: datagrams are read one by one
   bool m_running = false;
 };
 
