@@ -356,6 +356,15 @@ void SipNodeApplication::Perform(resproxy::gateway::ToCard& effect) {
   });
 }
 
+void SipNodeApplication::Perform(resproxy::OpenMediaPort& effect) {
+  ns3::Simulator::ScheduleNow([this, local = effect.local] {
+    if (!m_running) return;
+    Deliver([&local](resproxy::Node& node, resproxy::TimePoint now) {
+      node.on_completion(now, resproxy::MediaPortFailed{.local = local, .error = "unsupported"});
+    });
+  });
+}
+
 // --- Telephony host ---
 
 void SipNodeApplication::EnableMediaBridges(ns3::Ipv4Address bind, resproxy::media::JitterBufferConfig jitter,

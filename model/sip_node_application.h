@@ -180,6 +180,9 @@ class SipNodeApplication : public ns3::Application {
   void Perform(resproxy::CommandReply& effect);
   void Perform(resproxy::ResolveName& effect);
   void Perform(resproxy::gateway::ToCard& effect);
+  // The media relay's ports: no relay data path in ns-3 yet (#13 step e): MediaPortFailed.
+  void Perform(resproxy::OpenMediaPort& effect);
+  void Perform(resproxy::CloseMediaPort&) {}
 
   void HandleDatagram(ns3::Ptr<ns3::Socket> socket, resproxy::Address local);
   void HandleAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);

@@ -102,8 +102,24 @@ struct CommandReply {
 // gateway::ToCard: a command for a telephony card (proxy/gateway/card.h). A runtime that hosts
 // no card for its span answers with FromCard{span, CallReleased{call, 38}} for a PlaceCall and
 // ignores the rest (there is no call to act on).
+
+// The media relay's ports (#13, docs/media-relay.md): bind one UDP socket on `local` (the
+// relay's address and a port of its pool) and hand every datagram that arrives on it to
+// on_media_packet. `dscp`: the DiffServ code point its packets go out with (46: EF, RFC 4594
+// telephony). A runtime that cannot bind it (port taken, no such address) answers
+// MediaPortFailed; one without a media data path (ns-3 today) answers MediaPortFailed too.
+struct OpenMediaPort {
+  Address local;
+  std::uint8_t dscp = 46;
+};
+// Close the socket on `local` (the call ended, its ports go to quarantine).
+struct CloseMediaPort {
+  Address local;
+};
+
 using Effect = std::variant<SendDatagram, OpenStream, WriteStream, CloseStream, StoreWrite,
-                            CommandReply, ResolveName, gateway::ToCard>;
+                            CommandReply, ResolveName, gateway::ToCard, OpenMediaPort,
+                            CloseMediaPort>;
 
 // --- Completions: the runtime's answers to effects that take time, all through one input. ---
 struct StoreDone {
@@ -149,8 +165,20 @@ struct NameResolved {
   // RecordKind::Srv, error None: not empty, as DNS gave them (unordered; "." targets included).
   std::vector<SrvRecord> services{};
 };
+// An OpenMediaPort the runtime could not do.
+struct MediaPortFailed {
+  Address local;
+  std::string error;  // e.g. "address in use", "unsupported"
+};
 // gateway::FromCard: an event of a telephony card (an incoming call, an answer, an alarm…).
-using Completion = std::variant<StoreDone, NameResolved, gateway::FromCard>;
+using Completion = std::variant<StoreDone, NameResolved, gateway::FromCard, MediaPortFailed>;
+
+// The answer to a media packet (on_media_packet): send the same bytes from our socket `from`
+// to `to`.
+struct MediaSend {
+  Address from;
+  Address to;
+};
 
 // A management command (admin.h) from the operator's tool; `id` comes back in its CommandReply.
 struct AdminCommand {
@@ -207,6 +235,17 @@ class Node {
   // deadlines on its own clock; only what it stores is wall time. Runtimes without a wall clock
   // (ns-3) never call it.
   virtual void on_wall_clock(TimePoint /*now*/, Duration /*since_unix_epoch*/) {}
+  // A datagram that arrived on a media port (OpenMediaPort `local`) from `source`. The one input
+  // whose answer is synchronous: where to send the same bytes (nullopt: drop it). Packets never
+  // travel through the effect queue (a relay forwards tens of thousands a second); effects the
+  // input caused (a timer that fired) are drained as after any input. Nodes without a relay
+  // never see one.
+  [[nodiscard]] virtual std::optional<MediaSend> on_media_packet(TimePoint /*now*/,
+                                                                 const Address& /*local*/,
+                                                                 const Address& /*source*/,
+                                                                 std::string_view /*bytes*/) {
+    return std::nullopt;
+  }
 
   // Outputs.
   [[nodiscard]] virtual std::optional<Effect> next_effect() = 0;

@@ -155,6 +155,9 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(CommandReply& effect);
   void perform(ResolveName& effect);
   void perform(gateway::ToCard& effect);
+  // The media relay's sockets (runtime_media.cpp).
+  void perform(OpenMediaPort& effect);
+  void perform(CloseMediaPort& effect);
   // The card host: after each of its inputs, post its events (each a Node input of its own) and
   // re-arm its timer on its next deadline.
   void after_card_input();

@@ -100,6 +100,12 @@ void SipNode::on_wall_clock(TimePoint now, Duration since_unix_epoch) {
   handle_wall_clock(now, since_unix_epoch);
 }
 
+std::optional<MediaSend> SipNode::on_media_packet(TimePoint now, const Address& local,
+                                                  const Address& source, std::string_view bytes) {
+  enter(now);
+  return handle_media_packet(now, local, source, bytes);
+}
+
 std::optional<Effect> SipNode::next_effect() {
   if (effects_.empty()) return std::nullopt;
   Effect effect = std::move(effects_.front());

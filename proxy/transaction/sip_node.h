@@ -39,6 +39,9 @@ class SipNode : public Node, public TransactionUser {
   void on_receive_delay(TimePoint now, Duration delay) final;
   void on_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) final;
   void on_wall_clock(TimePoint now, Duration since_unix_epoch) final;
+  [[nodiscard]] std::optional<MediaSend> on_media_packet(TimePoint now, const Address& local,
+                                                         const Address& source,
+                                                         std::string_view bytes) final;
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override;
 
@@ -74,6 +77,12 @@ class SipNode : public Node, public TransactionUser {
   virtual void handle_receive_delay(TimePoint /*now*/, Duration /*delay*/) {}
   virtual void handle_interfaces(TimePoint /*now*/, const std::vector<NetInterface>& /*interfaces*/) {}
   virtual void handle_wall_clock(TimePoint /*now*/, Duration /*since_unix_epoch*/) {}
+  [[nodiscard]] virtual std::optional<MediaSend> handle_media_packet(TimePoint /*now*/,
+                                                                     const Address& /*local*/,
+                                                                     const Address& /*source*/,
+                                                                     std::string_view /*bytes*/) {
+    return std::nullopt;
+  }
   // Admission before any parsing: false drops the datagram, or closes the connection, silently
   // (the seed's "IPs to ignore", rate limits and bans: no answer at all, not even to a request).
   // `bytes`: the datagram's size (0 for a connection being opened).
