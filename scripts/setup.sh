@@ -23,6 +23,7 @@ packages=(
   stunnel4                          # e2e_tls: SIPp over TCP into TLS, TLS in front of Kamailio
   chromium fonts-dejavu-core        # headless screenshot test of the report page
   tshark                            # the Q.931 oracle: Wireshark's dissector reads our test vectors
+  tcpdump                           # e2e_media_nat: the RTP each phone behind NAT receives
 )
 
 sudo_cmd=()
