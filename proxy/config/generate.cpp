@@ -140,6 +140,7 @@ const std::vector<ReferenceTable>& reference_tables() {
       {{{{"sim_hardware.e1.N"}, ""}}},
       {{{{"sim_hardware.fxo.N"}, ""}}},
       {{{{"sim_hardware.numbers.N"}, ""}}},
+      {{{{"media_relay"}, ""}}},
   };
   return tables;
 }

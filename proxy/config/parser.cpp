@@ -177,6 +177,19 @@ void Parser::finish() {
     }
   }
 
+  // Media relay: a range with at least two even/odd pairs (one call: a pair per side).
+  {
+    const auto& ports = proxy.media_relay.relay.ipv4_ports;
+    const std::string s = "media_relay";
+    if (ports.max < ports.min + 3) {
+      const int header = sections_seen_.contains(s) ? sections_seen_[s] : 0;
+      fail(line_or(s + " port_max", line_or(s + " port_min", header)), s, "port_max",
+           std::to_string(ports.max) + " leaves fewer than two port pairs above port_min (" +
+               std::to_string(ports.min) + ")",
+           "port_min + 3..65535 (" + std::to_string(ports.min + 3) + "..65535)");
+    }
+  }
+
   // Registrar: min_expires <= default_expires <= max_expires.
   {
     auto& reg = proxy.registrar;

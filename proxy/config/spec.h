@@ -210,6 +210,7 @@ SectionSpec sim_exchange_section();
 SectionSpec sim_e1_section();
 SectionSpec sim_fxo_section();
 SectionSpec sim_numbers_section();  // [sim_hardware.numbers.N]
+SectionSpec media_relay_section();  // schema_media.cpp
 
 // --- Definitions of the templates above. ---
 

@@ -93,6 +93,9 @@ std::string rewrite_request(const sip::Message& request, const RequestEdits& edi
       case sip::HeaderId::Other:
         if (edits.strip_identity && is_identity_header(field.name)) continue;
         break;
+      case sip::HeaderId::ContentLength:
+        if (edits.body) continue;  // written with the new body below
+        break;
       default:
         break;
     }
@@ -101,8 +104,30 @@ std::string rewrite_request(const sip::Message& request, const RequestEdits& edi
   }
   if (!wrote_max_forwards) line(out, "Max-Forwards", std::to_string(edits.max_forwards));
   for (const auto& extra : edits.add) line(out, extra.name, extra.value);
+  if (edits.body) {
+    line(out, "Content-Length", std::to_string(edits.body->size()));
+    out += "\r\n";
+    out += *edits.body;
+    return out;
+  }
   out += "\r\n";
   out += request.body();
+  return out;
+}
+
+std::string with_body(const sip::Message& message, std::string_view body) {
+  const std::string_view bytes = message.bytes();
+  std::string out;
+  out.reserve(bytes.size() + body.size());
+  out += bytes.substr(0, bytes.find("\r\n") + 2);  // the start line as received
+  for (const auto& field : message.headers()) {
+    if (field.id == sip::HeaderId::ContentLength) continue;
+    out += field.raw;
+    out += "\r\n";
+  }
+  line(out, "Content-Length", std::to_string(body.size()));
+  out += "\r\n";
+  out += body;
   return out;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Request and response rewriting for a proxy (RFC 3261 §16.6, §16.7): every header we do not
-// touch goes out byte-exact, in its order; the body is never touched.
+// touch goes out byte-exact, in its order; the body only when the media relay rewrites its SDP.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -24,12 +24,18 @@ struct RequestEdits {
   // Drop P-Asserted-Identity, Remote-Party-ID and Diversion: an untrusted source must not choose
   // the calling number the PSTN gateway or the ITSP presents.
   bool strip_identity = false;
+  // The media relay's SDP instead of the request's body (Content-Length follows it).
+  std::optional<std::string> body;
 };
 
 // Headers that assert who is calling (RFC 3325, draft-ietf-sip-privacy-04, RFC 5806).
 [[nodiscard]] bool is_identity_header(std::string_view name);
 
 std::string rewrite_request(const sip::Message& request, const RequestEdits& edits);
+
+// `message` with `body` instead of its own and a Content-Length that says so; every other header
+// as received (the media relay's SDP in a response, an ACK).
+std::string with_body(const sip::Message& message, std::string_view body);
 
 // §16.7 step 3: the response without its topmost Via value.
 std::string strip_top_via(const sip::Message& response);

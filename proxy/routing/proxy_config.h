@@ -10,6 +10,7 @@
 
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
+#include "proxy/media/relay/session.h"
 #include "proxy/routing/itsp_monitor.h"
 #include "proxy/security/auth_guard.h"
 #include "proxy/security/digest.h"
@@ -17,6 +18,7 @@
 #include "proxy/security/gateway_policy.h"
 #include "proxy/security/interfaces.h"
 #include "proxy/security/ip_range.h"
+#include "proxy/sip/sdp_rewrite.h"
 #include "proxy/transaction/timer_config.h"
 
 namespace resproxy::routing {
@@ -104,6 +106,22 @@ struct RegistrarConfig {
   std::size_t max_bindings = 10000;
 };
 
+// [media_relay]: the built-in media relay (docs/media-relay.md). Which calls it anchors: a policy
+// per kind of far end — the office's phones, the ITSP, the PSTN gateway. A call takes the policy
+// of its most distant end: the ITSP's if either end is the ITSP, else the gateway's if either end
+// is the gateway, else the phones'.
+struct MediaRelaySettings {
+  bool enabled = false;
+  // The addresses (written into SDP and bound), ports, timeouts and table bound. An empty IPv4
+  // address means the proxy's own (`local`) when that is IPv4.
+  media::relay::RelayConfig relay{};
+  sip::MediaRelayPolicy phones = sip::MediaRelayPolicy::WhenNatted;
+  sip::MediaRelayPolicy itsp = sip::MediaRelayPolicy::WhenNatted;
+  sip::MediaRelayPolicy gateway = sip::MediaRelayPolicy::Never;
+  sip::IcePolicy ice = sip::IcePolicy::Strip;
+  std::uint8_t dscp = 46;  // EF (RFC 4594): the office's thin access link queues voice first
+};
+
 struct ProxyConfig {
   ProxyMode mode = ProxyMode::Standalone;
   // Our domain: requests for users @realm (or @our address) are ours to route.
@@ -170,6 +188,7 @@ struct ProxyConfig {
   RegistrarConfig registrar;
   transaction::TimerConfig timers;
   std::size_t max_message_size = 65535;
+  MediaRelaySettings media_relay;
   // Wall clock = core time + this offset (STYLE.md: wall time is core time plus an epoch the
   // driver supplies; on_wall_clock() moves it). Stored expiries are wall-clock, so they survive a
   // restart and a reboot. 0 in ns-3.

@@ -10,6 +10,8 @@ using admin::CounterKind;
 
 #define RESPROXY_PROXY_COUNTER(field, help) \
   CounterSpec { #field, help, CounterKind::Counter, [](const CounterSources& s) { return s.proxy.field; } }
+#define RESPROXY_MEDIA_COUNTER(field, help) \
+  CounterSpec { #field, help, CounterKind::Counter, [](const CounterSources& s) { return s.field; } }
 #define RESPROXY_TRANSPORT_COUNTER(name, field, help) \
   CounterSpec { name, help, CounterKind::Counter, [](const CounterSources& s) { return s.transport.field; } }
 
@@ -57,10 +59,18 @@ constexpr std::array kTable{
                                "TLS connections closed over tls_handshakes_per_minute"),
     RESPROXY_TRANSPORT_COUNTER("tls_failures", tls_failures, "TLS handshakes or certificate checks that failed"),
     RESPROXY_TRANSPORT_COUNTER("tcp_timed_out", streams_timed_out, "connections closed on the header or idle timeout"),
+    CounterSpec{"media_calls_open", "calls whose media the built-in relay anchors now", CounterKind::Gauge,
+                [](const CounterSources& s) { return s.media_calls_open; }},
+    RESPROXY_MEDIA_COUNTER(media_calls_anchored, "calls whose offer the media relay took"),
+    RESPROXY_MEDIA_COUNTER(media_offers_refused, "offers the media relay could not take (503/488/500)"),
+    RESPROXY_MEDIA_COUNTER(media_calls_timed_out, "relayed calls ended for silence (BYE both ways when answered)"),
+    RESPROXY_MEDIA_COUNTER(media_packets_forwarded, "RTP and RTCP packets the media relay forwarded"),
+    RESPROXY_MEDIA_COUNTER(media_packets_dropped, "packets the media relay dropped (foreign source, not RTP, no destination)"),
 };
 
 #undef RESPROXY_PROXY_COUNTER
 #undef RESPROXY_TRANSPORT_COUNTER
+#undef RESPROXY_MEDIA_COUNTER
 
 }  // namespace
 

@@ -48,6 +48,13 @@ struct CounterSources {
   std::uint64_t gateway_open_calls = 0;
   std::uint64_t server_transactions = 0;
   std::uint64_t streams_open = 0;
+  // The built-in media relay (media_anchor.h; all 0 when it is off).
+  std::uint64_t media_calls_open = 0;
+  std::uint64_t media_calls_anchored = 0;
+  std::uint64_t media_offers_refused = 0;
+  std::uint64_t media_calls_timed_out = 0;
+  std::uint64_t media_packets_forwarded = 0;
+  std::uint64_t media_packets_dropped = 0;
 };
 
 struct CounterSpec {

@@ -82,6 +82,7 @@ ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg, const Crypto& crypto)
                                              self.trace(), counters);
   for (const auto& a : config.aliases) location.add_alias(a.alias, a.user);
   for (const auto& d : config.directory) location.add_directory_entry(d.user, d.contact);
+  if (config.media_relay.enabled) media.emplace(config.media_relay, config.local.ip, self.rng());
 }
 
 std::string ProxyNode::Impl::our_host(bool toward_itsp) const {
@@ -253,7 +254,24 @@ void ProxyNode::handle_completion(TimePoint now, const Completion& completion) {
     impl_->on_store_done(now, store->id, store->outcome);
   } else if (const auto* name = std::get_if<NameResolved>(&completion)) {
     impl_->on_name_resolved(now, *name);
+  } else if (const auto* failed = std::get_if<MediaPortFailed>(&completion)) {
+    auto& impl = *impl_;
+    impl.trace(now, "media.port_failed", [&](TraceEvent& e) {
+      e.with("local", failed->local.to_string()).with("error", failed->error);
+    });
+    if (impl.media) {
+      impl.media->on_port_failed(now, failed->local);
+      impl.media_after(now);
+    }
   }
+}
+
+std::optional<MediaSend> ProxyNode::handle_media_packet(TimePoint now, const Address& local,
+                                                        const Address& source, std::string_view bytes) {
+  // No media_after(): a packet opens and closes no port, and the relay's deadlines only move
+  // later with traffic (its timer may fire early and re-arm, session.h).
+  if (!impl_->media) return std::nullopt;
+  return impl_->media->on_packet(now, local, source, bytes);
 }
 
 void ProxyNode::handle_command(TimePoint now, const AdminCommand& command) {

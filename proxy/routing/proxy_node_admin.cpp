@@ -40,11 +40,22 @@ void ProxyNode::Impl::command(TimePoint now, const AdminCommand& cmd) {
 }
 
 CounterSources ProxyNode::Impl::counter_sources() const {
-  return CounterSources{.proxy = counters,
-                        .transport = self.transport().counters(),
-                        .gateway_open_calls = gateway_limiter.open_calls(),
-                        .server_transactions = self.transactions().server_count(),
-                        .streams_open = self.transport().open_streams()};
+  CounterSources out{.proxy = counters,
+                     .transport = self.transport().counters(),
+                     .gateway_open_calls = gateway_limiter.open_calls(),
+                     .server_transactions = self.transactions().server_count(),
+                     .streams_open = self.transport().open_streams()};
+  if (media) {
+    const auto& c = media->counters();
+    const auto& relay = media->sessions().counters();
+    out.media_calls_open = media->calls();
+    out.media_calls_anchored = c.calls_anchored;
+    out.media_offers_refused = c.offers_refused;
+    out.media_calls_timed_out = c.calls_timed_out;
+    out.media_packets_forwarded = relay.forwarded;
+    for (const auto d : relay.dropped) out.media_packets_dropped += d;
+  }
+  return out;
 }
 
 admin::Registrations ProxyNode::Impl::registrations(TimePoint now) const {

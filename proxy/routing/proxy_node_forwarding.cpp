@@ -77,6 +77,10 @@ auto ProxyNode::Impl::forward(TimePoint now, ServerTransactionId id, const sip::
   const std::string target = request_uri ? *request_uri : std::string(request.request_uri());
   auto edits = edits_for(request, path, std::move(request_uri), dest, pop,
                          *sender == security::Sender::Untrusted);
+  if (!anchor_request(now, id, request, path, dest, check, edits)) {  // the relay refused it
+    if (gateway_call) gateway_limiter.release(request.call_id());
+    return nullptr;
+  }
   const bool recorded = !edits.record_route.empty();
   auto forwarded = sip::Message::parse(rewrite_request(request, edits));
   if (!forwarded) {
@@ -283,6 +287,7 @@ void ProxyNode::Impl::finish_with(TimePoint now, Forward& f, int status, std::st
   if (!f.final_sent) {
     if (const sip::Message* request = self.transactions().server_request(f.server)) {
       respond(now, f.server, *request, status, reason, std::move(extra));
+      anchor_failed(now, *request);
     }
     f.final_sent = true;
   }
@@ -348,7 +353,9 @@ void ProxyNode::Impl::on_response(TimePoint now, ClientTransactionId cid, const 
                                          [this, cid](TimePoint t) { on_timer_c(t, cid); });
     }
     if (f.cancel_pending) send_cancel(now, f);
-    self.transactions().send_response(now, f.server, status, relay_bytes(f, response));
+    std::string relayed = relay_bytes(f, response);
+    anchor_response(now, &f, response, relayed);
+    self.transactions().send_response(now, f.server, status, std::move(relayed));
     return;
   }
   if (status == 503) {
@@ -365,6 +372,7 @@ void ProxyNode::Impl::on_response(TimePoint now, ClientTransactionId cid, const 
     return;
   }
   std::string relayed = relay_bytes(f, response);
+  anchor_response(now, &f, response, relayed);
   if (f.kind == Kind::ItspRegister && status < 300 && config.itsp.phone_reg_expires > Duration::zero()) {
     if (auto stripped = sip::Message::parse(relayed)) {
       relayed = cap_register_expiry(
@@ -453,8 +461,9 @@ void ProxyNode::Impl::forward_response_statelessly(TimePoint now, const sip::Mes
     e.with("status", std::to_string(response.status_code()))
         .with("call_id", std::string(response.call_id()));
   });
-  self.transactions().send_stateless(now, {transport, Address{ip, port}, StreamId{}},
-                                     std::string(stripped->bytes()));
+  std::string bytes(stripped->bytes());
+  anchor_response(now, nullptr, response, bytes);  // the 2xx's SDP, as its first copy had it
+  self.transactions().send_stateless(now, {transport, Address{ip, port}, StreamId{}}, std::move(bytes));
 }
 
 void ProxyNode::Impl::on_ack(TimePoint now, const sip::Message& ack, const Path& path) {
@@ -509,6 +518,7 @@ void ProxyNode::Impl::on_ack(TimePoint now, const sip::Message& ack, const Path&
   count_exit(now, ack, path, *dest, q, verdict);
   auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop,
                          q.sender == security::Sender::Untrusted);
+  anchor_ack(now, ack, path, edits);
   trace(now, "route.ack_forwarded", [&](TraceEvent& e) {
     e.with("call_id", std::string(ack.call_id()))
         .with("to", dest->remote.to_string());

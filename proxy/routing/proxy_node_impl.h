@@ -16,6 +16,7 @@
 #include "proxy/registrar/registration_flow.h"
 #include "proxy/routing/forwarding.h"
 #include "proxy/routing/itsp_monitor.h"
+#include "proxy/routing/media_anchor.h"
 #include "proxy/routing/node_identity.h"
 #include "proxy/routing/routing_table.h"
 #include "proxy/routing/stages/request_pipeline.h"
@@ -211,6 +212,11 @@ struct ProxyNode::Impl final : stages::Router,
   bool names_unsupported = false;  // the runtime cannot look names up: no more asking
 
   // late ITSP answers we hung up
+
+  // The built-in media relay ([media_relay] enable): none when off.
+  std::optional<MediaAnchor> media;
+  TimerId media_timer;
+  std::optional<TimePoint> media_timer_at;
 
   OurVias our_vias{config.local, config.tls_port, config.itsp.nat_outside_address};
 
@@ -572,6 +578,29 @@ struct ProxyNode::Impl final : stages::Router,
   void send_keepalive_ping(TimePoint now, StreamId stream) override {
     self.transport().send_keepalive_ping(now, stream);
   }
+
+  // --- the media relay (proxy_node_media.cpp) ------------------------------------------------
+
+  // A request on its way out (forward(), on_ack()): an anchored call's SDP rewritten into
+  // `edits`, its end noted. False: the relay refused the offer and the request was answered.
+  bool anchor_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                      const Path& path, const transport::Destination& dest, const ExitCheck& check,
+                      RequestEdits& edits);
+  // The ACK's SDP (a late offer's answer) into `edits`.
+  void anchor_ack(TimePoint now, const sip::Message& ack, const Path& path, RequestEdits& edits);
+  // A response on its way upstream: `relayed` (the bytes to send) gets the rewritten SDP; a 2xx
+  // to the INVITE records the dialog, a failure ends the call's media. `f`: none for a 2xx
+  // retransmission forwarded statelessly.
+  void anchor_response(TimePoint now, const Forward* f, const sip::Message& response,
+                       std::string& relayed);
+  // The INVITE was answered by us (failure, timeout, cancel): its media session goes.
+  void anchor_failed(TimePoint now, const sip::Message& request);
+  // After every use of the relay: the ports it opened or closed become effects, its next
+  // deadline a timer.
+  void media_after(TimePoint now);
+  void on_media_deadline(TimePoint now);
+  // BYE to both ends of a call whose media stopped (RFC 3261 §15: we act for the silent party).
+  void hang_up_silent_call(TimePoint now, const AnchoredDialog& dialog);
 
   // --- management ---------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 // RelaySessions (session.h): the relay's sessions, ports, latches and inactivity, without I/O.
 #include "proxy/media/relay/session.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "proxy/base/check.h"
@@ -251,7 +252,20 @@ PacketVerdict RelaySessions::on_packet(TimePoint now, const Address& local, cons
 }
 
 TimePoint RelaySessions::deadline_of(const RelaySession& s) const {
-  return s.last_activity + (s.on_hold() ? config_.hold_timeout : config_.inactivity_timeout);
+  const bool silence_expected = !s.confirmed || s.on_hold();
+  return s.last_activity + (silence_expected ? config_.hold_timeout : config_.inactivity_timeout);
+}
+
+bool RelaySessions::confirm(TimePoint now, const SessionKey& key) {
+  const auto it = sessions_.find(key);
+  if (it == sessions_.end()) return false;
+  RelaySession& s = it->second;
+  if (!s.confirmed) {
+    s.confirmed = true;
+    s.last_activity = std::max(s.last_activity, now);  // the answer is a sign of life
+    schedule(s, deadline_of(s));
+  }
+  return true;
 }
 
 void RelaySessions::schedule(RelaySession& s, TimePoint at) {

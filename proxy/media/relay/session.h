@@ -143,6 +143,9 @@ struct RelaySession {
   SessionKey key;
   std::array<RelayLeg, 2> legs;  // by Side
   TimePoint last_activity{};     // the latest accepted packet or signalling
+  // The call was answered (a 2xx): before, a phone may ring for minutes without any media, so
+  // only hold_timeout applies (see confirm()).
+  bool confirmed = false;
   [[nodiscard]] const RelayLeg& leg(Side s) const { return legs[static_cast<std::size_t>(s)]; }
   // A side signalled hold (sendonly or inactive): silence is expected.
   [[nodiscard]] bool on_hold() const;
@@ -197,6 +200,12 @@ class RelaySessions {
   // New SDP from one side (re-INVITE, UPDATE, or the ACK's answer): its latches learn again.
   [[nodiscard]] Result<SessionPorts, RelayError> update(TimePoint now, const SessionKey& key,
                                                         Side from, const LegMedia& media);
+
+  // The call was answered (the INVITE's 2xx went through): from now on inactivity_timeout
+  // applies. Before it only hold_timeout does — a phone rings without any RTP, and a session
+  // whose INVITE the proxy gives up is removed by the proxy, not by silence. False: no such
+  // session.
+  bool confirm(TimePoint now, const SessionKey& key);
 
   // A datagram that arrived on `local` (our address and port, as bound) from `source`.
   // `source` and `bytes` from the wire: untrusted.

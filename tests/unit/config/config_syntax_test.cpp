@@ -271,7 +271,8 @@ TEST(Config, UnknownSectionListsTheAllowedSections) {
             "sipproxy.lan_hosts.N, sipproxy.auth.user.N, sipproxy.ignore.N, sipproxy.reject.N, sipproxy.trust, "
             "sipproxy.trust.N, sipproxy.dos, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N, "
             "gateway, gateway.group.N, gateway.dialplan.N, sim_hardware.exchange, sim_hardware.e1.N, "
-            "sim_hardware.fxo.N, sim_hardware.numbers.N (N = 1..100; sipproxy.auth.user.N: 1..120)");
+            "sim_hardware.fxo.N, sim_hardware.numbers.N, media_relay (N = 1..100; sipproxy.auth.user.N: "
+            "1..120)");
 }
 
 // The seed's "Resilience Proxy Command Line Interface Parameters" list as printed, with its

@@ -79,10 +79,11 @@ struct Relay {
 
   explicit Relay(RelayConfig c = test_config()) : config(std::move(c)), sessions(config, rng) {}
 
-  // INVITE with Alice's SDP, then Bob's answer.
+  // INVITE with Alice's SDP, then Bob's answer in his 2xx.
   void call(const LegMedia& alice = media(kAliceSdp), const LegMedia& bob = media(kBobSdp)) {
     ports = sessions.offer(now, kCall, alice, bob.family).value();
     ports = sessions.answer(now, kCall, "a6c85cf", bob).value();
+    EXPECT_TRUE(sessions.confirm(now, kCall));
   }
   PacketVerdict send(const Address& from, const Address& to_local,
                      const std::vector<std::uint8_t>& bytes) {
@@ -326,6 +327,26 @@ TEST(RelaySessions, ASilentSessionTimesOutAtExactlyTheConfiguredTime) {
   EXPECT_EQ(r.sessions.size(), 0u);
   EXPECT_EQ(r.sessions.counters().sessions_timed_out, 1u);
   EXPECT_EQ(r.sessions.pool(Family::Ipv4)->quarantined_count(), 2u);
+}
+
+TEST(RelaySessions, ACallThatRingsWithoutMediaIsNotTimedOutBeforeItIsAnswered) {
+  Relay r;
+  r.ports = r.sessions.offer(r.now, kCall, media(kAliceSdp), Family::Ipv4).value();
+  const TimePoint invited = r.now;
+  EXPECT_TRUE(r.run_until(invited + 10min).empty());  // ringing: no RTP at all
+  r.now = invited + 10min;
+  ASSERT_TRUE(r.sessions.answer(r.now, kCall, "a6c85cf", media(kBobSdp)).has_value());
+  ASSERT_TRUE(r.sessions.confirm(r.now, kCall));
+  const TimePoint answered = r.now;
+  EXPECT_TRUE(r.run_until(answered + 60s - 1ns).empty());
+  EXPECT_EQ(r.run_until(answered + 60s), std::vector<SessionKey>{kCall});
+  EXPECT_FALSE(r.sessions.confirm(r.now, kCall));  // gone
+}
+
+TEST(RelaySessions, AnUnansweredSessionStillEndsAtTheHoldTimeout) {
+  Relay r;
+  r.ports = r.sessions.offer(r.now, kCall, media(kAliceSdp), Family::Ipv4).value();
+  EXPECT_EQ(r.sessions.next_deadline(), r.now + 1h);
 }
 
 TEST(RelaySessions, RtcpAloneKeepsASessionAliveAndItsLastPacketStartsTheTimeout) {

@@ -1,0 +1,141 @@
+// [media_relay]: the built-in media relay (docs/media-relay.md): where it listens, which ports it
+// hands out, which calls it anchors and when it gives a silent call up.
+#include "proxy/config/spec.h"
+
+namespace resproxy::config {
+
+namespace {
+
+constexpr std::string_view kPolicyAllowed = "always, nat, never";
+
+sip::MediaRelayPolicy parse_policy(std::string_view v) {
+  return parse_choice<sip::MediaRelayPolicy>(v, {{"always", sip::MediaRelayPolicy::Always},
+                                                 {"nat", sip::MediaRelayPolicy::WhenNatted},
+                                                 {"never", sip::MediaRelayPolicy::Never}});
+}
+
+ParamSpec policy(std::string name, sip::MediaRelayPolicy routing::MediaRelaySettings::*field,
+                 std::string_view value, std::string doc) {
+  return param(std::move(name), std::string(kPolicyAllowed),
+               [field](Builder& b, int, int, std::string_view v) {
+                 b.config.proxy.media_relay.*field = parse_policy(v);
+               },
+               {.value = std::string(value),
+                .comment = std::string(kPolicyAllowed) + ": " + doc,
+                .doc = doc + ": `always`, `nat` (only when an end is behind NAT), `never`",
+                .doc_allowed = "`always`, `nat`, `never`"});
+}
+
+}  // namespace
+
+SectionSpec media_relay_section() {
+  using Settings = routing::MediaRelaySettings;
+  return {
+      .name = "media_relay",
+      .params = {
+          flag("enable", [](Builder& b, bool v) { b.config.proxy.media_relay.enabled = v; },
+               {.value = "0",
+                .comment = "0 or 1: anchor calls' RTP here (symmetric latching, SDP rewrite)",
+                .doc = "anchor the RTP of the calls the policies below select: the SDP of "
+                       "INVITE, 18x, 2xx, ACK, UPDATE and PRACK is rewritten to our address, "
+                       "and we forward each side's packets to where the other side's come from"}),
+          param("address", "an IPv4 address, or empty for the proxy's own",
+                [](Builder& b, int, int, std::string_view v) {
+                  if (v.empty()) {
+                    b.config.proxy.media_relay.relay.ipv4_address.reset();
+                    return;
+                  }
+                  const std::string ip = parse_ip_text(v);
+                  if (ip.find(':') != std::string::npos) {
+                    throw Invalid{"an IPv4 address (IPv6 goes in address6)"};
+                  }
+                  b.config.proxy.media_relay.relay.ipv4_address = ip;
+                },
+                {.value = "",
+                 .comment = "IPv4 address for IPv4 legs (SDP and sockets); empty = the proxy's",
+                 .doc = "our IPv4 address for media: written into SDP and bound. Empty: the "
+                        "proxy's own address when it is IPv4",
+                 .doc_allowed = "an IPv4 address, or empty"}),
+          param("address6", "an IPv6 address, or empty for no IPv6 legs",
+                [](Builder& b, int, int, std::string_view v) {
+                  if (v.empty()) {
+                    b.config.proxy.media_relay.relay.ipv6_address.reset();
+                    return;
+                  }
+                  const std::string ip = parse_ip_text(v);
+                  if (ip.find(':') == std::string::npos) throw Invalid{"an IPv6 address (IPv4 goes in address)"};
+                  b.config.proxy.media_relay.relay.ipv6_address = ip;
+                },
+                {.value = "",
+                 .comment = "IPv6 address for IPv6 legs; empty = IPv6 media refused (488)",
+                 .doc = "our IPv6 address for media. Empty: an IPv6 side's offer is answered "
+                        "488. With both, an IPv4 phone and an IPv6 ITSP interwork through us",
+                 .doc_allowed = "an IPv6 address, or empty"}),
+          integer("port_min", 1024, 65534, "",
+                  [](Builder& b, std::int64_t v) {
+                    auto& r = b.config.proxy.media_relay.relay;
+                    r.ipv4_ports.min = r.ipv6_ports.min = static_cast<std::uint16_t>(v);
+                  },
+                  {.value = "30000",
+                   .comment = "1024..65534: the first port the relay hands out",
+                   .doc = "the relay's ports: even/odd pairs (RTP, RTCP) from `port_min` to "
+                          "`port_max`, drawn at random, 30 s quarantine after a call"}),
+          integer("port_max", 1025, 65535, "",
+                  [](Builder& b, std::int64_t v) {
+                    auto& r = b.config.proxy.media_relay.relay;
+                    r.ipv4_ports.max = r.ipv6_ports.max = static_cast<std::uint16_t>(v);
+                  },
+                  {.value = "39999",
+                   .comment = "1025..65535: the last; (max - min + 1) / 2 calls legs at most",
+                   .doc = "the last port; each call takes two pairs (one per side)",
+                   .doc_allowed = "`port_min` + 3..65535"}),
+          policy("relay_phones", &Settings::phones, "nat", "calls between the office's phones"),
+          policy("relay_itsp", &Settings::itsp, "nat", "calls to and from the ITSP"),
+          policy("relay_gateway", &Settings::gateway, "never",
+                 "calls to and from the PSTN gateway"),
+          param("ice", "strip, keep",
+                [](Builder& b, int, int, std::string_view v) {
+                  b.config.proxy.media_relay.ice = parse_choice<sip::IcePolicy>(
+                      v, {{"strip", sip::IcePolicy::Strip}, {"keep", sip::IcePolicy::Keep}});
+                },
+                {.value = "strip",
+                 .comment = "strip, keep: ICE attributes of relayed SDP",
+                 .doc = "ICE attributes (RFC 8839) of a relayed description: `strip` removes "
+                        "them (the peers use the relay), `keep` leaves them (RFC 5245 "
+                        "ice-mismatch: the peers still use the relay)",
+                 .doc_allowed = "`strip`, `keep`"}),
+          integer("inactivity_timeout", 10, 3600, "s",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.relay.inactivity_timeout = seconds(v);
+                  },
+                  {.value = "60",
+                   .comment = "10..3600 s: no RTP or RTCP either way this long: BYE both ways",
+                   .doc = "an answered call with no RTP or RTCP from either side for this long "
+                          "is ended: BYE to both phones (RTCP alone keeps it alive: silence "
+                          "suppression; hold pauses it)"}),
+          integer("hold_timeout", 60, 86400, "s",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.relay.hold_timeout = seconds(v);
+                  },
+                  {.value = "3600",
+                   .comment = "60..86400 s: the same for a call on hold (sendonly, inactive)",
+                   .doc = "the inactivity timeout of a call on hold, and of a call not answered "
+                          "yet"}),
+          integer("max_sessions", 1, 100000, "",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.relay.max_sessions = static_cast<std::size_t>(v);
+                  },
+                  {.value = "1000",
+                   .comment = "1..100000: relayed streams at most (beyond: 503)",
+                   .doc = "relayed streams (m= lines) at most; a call beyond gets 503"}),
+          integer("dscp", 0, 63, "",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.dscp = static_cast<std::uint8_t>(v);
+                  },
+                  {.value = "46",
+                   .comment = "0..63: DiffServ code point of relayed RTP (46 = EF)",
+                   .doc = "DiffServ code point of the packets we relay (46: EF, RFC 4594)"}),
+      }};
+}
+
+}  // namespace resproxy::config

@@ -1,0 +1,338 @@
+// MediaAnchor (media_anchor.h): the relay policy, the SDP of anchored calls, their ports, and
+// their dialogs for ending a silent call.
+#include "proxy/routing/media_anchor.h"
+
+#include <algorithm>
+#include <span>
+#include <variant>
+
+#include "proxy/sip/sdp.h"
+#include "proxy/sip/sdp_rewrite.h"
+#include "proxy/sip/text.h"
+
+namespace resproxy::routing {
+
+namespace relay = media::relay;
+
+namespace {
+
+relay::RelayConfig with_default_address(relay::RelayConfig config, const std::string& default_ipv4) {
+  if (!config.ipv4_address && !default_ipv4.empty() && default_ipv4.find(':') == std::string::npos &&
+      default_ipv4 != "0.0.0.0") {
+    config.ipv4_address = default_ipv4;
+  }
+  return config;
+}
+
+bool is_sdp(const sip::Message& m) {
+  if (m.body().empty()) return false;
+  const auto* type = m.first(sip::HeaderId::ContentType);
+  if (type == nullptr) return false;  // RFC 3261 §20.15: a body without a type is not ours to read
+  std::string_view value = sip::text::trim(type->value);
+  if (const auto semi = value.find(';'); semi != std::string_view::npos) {
+    value = sip::text::trim(value.substr(0, semi));
+  }
+  return sip::text::iequals(value, "application/sdp");
+}
+
+relay::Direction direction_of(sip::MediaDirection d) {
+  switch (d) {
+    case sip::MediaDirection::SendRecv: return relay::Direction::SendRecv;
+    case sip::MediaDirection::SendOnly: return relay::Direction::SendOnly;
+    case sip::MediaDirection::RecvOnly: return relay::Direction::RecvOnly;
+    case sip::MediaDirection::Inactive: return relay::Direction::Inactive;
+  }
+  return relay::Direction::SendRecv;
+}
+
+// One m= line as the relay's leg sees it. The SDP's address is usable (sent to before the side
+// has latched, and the only source admitted on its IP) when it is public, or when it is where the
+// side's signalling comes from (a phone on the office LAN, a private address without NAT).
+relay::LegMedia leg_media(const sip::SdpStream& s, std::string_view sender_ip) {
+  relay::LegMedia m;
+  m.family = sip::text::iequals(s.addr_type, "IP6") ? relay::Family::Ipv6 : relay::Family::Ipv4;
+  m.rtcp_mux = s.rtcp_mux;
+  m.direction = direction_of(s.direction);
+  const std::string ip = sip::text::lowercase(s.address);
+  m.address_usable = !s.zero_address_hold && (!sip::is_private_or_unusable(ip) || ip == sender_ip);
+  if (!s.zero_address_hold && !s.disabled && !sip::is_private_or_unusable(ip)) {
+    m.rtp = Address{ip, s.port};
+  } else if (!s.zero_address_hold && !s.disabled && ip == sender_ip) {
+    m.rtp = Address{ip, s.port};
+  }
+  if (m.rtp && s.rtcp_port != 0 && !s.rtcp_address.empty()) {
+    m.rtcp = Address{sip::text::lowercase(s.rtcp_address), s.rtcp_port};
+  }
+  return m;
+}
+
+std::optional<sip::Sdp> parse_sdp(const sip::Message& m) {
+  if (!is_sdp(m)) return std::nullopt;
+  auto sdp = sip::Sdp::parse(m.body());
+  if (!sdp) return std::nullopt;
+  return std::move(sdp).value();
+}
+
+SdpVerdict rewritten_body(std::string body) {
+  SdpVerdict v;
+  v.kind = SdpVerdict::Kind::Rewritten;
+  v.body = std::move(body);
+  return v;
+}
+
+// RFC 3264 §5: an offer (or a re-offer) relays its enabled, single-port m= lines.
+bool relayable(const sip::SdpStream& s) { return !s.disabled && s.port_count == 1; }
+
+// The policy on an initial offer. "Behind NAT" is judged against where the INVITE came from: a
+// private SDP address that is the caller's own source (a phone on the office LAN) is no NAT, so
+// LAN calls stay direct under `nat` — unlike sip::needs_relay, which has no source to compare.
+bool wants_relay(sip::MediaRelayPolicy policy, std::span<const sip::SdpStream> streams,
+                 const OfferContext& c) {
+  if (policy != sip::MediaRelayPolicy::WhenNatted) return sip::needs_relay(policy, streams, false);
+  if (c.caller_natted || c.callee_natted) {
+    return sip::needs_relay(sip::MediaRelayPolicy::Always, streams, false);
+  }
+  const std::string caller = sip::text::lowercase(c.caller_ip);
+  for (const auto& s : streams) {
+    if (s.disabled || s.zero_address_hold) continue;
+    const std::string ip = sip::text::lowercase(s.address);
+    if (sip::is_private_or_unusable(ip) && ip != caller) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+MediaAnchor::MediaAnchor(const MediaRelaySettings& settings, const std::string& default_ipv4, Rng& rng)
+    : settings_(settings), sessions_(with_default_address(settings.relay, default_ipv4), rng) {}
+
+sip::MediaRelayPolicy MediaAnchor::policy_for(const OfferContext& c) const {
+  if (c.caller == CallEnd::Itsp || c.callee == CallEnd::Itsp) return settings_.itsp;
+  if (c.caller == CallEnd::Gateway || c.callee == CallEnd::Gateway) return settings_.gateway;
+  return settings_.phones;
+}
+
+relay::SessionKey MediaAnchor::stream_key(const CallKey& call, std::size_t index) const {
+  // One session per m= line; a tag has no '/' (RFC 3261 token), so keys of two calls never meet.
+  return relay::SessionKey{call.first, call.second + "/" + std::to_string(index)};
+}
+
+SdpVerdict MediaAnchor::refuse(int status, std::string reason) {
+  ++counters_.offers_refused;
+  SdpVerdict v;
+  v.kind = SdpVerdict::Kind::Refused;
+  v.status = status;
+  v.reason = std::move(reason);
+  if (status == 503) v.headers.emplace_back("Retry-After", "5");
+  return v;
+}
+
+void MediaAnchor::open_ports(const CallKey& key, Call& call, const relay::SessionPorts& ports) {
+  for (const Address* a : {&ports.a.rtp, &ports.a.rtcp, &ports.b.rtp, &ports.b.rtcp}) {
+    if (a->port == 0 || port_owner_.contains(*a)) continue;
+    port_owner_.emplace(*a, key);
+    call.ports.push_back(*a);
+    port_changes_.push_back({*a, true});
+  }
+}
+
+SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& invite,
+                                          const OfferContext& context) {
+  auto sdp = parse_sdp(invite);
+  if (!sdp) return {};  // no offer (late offer) or not SDP: not relayed (TODO(relay))
+  const auto streams = sip::media_streams(*sdp);
+  const CallKey key{std::string(invite.call_id()), std::string(invite.from_tag())};
+  const auto existing = calls_.find(key);
+  if (existing == calls_.end() && !wants_relay(policy_for(context), streams, context)) {
+    ++counters_.calls_not_anchored;
+    return {};
+  }
+  Call fresh;
+  Call& call = existing != calls_.end() ? existing->second : fresh;
+  if (existing == calls_.end()) {
+    call.invite_cseq = invite.cseq().number;
+    call.streams.assign(streams.size(), false);
+  }
+  const relay::Family callee_family =
+      context.callee_ip.find(':') != std::string::npos ? relay::Family::Ipv6 : relay::Family::Ipv4;
+  std::vector<sip::RelayedStream> relayed(streams.size());
+  std::vector<relay::SessionKey> created;
+  std::vector<relay::SessionPorts> opened;
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    if (!relayable(streams[i])) continue;
+    if (existing != calls_.end() && (i >= call.streams.size() || !call.streams[i])) continue;
+    const auto skey = stream_key(key, i);
+    const bool known = sessions_.find(skey) != nullptr;
+    auto ports = sessions_.offer(now, skey, leg_media(streams[i], context.caller_ip), callee_family);
+    if (!ports) {
+      for (const auto& k : created) (void)sessions_.remove(now, k);
+      if (existing == calls_.end()) {
+        return refuse(relay::to_sip_status(ports.error()),
+                      "Media Relay: " + std::string(relay::to_string(ports.error())));
+      }
+      return {};
+    }
+    if (!known) created.push_back(skey);
+    opened.push_back(*ports);
+    relayed[i] = sip::RelayedStream{.address = ports->b.rtp.ip,
+                                    .rtp_port = ports->b.rtp.port,
+                                    .rtcp_port = ports->b.rtcp.port};
+  }
+  if (created.empty() && existing == calls_.end()) return {};  // no stream to relay
+  auto rewritten = sip::rewrite_for_relay(
+      *sdp, relayed, {.ice = settings_.ice, .version_offset = call.version_offset_a});
+  if (!rewritten) {
+    for (const auto& k : created) (void)sessions_.remove(now, k);
+    if (existing == calls_.end()) {
+      return refuse(sip::to_sip_status(rewritten.error()),
+                    "Media Relay: " + std::string(sip::to_string(rewritten.error())));
+    }
+    return {};
+  }
+  if (existing == calls_.end()) {
+    Call& added = calls_.emplace(key, std::move(fresh)).first->second;
+    for (std::size_t i = 0; i < streams.size(); ++i) added.streams[i] = relayed[i].rtp_port != 0;
+    for (const auto& p : opened) open_ports(key, added, p);
+    ++counters_.calls_anchored;
+  }
+  ++counters_.bodies_rewritten;
+  return rewritten_body(rewritten->to_string());
+}
+
+auto MediaAnchor::locate(const sip::Message& m) -> std::optional<Located> {
+  const std::string call_id(m.call_id());
+  const bool request = m.is_request();
+  // The From tag is the caller's: a request from the caller, or a response to one (from the callee).
+  if (auto it = calls_.find({call_id, std::string(m.from_tag())}); it != calls_.end()) {
+    return Located{it, request ? relay::Side::A : relay::Side::B};
+  }
+  if (m.to_tag().empty()) return std::nullopt;
+  if (auto it = calls_.find({call_id, std::string(m.to_tag())}); it != calls_.end()) {
+    return Located{it, request ? relay::Side::B : relay::Side::A};
+  }
+  return std::nullopt;
+}
+
+SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, std::string_view sender_ip) {
+  const auto where = locate(message);
+  if (!where) return {};
+  auto sdp = parse_sdp(message);
+  if (!sdp) return {};
+  Call& call = where->call->second;
+  const relay::Side from = where->from;
+  const auto streams = sip::media_streams(*sdp);
+  const bool initial_answer = !message.is_request() && from == relay::Side::B &&
+                              message.cseq().method == sip::Method::Invite &&
+                              message.cseq().number == call.invite_cseq;
+  const std::string sender = sip::text::lowercase(sender_ip);
+  std::vector<sip::RelayedStream> relayed(streams.size());
+  bool any = false;
+  for (std::size_t i = 0; i < streams.size() && i < call.streams.size(); ++i) {
+    if (!call.streams[i] || !relayable(streams[i])) continue;
+    const auto key = stream_key(where->call->first, i);
+    const auto media = leg_media(streams[i], sender);
+    auto ports = initial_answer ? sessions_.answer(now, key, message.to_tag(), media)
+                                : sessions_.update(now, key, from, media);
+    if (!ports) {
+      if (ports.error() == relay::RelayError::UnknownSession) continue;  // timed out meanwhile
+      if (message.is_request()) {
+        return refuse(relay::to_sip_status(ports.error()),
+                      "Media Relay: " + std::string(relay::to_string(ports.error())));
+      }
+      return {};  // an answer we cannot take: it goes through as it is (the phones may cope)
+    }
+    const relay::LocalMedia& toward = from == relay::Side::A ? ports->b : ports->a;
+    relayed[i] = sip::RelayedStream{.address = toward.rtp.ip,
+                                    .rtp_port = toward.rtp.port,
+                                    .rtcp_port = toward.rtcp.port};
+    any = true;
+  }
+  if (!any) return {};
+  const std::uint64_t offset = from == relay::Side::A ? call.version_offset_a : call.version_offset_b;
+  auto rewritten = sip::rewrite_for_relay(*sdp, relayed, {.ice = settings_.ice, .version_offset = offset});
+  if (!rewritten) return {};
+  ++counters_.bodies_rewritten;
+  return rewritten_body(rewritten->to_string());
+}
+
+void MediaAnchor::on_answered(TimePoint now, AnchoredDialog dialog) {
+  const auto it = calls_.find({dialog.call_id, dialog.a_tag});
+  if (it == calls_.end()) return;
+  Call& call = it->second;
+  for (std::size_t i = 0; i < call.streams.size(); ++i) {
+    if (call.streams[i]) (void)sessions_.confirm(now, stream_key(it->first, i));
+  }
+  if (call.dialog) {  // a 2xx retransmission or another fork's: keep the CSeqs seen
+    dialog.a_cseq = std::max(dialog.a_cseq, call.dialog->a_cseq);
+    dialog.b_cseq = std::max(dialog.b_cseq, call.dialog->b_cseq);
+  }
+  call.dialog = std::move(dialog);
+}
+
+void MediaAnchor::on_in_dialog_request(const sip::Message& request) {
+  const auto where = locate(request);
+  if (!where || !where->call->second.dialog) return;
+  AnchoredDialog& d = *where->call->second.dialog;
+  std::uint32_t& seen = where->from == relay::Side::A ? d.a_cseq : d.b_cseq;
+  seen = std::max(seen, request.cseq().number);
+}
+
+void MediaAnchor::end(TimePoint now, std::string_view call_id, std::string_view from_tag,
+                      std::string_view to_tag) {
+  auto it = calls_.find({std::string(call_id), std::string(from_tag)});
+  if (it == calls_.end() && !to_tag.empty()) it = calls_.find({std::string(call_id), std::string(to_tag)});
+  if (it != calls_.end()) remove(now, it);
+}
+
+void MediaAnchor::remove(TimePoint now, std::map<CallKey, Call>::iterator it) {
+  Call& call = it->second;
+  for (std::size_t i = 0; i < call.streams.size(); ++i) {
+    if (call.streams[i]) (void)sessions_.remove(now, stream_key(it->first, i));
+  }
+  for (const Address& a : call.ports) {
+    port_owner_.erase(a);
+    port_changes_.push_back({a, false});
+  }
+  calls_.erase(it);
+}
+
+std::optional<MediaSend> MediaAnchor::on_packet(TimePoint now, const Address& local,
+                                                const Address& source, std::string_view bytes) {
+  const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                           bytes.size());
+  const auto verdict = sessions_.on_packet(now, local, source, data);
+  if (const auto* f = std::get_if<relay::Forward>(&verdict)) return MediaSend{f->from, f->to};
+  return std::nullopt;
+}
+
+std::vector<AnchoredDialog> MediaAnchor::on_deadline(TimePoint now) {
+  std::vector<AnchoredDialog> hang_up;
+  for (const auto& key : sessions_.on_deadline(now)) {
+    const auto slash = key.from_tag.rfind('/');
+    if (slash == std::string::npos) continue;
+    const auto it = calls_.find({key.call_id, key.from_tag.substr(0, slash)});
+    if (it == calls_.end()) continue;
+    bool alive = false;  // another m= line of the call still carries media
+    for (std::size_t i = 0; i < it->second.streams.size(); ++i) {
+      if (it->second.streams[i] && sessions_.find(stream_key(it->first, i)) != nullptr) alive = true;
+    }
+    if (alive) continue;
+    ++counters_.calls_timed_out;
+    if (it->second.dialog) hang_up.push_back(*it->second.dialog);
+    remove(now, it);
+  }
+  return hang_up;
+}
+
+void MediaAnchor::on_port_failed(TimePoint now, const Address& local) {
+  const auto owner = port_owner_.find(local);
+  if (owner == port_owner_.end()) return;
+  const auto it = calls_.find(owner->second);
+  if (it != calls_.end()) remove(now, it);
+}
+
+bool MediaAnchor::anchors(std::string_view call_id, std::string_view tag) const {
+  return calls_.contains({std::string(call_id), std::string(tag)});
+}
+
+}  // namespace resproxy::routing

@@ -1,0 +1,201 @@
+// The media relay's room in the proxy (media_anchor.h): which messages reach the anchor, the
+// ports it opens and closes as effects, its timer, and the BYEs that end a call whose media died.
+#include "proxy/routing/proxy_node_impl.h"
+
+namespace resproxy::routing {
+
+namespace {
+
+std::string host_ip(std::string_view host) {
+  return sip::text::lowercase(sip::text::strip_brackets(host));
+}
+
+// The URI of a header's first name-addr (Contact), or "".
+std::string first_uri(const sip::Message& m, sip::HeaderId id) {
+  const auto* field = m.first(id);
+  if (field == nullptr) return {};
+  std::string_view rest = field->value;
+  auto value = sip::next_value(rest);
+  if (!value) return {};
+  auto na = sip::parse_name_addr(*value);
+  return na ? std::string(na->uri) : std::string();
+}
+
+}  // namespace
+
+bool ProxyNode::Impl::anchor_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                                     const Path& path, const transport::Destination& dest,
+                                     const ExitCheck& check, RequestEdits& edits) {
+  if (!media) return true;
+  const sip::Method method = request.method();
+  SdpVerdict verdict;
+  if (method == sip::Method::Invite && request.to_tag().empty()) {
+    const auto end_of = [this](const Address& a) {
+      if (is_itsp(a)) return CallEnd::Itsp;
+      if (is_gateway(a)) return CallEnd::Gateway;
+      return CallEnd::Phone;
+    };
+    OfferContext context;
+    context.caller = end_of(path.remote);
+    context.callee = end_of(dest.remote);
+    context.caller_ip = path.remote.ip;
+    const auto& via = request.top_via();
+    context.caller_natted = host_ip(via.host) != sip::text::lowercase(path.remote.ip);
+    context.callee_ip = dest.remote.ip;
+    if (check.binding != nullptr) {
+      const auto contact = sip::parse_uri(check.binding->contact);
+      context.callee_natted = contact && host_ip(contact->host) != check.binding->source.remote.ip;
+    }
+    verdict = media->on_initial_invite(now, request, context);
+    if (verdict.kind != SdpVerdict::Kind::Unchanged || media->anchors(request.call_id(), request.from_tag())) {
+      trace(now, "media.anchored", [&](TraceEvent& e) {
+        e.with("call_id", std::string(request.call_id()))
+            .with("verdict", verdict.kind == SdpVerdict::Kind::Refused ? "refused" : "relayed");
+      });
+    }
+  } else {
+    if (!request.to_tag().empty()) media->on_in_dialog_request(request);
+    verdict = media->on_message(now, request, path.remote.ip);
+  }
+  if (verdict.kind == SdpVerdict::Kind::Refused) {
+    std::vector<sip::ExtraHeader> extra;
+    for (auto& [name, value] : verdict.headers) extra.push_back({name, value});
+    respond(now, id, request, verdict.status, verdict.reason, std::move(extra));
+    media_after(now);
+    return false;
+  }
+  if (verdict.kind == SdpVerdict::Kind::Rewritten) edits.body = std::move(verdict.body);
+  if (method == sip::Method::Bye) media->end(now, request.call_id(), request.from_tag(), request.to_tag());
+  media_after(now);
+  return true;
+}
+
+void ProxyNode::Impl::anchor_ack(TimePoint now, const sip::Message& ack, const Path& path,
+                                 RequestEdits& edits) {
+  if (!media) return;
+  auto verdict = media->on_message(now, ack, path.remote.ip);
+  if (verdict.kind == SdpVerdict::Kind::Rewritten) edits.body = std::move(verdict.body);
+  media_after(now);
+}
+
+void ProxyNode::Impl::anchor_response(TimePoint now, const Forward* f, const sip::Message& response,
+                                      std::string& relayed) {
+  if (!media) return;
+  const int status = response.status_code();
+  const auto& cseq = response.cseq();
+  const bool initial_invite = cseq.method == sip::Method::Invite && f != nullptr && f->is_invite &&
+                              [&] {
+                                const sip::Message* r = self.transactions().server_request(f->server);
+                                return r != nullptr && r->to_tag().empty();
+                              }();
+  if (initial_invite && status >= 300) {
+    media->end(now, response.call_id(), response.from_tag(), {});
+    media_after(now);
+    return;
+  }
+  const std::string sender = f != nullptr ? f->dest.remote.ip : std::string();
+  auto verdict = media->on_message(now, response, sender);
+  if (verdict.kind == SdpVerdict::Kind::Rewritten) {
+    if (auto parsed = sip::Message::parse(relayed)) relayed = with_body(*parsed, verdict.body);
+  }
+  if (initial_invite && status >= 200 && media->anchors(response.call_id(), response.from_tag())) {
+    const sip::Message* invite = self.transactions().server_request(f->server);
+    const auto* from = invite ? invite->first(sip::HeaderId::From) : nullptr;
+    const auto* to = response.first(sip::HeaderId::To);
+    if (invite != nullptr && from != nullptr && to != nullptr) {
+      AnchoredDialog d;
+      d.call_id = std::string(response.call_id());
+      d.a_tag = std::string(response.from_tag());
+      d.from_value = std::string(from->value);
+      d.to_value = std::string(to->value);
+      d.a_contact = first_uri(*invite, sip::HeaderId::Contact);
+      d.b_contact = first_uri(response, sip::HeaderId::Contact);
+      // Record-Route of the 2xx, top first: the hops toward the callee come before ours, those
+      // toward the caller after (RFC 3261 §12.1: each end reads the list from its side).
+      const auto rr = record_route_values(response);
+      std::size_t first = 0;
+      while (first < rr.size() && !route_is_us(rr[first])) ++first;
+      std::size_t last = first;
+      while (last < rr.size() && route_is_us(rr[last])) ++last;
+      if (first < rr.size()) {
+        for (std::size_t i = first; i-- > 0;) d.routes_to_b.emplace_back(rr[i]);
+        for (std::size_t i = last; i < rr.size(); ++i) d.routes_to_a.emplace_back(rr[i]);
+      }
+      d.toward_a = transport::Destination{f->from.transport, f->from.remote, f->from.stream};
+      d.toward_b = f->dest;
+      d.a_cseq = invite->cseq().number;
+      media->on_answered(now, std::move(d));
+    }
+  }
+  media_after(now);
+}
+
+void ProxyNode::Impl::anchor_failed(TimePoint now, const sip::Message& request) {
+  if (!media || request.method() != sip::Method::Invite || !request.to_tag().empty()) return;
+  media->end(now, request.call_id(), request.from_tag(), {});
+  media_after(now);
+}
+
+void ProxyNode::Impl::media_after(TimePoint now) {
+  for (const auto& change : media->take_port_changes()) {
+    if (change.open) {
+      self.emit_effect(OpenMediaPort{.local = change.local, .dscp = media->dscp()});
+    } else {
+      self.emit_effect(CloseMediaPort{.local = change.local});
+    }
+  }
+  const auto due = media->next_deadline();
+  if (due == media_timer_at) return;
+  self.timers().cancel(media_timer);
+  media_timer = TimerId{};
+  media_timer_at = due;
+  if (due) {
+    media_timer = self.timers().schedule(std::max(*due, now), [this](TimePoint t) { on_media_deadline(t); });
+  }
+}
+
+void ProxyNode::Impl::on_media_deadline(TimePoint now) {
+  media_timer = TimerId{};
+  media_timer_at.reset();
+  for (const auto& dialog : media->on_deadline(now)) {
+    trace(now, "media.timed_out", [&](TraceEvent& e) { e.with("call_id", dialog.call_id); });
+    hang_up_silent_call(now, dialog);
+  }
+  media_after(now);
+}
+
+void ProxyNode::Impl::hang_up_silent_call(TimePoint now, const AnchoredDialog& d) {
+  const auto send = [&](std::string_view target, const std::vector<std::string>& routes,
+                        transport::Destination dest, std::string_view from, std::string_view to,
+                        std::uint32_t cseq) {
+    if (target.empty()) return;
+    if (!routes.empty()) {  // a proxy beyond us is the next hop (loose routing, RFC 3261 §16.12)
+      auto na = sip::parse_name_addr(routes.front());
+      if (!na) return;
+      auto uri = sip::parse_uri(na->uri);
+      if (!uri) return;
+      auto next = destination_of(*uri);
+      if (!next) return;
+      dest = *next;
+    }
+    std::vector<sip::ExtraHeader> h;
+    h.push_back({"Via", self.via_for(dest.transport, self.transactions().new_branch(),
+                                     is_itsp(dest.remote) ? config.itsp.nat_outside_address : "")});
+    h.push_back({"Max-Forwards", "70"});
+    for (const auto& r : routes) h.push_back({"Route", r});
+    h.push_back({"From", std::string(from)});
+    h.push_back({"To", std::string(to)});
+    h.push_back({"Call-ID", d.call_id});
+    h.push_back({"CSeq", std::to_string(cseq) + " BYE"});
+    // RFC 3326: why the call ended; Q.850 102 "recovery on timer expiry" for a gateway's sake.
+    h.push_back({"Reason", "Q.850;cause=102;text=\"media timeout\""});
+    if (auto bye = sip::Message::parse(sip::make_request("BYE", target, h))) {
+      (void)self.transactions().send_request(now, std::move(bye).value(), dest);
+    }
+  };
+  // To the caller as if from the callee (its To is the caller), and the other way round.
+  send(d.a_contact, d.routes_to_a, d.toward_a, d.to_value, d.from_value, d.b_cseq + 1);
+  send(d.b_contact, d.routes_to_b, d.toward_b, d.from_value, d.to_value, d.a_cseq + 1);
+}
+
+}  // namespace resproxy::routing
