@@ -403,6 +403,12 @@ std::string format_runtime_stats(const NativeRuntime::Stats& s) {
   line("effects_rejected", s.effects_rejected);
   line("bytes_in", s.bytes_in);
   line("bytes_out", s.bytes_out);
+  line("media_ports_open", s.media_ports_open);
+  line("media_port_failures", s.media_port_failures);
+  line("media_packets_in", s.media_packets_in);
+  line("media_packets_out", s.media_packets_out);
+  line("media_send_dropped", s.media_send_dropped);
+  line("media_receive_errors", s.media_receive_errors);
   return out;
 }
 

@@ -44,6 +44,8 @@ std::string describe(std::string_view transport, const std::string& ip, std::uin
 ErrorCode listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
   ErrorCode ec;
   acceptor.open(endpoint.protocol(), ec);
+  // Accepted connections inherit the marking, and the SYN-ACK already carries it.
+  if (!ec) set_dscp(acceptor.native_handle(), endpoint.address().is_v6(), kSipDscp);
   // SO_REUSEADDR: a restarted daemon binds again while old connections sit in TIME_WAIT.
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
@@ -87,6 +89,7 @@ bool NativeRuntime::Impl::bind_all(const asio::ip::address& ip, std::uint16_t po
       ErrorCode ignored;
       udp_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
       udp_.set_option(asio::socket_base::send_buffer_size(4 << 20), ignored);
+      set_dscp(udp_.native_handle(), endpoint.address().is_v6(), kSipDscp);
       // Kernel receive timestamps: how long a datagram waited is the measure of overload.
       const int one = 1;
       (void)::setsockopt(udp_.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
@@ -183,6 +186,7 @@ void NativeRuntime::Impl::stop(bool notify_node) {
   udp_.close(ignored);
   acceptor_.close(ignored);
   tls_acceptor_.close(ignored);
+  close_media_ports();
   timer_.cancel();
   accept_retry_timer_.cancel();
   tls_accept_retry_timer_.cancel();
@@ -424,6 +428,7 @@ void NativeRuntime::Impl::watch_wall_clock() {
 NativeRuntime::Stats NativeRuntime::Impl::stats() const {
   Stats out = stats_;
   out.store_queue_depth = pending_store_ids_.size() + committing_ids_.size();
+  out.media_ports_open = media_ports_.size();
   if (media_bridges_ != nullptr) {
     const MediaBridgeTotals media = media_bridges_->totals();
     out.media_bridges_open = media.open;

@@ -64,6 +64,10 @@ struct ListenConfig {
   // would pass either resets its stream (a peer that does not read).
   std::size_t max_queued_bytes_per_stream = 1 << 20;
   std::size_t max_queued_bytes_total = 32 << 20;
+  // SO_RCVBUF of each media relay port (OpenMediaPort); zero: the kernel's default. A port
+  // carries a call leg or two, and a packet queued behind seconds of others is useless to RTP:
+  // the default suits; tests that queue thousands at once ask for more.
+  std::size_t media_receive_buffer = 0;
   // TLS (tls.h): a listener on tls.port when tls.listen, and outbound TLS streams for every
   // OpenStream that asks for one. The contexts are built at start(), which throws on a
   // certificate, key or CA file it cannot use.
@@ -114,6 +118,16 @@ class NativeRuntime {
     std::uint64_t dtmf_rx = 0;            // RFC 4733 digits received and played to the lines
     std::uint64_t dtmf_tx = 0;            // digits heard on the lines, sent as RFC 4733
     std::uint64_t dtmf_dropped = 0;       // received digits not played: too many waiting
+    // The media relay's ports (OpenMediaPort): datagrams handed to on_media_packet and the
+    // forwards it asked for.
+    std::uint64_t media_ports_open = 0;     // gauge
+    std::uint64_t media_port_failures = 0;  // OpenMediaPort answered MediaPortFailed
+    std::uint64_t media_packets_in = 0;
+    std::uint64_t media_packets_out = 0;
+    // Forwards not sent: the socket's buffer was full (RTP is never queued: a late packet is a
+    // lost one), the send failed, or the node named a socket or address we do not have.
+    std::uint64_t media_send_dropped = 0;
+    std::uint64_t media_receive_errors = 0;  // datagrams over 2048 bytes (dropped), read errors
   };
 
   NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config);

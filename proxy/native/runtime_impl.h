@@ -3,8 +3,9 @@
 // (construction, binding, start and stop, inputs and the effect dispatch, the timer, interface and
 // wall-clock polling, the public NativeRuntime), runtime_udp.cpp (datagrams: batched receive,
 // receive delay, sends), runtime_streams.cpp (TCP and TLS: accept, connect, handshake, reading,
-// write queues and budgets, closing) and runtime_store.cpp (the store commit pipeline). Private
-// to them: nothing else includes it.
+// write queues and budgets, closing), runtime_store.cpp (the store commit pipeline) and
+// runtime_media.cpp (the relay's ports: receive, on_media_packet, forward). Private to them:
+// nothing else includes it.
 #include "proxy/native/runtime.h"
 
 #include <array>
@@ -28,6 +29,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "proxy/base/check.h"
@@ -100,6 +102,47 @@ struct Connection {
   std::array<char, kReadChunk> read_buffer{};
 };
 
+// DiffServ code points (RFC 4594): SIP is signalling (CS3); the relay's RTP goes out with the
+// code point its OpenMediaPort names (EF by default).
+inline constexpr std::uint8_t kSipDscp = 24;
+
+// Marks what `fd` sends with `dscp` (RFC 2474: the upper six bits of the IPv4 TOS / IPv6
+// traffic-class byte; ECN's two bits zero, which TCP's kernel then manages itself). An IPv6
+// socket gets IP_TOS as well: a dual-stack one sends IPv4 too. Best effort: a refusal costs
+// only the marking, never the socket, so errors are ignored.
+inline void set_dscp(int fd, bool v6, std::uint8_t dscp) {
+  const int tos = (dscp & 0x3f) << 2;
+  (void)::setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+  if (v6) (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+}
+
+// The relay's data path (runtime_media.cpp). A readable media port is read in batches of
+// kMediaBatch datagrams, at most kMediaBatchesPerWake of them before its wait is re-armed: one
+// busy port then waits behind every other socket that became readable meanwhile (the other
+// ports, SIP) instead of keeping the io thread to itself. RTP fits an Ethernet frame; a larger
+// datagram is truncated by the kernel and dropped.
+inline constexpr std::size_t kMediaBatch = 32;
+inline constexpr int kMediaBatchesPerWake = 4;
+inline constexpr std::size_t kMediaDatagramMax = 2048;
+
+// One socket of the relay (OpenMediaPort), shared with its pending wait and with the forwards
+// of the batch being handled: CloseMediaPort may come in the middle of either.
+struct MediaPort {
+  MediaPort(udp::socket s, Address l, bool is_v6)
+      : socket(std::move(s)), local(std::move(l)), v6(is_v6) {}
+
+  udp::socket socket;
+  Address local;  // as the core named it: the table's key and what on_media_packet is told
+  bool v6;
+  bool closed = false;  // out of the table; its wait and queued forwards do nothing
+  // The last source and the last destination: a relay leg talks to one peer, and formatting or
+  // parsing an address costs more than moving the packet.
+  udp::endpoint last_source;
+  Address last_source_address;
+  Address last_to;
+  udp::endpoint last_to_endpoint;
+};
+
 // When the Node hears of a closed stream: at once (from a completion handler) or on the next
 // io_context turn (from inside pump(), where no input may start).
 enum class Notify { Now, Later };
@@ -158,6 +201,18 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // The media relay's sockets (runtime_media.cpp).
   void perform(OpenMediaPort& effect);
   void perform(CloseMediaPort& effect);
+  void media_port_failed(Address local, std::string error);
+  void read_media(const std::shared_ptr<MediaPort>& port);
+  void on_media_readable(const std::shared_ptr<MediaPort>& port, const ErrorCode& ec);
+  // One recvmmsg on `port` into media_in_: how many (-1 with errno).
+  int receive_media_batch(MediaPort& port);
+  // Queues the forward of datagram `slot` (its bytes) as the node asked, for send_media().
+  void queue_media_send(const MediaSend& send, std::size_t slot, std::size_t size);
+  // Sends the queued forwards: one sendmmsg per run of forwards leaving from the same socket.
+  // At the end of each batch, and before a CloseMediaPort: a forward the node asked for before
+  // closing the socket leaves as if it had been sent at once.
+  void send_media();
+  void close_media_ports();
   // The card host: after each of its inputs, post its events (each a Node input of its own) and
   // re-arm its timer on its next deadline.
   void after_card_input();
@@ -256,6 +311,23 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   Address last_sender_address_;
   std::size_t async_sends_pending_ = 0;
   std::size_t queued_bytes_total_ = 0;  // stream write queues together (the global budget)
+
+  // The relay's ports by the address the core named, and the one batch being handled (the io
+  // thread reads one port at a time): datagrams received, then the forwards the node asked for.
+  std::map<Address, std::shared_ptr<MediaPort>> media_ports_;
+  std::vector<char> media_buffer_;  // kMediaBatch slots of kMediaDatagramMax; on first open
+  std::array<sockaddr_storage, kMediaBatch> media_from_{};
+  std::array<iovec, kMediaBatch> media_iov_{};
+  std::array<mmsghdr, kMediaBatch> media_in_{};
+  struct MediaForward {
+    std::shared_ptr<MediaPort> from;
+    udp::endpoint to;
+    std::size_t slot = 0;
+    std::size_t size = 0;
+  };
+  std::vector<MediaForward> media_forwards_;
+  std::array<iovec, kMediaBatch> media_out_iov_{};
+  std::array<mmsghdr, kMediaBatch> media_out_{};
 
   std::map<std::uint64_t, std::shared_ptr<Connection>> streams_;
   std::uint64_t next_inbound_id_ = 1;

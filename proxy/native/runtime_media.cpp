@@ -1,17 +1,265 @@
-// The media relay's data path: sockets on the relay's ports (OpenMediaPort, CloseMediaPort).
+// NativeRuntime's media relay data path (runtime_impl.h; node.h: OpenMediaPort, CloseMediaPort,
+// on_media_packet): one UDP socket per relay port. A readable port is read with recvmmsg in
+// batches; each datagram is one Node input whose answer says where the same bytes go; the
+// answers of a batch leave together, one sendmmsg per run of them from the same socket.
+// Packets never queue: a forward that finds its socket's buffer full is dropped and counted.
 #include "proxy/native/runtime_impl.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace resproxy::native {
 
+// --- Opening and closing ports. ---
+
 void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
-  asio::post(io_, [self = shared_from_this(), local = effect.local] {
+  // The core asked twice (a re-INVITE keeping its ports): the socket it has is the one it wants.
+  if (media_ports_.contains(effect.local)) return;
+  const auto ip = parse_ip(effect.local.ip);
+  if (!ip) {
+    media_port_failed(effect.local, "not an IP address");
+    return;
+  }
+  // Port 0 would bind an ephemeral port the core does not know: its packets' `local` would lie.
+  if (effect.local.port == 0) {
+    media_port_failed(effect.local, "no port");
+    return;
+  }
+  const udp::endpoint endpoint(*ip, effect.local.port);
+  udp::socket socket(io_);
+  ErrorCode ec;
+  socket.open(endpoint.protocol(), ec);
+  // The pool's ports are ours alone: without SO_REUSEADDR a port another socket holds (another
+  // process, a previous daemon still stopping) fails here, instead of the two splitting its
+  // packets.
+  if (!ec) socket.set_option(asio::socket_base::reuse_address(false), ec);
+  // An IPv6 port serves IPv6 only: the same port number stays free for the relay's IPv4
+  // address, and peers are never shown to the core as IPv4-mapped.
+  if (!ec && ip->is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) {
+    set_dscp(socket.native_handle(), ip->is_v6(), effect.dscp);
+    if (config_.media_receive_buffer > 0) {
+      ErrorCode ignored;  // capped by net.core.rmem_max; a refusal leaves the default
+      socket.set_option(
+          asio::socket_base::receive_buffer_size(static_cast<int>(config_.media_receive_buffer)),
+          ignored);
+    }
+    socket.bind(endpoint, ec);
+  }
+  if (!ec) socket.non_blocking(true, ec);
+  if (ec) {
+    media_port_failed(effect.local, ec.message());
+    return;
+  }
+  if (media_buffer_.empty()) {
+    media_buffer_.resize(kMediaBatch * kMediaDatagramMax);
+    media_forwards_.reserve(kMediaBatch);
+  }
+  auto port = std::make_shared<MediaPort>(std::move(socket), effect.local, ip->is_v6());
+  media_ports_.emplace(effect.local, port);
+  read_media(port);
+}
+
+void NativeRuntime::Impl::perform(CloseMediaPort& effect) {
+  const auto it = media_ports_.find(effect.local);
+  if (it == media_ports_.end()) return;
+  // Forwards queued in this batch were asked for before the close: they go now, as they would
+  // have without batching. Its pending wait then ends aborted; it holds the port itself, so
+  // nothing is freed under it.
+  send_media();
+  it->second->closed = true;
+  ErrorCode ignored;
+  it->second->socket.close(ignored);
+  media_ports_.erase(it);
+}
+
+void NativeRuntime::Impl::close_media_ports() {
+  ErrorCode ignored;
+  for (auto& [local, port] : media_ports_) {
+    port->closed = true;
+    port->socket.close(ignored);
+  }
+  media_ports_.clear();
+}
+
+void NativeRuntime::Impl::media_port_failed(Address local, std::string error) {
+  ++stats_.media_port_failures;
+  // Inside the pump that drains the effect: the answer is an input of its own, later.
+  asio::post(io_, [self = shared_from_this(),
+                   failed = MediaPortFailed{.local = std::move(local), .error = std::move(error)}] {
     if (self->stopped_) return;
-    self->deliver([&local](Node& node, TimePoint t) {
-      node.on_completion(t, MediaPortFailed{.local = local, .error = "unsupported"});
-    });
+    self->deliver([&failed](Node& node, TimePoint t) { node.on_completion(t, failed); });
   });
 }
 
-void NativeRuntime::Impl::perform(CloseMediaPort&) {}
+// --- Receiving. ---
+
+void NativeRuntime::Impl::read_media(const std::shared_ptr<MediaPort>& port) {
+  if (stopped_ || port->closed) return;
+  // Asio re-registers the socket with epoll for every wait (EPOLL_CTL_MOD), which reports it
+  // again if datagrams are still queued: stopping a drain early loses nothing.
+  port->socket.async_wait(udp::socket::wait_read,
+                          [self = shared_from_this(), port](const ErrorCode& ec) {
+                            self->on_media_readable(port, ec);
+                          });
+}
+
+int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
+  for (std::size_t i = 0; i < kMediaBatch; ++i) {
+    media_iov_[i] = iovec{media_buffer_.data() + i * kMediaDatagramMax, kMediaDatagramMax};
+    msghdr& m = media_in_[i].msg_hdr;
+    m = msghdr{};
+    m.msg_name = &media_from_[i];
+    m.msg_namelen = sizeof media_from_[i];
+    m.msg_iov = &media_iov_[i];
+    m.msg_iovlen = 1;
+    media_in_[i].msg_len = 0;
+  }
+  return ::recvmmsg(port.socket.native_handle(), media_in_.data(),
+                    static_cast<unsigned>(kMediaBatch), MSG_DONTWAIT, nullptr);
+}
+
+void NativeRuntime::Impl::on_media_readable(const std::shared_ptr<MediaPort>& port,
+                                            const ErrorCode& ec) {
+  if (stopped_ || port->closed) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
+    ++stats_.media_receive_errors;
+    read_media(port);
+    return;
+  }
+  // Fairness: a bounded drain (kMediaBatchesPerWake), then back in line behind the others.
+  for (int batch = 0; batch < kMediaBatchesPerWake; ++batch) {
+    const int n = receive_media_batch(*port);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK) ++stats_.media_receive_errors;
+      break;
+    }
+    // One input per datagram, effects drained after each (deliver): node.h's contract to the
+    // letter. A pump that finds no effect costs two virtual calls, so nothing is gained by
+    // bending it. The node may close this very port from one of them (a BYE's timer firing):
+    // the rest of the batch is then not its any more.
+    for (int i = 0; i < n && !port->closed && !stopped_; ++i) {
+      const mmsghdr& m = media_in_[static_cast<std::size_t>(i)];
+      if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+        ++stats_.media_receive_errors;  // not RTP over Ethernet; a cut copy is of no use
+        continue;
+      }
+      udp::endpoint sender;
+      const std::size_t name_size = std::min<std::size_t>(m.msg_hdr.msg_namelen, sender.capacity());
+      std::memcpy(sender.data(), &media_from_[static_cast<std::size_t>(i)], name_size);
+      sender.resize(name_size);
+      if (sender != port->last_source || port->last_source_address.ip.empty()) {
+        port->last_source = sender;
+        port->last_source_address = to_address(sender);
+      }
+      const std::size_t slot = static_cast<std::size_t>(i);
+      const std::string_view bytes(media_buffer_.data() + slot * kMediaDatagramMax, m.msg_len);
+      ++stats_.media_packets_in;
+      // The answer is queued inside the input, before the effects it caused are performed: a
+      // CloseMediaPort among them then sends it first (perform(CloseMediaPort)).
+      deliver([&](Node& node, TimePoint now) {
+        const auto verdict =
+            node.on_media_packet(now, port->local, port->last_source_address, bytes);
+        if (verdict) queue_media_send(*verdict, slot, bytes.size());
+      });
+    }
+    // Sent before the next recvmmsg reuses the buffer.
+    send_media();
+    if (stopped_ || port->closed) return;
+    if (static_cast<std::size_t>(n) < kMediaBatch) break;  // drained for now
+  }
+  read_media(port);
+}
+
+// --- Forwarding. ---
+
+void NativeRuntime::Impl::queue_media_send(const MediaSend& send, std::size_t slot,
+                                           std::size_t size) {
+  // Most forwards of a batch leave from one socket (the other leg of the same call).
+  std::shared_ptr<MediaPort> from;
+  if (!media_forwards_.empty() && media_forwards_.back().from->local == send.from) {
+    from = media_forwards_.back().from;
+  } else {
+    const auto it = media_ports_.find(send.from);
+    if (it != media_ports_.end()) from = it->second;
+  }
+  if (!from || from->closed) {
+    ++stats_.media_send_dropped;  // a port the node no longer has (or never had)
+    return;
+  }
+  if (send.to != from->last_to || from->last_to.ip.empty()) {
+    const auto ip = parse_ip(send.to.ip);
+    // An IPv6 port is IPv6-only (perform(OpenMediaPort)), an IPv4 one cannot reach IPv6.
+    if (!ip || ip->is_v6() != from->v6 || send.to.port == 0) {
+      ++stats_.media_send_dropped;
+      return;
+    }
+    from->last_to = send.to;
+    from->last_to_endpoint = udp::endpoint(*ip, send.to.port);
+  }
+  const udp::endpoint to = from->last_to_endpoint;
+  media_forwards_.push_back(
+      MediaForward{.from = std::move(from), .to = to, .slot = slot, .size = size});
+}
+
+void NativeRuntime::Impl::send_media() {
+  const std::size_t total = media_forwards_.size();
+  std::size_t first = 0;
+  while (first < total) {
+    MediaPort& from = *media_forwards_[first].from;
+    std::size_t end = first + 1;
+    while (end < total && media_forwards_[end].from.get() == &from) ++end;
+    const std::size_t count = end - first;
+    if (from.closed) {  // stop() from an input of the batch
+      stats_.media_send_dropped += count;
+      first = end;
+      continue;
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+      MediaForward& forward = media_forwards_[first + k];
+      media_out_iov_[k] =
+          iovec{media_buffer_.data() + forward.slot * kMediaDatagramMax, forward.size};
+      msghdr& h = media_out_[k].msg_hdr;
+      h = msghdr{};
+      h.msg_name = forward.to.data();
+      h.msg_namelen = static_cast<socklen_t>(forward.to.size());
+      h.msg_iov = &media_out_iov_[k];
+      h.msg_iovlen = 1;
+      media_out_[k].msg_len = 0;
+    }
+    std::size_t next = 0;
+    while (next < count) {
+      const int sent = ::sendmmsg(from.socket.native_handle(), media_out_.data() + next,
+                                  static_cast<unsigned>(count - next), MSG_DONTWAIT);
+      if (sent > 0) {
+        next += static_cast<std::size_t>(sent);
+        stats_.media_packets_out += static_cast<std::uint64_t>(sent);
+        continue;
+      }
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // The socket's buffer is full: the rest would have to wait for it, and RTP that waits
+        // arrives too late to be played. Dropped, like a congested link would.
+        stats_.media_send_dropped += count - next;
+        break;
+      }
+      // This one cannot go (no route to it, a refused address); the ones after it may.
+      ++stats_.media_send_dropped;
+      ++next;
+    }
+    first = end;
+  }
+  media_forwards_.clear();
+}
 
 }  // namespace resproxy::native

@@ -81,6 +81,7 @@ void NativeRuntime::Impl::perform(OpenStream& effect) {
   const tcp::endpoint remote(*remote_ip, effect.remote.port);
   ErrorCode ec;
   conn->socket.open(remote.protocol(), ec);
+  if (!ec) set_dscp(conn->socket.native_handle(), remote.address().is_v6(), kSipDscp);
   // Leave from the address the core names (else the listening one), on an ephemeral port: the
   // listening port itself is taken by the acceptor (RFC 3261 §18.1.1 Via carries that port).
   auto local_ip = parse_ip(effect.local.ip);
@@ -181,6 +182,8 @@ void NativeRuntime::Impl::on_accept(bool tls, const ErrorCode& ec, tcp::socket s
   (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
   (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+  // Inherited from the listener on Linux; set again so that no platform's default decides.
+  set_dscp(socket.native_handle(), local.address().is_v6(), kSipDscp);
 
   RESPROXY_CHECK(next_inbound_id_ < kOutboundStreamBit);
   auto conn = std::make_shared<Connection>(std::move(socket), StreamId{next_inbound_id_++});

@@ -1,0 +1,497 @@
+// NativeRuntime's media relay data path (runtime_media.cpp) on real loopback sockets: a relay
+// node opens ports with OpenMediaPort, hears every datagram that reaches one as on_media_packet
+// and names where the same bytes go. Plain sockets play the phones; the receiving one reads the
+// TOS / traffic-class byte each datagram arrived with (the DSCP marking).
+#include "proxy/native/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "tests/integration/native/test_node.h"
+
+namespace resproxy::native {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+using testing::run_for;
+using testing::run_until;
+using namespace std::chrono_literals;
+
+constexpr int kEf = 0xb8;   // DSCP 46 (EF) << 2: the relay's default marking
+constexpr int kCs3 = 0x60;  // DSCP 24 (CS3) << 2: SIP's
+
+bool ipv6_loopback_available() {
+  asio::io_context io;
+  udp::socket s(io);
+  boost::system::error_code ec;
+  s.open(udp::v6(), ec);
+  if (!ec) s.bind(udp::endpoint(asio::ip::make_address("::1"), 0), ec);
+  return !ec;
+}
+
+// A port nobody holds right now: bound once by the kernel's choice, then released.
+std::uint16_t free_udp_port(const std::string& ip) {
+  asio::io_context io;
+  udp::socket s(io, udp::endpoint(asio::ip::make_address(ip), 0));
+  return s.local_endpoint().port();
+}
+
+Address address_of(const udp::socket& socket) {
+  return Address{socket.local_endpoint().address().to_string(), socket.local_endpoint().port()};
+}
+
+udp::endpoint endpoint_of(const Address& a) {
+  return udp::endpoint(asio::ip::make_address(a.ip), a.port);
+}
+
+// A relay as the core would be one, reduced to what the runtime sees: ports opened on command,
+// every media packet recorded and routed by `route` (none: dropped). SIP datagrams are echoed
+// (their marking is checked too); every input is logged in order, for the fairness test.
+class RelayNode final : public Node {
+ public:
+  struct Packet {
+    Address local;
+    Address source;
+    std::string bytes;
+  };
+
+  std::function<std::optional<MediaSend>(const Packet&)> route;
+  std::vector<Packet> packets;
+  std::vector<MediaPortFailed> failures;
+  std::vector<std::string> log;  // "media <port>" or "sip", one per input of those kinds
+
+  void emit(Effect effect) { effects_.push_back(std::move(effect)); }
+
+  void on_datagram(TimePoint, const Path& path, std::string_view bytes) override {
+    log.push_back("sip");
+    emit(SendDatagram{.local = path.local, .remote = path.remote, .bytes = std::string(bytes)});
+  }
+  void on_stream_opened(TimePoint, const Path&) override {}
+  void on_stream_data(TimePoint, StreamId, std::string_view) override {}
+  void on_stream_closed(TimePoint, StreamId, StreamCloseReason) override {}
+  void on_deadline(TimePoint) override {}
+  void on_command(TimePoint, const AdminCommand& command) override {
+    emit(CommandReply{command.id, admin::Unsupported{}});
+  }
+  void on_completion(TimePoint, const Completion& completion) override {
+    if (const auto* failed = std::get_if<MediaPortFailed>(&completion)) failures.push_back(*failed);
+  }
+  std::optional<MediaSend> on_media_packet(TimePoint, const Address& local, const Address& source,
+                                           std::string_view bytes) override {
+    log.push_back("media " + std::to_string(local.port));
+    packets.push_back(Packet{local, source, std::string(bytes)});
+    return route ? route(packets.back()) : std::nullopt;
+  }
+  std::optional<Effect> next_effect() override {
+    if (effects_.empty()) return std::nullopt;
+    Effect effect = std::move(effects_.front());
+    effects_.pop_front();
+    return effect;
+  }
+  std::optional<TimePoint> next_deadline() const override { return std::nullopt; }
+
+ private:
+  std::deque<Effect> effects_;
+};
+
+// A phone's socket that also reads the TOS (IPv4) or traffic class (IPv6) of what it receives.
+struct MarkedReceiver {
+  struct Received {
+    std::string bytes;
+    udp::endpoint from;
+    int tos = -1;  // -1: the kernel did not say
+  };
+
+  MarkedReceiver(asio::io_context& io, const std::string& ip)
+      : socket(io, udp::endpoint(asio::ip::make_address(ip), 0)) {
+    const int one = 1;
+    const bool v6 = socket.local_endpoint().address().is_v6();
+    const int rc =
+        v6 ? ::setsockopt(socket.native_handle(), IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one)
+           : ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_RECVTOS, &one, sizeof one);
+    EXPECT_EQ(rc, 0);
+  }
+
+  // Takes every datagram waiting now, without blocking.
+  void poll() {
+    for (int i = 0; i < 10000; ++i) {
+      std::array<char, 4096> buffer{};
+      sockaddr_storage from{};
+      iovec iov{buffer.data(), buffer.size()};
+      alignas(cmsghdr) std::array<char, 256> control{};
+      msghdr m{};
+      m.msg_name = &from;
+      m.msg_namelen = sizeof from;
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      m.msg_control = control.data();
+      m.msg_controllen = control.size();
+      const ssize_t n = ::recvmsg(socket.native_handle(), &m, MSG_DONTWAIT);
+      if (n < 0) return;
+      Received r;
+      r.bytes.assign(buffer.data(), static_cast<std::size_t>(n));
+      std::memcpy(r.from.data(), &from, std::min<std::size_t>(m.msg_namelen, r.from.capacity()));
+      r.from.resize(std::min<std::size_t>(m.msg_namelen, r.from.capacity()));
+      for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TOS) {
+          unsigned char tos = 0;
+          std::memcpy(&tos, CMSG_DATA(c), sizeof tos);
+          r.tos = tos;
+        } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_TCLASS) {
+          int tclass = 0;
+          std::memcpy(&tclass, CMSG_DATA(c), sizeof tclass);
+          r.tos = tclass;
+        }
+      }
+      received.push_back(std::move(r));
+    }
+  }
+
+  udp::socket socket;
+  std::vector<Received> received;
+};
+
+// One runtime hosting a RelayNode on its own io_context. Its SIP socket is bound too (every
+// runtime has one); no TCP, no polls that would add inputs.
+struct Relay {
+  explicit Relay(const std::string& ip = "127.0.0.1") {
+    config.ip = ip;
+    config.tcp = false;
+    config.interface_poll = 0ms;
+    config.wall_clock_poll = 0ms;
+    // The fairness test queues thousands of datagrams on one port before the runtime reads.
+    config.media_receive_buffer = 4 << 20;
+    runtime = std::make_unique<NativeRuntime>(io, node, config);
+    runtime->start();
+  }
+
+  // Has the node emit the effects from one input (run the io_context to have them performed).
+  void emit(std::vector<Effect> effects) {
+    runtime->inject([this, effects = std::move(effects)](Node&, TimePoint) {
+      for (const auto& effect : effects) node.emit(effect);
+    });
+  }
+
+  // Opens the ports and waits until each is open or has failed.
+  bool open(const std::vector<Address>& ports) {
+    const auto before = runtime->stats();
+    std::vector<Effect> effects;
+    for (const auto& p : ports) effects.push_back(OpenMediaPort{.local = p});
+    emit(std::move(effects));
+    return run_until(io, [&] {
+      const auto now = runtime->stats();
+      return now.media_ports_open + now.media_port_failures >=
+             before.media_ports_open + before.media_port_failures + ports.size();
+    });
+  }
+
+  asio::io_context io;
+  RelayNode node;
+  ListenConfig config;
+  std::unique_ptr<NativeRuntime> runtime;  // declared last: gone before the node and io
+};
+
+// A datagram on port A comes out of port B toward where the node said, bytes unchanged, marked
+// EF, and the node heard which port it came to and from whom.
+void forwards_from_the_named_port(const std::string& ip) {
+  Relay relay(ip);
+  const Address a{ip, free_udp_port(ip)};
+  const Address b{ip, free_udp_port(ip)};
+  ASSERT_NE(a, b);
+  MarkedReceiver callee(relay.io, ip);
+  const Address callee_address = address_of(callee.socket);
+  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+    if (p.local == a) return MediaSend{.from = b, .to = callee_address};
+    return std::nullopt;
+  };
+  ASSERT_TRUE(relay.open({a, b}));
+  ASSERT_EQ(relay.runtime->stats().media_ports_open, 2u);
+  ASSERT_TRUE(relay.node.failures.empty());
+
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address(ip), 0));
+  const std::string payload("\x80\x00\x01\x02rtp\0payload", 16);  // binary, a NUL inside
+  caller.send_to(asio::buffer(payload), endpoint_of(a));
+  ASSERT_TRUE(run_until(relay.io, [&] {
+    callee.poll();
+    return !callee.received.empty();
+  }));
+
+  const auto& got = callee.received.front();
+  EXPECT_EQ(got.bytes, payload);
+  EXPECT_EQ(got.from, endpoint_of(b));
+  EXPECT_EQ(got.tos, kEf);
+  ASSERT_EQ(relay.node.packets.size(), 1u);
+  EXPECT_EQ(relay.node.packets[0].local, a);
+  EXPECT_EQ(relay.node.packets[0].source, address_of(caller));
+  const auto stats = relay.runtime->stats();
+  EXPECT_EQ(stats.media_packets_in, 1u);
+  EXPECT_EQ(stats.media_packets_out, 1u);
+  EXPECT_EQ(stats.media_send_dropped, 0u);
+}
+
+TEST(NativeRuntimeMedia, ForwardsFromThePortTheNodeNamesMarkedEfOverIpv4) {
+  forwards_from_the_named_port("127.0.0.1");
+}
+
+TEST(NativeRuntimeMedia, ForwardsFromThePortTheNodeNamesMarkedEfOverIpv6) {
+  if (!ipv6_loopback_available()) GTEST_SKIP() << "no IPv6 loopback here";
+  forwards_from_the_named_port("::1");
+}
+
+TEST(NativeRuntimeMedia, MarksTheDscpTheOpenMediaPortAsksFor) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  MarkedReceiver callee(relay.io, "127.0.0.1");
+  const Address callee_address = address_of(callee.socket);
+  relay.node.route = [&](const RelayNode::Packet&) -> std::optional<MediaSend> {
+    return MediaSend{.from = a, .to = callee_address};
+  };
+  relay.emit({OpenMediaPort{.local = a, .dscp = 34}});  // AF41: video
+  ASSERT_TRUE(run_until(relay.io, [&] { return relay.runtime->stats().media_ports_open == 1; }));
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  caller.send_to(asio::buffer(std::string("video")), endpoint_of(a));
+  ASSERT_TRUE(run_until(relay.io, [&] {
+    callee.poll();
+    return !callee.received.empty();
+  }));
+  EXPECT_EQ(callee.received.front().tos, 34 << 2);
+}
+
+TEST(NativeRuntimeMedia, DropsWhatTheNodeAnswersWithNothing) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  MarkedReceiver callee(relay.io, "127.0.0.1");
+  const Address callee_address = address_of(callee.socket);
+  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+    if (p.bytes == "drop") return std::nullopt;
+    return MediaSend{.from = a, .to = callee_address};
+  };
+  ASSERT_TRUE(relay.open({a}));
+
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  caller.send_to(asio::buffer(std::string("drop")), endpoint_of(a));
+  caller.send_to(asio::buffer(std::string("keep")), endpoint_of(a));
+  ASSERT_TRUE(run_until(relay.io, [&] {
+    callee.poll();
+    return !callee.received.empty();
+  }));
+  run_for(relay.io, 100ms);  // anything else on its way arrives meanwhile
+  callee.poll();
+  ASSERT_EQ(callee.received.size(), 1u);
+  EXPECT_EQ(callee.received[0].bytes, "keep");
+  EXPECT_EQ(relay.node.packets.size(), 2u);  // the dropped one was the node's to judge
+  EXPECT_EQ(relay.runtime->stats().media_packets_in, 2u);
+  EXPECT_EQ(relay.runtime->stats().media_packets_out, 1u);
+}
+
+// A forward the runtime cannot do (a socket the node does not have, the other address family)
+// is dropped and counted; the port goes on working.
+TEST(NativeRuntimeMedia, CountsForwardsItCannotSend) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  MarkedReceiver callee(relay.io, "127.0.0.1");
+  const Address callee_address = address_of(callee.socket);
+  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+    if (p.bytes == "unknown socket") {
+      return MediaSend{.from = {"127.0.0.1", 1}, .to = callee_address};
+    }
+    if (p.bytes == "to ipv6") return MediaSend{.from = a, .to = {"::1", 4000}};
+    if (p.bytes == "bad address") return MediaSend{.from = a, .to = {"nowhere", 4000}};
+    return MediaSend{.from = a, .to = callee_address};
+  };
+  ASSERT_TRUE(relay.open({a}));
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  for (const char* bytes : {"unknown socket", "to ipv6", "bad address", "fine"}) {
+    caller.send_to(asio::buffer(std::string(bytes)), endpoint_of(a));
+  }
+  ASSERT_TRUE(run_until(relay.io, [&] {
+    callee.poll();
+    return !callee.received.empty();
+  }));
+  EXPECT_EQ(callee.received[0].bytes, "fine");
+  EXPECT_EQ(relay.runtime->stats().media_send_dropped, 3u);
+  EXPECT_EQ(relay.runtime->stats().media_packets_out, 1u);
+}
+
+TEST(NativeRuntimeMedia, APortInUseOrABadAddressIsAnsweredMediaPortFailed) {
+  Relay relay;
+  udp::socket holder(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const Address taken = address_of(holder);
+  const Address bad{"not-an-address", 40000};
+  ASSERT_TRUE(relay.open({taken, bad}));
+  ASSERT_TRUE(run_until(relay.io, [&] { return relay.node.failures.size() == 2; }));
+  EXPECT_EQ(relay.node.failures[0].local, taken);
+  EXPECT_FALSE(relay.node.failures[0].error.empty());
+  EXPECT_EQ(relay.node.failures[1].local, bad);
+  const auto stats = relay.runtime->stats();
+  EXPECT_EQ(stats.media_ports_open, 0u);
+  EXPECT_EQ(stats.media_port_failures, 2u);
+}
+
+TEST(NativeRuntimeMedia, OpeningAnOpenPortAgainChangesNothing) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  ASSERT_TRUE(relay.open({a}));
+  relay.emit({OpenMediaPort{.local = a}});
+  run_for(relay.io, 100ms);
+  EXPECT_TRUE(relay.node.failures.empty());
+  EXPECT_EQ(relay.runtime->stats().media_ports_open, 1u);
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  caller.send_to(asio::buffer(std::string("still here")), endpoint_of(a));
+  ASSERT_TRUE(run_until(relay.io, [&] { return relay.node.packets.size() == 1; }));
+}
+
+TEST(NativeRuntimeMedia, AClosedPortDeliversNothingMoreAndIsReleased) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  ASSERT_TRUE(relay.open({a}));
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  caller.send_to(asio::buffer(std::string("before")), endpoint_of(a));
+  ASSERT_TRUE(run_until(relay.io, [&] { return relay.node.packets.size() == 1; }));
+
+  relay.emit({CloseMediaPort{.local = a}});
+  ASSERT_TRUE(run_until(relay.io, [&] { return relay.runtime->stats().media_ports_open == 0; }));
+  caller.send_to(asio::buffer(std::string("after")), endpoint_of(a));
+  run_for(relay.io, 200ms);
+  EXPECT_EQ(relay.node.packets.size(), 1u);
+  EXPECT_EQ(relay.runtime->stats().media_packets_in, 1u);
+  // The socket is gone, not merely ignored: another can bind the port.
+  udp::socket next(relay.io);
+  next.open(udp::v4());
+  boost::system::error_code ec;
+  next.bind(endpoint_of(a), ec);
+  EXPECT_FALSE(ec) << ec.message();
+}
+
+// The node closes the port from one of the inputs of a batch: the datagrams queued behind it
+// on that port are not delivered, although they were already read from the socket; the
+// forwards it asked for before closing still leave, from that port, as if sent at once.
+TEST(NativeRuntimeMedia, APortClosedInTheMiddleOfABatchDeliversNoneOfTheRest) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  MarkedReceiver callee(relay.io, "127.0.0.1");
+  const Address callee_address = address_of(callee.socket);
+  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+    if (p.bytes == "close") relay.node.emit(CloseMediaPort{.local = p.local});
+    return MediaSend{.from = a, .to = callee_address};  // from the port it closes
+  };
+  ASSERT_TRUE(relay.open({a}));
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  for (const char* bytes : {"one", "close", "three", "four"}) {
+    caller.send_to(asio::buffer(std::string(bytes)), endpoint_of(a));
+  }
+  ASSERT_TRUE(run_until(relay.io, [&] { return relay.runtime->stats().media_ports_open == 0; }));
+  run_for(relay.io, 100ms);
+  callee.poll();
+  ASSERT_EQ(relay.node.packets.size(), 2u);
+  EXPECT_EQ(relay.node.packets[0].bytes, "one");
+  EXPECT_EQ(relay.node.packets[1].bytes, "close");
+  ASSERT_EQ(callee.received.size(), 2u);
+  EXPECT_EQ(callee.received[0].bytes, "one");
+  EXPECT_EQ(callee.received[1].bytes, "close");
+  EXPECT_EQ(callee.received[1].from, endpoint_of(a));
+  EXPECT_EQ(relay.runtime->stats().media_send_dropped, 0u);
+}
+
+// Fairness: thousands of datagrams already queued on one port do not hold up a datagram on
+// another port, nor SIP. An unbounded drain of the busy port would hand the node every one of
+// its datagrams first.
+TEST(NativeRuntimeMedia, ABusyPortDoesNotStarveTheOtherPortsNorSip) {
+  Relay relay;
+  const Address busy{"127.0.0.1", free_udp_port("127.0.0.1")};
+  const Address quiet{"127.0.0.1", free_udp_port("127.0.0.1")};
+  ASSERT_NE(busy, quiet);
+  ASSERT_TRUE(relay.open({busy, quiet}));
+  ASSERT_EQ(relay.runtime->stats().media_ports_open, 2u);
+
+  // Queued while the io thread is not running: the runtime sees them all ready at once, the
+  // busy port first.
+  constexpr int kFlood = 2000;
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  for (int i = 0; i < kFlood; ++i) {
+    caller.send_to(asio::buffer("flood " + std::to_string(i)), endpoint_of(busy));
+  }
+  caller.send_to(asio::buffer(std::string("quiet")), endpoint_of(quiet));
+  caller.send_to(asio::buffer(std::string("OPTIONS")), endpoint_of(relay.runtime->local_address()));
+
+  const std::string busy_tag = "media " + std::to_string(busy.port);
+  const std::string quiet_tag = "media " + std::to_string(quiet.port);
+  const auto count_busy = [&] {
+    return static_cast<std::size_t>(
+        std::count(relay.node.log.begin(), relay.node.log.end(), busy_tag));
+  };
+  // Until everything queued was handled: the quiet datagram, SIP, and the flood stopped growing.
+  std::size_t last = 0;
+  for (int round = 0; round < 100; ++round) {  // at most ~10 s
+    run_for(relay.io, 100ms);
+    const std::size_t now = count_busy();
+    if (now == last && now > 0) break;
+    last = now;
+  }
+  const std::size_t busy_handled = count_busy();
+  const auto quiet_at = std::find(relay.node.log.begin(), relay.node.log.end(), quiet_tag);
+  const auto sip_at = std::find(relay.node.log.begin(), relay.node.log.end(), "sip");
+  ASSERT_NE(quiet_at, relay.node.log.end());
+  ASSERT_NE(sip_at, relay.node.log.end());
+  if (busy_handled < 500) {
+    GTEST_SKIP() << "the kernel kept only " << busy_handled
+                 << " of the flood (net.core.rmem_max?): too few to tell a bounded drain";
+  }
+  // How many of the flood's came before each: a bound of batches per wake-up, not all of them.
+  const auto busy_before = [&](std::vector<std::string>::iterator at) {
+    return static_cast<std::size_t>(std::count(relay.node.log.begin(), at, busy_tag));
+  };
+  EXPECT_LT(busy_before(quiet_at), busy_handled / 2) << "of " << busy_handled;
+  EXPECT_LT(busy_before(sip_at), busy_handled / 2) << "of " << busy_handled;
+  EXPECT_EQ(relay.runtime->stats().media_packets_in, busy_handled + 1);
+}
+
+// SIP's own sockets are marked CS3 (RFC 4594 signalling).
+TEST(NativeRuntimeMedia, SipDatagramsAreMarkedCs3) {
+  Relay relay;
+  MarkedReceiver phone(relay.io, "127.0.0.1");
+  phone.socket.send_to(asio::buffer(std::string("OPTIONS")),
+                       endpoint_of(relay.runtime->local_address()));
+  ASSERT_TRUE(run_until(relay.io, [&] {
+    phone.poll();
+    return !phone.received.empty();
+  }));
+  EXPECT_EQ(phone.received.front().bytes, "OPTIONS");
+  EXPECT_EQ(phone.received.front().tos, kCs3);
+}
+
+TEST(NativeRuntimeMedia, StopClosesEveryPort) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  ASSERT_TRUE(relay.open({a}));
+  relay.runtime->stop();
+  EXPECT_EQ(relay.runtime->stats().media_ports_open, 0u);
+  udp::socket next(relay.io);
+  next.open(udp::v4());
+  boost::system::error_code ec;
+  next.bind(endpoint_of(a), ec);
+  EXPECT_FALSE(ec) << ec.message();
+}
+
+}  // namespace
+}  // namespace resproxy::native
