@@ -55,11 +55,9 @@ relay::LegMedia leg_media(const sip::SdpStream& s, std::string_view sender_ip) {
   m.direction = direction_of(s.direction);
   const std::string ip = sip::text::lowercase(s.address);
   m.address_usable = !s.zero_address_hold && (!sip::is_private_or_unusable(ip) || ip == sender_ip);
-  if (!s.zero_address_hold && !s.disabled && !sip::is_private_or_unusable(ip)) {
-    m.rtp = Address{ip, s.port};
-  } else if (!s.zero_address_hold && !s.disabled && ip == sender_ip) {
-    m.rtp = Address{ip, s.port};
-  }
+  // A private address behind NAT is still the side's SDP (latch.h: learn any source, never send
+  // there); only a hold without an address or a rejected stream has none.
+  if (!s.zero_address_hold && !s.disabled) m.rtp = Address{ip, s.port};
   if (m.rtp && s.rtcp_port != 0 && !s.rtcp_address.empty()) {
     m.rtcp = Address{sip::text::lowercase(s.rtcp_address), s.rtcp_port};
   }
@@ -103,8 +101,20 @@ bool wants_relay(sip::MediaRelayPolicy policy, std::span<const sip::SdpStream> s
 
 }  // namespace
 
-MediaAnchor::MediaAnchor(const MediaRelaySettings& settings, const std::string& default_ipv4, Rng& rng)
-    : settings_(settings), sessions_(with_default_address(settings.relay, default_ipv4), rng) {}
+MediaAnchor::MediaAnchor(const MediaRelaySettings& settings, const std::string& default_ipv4,
+                         std::string itsp_outside_ipv4, Rng& rng)
+    : settings_(settings),
+      itsp_outside_ipv4_(std::move(itsp_outside_ipv4)),
+      sessions_(with_default_address(settings.relay, default_ipv4), rng) {}
+
+std::string MediaAnchor::advertised(CallEnd end, const std::string& local) const {
+  const bool ipv4 = local.find(':') == std::string::npos;
+  if (end == CallEnd::Itsp && ipv4 && !itsp_outside_ipv4_.empty() &&
+      itsp_outside_ipv4_.find(':') == std::string::npos) {
+    return itsp_outside_ipv4_;
+  }
+  return local;
+}
 
 sip::MediaRelayPolicy MediaAnchor::policy_for(const OfferContext& c) const {
   if (c.caller == CallEnd::Itsp || c.callee == CallEnd::Itsp) return settings_.itsp;
@@ -151,6 +161,7 @@ SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& inv
   Call& call = existing != calls_.end() ? existing->second : fresh;
   if (existing == calls_.end()) {
     call.invite_cseq = invite.cseq().number;
+    call.ends = {context.caller, context.callee};
     call.streams.assign(streams.size(), false);
   }
   const relay::Family callee_family =
@@ -174,7 +185,7 @@ SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& inv
     }
     if (!known) created.push_back(skey);
     opened.push_back(*ports);
-    relayed[i] = sip::RelayedStream{.address = ports->b.rtp.ip,
+    relayed[i] = sip::RelayedStream{.address = advertised(context.callee, ports->b.rtp.ip),
                                     .rtp_port = ports->b.rtp.port,
                                     .rtcp_port = ports->b.rtcp.port};
   }
@@ -242,7 +253,8 @@ SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, s
       return {};  // an answer we cannot take: it goes through as it is (the phones may cope)
     }
     const relay::LocalMedia& toward = from == relay::Side::A ? ports->b : ports->a;
-    relayed[i] = sip::RelayedStream{.address = toward.rtp.ip,
+    const CallEnd toward_end = call.ends[static_cast<std::size_t>(relay::other(from))];
+    relayed[i] = sip::RelayedStream{.address = advertised(toward_end, toward.rtp.ip),
                                     .rtp_port = toward.rtp.port,
                                     .rtcp_port = toward.rtcp.port};
     any = true;

@@ -19,6 +19,7 @@
 // Limits (TODO(relay), #13): a late offer (an INVITE without SDP) is not relayed; m= lines a
 // re-INVITE adds are passed through unrelayed; bodies other than application/sdp (multipart) are
 // passed through; forked answers share the one B leg (the last fork's answer wins, session.h).
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -98,8 +99,12 @@ struct AnchorCounters {
 class MediaAnchor {
  public:
   // `default_ipv4`: the proxy's own address, used when the settings name no IPv4 relay address
-  // (empty or not IPv4: IPv4 media refused). `rng` (port allocation) must outlive this object.
-  MediaAnchor(const MediaRelaySettings& settings, const std::string& default_ipv4, Rng& rng);
+  // (empty or not IPv4: IPv4 media refused). `itsp_outside_ipv4`: the office NAT's outside
+  // address ([sipproxy.itsp_proxy] nat_outside_address; empty: none) — the SDP sent toward the
+  // ITSP names it instead of ours, as the SIP headers do, and the office router forwards the
+  // relay's port range to us. `rng` (port allocation) must outlive this object.
+  MediaAnchor(const MediaRelaySettings& settings, const std::string& default_ipv4,
+              std::string itsp_outside_ipv4, Rng& rng);
 
   // An INVITE without a To tag, about to be forwarded: relay it or not (the policy), and if so
   // its offer pointing at the relay. A retransmission or a failover re-send of the same INVITE
@@ -156,6 +161,7 @@ class MediaAnchor {
     std::uint64_t version_offset_a = 0; // o= version offsets (sdp_rewrite.h RewriteOptions)
     std::uint64_t version_offset_b = 0;
     std::optional<AnchoredDialog> dialog;  // once answered
+    std::array<CallEnd, 2> ends{};      // by Side: who is at the caller's and the callee's end
   };
   struct Located {
     std::map<CallKey, Call>::iterator call;
@@ -169,7 +175,11 @@ class MediaAnchor {
   void open_ports(const CallKey& key, Call& call, const media::relay::SessionPorts& ports);
   void remove(TimePoint now, std::map<CallKey, Call>::iterator it);
 
+  // The address the SDP toward `end` names for a stream relayed on `local`.
+  [[nodiscard]] std::string advertised(CallEnd end, const std::string& local) const;
+
   MediaRelaySettings settings_;
+  std::string itsp_outside_ipv4_;
   media::relay::RelaySessions sessions_;
   std::map<CallKey, Call> calls_;  // ordered: no hash flooding on wire data
   std::map<Address, CallKey> port_owner_;

@@ -82,7 +82,9 @@ ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg, const Crypto& crypto)
                                              self.trace(), counters);
   for (const auto& a : config.aliases) location.add_alias(a.alias, a.user);
   for (const auto& d : config.directory) location.add_directory_entry(d.user, d.contact);
-  if (config.media_relay.enabled) media.emplace(config.media_relay, config.local.ip, self.rng());
+  if (config.media_relay.enabled) {
+    media.emplace(config.media_relay, config.local.ip, config.itsp.nat_outside_address, self.rng());
+  }
 }
 
 std::string ProxyNode::Impl::our_host(bool toward_itsp) const {

@@ -59,8 +59,9 @@ int to_sip_status(RelayError e) {
 }
 
 bool RelaySession::on_hold() const {
+  // The direction as signalled, with or without an address: RFC 2543's c=0.0.0.0 hold has none.
   for (const auto& l : legs) {
-    if (l.has_media && is_hold(l.direction)) return true;
+    if (is_hold(l.direction)) return true;
   }
   return false;
 }

@@ -318,6 +318,81 @@ TEST_F(RelayCall, LanPhonesWithoutNatTalkDirectlyUnderTheNatPolicy) {
   EXPECT_EQ(f.counter("media_calls_anchored"), 0u);
 }
 
+TEST_F(RelayCall, TheCalleesReInviteToHoldIsRewrittenTowardTheCallerAndPausesTheTimeout) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  const auto to_bob = invite();
+  const auto to_alice = answer(to_bob);
+  const std::uint16_t a_port = media_of(to_alice).port;
+  f.take_sent();
+  // Bob puts Alice on hold: a re-INVITE from his side (his tag is the From tag now).
+  std::string held = kBob.sdp();
+  held.replace(held.find("a=sendrecv"), 10, "a=sendonly");
+  held.replace(held.find(" 1 1 IN"), 7, " 1 2 IN");
+  f.receive(kBob.phone(), sip::make_request("INVITE", kAlice.contact(),
+                                            {{"Via", kBob.via("z9hG4bKhold")},
+                                             {"Max-Forwards", "70"},
+                                             {"Route", "<sip:" + kProxy.to_string() + ";lr>"},
+                                             {"From", "<sip:2002@office.example>;tag=b-tag"},
+                                             {"To", "<sip:2001@office.example>;tag=a-" + call},
+                                             {"Call-ID", call},
+                                             {"CSeq", "1 INVITE"},
+                                             {"Contact", "<" + kBob.contact() + ">"},
+                                             {"Content-Type", "application/sdp"}},
+                                            held));
+  const auto reinvite = parse(f.expect_one("INVITE ").bytes);
+  const Media m = media_of(reinvite);
+  EXPECT_EQ(m.ip, kProxy.ip);
+  EXPECT_EQ(m.port, a_port);  // the same port Alice already talks to
+  EXPECT_NE(reinvite.body().find("a=sendonly"), std::string_view::npos);  // hold is the phones'
+  f.advance(10min);  // on hold: silence is expected
+  for (const auto& sent : f.take_sent()) EXPECT_FALSE(sent.bytes.starts_with("BYE ")) << sent.bytes;
+  EXPECT_EQ(f.counter("media_calls_timed_out"), 0u);
+}
+
+class ItspRelay : public RelayCall {
+ protected:
+  ItspRelay() : RelayCall([] {
+    ProxyConfig c = itsp_test_config(ProxyMode::ForwardItsp);
+    c.media_relay.enabled = true;
+    c.media_relay.relay.ipv4_ports = {40000, 40099};
+    c.media_relay.itsp = sip::MediaRelayPolicy::Always;
+    c.itsp.nat_outside_address = "203.0.113.50";  // the office router in front of the box
+    return c;
+  }()) {}
+};
+
+TEST_F(ItspRelay, TheSdpTowardTheItspNamesTheNatsOutsideAddressAndTheLanSideOurs) {
+  const NatPhone lan{"2001", "192.168.1.21", {"192.168.1.21", 5060}, 8000};  // trusted: the LAN
+  f.receive(lan.phone(), sip::make_request("INVITE", "sip:01632960123@office.example",
+                                           {{"Via", lan.via("z9hG4bKout")},
+                                            {"Max-Forwards", "70"},
+                                            {"From", "<sip:2001@office.example>;tag=out"},
+                                            {"To", "<sip:01632960123@office.example>"},
+                                            {"Call-ID", "to-itsp"},
+                                            {"CSeq", "1 INVITE"},
+                                            {"Contact", "<" + lan.contact() + ">"},
+                                            {"Content-Type", "application/sdp"}},
+                                           lan.sdp()));
+  std::optional<sip::Message> to_itsp;
+  for (const auto& sent : f.take_sent()) {
+    if (sent.bytes.starts_with("INVITE ") && sent.to == kTestItspAddress) to_itsp = parse(sent.bytes);
+  }
+  ASSERT_TRUE(to_itsp.has_value());
+  EXPECT_EQ(media_of(*to_itsp).ip, "203.0.113.50");
+  const NatPhone itsp{"itsp", "198.51.100.10", kTestItspAddress, 20000};
+  f.receive(itsp.phone(), sip::make_response(*to_itsp, 200, "OK", "itsp-tag",
+                                             {{"Contact", "<sip:gw@198.51.100.10:5060>"},
+                                              {"Content-Type", "application/sdp"}},
+                                             itsp.sdp()));
+  const auto to_phone = parse(f.expect_one("SIP/2.0 200").bytes);
+  EXPECT_EQ(media_of(to_phone).ip, kProxy.ip);  // the LAN phone talks to the box itself
+  // The ITSP's public SDP address is usable at once: the phone's first packet reaches it.
+  auto first = packet({kProxy.ip, media_of(to_phone).port}, lan.outside, 1);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->to, (Address{"198.51.100.10", 20000}));
+}
+
 class AlwaysRelay : public RelayCall {
  protected:
   AlwaysRelay() : RelayCall(relay_config(sip::MediaRelayPolicy::Always)) {}
