@@ -149,10 +149,32 @@ void MediaAnchor::open_ports(const CallKey& key, Call& call, const relay::Sessio
 SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& invite,
                                           const OfferContext& context) {
   auto sdp = parse_sdp(invite);
-  if (!sdp) return {};  // no offer (late offer) or not SDP: not relayed (TODO(relay))
-  const auto streams = sip::media_streams(*sdp);
   const CallKey key{std::string(invite.call_id()), std::string(invite.from_tag())};
   const auto existing = calls_.find(key);
+  if (!sdp) {
+    // A late offer (RFC 3264 §4, common from ITSPs): the offer comes in the callee's 2xx, the
+    // answer in the caller's ACK. The policy is judged on the signalling alone; the sessions are
+    // made when the offer arrives (on_message).
+    if (existing != calls_.end() || !invite.body().empty()) return {};  // known, or not SDP
+    const auto policy = policy_for(context);
+    const bool relay = policy == sip::MediaRelayPolicy::Always ||
+                       (policy == sip::MediaRelayPolicy::WhenNatted &&
+                        (context.caller_natted || context.callee_natted));
+    if (!relay) {
+      ++counters_.calls_not_anchored;
+      return {};
+    }
+    Call late;
+    late.invite_cseq = invite.cseq().number;
+    late.ends = {context.caller, context.callee};
+    late.late_offer = true;
+    late.caller_family =
+        context.caller_ip.find(':') != std::string::npos ? relay::Family::Ipv6 : relay::Family::Ipv4;
+    calls_.emplace(key, std::move(late));
+    ++counters_.calls_anchored;
+    return {};
+  }
+  const auto streams = sip::media_streams(*sdp);
   if (existing == calls_.end() && !wants_relay(policy_for(context), streams, context)) {
     ++counters_.calls_not_anchored;
     return {};
@@ -236,6 +258,27 @@ SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, s
                               message.cseq().method == sip::Method::Invite &&
                               message.cseq().number == call.invite_cseq;
   const std::string sender = sip::text::lowercase(sender_ip);
+  if (call.late_offer && call.streams.empty()) {
+    // The callee's offer to a caller that sent none: the sessions start here, the caller's side
+    // without media until its ACK answers (RelaySessions::offer with no address, then update).
+    if (!initial_answer) return {};
+    call.streams.assign(streams.size(), false);
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      if (!relayable(streams[i])) continue;
+      const auto key = stream_key(where->call->first, i);
+      relay::LegMedia caller;
+      caller.family = call.caller_family;
+      const auto media = leg_media(streams[i], sender);
+      auto made = sessions_.offer(now, key, caller, media.family);
+      if (!made) continue;  // that line goes unrelayed (no ports, no address of its family)
+      if (!sessions_.answer(now, key, message.to_tag(), media)) {
+        (void)sessions_.remove(now, key);
+        continue;
+      }
+      call.streams[i] = true;
+      open_ports(where->call->first, call, *made);
+    }
+  }
   std::vector<sip::RelayedStream> relayed(streams.size());
   bool any = false;
   for (std::size_t i = 0; i < streams.size() && i < call.streams.size(); ++i) {

@@ -16,7 +16,10 @@
 // UPDATE, PRACK, ACK, and their answers — updates its sender's leg, which opens that leg's learning
 // window again (a phone that moved re-latches; one that did not keeps its latch).
 //
-// Limits (TODO(relay), #13): a late offer (an INVITE without SDP) is not relayed; m= lines a
+// A late offer (an INVITE without SDP: the callee's 2xx offers, the caller's ACK answers) is
+// judged on the signalling alone (NAT by Via and registration) and relayed from the 2xx on.
+//
+// Limits (TODO(relay), #13): m= lines a
 // re-INVITE adds are passed through unrelayed; bodies other than application/sdp (multipart) are
 // passed through; forked answers share the one B leg (the last fork's answer wins, session.h).
 #include <array>
@@ -162,6 +165,8 @@ class MediaAnchor {
     std::uint64_t version_offset_b = 0;
     std::optional<AnchoredDialog> dialog;  // once answered
     std::array<CallEnd, 2> ends{};      // by Side: who is at the caller's and the callee's end
+    bool late_offer = false;            // the INVITE had no SDP: the 2xx offers, the ACK answers
+    media::relay::Family caller_family = media::relay::Family::Ipv4;
   };
   struct Located {
     std::map<CallKey, Call>::iterator call;

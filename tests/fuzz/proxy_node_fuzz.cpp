@@ -9,6 +9,9 @@
 //   7     every open store write is answered Ok.
 // Timers that are due fire in a step of their own, so every message sent while a datagram is
 // handled is that datagram's doing.
+// With the media relay on (mode & 4) a datagram op with its top bit set is an RTP/RTCP packet on
+// one of the relay's open ports instead; a port is never opened twice or closed unopened, and a
+// forward always leaves from an open port.
 // Invariants: nothing crashes or trips a sanitizer; while handling a datagram from the untrusted
 // host the proxy sends no request to the PSTN gateway, and no request to any host but the ones
 // the rule names in the current state — Local (standalone, failure operation): a registered
@@ -21,6 +24,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <deque>
+#include <iterator>
 #include <set>
 #include <string>
 #include <string_view>
@@ -58,6 +62,14 @@ routing::ProxyConfig config_for(std::uint8_t mode) {
   t.name = "itsp.example";
   t.destination = transport::Destination{Transport::Udp, kItsp, StreamId{}};
   c.itsp.monitor.targets.push_back(t);
+  // Every fourth mode byte anchors every call's media (media_anchor.h): the SDP of whatever the
+  // senders write is rewritten, and its ports get packets (datagram ops with the top bit set).
+  if ((mode & 4) != 0) {
+    c.media_relay.enabled = true;
+    c.media_relay.relay.ipv4_ports = {40000, 40063};
+    c.media_relay.relay.max_sessions = 16;
+    c.media_relay.phones = c.media_relay.itsp = c.media_relay.gateway = sip::MediaRelayPolicy::Always;
+  }
   return c;
 }
 
@@ -76,8 +88,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::set<std::uint64_t> unanswered_commands;
   std::uint64_t next_command = 1;
 
+  std::set<Address> media_ports;  // open now (OpenMediaPort, not yet CloseMediaPort)
   auto drain = [&](const Address* from, bool local, bool itsp_up) {
     while (auto effect = node.next_effect()) {
+      if (const auto* o = std::get_if<OpenMediaPort>(&*effect)) {
+        if (!media_ports.insert(o->local).second) std::abort();  // opened twice
+        continue;
+      }
+      if (const auto* c = std::get_if<CloseMediaPort>(&*effect)) {
+        if (media_ports.erase(c->local) != 1) std::abort();  // closed but never opened
+        continue;
+      }
       if (const auto* w = std::get_if<StoreWrite>(&*effect)) {
         open_writes.push_back(w->id);
         continue;
@@ -155,6 +176,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
     }
     const Address& from = senders[op % 8];
+    if ((op & 0x80) != 0 && !media_ports.empty()) {
+      // A packet on one of the relay's ports: what it forwards leaves from a port that is open.
+      auto port = media_ports.begin();
+      std::advance(port, in.byte() % media_ports.size());
+      const Address source{from.ip, static_cast<std::uint16_t>(40000 + in.byte())};
+      const auto send = node.on_media_packet(now, *port, source, in.bytes(256));
+      if (send && !media_ports.contains(send->from)) std::abort();
+      drain(nullptr, true, false);
+      continue;
+    }
     const bool local = !forwards || node.in_failure_operation();
     node.on_datagram(now, Path{Transport::Udp, kProxy, from, StreamId{}}, in.bytes(4096));
     drain(&from, local, !local);

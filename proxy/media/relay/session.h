@@ -36,8 +36,9 @@
 //
 // Limits / TODO(relaycore): forked calls — answers with another To tag re-target the one B leg
 //   (the last answer wins, as the final 2xx must); a B leg per fork with its own ports is
-//   for later (#13). Trace events (relay.session_timed_out, relay.latched) are the caller's job
-//   until the relay is wired into the Node (#13 step b). One m= line (one stream) per session.
+//   for later (#13). Trace events are the caller's (routing/media_anchor.h and the proxy's
+//   media.* events). One m= line (one stream) per session; the proxy keys a call's m= lines
+//   as separate sessions.
 #include <array>
 #include <compare>
 #include <cstdint>

@@ -318,6 +318,46 @@ TEST_F(RelayCall, LanPhonesWithoutNatTalkDirectlyUnderTheNatPolicy) {
   EXPECT_EQ(f.counter("media_calls_anchored"), 0u);
 }
 
+TEST_F(RelayCall, ALateOfferIsRelayedFromTheCalleesOfferToTheCallersAckAnswer) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  f.receive(kAlice.phone(), sip::make_request("INVITE", "sip:2002@office.example",
+                                              {{"Via", kAlice.via("z9hG4bKlate")},
+                                               {"Max-Forwards", "70"},
+                                               {"From", "<sip:2001@office.example>;tag=a-late"},
+                                               {"To", "<sip:2002@office.example>"},
+                                               {"Call-ID", "late"},
+                                               {"CSeq", "1 INVITE"},
+                                               {"Contact", "<" + kAlice.contact() + ">"}}));
+  call = "late";
+  const auto to_bob = parse(f.expect_one("INVITE ").bytes);
+  EXPECT_TRUE(to_bob.body().empty());
+  EXPECT_TRUE(opened().empty());  // nothing to relay yet
+  const auto to_alice = answer(to_bob);  // Bob's 2xx carries the offer
+  const Media offer = media_of(to_alice);
+  EXPECT_EQ(offer.ip, kProxy.ip);
+  EXPECT_EQ(opened().size(), 4u);
+  f.receive(kAlice.phone(), sip::make_request("ACK", kBob.contact(),
+                                              {{"Via", kAlice.via("z9hG4bKlateack")},
+                                               {"Max-Forwards", "70"},
+                                               {"Route", "<sip:" + kProxy.to_string() + ";lr>"},
+                                               {"From", "<sip:2001@office.example>;tag=a-late"},
+                                               {"To", "<sip:2002@office.example>;tag=b-tag"},
+                                               {"Call-ID", "late"},
+                                               {"CSeq", "1 ACK"},
+                                               {"Content-Type", "application/sdp"}},
+                                              kAlice.sdp()));
+  const auto ack = parse(f.expect_one("ACK ").bytes);
+  const Media answer_media = media_of(ack);
+  EXPECT_EQ(answer_media.ip, kProxy.ip);
+  EXPECT_NE(answer_media.port, offer.port);
+  // Both latch and hear each other, as with an early offer.
+  (void)packet({kProxy.ip, answer_media.port}, kBob.outside, 1);
+  auto to_b = packet({kProxy.ip, offer.port}, kAlice.outside, 1);
+  ASSERT_TRUE(to_b.has_value());
+  EXPECT_EQ(to_b->to, kBob.outside);
+}
+
 TEST_F(RelayCall, TheCalleesReInviteToHoldIsRewrittenTowardTheCallerAndPausesTheTimeout) {
   register_nat(kAlice);
   register_nat(kBob);
