@@ -16,6 +16,16 @@
         sources=<ip:port/packets,...> (every source seen, "-" if none)
         sent=<RTP the phone sent from that port> sent_to=<ip:port/packets,...> ("-" if none)
 
+  media_nat.py silence <capture.pcap> <phone-ip> <media-port> <sip-port>
+      Reads a tcpdump capture taken on a phone's interface (RTP and SIP) and prints one line of
+      key=value pairs about how its call ended:
+        rtp=<RTP to or from <phone-ip>:<media-port>> rtp_last=<capture time of the last one, s>
+        byes=<BYE requests that reached <phone-ip>:<sip-port>, retransmissions included>
+        media_timeout=<of those, with a Reason header naming Q.850 cause=102>
+        bye_first=<capture time of the first, s> gap=<bye_first - rtp_last, s>
+        reason=<the first one's Reason header value, "-" if none; last: it may hold spaces>
+      ("-" for times and gap when there is no such packet)
+
   media_nat.py relay <ip> <port-a> <port-b> <seconds>
       A stand-in for a relay's data path (the harness' own positive control, STANDIN_RELAY=1):
       two UDP sockets; each latches the latest source that sent to it, and what one receives
@@ -65,6 +75,12 @@ def cmd_stream(out, tag, seconds):
 
 def read_pcap(path):
     """(linktype, [frame bytes]) of a classic pcap file, either byte order, us or ns stamps."""
+    linktype, frames = read_pcap_timed(path)
+    return linktype, [fr for _, fr in frames]
+
+
+def read_pcap_timed(path):
+    """(linktype, [(capture time in s, frame bytes)]) of a classic pcap file."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
@@ -76,11 +92,12 @@ def read_pcap(path):
         e = ">"
     else:
         sys.exit(f"{path}: not a classic pcap file (tcpdump -w writes one)")
+    frac = 1e-9 if magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d") else 1e-6
     linktype = struct.unpack(e + "I", data[20:24])[0]
     frames, off = [], 24
     while off + 16 <= len(data):
-        incl = struct.unpack(e + "I", data[off + 8:off + 12])[0]
-        frames.append(data[off + 16:off + 16 + incl])
+        sec, sub, incl = struct.unpack(e + "III", data[off:off + 12])
+        frames.append((sec + sub * frac, data[off + 16:off + 16 + incl]))
         off += 16 + incl
     return linktype, frames
 
@@ -131,6 +148,56 @@ def cmd_heard(capture, phone_ip, media_port, relay_ip, *tags):
     return 0
 
 
+def udp_datagrams(capture):
+    """(time, src, sport, dst, dport, payload) of every IPv4 UDP datagram in a capture."""
+    linktype, frames = read_pcap_timed(capture)
+    l2 = {LINKTYPE_ETHERNET: 14, LINKTYPE_LINUX_SLL: 16}.get(linktype)
+    if l2 is None:
+        sys.exit(f"{capture}: link type {linktype} not handled")
+    for t, fr in frames:
+        if len(fr) < l2 + 20 or struct.unpack("!H", fr[l2 - 2:l2])[0] != ETH_IPV4:
+            continue
+        ip = fr[l2:]
+        ihl = (ip[0] & 0x0F) * 4
+        if ip[9] != 17 or len(ip) < ihl + 8:
+            continue
+        sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
+        yield (t, ".".join(map(str, ip[12:16])), sport, ".".join(map(str, ip[16:20])), dport,
+               ip[ihl + 8:])
+
+
+def cmd_silence(capture, phone_ip, media_port, sip_port):
+    media, sip = int(media_port), int(sip_port)
+    rtp = byes = media_timeout = 0
+    rtp_last = bye_first = None
+    reason = "-"
+    for t, src, sport, dst, dport, payload in udp_datagrams(capture):
+        if (src == phone_ip and sport == media) or (dst == phone_ip and dport == media):
+            if len(payload) >= 12 and payload[0] >> 6 == 2:
+                rtp += 1
+                rtp_last = t
+            continue
+        if dst != phone_ip or dport != sip or not payload.startswith(b"BYE "):
+            continue
+        byes += 1
+        head = payload.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+        value = None
+        for line in head.split("\r\n")[1:]:
+            name, _, rest = line.partition(":")
+            if name.strip().lower() == "reason":
+                value = rest.strip()
+        if value is not None and "q.850" in value.lower() and "cause=102" in value.lower():
+            media_timeout += 1
+        if bye_first is None:
+            bye_first = t
+            reason = value or "-"
+    fmt = lambda t: "-" if t is None else f"{t:.3f}"
+    gap = "-" if rtp_last is None or bye_first is None else f"{bye_first - rtp_last:.3f}"
+    print(f"rtp={rtp} rtp_last={fmt(rtp_last)} byes={byes} media_timeout={media_timeout} "
+          f"bye_first={fmt(bye_first)} gap={gap} reason={reason}")
+    return 0
+
+
 def cmd_relay(ip, port_a, port_b, seconds):
     socks = []
     for port in (port_a, port_b):
@@ -163,6 +230,8 @@ def main(args):
         return cmd_stream(*args[1:])
     if len(args) >= 5 and args[0] == "heard":
         return cmd_heard(*args[1:])
+    if len(args) == 5 and args[0] == "silence":
+        return cmd_silence(*args[1:])
     if len(args) == 5 and args[0] == "relay":
         return cmd_relay(*args[1:])
     sys.stderr.write(__doc__)

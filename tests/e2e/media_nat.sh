@@ -2,12 +2,15 @@
 # End-to-end: resproxy's media relay gets audio both ways for two phones that are each behind a
 # real masquerading NAT (issue #13 step b). Without the relay the phones' SDP names private
 # addresses the other side cannot reach: the call connects and nobody hears anything.
+# Then, in the same namespaces and the same resproxy run, the relay's inactivity timeout: an
+# answered call that falls silent is ended with a BYE to each phone, a call on hold is not.
 #
 # Five network namespaces made here (names unique per run, deleted on exit, nothing on the host):
 #   P   the proxy box on "the internet": br0 203.0.113.1/24, a bridge whose ports are veths to
 #       N1 and N2; resproxy runs here on 0.0.0.0:5060, standalone, realm resproxy.local, the
 #       NATs' outside addresses trusted as [sipproxy.trust.1] 203.0.113.11-203.0.113.12, and
-#       (MEDIA_RELAY=1) [media_relay] on 203.0.113.1, ports 40000-40999, relay_phones = nat
+#       (MEDIA_RELAY=1) [media_relay] on 203.0.113.1, ports 40000-40999, relay_phones = nat,
+#       inactivity_timeout = INACTIVITY (10 s; hold_timeout stays 3600 s)
 #   N1  a NAT router: wan0 203.0.113.11/24 (outside), lan0 192.168.1.1/24, ip_forward=1,
 #       iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE; no route to 192.168.2.0/24
 #   N2  the same: wan0 203.0.113.12/24, lan0 192.168.2.1/24
@@ -16,14 +19,28 @@
 # The two LANs cannot reach each other (checked: `ip route get` fails in N1 and N2); the only
 # way from one phone to the other is resproxy on 203.0.113.1.
 #
-# Phones (SIPp inside H1 and H2; play_pcap_audio needs root, which the namespaces need anyway):
+# Phases, one after the other (SIPp inside H1 and H2; play_pcap_audio needs root, which the
+# namespaces need anyway):
+# audio:
 #   both register through resproxy with their private Contact (phone.xml, -d 0): 2001 from
 #   192.168.1.10:5061, 2002 from 192.168.2.10:5062. Then H2 answers on 5062
 #   (scenarios/media-nat-uas.xml: SDP c= 192.168.2.10, m= 6000, and it talks from the moment it
 #   answers) and H1 calls sip:2002@resproxy.local from 5061 (scenarios/media-nat-uac.xml: SDP
 #   c= 192.168.1.10, m= 6000, talks after the ACK, BYE after TALK_MS). Each plays a G.711 u-law
 #   stream of 20 ms packets made by media_nat.py whose payloads start with its tag (H1tx, H2tx).
-#   tcpdump in H1 and H2 records the UDP to and from the phone's media port 6000.
+#   tcpdump in H1 and H2 records the UDP to and from the phone's media port 6000. Both talk
+#   until the BYE, so the inactivity timeout (10 s) never runs out in this call.
+# silence (MEDIA_RELAY=1 only): H1 calls 2002 again (scenarios/media-nat-silent-uac.xml, H2 on
+#   media-nat-silent-uas.xml); both talk for SILENT_S (2 s) after the answer and then send nothing
+#   — no RTP, no RTCP, no request — but stay in the call, each waiting (<= BYE_WAIT_S, 25 s; H2
+#   5 s longer) for a BYE, which it answers 200. resproxy's relay must send it to both, with
+#   Reason Q.850;cause=102, inactivity_timeout after the last RTP. tcpdump in H1 and H2 records
+#   the media port and the phones' SIP ports (the BYE's arrival time and Reason).
+# hold (MEDIA_RELAY=1, HOLD=1): H1 calls 2002 a third time (media-nat-hold-uac.xml, H2 again on
+#   media-nat-silent-uas.xml); both talk for SILENT_S, then H1 puts the call on hold — a
+#   re-INVITE through resproxy with a=sendonly (HOLD_DIR), H2 answers a=recvonly — and both are
+#   silent for inactivity_timeout + 5 s; then H1 hangs up itself (BYE, 200). A BYE from the relay
+#   meanwhile would make H1's SIPp abort the call (unexpected message).
 #
 # Checks, each a PASS or FAIL line:
 #   isolation   N1 has no route to 192.168.2.10, N2 none to 192.168.1.10
@@ -35,10 +52,32 @@
 #               port in 40000-40999: the relay rewrote them
 #   audio       H1 received >= MIN_RTP RTP packets from 203.0.113.1 carrying H2's stream (tag
 #               H2tx), and H2 >= MIN_RTP from 203.0.113.1 carrying H1's (H1tx): audio both ways
-#   resproxy    alive after the call; SIGTERM: exit 0
+#   counters-audio    `resproxyctl show counters` after the audio call: media_calls_anchored 1,
+#               media_calls_timed_out 0, media_calls_open 0, runtime.media_ports_open 0 (the
+#               talking call was not timed out, its ports are closed); polled <= 5 s, like the others
+#   silence-call  both phones' SIPp exit 0 with 1 successful call: each got a BYE and answered it
+#   silence-bye   in each phone's capture the first BYE carries Reason Q.850;cause=102 and arrives
+#               between inactivity_timeout - 0.5 s and + 5 s after the last RTP on its media port;
+#               SIPp logged the same Reason ("bye-received reason=...")
+#   silence-counters  media_calls_anchored 2, media_calls_timed_out 1, media_calls_open 0,
+#               runtime.media_ports_open 0 (the silent call was ended by the relay, ports closed)
+#   hold-call     both SIPp exit 0 with 1 successful call (H1 ended it with its own BYE)
+#   hold-reinvite H2 received the re-INVITE's a=sendonly and H1 the 200's a=recvonly
+#   hold-no-bye   no BYE with cause 102 in either capture nor SIPp's message logs, none at all
+#               at H1, and H2's capture shows >= inactivity_timeout + 5 s from the last RTP to H1's BYE
+#   hold-counters media_calls_anchored 3, media_calls_timed_out still 1, media_calls_open 0,
+#               runtime.media_ports_open 0
+#   resproxy    alive after the calls; SIGTERM: exit 0
 # Without the relay (MEDIA_RELAY=0: no [media_relay] section) isolation, register and call pass
 # and sdp and audio fail: each phone sends to the other's private address, which N1/N2 cannot
 # route ("H1 received 0 RTP packets from the relay"). That is the evidence the test can fail.
+# (MEDIA_RELAY=0 skips the silence and hold phases: there is no relay to time anything out.)
+# INACTIVITY=3600 is the silence phase's control: no BYE comes within BYE_WAIT_S, so H1's SIPp
+# times out (and hangs up itself), silence-call-h1, silence-bye-h1/h2 and silence-counters fail
+# (media_calls_timed_out 0); the hold phase is skipped (on by default only with INACTIVITY <= 30).
+# HOLD_DIR=sendrecv is the hold phase's control: the re-INVITE is no hold, the relay ends the
+# call inactivity_timeout after it, and hold-call-h1, hold-reinvite, hold-no-bye and
+# hold-counters fail.
 # With MEDIA_RELAY=1 and a resproxy that refuses [media_relay] (no relay in it yet) the test
 # fails at once, with the daemon's reason.
 # STANDIN_RELAY=1 (implies MEDIA_RELAY=0) is the harness' own positive control: `media_nat.py
@@ -48,8 +87,13 @@
 #
 # Exit status: 0 every check passed, 1 a check failed, 77 skipped (not root, no `ip netns` with
 # veths and a bridge, or no working iptables MASQUERADE in a namespace).
-# env: lib.sh's (RESPROXY_BIN, E2E_KEEP, E2E_TMP), MEDIA_RELAY=1, MIN_RTP=100 (of the 250
-# packets in each 5 s stream), TALK_MS=5500 (the call's length after the ACK), STANDIN_RELAY=0
+# Wall time about 50 s: audio 12 s, silence 15 s, hold 20 s (INACTIVITY=3600: about 45 s).
+# env: lib.sh's (RESPROXY_BIN, E2E_KEEP, E2E_TMP), RESPROXYCTL_BIN (default: resproxyctl next to
+# RESPROXY_BIN), MEDIA_RELAY=1, MIN_RTP=100 (of the 250 packets in each 5 s stream),
+# TALK_MS=5500 (the call's length after the ACK), STANDIN_RELAY=0, INACTIVITY=10 (the relay's
+# inactivity_timeout, 10..3600 s), SILENT_S=2 (talk before the silence), BYE_WAIT_S=25 (how long
+# the silent phones wait for the relay's BYE), HOLD=1 if INACTIVITY <= 30 else 0,
+# HOLD_DIR=sendonly
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -74,6 +118,8 @@ ip netns del "$probe"
 source "$HERE/lib.sh"
 command -v tcpdump >/dev/null || { echo "FAIL: tcpdump not installed (scripts/setup.sh)" >&2; exit 1; }
 PY=$HERE/media_nat.py
+CTL=${RESPROXYCTL_BIN:-$(dirname "$RESPROXY_BIN")/resproxyctl}
+[[ -x $CTL ]] || { echo "FAIL: resproxyctl not found at $CTL (set RESPROXYCTL_BIN)" >&2; exit 1; }
 
 MEDIA_RELAY=${MEDIA_RELAY:-1}
 STANDIN_RELAY=${STANDIN_RELAY:-0}
@@ -81,6 +127,12 @@ STANDIN_RELAY=${STANDIN_RELAY:-0}
 MIN_RTP=${MIN_RTP:-100}
 TALK_MS=${TALK_MS:-5500}
 STREAM_S=5            # each phone's stream: 250 packets of 20 ms
+INACTIVITY=${INACTIVITY:-10}
+SILENT_S=${SILENT_S:-2}
+BYE_WAIT_S=${BYE_WAIT_S:-25}
+HOLD_DIR=${HOLD_DIR:-sendonly}
+# the hold phase lasts inactivity_timeout + 5 s on hold: only with a short timeout
+if [[ -z ${HOLD:-} ]]; then if [[ $INACTIVITY -le 30 ]]; then HOLD=1; else HOLD=0; fi; fi
 
 NP=rpmn$$p NN1=rpmn$$n1 NN2=rpmn$$n2 NH1=rpmn$$h1 NH2=rpmn$$h2
 P_IP=203.0.113.1 N1_OUT=203.0.113.11 N2_OUT=203.0.113.12
@@ -146,6 +198,7 @@ CONF=$T/resproxy.ini PROXY_DATA=$T/data SIPLOG=$T/sip.log TRACE=$T/trace.jsonl
   if [[ $MEDIA_RELAY == 1 ]]; then
     printf '[media_relay]\nenable = 1\naddress = %s\nport_min = %s\nport_max = %s\nrelay_phones = nat\n' \
       "$P_IP" "$RELAY_MIN" "$RELAY_MAX"
+    printf 'inactivity_timeout = %s\n' "$INACTIVITY"
   fi
 } >"$CONF"
 if ! "$RESPROXY_BIN" --check-config "$CONF" >"$T/check-config.out" 2>&1; then
@@ -162,7 +215,7 @@ ip netns exec "$NP" "$RESPROXY_BIN" --config "$CONF" --data-dir "$PROXY_DATA" --
 PROXY_PID=$!
 PIDS+=("$PROXY_PID")
 await_listening "$T/resproxy-1.log" "$PROXY_PID" || finish
-log "resproxy pid $PROXY_PID in $NP on 0.0.0.0:$SIP_PORT (MEDIA_RELAY=$MEDIA_RELAY)"
+log "resproxy pid $PROXY_PID in $NP on 0.0.0.0:$SIP_PORT (MEDIA_RELAY=$MEDIA_RELAY, inactivity_timeout = $INACTIVITY s)"
 
 # --- registrations --------------------------------------------------------------------------
 # register NAME NS IP PORT USER: phone.xml from IP:PORT inside NS, bounded (15 s); SIPp exits 0
@@ -206,12 +259,12 @@ done
 python3 "$PY" stream "$T/media-nat-uac.pcap" H1tx "$STREAM_S" || { fail "media_nat.py stream failed"; finish; }
 python3 "$PY" stream "$T/media-nat-uas.pcap" H2tx "$STREAM_S" || { fail "media_nat.py stream failed"; finish; }
 
-# capture NAME NS: tcpdump of the UDP to and from the phone's media port, $T/NAME-rx.pcap;
-# waits (<= 5 s) until it listens
+# capture NAME NS [FILTER]: tcpdump of the UDP to and from the phone's media port (or FILTER),
+# $T/NAME-rx.pcap; waits (<= 5 s) until it listens
 capture() {
-  local name=$1 ns=$2 i
-  timeout -k 2 60 ip netns exec "$ns" tcpdump -i eth0 -nn -U -Z root -s 256 -w "$T/$name-rx.pcap" \
-    "udp port $MEDIA_PORT" >"$T/$name-tcpdump.out" 2>&1 </dev/null &
+  local name=$1 ns=$2 filter=${3:-udp port $MEDIA_PORT} snap=${4:-256} i
+  timeout -k 2 60 ip netns exec "$ns" tcpdump -i eth0 -nn -U -Z root -s "$snap" -w "$T/$name-rx.pcap" \
+    "$filter" >"$T/$name-tcpdump.out" 2>&1 </dev/null &
   PIDS+=("$!")
   eval "${name^^}_DUMP=$!"
   for ((i = 0; i < 50; i++)); do
@@ -328,7 +381,208 @@ heard h2 "$H2_IP" H1tx H2tx
 log "NAT rules: $NN1: $(ip netns exec "$NN1" "$IPT" -t nat -L POSTROUTING -v -n -x 2>/dev/null | awk '/MASQUERADE/ { print $1 " flows masqueraded" }');" \
   "$NN2: $(ip netns exec "$NN2" "$IPT" -t nat -L POSTROUTING -v -n -x 2>/dev/null | awk '/MASQUERADE/ { print $1 " flows masqueraded" }')"
 
+# --- the relay's counters -------------------------------------------------------------------
+# counters: `resproxyctl show counters` of the running daemon (its control socket in the data
+# directory; a Unix socket path, reachable from outside P's network namespace), bounded
+counters() { timeout -k 2 10 "$CTL" --data-dir "$PROXY_DATA" show counters 2>&1; }
+# counter NAME TEXT: NAME's value in a `show counters` output ("" if absent)
+counter() { awk -v n="$1" '$1 == n { print $2; exit }' <<<"$2"; }
+# await_counters WANT...: polls (<= 5 s) until every NAME=VALUE holds; leaves the last output
+# in COUNTERS and returns 1 if they never all did
+await_counters() {
+  local i kv ok
+  for ((i = 0; i < 50; i++)); do
+    COUNTERS=$(counters)
+    ok=1
+    for kv in "$@"; do [[ $(counter "${kv%%=*}" "$COUNTERS") == "${kv#*=}" ]] || { ok=0; break; }; done
+    [[ $ok == 1 ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# counters_line NAME...: "name=value ..." of the last COUNTERS
+counters_line() {
+  local n out=""
+  for n in "$@"; do out+="$n=$(counter "$n" "$COUNTERS") "; done
+  echo "${out% }"
+}
+MEDIA_COUNTERS=(media_calls_anchored media_calls_timed_out media_calls_open runtime.media_ports_open
+  media_packets_forwarded)
+
+if [[ $MEDIA_RELAY != 1 ]]; then
+  log "MEDIA_RELAY=$MEDIA_RELAY: no relay, phases silence and hold skipped"
+else
+
+# the audio call, talking all along, was not ended by the inactivity timeout: it ended by its
+# own BYE and the relay closed its ports
+if await_counters media_calls_anchored=1 media_calls_timed_out=0 media_calls_open=0 runtime.media_ports_open=0; then
+  log "PASS counters-audio: $(counters_line "${MEDIA_COUNTERS[@]}") (the talking call was not timed out; its ports are closed)"
+else
+  fail "counters-audio: expected media_calls_anchored=1 media_calls_timed_out=0 media_calls_open=0 runtime.media_ports_open=0, got $(counters_line "${MEDIA_COUNTERS[@]}") ($(head -c 300 <<<"$COUNTERS" | tr '\n' ' '))"
+fi
+
+# --- phase silence: a call that falls silent is ended by the relay ---------------------------
+# Both phones talk for SILENT_S after the answer, then send nothing but stay in the call: the
+# relay must send each a BYE with Reason Q.850 cause 102 inactivity_timeout after the last RTP.
+python3 "$PY" stream "$T/media-nat-silent-uac.pcap" H1tx "$SILENT_S" || { fail "media_nat.py stream failed"; finish; }
+python3 "$PY" stream "$T/media-nat-silent-uas.pcap" H2tx "$SILENT_S" || { fail "media_nat.py stream failed"; finish; }
+
+# phone_uas NAME HOLD-ANSWER: H2's SIPp with media-nat-silent-uas.xml in the background (UAS_PID);
+# it waits for the BYE 5 s longer than the caller (the caller gives up first when none comes)
+phone_uas() {
+  local name=$1 answer=$2 i
+  (cd "$T" && exec timeout -k 2 $((BYE_WAIT_S + 40)) ip netns exec "$NH2" sipp -sf "$SCEN/media-nat-silent-uas.xml" \
+    -key user 2002 -key hold_answer "$answer" -i "$H2_IP" -p "$H2_SIP" -mp "$MEDIA_PORT" -t u1 -m 1 -nostdin \
+    -timeout $((BYE_WAIT_S + 35))s -recv_timeout $(((BYE_WAIT_S + 5) * 1000)) \
+    -trace_stat -stf "$T/$name-stats.csv" -fd 1 -trace_err -error_file "$T/$name-errors.log" \
+    -trace_logs -log_file "$T/$name-phone.log" -trace_msg -message_file "$T/$name-messages.log" \
+    >"$T/$name.out" 2>&1 </dev/null) &
+  UAS_PID=$!
+  PIDS+=("$UAS_PID")
+  for ((i = 0; i < 50; i++)); do
+    ip netns exec "$NH2" ss -Hlun "sport = :$H2_SIP" 2>/dev/null | grep -q . && break
+    sleep 0.1
+  done
+  kill -0 "$UAS_PID" 2>/dev/null || { fail "H2's SIPp ($name) did not start: $(tail -3 "$T/$name.out")"; return 1; }
+}
+# sipp_result WHAT NAME RC: PASS/FAIL line for a phone's SIPp: exit 0 with 1 successful call
+sipp_result() {
+  local what=$1 name=$2 rc=$3 ok
+  ok=$(sipp_stat "$T/$name-stats.csv" 'SuccessfulCall(C)')
+  if [[ $rc -eq 0 && $ok -eq 1 ]]; then
+    log "PASS $what: SIPp exited 0, 1 successful call"
+  else
+    fail "$what: SIPp exited $rc with $ok successful call(s): $(grep -o -E '(Aborting|[Uu]nexpected|failed|[Tt]imeout).*' "$T/$name-errors.log" 2>/dev/null | head -2 | cut -c1-300 | tr '\n' ' ')"
+  fi
+}
+# wait_uas_rc NAME LIMIT-S: waits (<= LIMIT-S) for H2's SIPp; sets UAS_RC (124: still running, stopped)
+wait_uas_rc() {
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$UAS_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$UAS_PID" 2>/dev/null; then
+    log "H2's SIPp ($1) still running $2 s after the caller ended: stopped"
+    stop_pid "$UAS_PID" 1
+    UAS_RC=124
+  else
+    wait "$UAS_PID" 2>/dev/null
+    UAS_RC=$?
+  fi
+}
+SIP_CAPTURE="udp port $MEDIA_PORT or udp port $H1_SIP or udp port $H2_SIP"
+
+capture h1s "$NH1" "$SIP_CAPTURE" 2048 || finish
+capture h2s "$NH2" "$SIP_CAPTURE" 2048 || finish
+phone_uas h2-silent recvonly || finish
+log "phase silence: H1 (2001) calls 2002; both talk for ${SILENT_S} s, then stay silent in the call;" \
+  "each waits <= ${BYE_WAIT_S} s for the relay's BYE (inactivity_timeout = $INACTIVITY s)"
+SILENCE_T0=$(date +%s.%N)
+(cd "$T" && exec timeout -k 2 $((BYE_WAIT_S + 35)) ip netns exec "$NH1" sipp "$P_IP:$SIP_PORT" \
+  -sf "$SCEN/media-nat-silent-uac.xml" -s 2002 -key user 2001 -i "$H1_IP" -p "$H1_SIP" -mp "$MEDIA_PORT" \
+  -t u1 -m 1 -nostdin -timeout $((BYE_WAIT_S + 30))s -recv_timeout $((BYE_WAIT_S * 1000)) \
+  -trace_stat -stf "$T/h1-silent-stats.csv" -fd 1 -trace_err -error_file "$T/h1-silent-errors.log" \
+  -trace_logs -log_file "$T/h1-silent-phone.log" -trace_msg -message_file "$T/h1-silent-messages.log" \
+  >"$T/h1-silent.out" 2>&1 </dev/null)
+UAC_RC=$?
+log "phase silence: the caller's SIPp ended after $(awk -v a="$SILENCE_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+wait_uas_rc h2-silent 10
+sipp_result "silence-call-h1 (the caller, silent, got a BYE and answered it)" h1-silent "$UAC_RC"
+sipp_result "silence-call-h2 (the callee, silent, got a BYE and answered it)" h2-silent "$UAS_RC"
+sleep 0.3
+stop_pid "$H1S_DUMP" 3
+stop_pid "$H2S_DUMP" 3
+
+# silence_bye NAME IP SIP-PORT: the phone's capture shows a BYE with Reason Q.850 cause=102
+# inactivity_timeout (- 0.5 s, + 5 s) after the last RTP on its media port, and SIPp logged it
+silence_bye() {
+  local name=$1 ip=$2 port=$3 out rtp byes mt gap reason logged
+  out=$(python3 "$PY" silence "$T/${name}s-rx.pcap" "$ip" "$MEDIA_PORT" "$port" 2>&1)
+  rtp=$(sed -n 's/.*\brtp=\([0-9]*\).*/\1/p' <<<"$out")
+  byes=$(sed -n 's/.*\bbyes=\([0-9]*\).*/\1/p' <<<"$out")
+  mt=$(sed -n 's/.*\bmedia_timeout=\([0-9]*\).*/\1/p' <<<"$out")
+  gap=$(sed -n 's/.*\bgap=\([-0-9.]*\).*/\1/p' <<<"$out")
+  reason=$(sed -n 's/.*\breason=//p' <<<"$out")
+  logged=$(grep -m 1 '^bye-received ' "$T/$name-silent-phone.log" 2>/dev/null)
+  log "${name^^} silence: $out; SIPp: ${logged:-no BYE logged}"
+  if [[ ${byes:-0} -ge 1 && ${mt:-0} -ge 1 && $reason == Q.850\;cause=102* && ${gap:--} != - && ${rtp:-0} -gt 0 ]] &&
+     awk -v g="$gap" -v t="$INACTIVITY" 'BEGIN { exit !(g >= t - 0.5 && g <= t + 5) }' &&
+     [[ $logged == *"Q.850;cause=102"* ]]; then
+    log "PASS silence-bye-$name: ${name^^} got the relay's BYE (Reason: $reason) $gap s after the last RTP (inactivity_timeout $INACTIVITY s; allowed $INACTIVITY - 0.5 .. $((INACTIVITY + 5)) s)"
+  else
+    fail "silence-bye-$name: expected a BYE with Reason Q.850;cause=102 between $INACTIVITY - 0.5 and $((INACTIVITY + 5)) s after the last RTP; the capture: ${byes:-0} BYE(s), ${mt:-0} with cause 102, the first one's Reason ${reason:--}, gap ${gap:--} s, ${rtp:-0} RTP packets; SIPp logged: ${logged:-no BYE}"
+  fi
+}
+silence_bye h1 "$H1_IP" "$H1_SIP"
+silence_bye h2 "$H2_IP" "$H2_SIP"
+if await_counters media_calls_anchored=2 media_calls_timed_out=1 media_calls_open=0 runtime.media_ports_open=0; then
+  log "PASS silence-counters: $(counters_line "${MEDIA_COUNTERS[@]}") (one call timed out, its ports closed)"
+else
+  fail "silence-counters: expected media_calls_anchored=2 media_calls_timed_out=1 media_calls_open=0 runtime.media_ports_open=0, got $(counters_line "${MEDIA_COUNTERS[@]}")"
+fi
+
+# --- phase hold: a call on hold is silent but not timed out ---------------------------------
+# Both talk for SILENT_S, then H1 sends a re-INVITE with a=sendonly (H2 answers recvonly) and
+# both are silent for inactivity_timeout + 5 s, after which H1 hangs up itself. The relay must
+# not end it: no BYE with cause 102 reaches either phone (one would make H1's SIPp abort).
+if [[ $HOLD != 1 ]]; then
+  log "phase hold skipped (HOLD=$HOLD; on by default only with INACTIVITY <= 30 s)"
+else
+  HOLD_MS=$(((INACTIVITY + 5) * 1000))
+  hold_answer=recvonly
+  [[ $HOLD_DIR == sendrecv ]] && hold_answer=sendrecv
+  capture h1h "$NH1" "$SIP_CAPTURE" 2048 || finish
+  capture h2h "$NH2" "$SIP_CAPTURE" 2048 || finish
+  phone_uas h2-hold "$hold_answer" || finish
+  log "phase hold: H1 (2001) calls 2002; both talk for ${SILENT_S} s, then H1 re-INVITEs with a=$HOLD_DIR," \
+    "both are silent for $HOLD_MS ms and H1 hangs up"
+  HOLD_T0=$(date +%s.%N)
+  (cd "$T" && exec timeout -k 2 $((HOLD_MS / 1000 + 30)) ip netns exec "$NH1" sipp "$P_IP:$SIP_PORT" \
+    -sf "$SCEN/media-nat-hold-uac.xml" -s 2002 -key user 2001 -key hold_dir "$HOLD_DIR" -d "$HOLD_MS" \
+    -i "$H1_IP" -p "$H1_SIP" -mp "$MEDIA_PORT" -t u1 -m 1 -nostdin -timeout $((HOLD_MS / 1000 + 25))s \
+    -recv_timeout 10000 \
+    -trace_stat -stf "$T/h1-hold-stats.csv" -fd 1 -trace_err -error_file "$T/h1-hold-errors.log" \
+    -trace_logs -log_file "$T/h1-hold-phone.log" -trace_msg -message_file "$T/h1-hold-messages.log" \
+    >"$T/h1-hold.out" 2>&1 </dev/null)
+  UAC_RC=$?
+  log "phase hold: the caller's SIPp ended after $(awk -v a="$HOLD_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+  wait_uas_rc h2-hold 10
+  sipp_result "hold-call-h1 (on hold past the timeout, then the caller's own BYE and 200)" h1-hold "$UAC_RC"
+  sipp_result "hold-call-h2" h2-hold "$UAS_RC"
+  sleep 0.3
+  stop_pid "$H1H_DUMP" 3
+  stop_pid "$H2H_DUMP" 3
+  offer=$(grep -m 1 '^reinvite-offer ' "$T/h2-hold-phone.log" 2>/dev/null)
+  answer=$(grep -m 1 '^reinvite-answer ' "$T/h1-hold-phone.log" 2>/dev/null)
+  if [[ $offer == "reinvite-offer dir=sendonly "* && $answer == "reinvite-answer dir=recvonly "* ]]; then
+    log "PASS hold-reinvite: the hold went through the relay ($offer at H2, $answer at H1)"
+  else
+    fail "hold-reinvite: expected H2 to get a=sendonly and H1 a=recvonly: H2 logged '${offer:-nothing}', H1 '${answer:-nothing}'"
+  fi
+  # hold_quiet: neither phone got a BYE with cause 102; H2 got H1's BYE after >= the timeout + 5 s
+  # of silence (the last RTP anywhere on its media port to that BYE)
+  out1=$(python3 "$PY" silence "$T/h1h-rx.pcap" "$H1_IP" "$MEDIA_PORT" "$H1_SIP" 2>&1)
+  out2=$(python3 "$PY" silence "$T/h2h-rx.pcap" "$H2_IP" "$MEDIA_PORT" "$H2_SIP" 2>&1)
+  log "H1 hold: $out1"
+  log "H2 hold: $out2"
+  mt1=$(sed -n 's/.*\bmedia_timeout=\([0-9]*\).*/\1/p' <<<"$out1")
+  mt2=$(sed -n 's/.*\bmedia_timeout=\([0-9]*\).*/\1/p' <<<"$out2")
+  byes1=$(sed -n 's/.*\bbyes=\([0-9]*\).*/\1/p' <<<"$out1")
+  gap2=$(sed -n 's/.*\bgap=\([-0-9.]*\).*/\1/p' <<<"$out2")
+  relay_byes=$(cat "$T/h1-hold-messages.log" "$T/h2-hold-messages.log" 2>/dev/null | grep -c -i '^Reason: *Q.850;cause=102')
+  if [[ ${mt1:-1} -eq 0 && ${mt2:-1} -eq 0 && ${byes1:-1} -eq 0 && $relay_byes -eq 0 && ${gap2:--} != - ]] &&
+     awk -v g="$gap2" -v t="$INACTIVITY" 'BEGIN { exit !(g >= t + 5) }'; then
+    log "PASS hold-no-bye: silent on hold for $gap2 s (> inactivity_timeout $INACTIVITY s) and no BYE from the relay; H2 got only H1's BYE"
+  else
+    fail "hold-no-bye: expected no relay BYE while on hold for >= $((INACTIVITY + 5)) s of silence: BYEs with cause 102 at H1 ${mt1:-?} at H2 ${mt2:-?} (SIPp message logs: $relay_byes), BYEs at H1 ${byes1:-?}, H2's silence before the BYE ${gap2:--} s"
+  fi
+  if await_counters media_calls_anchored=3 media_calls_timed_out=1 media_calls_open=0 runtime.media_ports_open=0; then
+    log "PASS hold-counters: $(counters_line "${MEDIA_COUNTERS[@]}") (the held call was not timed out; its ports are closed)"
+  else
+    fail "hold-counters: expected media_calls_anchored=3 media_calls_timed_out=1 media_calls_open=0 runtime.media_ports_open=0, got $(counters_line "${MEDIA_COUNTERS[@]}")"
+  fi
+fi
+fi   # MEDIA_RELAY == 1
+
 # --- the daemon -----------------------------------------------------------------------------
-if proxy_alive; then log "PASS resproxy: alive after the call"; else fail "resproxy: died during the test"; fi
+if proxy_alive; then log "PASS resproxy: alive after the calls"; else fail "resproxy: died during the test"; fi
 stop_proxy   # fail()s unless SIGTERM ends it with exit status 0 within 5 s
 finish
