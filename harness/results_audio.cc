@@ -100,6 +100,16 @@ void add_audio_metrics(const Scenario& s, const RunData& run, Metrics& m) {
     m["audio_jitter_ms.max"] = round3(jitter.back());
   }
   if (expected > 0) m["audio_loss_ratio"] = round6(lost / expected);
+  // resproxy's media relay ([media_relay]), from its counters at the end of the run.
+  for (const auto& [node, table] : run.counters) {
+    if (node != "resproxy") continue;
+    for (const auto& c : table) {
+      if (c.name == "media_calls_anchored") m["relay_calls"] = static_cast<double>(c.value);
+      if (c.name == "media_calls_timed_out") m["relay_calls_timed_out"] = static_cast<double>(c.value);
+      if (c.name == "media_packets_forwarded") m["relay_packets_forwarded"] = static_cast<double>(c.value);
+      if (c.name == "media_packets_dropped") m["relay_packets_dropped"] = static_cast<double>(c.value);
+    }
+  }
   if (const auto& g = run.gateway_media) {
     m["gateway_bridges_opened"] = static_cast<double>(g->opened);
     m["gateway_bridges_refused"] = static_cast<double>(g->refused);

@@ -47,7 +47,8 @@ const std::vector<std::string>& plain_metrics() {
       "audio_calls_too_short", "audio_first_voice_ms.p50", "audio_first_voice_ms.p95",
       "audio_first_voice_ms.max", "audio_jitter_ms.p95", "audio_jitter_ms.max", "audio_loss_ratio",
       "gateway_bridges_opened", "gateway_bridges_refused", "gateway_rtp_rx", "gateway_rtp_tx",
-      "gateway_rtp_foreign", "gateway_rtp_concealed"};
+      "gateway_rtp_foreign", "gateway_rtp_concealed", "relay_calls", "relay_calls_timed_out",
+      "relay_packets_forwarded", "relay_packets_dropped"};
   return names;
 }
 

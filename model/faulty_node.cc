@@ -10,6 +10,15 @@ namespace resproxy::model {
 
 FaultyNode::FaultyNode(std::unique_ptr<resproxy::Node> inner) : inner_(std::move(inner)) {}
 
+std::optional<MediaSend> FaultyNode::on_media_packet(TimePoint now, const Address& local,
+                                                     const Address& source, std::string_view bytes) {
+  if (mode_ == Mode::Dead) {
+    ++dropped_inputs_;
+    return std::nullopt;
+  }
+  return inner_->on_media_packet(now, local, source, bytes);
+}
+
 void FaultyNode::on_datagram(TimePoint now, const Path& path, std::string_view bytes) {
   if (mode_ == Mode::Dead) {
     ++dropped_inputs_;

@@ -39,6 +39,11 @@ class FaultyNode final : public resproxy::Node {
   void on_deadline(TimePoint now) override;
   void on_completion(TimePoint now, const Completion& completion) override;
   void on_command(TimePoint now, const AdminCommand& command) override;
+  // The relay's data path: dropped while Dead (a dead process forwards nothing); an unavailable
+  // process still relays the media of its calls.
+  [[nodiscard]] std::optional<MediaSend> on_media_packet(TimePoint now, const Address& local,
+                                                         const Address& source,
+                                                         std::string_view bytes) override;
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override;
 

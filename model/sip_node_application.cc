@@ -135,6 +135,11 @@ void SipNodeApplication::DoDispose() {
   m_dns.reset();
   for (auto& [address, socket] : m_udpSockets) clear_callbacks(socket);
   m_udpSockets.clear();
+  for (auto& [address, socket] : m_mediaPorts) {
+    clear_callbacks(socket);
+    socket->Close();
+  }
+  m_mediaPorts.clear();
   if (m_tcpListener) {
     m_tcpListener->SetAcceptCallback(
         ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
@@ -210,6 +215,11 @@ void SipNodeApplication::StopApplication() {
     socket->Close();
   }
   m_udpSockets.clear();
+  for (auto& [address, socket] : m_mediaPorts) {
+    clear_callbacks(socket);
+    socket->Close();
+  }
+  m_mediaPorts.clear();
   if (m_tcpListener) {
     m_tcpListener->SetAcceptCallback(
         ns3::MakeNullCallback<bool, ns3::Ptr<ns3::Socket>, const ns3::Address&>(),
@@ -357,12 +367,50 @@ void SipNodeApplication::Perform(resproxy::gateway::ToCard& effect) {
 }
 
 void SipNodeApplication::Perform(resproxy::OpenMediaPort& effect) {
-  ns3::Simulator::ScheduleNow([this, local = effect.local] {
-    if (!m_running) return;
-    Deliver([&local](resproxy::Node& node, resproxy::TimePoint now) {
-      node.on_completion(now, resproxy::MediaPortFailed{.local = local, .error = "unsupported"});
+  if (m_mediaPorts.contains(effect.local)) return;
+  const auto endpoint = to_ns3(effect.local);
+  auto socket = ns3::Socket::CreateSocket(GetNode(), ns3::UdpSocketFactory::GetTypeId());
+  if (!endpoint || socket->Bind(*endpoint) != 0) {
+    socket->Close();
+    ns3::Simulator::ScheduleNow([this, local = effect.local] {
+      if (!m_running) return;
+      Deliver([local](resproxy::Node& node, resproxy::TimePoint now) {
+        node.on_completion(now, resproxy::MediaPortFailed{.local = local, .error = "cannot bind"});
+      });
     });
-  });
+    return;
+  }
+  socket->SetIpTos(static_cast<std::uint8_t>(effect.dscp << 2));
+  socket->SetRecvCallback([this, local = effect.local](ns3::Ptr<ns3::Socket> s) { HandleMedia(s, local); });
+  m_mediaPorts.emplace(effect.local, socket);
+}
+
+void SipNodeApplication::Perform(resproxy::CloseMediaPort& effect) {
+  const auto it = m_mediaPorts.find(effect.local);
+  if (it == m_mediaPorts.end()) return;
+  clear_callbacks(it->second);
+  it->second->Close();
+  m_mediaPorts.erase(it);
+}
+
+void SipNodeApplication::HandleMedia(ns3::Ptr<ns3::Socket> socket, resproxy::Address local) {
+  ns3::Address from;
+  while (auto packet = socket->RecvFrom(from)) {
+    ++m_counters.media_packets_in;
+    Deliver([this, local, source = to_resproxy(from), bytes = bytes_of(packet)](
+                resproxy::Node& node, resproxy::TimePoint now) {
+      if (auto send = node.on_media_packet(now, local, source, bytes)) SendMedia(*send, bytes);
+    });
+  }
+}
+
+void SipNodeApplication::SendMedia(const resproxy::MediaSend& send, const std::string& bytes) {
+  const auto it = m_mediaPorts.find(send.from);
+  const auto to = to_ns3(send.to);
+  if (it == m_mediaPorts.end() || !to) return;
+  auto packet = ns3::Create<ns3::Packet>(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                                         static_cast<std::uint32_t>(bytes.size()));
+  if (it->second->SendTo(packet, 0, *to) >= 0) ++m_counters.media_packets_out;
 }
 
 // --- Telephony host ---

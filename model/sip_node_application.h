@@ -70,6 +70,8 @@ struct SipNodeCounters {
   std::uint64_t datagrams_in = 0;
   std::uint64_t datagrams_out = 0;
   std::uint64_t datagram_send_failures = 0;  // SendTo refused, or no socket for `local`
+  std::uint64_t media_packets_in = 0;        // on the media relay's ports
+  std::uint64_t media_packets_out = 0;       // forwarded by it
   std::uint64_t streams_accepted = 0;        // inbound TCP connections
   std::uint64_t streams_connected = 0;       // OpenStream that reached the connected state
   std::uint64_t streams_unsupported = 0;     // OpenStream for a transport ns-3 lacks (TLS)
@@ -180,9 +182,12 @@ class SipNodeApplication : public ns3::Application {
   void Perform(resproxy::CommandReply& effect);
   void Perform(resproxy::ResolveName& effect);
   void Perform(resproxy::gateway::ToCard& effect);
-  // The media relay's ports: no relay data path in ns-3 yet (#13 step e): MediaPortFailed.
+  // The media relay's ports (docs/media-relay.md): a UDP socket each; every datagram is one
+  // on_media_packet input, its forward sent from the socket the core names.
   void Perform(resproxy::OpenMediaPort& effect);
-  void Perform(resproxy::CloseMediaPort&) {}
+  void Perform(resproxy::CloseMediaPort& effect);
+  void HandleMedia(ns3::Ptr<ns3::Socket> socket, resproxy::Address local);
+  void SendMedia(const resproxy::MediaSend& send, const std::string& bytes);
 
   void HandleDatagram(ns3::Ptr<ns3::Socket> socket, resproxy::Address local);
   void HandleAccept(ns3::Ptr<ns3::Socket> socket, const ns3::Address& from);
@@ -218,6 +223,7 @@ class SipNodeApplication : public ns3::Application {
   ns3::EventId m_deadlineEvent;
 
   std::vector<std::pair<resproxy::Address, ns3::Ptr<ns3::Socket>>> m_udpSockets;
+  std::map<resproxy::Address, ns3::Ptr<ns3::Socket>> m_mediaPorts;  // the relay's, by local address
   ns3::Ptr<ns3::Socket> m_tcpListener;
   std::map<std::uint64_t, Stream> m_streams;
   std::uint64_t m_nextInboundStream = 1;

@@ -160,7 +160,7 @@ Result<SessionPorts, RelayError> RelaySessions::offer(TimePoint now, const Sessi
   ports_[port_key(b.family, b.local.rtp)] = Owner{&s, Side::B};
   const auto error = set_media(now, a, caller);
   RESPROXY_CHECK(!error);  // guaranteed: the families were checked above
-  s.last_activity = now;
+  s.last_activity = s.last_signal = now;
   schedule(s, deadline_of(s));
   ++counters_.sessions_created;
   return ports_of(s);
@@ -183,7 +183,7 @@ Result<SessionPorts, RelayError> RelaySessions::answer(TimePoint now, const Sess
   const auto error = set_media(now, b, callee);
   RESPROXY_CHECK(!error);  // guaranteed: the family was checked above
   b.to_tag = std::string(to_tag);
-  s.last_activity = now;
+  s.last_activity = s.last_signal = now;
   schedule(s, deadline_of(s));
   return ports_of(s);
 }
@@ -194,7 +194,7 @@ Result<SessionPorts, RelayError> RelaySessions::update(TimePoint now, const Sess
   if (it == sessions_.end()) return unexpected(RelayError::UnknownSession);
   RelaySession& s = it->second;
   if (const auto error = set_media(now, leg(s, from), media)) return unexpected(*error);
-  s.last_activity = now;
+  s.last_activity = s.last_signal = now;
   schedule(s, deadline_of(s));  // hold or resume changes the timeout: re-arm exactly
   return ports_of(s);
 }
@@ -253,8 +253,14 @@ PacketVerdict RelaySessions::on_packet(TimePoint now, const Address& local, cons
 }
 
 TimePoint RelaySessions::deadline_of(const RelaySession& s) const {
-  const bool silence_expected = !s.confirmed || s.on_hold();
-  return s.last_activity + (silence_expected ? config_.hold_timeout : config_.inactivity_timeout);
+  if (!s.confirmed || s.on_hold()) return s.last_activity + config_.hold_timeout;
+  // Each side must show life: a call whose media crossed a link that died still hears one side
+  // (the phone on our LAN talks on), and it is dead all the same.
+  const auto alive = [&s](Side side) {
+    const auto& last = s.leg(side).last_packet;
+    return last ? std::max(*last, s.last_signal) : s.last_signal;
+  };
+  return std::min(alive(Side::A), alive(Side::B)) + config_.inactivity_timeout;
 }
 
 bool RelaySessions::confirm(TimePoint now, const SessionKey& key) {
@@ -264,6 +270,7 @@ bool RelaySessions::confirm(TimePoint now, const SessionKey& key) {
   if (!s.confirmed) {
     s.confirmed = true;
     s.last_activity = std::max(s.last_activity, now);  // the answer is a sign of life
+    s.last_signal = std::max(s.last_signal, now);
     schedule(s, deadline_of(s));
   }
   return true;

@@ -21,14 +21,18 @@
 // destination (latch.h) from Y's local port: RTP to Y's RTP component; RTCP to Y's RTCP component
 // unless Y multiplexes it on RTP (RFC 5761) — so a muxing side and a non-muxing side interwork.
 //
-// Inactivity: a session is timed out when nothing kept it alive for inactivity_timeout (default
-// 60 s) — exactly then, not a tick later. Alive means an accepted RTP or RTCP packet from either
-// side (RTCP alone suffices: silence suppression sends RTCP only) or a signalling update. A
-// foreign packet is no sign of life (an attacker must not keep a dead call's ports). While a side
-// has put the call on hold (its SDP sendonly or inactive, RFC 3264 §8.4) silence is expected: the
-// 60 s timer is paused, and only hold_timeout (default 1 h, like rtpengine's silent-timeout)
-// applies, so a held call whose phones died still frees its ports one day. Timed-out sessions
-// are removed by on_deadline() (ports to quarantine); remove() on them is then a no-op.
+// Inactivity: an answered session (confirm()) is timed out when either side showed no life for
+// inactivity_timeout (default 60 s) — exactly then, not a tick later. A side shows life with an
+// accepted RTP or RTCP packet from it (RTCP alone suffices: silence suppression sends RTCP
+// only); signalling (an update, the answer) counts for both. Either side, not both: a call whose
+// media crossed a link that died still hears the side on our LAN, and is dead all the same. A
+// foreign packet is no sign of life (an attacker must not keep a dead call's ports). While a
+// side has put the call on hold (its SDP sendonly or inactive, RFC 3264 §8.4) silence is
+// expected: only hold_timeout (default 1 h, like rtpengine's silent-timeout) applies, counted
+// from the last packet or signalling of either side, so a held call whose phones died still
+// frees its ports one day; so does a call not answered yet (a phone rings without media).
+// Timed-out sessions are removed by on_deadline() (ports to quarantine); remove() on them is
+// then a no-op.
 //
 // Bounds: max_sessions sessions (beyond: TooManySessions, answer 503); each session holds its key,
 // the B side's To tag and fixed-size state; ports by the pools' ranges. Packets from anyone cost
@@ -144,6 +148,7 @@ struct RelaySession {
   SessionKey key;
   std::array<RelayLeg, 2> legs;  // by Side
   TimePoint last_activity{};     // the latest accepted packet or signalling
+  TimePoint last_signal{};       // the latest offer, answer, update or confirm
   // The call was answered (a 2xx): before, a phone may ring for minutes without any media, so
   // only hold_timeout applies (see confirm()).
   bool confirmed = false;

@@ -353,14 +353,40 @@ TEST(RelaySessions, RtcpAloneKeepsASessionAliveAndItsLastPacketStartsTheTimeout)
   Relay r;
   r.call(media(kAliceSdp, true), media(kBobSdp, true));
   const TimePoint end = r.now + 5min;
-  while (r.now < end) {  // silence suppression: RTCP every 5 s, no RTP
+  while (r.now < end) {  // silence suppression: RTCP every 5 s from each side, no RTP
     r.now += 5s;
     ASSERT_TRUE(r.sessions.on_deadline(r.now).empty());
     (void)r.send(kAliceSdp, r.ports.a.rtp, kRtcp);
+    (void)r.send(kBobSdp, r.ports.b.rtp, kRtcp);
   }
   const TimePoint last = r.now;
   EXPECT_TRUE(r.run_until(last + 60s - 1ns).empty());
   EXPECT_EQ(r.run_until(last + 60s), std::vector<SessionKey>{kCall});
+}
+
+TEST(RelaySessions, OneSideFallingSilentEndsTheSessionAlthoughTheOtherTalksOn) {
+  Relay r;
+  r.call();
+  (void)r.rtp_from(kBobSdp, r.ports.b.rtp);
+  const TimePoint bob_last = r.now;  // Bob's link dies here; Alice talks on
+  for (int i = 0; i < 59; ++i) {
+    r.now += 1s;
+    (void)r.rtp_from(kAliceSdp, r.ports.a.rtp);
+    ASSERT_TRUE(r.sessions.on_deadline(r.now).empty()) << i;
+  }
+  EXPECT_EQ(r.run_until(bob_last + 60s), std::vector<SessionKey>{kCall});
+}
+
+TEST(RelaySessions, ASideThatNeverSendsEndsTheSessionAfterTheTimeoutFromTheAnswer) {
+  Relay r;
+  r.call();
+  const TimePoint answered = r.now;
+  for (int i = 0; i < 59; ++i) {
+    r.now += 1s;
+    (void)r.rtp_from(kAliceSdp, r.ports.a.rtp);
+  }
+  EXPECT_TRUE(r.sessions.on_deadline(answered + 60s - 1ns).empty());
+  EXPECT_EQ(r.run_until(answered + 60s), std::vector<SessionKey>{kCall});
 }
 
 TEST(RelaySessions, ForeignPacketsDoNotKeepASessionAlive) {

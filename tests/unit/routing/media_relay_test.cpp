@@ -286,13 +286,34 @@ TEST_F(RelayCall, RtpKeepsAnAnsweredCallAlive) {
   const auto to_bob = invite();
   const auto to_alice = answer(to_bob);
   const Address a_port{kProxy.ip, media_of(to_alice).port};
+  const Address b_port{kProxy.ip, media_of(to_bob).port};
   f.take_sent();
-  for (std::uint16_t i = 1; i <= 120; ++i) {  // two minutes of one packet a second
+  for (std::uint16_t i = 1; i <= 120; ++i) {  // two minutes of one packet a second each way
     f.advance(1s);
     (void)packet(a_port, kAlice.outside, i);
+    (void)packet(b_port, kBob.outside, i);
   }
   for (const auto& s : f.take_sent()) EXPECT_FALSE(s.bytes.starts_with("BYE ")) << s.bytes;
   EXPECT_EQ(f.counter("media_calls_timed_out"), 0u);
+}
+
+TEST_F(RelayCall, ACallWhoseFarSideWentSilentIsEndedAlthoughTheNearSideTalksOn) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  const auto to_bob = invite();
+  const auto to_alice = answer(to_bob);
+  const Address a_port{kProxy.ip, media_of(to_alice).port};
+  const Address b_port{kProxy.ip, media_of(to_bob).port};
+  (void)packet(b_port, kBob.outside, 1);  // Bob's link is cut after this
+  f.take_sent();
+  bool bye = false;
+  for (std::uint16_t i = 1; i <= 70 && !bye; ++i) {
+    f.advance(1s);
+    (void)packet(a_port, kAlice.outside, i);
+    for (const auto& s : f.take_sent()) bye = bye || s.bytes.starts_with("BYE ");
+  }
+  EXPECT_TRUE(bye);
+  EXPECT_EQ(f.counter("media_calls_timed_out"), 1u);
 }
 
 TEST_F(RelayCall, ARingingCallWithoutMediaIsNotTimedOut) {
