@@ -109,10 +109,11 @@ SectionSpec media_relay_section() {
                     b.config.proxy.media_relay.relay.inactivity_timeout = seconds(v);
                   },
                   {.value = "60",
-                   .comment = "10..3600 s: no RTP or RTCP either way this long: BYE both ways",
-                   .doc = "an answered call with no RTP or RTCP from either side for this long "
-                          "is ended: BYE to both phones (RTCP alone keeps it alive: silence "
-                          "suppression; hold pauses it)"}),
+                   .comment = "10..3600 s: a side silent this long (no RTP, no RTCP): BYE both ways",
+                   .doc = "an answered call one of whose sides sent no RTP or RTCP for this long "
+                          "is ended: BYE to both ends (RTCP alone keeps a side alive: silence "
+                          "suppression; hold pauses it; a call whose far side died behind a cut "
+                          "link ends although our side talks on)"}),
           integer("hold_timeout", 60, 86400, "s",
                   [](Builder& b, std::int64_t v) {
                     b.config.proxy.media_relay.relay.hold_timeout = seconds(v);
