@@ -168,8 +168,7 @@ SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& inv
     late.invite_cseq = invite.cseq().number;
     late.ends = {context.caller, context.callee};
     late.late_offer = true;
-    late.caller_family =
-        context.caller_ip.find(':') != std::string::npos ? relay::Family::Ipv6 : relay::Family::Ipv4;
+    late.caller_family = relay::family_of(Address{context.caller_ip, 0});
     calls_.emplace(key, std::move(late));
     ++counters_.calls_anchored;
     return {};
@@ -186,8 +185,7 @@ SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& inv
     call.ends = {context.caller, context.callee};
     call.streams.assign(streams.size(), false);
   }
-  const relay::Family callee_family =
-      context.callee_ip.find(':') != std::string::npos ? relay::Family::Ipv6 : relay::Family::Ipv4;
+  const relay::Family callee_family = relay::family_of(Address{context.callee_ip, 0});
   std::vector<sip::RelayedStream> relayed(streams.size());
   std::vector<relay::SessionKey> created;
   std::vector<relay::SessionPorts> opened;

@@ -209,17 +209,9 @@ void ProxyNode::Impl::hang_up_late_answer(TimePoint now, const Forward& f, const
   const auto* to = response.first(sip::HeaderId::To);
   if (from == nullptr || to == nullptr) return;
   const auto make = [&](std::string_view method, std::uint32_t cseq) {
-    std::vector<sip::ExtraHeader> h;
-    h.push_back({"Via", self.via_for(f.dest.transport, self.transactions().new_branch(),
-                                     is_itsp(f.dest.remote) ? config.itsp.nat_outside_address : "")});
-    h.push_back({"Max-Forwards", "70"});
-    for (const auto& r : route_set) h.push_back({"Route", r});
-    h.push_back({"From", std::string(from->value)});
-    h.push_back({"To", std::string(to->value)});
-    h.push_back({"Call-ID", std::string(response.call_id())});
-    h.push_back({"CSeq", std::to_string(cseq) + " " + std::string(method)});
-    if (method == "BYE") h.push_back({"Reason", "SIP;cause=480;text=\"answered after failover\""});
-    return sip::make_request(method, target, h);
+    return dialog_request(method, target, route_set, f.dest, from->value, to->value,
+                          response.call_id(), cseq,
+                          method == "BYE" ? "SIP;cause=480;text=\"answered after failover\"" : "");
   };
   const std::uint32_t cseq = response.cseq().number;
   self.transactions().send_stateless(now, f.dest, make("ACK", cseq));
@@ -230,6 +222,24 @@ void ProxyNode::Impl::hang_up_late_answer(TimePoint now, const Forward& f, const
   trace(now, "itsp.late_answer_hung_up", [&](TraceEvent& e) {
     e.with("call_id", std::string(response.call_id()));
   });
+}
+
+std::string ProxyNode::Impl::dialog_request(std::string_view method, std::string_view target,
+                                            const std::vector<std::string>& routes,
+                                            const transport::Destination& dest, std::string_view from,
+                                            std::string_view to, std::string_view call_id,
+                                            std::uint32_t cseq, std::string_view reason) {
+  std::vector<sip::ExtraHeader> h;
+  h.push_back({"Via", self.via_for(dest.transport, self.transactions().new_branch(),
+                                   is_itsp(dest.remote) ? config.itsp.nat_outside_address : "")});
+  h.push_back({"Max-Forwards", "70"});
+  for (const auto& r : routes) h.push_back({"Route", r});
+  h.push_back({"From", std::string(from)});
+  h.push_back({"To", std::string(to)});
+  h.push_back({"Call-ID", std::string(call_id)});
+  h.push_back({"CSeq", std::to_string(cseq) + " " + std::string(method)});
+  if (!reason.empty()) h.push_back({"Reason", std::string(reason)});
+  return sip::make_request(method, target, h);
 }
 
 bool ProxyNode::Impl::is_failover_status(int status) const {

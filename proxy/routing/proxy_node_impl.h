@@ -514,6 +514,15 @@ struct ProxyNode::Impl final : stages::Router,
 
   bool is_failover_status(int status) const;
 
+  // A request of ours within a dialog we are in the middle of (RFC 3261 §12.2.1.1): our Via for
+  // `dest`'s transport (the NAT's outside address toward the ITSP), the route set, the dialog's
+  // From, To and Call-ID, `cseq`, and a Reason (RFC 3326) when given.
+  std::string dialog_request(std::string_view method, std::string_view target,
+                             const std::vector<std::string>& routes,
+                             const transport::Destination& dest, std::string_view from,
+                             std::string_view to, std::string_view call_id, std::uint32_t cseq,
+                             std::string_view reason = {});
+
   // --- CANCEL (§9.2, §16.10) --------------------------------------------------------------
 
   // stages::CancelPort: 200 to a CANCEL of one of our INVITE transactions, which is cancelled

@@ -6,10 +6,6 @@ namespace resproxy::routing {
 
 namespace {
 
-std::string host_ip(std::string_view host) {
-  return sip::text::lowercase(sip::text::strip_brackets(host));
-}
-
 // The URI of a header's first name-addr (Contact), or "".
 std::string first_uri(const sip::Message& m, sip::HeaderId id) {
   const auto* field = m.first(id);
@@ -40,11 +36,11 @@ bool ProxyNode::Impl::anchor_request(TimePoint now, ServerTransactionId id, cons
     context.callee = end_of(dest.remote);
     context.caller_ip = path.remote.ip;
     const auto& via = request.top_via();
-    context.caller_natted = host_ip(via.host) != sip::text::lowercase(path.remote.ip);
+    context.caller_natted = unbracket(via.host) != sip::text::lowercase(path.remote.ip);
     context.callee_ip = dest.remote.ip;
     if (check.binding != nullptr) {
       const auto contact = sip::parse_uri(check.binding->contact);
-      context.callee_natted = contact && host_ip(contact->host) != check.binding->source.remote.ip;
+      context.callee_natted = contact && unbracket(contact->host) != check.binding->source.remote.ip;
     }
     verdict = media->on_initial_invite(now, request, context);
     if (verdict.kind != SdpVerdict::Kind::Unchanged || media->anchors(request.call_id(), request.from_tag())) {
@@ -178,19 +174,11 @@ void ProxyNode::Impl::hang_up_silent_call(TimePoint now, const AnchoredDialog& d
       if (!next) return;
       dest = *next;
     }
-    std::vector<sip::ExtraHeader> h;
-    h.push_back({"Via", self.via_for(dest.transport, self.transactions().new_branch(),
-                                     is_itsp(dest.remote) ? config.itsp.nat_outside_address : "")});
-    h.push_back({"Max-Forwards", "70"});
-    for (const auto& r : routes) h.push_back({"Route", r});
-    h.push_back({"From", std::string(from)});
-    h.push_back({"To", std::string(to)});
-    h.push_back({"Call-ID", d.call_id});
-    h.push_back({"CSeq", std::to_string(cseq) + " BYE"});
     // RFC 3326: why the call ended; Q.850 102 "recovery on timer expiry" for a gateway's sake.
-    h.push_back({"Reason", "Q.850;cause=102;text=\"media timeout\""});
-    if (auto bye = sip::Message::parse(sip::make_request("BYE", target, h))) {
-      (void)self.transactions().send_request(now, std::move(bye).value(), dest);
+    const std::string bye = dialog_request("BYE", target, routes, dest, from, to, d.call_id, cseq,
+                                           "Q.850;cause=102;text=\"media timeout\"");
+    if (auto message = sip::Message::parse(bye)) {
+      (void)self.transactions().send_request(now, std::move(message).value(), dest);
     }
   };
   // To the caller as if from the callee (its To is the caller), and the other way round.
