@@ -40,6 +40,7 @@
 #include "proxy/native/log_file.h"
 #include "proxy/native/log.h"
 #include "proxy/native/os_rng.h"
+#include "proxy/native/pid_file.h"
 #include "proxy/native/runtime.h"
 #include "proxy/native/sip_message_log.h"
 #include "proxy/native/sqlite_store.h"
@@ -95,32 +96,6 @@ std::optional<DaemonConfig> load_config(const CommandLine& cli) {
     return std::nullopt;
   }
 }
-
-class PidFile {
- public:
-  PidFile() = default;
-  PidFile(const PidFile&) = delete;
-  PidFile& operator=(const PidFile&) = delete;
-  ~PidFile() {
-    if (!path_.empty()) ::unlink(path_.c_str());
-  }
-  bool write(const std::string& path, std::string& error) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      error = std::strerror(errno);
-      return false;
-    }
-    const std::string text = std::to_string(::getpid()) + "\n";
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    if (!ok) error = std::strerror(errno);
-    ::close(fd);
-    if (ok) path_ = path;
-    return ok;
-  }
-
- private:
-  std::string path_;
-};
 
 int run(const CommandLine& cli) {
   auto loaded = load_config(cli);

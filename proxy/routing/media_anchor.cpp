@@ -6,6 +6,7 @@
 #include <span>
 #include <variant>
 
+#include "proxy/media/relay/sdp_leg.h"
 #include "proxy/sip/sdp.h"
 #include "proxy/sip/sdp_rewrite.h"
 #include "proxy/sip/text.h"
@@ -13,6 +14,8 @@
 namespace resproxy::routing {
 
 namespace relay = media::relay;
+using relay::leg_media;
+using relay::relayable;
 
 namespace {
 
@@ -35,35 +38,6 @@ bool is_sdp(const sip::Message& m) {
   return sip::text::iequals(value, "application/sdp");
 }
 
-relay::Direction direction_of(sip::MediaDirection d) {
-  switch (d) {
-    case sip::MediaDirection::SendRecv: return relay::Direction::SendRecv;
-    case sip::MediaDirection::SendOnly: return relay::Direction::SendOnly;
-    case sip::MediaDirection::RecvOnly: return relay::Direction::RecvOnly;
-    case sip::MediaDirection::Inactive: return relay::Direction::Inactive;
-  }
-  return relay::Direction::SendRecv;
-}
-
-// One m= line as the relay's leg sees it. The SDP's address is usable (sent to before the side
-// has latched, and the only source admitted on its IP) when it is public, or when it is where the
-// side's signalling comes from (a phone on the office LAN, a private address without NAT).
-relay::LegMedia leg_media(const sip::SdpStream& s, std::string_view sender_ip) {
-  relay::LegMedia m;
-  m.family = sip::text::iequals(s.addr_type, "IP6") ? relay::Family::Ipv6 : relay::Family::Ipv4;
-  m.rtcp_mux = s.rtcp_mux;
-  m.direction = direction_of(s.direction);
-  const std::string ip = sip::text::lowercase(s.address);
-  m.address_usable = !s.zero_address_hold && (!sip::is_private_or_unusable(ip) || ip == sender_ip);
-  // A private address behind NAT is still the side's SDP (latch.h: learn any source, never send
-  // there); only a hold without an address or a rejected stream has none.
-  if (!s.zero_address_hold && !s.disabled) m.rtp = Address{ip, s.port};
-  if (m.rtp && s.rtcp_port != 0 && !s.rtcp_address.empty()) {
-    m.rtcp = Address{sip::text::lowercase(s.rtcp_address), s.rtcp_port};
-  }
-  return m;
-}
-
 std::optional<sip::Sdp> parse_sdp(const sip::Message& m) {
   if (!is_sdp(m)) return std::nullopt;
   auto sdp = sip::Sdp::parse(m.body());
@@ -77,9 +51,6 @@ SdpVerdict rewritten_body(std::string body) {
   v.body = std::move(body);
   return v;
 }
-
-// RFC 3264 §5: an offer (or a re-offer) relays its enabled, single-port m= lines.
-bool relayable(const sip::SdpStream& s) { return !s.disabled && s.port_count == 1; }
 
 // The policy on an initial offer. "Behind NAT" is judged against where the INVITE came from: a
 // private SDP address that is the caller's own source (a phone on the office LAN) is no NAT, so

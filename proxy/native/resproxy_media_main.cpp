@@ -1,0 +1,157 @@
+// resproxy-media: the media relay daemon (docs/media-relay.md "resproxy-media"). The relay core
+// (media/ng/relay_node.h: the ng server over RelaySessions) on the native runtime — the same
+// sockets, recvmmsg/sendmmsg data path and DSCP marking as the relay inside resproxy — driven
+// over the rtpengine ng protocol by resproxy, Kamailio's or OpenSIPS's rtpengine module.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "proxy/media/ng/relay_node.h"
+#include "proxy/native/log.h"
+#include "proxy/native/media_cli.h"
+#include "proxy/native/openssl_crypto.h"
+#include "proxy/native/os_rng.h"
+#include "proxy/native/pid_file.h"
+#include "proxy/native/runtime.h"
+
+#ifndef RESPROXY_VERSION
+#define RESPROXY_VERSION "0.0.0"
+#endif
+
+namespace resproxy::native {
+namespace {
+
+constexpr int kExitStartup = 1;
+constexpr int kExitUsage = 2;
+
+// The secret is the file's first line, without its line end; empty is refused.
+std::optional<std::string> read_secret(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read it";
+    return std::nullopt;
+  }
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) {
+    error = "its first line is empty";
+    return std::nullopt;
+  }
+  return line;
+}
+
+media::ng::NgServerConfig server_config(const MediaCommandLine& cli) {
+  media::ng::NgServerConfig c;
+  const media::relay::PortRange range{cli.port_min, cli.port_max};
+  for (const auto& itf : cli.interfaces) {
+    if (itf.address.find(':') == std::string::npos) {
+      c.relay.ipv4_address = itf.address;
+      c.relay.ipv4_ports = range;
+      c.ipv4_advertised = itf.advertised;
+    } else {
+      c.relay.ipv6_address = itf.address;
+      c.relay.ipv6_ports = range;
+      c.ipv6_advertised = itf.advertised;
+    }
+  }
+  c.relay.inactivity_timeout = std::chrono::seconds(cli.timeout_s);
+  c.relay.hold_timeout = std::chrono::seconds(cli.silent_timeout_s);
+  c.relay.max_sessions = cli.max_sessions;
+  c.trusted = cli.trusted;
+  c.dscp = static_cast<std::uint8_t>(cli.tos >> 2);
+  return c;
+}
+
+int run(const MediaCommandLine& cli) {
+  Logger logger(cli.log_level);
+  media::ng::NgServerConfig config = server_config(cli);
+  if (cli.secret_file) {
+    std::string error;
+    auto secret = read_secret(*cli.secret_file, error);
+    if (!secret) {
+      logger.error("--ng-secret-file " + *cli.secret_file + ": " + error);
+      return kExitStartup;
+    }
+    config.secret = std::move(*secret);
+  }
+  if (cli.num_threads > 1) {
+    logger.warn("--num-threads " + std::to_string(cli.num_threads) +
+                ": the data path runs on one thread in this version (recvmmsg/sendmmsg batches)");
+  }
+  CryptoRng rng;
+  media::ng::RelayNode node(config, openssl_crypto(), rng);
+  boost::asio::io_context io;
+  NativeRuntime runtime(io, node,
+                        ListenConfig{.ip = cli.listen_ng.ip, .port = cli.listen_ng.port, .udp = true, .tcp = false});
+  try {
+    runtime.start();
+  } catch (const std::exception& e) {
+    logger.error(std::string("--listen-ng: ") + e.what());
+    return kExitStartup;
+  }
+  PidFile pidfile;
+  if (std::string error; cli.pidfile && !pidfile.write(*cli.pidfile, error)) {
+    logger.error("cannot write pid file " + *cli.pidfile + ": " + error);
+    runtime.stop();
+    return kExitStartup;
+  }
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& error, int number) {
+    if (error) return;
+    logger.info(std::string("received ") + (number == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    runtime.stop();
+    io.stop();
+  });
+  std::string interfaces;
+  for (const auto& itf : cli.interfaces) {
+    if (!interfaces.empty()) interfaces += ", ";
+    interfaces += itf.address;
+    if (!itf.advertised.empty()) interfaces += " (advertised " + itf.advertised + ")";
+  }
+  std::string trusted;
+  for (const auto& t : cli.trusted_text) trusted += (trusted.empty() ? "" : ", ") + t;
+  logger.info("media on " + interfaces + " ports " + std::to_string(cli.port_min) + "-" +
+              std::to_string(cli.port_max) + "; plain ng from " + trusted +
+              (config.secret.empty() ? "" : "; signed ng from anywhere"));
+  // The readiness line: scripts and tests wait for it, whatever the log level.
+  std::fprintf(stderr, "resproxy-media listening on ng udp %s\n", runtime.local_address().to_string().c_str());
+  std::fflush(stderr);
+  io.run();
+  const auto& c = node.server().counters();
+  logger.info("stopped: " + std::to_string(c.calls_created) + " calls, " +
+              std::to_string(node.server().sessions().counters().forwarded) + " packets forwarded");
+  return 0;
+}
+
+}  // namespace
+}  // namespace resproxy::native
+
+int main(int argc, char** argv) {
+  using namespace resproxy::native;
+  try {
+    const MediaCommandLine cli = parse_media_command_line(argc, argv);
+    switch (cli.action) {
+      case MediaCommandLine::Action::Help:
+        std::fputs(media_usage_text().c_str(), stdout);
+        return 0;
+      case MediaCommandLine::Action::Version:
+        std::printf("resproxy-media %s\n", RESPROXY_VERSION);
+        return 0;
+      case MediaCommandLine::Action::Run:
+        break;
+    }
+    return run(cli);
+  } catch (const MediaUsageError& e) {
+    std::fprintf(stderr, "%s\n\n%s", e.what(), media_usage_text().c_str());
+    return kExitUsage;
+  }
+}
