@@ -8,9 +8,16 @@
 //   - the verifier never crashes on any dictionary; a dictionary signed by NgSigner verifies;
 //     and, over a sequence of signed messages, replays and clock moves chosen by the input, no
 //     message is ever accepted twice and the nonce table never exceeds its bound;
-//   - the reply cache stays within its count and byte bounds.
+//   - the reply cache stays within its count and byte bounds;
+//   - the relay's control server (ng_server.h), fed structured requests (offer, answer, re-offer,
+//     delete, query, list from a few calls and tags, SDP from templates or raw bytes, trusted or
+//     not), raw datagrams, media packets on its ports from anyone, time, deadlines and port
+//     failures: every datagram with a cookie gets exactly one reply under that cookie, a port is
+//     never opened twice or closed unopened, every forward leaves from an open port, no call is
+//     created by an untrusted source, and calls never outnumber what the pool can hold.
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +27,7 @@
 #include "proxy/media/ng/bencode.h"
 #include "proxy/media/ng/ng_auth.h"
 #include "proxy/media/ng/ng_message.h"
+#include "proxy/media/ng/ng_server.h"
 #include "proxy/native/openssl_crypto.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_input.h"
@@ -160,6 +168,125 @@ void check_auth(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+
+std::string fuzz_sdp(fuzz::FuzzInput& in) {
+  const std::uint8_t shape = in.byte();
+  if (shape % 8 == 0) return std::string(in.bytes(300));  // anything at all
+  static const char* const kAddrs[] = {"192.0.2.10", "10.0.0.5", "2001:db8::5", "0.0.0.0", "203.0.113.9"};
+  static const char* const kDirs[] = {"sendrecv", "sendonly", "recvonly", "inactive"};
+  const std::string addr = kAddrs[in.byte() % 5];
+  const std::string fam = addr.find(':') != std::string::npos ? "IP6" : "IP4";
+  std::string sdp = "v=0\r\no=- 1 " + std::to_string(in.byte()) + " IN " + fam + " " + addr +
+                    "\r\ns=-\r\nc=IN " + fam + " " + addr + "\r\nt=0 0\r\n";
+  const int lines = 1 + in.byte() % 3;
+  for (int i = 0; i < lines; ++i) {
+    const std::uint16_t port = (in.byte() % 5 == 0) ? 0 : static_cast<std::uint16_t>(40000 + 2 * (in.byte() % 8));
+    sdp += "m=audio " + std::to_string(port) + " RTP/AVP 0 8\r\na=" + kDirs[in.byte() % 4] + "\r\n";
+    if (in.byte() % 4 == 0) sdp += "a=rtcp-mux\r\n";
+    if (in.byte() % 4 == 0) sdp += "a=candidate:1 1 UDP 1 192.0.2.10 40000 typ host\r\n";
+  }
+  return sdp;
+}
+
+void check_server(const std::uint8_t* data, std::size_t size) {
+  fuzz::FuzzInput in(data, size);
+  SeededRng rng{in.u64()};
+  const Crypto& crypto = native::openssl_crypto();
+  NgServerConfig config;
+  config.relay.ipv4_address = "192.0.2.1";
+  config.relay.ipv6_address = "2001:db8::1";
+  config.relay.ipv4_ports = media::relay::PortRange{30000, 30015};  // 8 pairs: exhaustion is reachable
+  config.relay.ipv6_ports = media::relay::PortRange{30000, 30015};
+  config.relay.inactivity_timeout = std::chrono::seconds{5};
+  config.relay.hold_timeout = std::chrono::seconds{20};
+  config.relay.max_sessions = 6;
+  config.trusted = {*IpRange::parse("127.0.0.1")};
+  config.cache = ReplyCacheConfig{.ttl = std::chrono::seconds{3}, .max_entries = 16, .max_bytes = 8192};
+  NgServer server(config, crypto, rng);
+  const Address trusted{"127.0.0.1", 5060};
+  const Address stranger{"198.51.100.66", 5060};
+  TimePoint now{std::chrono::seconds{1000}};
+  std::set<Address> open;
+  std::vector<Address> ever;
+  const auto apply_ports = [&] {
+    for (const auto& c : server.take_port_changes()) {
+      if (c.open) {
+        FUZZ_CHECK(open.insert(c.local).second);
+        ever.push_back(c.local);
+      } else {
+        FUZZ_CHECK(open.erase(c.local) == 1);
+      }
+    }
+  };
+  static const char* const kCommands[] = {"offer", "answer", "delete", "query", "list", "ping", "other"};
+  static const char* const kCalls[] = {"c1", "c2", "c3"};
+  static const char* const kTags[] = {"ta", "tb", "tc"};
+  int steps = 0;
+  while (!in.empty() && ++steps < 200) {
+    const Duration wall = std::chrono::seconds{kEpoch} + now.time_since_epoch();
+    switch (in.byte() % 6) {
+      case 0:
+      case 1: {  // a structured request
+        const std::uint8_t flags = in.byte();
+        Dict d{{"command", kCommands[in.byte() % 7]},
+               {"call-id", kCalls[in.byte() % 3]},
+               {"from-tag", kTags[in.byte() % 3]},
+               {"to-tag", kTags[in.byte() % 3]}};
+        if (flags & 1) d.set("sdp", fuzz_sdp(in));
+        if (flags & 2) d.set("flags", Value(List{Value("trust-address")}));
+        if (flags & 4) d.set("address family", (flags & 8) ? "IP6" : "IP4");
+        if (flags & 16) d.set("received from", Value(List{Value("IP4"), Value("10.0.0.5")}));
+        if (flags & 32) d.set("limit", static_cast<std::int64_t>(in.byte()) - 2);
+        const Address& from = (flags & 64) ? stranger : trusted;
+        const std::size_t calls_before = server.calls();
+        const std::string cookie = "k" + std::to_string(in.byte());
+        const auto reply = server.on_control(now, wall, from, build_datagram(cookie, d));
+        FUZZ_CHECK(reply.has_value());
+        FUZZ_CHECK(reply->starts_with(cookie + " "));
+        FUZZ_CHECK(parse_datagram(*reply).has_value());
+        if (&from == &stranger) FUZZ_CHECK(server.calls() <= calls_before);
+        break;
+      }
+      case 2: {  // raw bytes
+        const std::string_view raw = in.bytes(400);
+        const auto reply = server.on_control(now, wall, in.byte() % 2 ? trusted : stranger, raw);
+        if (reply) FUZZ_CHECK(parse_datagram(*reply).has_value());
+        break;
+      }
+      case 3: {  // a media packet on one of our ports (or another) from a phone or a stranger
+        Address local = ever.empty() || in.byte() % 8 == 0 ? Address{"192.0.2.1", 30000}
+                                                            : ever[in.byte() % ever.size()];
+        static const char* const kSources[] = {"192.0.2.10", "10.0.0.5", "198.51.100.9", "2001:db8::5"};
+        const Address source{kSources[in.byte() % 4], static_cast<std::uint16_t>(40000 + in.byte() % 4)};
+        std::string packet(in.bytes(200));
+        if (in.byte() % 2 && packet.size() >= 12) packet[0] = static_cast<char>(0x80);
+        if (const auto send = server.on_packet(now, local, source, packet)) {
+          FUZZ_CHECK(open.contains(send->from));
+          FUZZ_CHECK(open.contains(local));
+        }
+        break;
+      }
+      case 4: {  // time, and the deadlines it passes
+        now += std::chrono::milliseconds{static_cast<std::int64_t>(in.byte()) * 100};
+        while (const auto due = server.next_deadline()) {
+          if (*due > now) break;
+          server.on_deadline(now);
+          apply_ports();
+          FUZZ_CHECK(!server.next_deadline() || *server.next_deadline() > now);
+        }
+        break;
+      }
+      default:  // a port the runtime could not bind
+        if (!ever.empty()) server.on_port_failed(now, ever[in.byte() % ever.size()]);
+        break;
+    }
+    apply_ports();
+    FUZZ_CHECK(server.calls() <= 8);
+    FUZZ_CHECK(open.size() <= 2 * 16 + 2 * 16);
+    if (server.calls() == 0) FUZZ_CHECK(open.empty());
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -167,5 +294,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_bencode(whole);
   check_datagram(whole);
   check_auth(data, size);
+  check_server(data, size);
   return 0;
 }

@@ -233,6 +233,9 @@ Dict NgServer::offer(TimePoint now, Duration wall, const NgRequest& request) {
     undo();
     return error_reply(std::string("Cannot relay this SDP: ") + std::string(sip::to_string(rewritten.error())));
   }
+  // Nothing to relay (every m= line disabled or layered): no call is kept — an offer costs no
+  // memory unless it holds ports, which max_sessions and the pools bound.
+  if (opened.empty()) return ok_with_sdp(rewritten->to_string());
   Call& added = calls_.emplace(key, std::move(call)).first->second;
   for (const auto& p : opened) open_ports(key, added, p);
   ++counters_.calls_created;

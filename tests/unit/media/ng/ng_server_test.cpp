@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "proxy/media/ng/ng_client.h"
 #include "proxy/media/ng/relay_node.h"
 #include "proxy/native/openssl_crypto.h"
 #include "proxy/sip/sdp.h"
@@ -337,6 +338,76 @@ TEST(RelayNode, RepliesFromTheControlSocketAndOpensPortsBeforeTheReply) {
     }
   }
   EXPECT_TRUE(counters);
+}
+
+}  // namespace
+}  // namespace resproxy::media::ng
+
+namespace resproxy::media::ng {
+namespace {
+
+// resproxy's client (ng_client.h) against our own server, signed both ways, datagrams carried by
+// hand: an offer and an answer go through, a reply the server signed is taken, and a relay that
+// stops answering is marked down while the other keeps the new calls.
+TEST(NgClientAndServer, SignedOfferAndAnswerRoundTripAndADeadRelayLosesTheNewCalls) {
+  SeededRng server_rng{1};
+  SeededRng client_rng{2};
+  const Crypto& crypto = native::openssl_crypto();
+  NgServerConfig sc = Fixture::config();
+  sc.secret = "s3";
+  sc.trusted.clear();
+  NgServer server(sc, crypto, server_rng);
+  const Address relay1{"127.0.0.1", 2223};
+  const Address relay2{"127.0.0.1", 2224};  // never answers
+  const Address us{"127.0.0.1", 5060};
+  NgClientConfig cc;
+  cc.relays = {RelayTarget{"one", relay1, 1, "s3"}, RelayTarget{"two", relay2, 1, "s3"}};
+  cc.retransmit_interval = 500ms;
+  cc.max_tries = 2;
+  NgClient client(cc, crypto, client_rng);
+  TimePoint now{std::chrono::seconds(100)};
+  const auto wall = [&] { return std::chrono::seconds(kUnix) + now.time_since_epoch(); };
+  client.start(now);
+  const auto pump = [&] {
+    for (auto& d : client.take_datagrams()) {
+      if (d.to != relay1) continue;  // relay two is dead
+      if (auto reply = server.on_control(now, wall(), us, d.bytes)) client.on_datagram(now, wall(), relay1, *reply);
+    }
+  };
+  // Pings go out at start; relay two times out and goes down.
+  for (int i = 0; i < 10 && client.next_deadline(); ++i) {
+    pump();
+    now = std::max(now, *client.next_deadline());
+    client.on_deadline(now, wall());
+    if (!client.is_up(1)) break;
+  }
+  pump();
+  EXPECT_TRUE(client.is_up(0));
+  EXPECT_FALSE(client.is_up(1));
+  EXPECT_EQ(client.take_relays_down(), std::vector<RelayIndex>{1});
+  // Every new call goes to relay one now.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(client.pick(), std::optional<RelayIndex>{0});
+
+  (void)client.take_outcomes();
+  const RequestId offer = client.send(now, wall(), 0,
+                                      Dict{{"command", "offer"}, {"call-id", "c"}, {"from-tag", "ta"},
+                                           {"sdp", sdp_at(kPhoneA)}});
+  pump();
+  auto outcomes = client.take_outcomes();
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].id, offer);
+  ASSERT_TRUE(outcomes[0].reply.has_value()) << outcomes[0].error_reason;
+  ASSERT_TRUE(outcomes[0].reply->sdp.has_value());
+  EXPECT_EQ(media_of(*outcomes[0].reply->sdp).ip, "192.0.2.1");
+  (void)client.send(now, wall(), 0,
+                    Dict{{"command", "answer"}, {"call-id", "c"}, {"from-tag", "ta"}, {"to-tag", "tb"},
+                         {"sdp", sdp_at(kPhoneB)}});
+  pump();
+  outcomes = client.take_outcomes();
+  ASSERT_EQ(outcomes.size(), 1u);
+  ASSERT_TRUE(outcomes[0].reply.has_value()) << outcomes[0].error_reason;
+  EXPECT_EQ(server.calls(), 1u);
+  EXPECT_EQ(server.counters().refused_auth, 0u);
 }
 
 }  // namespace
