@@ -24,6 +24,7 @@ packages=(
   chromium fonts-dejavu-core        # headless screenshot test of the report page
   tshark                            # the Q.931 oracle: Wireshark's dissector reads our test vectors
   tcpdump                           # e2e_media_nat: the RTP each phone behind NAT receives
+  rtpengine-daemon                  # rtpengine 10.5, the ng peer: e2e_ng_peers, bench/media
 )
 
 sudo_cmd=()
