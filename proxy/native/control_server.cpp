@@ -409,6 +409,7 @@ std::string format_runtime_stats(const NativeRuntime::Stats& s) {
   line("media_packets_out", s.media_packets_out);
   line("media_send_dropped", s.media_send_dropped);
   line("media_receive_errors", s.media_receive_errors);
+  line("media_stale_dropped", s.media_stale_dropped);
   return out;
 }
 

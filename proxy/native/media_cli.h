@@ -15,6 +15,8 @@
 //   --silent-timeout=SECS             the same for a call on hold or not answered yet (3600).
 //   --tos=N                           the IP TOS byte of media packets (184: DSCP EF).
 //   --max-sessions=N                  media streams at most (rtpengine's limit is per call).
+//   --max-packet-age=MS               overload: a packet that waited longer is discarded, not
+//                                     forwarded late (runtime.h media_max_age; 0: off; 50).
 //   --ng-secret-file=PATH             authenticated control (ng_auth.h): the shared secret, the
 //                                     file's first line. Ours; rtpengine has none.
 //   --trusted-ng=RANGE                who may send plain ng: CIDR, a-b or one address;
@@ -51,6 +53,7 @@ struct MediaCommandLine {
   unsigned silent_timeout_s = 3600;
   std::uint8_t tos = 184;
   std::size_t max_sessions = 10'000;
+  unsigned max_packet_age_ms = 50;
   std::optional<std::string> secret_file;
   std::vector<IpRange> trusted;            // default: loopback
   std::vector<std::string> trusted_text;   // as given, for the start-up line

@@ -91,7 +91,11 @@ int run(const MediaCommandLine& cli) {
   media::ng::RelayNode node(config, openssl_crypto(), rng);
   boost::asio::io_context io;
   NativeRuntime runtime(io, node,
-                        ListenConfig{.ip = cli.listen_ng.ip, .port = cli.listen_ng.port, .udp = true, .tcp = false});
+                        ListenConfig{.ip = cli.listen_ng.ip,
+                                     .port = cli.listen_ng.port,
+                                     .udp = true,
+                                     .tcp = false,
+                                     .media_max_age = std::chrono::milliseconds(cli.max_packet_age_ms)});
   try {
     runtime.start();
   } catch (const std::exception& e) {

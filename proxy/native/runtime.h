@@ -68,6 +68,13 @@ struct ListenConfig {
   // carries a call leg or two, and a packet queued behind seconds of others is useless to RTP:
   // the default suits; tests that queue thousands at once ask for more.
   std::size_t media_receive_buffer = 0;
+  // Overload without a cliff: a media datagram that waited in its socket's receive queue longer
+  // than this (its kernel receive timestamp against the wall clock) is read and discarded, not
+  // forwarded. A relay pushed past what its core can forward then still drains every socket at
+  // the cheaper cost of a read, its queues stop growing, and what it forwards is at most this
+  // late — every stream keeps flowing with bounded delay, instead of all of them drowning in
+  // seconds of backlog. RTP later than a jitter buffer's depth is useless anyway. Zero: off.
+  std::chrono::milliseconds media_max_age{50};
   // TLS (tls.h): a listener on tls.port when tls.listen, and outbound TLS streams for every
   // OpenStream that asks for one. The contexts are built at start(), which throws on a
   // certificate, key or CA file it cannot use.
@@ -128,6 +135,8 @@ class NativeRuntime {
     // lost one), the send failed, or the node named a socket or address we do not have.
     std::uint64_t media_send_dropped = 0;
     std::uint64_t media_receive_errors = 0;  // datagrams over 2048 bytes (dropped), read errors
+    // Discarded unforwarded: older than media_max_age when read (the relay was overloaded).
+    std::uint64_t media_stale_dropped = 0;
   };
 
   NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config);

@@ -206,6 +206,9 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void on_media_readable(const std::shared_ptr<MediaPort>& port, const ErrorCode& ec);
   // One recvmmsg on `port` into media_in_: how many (-1 with errno).
   int receive_media_batch(MediaPort& port);
+  // The datagram in `m` (its SO_TIMESTAMPNS) waited longer than media_max_age before `read_at`
+  // (the wall clock at the batch's read).
+  [[nodiscard]] bool too_old(const msghdr& m, std::chrono::nanoseconds read_at) const;
   // Queues the forward of datagram `slot` (its bytes) as the node asked, for send_media().
   void queue_media_send(const MediaSend& send, std::size_t slot, std::size_t size);
   // Sends the queued forwards: one sendmmsg per run of forwards leaving from the same socket.
@@ -319,6 +322,11 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   std::array<sockaddr_storage, kMediaBatch> media_from_{};
   std::array<iovec, kMediaBatch> media_iov_{};
   std::array<mmsghdr, kMediaBatch> media_in_{};
+  // Each datagram's kernel receive time (SO_TIMESTAMPNS), for the age bound (media_max_age).
+  struct MediaControl {
+    alignas(cmsghdr) char bytes[CMSG_SPACE(sizeof(timespec))]{};
+  };
+  std::array<MediaControl, kMediaBatch> media_control_{};
   struct MediaForward {
     std::shared_ptr<MediaPort> from;
     udp::endpoint to;

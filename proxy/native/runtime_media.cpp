@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -52,6 +54,10 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
       socket.set_option(
           asio::socket_base::receive_buffer_size(static_cast<int>(config_.media_receive_buffer)),
           ignored);
+    }
+    if (config_.media_max_age.count() > 0) {
+      const int one = 1;  // each datagram's receive time, for the age bound
+      (void)::setsockopt(socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     }
     socket.bind(endpoint, ec);
   }
@@ -122,6 +128,8 @@ int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
     m.msg_namelen = sizeof media_from_[i];
     m.msg_iov = &media_iov_[i];
     m.msg_iovlen = 1;
+    m.msg_control = media_control_[i].bytes;
+    m.msg_controllen = sizeof media_control_[i].bytes;
     media_in_[i].msg_len = 0;
   }
   return ::recvmmsg(port.socket.native_handle(), media_in_.data(),
@@ -144,6 +152,13 @@ void NativeRuntime::Impl::on_media_readable(const std::shared_ptr<MediaPort>& po
       if (errno != EAGAIN && errno != EWOULDBLOCK) ++stats_.media_receive_errors;
       break;
     }
+    // The age bound (ListenConfig::media_max_age): one wall-clock read per batch.
+    std::optional<std::chrono::nanoseconds> read_at;
+    if (config_.media_max_age.count() > 0) {
+      timespec wall{};
+      ::clock_gettime(CLOCK_REALTIME, &wall);
+      read_at = std::chrono::seconds{wall.tv_sec} + std::chrono::nanoseconds{wall.tv_nsec};
+    }
     // One input per datagram, effects drained after each (deliver): node.h's contract to the
     // letter. A pump that finds no effect costs two virtual calls, so nothing is gained by
     // bending it. The node may close this very port from one of them (a BYE's timer firing):
@@ -152,6 +167,10 @@ void NativeRuntime::Impl::on_media_readable(const std::shared_ptr<MediaPort>& po
       const mmsghdr& m = media_in_[static_cast<std::size_t>(i)];
       if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
         ++stats_.media_receive_errors;  // not RTP over Ethernet; a cut copy is of no use
+        continue;
+      }
+      if (read_at && too_old(m.msg_hdr, *read_at)) {
+        ++stats_.media_stale_dropped;
         continue;
       }
       udp::endpoint sender;
@@ -179,6 +198,20 @@ void NativeRuntime::Impl::on_media_readable(const std::shared_ptr<MediaPort>& po
     if (static_cast<std::size_t>(n) < kMediaBatch) break;  // drained for now
   }
   read_media(port);
+}
+
+bool NativeRuntime::Impl::too_old(const msghdr& m, std::chrono::nanoseconds read_at) const {
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&m), const_cast<cmsghdr*>(c))) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec at{};
+    std::memcpy(&at, CMSG_DATA(c), sizeof at);
+    const auto received = std::chrono::seconds{at.tv_sec} + std::chrono::nanoseconds{at.tv_nsec};
+    // A wall clock stepped back makes the age negative: fresh. One stepped forward makes every
+    // queued packet look old once, for one batch: the same as a short overload.
+    return read_at - received > config_.media_max_age;
+  }
+  return false;  // no timestamp (the option refused): never discarded
 }
 
 // --- Forwarding. ---

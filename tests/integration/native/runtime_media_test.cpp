@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -174,8 +175,10 @@ struct MarkedReceiver {
 // One runtime hosting a RelayNode on its own io_context. Its SIP socket is bound too (every
 // runtime has one); no TCP, no polls that would add inputs.
 struct Relay {
-  explicit Relay(const std::string& ip = "127.0.0.1") {
+  explicit Relay(const std::string& ip = "127.0.0.1", std::chrono::milliseconds max_age = 0ms) {
     config.ip = ip;
+    // Off unless a test is about it: the fairness test queues its flood for longer than 50 ms.
+    config.media_max_age = max_age;
     config.tcp = false;
     config.interface_poll = 0ms;
     config.wall_clock_poll = 0ms;
@@ -491,6 +494,57 @@ TEST(NativeRuntimeMedia, StopClosesEveryPort) {
   boost::system::error_code ec;
   next.bind(endpoint_of(a), ec);
   EXPECT_FALSE(ec) << ec.message();
+}
+
+}  // namespace
+}  // namespace resproxy::native
+
+namespace resproxy::native {
+namespace {
+
+// Overload without a cliff (ListenConfig::media_max_age): datagrams that waited in the socket
+// longer than the bound while the relay was busy (here: its thread blocked for 600 ms) are read
+// and discarded, not forwarded late; those that arrive after are forwarded at once. With the
+// bound off, the same backlog goes out more than half a second late.
+void stale_backlog(std::chrono::milliseconds max_age, std::size_t want_forwarded, std::size_t want_stale) {
+  Relay relay("127.0.0.1", max_age);
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  const Address b{"127.0.0.1", free_udp_port("127.0.0.1")};
+  MarkedReceiver callee(relay.io, "127.0.0.1");
+  const Address callee_address = address_of(callee.socket);
+  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+    if (p.local == a) return MediaSend{.from = b, .to = callee_address};
+    return std::nullopt;
+  };
+  ASSERT_TRUE(relay.open({a, b}));
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  // The relay's thread is busy (a stand-in for overload) while 40 packets queue on port A.
+  relay.runtime->inject([](Node&, TimePoint) { std::this_thread::sleep_for(600ms); });
+  std::thread sender([&] {
+    std::this_thread::sleep_for(20ms);  // the io thread is inside the sleep by now
+    for (int i = 0; i < 40; ++i) caller.send_to(asio::buffer(std::string("old") + std::to_string(i)), endpoint_of(a));
+  });
+  relay.io.run_for(700ms);
+  sender.join();
+  relay.io.restart();
+  for (int i = 0; i < 10; ++i) caller.send_to(asio::buffer(std::string("new") + std::to_string(i)), endpoint_of(a));
+  run_for(relay.io, 200ms);
+  callee.poll();
+  std::size_t fresh = 0;
+  for (const auto& r : callee.received) fresh += r.bytes.starts_with("new") ? 1 : 0;
+  EXPECT_EQ(fresh, 10u) << "the packets after the overload are forwarded";
+  EXPECT_EQ(callee.received.size(), want_forwarded);
+  const auto stats = relay.runtime->stats();
+  EXPECT_EQ(stats.media_stale_dropped, want_stale);
+  EXPECT_EQ(stats.media_packets_in + stats.media_stale_dropped, 50u) << "every datagram was read";
+}
+
+TEST(NativeRuntimeMedia, PacketsThatWaitedLongerThanTheBoundAreDiscardedNotForwardedLate) {
+  stale_backlog(50ms, 10, 40);
+}
+
+TEST(NativeRuntimeMedia, WithoutTheBoundTheBacklogGoesOutLate) {
+  stale_backlog(0ms, 50, 0);
 }
 
 }  // namespace
