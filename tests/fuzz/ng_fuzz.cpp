@@ -14,7 +14,10 @@
 //     not), raw datagrams, media packets on its ports from anyone, time, deadlines and port
 //     failures: every datagram with a cookie gets exactly one reply under that cookie, a port is
 //     never opened twice or closed unopened, every forward leaves from an open port, no call is
-//     created by an untrusted source, and calls never outnumber what the pool can hold.
+//     created by an untrusted source, and calls never outnumber what the pool can hold;
+//   - resproxy's client (ng_client.h), fed replies of any bytes from its relays and from others,
+//     requests, time and deadlines: exactly one outcome per request id, never a completion from
+//     a wrong source or, with a secret, from an unsigned reply, and pending stays bounded.
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -26,6 +29,7 @@
 #include "proxy/base/rng.h"
 #include "proxy/media/ng/bencode.h"
 #include "proxy/media/ng/ng_auth.h"
+#include "proxy/media/ng/ng_client.h"
 #include "proxy/media/ng/ng_message.h"
 #include "proxy/media/ng/ng_server.h"
 #include "proxy/native/openssl_crypto.h"
@@ -287,6 +291,88 @@ void check_server(const std::uint8_t* data, std::size_t size) {
   }
 }
 
+
+void check_client(const std::uint8_t* data, std::size_t size) {
+  fuzz::FuzzInput in(data, size);
+  SeededRng rng{in.u64()};
+  const Crypto& crypto = native::openssl_crypto();
+  const Address plain{"127.0.0.1", 2223};
+  const Address signed_relay{"127.0.0.1", 2224};
+  const Address stranger{"198.51.100.66", 2223};
+  NgClientConfig config;
+  config.relays = {RelayTarget{"plain", plain, 2, ""}, RelayTarget{"signed", signed_relay, 1, std::string(kSecret)},
+                   RelayTarget{"spare", Address{"::1", 2225}, 0, ""}};
+  config.retransmit_interval = std::chrono::milliseconds{500};
+  config.max_tries = 2;
+  config.ping_interval = std::chrono::seconds{2};
+  config.failures_to_down = 1 + in.byte() % 2;
+  config.max_pending = 8;
+  NgClient client(config, crypto, rng);
+  SeededRng relay_rng{7};
+  NgSigner relay_signer(std::string(kSecret), crypto, relay_rng);
+  TimePoint now{std::chrono::seconds{10}};
+  const auto wall = [&] { return std::chrono::seconds{kEpoch} + now.time_since_epoch(); };
+  client.start(now);
+  std::set<RequestId> sent;
+  std::set<RequestId> done;
+  std::vector<NgDatagram> wire;  // what the client sent, for replies under real cookies
+  const auto drain = [&] {
+    for (auto& d : client.take_datagrams()) {
+      FUZZ_CHECK((d.to == plain || d.to == signed_relay || d.to == config.relays[2].address));
+      wire.push_back(std::move(d));
+      if (wire.size() > 64) wire.erase(wire.begin());
+    }
+    for (const auto& o : client.take_outcomes()) {
+      FUZZ_CHECK(sent.contains(o.id));
+      FUZZ_CHECK(done.insert(o.id).second);  // exactly once
+    }
+    FUZZ_CHECK(client.pending() <= config.max_pending);
+  };
+  int steps = 0;
+  while (!in.empty() && ++steps < 200) {
+    switch (in.byte() % 5) {
+      case 0: {  // a request to a relay (maybe an index out of range)
+        const RelayIndex r = in.byte() % 4;
+        sent.insert(client.send(now, wall(), r, Dict{{"command", "offer"}, {"call-id", std::string(in.bytes(8))}}));
+        break;
+      }
+      case 1: {  // a reply under a cookie the client used, from the right or a wrong source
+        if (wire.empty()) break;
+        const NgDatagram& d = wire[in.byte() % wire.size()];
+        const auto parts = split_datagram(d.bytes);
+        if (!parts) break;
+        Dict reply;
+        if (const auto v = decode(in.bytes(128)); v && v->dict() != nullptr) reply = *v->dict();
+        if (in.byte() % 2) reply.set("result", in.byte() % 2 ? "ok" : "pong");
+        const std::uint8_t how = in.byte();
+        if (how & 1) FUZZ_CHECK(relay_signer.sign(parts->cookie, reply, wall()));
+        const Address from = (how & 2) ? stranger : d.to;
+        const std::size_t before = client.pending();
+        client.on_datagram(now, wall(), from, build_datagram(parts->cookie, reply));
+        // A wrong source, or an unsigned reply from the signed relay, completes nothing.
+        if (from == stranger || (d.to == signed_relay && (how & 1) == 0)) FUZZ_CHECK(client.pending() == before);
+        break;
+      }
+      case 2:  // raw bytes from a relay's address or a stranger's
+        client.on_datagram(now, wall(), in.byte() % 2 ? plain : stranger, in.bytes(300));
+        break;
+      case 3: {  // time
+        now += std::chrono::milliseconds{static_cast<std::int64_t>(in.byte()) * 20};
+        while (const auto due = client.next_deadline()) {
+          if (*due > now) break;
+          client.on_deadline(now, wall());
+        }
+        break;
+      }
+      default:
+        (void)client.pick();
+        (void)client.take_relays_down();
+        break;
+    }
+    drain();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -295,5 +381,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_datagram(whole);
   check_auth(data, size);
   check_server(data, size);
+  check_client(data, size);
   return 0;
 }
