@@ -248,6 +248,11 @@ SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, s
       open_ports(where->call->first, call, *made);
     }
   }
+  // m= lines a re-INVITE or UPDATE adds (video next to the audio, RFC 3264 §8.1) get sessions of
+  // their own, the sender's side from this offer, the other side's from its answer.
+  if (message.is_request() && !call.streams.empty() && streams.size() > call.streams.size()) {
+    add_streams(now, where->call->first, call, from, streams, sender);
+  }
   std::vector<sip::RelayedStream> relayed(streams.size());
   bool any = false;
   for (std::size_t i = 0; i < streams.size() && i < call.streams.size(); ++i) {
@@ -277,6 +282,43 @@ SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, s
   if (!rewritten) return {};
   ++counters_.bodies_rewritten;
   return rewritten_body(rewritten->to_string());
+}
+
+void MediaAnchor::add_streams(TimePoint now, const CallKey& key, Call& call, relay::Side from,
+                              const std::vector<sip::SdpStream>& streams, const std::string& sender) {
+  // Each side keeps its family: the first stream's legs say which.
+  relay::Family a_family = call.caller_family;
+  relay::Family b_family = call.caller_family;
+  for (std::size_t i = 0; i < call.streams.size(); ++i) {
+    if (const auto* s = call.streams[i] ? sessions_.find(stream_key(key, i)) : nullptr) {
+      a_family = s->leg(relay::Side::A).family;
+      b_family = s->leg(relay::Side::B).family;
+      break;
+    }
+  }
+  const std::size_t known = call.streams.size();
+  call.streams.resize(streams.size(), false);
+  for (std::size_t i = known; i < streams.size(); ++i) {
+    if (!relayable(streams[i])) continue;
+    const auto skey = stream_key(key, i);
+    const auto media = leg_media(streams[i], sender);
+    Result<relay::SessionPorts, relay::RelayError> ports = unexpected(relay::RelayError::UnknownSession);
+    if (from == relay::Side::A) {
+      ports = sessions_.offer(now, skey, media, b_family);
+    } else {
+      relay::LegMedia waiting;  // A answers later (update)
+      waiting.family = a_family;
+      ports = sessions_.offer(now, skey, waiting, media.family);
+      if (ports) ports = sessions_.update(now, skey, relay::Side::B, media);
+    }
+    if (!ports) {
+      (void)sessions_.remove(now, skey);  // that line goes unrelayed (no ports, no address)
+      continue;
+    }
+    call.streams[i] = true;
+    if (call.dialog) (void)sessions_.confirm(now, skey);
+    open_ports(key, call, *ports);
+  }
 }
 
 void MediaAnchor::on_answered(TimePoint now, AnchoredDialog dialog) {

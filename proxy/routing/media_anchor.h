@@ -19,9 +19,11 @@
 // A late offer (an INVITE without SDP: the callee's 2xx offers, the caller's ACK answers) is
 // judged on the signalling alone (NAT by Via and registration) and relayed from the 2xx on.
 //
-// Limits (TODO(relay), #13): m= lines a
-// re-INVITE adds are passed through unrelayed; bodies other than application/sdp (multipart) are
-// passed through; forked answers share the one B leg (the last fork's answer wins, session.h).
+// m= lines a re-INVITE or UPDATE adds are relayed from that offer on (the adding side's leg from
+// the offer, the other's from its answer).
+//
+// Limits (TODO(relay), #13): bodies other than application/sdp (multipart) are passed through;
+// forked answers share the one B leg (the last fork's answer wins, session.h).
 #include <array>
 #include <cstdint>
 #include <map>
@@ -38,6 +40,7 @@
 #include "proxy/media/relay/session.h"
 #include "proxy/routing/proxy_config.h"
 #include "proxy/sip/message.h"
+#include "proxy/sip/sdp_rewrite.h"
 #include "proxy/transport/transport_layer.h"
 
 namespace resproxy::routing {
@@ -178,6 +181,9 @@ class MediaAnchor {
   [[nodiscard]] media::relay::SessionKey stream_key(const CallKey& call, std::size_t index) const;
   [[nodiscard]] SdpVerdict refuse(int status, std::string reason);
   void open_ports(const CallKey& key, Call& call, const media::relay::SessionPorts& ports);
+  // Sessions for the m= lines beyond those the call has, from an offer of side `from`.
+  void add_streams(TimePoint now, const CallKey& key, Call& call, media::relay::Side from,
+                   const std::vector<sip::SdpStream>& streams, const std::string& sender);
   void remove(TimePoint now, std::map<CallKey, Call>::iterator it);
 
   // The address the SDP toward `end` names for a stream relayed on `local`.

@@ -262,6 +262,10 @@ Dict NgServer::relay_description(TimePoint now, Duration wall, Calls::iterator i
   if (!sdp) return error_reply("Failed to parse SDP");
   Call& call = it->second;
   const auto streams = sip::media_streams(*sdp);
+  // m= lines a re-offer adds (video next to the audio) get sessions of their own.
+  if (request.command == NgCommand::Offer && streams.size() > call.streams.size()) {
+    add_streams(now, it, from, streams, request);
+  }
   std::vector<sip::RelayedStream> relayed(streams.size());
   for (std::size_t i = 0; i < streams.size() && i < call.streams.size(); ++i) {
     if (!call.streams[i] || !relay::relayable(streams[i])) continue;
@@ -292,6 +296,43 @@ Dict NgServer::relay_description(TimePoint now, Duration wall, Calls::iterator i
     return error_reply(std::string("Cannot relay this SDP: ") + std::string(sip::to_string(rewritten.error())));
   }
   return ok_with_sdp(rewritten->to_string());
+}
+
+void NgServer::add_streams(TimePoint now, Calls::iterator it, Side from, const std::vector<sip::SdpStream>& streams,
+                           const NgRequest& request) {
+  Call& call = it->second;
+  relay::Family a_family = relay::Family::Ipv4;
+  relay::Family b_family = relay::Family::Ipv4;
+  for (std::size_t i = 0; i < call.streams.size(); ++i) {  // each side keeps its family
+    if (const auto* s = call.streams[i] ? sessions_.find(stream_key(it->first, i)) : nullptr) {
+      a_family = s->leg(Side::A).family;
+      b_family = s->leg(Side::B).family;
+      break;
+    }
+  }
+  const std::size_t known = call.streams.size();
+  call.streams.resize(streams.size(), false);
+  for (std::size_t i = known; i < streams.size(); ++i) {
+    if (!relay::relayable(streams[i])) continue;
+    const auto key = stream_key(it->first, i);
+    const auto media = relay::leg_media(streams[i], sender_ip(request, streams[i]));
+    Result<relay::SessionPorts, relay::RelayError> ports = unexpected(relay::RelayError::UnknownSession);
+    if (from == Side::A) {
+      ports = sessions_.offer(now, key, media, b_family);
+    } else {
+      relay::LegMedia waiting;  // A's side comes with the answer
+      waiting.family = a_family;
+      ports = sessions_.offer(now, key, waiting, media.family);
+      if (ports) ports = sessions_.update(now, key, Side::B, media);
+    }
+    if (!ports) {
+      (void)sessions_.remove(now, key);  // that line goes unrelayed
+      continue;
+    }
+    call.streams[i] = true;
+    if (!call.b_tag.empty()) (void)sessions_.confirm(now, key);
+    open_ports(it->first, call, *ports);
+  }
 }
 
 Dict NgServer::erase(TimePoint now, const NgRequest& request) {

@@ -18,7 +18,8 @@
 //   ping     → pong.
 //   offer    call-id, from-tag, sdp: the caller's (or a re-offering side's) description; the
 //            reply's SDP points at our ports for the other side. A known call: an update from
-//            the side whose tag is from-tag (a re-INVITE from either end).
+//            the side whose tag is from-tag (a re-INVITE from either end); m= lines it adds
+//            (video next to the audio) get ports of their own.
 //   answer   call-id, from-tag, to-tag, sdp: the description of the side named by to-tag; the
 //            reply's SDP points at our ports for the offerer.
 //   delete   call-id[, from-tag]: the call ends, its ports go to quarantine; the reply carries
@@ -60,6 +61,7 @@
 #include "proxy/media/ng/ng_auth.h"
 #include "proxy/media/ng/ng_message.h"
 #include "proxy/media/relay/session.h"
+#include "proxy/sip/sdp_rewrite.h"
 
 namespace resproxy::media::ng {
 
@@ -170,6 +172,9 @@ class NgServer {
   [[nodiscard]] Dict relay_description(TimePoint now, Duration wall, Calls::iterator it,
                                        relay::Side from, bool initial_answer, std::string_view to_tag,
                                        const NgRequest& request);
+  // Sessions for the m= lines beyond those the call has, from a re-offer of side `from`.
+  void add_streams(TimePoint now, Calls::iterator it, relay::Side from,
+                   const std::vector<sip::SdpStream>& streams, const NgRequest& request);
   [[nodiscard]] NgCallStats stats_of(const CallKey& key, const Call& call) const;
   void open_ports(const CallKey& key, Call& call, const relay::SessionPorts& ports);
   void remove(TimePoint now, Calls::iterator it);

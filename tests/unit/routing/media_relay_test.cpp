@@ -411,6 +411,63 @@ TEST_F(RelayCall, TheCalleesReInviteToHoldIsRewrittenTowardTheCallerAndPausesThe
   EXPECT_EQ(f.counter("media_calls_timed_out"), 0u);
 }
 
+TEST_F(RelayCall, VideoAddedByAReInviteIsRelayedToo) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  const auto to_bob = invite();
+  const auto to_alice = answer(to_bob);
+  (void)opened();
+  f.take_sent();
+  // Bob adds video: his re-INVITE has the audio line and a new video line.
+  const std::string with_video = kBob.sdp() + "m=video 9002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+  f.receive(kBob.phone(), sip::make_request("INVITE", kAlice.contact(),
+                                            {{"Via", kBob.via("z9hG4bKvideo")},
+                                             {"Max-Forwards", "70"},
+                                             {"Route", "<sip:" + kProxy.to_string() + ";lr>"},
+                                             {"From", "<sip:2002@office.example>;tag=b-tag"},
+                                             {"To", "<sip:2001@office.example>;tag=a-" + call},
+                                             {"Call-ID", call},
+                                             {"CSeq", "2 INVITE"},
+                                             {"Contact", "<" + kBob.contact() + ">"},
+                                             {"Content-Type", "application/sdp"}},
+                                            with_video));
+  const auto reinvite = parse(f.expect_one("INVITE ").bytes);
+  auto offered = sip::Sdp::parse(reinvite.body());
+  ASSERT_TRUE(offered.has_value());
+  const auto lines = sip::media_streams(*offered);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].address, kProxy.ip) << reinvite.body();
+  EXPECT_NE(lines[1].port, 9002);
+  EXPECT_NE(lines[1].port, lines[0].port);
+  EXPECT_EQ(opened().size(), 4u) << "a port pair on each side for the video";
+  // Alice accepts the video; her 200 goes to Bob pointing at the relay as well.
+  const std::string alice_video = kAlice.sdp() + "m=video 8002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+  f.receive(kAlice.phone(), sip::make_response(reinvite, 200, "OK", "",
+                                               {{"Contact", "<" + kAlice.contact() + ">"},
+                                                {"Content-Type", "application/sdp"}},
+                                               alice_video));
+  const auto ok = parse(f.expect_one("SIP/2.0 200").bytes);
+  auto answered = sip::Sdp::parse(ok.body());
+  ASSERT_TRUE(answered.has_value());
+  const auto back = sip::media_streams(*answered);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[1].address, kProxy.ip) << ok.body();
+  // Video flows: Alice's first packet latches her NAT binding, Bob's reaches her there.
+  const Address alice_video_from{kAlice.outside.ip, 8002};
+  const Address bob_video_from{kBob.outside.ip, 9002};
+  const Address a_side{kProxy.ip, lines[1].port};
+  const Address b_side{kProxy.ip, back[1].port};
+  (void)packet(a_side, alice_video_from, 1);
+  const auto to_alice_video = packet(b_side, bob_video_from, 1);
+  ASSERT_TRUE(to_alice_video.has_value());
+  EXPECT_EQ(to_alice_video->to, alice_video_from);
+  EXPECT_EQ(to_alice_video->from, a_side);
+  const auto to_bob_video = packet(a_side, alice_video_from, 2);
+  ASSERT_TRUE(to_bob_video.has_value());
+  EXPECT_EQ(to_bob_video->to, bob_video_from);
+  (void)to_alice;
+}
+
 class ItspRelay : public RelayCall {
  protected:
   ItspRelay() : RelayCall([] {

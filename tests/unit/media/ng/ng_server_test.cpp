@@ -152,6 +152,38 @@ TEST(NgServer, ReOfferFromTheCalleeUpdatesItsSideAndAnswersPointTheOtherWay) {
   EXPECT_EQ(s.calls(), 1u);
 }
 
+TEST(NgServer, VideoAddedByAReOfferGetsPortsOfItsOwnAndFlows) {
+  Fixture f;
+  NgServer s(Fixture::config(), native::openssl_crypto(), f.rng);
+  (void)f.offer(s, "call-1", kPhoneA);
+  (void)f.answer(s, "call-1", kPhoneB);
+  (void)s.take_port_changes();
+  const std::string video = "m=video 50010 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+  const Dict re = f.request(s, Dict{{"command", "offer"}, {"call-id", "call-1"}, {"from-tag", "tb"},
+                                    {"to-tag", "ta"}, {"sdp", sdp_at(kPhoneB) + video}});
+  ASSERT_EQ(Fixture::result(re), "ok") << Fixture::text(re, "error-reason");
+  auto offered = sip::Sdp::parse(Fixture::text(re, "sdp"));
+  ASSERT_TRUE(offered.has_value());
+  const auto lines = sip::media_streams(*offered);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[1].address, "192.0.2.1");
+  EXPECT_NE(lines[1].port, lines[0].port);
+  EXPECT_EQ(s.take_port_changes().size(), 4u);
+  const std::string a_video = "m=video 40010 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n";
+  const Dict ans = f.request(s, Dict{{"command", "answer"}, {"call-id", "call-1"}, {"from-tag", "tb"},
+                                     {"to-tag", "ta"}, {"sdp", sdp_at(kPhoneA) + a_video}});
+  ASSERT_EQ(Fixture::result(ans), "ok") << Fixture::text(ans, "error-reason");
+  auto answered = sip::Sdp::parse(Fixture::text(ans, "sdp"));
+  ASSERT_TRUE(answered.has_value());
+  const auto back = sip::media_streams(*answered);
+  ASSERT_EQ(back.size(), 2u);
+  // A's video to the port of the re-offer A received reaches B's video address.
+  const auto fwd = s.on_packet(f.now, Address{"192.0.2.1", lines[1].port}, Address{kPhoneA.ip, 40010}, rtp(1));
+  ASSERT_TRUE(fwd.has_value());
+  EXPECT_EQ(fwd->to, (Address{kPhoneB.ip, 50010}));
+  EXPECT_EQ(fwd->from, (Address{"192.0.2.1", back[1].port}));
+}
+
 TEST(NgServer, DeleteReturnsTheStatisticsAndClosesEveryPort) {
   Fixture f;
   NgServer s(Fixture::config(), native::openssl_crypto(), f.rng);
