@@ -76,7 +76,7 @@ SectionSpec media_relay_section() {
                     auto& r = b.config.proxy.media_relay.relay;
                     r.ipv4_ports.min = r.ipv6_ports.min = static_cast<std::uint16_t>(v);
                   },
-                  {.value = "30000",
+                  {.value = "20000",
                    .comment = "1024..65534: the first port the relay hands out",
                    .doc = "the relay's ports: even/odd pairs (RTP, RTCP) from `port_min` to "
                           "`port_max`, drawn at random, 30 s quarantine after a call"}),
@@ -85,7 +85,7 @@ SectionSpec media_relay_section() {
                     auto& r = b.config.proxy.media_relay.relay;
                     r.ipv4_ports.max = r.ipv6_ports.max = static_cast<std::uint16_t>(v);
                   },
-                  {.value = "39999",
+                  {.value = "29999",
                    .comment = "1025..65535: the last; (max - min + 1) / 2 calls legs at most",
                    .doc = "the last port; each call takes two pairs (one per side)",
                    .doc_allowed = "`port_min` + 3..65535"}),

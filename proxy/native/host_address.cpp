@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <fstream>
+#include <string>
 #include <map>
 
 #include <boost/asio/io_context.hpp>
@@ -88,6 +90,19 @@ std::vector<NetInterface> host_interfaces() {
     return a.index < b.index;
   });
   return out;
+}
+
+std::string media_ports_overlap_warning(std::uint16_t first, std::uint16_t last) {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned low = 0;
+  unsigned high = 0;
+  if (!(in >> low >> high) || low > high) return {};
+  if (last < low || first > high) return {};
+  return "media ports " + std::to_string(first) + "-" + std::to_string(last) +
+         " overlap the kernel's ephemeral ports " + std::to_string(low) + "-" + std::to_string(high) +
+         " (net.ipv4.ip_local_port_range): another program's socket may hold a port the relay hands "
+         "out, and the call given it loses its media; choose ports below " + std::to_string(low) +
+         " or narrow the ephemeral range";
 }
 
 }  // namespace resproxy::native

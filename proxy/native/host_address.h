@@ -1,6 +1,7 @@
 #pragma once
 // The address the daemon advertises in Via and Record-Route. Listening on 0.0.0.0 or :: says
 // nothing a peer can send to, so a real address must be chosen.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,11 @@ std::string choose_advertised_address(const std::string& configured, const std::
 // The host's interfaces that are up, with their IPv4 and IPv6 networks (getifaddrs), ordered by
 // index: the core's input for trust by interface (security/interfaces.h).
 std::vector<NetInterface> host_interfaces();
+
+// The media relay's port range against the kernel's ephemeral range
+// (/proc/sys/net/ipv4/ip_local_port_range): a warning to log when they overlap — any program's
+// outgoing socket (a DNS lookup, an ng client, SIPp) may then hold a port the relay hands out,
+// and the call given it loses its media — or "" when they do not or the range cannot be read.
+std::string media_ports_overlap_warning(std::uint16_t first, std::uint16_t last);
 
 }  // namespace resproxy::native

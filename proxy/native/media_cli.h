@@ -9,7 +9,8 @@
 //   --listen-ng=[ADDR:]PORT           the ng control socket (UDP). Default 127.0.0.1:2223; a bare
 //                                     port listens on 127.0.0.1 (never on every address by
 //                                     accident: plain ng has no authentication).
-//   --port-min=N --port-max=N         the media port range, both ends included (30000-40000).
+//   --port-min=N --port-max=N         the media port range, both ends included (20000-29999:
+//                                     below Linux's ephemeral ports, 32768-60999).
 //   --num-threads=N                   data-path threads (1..256).
 //   --timeout=SECS                    an answered call silent on either side this long ends (60).
 //   --silent-timeout=SECS             the same for a call on hold or not answered yet (3600).
@@ -46,8 +47,8 @@ struct MediaCommandLine {
   Action action = Action::Run;
   std::vector<MediaInterface> interfaces;  // at most one per family; default 127.0.0.1
   Address listen_ng{"127.0.0.1", 2223};
-  std::uint16_t port_min = 30000;
-  std::uint16_t port_max = 40000;
+  std::uint16_t port_min = 20000;
+  std::uint16_t port_max = 29999;
   unsigned num_threads = 1;
   unsigned timeout_s = 60;
   unsigned silent_timeout_s = 3600;

@@ -329,6 +329,12 @@ int run(const CommandLine& cli) {
   const std::string transports = config.udp && config.tcp ? "udp+tcp" : config.udp ? "udp" : "tcp";
   const std::string tls_listening =
       config.tls.listen ? ", tls " + runtime.tls_local_address().to_string() : std::string();
+  if (config.proxy.media_relay.enabled) {
+    const auto& ports = config.proxy.media_relay.relay.ipv4_ports;
+    if (const auto overlap = media_ports_overlap_warning(ports.min, ports.max); !overlap.empty()) {
+      logger.warn("[media_relay] " + overlap);
+    }
+  }
   logger.info("advertising " + advertised.to_string() + " in Via and Record-Route; " +
               std::to_string(node.binding_count()) + " bindings loaded");
   // The readiness line: scripts and tests wait for it, whatever the log level.

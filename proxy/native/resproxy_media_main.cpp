@@ -15,6 +15,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "proxy/media/ng/relay_node.h"
+#include "proxy/native/host_address.h"
 #include "proxy/native/log.h"
 #include "proxy/native/media_cli.h"
 #include "proxy/native/openssl_crypto.h"
@@ -86,6 +87,9 @@ int run(const MediaCommandLine& cli) {
   if (cli.num_threads > 1) {
     logger.warn("--num-threads " + std::to_string(cli.num_threads) +
                 ": the data path runs on one thread in this version (recvmmsg/sendmmsg batches)");
+  }
+  if (const auto overlap = media_ports_overlap_warning(cli.port_min, cli.port_max); !overlap.empty()) {
+    logger.warn(overlap);
   }
   CryptoRng rng;
   media::ng::RelayNode node(config, openssl_crypto(), rng);

@@ -31,8 +31,10 @@ namespace resproxy::media::relay {
 
 // Inclusive. Only whole pairs inside it are used: [30001, 30010] gives 30002..30009, 4 pairs.
 struct PortRange {
-  std::uint16_t min = 30000;
-  std::uint16_t max = 39999;
+  // Below Linux's ephemeral ports (32768-60999 by default): an outgoing socket of any program
+  // never holds one of ours.
+  std::uint16_t min = 20000;
+  std::uint16_t max = 29999;
   friend bool operator==(const PortRange&, const PortRange&) = default;
 };
 
