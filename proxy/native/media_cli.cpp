@@ -113,6 +113,8 @@ MediaCommandLine parse_media_command_line(int argc, const char* const* argv) {
       out.tos = static_cast<std::uint8_t>(number("--tos", value(), 0, 255));
     } else if (arg == "--max-sessions") {
       out.max_sessions = number("--max-sessions", value(), 1, 1'000'000);
+    } else if (arg == "--port-quarantine") {
+      out.port_quarantine_s = static_cast<unsigned>(number("--port-quarantine", value(), 0, 300));
     } else if (arg == "--max-packet-age") {
       out.max_packet_age_ms = static_cast<unsigned>(number("--max-packet-age", value(), 0, 1000));
     } else if (arg == "--ng-secret-file") {
@@ -167,6 +169,7 @@ The resproxy media relay, controlled over the rtpengine "ng" protocol (UDP).
   --silent-timeout=SECS        the same for a held or unanswered call (3600)
   --tos=N                      IP TOS byte of media packets (184: DSCP EF)
   --max-sessions=N             media streams at most (10000)
+  --port-quarantine=SECS       a freed port waits this long before reuse (30)
   --max-packet-age=MS          overload: discard packets that waited longer (50; 0: off)
   --ng-secret-file=PATH        require signed control (resproxy's authenticated ng) from
                                untrusted sources; replies to signed requests are signed

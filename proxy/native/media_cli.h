@@ -16,6 +16,9 @@
 //   --silent-timeout=SECS             the same for a call on hold or not answered yet (3600).
 //   --tos=N                           the IP TOS byte of media packets (184: DSCP EF).
 //   --max-sessions=N                  media streams at most (rtpengine's limit is per call).
+//   --port-quarantine=SECS            a freed port pair waits this long before it is handed out
+//                                     again, so a late packet of the old call never reaches a
+//                                     new one (30; 0: at once, like rtpengine's delete-delay 0).
 //   --max-packet-age=MS               overload: a packet that waited longer is discarded, not
 //                                     forwarded late (runtime.h media_max_age; 0: off; 50).
 //   --ng-secret-file=PATH             authenticated control (ng_auth.h): the shared secret, the
@@ -55,6 +58,7 @@ struct MediaCommandLine {
   std::uint8_t tos = 184;
   std::size_t max_sessions = 10'000;
   unsigned max_packet_age_ms = 50;
+  unsigned port_quarantine_s = 30;
   std::optional<std::string> secret_file;
   std::vector<IpRange> trusted;            // default: loopback
   std::vector<std::string> trusted_text;   // as given, for the start-up line

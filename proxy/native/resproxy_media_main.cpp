@@ -67,6 +67,7 @@ media::ng::NgServerConfig server_config(const MediaCommandLine& cli) {
   c.relay.inactivity_timeout = std::chrono::seconds(cli.timeout_s);
   c.relay.hold_timeout = std::chrono::seconds(cli.silent_timeout_s);
   c.relay.max_sessions = cli.max_sessions;
+  c.relay.port_quarantine = std::chrono::seconds(cli.port_quarantine_s);
   c.trusted = cli.trusted;
   c.dscp = static_cast<std::uint8_t>(cli.tos >> 2);
   return c;
@@ -93,6 +94,12 @@ int run(const MediaCommandLine& cli) {
   }
   CryptoRng rng;
   media::ng::RelayNode node(config, openssl_crypto(), rng);
+  // The offer was answered before its ports were bound (they are effects): a port another socket
+  // holds ends that call, and the operator must see why.
+  node.set_port_failure_log([&logger](const Address& local, std::string_view error) {
+    logger.warn("cannot bind media port " + local.to_string() + " (" + std::string(error) +
+                "): its call was removed; choose a port range nothing else uses");
+  });
   boost::asio::io_context io;
   NativeRuntime runtime(io, node,
                         ListenConfig{.ip = cli.listen_ng.ip,

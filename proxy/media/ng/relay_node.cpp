@@ -60,6 +60,7 @@ void RelayNode::on_deadline(TimePoint now) { enter(now); }
 void RelayNode::on_completion(TimePoint now, const Completion& completion) {
   enter(now);
   if (const auto* failed = std::get_if<MediaPortFailed>(&completion)) {
+    if (port_failure_log_) port_failure_log_(failed->local, failed->error);
     server_.on_port_failed(now, failed->local);
     drain_ports();
   }

@@ -12,6 +12,7 @@
 // window rather than accepted under a wrong clock.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -40,6 +41,9 @@ class RelayNode final : public Node {
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override { return server_.next_deadline(); }
 
   [[nodiscard]] const NgServer& server() const { return server_; }
+  // Told of every port the runtime could not bind (its call was removed): the daemon logs it.
+  using PortFailureLog = std::function<void(const Address& local, std::string_view error)>;
+  void set_port_failure_log(PortFailureLog log) { port_failure_log_ = std::move(log); }
 
  private:
   void enter(TimePoint now);  // now never goes back; due timers first
@@ -50,6 +54,7 @@ class RelayNode final : public Node {
   std::deque<Effect> effects_;
   Duration wall_offset_{};  // wall clock minus core clock
   TimePoint last_now_{};
+  PortFailureLog port_failure_log_;
 };
 
 }  // namespace resproxy::media::ng

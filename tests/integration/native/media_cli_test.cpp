@@ -38,7 +38,7 @@ TEST(MediaCommandLine, DefaultsListenOnLoopbackAndTrustOnlyLoopback) {
 TEST(MediaCommandLine, TakesRtpenginesFlagsInBothForms) {
   const auto c = parse({"--interface=pub/10.0.0.5!203.0.113.7", "--interface", "2001:db8::5",
                         "--listen-ng=192.0.2.1:22222", "--port-min", "20000", "--port-max=20999",
-                        "--num-threads=4", "--timeout=30", "--max-packet-age=0", "--silent-timeout=600", "--tos=0",
+                        "--num-threads=4", "--timeout=30", "--max-packet-age=0", "--port-quarantine=0", "--silent-timeout=600", "--tos=0",
                         "--trusted-ng=10.0.0.0/8", "--trusted-ng", "192.0.2.1", "--foreground", "--log-level=7"});
   ASSERT_EQ(c.interfaces.size(), 2u);
   EXPECT_EQ(c.interfaces[0].name, "pub");
@@ -51,6 +51,7 @@ TEST(MediaCommandLine, TakesRtpenginesFlagsInBothForms) {
   EXPECT_EQ(c.num_threads, 4u);
   EXPECT_EQ(c.timeout_s, 30u);
   EXPECT_EQ(c.max_packet_age_ms, 0u);
+  EXPECT_EQ(c.port_quarantine_s, 0u);
   EXPECT_EQ(c.silent_timeout_s, 600u);
   EXPECT_EQ(c.tos, 0);
   EXPECT_TRUE(any_contains(c.trusted, "10.1.2.3"));

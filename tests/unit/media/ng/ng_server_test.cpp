@@ -356,7 +356,12 @@ TEST(RelayNode, RepliesFromTheControlSocketAndOpensPortsBeforeTheReply) {
   EXPECT_EQ(opened, 4);
   EXPECT_TRUE(replied);
   // A port the runtime could not bind: the call goes, its other ports close.
+  std::string logged;
+  node.set_port_failure_log([&](const Address& local, std::string_view error) {
+    logged = local.to_string() + " " + std::string(error);
+  });
   node.on_completion(f.now, MediaPortFailed{first_port, "address in use"});
+  EXPECT_EQ(logged, first_port.to_string() + " address in use");
   EXPECT_EQ(node.server().calls(), 0u);
   int closed = 0;
   while (auto e = node.next_effect()) closed += std::holds_alternative<CloseMediaPort>(*e) ? 1 : 0;
