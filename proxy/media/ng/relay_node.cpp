@@ -1,9 +1,10 @@
 // RelayNode (relay_node.h): NgServer as a Node.
 #include "proxy/media/ng/relay_node.h"
 
-#include <cassert>
 #include <utility>
 #include <variant>
+
+#include "proxy/base/check.h"
 
 namespace resproxy::media::ng {
 
@@ -11,7 +12,7 @@ RelayNode::RelayNode(NgServerConfig config, const Crypto& crypto, Rng& rng)
     : server_(std::move(config), crypto, rng) {}
 
 void RelayNode::enter(TimePoint now) {
-  assert(now >= last_now_);
+  RESPROXY_CHECK(now >= last_now_);  // a runtime bug: time went backwards
   last_now_ = now;
   const auto due = server_.next_deadline();
   if (due && *due <= now) {
