@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -22,6 +21,7 @@
 #include "proxy/native/os_rng.h"
 #include "proxy/native/pid_file.h"
 #include "proxy/native/runtime.h"
+#include "proxy/native/secret_file.h"
 
 #ifndef RESPROXY_VERSION
 #define RESPROXY_VERSION "0.0.0"
@@ -32,23 +32,6 @@ namespace {
 
 constexpr int kExitStartup = 1;
 constexpr int kExitUsage = 2;
-
-// The secret is the file's first line, without its line end; empty is refused.
-std::optional<std::string> read_secret(const std::string& path, std::string& error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = "cannot read it";
-    return std::nullopt;
-  }
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) {
-    error = "its first line is empty";
-    return std::nullopt;
-  }
-  return line;
-}
 
 media::ng::NgServerConfig server_config(const MediaCommandLine& cli) {
   media::ng::NgServerConfig c;
@@ -78,7 +61,7 @@ int run(const MediaCommandLine& cli) {
   media::ng::NgServerConfig config = server_config(cli);
   if (cli.secret_file) {
     std::string error;
-    auto secret = read_secret(*cli.secret_file, error);
+    auto secret = read_secret_file(*cli.secret_file, error);
     if (!secret) {
       logger.error("--ng-secret-file " + *cli.secret_file + ": " + error);
       return kExitStartup;

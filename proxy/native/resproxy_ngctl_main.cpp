@@ -24,12 +24,14 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proxy/media/ng/ng_client.h"
 #include "proxy/native/cli.h"
 #include "proxy/native/openssl_crypto.h"
 #include "proxy/native/os_rng.h"
+#include "proxy/native/secret_file.h"
 
 namespace {
 
@@ -99,6 +101,7 @@ std::optional<sockaddr_storage> to_sockaddr(const Address& a, socklen_t& len) {
 }
 
 int run(int argc, char** argv) {
+  using native::read_secret_file;
   Address relay{"127.0.0.1", 2223};
   std::string secret;
   long timeout_ms = 1000;
@@ -123,10 +126,10 @@ int run(int argc, char** argv) {
       if (!parsed || parsed->port == 0) return usage("--relay " + value + ": expected HOST:PORT or [V6]:PORT");
       relay = *parsed;
     } else if (take("--secret-file")) {
-      auto text = read_file(value);
-      if (!text) return usage("--secret-file " + value + ": cannot read it");
-      secret = text->substr(0, text->find_first_of("\r\n"));
-      if (secret.empty()) return usage("--secret-file " + value + ": its first line is empty");
+      std::string error;
+      auto read = read_secret_file(value, error);
+      if (!read) return usage("--secret-file " + value + ": " + error);
+      secret = std::move(*read);
     } else if (take("--timeout")) {
       timeout_ms = std::strtol(value.c_str(), nullptr, 10);
       if (timeout_ms < 10 || timeout_ms > 60'000) return usage("--timeout: 10 to 60000 ms");

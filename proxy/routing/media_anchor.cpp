@@ -6,6 +6,7 @@
 #include <span>
 #include <variant>
 
+#include "proxy/media/relay/call_streams.h"
 #include "proxy/media/relay/sdp_leg.h"
 #include "proxy/sip/sdp.h"
 #include "proxy/sip/sdp_rewrite.h"
@@ -93,11 +94,6 @@ sip::MediaRelayPolicy MediaAnchor::policy_for(const OfferContext& c) const {
   return settings_.phones;
 }
 
-relay::SessionKey MediaAnchor::stream_key(const CallKey& call, std::size_t index) const {
-  // One session per m= line; a tag has no '/' (RFC 3261 token), so keys of two calls never meet.
-  return relay::SessionKey{call.first, call.second + "/" + std::to_string(index)};
-}
-
 SdpVerdict MediaAnchor::refuse(int status, std::string reason) {
   ++counters_.offers_refused;
   SdpVerdict v;
@@ -163,7 +159,7 @@ SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& inv
   for (std::size_t i = 0; i < streams.size(); ++i) {
     if (!relayable(streams[i])) continue;
     if (existing != calls_.end() && (i >= call.streams.size() || !call.streams[i])) continue;
-    const auto skey = stream_key(key, i);
+    const auto skey = relay::stream_key(key, i);
     const bool known = sessions_.find(skey) != nullptr;
     auto ports = sessions_.offer(now, skey, leg_media(streams[i], context.caller_ip), callee_family);
     if (!ports) {
@@ -234,7 +230,7 @@ SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, s
     call.streams.assign(streams.size(), false);
     for (std::size_t i = 0; i < streams.size(); ++i) {
       if (!relayable(streams[i])) continue;
-      const auto key = stream_key(where->call->first, i);
+      const auto key = relay::stream_key(where->call->first, i);
       relay::LegMedia caller;
       caller.family = call.caller_family;
       const auto media = leg_media(streams[i], sender);
@@ -257,7 +253,7 @@ SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, s
   bool any = false;
   for (std::size_t i = 0; i < streams.size() && i < call.streams.size(); ++i) {
     if (!call.streams[i] || !relayable(streams[i])) continue;
-    const auto key = stream_key(where->call->first, i);
+    const auto key = relay::stream_key(where->call->first, i);
     const auto media = leg_media(streams[i], sender);
     auto ports = initial_answer ? sessions_.answer(now, key, message.to_tag(), media)
                                 : sessions_.update(now, key, from, media);
@@ -286,38 +282,12 @@ SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, s
 
 void MediaAnchor::add_streams(TimePoint now, const CallKey& key, Call& call, relay::Side from,
                               const std::vector<sip::SdpStream>& streams, const std::string& sender) {
-  // Each side keeps its family: the first stream's legs say which.
-  relay::Family a_family = call.caller_family;
-  relay::Family b_family = call.caller_family;
-  for (std::size_t i = 0; i < call.streams.size(); ++i) {
-    if (const auto* s = call.streams[i] ? sessions_.find(stream_key(key, i)) : nullptr) {
-      a_family = s->leg(relay::Side::A).family;
-      b_family = s->leg(relay::Side::B).family;
-      break;
-    }
+  std::vector<std::optional<relay::LegMedia>> media(streams.size());
+  for (std::size_t i = call.streams.size(); i < streams.size(); ++i) {
+    if (relayable(streams[i])) media[i] = leg_media(streams[i], sender);
   }
-  const std::size_t known = call.streams.size();
-  call.streams.resize(streams.size(), false);
-  for (std::size_t i = known; i < streams.size(); ++i) {
-    if (!relayable(streams[i])) continue;
-    const auto skey = stream_key(key, i);
-    const auto media = leg_media(streams[i], sender);
-    Result<relay::SessionPorts, relay::RelayError> ports = unexpected(relay::RelayError::UnknownSession);
-    if (from == relay::Side::A) {
-      ports = sessions_.offer(now, skey, media, b_family);
-    } else {
-      relay::LegMedia waiting;  // A answers later (update)
-      waiting.family = a_family;
-      ports = sessions_.offer(now, skey, waiting, media.family);
-      if (ports) ports = sessions_.update(now, skey, relay::Side::B, media);
-    }
-    if (!ports) {
-      (void)sessions_.remove(now, skey);  // that line goes unrelayed (no ports, no address)
-      continue;
-    }
-    call.streams[i] = true;
-    if (call.dialog) (void)sessions_.confirm(now, skey);
-    open_ports(key, call, *ports);
+  for (const auto& ports : relay::add_streams(sessions_, now, key, call.streams, from, media, call.dialog.has_value())) {
+    open_ports(key, call, ports);
   }
 }
 
@@ -326,7 +296,7 @@ void MediaAnchor::on_answered(TimePoint now, AnchoredDialog dialog) {
   if (it == calls_.end()) return;
   Call& call = it->second;
   for (std::size_t i = 0; i < call.streams.size(); ++i) {
-    if (call.streams[i]) (void)sessions_.confirm(now, stream_key(it->first, i));
+    if (call.streams[i]) (void)sessions_.confirm(now, relay::stream_key(it->first, i));
   }
   if (call.dialog) {  // a 2xx retransmission or another fork's: keep the CSeqs seen
     dialog.a_cseq = std::max(dialog.a_cseq, call.dialog->a_cseq);
@@ -352,9 +322,7 @@ void MediaAnchor::end(TimePoint now, std::string_view call_id, std::string_view 
 
 void MediaAnchor::remove(TimePoint now, std::map<CallKey, Call>::iterator it) {
   Call& call = it->second;
-  for (std::size_t i = 0; i < call.streams.size(); ++i) {
-    if (call.streams[i]) (void)sessions_.remove(now, stream_key(it->first, i));
-  }
+  relay::remove_streams(sessions_, now, it->first, call.streams);
   for (const Address& a : call.ports) {
     port_owner_.erase(a);
     port_changes_.push_back({a, false});
@@ -364,11 +332,7 @@ void MediaAnchor::remove(TimePoint now, std::map<CallKey, Call>::iterator it) {
 
 std::optional<MediaSend> MediaAnchor::on_packet(TimePoint now, const Address& local,
                                                 const Address& source, std::string_view bytes) {
-  const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                                           bytes.size());
-  const auto verdict = sessions_.on_packet(now, local, source, data);
-  if (const auto* f = std::get_if<relay::Forward>(&verdict)) return MediaSend{f->from, f->to};
-  return std::nullopt;
+  return relay::forward(sessions_, now, local, source, bytes);
 }
 
 std::vector<AnchoredDialog> MediaAnchor::on_deadline(TimePoint now) {
@@ -378,11 +342,7 @@ std::vector<AnchoredDialog> MediaAnchor::on_deadline(TimePoint now) {
     if (slash == std::string::npos) continue;
     const auto it = calls_.find({key.call_id, key.from_tag.substr(0, slash)});
     if (it == calls_.end()) continue;
-    bool alive = false;  // another m= line of the call still carries media
-    for (std::size_t i = 0; i < it->second.streams.size(); ++i) {
-      if (it->second.streams[i] && sessions_.find(stream_key(it->first, i)) != nullptr) alive = true;
-    }
-    if (alive) continue;
+    if (relay::any_stream_alive(sessions_, it->first, it->second.streams)) continue;  // another line talks
     ++counters_.calls_timed_out;
     if (it->second.dialog) hang_up.push_back(*it->second.dialog);
     remove(now, it);

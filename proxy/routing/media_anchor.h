@@ -37,6 +37,7 @@
 #include "proxy/base/node.h"
 #include "proxy/base/rng.h"
 #include "proxy/base/time.h"
+#include "proxy/media/relay/call_streams.h"
 #include "proxy/media/relay/session.h"
 #include "proxy/routing/proxy_config.h"
 #include "proxy/sip/message.h"
@@ -159,7 +160,7 @@ class MediaAnchor {
   [[nodiscard]] std::uint8_t dscp() const { return settings_.dscp; }
 
  private:
-  using CallKey = std::pair<std::string, std::string>;  // Call-ID, the caller's From tag
+  using CallKey = media::relay::CallKey;  // Call-ID, the caller's From tag
   struct Call {
     std::uint32_t invite_cseq = 0;      // the initial INVITE's CSeq number
     std::vector<bool> streams;          // per m= line of the offer: relayed
@@ -178,7 +179,6 @@ class MediaAnchor {
 
   [[nodiscard]] sip::MediaRelayPolicy policy_for(const OfferContext& c) const;
   [[nodiscard]] std::optional<Located> locate(const sip::Message& m);
-  [[nodiscard]] media::relay::SessionKey stream_key(const CallKey& call, std::size_t index) const;
   [[nodiscard]] SdpVerdict refuse(int status, std::string reason);
   void open_ports(const CallKey& key, Call& call, const media::relay::SessionPorts& ports);
   // Sessions for the m= lines beyond those the call has, from an offer of side `from`.

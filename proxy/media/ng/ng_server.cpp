@@ -5,6 +5,7 @@
 #include <span>
 #include <variant>
 
+#include "proxy/media/relay/call_streams.h"
 #include "proxy/media/relay/sdp_leg.h"
 #include "proxy/sip/sdp.h"
 #include "proxy/sip/sdp_rewrite.h"
@@ -142,12 +143,6 @@ Dict NgServer::execute(TimePoint now, Duration wall, const NgRequest& request) {
   return error_reply("Unrecognized command");
 }
 
-relay::SessionKey NgServer::stream_key(const CallKey& call, std::size_t index) const {
-  // A tag has no '/' in SIP (RFC 3261 token); a tag from ng that has one cannot make two calls'
-  // keys meet either, since the index follows the last '/'.
-  return relay::SessionKey{call.first, call.second + "/" + std::to_string(index)};
-}
-
 std::string NgServer::advertised(const Address& local) const {
   const std::string& over = local.is_ipv6() ? config_.ipv6_advertised : config_.ipv4_advertised;
   return over.empty() ? local.ip : over;
@@ -209,15 +204,11 @@ Dict NgServer::offer(TimePoint now, Duration wall, const NgRequest& request) {
   call.last_signal_unix = call.created_unix;
   std::vector<sip::RelayedStream> relayed(streams.size());
   std::vector<relay::SessionPorts> opened;
-  const auto undo = [&] {
-    for (std::size_t i = 0; i < streams.size(); ++i) {
-      if (call.streams[i]) (void)sessions_.remove(now, stream_key(key, i));
-    }
-  };
+  const auto undo = [&] { relay::remove_streams(sessions_, now, key, call.streams); };
   for (std::size_t i = 0; i < streams.size(); ++i) {
     if (!relay::relayable(streams[i])) continue;
     const relay::LegMedia caller = relay::leg_media(streams[i], sender_ip(request, streams[i]));
-    auto ports = sessions_.offer(now, stream_key(key, i), caller, far_family.value_or(caller.family));
+    auto ports = sessions_.offer(now, relay::stream_key(key, i), caller, far_family.value_or(caller.family));
     if (!ports) {
       undo();
       return error_reply(relay_error_reason(ports.error()));
@@ -269,7 +260,7 @@ Dict NgServer::relay_description(TimePoint now, Duration wall, Calls::iterator i
   std::vector<sip::RelayedStream> relayed(streams.size());
   for (std::size_t i = 0; i < streams.size() && i < call.streams.size(); ++i) {
     if (!call.streams[i] || !relay::relayable(streams[i])) continue;
-    const auto key = stream_key(it->first, i);
+    const auto key = relay::stream_key(it->first, i);
     const auto media = relay::leg_media(streams[i], sender_ip(request, streams[i]));
     auto ports = initial_answer ? sessions_.answer(now, key, to_tag, media) : sessions_.update(now, key, from, media);
     if (!ports) {
@@ -286,7 +277,7 @@ Dict NgServer::relay_description(TimePoint now, Duration wall, Calls::iterator i
     // An ng client sends the answer once the call is answered or early media flows: from here on
     // silence ends the call (RelaySessions::confirm), as rtpengine's timeout does.
     for (std::size_t i = 0; i < call.streams.size(); ++i) {
-      if (call.streams[i]) (void)sessions_.confirm(now, stream_key(it->first, i));
+      if (call.streams[i]) (void)sessions_.confirm(now, relay::stream_key(it->first, i));
     }
   }
   call.last_signal_unix = unix_of(wall);
@@ -301,37 +292,12 @@ Dict NgServer::relay_description(TimePoint now, Duration wall, Calls::iterator i
 void NgServer::add_streams(TimePoint now, Calls::iterator it, Side from, const std::vector<sip::SdpStream>& streams,
                            const NgRequest& request) {
   Call& call = it->second;
-  relay::Family a_family = relay::Family::Ipv4;
-  relay::Family b_family = relay::Family::Ipv4;
-  for (std::size_t i = 0; i < call.streams.size(); ++i) {  // each side keeps its family
-    if (const auto* s = call.streams[i] ? sessions_.find(stream_key(it->first, i)) : nullptr) {
-      a_family = s->leg(Side::A).family;
-      b_family = s->leg(Side::B).family;
-      break;
-    }
+  std::vector<std::optional<relay::LegMedia>> media(streams.size());
+  for (std::size_t i = call.streams.size(); i < streams.size(); ++i) {
+    if (relay::relayable(streams[i])) media[i] = relay::leg_media(streams[i], sender_ip(request, streams[i]));
   }
-  const std::size_t known = call.streams.size();
-  call.streams.resize(streams.size(), false);
-  for (std::size_t i = known; i < streams.size(); ++i) {
-    if (!relay::relayable(streams[i])) continue;
-    const auto key = stream_key(it->first, i);
-    const auto media = relay::leg_media(streams[i], sender_ip(request, streams[i]));
-    Result<relay::SessionPorts, relay::RelayError> ports = unexpected(relay::RelayError::UnknownSession);
-    if (from == Side::A) {
-      ports = sessions_.offer(now, key, media, b_family);
-    } else {
-      relay::LegMedia waiting;  // A's side comes with the answer
-      waiting.family = a_family;
-      ports = sessions_.offer(now, key, waiting, media.family);
-      if (ports) ports = sessions_.update(now, key, Side::B, media);
-    }
-    if (!ports) {
-      (void)sessions_.remove(now, key);  // that line goes unrelayed
-      continue;
-    }
-    call.streams[i] = true;
-    if (!call.b_tag.empty()) (void)sessions_.confirm(now, key);
-    open_ports(it->first, call, *ports);
+  for (const auto& ports : relay::add_streams(sessions_, now, it->first, call.streams, from, media, !call.b_tag.empty())) {
+    open_ports(it->first, call, ports);
   }
 }
 
@@ -373,7 +339,7 @@ NgCallStats NgServer::stats_of(const CallKey& key, const Call& call) const {
     tag.in_dialogue_with = side == Side::A ? call.b_tag : key.second;
     for (std::size_t i = 0; i < call.streams.size(); ++i) {
       if (!call.streams[i]) continue;
-      const relay::RelaySession* s = sessions_.find(stream_key(key, i));
+      const relay::RelaySession* s = sessions_.find(relay::stream_key(key, i));
       if (s == nullptr) continue;
       const relay::RelayLeg& leg = s->leg(side);
       NgMediaStats media;
@@ -427,9 +393,7 @@ Dict NgServer::list(const NgRequest& request) const {
 
 void NgServer::remove(TimePoint now, Calls::iterator it) {
   Call& call = it->second;
-  for (std::size_t i = 0; i < call.streams.size(); ++i) {
-    if (call.streams[i]) (void)sessions_.remove(now, stream_key(it->first, i));
-  }
+  relay::remove_streams(sessions_, now, it->first, call.streams);
   for (const Address& a : call.ports) {
     port_owner_.erase(a);
     port_changes_.push_back({a, false});
@@ -439,10 +403,7 @@ void NgServer::remove(TimePoint now, Calls::iterator it) {
 
 std::optional<MediaSend> NgServer::on_packet(TimePoint now, const Address& local, const Address& source,
                                              std::string_view bytes) {
-  const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-  const auto verdict = sessions_.on_packet(now, local, source, data);
-  if (const auto* f = std::get_if<relay::Forward>(&verdict)) return MediaSend{f->from, f->to};
-  return std::nullopt;
+  return relay::forward(sessions_, now, local, source, bytes);
 }
 
 void NgServer::on_deadline(TimePoint now) {
@@ -451,11 +412,7 @@ void NgServer::on_deadline(TimePoint now) {
     if (slash == std::string::npos) continue;
     const auto it = calls_.find({key.call_id, key.from_tag.substr(0, slash)});
     if (it == calls_.end()) continue;
-    bool alive = false;  // another m= line of the call still carries media
-    for (std::size_t i = 0; i < it->second.streams.size(); ++i) {
-      if (it->second.streams[i] && sessions_.find(stream_key(it->first, i)) != nullptr) alive = true;
-    }
-    if (alive) continue;
+    if (relay::any_stream_alive(sessions_, it->first, it->second.streams)) continue;  // another line talks
     ++counters_.calls_timed_out;
     remove(now, it);
   }

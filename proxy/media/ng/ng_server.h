@@ -60,6 +60,7 @@
 #include "proxy/media/ng/bencode.h"
 #include "proxy/media/ng/ng_auth.h"
 #include "proxy/media/ng/ng_message.h"
+#include "proxy/media/relay/call_streams.h"
 #include "proxy/media/relay/session.h"
 #include "proxy/sip/sdp_rewrite.h"
 
@@ -140,7 +141,7 @@ class NgServer {
   [[nodiscard]] const NgServerConfig& config() const { return config_; }
 
  private:
-  using CallKey = std::pair<std::string, std::string>;  // call-id, the offerer's from-tag
+  using CallKey = relay::CallKey;  // call-id, the offerer's from-tag
   struct Call {
     std::string b_tag;                  // the answerer's tag, once it answered
     std::vector<bool> streams;          // per m= line of the first offer: relayed
@@ -165,7 +166,6 @@ class NgServer {
 
   // The call a tag belongs to: its offerer's (A) or its answerer's (B).
   [[nodiscard]] std::optional<Located> locate(std::string_view call_id, std::string_view tag);
-  [[nodiscard]] relay::SessionKey stream_key(const CallKey& call, std::size_t index) const;
   [[nodiscard]] std::string advertised(const Address& local) const;
   // `sdp` from side `from` of the call: updates (or, for `initial_answer`, answers) each relayed
   // stream, and the description rewritten toward the other side.
