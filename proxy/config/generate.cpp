@@ -141,6 +141,7 @@ const std::vector<ReferenceTable>& reference_tables() {
       {{{{"sim_hardware.fxo.N"}, ""}}},
       {{{{"sim_hardware.numbers.N"}, ""}}},
       {{{{"media_relay"}, ""}}},
+      {{{{"media_relay.relay.N"}, ""}}},
   };
   return tables;
 }

@@ -190,6 +190,32 @@ void Parser::finish() {
     }
   }
 
+  // External media relays: an address each, each address once.
+  {
+    auto& relay = proxy.media_relay;
+    std::map<std::string, int> first;
+    for (const auto& [n, entry] : builder_.media_relays) {
+      const std::string s = "media_relay.relay." + std::to_string(n);
+      if (!entry.enable) continue;
+      if (!entry.address) {
+        fail(entry.header_line, s, "address", "missing in an enabled entry",
+             "an IP address with an optional :port");
+        continue;
+      }
+      const std::string text = entry.address->to_string();
+      if (const auto it = first.find(text); it != first.end()) {
+        fail(line_or(s + " address", entry.header_line), s, "address",
+             text + " is already [media_relay.relay." + std::to_string(it->second) + "]",
+             "an address no other relay has");
+      }
+      first.emplace(text, n);
+      relay.external.push_back({.name = "relay" + std::to_string(n),
+                                .address = *entry.address,
+                                .weight = entry.weight,
+                                .secret = entry.secret});
+    }
+  }
+
   // Registrar: min_expires <= default_expires <= max_expires.
   {
     auto& reg = proxy.registrar;

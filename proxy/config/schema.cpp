@@ -107,7 +107,7 @@ const std::vector<SectionSpec>& section_specs() {
       dos_section(),        registrar_section(),  alias_section(),      directory_section(),
       gateway_section(),    gateway_group_section(), gateway_dialplan_section(),
       sim_exchange_section(), sim_e1_section(),   sim_fxo_section(),    sim_numbers_section(),
-      media_relay_section(),
+      media_relay_section(), media_relay_entries(),
   };
   return specs;
 }

@@ -136,7 +136,101 @@ SectionSpec media_relay_section() {
                   {.value = "46",
                    .comment = "0..63: DiffServ code point of relayed RTP (46 = EF)",
                    .doc = "DiffServ code point of the packets we relay (46: EF, RFC 4594)"}),
+          integer("builtin_weight", 0, 1000, "",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.builtin_weight = static_cast<std::uint32_t>(v);
+                  },
+                  {.value = "1",
+                   .comment = "0..1000: the built-in relay's share of new calls next to the\n"
+                              "[media_relay.relay.N] weights; 0 = only when no external relay is up",
+                   .doc = "the built-in relay's share of new relayed calls among the pool's "
+                          "members that are up (smooth weighted round-robin with the "
+                          "`[media_relay.relay.N]` weights). `0`: a spare, used only when no "
+                          "weighted relay is up; the built-in relay is always up"}),
+          integer("ng_timeout_ms", 50, 10000, "ms",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.ng_retransmit = millis(v);
+                  },
+                  {.value = "500",
+                   .comment = "50..10000 ms: an ng request to an external relay is re-sent after this",
+                   .doc = "an ng request to an external relay unanswered this long is re-sent "
+                          "(the same bytes and cookie; Kamailio's `rtpengine_tout_ms`)"}),
+          integer("ng_tries", 1, 10, "",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.ng_tries = static_cast<unsigned>(v);
+                  },
+                  {.value = "3",
+                   .comment = "1..10: sends of one ng request before the relay is given up for it",
+                   .doc = "sends of one ng request; unanswered after the last, a new call goes "
+                          "to the next relay and the relay counts a failure"}),
+          integer("ng_ping_interval", 1, 3600, "s",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.ng_ping_interval = seconds(v);
+                  },
+                  {.value = "5",
+                   .comment = "1..3600 s: between ng pings to each external relay",
+                   .doc = "between ng pings to each external relay (its health)"}),
+          integer("ng_failures_to_down", 1, 10, "",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.ng_failures_to_down = static_cast<unsigned>(v);
+                  },
+                  {.value = "1",
+                   .comment = "1..10: unanswered pings or requests in a row that make a relay down\n"
+                              "(its answered calls get BYE both ways, Q.850 cause 38)",
+                   .doc = "unanswered ng pings or requests in a row that make an external relay "
+                          "down: it gets no new call, and its answered calls are ended (BYE both "
+                          "ways, Reason Q.850 cause 38) since their media went with it"}),
       }};
+}
+
+SectionSpec media_relay_entries() {
+  return {
+      .name = "media_relay.relay",
+      .indexed = true,
+      .comment = "External media relays (rtpengine, resproxy-media) driven over ng, N = 1..100.",
+      .params = {
+          enable_flag(&Builder::media_relays),
+          param("address", "IP:PORT of the relay's ng control socket (UDP)",
+                [](Builder& b, int n, int, std::string_view v) {
+                  b.media_relays[n].address = parse_ip_port(v, 2223);
+                },
+                {.value = "127.0.0.1:2223",
+                 .comment = "the relay's ng control address (rtpengine --listen-ng)",
+                 .doc = "the relay's ng control address, UDP (rtpengine's and resproxy-media's "
+                        "`--listen-ng`); port 2223 when none is written",
+                 .doc_default = std::string(kRequiredWhenEnabled),
+                 .doc_allowed = "an IP address with an optional `:port`"}),
+          param("weight", "0..1000",
+                [](Builder& b, int n, int, std::string_view v) {
+                  b.media_relays[n].weight = static_cast<std::uint32_t>(parse_integer(v, 0, 1000));
+                },
+                        {.value = "1",
+                         .comment = "0..1000: its share of new calls; 0 = a spare",
+                         .doc = "its share of new relayed calls while it is up; `0`: a spare, "
+                                "used only when no weighted relay is up",
+                         .doc_default = "`1`"}),
+          param("secret", "8..256 printable characters, or empty for plain ng",
+                [](Builder& b, int n, int, std::string_view v) {
+                  if (!v.empty() && (v.size() < 8 || v.size() > 256)) {
+                    throw Invalid{"8..256 printable characters, or empty for plain ng"};
+                  }
+                  for (const char c : v) {
+                    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) {
+                      throw Invalid{"8..256 printable characters, or empty for plain ng"};
+                    }
+                  }
+                  b.media_relays[n].secret = std::string(v);
+                },
+                {.value = "",
+                 .comment = "shared secret for authenticated ng (resproxy-media --ng-secret-file);\n"
+                            "empty = plain ng (rtpengine: accepted from trusted addresses only)",
+                 .doc = "the shared secret of authenticated control: requests are signed (HMAC "
+                        "over the message, timestamp and nonce) and replies must be signed, or "
+                        "they are ignored. Empty: plain ng, for rtpengine",
+                 .doc_default = "empty",
+                 .doc_allowed = "8..256 printable characters, or empty"}),
+      },
+      .on_header = header_line_of(&Builder::media_relays)};
 }
 
 }  // namespace resproxy::config

@@ -107,6 +107,15 @@ struct NumbersEntry {
   int last_line = 0;
 };
 
+// [media_relay.relay.N]: an external relay driven over ng.
+struct ExternalRelayEntry {
+  int header_line = 0;
+  bool enable = false;
+  std::optional<Address> address;
+  std::uint32_t weight = 1;
+  std::string secret;
+};
+
 struct Builder {
   DaemonConfig config;
   bool disable_all_trust = false;
@@ -121,6 +130,7 @@ struct Builder {
   std::map<int, E1Entry> sim_e1;
   std::map<int, FxoEntry> sim_fxo;
   std::map<int, NumbersEntry> sim_numbers;
+  std::map<int, ExternalRelayEntry> media_relays;
   // Where each "section parameter" was set, for cross-field errors.
   std::map<std::string, int> line_of;
 };
@@ -211,6 +221,7 @@ SectionSpec sim_e1_section();
 SectionSpec sim_fxo_section();
 SectionSpec sim_numbers_section();  // [sim_hardware.numbers.N]
 SectionSpec media_relay_section();  // schema_media.cpp
+SectionSpec media_relay_entries();  // [media_relay.relay.N]
 
 // --- Definitions of the templates above. ---
 

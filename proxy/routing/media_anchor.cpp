@@ -28,6 +28,8 @@ relay::RelayConfig with_default_address(relay::RelayConfig config, const std::st
   return config;
 }
 
+}  // namespace
+
 bool is_sdp(const sip::Message& m) {
   if (m.body().empty()) return false;
   const auto* type = m.first(sip::HeaderId::ContentType);
@@ -45,6 +47,8 @@ std::optional<sip::Sdp> parse_sdp(const sip::Message& m) {
   if (!sdp) return std::nullopt;
   return std::move(sdp).value();
 }
+
+namespace {
 
 SdpVerdict rewritten_body(std::string body) {
   SdpVerdict v;
@@ -74,10 +78,20 @@ bool wants_relay(sip::MediaRelayPolicy policy, std::span<const sip::SdpStream> s
 }  // namespace
 
 MediaAnchor::MediaAnchor(const MediaRelaySettings& settings, const std::string& default_ipv4,
-                         std::string itsp_outside_ipv4, Rng& rng)
+                         std::string itsp_outside_ipv4, Rng& rng, const Crypto& crypto)
     : settings_(settings),
       itsp_outside_ipv4_(std::move(itsp_outside_ipv4)),
-      sessions_(with_default_address(settings.relay, default_ipv4), rng) {}
+      sessions_(with_default_address(settings.relay, default_ipv4), rng) {
+  if (!settings_.external.empty()) {
+    media::ng::NgClientConfig ng;
+    ng.relays = settings_.external;
+    ng.retransmit_interval = settings_.ng_retransmit;
+    ng.max_tries = settings_.ng_tries;
+    ng.ping_interval = settings_.ng_ping_interval;
+    ng.failures_to_down = settings_.ng_failures_to_down;
+    ng_.emplace(std::move(ng), crypto, rng);
+  }
+}
 
 std::string MediaAnchor::advertised(CallEnd end, const std::string& local) const {
   const bool ipv4 = local.find(':') == std::string::npos;
@@ -140,11 +154,46 @@ SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& inv
     ++counters_.calls_anchored;
     return {};
   }
-  const auto streams = sip::media_streams(*sdp);
-  if (existing == calls_.end() && !wants_relay(policy_for(context), streams, context)) {
-    ++counters_.calls_not_anchored;
-    return {};
+  if (existing != calls_.end() && existing->second.external) {
+    return external_body(now, invite, existing->second, key, context.caller_ip);  // re-sent
   }
+  if (existing == calls_.end()) {
+    if (!wants_relay(policy_for(context), sip::media_streams(*sdp), context)) {
+      ++counters_.calls_not_anchored;
+      return {};
+    }
+    if (ng_) {
+      if (const auto relay = pick({})) {
+        Call call;
+        call.invite_cseq = invite.cseq().number;
+        call.ends = {context.caller, context.callee};
+        call.external = *relay;
+        NgWait wait;
+        wait.ticket = next_ticket_++;
+        wait.key = key;
+        wait.body_key = body_key(invite);
+        wait.request = true;
+        wait.invite = invite;
+        wait.context = context;
+        calls_.emplace(key, std::move(call)).first->second.waiting[wait.body_key] = wait.ticket;
+        SdpVerdict pending;
+        pending.kind = SdpVerdict::Kind::Pending;
+        pending.ticket = wait.ticket;
+        send_initial_offer(now, *relay, std::move(wait));
+        after_ng(now);
+        return pending;
+      }
+    }
+  }
+  return builtin_offer(now, invite, context, std::move(*sdp));
+}
+
+SdpVerdict MediaAnchor::builtin_offer(TimePoint now, const sip::Message& invite,
+                                      const OfferContext& context, sip::Sdp parsed) {
+  const std::optional<sip::Sdp> sdp(std::move(parsed));
+  const CallKey key{std::string(invite.call_id()), std::string(invite.from_tag())};
+  const auto existing = calls_.find(key);
+  const auto streams = sip::media_streams(*sdp);
   Call fresh;
   Call& call = existing != calls_.end() ? existing->second : fresh;
   if (existing == calls_.end()) {
@@ -214,6 +263,9 @@ auto MediaAnchor::locate(const sip::Message& m) -> std::optional<Located> {
 SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, std::string_view sender_ip) {
   const auto where = locate(message);
   if (!where) return {};
+  if (where->call->second.external) {
+    return external_body(now, message, where->call->second, where->call->first, sender_ip);
+  }
   auto sdp = parse_sdp(message);
   if (!sdp) return {};
   Call& call = where->call->second;
@@ -322,6 +374,7 @@ void MediaAnchor::end(TimePoint now, std::string_view call_id, std::string_view 
 
 void MediaAnchor::remove(TimePoint now, std::map<CallKey, Call>::iterator it) {
   Call& call = it->second;
+  if (call.external) send_delete(now, it->first, *call.external);
   relay::remove_streams(sessions_, now, it->first, call.streams);
   for (const Address& a : call.ports) {
     port_owner_.erase(a);
@@ -335,7 +388,19 @@ std::optional<MediaSend> MediaAnchor::on_packet(TimePoint now, const Address& lo
   return relay::forward(sessions_, now, local, source, bytes);
 }
 
+std::optional<TimePoint> MediaAnchor::next_deadline() const {
+  auto due = sessions_.next_deadline();
+  if (ng_) {
+    if (const auto ng = ng_->next_deadline(); ng && (!due || *ng < *due)) due = ng;
+  }
+  return due;
+}
+
 std::vector<AnchoredDialog> MediaAnchor::on_deadline(TimePoint now) {
+  if (ng_) {
+    ng_->on_deadline(now, wall(now));
+    after_ng(now);
+  }
   std::vector<AnchoredDialog> hang_up;
   for (const auto& key : sessions_.on_deadline(now)) {
     const auto slash = key.from_tag.rfind('/');

@@ -22,8 +22,26 @@
 // m= lines a re-INVITE or UPDATE adds are relayed from that offer on (the adding side's leg from
 // the offer, the other's from its answer).
 //
+// External relays ([media_relay.relay.N], settings.external): a new call that the policy relays
+// goes to one member of the pool — the built-in relay or an external one (rtpengine,
+// resproxy-media) — by smooth weighted round-robin over the members that are up (spares, weight
+// 0, only when no weighted member is up; the built-in relay is always up). A call on an external
+// relay has every SDP body go through it over ng (media/ng/ng_client.h): a request's body (but an
+// ACK's) as an "offer", a response's and an ACK's as an "answer", with the message's own From and
+// To tags (as Kamailio's rtpengine module does); the relay's reply SDP is the body sent on. Such a
+// message waits: its verdict is Pending with a ticket, and the proxy parks it until take_ready()
+// hands the ticket's final verdict over. A body already answered (a 2xx retransmission, the
+// INVITE re-sent on failover) gets the same reply at once; one still waiting is Absorbed (the
+// sender retransmits). An initial offer the relay refuses or does not answer goes to the next
+// external relay that is up, then to the built-in relay, and only then is refused (503). A later
+// body the relay does not answer: a request is refused (500), a response goes on as it is. The
+// call's end sends "delete". When a relay goes down (ng ping, ng_client.h) its answered calls are
+// returned by take_lost_calls() — their media went with the relay — for BYE both ways (Q.850 38).
+// A late offer (INVITE without SDP) is always relayed by the built-in relay.
+//
 // Limits (TODO(relay), #13): bodies other than application/sdp (multipart) are passed through;
-// forked answers share the one B leg (the last fork's answer wins, session.h).
+// forked answers share the one B leg (the last fork's answer wins, session.h); a relay that
+// restarts between two pings (its calls lost, its pings answered) is not noticed.
 #include <array>
 #include <cstdint>
 #include <map>
@@ -33,14 +51,17 @@
 #include <utility>
 #include <vector>
 
+#include "proxy/base/crypto.h"
 #include "proxy/base/net.h"
 #include "proxy/base/node.h"
 #include "proxy/base/rng.h"
 #include "proxy/base/time.h"
+#include "proxy/media/ng/ng_client.h"
 #include "proxy/media/relay/call_streams.h"
 #include "proxy/media/relay/session.h"
 #include "proxy/routing/proxy_config.h"
 #include "proxy/sip/message.h"
+#include "proxy/sip/sdp.h"
 #include "proxy/sip/sdp_rewrite.h"
 #include "proxy/transport/transport_layer.h"
 
@@ -66,8 +87,12 @@ struct SdpVerdict {
     Rewritten,  // forward it with `body` (application/sdp) instead
     Refused,    // an offer the relay cannot take: answer `status` `reason` (a request), or end
                 // the call (a response: the proxy relays it unchanged and the call is removed)
+    Pending,    // an external relay has the body: park the message until take_ready() names
+                // `ticket` with its final verdict (Unchanged, Rewritten or Refused)
+    Absorbed,   // a copy of a message still pending (a retransmission): drop this one
   };
   Kind kind = Kind::Unchanged;
+  std::uint64_t ticket = 0;  // Pending
   std::string body;
   int status = 0;
   std::string reason;
@@ -90,13 +115,28 @@ struct AnchoredDialog {
   std::uint32_t b_cseq = 0;
 };
 
+// The message's body is application/sdp (by its Content-Type); parsed, when it parses.
+[[nodiscard]] bool is_sdp(const sip::Message& m);
+[[nodiscard]] std::optional<sip::Sdp> parse_sdp(const sip::Message& m);
+
 struct PortChange {
   Address local;
   bool open = true;  // false: close it
 };
 
+// A parked message's final verdict (never Pending or Absorbed).
+struct ReadyBody {
+  std::uint64_t ticket = 0;
+  SdpVerdict verdict;
+};
+
 struct AnchorCounters {
   std::uint64_t calls_anchored = 0;      // initial offers the relay took
+  std::uint64_t calls_external = 0;      // … of which an external relay took
+  std::uint64_t external_failovers = 0;  // initial offers an external relay refused or left
+                                         // unanswered, taken by the next member
+  std::uint64_t external_failures = 0;   // later bodies an external relay did not take
+  std::uint64_t calls_lost = 0;          // answered calls whose external relay went down
   std::uint64_t calls_not_anchored = 0;  // initial offers the policy left direct
   std::uint64_t offers_refused = 0;      // the relay could not take the offer (503/488/500)
   std::uint64_t calls_timed_out = 0;     // ended for silence (BYE both ways when answered)
@@ -110,8 +150,9 @@ class MediaAnchor {
   // address ([sipproxy.itsp_proxy] nat_outside_address; empty: none) — the SDP sent toward the
   // ITSP names it instead of ours, as the SIP headers do, and the office router forwards the
   // relay's port range to us. `rng` (port allocation) must outlive this object.
+  // `crypto` (signed ng) outlives this object too.
   MediaAnchor(const MediaRelaySettings& settings, const std::string& default_ipv4,
-              std::string itsp_outside_ipv4, Rng& rng);
+              std::string itsp_outside_ipv4, Rng& rng, const Crypto& crypto);
 
   // An INVITE without a To tag, about to be forwarded: relay it or not (the policy), and if so
   // its offer pointing at the relay. A retransmission or a failover re-send of the same INVITE
@@ -142,10 +183,29 @@ class MediaAnchor {
   [[nodiscard]] std::optional<MediaSend> on_packet(TimePoint now, const Address& local,
                                                    const Address& source, std::string_view bytes);
 
-  [[nodiscard]] std::optional<TimePoint> next_deadline() const { return sessions_.next_deadline(); }
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const;
   // Calls whose media was silent for their timeout at `now` are removed; the answered ones are
-  // returned, for the proxy to send BYE both ways.
+  // returned, for the proxy to send BYE both ways. The ng client's retransmissions, timeouts and
+  // pings run too.
   [[nodiscard]] std::vector<AnchoredDialog> on_deadline(TimePoint now);
+
+  // --- external relays ---
+  // Starts the ng pings to the external relays (none configured: nothing).
+  void start(TimePoint now);
+  // A datagram from one of the external relays' control addresses (is_relay_address).
+  void on_ng_datagram(TimePoint now, const Address& source, std::string_view bytes);
+  // Wall clock − core clock (signed ng carries wall-clock timestamps).
+  void set_wall_offset(Duration offset) { wall_offset_ = offset; }
+  [[nodiscard]] bool is_relay_address(const Address& source) const;
+  // ng requests to send (from our SIP socket), in order.
+  [[nodiscard]] std::vector<media::ng::NgDatagram> take_ng_datagrams();
+  // Parked messages whose verdict is known, in the order they became known.
+  [[nodiscard]] std::vector<ReadyBody> take_ready();
+  // The parked message of `ticket` is gone (its INVITE was cancelled): no verdict for it.
+  void forget(std::uint64_t ticket);
+  // Answered calls whose external relay went down since the last call (removed here).
+  [[nodiscard]] std::vector<AnchoredDialog> take_lost_calls() { return std::exchange(lost_, {}); }
+  [[nodiscard]] const media::ng::NgClient* ng() const { return ng_ ? &*ng_ : nullptr; }
 
   // Ports bound or to close since the last call, in order.
   [[nodiscard]] std::vector<PortChange> take_port_changes() { return std::exchange(port_changes_, {}); }
@@ -171,6 +231,23 @@ class MediaAnchor {
     std::array<CallEnd, 2> ends{};      // by Side: who is at the caller's and the callee's end
     bool late_offer = false;            // the INVITE had no SDP: the 2xx offers, the ACK answers
     media::relay::Family caller_family = media::relay::Family::Ipv4;
+    // An external relay's call (index into settings.external); none: the built-in relay's.
+    std::optional<std::size_t> external;
+    // External: bodies sent and the relay's replies (key: offer/answer, sender's tag, body),
+    // and those still waiting (their tickets).
+    std::map<std::string, std::string> replies;
+    std::map<std::string, std::uint64_t> waiting;
+  };
+  // An ng request in flight for a parked message (or a delete: ticket 0).
+  struct NgWait {
+    std::uint64_t ticket = 0;
+    CallKey key;
+    std::string body_key;        // Call::replies / waiting
+    bool request = false;        // the parked message is a request (refused on failure)
+    // The initial offer, kept to try the next member on failure.
+    std::optional<sip::Message> invite;
+    OfferContext context;
+    std::vector<std::size_t> tried;
   };
   struct Located {
     std::map<CallKey, Call>::iterator call;
@@ -178,6 +255,23 @@ class MediaAnchor {
   };
 
   [[nodiscard]] sip::MediaRelayPolicy policy_for(const OfferContext& c) const;
+  // The built-in relay's side of on_initial_invite (`existing`: the call, or calls_.end()).
+  [[nodiscard]] SdpVerdict builtin_offer(TimePoint now, const sip::Message& invite,
+                                         const OfferContext& context, sip::Sdp sdp);
+  // The member for a new call: nullopt = the built-in relay, else an external index; `tried`
+  // are skipped (the built-in relay is the last resort, always available).
+  [[nodiscard]] std::optional<std::size_t> pick(const std::vector<std::size_t>& tried);
+  // ng: an offer or answer for a message of an external call; the verdict to return now.
+  [[nodiscard]] SdpVerdict external_body(TimePoint now, const sip::Message& message, Call& call,
+                                         const CallKey& key, std::string_view sender_ip);
+  // Call::replies / waiting key of a message's body: offer or answer, its tags, the body.
+  [[nodiscard]] static std::string body_key(const sip::Message& message);
+  void send_delete(TimePoint now, const CallKey& key, std::size_t relay);
+  // Sends the initial offer of `wait` to `relay`.
+  void send_initial_offer(TimePoint now, std::size_t relay, NgWait wait);
+  void on_ng_outcome(TimePoint now, const media::ng::NgOutcome& outcome);
+  void after_ng(TimePoint now);
+  [[nodiscard]] Duration wall(TimePoint now) const { return now.time_since_epoch() + wall_offset_; }
   [[nodiscard]] std::optional<Located> locate(const sip::Message& m);
   [[nodiscard]] SdpVerdict refuse(int status, std::string reason);
   void open_ports(const CallKey& key, Call& call, const media::relay::SessionPorts& ports);
@@ -196,6 +290,16 @@ class MediaAnchor {
   std::map<Address, CallKey> port_owner_;
   std::vector<PortChange> port_changes_;
   AnchorCounters counters_;
+  // External relays.
+  std::optional<media::ng::NgClient> ng_;
+  std::map<media::ng::RequestId, NgWait> ng_waits_;
+  std::vector<ReadyBody> ready_;
+  std::vector<AnchoredDialog> lost_;
+  std::uint64_t next_ticket_ = 1;
+  std::vector<std::int64_t> current_weight_;  // smooth WRR: [0] built-in, [1 + i] external i
+  std::vector<bool> last_up_;                 // the members up at the last pick
+  std::size_t next_spare_ = 0;
+  Duration wall_offset_{};  // wall clock − core clock
 };
 
 }  // namespace resproxy::routing

@@ -10,6 +10,7 @@
 
 #include "proxy/base/net.h"
 #include "proxy/base/time.h"
+#include "proxy/media/ng/ng_client.h"
 #include "proxy/media/relay/session.h"
 #include "proxy/routing/itsp_monitor.h"
 #include "proxy/security/auth_guard.h"
@@ -120,6 +121,18 @@ struct MediaRelaySettings {
   sip::MediaRelayPolicy gateway = sip::MediaRelayPolicy::Never;
   sip::IcePolicy ice = sip::IcePolicy::Strip;
   std::uint8_t dscp = 46;  // EF (RFC 4594): the office's thin access link queues voice first
+  // External relays driven over ng ([media_relay.relay.N], docs/media-relay.md): rtpengine or
+  // resproxy-media. Each new relayed call goes to one member of the pool — the built-in relay
+  // with `builtin_weight`, and every external relay that is up with its weight — by smooth
+  // weighted round-robin; a weight of 0 makes a spare, used only when no weighted member is up.
+  // The built-in relay is always up.
+  std::vector<media::ng::RelayTarget> external;
+  std::uint32_t builtin_weight = 1;
+  // The ng client's timing (Kamailio's rtpengine_tout_ms, rtpengine_retr, ping interval).
+  Duration ng_retransmit = std::chrono::milliseconds(500);
+  unsigned ng_tries = 3;
+  Duration ng_ping_interval = std::chrono::seconds(5);
+  unsigned ng_failures_to_down = 1;
 };
 
 struct ProxyConfig {

@@ -59,13 +59,22 @@ constexpr std::array kTable{
                                "TLS connections closed over tls_handshakes_per_minute"),
     RESPROXY_TRANSPORT_COUNTER("tls_failures", tls_failures, "TLS handshakes or certificate checks that failed"),
     RESPROXY_TRANSPORT_COUNTER("tcp_timed_out", streams_timed_out, "connections closed on the header or idle timeout"),
-    CounterSpec{"media_calls_open", "calls whose media the built-in relay anchors now", CounterKind::Gauge,
+    CounterSpec{"media_calls_open", "calls whose media a relay (built-in or external) anchors now", CounterKind::Gauge,
                 [](const CounterSources& s) { return s.media_calls_open; }},
     RESPROXY_MEDIA_COUNTER(media_calls_anchored, "calls whose offer the media relay took"),
     RESPROXY_MEDIA_COUNTER(media_offers_refused, "offers the media relay could not take (503/488/500)"),
     RESPROXY_MEDIA_COUNTER(media_calls_timed_out, "relayed calls ended for silence (BYE both ways when answered)"),
     RESPROXY_MEDIA_COUNTER(media_packets_forwarded, "RTP and RTCP packets the media relay forwarded"),
     RESPROXY_MEDIA_COUNTER(media_packets_dropped, "packets the media relay dropped (foreign source, not RTP, no destination)"),
+    RESPROXY_MEDIA_COUNTER(media_calls_external, "relayed calls an external relay ([media_relay.relay.N]) took"),
+    RESPROXY_MEDIA_COUNTER(media_relay_failovers, "new calls an external relay refused or left unanswered, given to the next"),
+    RESPROXY_MEDIA_COUNTER(media_relay_failures, "later SDP bodies an external relay did not take"),
+    RESPROXY_MEDIA_COUNTER(media_calls_lost, "answered calls ended because their external relay went down (BYE, Q.850 38)"),
+    CounterSpec{"media_relays_up", "external relays up now (answering ng)", CounterKind::Gauge,
+                [](const CounterSources& s) { return s.media_relays_up; }},
+    RESPROXY_MEDIA_COUNTER(media_relays_down, "times an external relay went down"),
+    RESPROXY_MEDIA_COUNTER(media_ng_timeouts, "ng requests to external relays that got no answer"),
+    RESPROXY_MEDIA_COUNTER(media_ng_ignored, "ng datagrams ignored: unknown cookie, wrong source, unsigned, bad signature"),
 };
 
 #undef RESPROXY_PROXY_COUNTER

@@ -55,6 +55,15 @@ struct CounterSources {
   std::uint64_t media_calls_timed_out = 0;
   std::uint64_t media_packets_forwarded = 0;
   std::uint64_t media_packets_dropped = 0;
+  // External relays over ng (media_anchor.h, media/ng/ng_client.h).
+  std::uint64_t media_calls_external = 0;
+  std::uint64_t media_relay_failovers = 0;
+  std::uint64_t media_relay_failures = 0;
+  std::uint64_t media_calls_lost = 0;
+  std::uint64_t media_relays_up = 0;
+  std::uint64_t media_relays_down = 0;
+  std::uint64_t media_ng_timeouts = 0;
+  std::uint64_t media_ng_ignored = 0;
 };
 
 struct CounterSpec {

@@ -83,7 +83,10 @@ ProxyNode::Impl::Impl(ProxyNode& node, ProxyConfig cfg, const Crypto& crypto)
   for (const auto& a : config.aliases) location.add_alias(a.alias, a.user);
   for (const auto& d : config.directory) location.add_directory_entry(d.user, d.contact);
   if (config.media_relay.enabled) {
-    media.emplace(config.media_relay, config.local.ip, config.itsp.nat_outside_address, self.rng());
+    media.emplace(config.media_relay, config.local.ip, config.itsp.nat_outside_address, self.rng(), crypto);
+    media->set_wall_offset(config.wall_clock_offset);
+    media->start(config.start);  // the external relays' first pings are due at once
+    media_after(config.start);
   }
 }
 
@@ -276,6 +279,10 @@ std::optional<MediaSend> ProxyNode::handle_media_packet(TimePoint now, const Add
   return impl_->media->on_packet(now, local, source, bytes);
 }
 
+bool ProxyNode::handle_foreign_datagram(TimePoint now, const Path& path, std::string_view bytes) {
+  return impl_->take_relay_datagram(now, path, bytes);
+}
+
 void ProxyNode::handle_command(TimePoint now, const AdminCommand& command) {
   impl_->command(now, command);
 }
@@ -286,6 +293,7 @@ void ProxyNode::handle_wall_clock(TimePoint now, Duration since_unix_epoch) {
   const Duration step = offset - impl.config.wall_clock_offset;
   impl.config.wall_clock_offset = offset;
   impl.registration.set_wall_clock_offset(offset);
+  if (impl.media) impl.media->set_wall_offset(offset);
   // Under a second is the runtime's own jitter between two clock reads, not a step.
   if (std::chrono::abs(step) < std::chrono::seconds(1)) return;
   impl.trace(now, "clock.wall_clock_stepped", [&](TraceEvent& e) {

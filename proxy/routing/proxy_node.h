@@ -60,6 +60,7 @@ class ProxyNode final : public transaction::SipNode {
   void handle_receive_delay(TimePoint now, Duration delay) override;
   void handle_interfaces(TimePoint now, const std::vector<NetInterface>& interfaces) override;
   void handle_wall_clock(TimePoint now, Duration since_unix_epoch) override;
+  bool handle_foreign_datagram(TimePoint now, const Path& path, std::string_view bytes) override;
   // The built-in media relay's data path ([media_relay], media_anchor.h).
   [[nodiscard]] std::optional<MediaSend> handle_media_packet(TimePoint now, const Address& local,
                                                              const Address& source,

@@ -54,6 +54,16 @@ CounterSources ProxyNode::Impl::counter_sources() const {
     out.media_calls_timed_out = c.calls_timed_out;
     out.media_packets_forwarded = relay.forwarded;
     for (const auto d : relay.dropped) out.media_packets_dropped += d;
+    out.media_calls_external = c.calls_external;
+    out.media_relay_failovers = c.external_failovers;
+    out.media_relay_failures = c.external_failures;
+    out.media_calls_lost = c.calls_lost;
+    if (const auto* ng = media->ng()) {
+      for (std::size_t i = 0; i < ng->relay_count(); ++i) out.media_relays_up += ng->is_up(i) ? 1 : 0;
+      out.media_relays_down = ng->counters().relays_down;
+      out.media_ng_timeouts = ng->counters().timeouts + ng->counters().ping_timeouts;
+      for (const auto n : ng->counters().ignored) out.media_ng_ignored += n;
+    }
   }
   return out;
 }

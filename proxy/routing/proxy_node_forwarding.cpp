@@ -68,55 +68,106 @@ RequestEdits ProxyNode::Impl::edits_for(const sip::Message& request, const Path&
 auto ProxyNode::Impl::forward(TimePoint now, ServerTransactionId id, const sip::Message& request,
                               const Path& path, std::optional<std::string> request_uri,
                               const transport::Destination& dest, std::size_t pop, const ExitCheck& check,
-                              Kind kind) -> Forward* {
+                              Kind kind, std::optional<std::size_t> itsp_index) -> Forward* {
   const auto sender = may_exit(now, id, request, path, dest, check);
   if (!sender) return nullptr;
   const bool gateway_call = std::exchange(admitted_gateway_call, false);
   // A BYE ends a call the gateway limiter counts (whichever side sends it).
   if (request.method() == sip::Method::Bye) gateway_limiter.release(request.call_id());
-  const std::string target = request_uri ? *request_uri : std::string(request.request_uri());
+  Launch l;
+  l.id = id;
+  l.path = path;
+  l.dest = dest;
+  l.target = request_uri ? *request_uri : std::string(request.request_uri());
+  l.kind = kind;
+  l.gateway_call = gateway_call;
+  l.send_trying = request.method() == sip::Method::Invite && !rerouting;
+  l.itsp_index = itsp_index;
+  l.source = check.source.value_or(SourceClass::Untrusted);
   auto edits = edits_for(request, path, std::move(request_uri), dest, pop,
                          *sender == security::Sender::Untrusted);
-  if (!anchor_request(now, id, request, path, dest, check, edits)) {  // the relay refused it
+  const auto step = anchor_request(now, id, request, path, dest, check, edits);
+  if (step.kind == AnchorStep::Kind::Stop) {  // the relay refused it (answered), or a copy
     if (gateway_call) gateway_limiter.release(request.call_id());
     return nullptr;
   }
+  if (step.kind == AnchorStep::Kind::Go) return launch(now, l, request, std::move(edits));
+  // An external relay has the offer: the caller hears 100 Trying now, the callee the INVITE with
+  // the relay's SDP when its answer comes (MediaAnchor::take_ready, media_after).
+  if (l.send_trying) respond(now, id, request, 100, "Trying");
+  l.send_trying = false;
+  Parked p;
+  if (request.method() == sip::Method::Invite) p.invite = id;
+  if (gateway_call) {
+    p.dropped = [this, call_id = std::string(request.call_id())] { gateway_limiter.release(call_id); };
+  }
+  p.resume = [this, l, edits = std::move(edits)](TimePoint t, const SdpVerdict& verdict) mutable {
+    const sip::Message* waiting = self.transactions().server_request(l.id);
+    if (waiting == nullptr || verdict.kind == SdpVerdict::Kind::Refused) {
+      if (l.gateway_call && waiting != nullptr) gateway_limiter.release(waiting->call_id());
+      if (waiting == nullptr) return;  // its transaction is gone
+      std::vector<sip::ExtraHeader> extra;
+      for (const auto& [name, value] : verdict.headers) extra.push_back({name, value});
+      respond(t, l.id, *waiting, verdict.status, verdict.reason, std::move(extra));
+      if (waiting->method() == sip::Method::Invite && waiting->to_tag().empty()) anchor_failed(t, *waiting);
+      return;
+    }
+    if (verdict.kind == SdpVerdict::Kind::Rewritten) edits.body = verdict.body;
+    (void)launch(t, l, *waiting, std::move(edits));
+  };
+  parked.emplace(step.ticket, std::move(p));
+  media_after(now);  // it may be ready already (the relay refused at once)
+  return nullptr;
+}
+
+auto ProxyNode::Impl::launch(TimePoint now, const Launch& l, const sip::Message& request,
+                             RequestEdits edits) -> Forward* {
   const bool recorded = !edits.record_route.empty();
   auto forwarded = sip::Message::parse(rewrite_request(request, edits));
   if (!forwarded) {
-    if (gateway_call) gateway_limiter.release(request.call_id());  // it never left
-    respond(now, id, request, 500, "Server Internal Error");
+    if (l.gateway_call) gateway_limiter.release(request.call_id());  // it never left
+    respond(now, l.id, request, 500, "Server Internal Error");
     return nullptr;
   }
   const bool is_invite = request.method() == sip::Method::Invite;
-  if (is_invite && !rerouting) {
-    respond(now, id, request, 100, "Trying");  // §16.2: at once, not in 200 ms
-  }
+  if (l.send_trying) respond(now, l.id, request, 100, "Trying");  // §16.2: at once, not in 200 ms
   ++counters.forwarded;
   trace(now, "route.forwarded", [&](TraceEvent& e) {
     e.with("method", std::string(request.method_token()))
         .with("call_id", std::string(request.call_id()))
-        .with("target", target)
-        .with("to", dest.remote.to_string())
-        .with("transport", std::string(resproxy::to_string(dest.transport)));
+        .with("target", l.target)
+        .with("to", l.dest.remote.to_string())
+        .with("transport", std::string(resproxy::to_string(l.dest.transport)));
   });
   const ClientTransactionId cid =
-      self.transactions().send_request(now, std::move(forwarded).value(), dest);
+      self.transactions().send_request(now, std::move(forwarded).value(), l.dest);
   Forward f;
-  f.server = id;
+  f.server = l.id;
   f.client = cid;
-  f.kind = kind;
-  f.from = path;
+  f.kind = l.kind;
+  f.from = l.path;
   f.is_invite = is_invite;
   f.recorded = recorded;
-  f.gateway_call = gateway_call;
-  if (gateway_call) f.call_id = std::string(request.call_id());
-  f.dest = dest;
+  f.gateway_call = l.gateway_call;
+  if (l.gateway_call) f.call_id = std::string(request.call_id());
+  f.dest = l.dest;
   if (is_invite) {
     f.timer_c = self.timers().schedule(now + config.timer_c,
                                        [this, cid](TimePoint t) { on_timer_c(t, cid); });
   }
-  by_server[id.value] = cid.value;
+  if (l.itsp_index) {
+    f.itsp = *l.itsp_index;
+    f.source = l.source;
+    if (config.itsp.answer_timeout > Duration::zero()) {
+      f.answer_timer = self.timers().schedule(now + config.itsp.answer_timeout,
+                                              [this, cid](TimePoint t) { on_no_answer(t, cid); });
+    }
+    if (l.kind == Kind::ItspRegister) {
+      f.reg_timer = self.timers().schedule(now + config.itsp.reg_forwarding_timeout,
+                                           [this, cid](TimePoint t) { on_reg_timeout(t, cid); });
+    }
+  }
+  by_server[l.id.value] = cid.value;
   return &by_client.emplace(cid.value, f).first->second;
 }
 
@@ -363,9 +414,10 @@ void ProxyNode::Impl::on_response(TimePoint now, ClientTransactionId cid, const 
                                          [this, cid](TimePoint t) { on_timer_c(t, cid); });
     }
     if (f.cancel_pending) send_cancel(now, f);
-    std::string relayed = relay_bytes(f, response);
-    anchor_response(now, &f, response, relayed);
-    self.transactions().send_response(now, f.server, status, std::move(relayed));
+    anchor_response(now, &f, response, relay_bytes(f, response),
+                    [this, server = f.server, status](TimePoint t, std::string bytes) {
+                      self.transactions().send_response(t, server, status, std::move(bytes));
+                    });
     return;
   }
   if (status == 503) {
@@ -382,7 +434,6 @@ void ProxyNode::Impl::on_response(TimePoint now, ClientTransactionId cid, const 
     return;
   }
   std::string relayed = relay_bytes(f, response);
-  anchor_response(now, &f, response, relayed);
   if (f.kind == Kind::ItspRegister && status < 300 && config.itsp.phone_reg_expires > Duration::zero()) {
     if (auto stripped = sip::Message::parse(relayed)) {
       relayed = cap_register_expiry(
@@ -390,11 +441,14 @@ void ProxyNode::Impl::on_response(TimePoint now, ClientTransactionId cid, const 
     }
   }
   if (status < 300 && f.is_invite) f.established = true;
-  if (!self.transactions().send_response(now, f.server, status, std::move(relayed)) &&
-      status < 300) {
-    forward_response_statelessly(now, response);
-  }
   f.final_sent = true;
+  anchor_response(now, &f, response, std::move(relayed),
+                  [this, server = f.server, status, copy = response](TimePoint t, std::string bytes) {
+                    if (!self.transactions().send_response(t, server, status, std::move(bytes)) &&
+                        status < 300) {
+                      forward_response_statelessly(t, copy);
+                    }
+                  });
   erase(cid);
 }
 
@@ -471,9 +525,12 @@ void ProxyNode::Impl::forward_response_statelessly(TimePoint now, const sip::Mes
     e.with("status", std::to_string(response.status_code()))
         .with("call_id", std::string(response.call_id()));
   });
-  std::string bytes(stripped->bytes());
-  anchor_response(now, nullptr, response, bytes);  // the 2xx's SDP, as its first copy had it
-  self.transactions().send_stateless(now, {transport, Address{ip, port}, StreamId{}}, std::move(bytes));
+  // The 2xx's SDP, as its first copy had it.
+  anchor_response(now, nullptr, response, std::string(stripped->bytes()),
+                  [this, dest = transport::Destination{transport, Address{ip, port}, StreamId{}}](
+                      TimePoint t, std::string bytes) {
+                    self.transactions().send_stateless(t, dest, std::move(bytes));
+                  });
 }
 
 void ProxyNode::Impl::on_ack(TimePoint now, const sip::Message& ack, const Path& path) {
@@ -528,12 +585,11 @@ void ProxyNode::Impl::on_ack(TimePoint now, const sip::Message& ack, const Path&
   count_exit(now, ack, path, *dest, q, verdict);
   auto edits = edits_for(ack, path, std::move(request_uri), *dest, pop,
                          q.sender == security::Sender::Untrusted);
-  anchor_ack(now, ack, path, edits);
   trace(now, "route.ack_forwarded", [&](TraceEvent& e) {
     e.with("call_id", std::string(ack.call_id()))
         .with("to", dest->remote.to_string());
   });
-  self.transactions().send_stateless(now, *dest, rewrite_request(ack, edits));
+  anchor_ack(now, ack, path, std::move(edits), *dest);
 }
 
 }  // namespace resproxy::routing

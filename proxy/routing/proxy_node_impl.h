@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 
 #include "proxy/registrar/registrar.h"
@@ -217,6 +218,13 @@ struct ProxyNode::Impl final : stages::Router,
   std::optional<MediaAnchor> media;
   TimerId media_timer;
   std::optional<TimePoint> media_timer_at;
+  // Messages waiting for an external relay's SDP, by MediaAnchor ticket: what sends them on.
+  struct Parked {
+    std::function<void(TimePoint, const SdpVerdict&)> resume;
+    std::optional<ServerTransactionId> invite;  // a parked initial INVITE (a CANCEL ends it)
+    std::function<void()> dropped;              // run when a CANCEL takes it
+  };
+  std::map<std::uint64_t, Parked> parked;
 
   OurVias our_vias{config.local, config.tls_port, config.itsp.nat_outside_address};
 
@@ -490,10 +498,26 @@ struct ProxyNode::Impl final : stages::Router,
                          std::optional<std::string> request_uri, const transport::Destination& dest,
                          std::size_t pop, bool strip_identity);
 
+  // Forwards the request (nullptr: refused and answered, or parked for an external media
+  // relay's SDP and sent later, MediaAnchor). `itsp`: the ITSP proxy `dest` is (Kind::Itsp,
+  // ItspRegister): its answer and registration timers start when the request leaves.
   Forward* forward(TimePoint now, ServerTransactionId id, const sip::Message& request,
                    const Path& path, std::optional<std::string> request_uri,
                    const transport::Destination& dest, std::size_t pop, const ExitCheck& check,
-                   Kind kind = Kind::Local);
+                   Kind kind = Kind::Local, std::optional<std::size_t> itsp_index = std::nullopt);
+  // What forward() needs to send a request once its body is known.
+  struct Launch {
+    ServerTransactionId id;
+    Path path;
+    transport::Destination dest;
+    std::string target;             // the Request-URI it goes to (traces)
+    Kind kind = Kind::Local;
+    bool gateway_call = false;
+    bool send_trying = false;       // an INVITE's 100 Trying is still due
+    std::optional<std::size_t> itsp_index;
+    SourceClass source = SourceClass::Untrusted;
+  };
+  Forward* launch(TimePoint now, const Launch& l, const sip::Message& request, RequestEdits edits);
 
   // --- failing over from the ITSP to local service (live traffic) ---------------------------
 
@@ -590,26 +614,39 @@ struct ProxyNode::Impl final : stages::Router,
 
   // --- the media relay (proxy_node_media.cpp) ------------------------------------------------
 
-  // A request on its way out (forward(), on_ack()): an anchored call's SDP rewritten into
-  // `edits`, its end noted. False: the relay refused the offer and the request was answered.
-  bool anchor_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
-                      const Path& path, const transport::Destination& dest, const ExitCheck& check,
-                      RequestEdits& edits);
-  // The ACK's SDP (a late offer's answer) into `edits`.
-  void anchor_ack(TimePoint now, const sip::Message& ack, const Path& path, RequestEdits& edits);
-  // A response on its way upstream: `relayed` (the bytes to send) gets the rewritten SDP; a 2xx
-  // to the INVITE records the dialog, a failure ends the call's media. `f`: none for a 2xx
-  // retransmission forwarded statelessly.
+  // A request on its way out (forward()): an anchored call's SDP rewritten into `edits`, its end
+  // noted. Stop: the relay refused the offer and the request was answered (or it was a copy of
+  // one parked); Park: an external relay has the offer, the request waits under `ticket`.
+  struct AnchorStep {
+    enum class Kind : std::uint8_t { Go, Stop, Park };
+    Kind kind = Kind::Go;
+    std::uint64_t ticket = 0;
+  };
+  AnchorStep anchor_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
+                            const Path& path, const transport::Destination& dest,
+                            const ExitCheck& check, RequestEdits& edits);
+  // The ACK (its SDP: a late offer's answer) sent to `dest` with `edits`, now or once an
+  // external relay answered.
+  void anchor_ack(TimePoint now, const sip::Message& ack, const Path& path, RequestEdits edits,
+                  const transport::Destination& dest);
+  // A response on its way upstream: `relayed` (the bytes to send) gets the rewritten SDP and goes
+  // to `send`, now or once an external relay answered; a 2xx to the INVITE records the dialog, a
+  // failure ends the call's media. `f`: none for a 2xx retransmission forwarded statelessly.
   void anchor_response(TimePoint now, const Forward* f, const sip::Message& response,
-                       std::string& relayed);
+                       std::string relayed, std::function<void(TimePoint, std::string)> send);
+  // A parked INVITE (by its server transaction) taken by a CANCEL: answered 487. False: none.
+  bool cancel_parked(TimePoint now, ServerTransactionId invite);
+  // The ng datagrams of the external relays' control: theirs, not SIP.
+  bool take_relay_datagram(TimePoint now, const Path& path, std::string_view bytes);
   // The INVITE was answered by us (failure, timeout, cancel): its media session goes.
   void anchor_failed(TimePoint now, const sip::Message& request);
   // After every use of the relay: the ports it opened or closed become effects, its next
   // deadline a timer.
   void media_after(TimePoint now);
   void on_media_deadline(TimePoint now);
-  // BYE to both ends of a call whose media stopped (RFC 3261 §15: we act for the silent party).
-  void hang_up_silent_call(TimePoint now, const AnchoredDialog& dialog);
+  // BYE to both ends of a call whose media stopped (RFC 3261 §15: we act for the silent party),
+  // with `reason` (RFC 3326) saying why.
+  void hang_up_silent_call(TimePoint now, const AnchoredDialog& dialog, std::string_view reason);
 
   // --- management ---------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 // The media relay's room in the proxy (media_anchor.h): which messages reach the anchor, the
 // ports it opens and closes as effects, its timer, and the BYEs that end a call whose media died.
+#include <algorithm>
+
 #include "proxy/routing/proxy_node_impl.h"
 
 namespace resproxy::routing {
@@ -19,10 +21,10 @@ std::string first_uri(const sip::Message& m, sip::HeaderId id) {
 
 }  // namespace
 
-bool ProxyNode::Impl::anchor_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
+auto ProxyNode::Impl::anchor_request(TimePoint now, ServerTransactionId id, const sip::Message& request,
                                      const Path& path, const transport::Destination& dest,
-                                     const ExitCheck& check, RequestEdits& edits) {
-  if (!media) return true;
+                                     const ExitCheck& check, RequestEdits& edits) -> AnchorStep {
+  if (!media) return {};
   const sip::Method method = request.method();
   SdpVerdict verdict;
   if (method == sip::Method::Invite && request.to_tag().empty()) {
@@ -46,37 +48,81 @@ bool ProxyNode::Impl::anchor_request(TimePoint now, ServerTransactionId id, cons
     if (verdict.kind != SdpVerdict::Kind::Unchanged || media->anchors(request.call_id(), request.from_tag())) {
       trace(now, "media.anchored", [&](TraceEvent& e) {
         e.with("call_id", std::string(request.call_id()))
-            .with("verdict", verdict.kind == SdpVerdict::Kind::Refused ? "refused" : "relayed");
+            .with("verdict", verdict.kind == SdpVerdict::Kind::Refused  ? "refused"
+                             : verdict.kind == SdpVerdict::Kind::Pending ? "external"
+                                                                          : "relayed");
       });
     }
   } else {
     if (!request.to_tag().empty()) media->on_in_dialog_request(request);
     verdict = media->on_message(now, request, path.remote.ip);
   }
-  if (verdict.kind == SdpVerdict::Kind::Refused) {
-    std::vector<sip::ExtraHeader> extra;
-    for (auto& [name, value] : verdict.headers) extra.push_back({name, value});
-    respond(now, id, request, verdict.status, verdict.reason, std::move(extra));
-    media_after(now);
-    return false;
+  AnchorStep step;
+  switch (verdict.kind) {
+    case SdpVerdict::Kind::Refused: {
+      std::vector<sip::ExtraHeader> extra;
+      for (auto& [name, value] : verdict.headers) extra.push_back({name, value});
+      respond(now, id, request, verdict.status, verdict.reason, std::move(extra));
+      media_after(now);
+      return {AnchorStep::Kind::Stop};
+    }
+    case SdpVerdict::Kind::Absorbed:
+      media_after(now);
+      return {AnchorStep::Kind::Stop};
+    case SdpVerdict::Kind::Pending:
+      step = {AnchorStep::Kind::Park, verdict.ticket};  // media_after runs once it is parked
+      break;
+    case SdpVerdict::Kind::Rewritten:
+      edits.body = std::move(verdict.body);
+      break;
+    case SdpVerdict::Kind::Unchanged:
+      break;
   }
-  if (verdict.kind == SdpVerdict::Kind::Rewritten) edits.body = std::move(verdict.body);
   if (method == sip::Method::Bye) media->end(now, request.call_id(), request.from_tag(), request.to_tag());
-  media_after(now);
-  return true;
+  if (step.kind != AnchorStep::Kind::Park) media_after(now);
+  return step;
 }
 
 void ProxyNode::Impl::anchor_ack(TimePoint now, const sip::Message& ack, const Path& path,
-                                 RequestEdits& edits) {
-  if (!media) return;
+                                 RequestEdits edits, const transport::Destination& dest) {
+  const auto send = [this](TimePoint t, const transport::Destination& to, const sip::Message& m,
+                           const RequestEdits& e) {
+    self.transactions().send_stateless(t, to, rewrite_request(m, e));
+  };
+  if (!media) {
+    send(now, dest, ack, edits);
+    return;
+  }
   auto verdict = media->on_message(now, ack, path.remote.ip);
-  if (verdict.kind == SdpVerdict::Kind::Rewritten) edits.body = std::move(verdict.body);
+  switch (verdict.kind) {
+    case SdpVerdict::Kind::Absorbed:
+      break;
+    case SdpVerdict::Kind::Pending: {
+      Parked p;
+      p.resume = [send, ack = ack, edits = std::move(edits), dest](TimePoint t, const SdpVerdict& v) mutable {
+        if (v.kind == SdpVerdict::Kind::Rewritten) edits.body = v.body;
+        send(t, dest, ack, edits);
+      };
+      parked.emplace(verdict.ticket, std::move(p));
+      break;
+    }
+    case SdpVerdict::Kind::Rewritten:
+      edits.body = std::move(verdict.body);
+      send(now, dest, ack, edits);
+      break;
+    default:
+      send(now, dest, ack, edits);
+      break;
+  }
   media_after(now);
 }
 
 void ProxyNode::Impl::anchor_response(TimePoint now, const Forward* f, const sip::Message& response,
-                                      std::string& relayed) {
-  if (!media) return;
+                                      std::string relayed, std::function<void(TimePoint, std::string)> send) {
+  if (!media) {
+    send(now, std::move(relayed));
+    return;
+  }
   const int status = response.status_code();
   const auto& cseq = response.cseq();
   const bool initial_invite = cseq.method == sip::Method::Invite && f != nullptr && f->is_invite &&
@@ -87,13 +133,15 @@ void ProxyNode::Impl::anchor_response(TimePoint now, const Forward* f, const sip
   if (initial_invite && status >= 300) {
     media->end(now, response.call_id(), response.from_tag(), {});
     media_after(now);
+    send(now, std::move(relayed));
     return;
   }
   const std::string sender = f != nullptr ? f->dest.remote.ip : std::string();
   auto verdict = media->on_message(now, response, sender);
-  if (verdict.kind == SdpVerdict::Kind::Rewritten) {
-    if (auto parsed = sip::Message::parse(relayed)) relayed = with_body(*parsed, verdict.body);
-  }
+  const auto with = [](std::string bytes, const std::string& body) {
+    if (auto parsed = sip::Message::parse(bytes)) return with_body(*parsed, body);
+    return bytes;
+  };
   if (initial_invite && status >= 200 && media->anchors(response.call_id(), response.from_tag())) {
     const sip::Message* invite = self.transactions().server_request(f->server);
     const auto* from = invite ? invite->first(sip::HeaderId::From) : nullptr;
@@ -123,7 +171,49 @@ void ProxyNode::Impl::anchor_response(TimePoint now, const Forward* f, const sip
       media->on_answered(now, std::move(d));
     }
   }
+  switch (verdict.kind) {
+    case SdpVerdict::Kind::Absorbed:
+      break;
+    case SdpVerdict::Kind::Pending: {
+      Parked p;
+      p.resume = [with, send = std::move(send), relayed = std::move(relayed)](TimePoint t, const SdpVerdict& v) mutable {
+        send(t, v.kind == SdpVerdict::Kind::Rewritten ? with(std::move(relayed), v.body) : std::move(relayed));
+      };
+      parked.emplace(verdict.ticket, std::move(p));
+      break;
+    }
+    case SdpVerdict::Kind::Rewritten:
+      send(now, with(std::move(relayed), verdict.body));
+      break;
+    default:
+      send(now, std::move(relayed));
+      break;
+  }
   media_after(now);
+}
+
+bool ProxyNode::Impl::cancel_parked(TimePoint now, ServerTransactionId invite) {
+  const auto it = std::find_if(parked.begin(), parked.end(), [&](const auto& entry) {
+    return entry.second.invite && entry.second.invite->value == invite.value;
+  });
+  if (it == parked.end()) return false;
+  const std::uint64_t ticket = it->first;
+  Parked p = std::move(it->second);
+  parked.erase(it);
+  if (media) media->forget(ticket);
+  if (p.dropped) p.dropped();
+  if (const sip::Message* request = self.transactions().server_request(invite)) {
+    respond(now, invite, *request, 487, "Request Terminated");
+    anchor_failed(now, *request);  // the relay's half-made call is deleted
+  }
+  return true;
+}
+
+bool ProxyNode::Impl::take_relay_datagram(TimePoint now, const Path& path, std::string_view bytes) {
+  if (!media || path.transport != Transport::Udp || !media->is_relay_address(path.remote)) return false;
+  media->on_ng_datagram(now, path.remote, bytes);
+  media_after(now);
+  return true;
 }
 
 void ProxyNode::Impl::anchor_failed(TimePoint now, const sip::Message& request) {
@@ -133,6 +223,28 @@ void ProxyNode::Impl::anchor_failed(TimePoint now, const sip::Message& request) 
 }
 
 void ProxyNode::Impl::media_after(TimePoint now) {
+  // The external relays' control, the messages whose SDP they answered, the calls they lost.
+  // Resuming a message may use the relay again (a 2xx re-sent statelessly): until nothing is left.
+  for (;;) {
+    for (auto& d : media->take_ng_datagrams()) {
+      self.emit_effect(SendDatagram{config.local, d.to, std::move(d.bytes)});
+    }
+    auto ready = media->take_ready();
+    auto lost = media->take_lost_calls();
+    if (ready.empty() && lost.empty()) break;
+    for (const auto& r : ready) {
+      const auto it = parked.find(r.ticket);
+      if (it == parked.end()) continue;
+      Parked p = std::move(it->second);
+      parked.erase(it);
+      p.resume(now, r.verdict);
+    }
+    for (const auto& dialog : lost) {
+      trace(now, "media.relay_lost", [&](TraceEvent& e) { e.with("call_id", dialog.call_id); });
+      // Q.850 38 "network out of order": the relay carrying the call's media is gone.
+      hang_up_silent_call(now, dialog, "Q.850;cause=38;text=\"media relay lost\"");
+    }
+  }
   for (const auto& change : media->take_port_changes()) {
     if (change.open) {
       self.emit_effect(OpenMediaPort{.local = change.local, .dscp = media->dscp()});
@@ -155,12 +267,12 @@ void ProxyNode::Impl::on_media_deadline(TimePoint now) {
   media_timer_at.reset();
   for (const auto& dialog : media->on_deadline(now)) {
     trace(now, "media.timed_out", [&](TraceEvent& e) { e.with("call_id", dialog.call_id); });
-    hang_up_silent_call(now, dialog);
+    hang_up_silent_call(now, dialog, "Q.850;cause=102;text=\"media timeout\"");
   }
   media_after(now);
 }
 
-void ProxyNode::Impl::hang_up_silent_call(TimePoint now, const AnchoredDialog& d) {
+void ProxyNode::Impl::hang_up_silent_call(TimePoint now, const AnchoredDialog& d, std::string_view reason) {
   const auto send = [&](std::string_view target, const std::vector<std::string>& routes,
                         transport::Destination dest, std::string_view from, std::string_view to,
                         std::uint32_t cseq) {
@@ -174,9 +286,8 @@ void ProxyNode::Impl::hang_up_silent_call(TimePoint now, const AnchoredDialog& d
       if (!next) return;
       dest = *next;
     }
-    // RFC 3326: why the call ended; Q.850 102 "recovery on timer expiry" for a gateway's sake.
-    const std::string bye = dialog_request("BYE", target, routes, dest, from, to, d.call_id, cseq,
-                                           "Q.850;cause=102;text=\"media timeout\"");
+    // RFC 3326: why the call ended, in Q.850 terms for a gateway's sake.
+    const std::string bye = dialog_request("BYE", target, routes, dest, from, to, d.call_id, cseq, reason);
     if (auto message = sip::Message::parse(bye)) {
       (void)self.transactions().send_request(now, std::move(message).value(), dest);
     }

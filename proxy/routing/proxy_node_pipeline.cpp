@@ -190,20 +190,8 @@ bool ProxyNode::Impl::forward_to_itsp(TimePoint now, ServerTransactionId id, con
     dest.transport = path.transport;
   }
   dest.stream = StreamId{};
-  Forward* f = forward(now, id, request, path, std::nullopt, dest, pop,
-                       {.hop = Hop::Table, .source = source}, kind);
-  if (f == nullptr) return true;
-  f->itsp = *index;
-  f->source = source;
-  const ClientTransactionId cid = f->client;
-  if (config.itsp.answer_timeout > Duration::zero()) {
-    f->answer_timer = self.timers().schedule(now + config.itsp.answer_timeout,
-                                             [this, cid](TimePoint t) { on_no_answer(t, cid); });
-  }
-  if (kind == Kind::ItspRegister) {
-    f->reg_timer = self.timers().schedule(now + config.itsp.reg_forwarding_timeout,
-                                          [this, cid](TimePoint t) { on_reg_timeout(t, cid); });
-  }
+  forward(now, id, request, path, std::nullopt, dest, pop, {.hop = Hop::Table, .source = source},
+          kind, *index);
   return true;
 }
 
@@ -212,7 +200,10 @@ bool ProxyNode::Impl::cancel_invite(TimePoint now, ServerTransactionId id, const
   if (!invite) return false;
   respond(now, id, cancel, 200, "OK");
   const auto it = by_server.find(invite->value);
-  if (it == by_server.end()) return true;  // answered locally; nothing pending downstream
+  if (it == by_server.end()) {
+    (void)cancel_parked(now, *invite);  // waiting for the media relay: 487 here
+    return true;  // else answered locally; nothing pending downstream
+  }
   Forward& f = by_client.at(it->second);
   if (f.final_sent || f.cancelled) return true;
   f.cancelled = true;

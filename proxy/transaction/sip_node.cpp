@@ -28,6 +28,7 @@ void SipNode::enter(TimePoint now) {
 
 void SipNode::on_datagram(TimePoint now, const Path& path, std::string_view bytes) {
   enter(now);
+  if (handle_foreign_datagram(now, path, bytes)) return;
   if (!admits(now, path, bytes.size())) return;
   transport_.on_datagram(now, path, bytes);
 }

@@ -72,6 +72,12 @@ class SipNode : public Node, public TransactionUser {
 
   // The inputs a subclass may act on, after the due timers ran (defaults: nothing; a command
   // answered Unsupported).
+  // A datagram before SIP sees it: true if it is the subclass's (another protocol sharing the
+  // socket, e.g. ng replies from a media relay's control address), then neither admission nor
+  // SIP parsing runs on it.
+  virtual bool handle_foreign_datagram(TimePoint /*now*/, const Path& /*path*/, std::string_view /*bytes*/) {
+    return false;
+  }
   virtual void handle_completion(TimePoint /*now*/, const Completion& /*completion*/) {}
   virtual void handle_command(TimePoint now, const AdminCommand& command);
   virtual void handle_receive_delay(TimePoint /*now*/, Duration /*delay*/) {}

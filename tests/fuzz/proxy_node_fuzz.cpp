@@ -12,6 +12,12 @@
 // With the media relay on (mode & 4) a datagram op with its top bit set is an RTP/RTCP packet on
 // one of the relay's open ports instead; a port is never opened twice or closed unopened, and a
 // forward always leaves from an open port.
+// With an external relay too (mode & 12 == 12; media_anchor.h: the built-in relay a spare) the
+// harness plays it with a real NgServer: what the proxy sends to its ng address is queued, and a
+// clock op with its top bit set has the relay answer the oldest (op & 0x40: lose it instead) —
+// the proxy parks and resumes messages, fails over to the built-in relay, and marks the relay
+// down, all under fuzzed SIP. ng datagrams to the relay are exempt from the exit rule (control,
+// not SIP).
 // Invariants: nothing crashes or trips a sanitizer; while handling a datagram from the untrusted
 // host the proxy sends no request to the PSTN gateway, and no request to any host but the ones
 // the rule names in the current state — Local (standalone, failure operation): a registered
@@ -29,6 +35,7 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/media/ng/ng_server.h"
 #include "proxy/native/openssl_crypto.h"
 #include "proxy/base/rng.h"
 #include "proxy/base/trace.h"
@@ -46,6 +53,7 @@ const Address kPhone{"192.168.1.21", 5060};
 const Address kUntrusted{"203.0.113.66", 5060};
 const Address kGateway{"192.168.1.5", 5060};
 const Address kItsp{"198.51.100.10", 5060};
+const Address kRelay{"127.0.0.1", 2223};
 
 routing::ProxyConfig config_for(std::uint8_t mode) {
   routing::ProxyConfig c;
@@ -69,6 +77,10 @@ routing::ProxyConfig config_for(std::uint8_t mode) {
     c.media_relay.relay.ipv4_ports = {40000, 40063};
     c.media_relay.relay.max_sessions = 16;
     c.media_relay.phones = c.media_relay.itsp = c.media_relay.gateway = sip::MediaRelayPolicy::Always;
+    if ((mode & 8) != 0) {
+      c.media_relay.external.push_back({.name = "relay1", .address = kRelay, .weight = 1, .secret = ""});
+      c.media_relay.builtin_weight = 0;
+    }
   }
   return c;
 }
@@ -89,8 +101,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint64_t next_command = 1;
 
   std::set<Address> media_ports;  // open now (OpenMediaPort, not yet CloseMediaPort)
+  std::deque<std::string> to_relay;  // ng requests the proxy sent the external relay
+  media::ng::NgServerConfig relay_config;
+  relay_config.relay.ipv4_address = "192.0.2.1";
+  relay_config.relay.ipv4_ports = {30000, 30063};
+  relay_config.relay.max_sessions = 16;
+  relay_config.trusted = {*security::IpRange::parse("192.168.1.10")};
+  SeededRng relay_rng(5);
+  media::ng::NgServer relay(relay_config, native::openssl_crypto(), relay_rng);
   auto drain = [&](const Address* from, bool local, bool itsp_up) {
     while (auto effect = node.next_effect()) {
+      if (const auto* d = std::get_if<SendDatagram>(&*effect); d != nullptr && d->remote == kRelay) {
+        if (to_relay.size() < 64) to_relay.push_back(d->bytes);
+        continue;
+      }
       if (const auto* o = std::get_if<OpenMediaPort>(&*effect)) {
         if (!media_ports.insert(o->local).second) std::abort();  // opened twice
         continue;
@@ -152,6 +176,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     switch (op % 8) {
       case 4:
+        if ((op & 0x80) != 0 && !to_relay.empty()) {
+          const std::string request = std::move(to_relay.front());
+          to_relay.pop_front();
+          if ((op & 0x40) != 0) continue;  // lost
+          const Duration wall = now.time_since_epoch();
+          if (auto reply = relay.on_control(now, wall, kProxy, request)) {
+            const bool local = !forwards || node.in_failure_operation();
+            node.on_datagram(now, Path{Transport::Udp, kProxy, kRelay, StreamId{}}, *reply);
+            drain(nullptr, local, !local);
+          }
+          continue;
+        }
         now += std::chrono::milliseconds((static_cast<int>(in.byte()) << 8 | in.byte()) % 40000);
         continue;
       case 5:

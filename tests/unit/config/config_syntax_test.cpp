@@ -271,7 +271,8 @@ TEST(Config, UnknownSectionListsTheAllowedSections) {
             "sipproxy.lan_hosts.N, sipproxy.auth.user.N, sipproxy.ignore.N, sipproxy.reject.N, sipproxy.trust, "
             "sipproxy.trust.N, sipproxy.dos, sipproxy.registrar, sipproxy.alias.N, sipproxy.directory.N, "
             "gateway, gateway.group.N, gateway.dialplan.N, sim_hardware.exchange, sim_hardware.e1.N, "
-            "sim_hardware.fxo.N, sim_hardware.numbers.N, media_relay (N = 1..100; sipproxy.auth.user.N: "
+            "sim_hardware.fxo.N, sim_hardware.numbers.N, media_relay, media_relay.relay.N (N = 1..100; "
+            "sipproxy.auth.user.N: "
             "1..120)");
 }
 
@@ -343,6 +344,65 @@ TEST(Config, AcceptsTheSeedsParameterList) {
   EXPECT_EQ(c.proxy.itsp.reg_forwarding_timeout, 10s);
   EXPECT_EQ(c.proxy.num_sockets, 120u);
   EXPECT_TRUE(c.warnings.empty());  // 0.0.0.0 is the seed's "unset"
+}
+
+}  // namespace
+}  // namespace resproxy::config
+
+namespace resproxy::config {
+namespace {
+
+TEST(Config, ExternalMediaRelaysBecomeThePoolInIndexOrder) {
+  const auto c = test_support::parse(
+      "[media_relay]\nenable = 1\nbuiltin_weight = 0\nng_timeout_ms = 250\nng_tries = 2\n"
+      "ng_ping_interval = 2\nng_failures_to_down = 3\n"
+      "[media_relay.relay.2]\nenable = 1\naddress = 10.0.0.6\nweight = 0\n"
+      "[media_relay.relay.1]\nenable = 1\naddress = 10.0.0.5:2230\nweight = 3\nsecret = 0123456789abcdef\n"
+      "[media_relay.relay.3]\nenable = 0\naddress = 10.0.0.7:2223\n");
+  const auto& m = c.proxy.media_relay;
+  ASSERT_EQ(m.external.size(), 2u);  // the disabled one is left out
+  EXPECT_EQ(m.external[0].address, (Address{"10.0.0.5", 2230}));
+  EXPECT_EQ(m.external[0].weight, 3u);
+  EXPECT_EQ(m.external[0].secret, "0123456789abcdef");
+  EXPECT_EQ(m.external[1].address, (Address{"10.0.0.6", 2223}));  // rtpengine's usual port
+  EXPECT_EQ(m.external[1].weight, 0u);
+  EXPECT_TRUE(m.external[1].secret.empty());
+  EXPECT_EQ(m.builtin_weight, 0u);
+  EXPECT_EQ(m.ng_retransmit, std::chrono::milliseconds(250));
+  EXPECT_EQ(m.ng_tries, 2u);
+  EXPECT_EQ(m.ng_ping_interval, std::chrono::seconds(2));
+  EXPECT_EQ(m.ng_failures_to_down, 3u);
+}
+
+TEST(Config, ExternalMediaRelayMistakesAreRefusedWithLineAndAllowedValues) {
+  {
+    const auto e = test_support::error_of("[media_relay.relay.1]\nenable = 1\nweight = 2\n");
+    EXPECT_EQ(e.line, 1);
+    EXPECT_EQ(e.section, "media_relay.relay.1");
+    EXPECT_EQ(e.parameter, "address");
+  }
+  {
+    const auto e = test_support::error_of(
+        "[media_relay.relay.1]\nenable = 1\naddress = 10.0.0.5\n"
+        "[media_relay.relay.2]\nenable = 1\naddress = 10.0.0.5:2223\n");
+    EXPECT_EQ(e.section, "media_relay.relay.2");
+    EXPECT_NE(std::string(e.what()).find("already [media_relay.relay.1]"), std::string::npos) << e.what();
+  }
+  {
+    const auto e = test_support::error_of("[media_relay.relay.1]\nsecret = short\n");
+    EXPECT_EQ(e.line, 2);
+    EXPECT_EQ(e.parameter, "secret");
+    EXPECT_NE(e.allowed.find("8..256 printable"), std::string::npos) << e.what();
+  }
+  {
+    const auto e = test_support::error_of("[media_relay.relay.1]\nweight = 1001\n");
+    EXPECT_EQ(e.parameter, "weight");
+    EXPECT_EQ(e.allowed, "0..1000");
+  }
+  {
+    const auto e = test_support::error_of("[media_relay.relay.1]\naddress = relay.example\n");
+    EXPECT_EQ(e.parameter, "address");
+  }
 }
 
 }  // namespace

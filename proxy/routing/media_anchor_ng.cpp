@@ -1,0 +1,225 @@
+// MediaAnchor's external relays (media_anchor.h): choosing the member for a new call, the ng
+// offer/answer/delete of an external call's bodies, parked messages' verdicts, and the calls a
+// relay takes with it when it goes down.
+#include <algorithm>
+
+#include "proxy/routing/media_anchor.h"
+#include "proxy/sip/text.h"
+
+namespace resproxy::routing {
+
+namespace ng = media::ng;
+
+namespace {
+
+// A request's body is an offer, but an ACK's (the answer to a late offer); a response's an answer.
+bool is_offer(const sip::Message& m) { return m.is_request() && m.method() != sip::Method::Ack; }
+
+// rtpengine's "received-from": where the message came from, so the relay can tell a NATed
+// endpoint (the SDP's address is not where its packets will come from) and latch on it.
+ng::List received_from(std::string_view ip) {
+  return {ng::Value(ip.find(':') == std::string_view::npos ? "IP4" : "IP6"), ng::Value(ip)};
+}
+
+}  // namespace
+
+std::string MediaAnchor::body_key(const sip::Message& message) {
+  std::string key = is_offer(message) ? "o|" : "a|";
+  key += message.from_tag();
+  key += '|';
+  key += message.to_tag();
+  key += '|';
+  key += message.body();
+  return key;
+}
+
+std::optional<std::size_t> MediaAnchor::pick(const std::vector<std::size_t>& tried) {
+  const auto& relays = settings_.external;
+  const std::size_t members = relays.size() + 1;
+  std::vector<bool> up(members, true);
+  for (std::size_t i = 0; i < relays.size(); ++i) up[i + 1] = ng_ && ng_->is_up(i);
+  if (up != last_up_) {  // the candidates changed: the shares start again (as NgClient's do)
+    current_weight_.assign(members, 0);
+    last_up_ = up;
+  }
+  const auto usable = [&](std::size_t m) {
+    return up[m] && (m == 0 || std::find(tried.begin(), tried.end(), m - 1) == tried.end());
+  };
+  const auto weight = [&](std::size_t m) -> std::int64_t {
+    return m == 0 ? settings_.builtin_weight : relays[m - 1].weight;
+  };
+  std::int64_t total = 0;
+  std::optional<std::size_t> best;
+  for (std::size_t m = 0; m < members; ++m) {
+    if (!usable(m) || weight(m) == 0) continue;
+    current_weight_[m] += weight(m);
+    total += weight(m);
+    if (!best || current_weight_[m] > current_weight_[*best]) best = m;
+  }
+  if (best) {
+    current_weight_[*best] -= total;
+    return *best == 0 ? std::nullopt : std::optional<std::size_t>(*best - 1);
+  }
+  // No weighted member: the external spares that are up, in turn; the built-in relay last.
+  for (std::size_t k = 0; k < relays.size(); ++k) {
+    const std::size_t i = (next_spare_ + k) % relays.size();
+    if (usable(i + 1)) {
+      next_spare_ = i + 1;
+      return i;
+    }
+  }
+  return std::nullopt;
+}
+
+void MediaAnchor::send_initial_offer(TimePoint now, std::size_t relay, NgWait wait) {
+  const sip::Message& invite = *wait.invite;
+  ng::Dict request{{"command", "offer"},
+                   {"call-id", invite.call_id()},
+                   {"from-tag", invite.from_tag()},
+                   {"sdp", invite.body()},
+                   {"replace", ng::List{"origin", "session-connection"}},
+                   {"received-from", received_from(wait.context.caller_ip)}};
+  if (settings_.ice == sip::IcePolicy::Strip) request.set("ICE", "remove");
+  const auto id = ng_->send(now, wall(now), relay, std::move(request));
+  ng_waits_.emplace(id, std::move(wait));
+}
+
+SdpVerdict MediaAnchor::external_body(TimePoint now, const sip::Message& message, Call& call,
+                                      const CallKey& key, std::string_view sender_ip) {
+  if (!is_sdp(message)) return {};
+  const std::string bkey = body_key(message);
+  if (const auto done = call.replies.find(bkey); done != call.replies.end()) {
+    SdpVerdict v;
+    v.kind = SdpVerdict::Kind::Rewritten;
+    v.body = done->second;
+    return v;
+  }
+  if (call.waiting.contains(bkey)) {
+    SdpVerdict v;
+    v.kind = SdpVerdict::Kind::Absorbed;
+    return v;
+  }
+  const bool offer = is_offer(message);
+  ng::Dict request{{"command", offer ? "offer" : "answer"},
+                   {"call-id", message.call_id()},
+                   {"from-tag", message.from_tag()},
+                   {"sdp", message.body()},
+                   {"replace", ng::List{"origin", "session-connection"}},
+                   {"received-from", received_from(sender_ip)}};
+  if (!message.to_tag().empty()) request.set("to-tag", message.to_tag());
+  if (settings_.ice == sip::IcePolicy::Strip) request.set("ICE", "remove");
+  NgWait wait;
+  wait.ticket = next_ticket_++;
+  wait.key = key;
+  wait.body_key = bkey;
+  wait.request = message.is_request();
+  call.waiting[bkey] = wait.ticket;
+  SdpVerdict pending;
+  pending.kind = SdpVerdict::Kind::Pending;
+  pending.ticket = wait.ticket;
+  const auto id = ng_->send(now, wall(now), *call.external, std::move(request));
+  ng_waits_.emplace(id, std::move(wait));
+  after_ng(now);
+  return pending;
+}
+
+void MediaAnchor::send_delete(TimePoint now, const CallKey& key, std::size_t relay) {
+  const auto id = ng_->send(now, wall(now), relay,
+                            ng::Dict{{"command", "delete"}, {"call-id", key.first},
+                                     {"from-tag", key.second}});
+  ng_waits_.emplace(id, NgWait{});  // ticket 0: nobody waits for it
+}
+
+void MediaAnchor::on_ng_outcome(TimePoint now, const ng::NgOutcome& outcome) {
+  const auto it = ng_waits_.find(outcome.id);
+  if (it == ng_waits_.end()) return;
+  NgWait wait = std::move(it->second);
+  ng_waits_.erase(it);
+  if (wait.ticket == 0) return;  // a delete
+  const auto call_it = calls_.find(wait.key);
+  const auto deliver = [&](SdpVerdict verdict) { ready_.push_back({wait.ticket, std::move(verdict)}); };
+  if (call_it == calls_.end()) {  // the call ended meanwhile: the message goes as it is
+    deliver({});
+    return;
+  }
+  Call& call = call_it->second;
+  call.waiting.erase(wait.body_key);
+  if (outcome.reply && outcome.reply->sdp) {
+    if (call.replies.size() >= 16) call.replies.clear();  // bounded: old bodies are not re-sent
+    call.replies[wait.body_key] = *outcome.reply->sdp;
+    if (wait.invite) {
+      ++counters_.calls_anchored;
+      ++counters_.calls_external;
+    }
+    ++counters_.bodies_rewritten;
+    SdpVerdict v;
+    v.kind = SdpVerdict::Kind::Rewritten;
+    v.body = *outcome.reply->sdp;
+    deliver(std::move(v));
+    return;
+  }
+  if (wait.invite) {  // the initial offer: the next member that is up, the built-in relay last
+    ++counters_.external_failovers;
+    wait.tried.push_back(*call.external);
+    if (const auto next = pick(wait.tried)) {
+      call.external = *next;
+      call.waiting[wait.body_key] = wait.ticket;
+      send_initial_offer(now, *next, std::move(wait));
+      return;
+    }
+    calls_.erase(call_it);
+    auto sdp = parse_sdp(*wait.invite);
+    deliver(sdp ? builtin_offer(now, *wait.invite, wait.context, std::move(*sdp)) : SdpVerdict{});
+    return;
+  }
+  ++counters_.external_failures;
+  deliver(wait.request ? refuse(500, "Media Relay: relay did not answer") : SdpVerdict{});
+}
+
+void MediaAnchor::after_ng(TimePoint now) {
+  if (!ng_) return;
+  for (auto outcomes = ng_->take_outcomes(); !outcomes.empty(); outcomes = ng_->take_outcomes()) {
+    for (const auto& outcome : outcomes) on_ng_outcome(now, outcome);
+  }
+  for (const auto relay : ng_->take_relays_down()) {
+    for (auto it = calls_.begin(); it != calls_.end();) {
+      if (it->second.external != relay || !it->second.dialog) {
+        ++it;
+        continue;
+      }
+      ++counters_.calls_lost;
+      lost_.push_back(*it->second.dialog);
+      it = calls_.erase(it);  // no delete: the relay is gone
+    }
+  }
+}
+
+void MediaAnchor::start(TimePoint now) {
+  if (ng_) ng_->start(now);
+}
+
+void MediaAnchor::on_ng_datagram(TimePoint now, const Address& source, std::string_view bytes) {
+  if (!ng_) return;
+  ng_->on_datagram(now, wall(now), source, bytes);
+  after_ng(now);
+}
+
+bool MediaAnchor::is_relay_address(const Address& source) const {
+  return std::any_of(settings_.external.begin(), settings_.external.end(),
+                     [&](const ng::RelayTarget& r) { return r.address == source; });
+}
+
+std::vector<ng::NgDatagram> MediaAnchor::take_ng_datagrams() {
+  return ng_ ? ng_->take_datagrams() : std::vector<ng::NgDatagram>{};
+}
+
+std::vector<ReadyBody> MediaAnchor::take_ready() { return std::exchange(ready_, {}); }
+
+void MediaAnchor::forget(std::uint64_t ticket) {
+  for (auto& [id, wait] : ng_waits_) {
+    if (wait.ticket == ticket) wait.ticket = 0;
+  }
+  std::erase_if(ready_, [&](const ReadyBody& r) { return r.ticket == ticket; });
+}
+
+}  // namespace resproxy::routing

@@ -1,0 +1,456 @@
+// External media relays driven by the proxy over ng ([media_relay.relay.N], media_anchor.h):
+// the proxy parks a message until the relay's SDP comes back, then sends it on with that SDP;
+// weights share new calls; a relay that refuses or does not answer loses the call to the next,
+// the built-in relay last; a CANCEL ends a parked INVITE; a relay that goes down takes its
+// answered calls with it (BYE both ways, Q.850 38). The relays are real NgServers (the
+// resproxy-media core), fed the datagrams the proxy sends to their control addresses.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <set>
+
+#include "proxy/media/ng/ng_server.h"
+#include "proxy/sip/sdp.h"
+#include "tests/unit/routing/proxy_fixture.h"
+
+namespace resproxy::routing::testing {
+namespace {
+
+namespace ng = media::ng;
+
+struct NatPhone {
+  std::string user;
+  std::string private_ip;
+  Address outside;
+  std::uint16_t rtp_port;
+  [[nodiscard]] Phone phone() const { return {user, outside}; }
+  [[nodiscard]] std::string contact() const { return "sip:" + user + "@" + private_ip + ":5060"; }
+  [[nodiscard]] std::string via(std::string_view branch) const {
+    return "SIP/2.0/UDP " + private_ip + ":5060;branch=" + std::string(branch) + ";rport";
+  }
+  [[nodiscard]] std::string sdp() const {
+    return "v=0\r\no=" + user + " 1 1 IN IP4 " + private_ip + "\r\ns=-\r\nc=IN IP4 " + private_ip +
+           "\r\nt=0 0\r\nm=audio " + std::to_string(rtp_port) + " RTP/AVP 0\r\na=sendrecv\r\n";
+  }
+};
+
+const NatPhone kAlice{"2001", "10.0.1.20", {"203.0.113.11", 41000}, 8000};
+const NatPhone kBob{"2002", "10.0.2.30", {"203.0.113.12", 42000}, 9000};
+const Address kRelay1{"127.0.0.1", 2223};
+const Address kRelay2{"127.0.0.1", 2224};
+const std::string kSecret = "relay-secret-0123456789";
+
+struct Media {
+  std::string ip;
+  std::uint16_t port = 0;
+};
+Media media_of(const sip::Message& m) {
+  auto sdp = sip::Sdp::parse(m.body());
+  if (!sdp) return {};
+  const auto streams = sip::media_streams(*sdp);
+  if (streams.empty()) return {};
+  return {streams[0].address, streams[0].port};
+}
+
+// A relay at one of the configured addresses: its media address tells the calls apart.
+struct Relay {
+  Address control;
+  std::string media_ip;
+  std::uint16_t port_min;
+  std::unique_ptr<ng::NgServer> server;
+  bool silent = false;  // receives, answers nothing (dead)
+  int requests = 0;
+};
+
+ProxyConfig external_config(std::vector<ng::RelayTarget> relays, std::uint32_t builtin_weight = 0) {
+  ProxyConfig c = ProxyFixture::default_config();
+  c.trusted.push_back(*IpRange::parse("203.0.113.0/24"));
+  c.media_relay.enabled = true;
+  c.media_relay.relay.ipv4_ports = {40000, 40099};
+  c.media_relay.external = std::move(relays);
+  c.media_relay.builtin_weight = builtin_weight;
+  c.media_relay.ng_retransmit = 200ms;
+  c.media_relay.ng_tries = 2;
+  c.media_relay.ng_ping_interval = 1s;
+  return c;
+}
+
+class ExternalRelay : public ::testing::Test {
+ protected:
+  explicit ExternalRelay(ProxyConfig config = external_config({{.name = "relay1", .address = kRelay1, .secret = kSecret}}))
+      : f(std::move(config)) {
+    add_relay(kRelay1, "192.0.2.1", 30000, kSecret);
+  }
+
+  void add_relay(const Address& control, std::string media_ip, std::uint16_t port_min, std::string secret) {
+    ng::NgServerConfig c;
+    c.relay.ipv4_address = media_ip;
+    c.relay.ipv4_ports = {port_min, static_cast<std::uint16_t>(port_min + 99)};
+    c.secret = std::move(secret);
+    c.trusted = {};  // signed ng only, or (no secret) nothing but…
+    if (c.secret.empty()) c.trusted = {*IpRange::parse("192.168.1.0/24")};  // the proxy's address
+    relays[control.to_string()] = Relay{control, std::move(media_ip), port_min,
+                                        std::make_unique<ng::NgServer>(std::move(c), native::openssl_crypto(), relay_rng),
+                                        false, 0};
+  }
+
+  // The relays answer what the proxy sent them (their replies go back to the proxy) until nothing
+  // is left; everything else the proxy sent stays in f.out.
+  void pump() {
+    for (bool again = true; again;) {
+      again = false;
+      std::vector<Effect> rest;
+      std::vector<std::pair<Address, std::string>> replies;
+      for (auto& e : f.out) {
+        auto* d = std::get_if<SendDatagram>(&e);
+        const auto it = d ? relays.find(d->remote.to_string()) : relays.end();
+        if (it == relays.end()) {
+          rest.push_back(std::move(e));
+          continue;
+        }
+        ++it->second.requests;
+        if (it->second.silent) continue;
+        const Duration wall = f.now.time_since_epoch();  // the proxy's wall clock (offset 0)
+        if (auto reply = it->second.server->on_control(f.now, wall, Address{kProxy.ip, kProxy.port}, d->bytes)) {
+          replies.emplace_back(it->second.control, std::move(*reply));
+        }
+      }
+      f.out = std::move(rest);
+      for (auto& [from, bytes] : replies) {
+        f.node.on_datagram(f.now, Path{Transport::Udp, kProxy, from, StreamId{}, 0}, bytes);
+        f.drain();
+        again = true;
+      }
+    }
+  }
+  // Time passes with the relays answering (pings, retransmissions).
+  void advance(Duration d) {
+    const TimePoint until = f.now + d;
+    while (f.now < until) {
+      f.advance(std::min<Duration>(100ms, until - f.now));
+      pump();
+    }
+  }
+
+  void register_nat(const NatPhone& p) {
+    f.receive(p.phone(), sip::make_request("REGISTER", "sip:office.example",
+                                           {{"Via", p.via("z9hG4bKr" + p.user)},
+                                            {"Max-Forwards", "70"},
+                                            {"From", "<sip:" + p.user + "@office.example>;tag=r" + p.user},
+                                            {"To", "<sip:" + p.user + "@office.example>"},
+                                            {"Call-ID", "reg-" + p.user},
+                                            {"CSeq", "1 REGISTER"},
+                                            {"Contact", "<" + p.contact() + ">"},
+                                            {"Expires", "3600"}}));
+    pump();
+    ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
+  }
+
+  std::string invite_bytes(const std::string& call_id) {
+    return sip::make_request("INVITE", "sip:2002@office.example",
+                             {{"Via", kAlice.via("z9hG4bKinv" + call_id)},
+                              {"Max-Forwards", "70"},
+                              {"From", "<sip:2001@office.example>;tag=a-" + call_id},
+                              {"To", "<sip:2002@office.example>"},
+                              {"Call-ID", call_id},
+                              {"CSeq", "10 INVITE"},
+                              {"Contact", "<" + kAlice.contact() + ">"},
+                              {"Content-Type", "application/sdp"}},
+                             kAlice.sdp());
+  }
+
+  // Alice calls Bob; the INVITE as Bob receives it once the relays answered.
+  sip::Message invite(const std::string& call_id = "ext-call-1") {
+    f.receive(kAlice.phone(), invite_bytes(call_id));
+    pump();
+    return parse(f.expect_one("INVITE ").bytes);
+  }
+
+  std::string answer_bytes(const sip::Message& to_bob, int status = 200) {
+    std::vector<sip::ExtraHeader> extra = {{"Contact", "<" + kBob.contact() + ">"}};
+    for (const auto& field : to_bob.headers()) {
+      if (field.id == sip::HeaderId::RecordRoute) extra.push_back({"Record-Route", std::string(field.value)});
+    }
+    extra.push_back({"Content-Type", "application/sdp"});
+    return sip::make_response(to_bob, status, sip::default_reason(status), "b-tag", extra, kBob.sdp());
+  }
+
+  ng::NgServer& server(const Address& a) { return *relays.at(a.to_string()).server; }
+
+  // The first INVITE sent (a UDP client transaction may have retransmitted it meanwhile).
+  sip::Message first_invite() {
+    for (const auto& s : f.take_sent()) {
+      if (s.bytes.starts_with("INVITE ")) return parse(s.bytes);
+    }
+    ADD_FAILURE() << "no INVITE sent";
+    return parse(invite_bytes("none"));
+  }
+
+  ProxyFixture f;
+  SeededRng relay_rng{11};
+  std::map<std::string, Relay> relays;
+};
+
+TEST_F(ExternalRelay, TheInviteWaitsForTheRelaysOfferAndBothSdpsNameTheRelay) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  f.receive(kAlice.phone(), invite_bytes("ext-call-1"));
+  // Before the relay answered: Alice has her 100 Trying, Bob nothing, the relay an offer.
+  auto first = f.out;
+  bool trying = false, invite_out = false, to_relay = false;
+  for (auto& e : first) {
+    auto* d = std::get_if<SendDatagram>(&e);
+    if (d == nullptr) continue;
+    trying = trying || d->bytes.starts_with("SIP/2.0 100");
+    invite_out = invite_out || d->bytes.starts_with("INVITE ");
+    to_relay = to_relay || d->remote == kRelay1;
+  }
+  EXPECT_TRUE(trying);
+  EXPECT_FALSE(invite_out);
+  EXPECT_TRUE(to_relay);
+  pump();
+  const auto to_bob = parse(f.expect_one("INVITE ").bytes);
+  const Media offer = media_of(to_bob);
+  EXPECT_EQ(offer.ip, "192.0.2.1");  // the external relay, not us
+  EXPECT_GE(offer.port, 30000);
+  EXPECT_LE(offer.port, 30099);
+  EXPECT_TRUE(f.media_ports.empty());  // the proxy opens no port of its own
+  EXPECT_EQ(server(kRelay1).calls(), 1u);
+
+  f.receive(kBob.phone(), answer_bytes(to_bob));
+  for (const auto& e : f.out) {  // Alice waits for the relay's answer
+    if (auto* d = std::get_if<SendDatagram>(&e)) {
+      EXPECT_FALSE(d->bytes.starts_with("SIP/2.0 200")) << d->bytes;
+    }
+  }
+  pump();
+  const auto to_alice = parse(f.expect_one("SIP/2.0 200").bytes);
+  const Media answer = media_of(to_alice);
+  EXPECT_EQ(answer.ip, "192.0.2.1");
+  EXPECT_GE(answer.port, 30000);
+  EXPECT_NE(answer.port, offer.port);
+  EXPECT_EQ(f.counter("media_calls_external"), 1u);
+  EXPECT_EQ(f.counter("media_calls_anchored"), 1u);
+  EXPECT_EQ(f.counter("media_calls_open"), 1u);
+
+  // The 200's retransmission gets the same SDP from the proxy's memory: no second answer.
+  const int before = relays.at(kRelay1.to_string()).requests;
+  f.receive(kBob.phone(), answer_bytes(to_bob));
+  const auto again = f.take_sent();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(parse(again[0].bytes).body(), to_alice.body());
+  EXPECT_EQ(relays.at(kRelay1.to_string()).requests, before);
+
+  // Alice hangs up: the relay is told to delete the call.
+  f.receive(kAlice.phone(), sip::make_request("BYE", kBob.contact(),
+                                              {{"Via", kAlice.via("z9hG4bKbye1")},
+                                               {"Max-Forwards", "70"},
+                                               {"Route", "<sip:" + kProxy.to_string() + ";lr>"},
+                                               {"From", "<sip:2001@office.example>;tag=a-ext-call-1"},
+                                               {"To", "<sip:2002@office.example>;tag=b-tag"},
+                                               {"Call-ID", "ext-call-1"},
+                                               {"CSeq", "11 BYE"}}));
+  pump();
+  EXPECT_EQ(server(kRelay1).calls(), 0u);
+  EXPECT_EQ(f.counter("media_calls_open"), 0u);
+}
+
+TEST_F(ExternalRelay, ACancelWhileTheRelayThinksAnswers487AndTheCalleeNeverRings) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  const std::string bytes = invite_bytes("ext-cancel");
+  f.receive(kAlice.phone(), bytes);
+  f.receive(kAlice.phone(), sip::make_cancel(parse(bytes)));
+  auto sent = f.take_sent();  // keeps nothing for the relay: re-queue what went there
+  bool ok_cancel = false, terminated = false;
+  for (auto& s : sent) {
+    ok_cancel = ok_cancel || (s.bytes.starts_with("SIP/2.0 200") && s.bytes.find("CANCEL") != std::string::npos);
+    terminated = terminated || s.bytes.starts_with("SIP/2.0 487");
+    if (s.to == kRelay1) f.out.push_back(SendDatagram{kProxy, s.to, s.bytes});
+  }
+  EXPECT_TRUE(ok_cancel);
+  EXPECT_TRUE(terminated);
+  pump();  // the relay's answer to the offer, then the delete
+  for (const auto& s : f.take_sent()) EXPECT_FALSE(s.bytes.starts_with("INVITE ")) << s.bytes;
+  EXPECT_EQ(server(kRelay1).calls(), 0u);
+  EXPECT_EQ(f.counter("media_calls_open"), 0u);
+}
+
+TEST_F(ExternalRelay, AForgedReplyFromTheRelaysAddressReleasesNothing) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  f.receive(kAlice.phone(), invite_bytes("ext-forged"));
+  std::string offer;
+  for (auto& e : f.out) {
+    if (auto* d = std::get_if<SendDatagram>(&e); d && d->remote == kRelay1) offer = d->bytes;
+  }
+  ASSERT_FALSE(offer.empty());
+  const std::string cookie = offer.substr(0, offer.find(' '));
+  // The attacker knows the cookie (it sniffed it) but not the secret: an unsigned reply naming
+  // its own media address.
+  const std::string forged = cookie + " d6:result2:ok3:sdp" +
+                             std::to_string(std::string("v=0\r\nc=IN IP4 198.51.100.66\r\nm=audio 4000 RTP/AVP 0\r\n").size()) +
+                             ":v=0\r\nc=IN IP4 198.51.100.66\r\nm=audio 4000 RTP/AVP 0\r\ne";
+  f.node.on_datagram(f.now, Path{Transport::Udp, kProxy, kRelay1, StreamId{}, 0}, forged);
+  f.drain();
+  for (const auto& e : f.out) {
+    if (auto* d = std::get_if<SendDatagram>(&e)) {
+      EXPECT_FALSE(d->bytes.starts_with("INVITE ")) << d->bytes;
+    }
+  }
+  EXPECT_GE(f.counter("media_ng_ignored"), 1u);
+  pump();  // the real relay's signed answer releases it, with the relay's address
+  const auto to_bob = parse(f.expect_one("INVITE ").bytes);
+  EXPECT_EQ(media_of(to_bob).ip, "192.0.2.1");
+}
+
+class SilentRelay : public ExternalRelay {
+ protected:
+  SilentRelay() { relays.at(kRelay1.to_string()).silent = true; }
+};
+
+TEST_F(SilentRelay, ANewCallGoesToTheBuiltInRelayWhenTheOnlyExternalOneDoesNotAnswer) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  f.receive(kAlice.phone(), invite_bytes("ext-silent"));
+  pump();
+  for (const auto& e : f.out) {
+    if (auto* d = std::get_if<SendDatagram>(&e)) {
+      EXPECT_FALSE(d->bytes.starts_with("INVITE ")) << d->bytes;
+    }
+  }
+  advance(500ms);  // 2 tries of 200 ms
+  const auto to_bob = first_invite();
+  const Media offer = media_of(to_bob);
+  EXPECT_EQ(offer.ip, kProxy.ip);  // the built-in relay
+  EXPECT_GE(offer.port, 40000);
+  EXPECT_LE(offer.port, 40099);
+  EXPECT_EQ(f.counter("media_relay_failovers"), 1u);
+  EXPECT_EQ(f.counter("media_calls_external"), 0u);
+  EXPECT_EQ(f.counter("media_calls_anchored"), 1u);
+  // The relay is down now: the next call goes to the built-in relay at once.
+  advance(2s);
+  EXPECT_EQ(f.counter("media_relays_up"), 0u);
+  f.take_sent();
+  f.receive(kAlice.phone(), invite_bytes("ext-silent-2"));
+  EXPECT_EQ(media_of(first_invite()).ip, kProxy.ip);
+}
+
+class TwoRelays : public ExternalRelay {
+ protected:
+  TwoRelays()
+      : ExternalRelay(external_config({{.name = "relay1", .address = kRelay1, .weight = 1, .secret = kSecret},
+                                       {.name = "relay2", .address = kRelay2, .weight = 1, .secret = ""}})) {
+    add_relay(kRelay2, "192.0.2.2", 31000, "");
+  }
+};
+
+TEST_F(TwoRelays, NewCallsAreSharedByWeightSignedAndPlainAlike) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  std::map<std::string, int> by_relay;
+  for (int i = 0; i < 4; ++i) ++by_relay[media_of(invite("shared-" + std::to_string(i))).ip];
+  EXPECT_EQ(by_relay["192.0.2.1"], 2);
+  EXPECT_EQ(by_relay["192.0.2.2"], 2);
+  EXPECT_EQ(server(kRelay1).calls(), 2u);
+  EXPECT_EQ(server(kRelay2).calls(), 2u);
+}
+
+TEST_F(TwoRelays, AnOfferTheFirstRelayLeavesUnansweredGoesToTheSecond) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  relays.at(kRelay1.to_string()).silent = true;
+  f.receive(kAlice.phone(), invite_bytes("to-second"));
+  advance(500ms);
+  const auto to_bob = first_invite();
+  EXPECT_EQ(media_of(to_bob).ip, "192.0.2.2");
+  EXPECT_EQ(f.counter("media_relay_failovers"), 1u);
+  EXPECT_EQ(server(kRelay2).calls(), 1u);
+}
+
+TEST_F(ExternalRelay, AnAnswersRetransmissionWhileTheRelayThinksIsAbsorbedNotSentTwice) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  const auto to_bob = invite("ext-absorb");
+  f.receive(kBob.phone(), answer_bytes(to_bob));
+  f.receive(kBob.phone(), answer_bytes(to_bob));  // Bob's 200 again, before the relay answered
+  int answers_to_relay = 0;
+  for (const auto& e : f.out) {
+    if (auto* d = std::get_if<SendDatagram>(&e); d != nullptr && d->remote == kRelay1) ++answers_to_relay;
+  }
+  EXPECT_EQ(answers_to_relay, 1);
+  pump();
+  const auto to_alice = parse(f.expect_one("SIP/2.0 200").bytes);
+  EXPECT_EQ(media_of(to_alice).ip, "192.0.2.1");
+}
+
+TEST_F(ExternalRelay, TheCalleesReInviteIsAnOfferToTheRelayUnderItsOwnTag) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  const auto to_bob = invite("ext-reinvite");
+  f.receive(kBob.phone(), answer_bytes(to_bob));
+  pump();
+  const auto to_alice = parse(f.expect_one("SIP/2.0 200").bytes);
+  const Media first = media_of(to_alice);
+  // Bob puts Alice on hold: his re-INVITE goes to the relay as an offer from Bob's tag.
+  std::string hold = kBob.sdp();
+  hold.replace(hold.find("a=sendrecv"), 10, "a=sendonly");
+  f.receive(kBob.phone(), sip::make_request("INVITE", kAlice.contact(),
+                                            {{"Via", kBob.via("z9hG4bKreinv")},
+                                             {"Max-Forwards", "70"},
+                                             {"Route", "<sip:" + kProxy.to_string() + ";lr>"},
+                                             {"From", "<sip:2002@office.example>;tag=b-tag"},
+                                             {"To", "<sip:2001@office.example>;tag=a-ext-reinvite"},
+                                             {"Call-ID", "ext-reinvite"},
+                                             {"CSeq", "20 INVITE"},
+                                             {"Contact", "<" + kBob.contact() + ">"},
+                                             {"Content-Type", "application/sdp"}},
+                                            hold));
+  for (const auto& e : f.out) {
+    if (auto* d = std::get_if<SendDatagram>(&e); d != nullptr && d->bytes.starts_with("INVITE ")) {
+      ADD_FAILURE() << "the re-INVITE left before the relay answered";
+    }
+  }
+  pump();
+  const auto reinvite = first_invite();
+  const Media held = media_of(reinvite);
+  EXPECT_EQ(held.ip, "192.0.2.1");
+  EXPECT_EQ(held.port, first.port);  // the same leg toward Alice
+  EXPECT_NE(reinvite.body().find("a=sendonly"), std::string_view::npos) << reinvite.body();
+  EXPECT_EQ(server(kRelay1).calls(), 1u);
+}
+
+TEST_F(ExternalRelay, ARelayThatDiesTakesItsAnsweredCallsWithItByeBothWaysWithCause38) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  const auto to_bob = invite("ext-lost");
+  f.receive(kBob.phone(), answer_bytes(to_bob));
+  pump();
+  ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
+  advance(3s);  // pings answered: nothing happens
+  EXPECT_EQ(f.counter("media_relays_up"), 1u);
+  for (const auto& s : f.take_sent()) EXPECT_FALSE(s.bytes.starts_with("BYE ")) << s.bytes;
+  relays.at(kRelay1.to_string()).silent = true;  // the relay dies
+  advance(2s);  // a ping round (1 s) and its two tries (200 ms each)
+  std::vector<sip::Message> byes;
+  for (const auto& s : f.take_sent()) {
+    if (s.bytes.starts_with("BYE ")) byes.push_back(parse(s.bytes));
+  }
+  ASSERT_GE(byes.size(), 2u);  // and their UDP retransmissions
+  std::set<std::string> to;
+  for (const auto& bye : byes) {
+    const auto* reason = bye.first_named("Reason");
+    ASSERT_NE(reason, nullptr) << bye.bytes();
+    EXPECT_NE(reason->value.find("cause=38"), std::string_view::npos) << bye.bytes();
+    to.insert(std::string(bye.request_uri()));
+  }
+  EXPECT_EQ(to.size(), 2u);
+  EXPECT_TRUE(to.contains(kAlice.contact()));
+  EXPECT_TRUE(to.contains(kBob.contact()));
+  EXPECT_EQ(f.counter("media_calls_lost"), 1u);
+  EXPECT_EQ(f.counter("media_calls_open"), 0u);
+}
+
+}  // namespace
+}  // namespace resproxy::routing::testing
