@@ -29,7 +29,7 @@ bool DaemonTraceSink::is_warning(std::string_view name) {
   for (const std::string_view word : {"dropped", "unparsable", "bug", "overflow"}) {
     if (name.find(word) != std::string_view::npos) return true;
   }
-  return name.ends_with("failed") || name.ends_with("marked_inactive");
+  return name.ends_with("failed") || name.ends_with("marked_inactive") || name == "media.relay_marked_down";
 }
 
 LogLevel DaemonTraceSink::level_of(std::string_view name) {
@@ -38,7 +38,8 @@ LogLevel DaemonTraceSink::level_of(std::string_view name) {
   // so are security decisions: every new call to the PSTN gateway (who, by which rule) and
   // every request refused at the exit.
   if (name.starts_with("itsp.marked_") || name == "itsp.failover" ||
-      name == "itsp.late_answer_hung_up" || name.starts_with("security.")) {
+      name == "itsp.late_answer_hung_up" || name.starts_with("security.") ||
+      name == "media.relay_marked_up" || name == "media.relay_lost") {
     return LogLevel::Info;
   }
   return LogLevel::Debug;

@@ -205,6 +205,15 @@ class MediaAnchor {
   void forget(std::uint64_t ticket);
   // Answered calls whose external relay went down since the last call (removed here).
   [[nodiscard]] std::vector<AnchoredDialog> take_lost_calls() { return std::exchange(lost_, {}); }
+  // External relays that went down (false) or came back up (true) since the last call, in order.
+  struct RelayChange {
+    std::size_t relay = 0;  // index into settings.external
+    bool up = false;
+  };
+  [[nodiscard]] std::vector<RelayChange> take_relay_changes() { return std::exchange(relay_changes_, {}); }
+  [[nodiscard]] const media::ng::RelayTarget& relay_target(std::size_t relay) const {
+    return settings_.external.at(relay);
+  }
   [[nodiscard]] const media::ng::NgClient* ng() const { return ng_ ? &*ng_ : nullptr; }
 
   // Ports bound or to close since the last call, in order.
@@ -295,6 +304,8 @@ class MediaAnchor {
   std::map<media::ng::RequestId, NgWait> ng_waits_;
   std::vector<ReadyBody> ready_;
   std::vector<AnchoredDialog> lost_;
+  std::vector<RelayChange> relay_changes_;
+  std::vector<bool> reported_up_;  // per external relay, as last reported (all up at first)
   std::uint64_t next_ticket_ = 1;
   std::vector<std::int64_t> current_weight_;  // smooth WRR: [0] built-in, [1 + i] external i
   std::vector<bool> last_up_;                 // the members up at the last pick

@@ -181,7 +181,18 @@ void MediaAnchor::after_ng(TimePoint now) {
   for (auto outcomes = ng_->take_outcomes(); !outcomes.empty(); outcomes = ng_->take_outcomes()) {
     for (const auto& outcome : outcomes) on_ng_outcome(now, outcome);
   }
-  for (const auto relay : ng_->take_relays_down()) {
+  if (reported_up_.size() != settings_.external.size()) reported_up_.assign(settings_.external.size(), true);
+  const auto down = ng_->take_relays_down();
+  for (std::size_t i = 0; i < reported_up_.size(); ++i) {
+    const bool went_down = std::find(down.begin(), down.end(), i) != down.end();
+    if (went_down && reported_up_[i]) relay_changes_.push_back({i, false});
+    if (went_down) reported_up_[i] = false;
+    if (ng_->is_up(i) && !reported_up_[i]) {
+      relay_changes_.push_back({i, true});
+      reported_up_[i] = true;
+    }
+  }
+  for (const auto relay : down) {
     for (auto it = calls_.begin(); it != calls_.end();) {
       if (it->second.external != relay || !it->second.dialog) {
         ++it;

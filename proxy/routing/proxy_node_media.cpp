@@ -229,6 +229,12 @@ void ProxyNode::Impl::media_after(TimePoint now) {
     for (auto& d : media->take_ng_datagrams()) {
       self.emit_effect(SendDatagram{config.local, d.to, std::move(d.bytes)});
     }
+    for (const auto& change : media->take_relay_changes()) {
+      const auto& relay = media->relay_target(change.relay);
+      trace(now, change.up ? "media.relay_marked_up" : "media.relay_marked_down", [&](TraceEvent& e) {
+        e.with("relay", relay.name).with("address", relay.address.to_string());
+      });
+    }
     auto ready = media->take_ready();
     auto lost = media->take_lost_calls();
     if (ready.empty() && lost.empty()) break;

@@ -16,6 +16,12 @@
         sources=<ip:port/packets,...> (every source seen, "-" if none)
         sent=<RTP the phone sent from that port> sent_to=<ip:port/packets,...> ("-" if none)
 
+  media_nat.py await <seconds> <count> <relay-ip> <media-port> (<capture.pcap> <phone-ip> <tag>)...
+      Polls (every 50 ms, at most <seconds>) captures that tcpdump is still writing until each
+      <phone-ip> has received <count> RTP packets carrying <tag> from <relay-ip> on <media-port>
+      (as `heard` counts them). Prints "<tag>=<n> ..." (one per capture, in order) and
+      "after=<s>"; exit status 0 when every count was reached, 1 when time ran out.
+
   media_nat.py silence <capture.pcap> <phone-ip> <media-port> <sip-port>
       Reads a tcpdump capture taken on a phone's interface (RTP and SIP) and prints one line of
       key=value pairs about how its call ended:
@@ -102,7 +108,8 @@ def read_pcap_timed(path):
     return linktype, frames
 
 
-def cmd_heard(capture, phone_ip, media_port, relay_ip, *tags):
+def heard_counts(capture, phone_ip, media_port, relay_ip, tags):
+    """what `heard` prints, as (rtp, relay, sent, {tag: n}, sources, sent_to)"""
     linktype, frames = read_pcap(capture)
     l2 = {LINKTYPE_ETHERNET: 14, LINKTYPE_LINUX_SLL: 16}.get(linktype)
     if l2 is None:
@@ -140,12 +147,37 @@ def cmd_heard(capture, phone_ip, media_port, relay_ip, *tags):
         tag = payload[12:16].decode("ascii", "replace")
         if tag in by_tag:
             by_tag[tag] += 1
+    return rtp, relay, sent, by_tag, sources, sent_to
+
+
+def cmd_heard(capture, phone_ip, media_port, relay_ip, *tags):
+    rtp, relay, sent, by_tag, sources, sent_to = heard_counts(capture, phone_ip, media_port, relay_ip, tags)
     fields = [f"rtp={rtp}", f"relay={relay}"] + [f"{t}={n}" for t, n in by_tag.items()]
     fields.append("sources=" + (",".join(f"{k}/{v}" for k, v in sorted(sources.items())) or "-"))
     fields.append(f"sent={sent}")
     fields.append("sent_to=" + (",".join(f"{k}/{v}" for k, v in sorted(sent_to.items())) or "-"))
     print(" ".join(fields))
     return 0
+
+
+def cmd_await(seconds, count, relay_ip, media_port, *specs):
+    want = int(count)
+    legs = [specs[i:i + 3] for i in range(0, len(specs), 3)]
+    start = time.monotonic()
+    end = start + float(seconds)
+    while True:
+        got = []
+        for capture, phone_ip, tag in legs:
+            try:
+                by_tag = heard_counts(capture, phone_ip, media_port, relay_ip, [tag])[3]
+            except OSError:
+                by_tag = {tag: 0}
+            got.append((tag, by_tag[tag]))
+        done = all(n >= want for _, n in got)
+        if done or time.monotonic() >= end:
+            print(" ".join(f"{t}={n}" for t, n in got) + f" after={time.monotonic() - start:.1f}")
+            return 0 if done else 1
+        time.sleep(0.05)
 
 
 def udp_datagrams(capture):
@@ -230,6 +262,8 @@ def main(args):
         return cmd_stream(*args[1:])
     if len(args) >= 5 and args[0] == "heard":
         return cmd_heard(*args[1:])
+    if len(args) >= 8 and (len(args) - 5) % 3 == 0 and args[0] == "await":
+        return cmd_await(*args[1:])
     if len(args) == 5 and args[0] == "silence":
         return cmd_silence(*args[1:])
     if len(args) == 5 and args[0] == "relay":

@@ -4,13 +4,26 @@
 # addresses the other side cannot reach: the call connects and nobody hears anything.
 # Then, in the same namespaces and the same resproxy run, the relay's inactivity timeout: an
 # answered call that falls silent is ended with a BYE to each phone, a call on hold is not.
+# With EXTERNAL=resproxy-media or EXTERNAL=rtpengine the same audio call goes through an external
+# relay that resproxy drives over ng (resproxy itself opens no media port), then that relay is
+# killed in a talking call (resproxy must hang it up, Reason Q.850;cause=38) and the next call
+# falls back to the built-in relay.
 #
 # Five network namespaces made here (names unique per run, deleted on exit, nothing on the host):
 #   P   the proxy box on "the internet": br0 203.0.113.1/24, a bridge whose ports are veths to
 #       N1 and N2; resproxy runs here on 0.0.0.0:5060, standalone, realm resproxy.local, the
 #       NATs' outside addresses trusted as [sipproxy.trust.1] 203.0.113.11-203.0.113.12, and
 #       (MEDIA_RELAY=1) [media_relay] on 203.0.113.1, ports 40000-40999, relay_phones = nat,
-#       inactivity_timeout = INACTIVITY (10 s; hold_timeout stays 3600 s)
+#       inactivity_timeout = INACTIVITY (10 s; hold_timeout stays 3600 s).
+#       EXTERNAL=resproxy-media: also resproxy-media (RESPROXY_MEDIA_BIN) --interface=203.0.113.1
+#       --listen-ng=127.0.0.1:2223 --port-min=42000 --port-max=42999 --ng-secret-file (a random
+#       secret) --trusted-ng=192.0.2.1 (nobody here: even loopback must sign) --foreground;
+#       EXTERNAL=rtpengine: rtpengine --config-file=none --table=-1 --interface=203.0.113.1
+#       --listen-ng=127.0.0.1:2223 --port-min=42000 --port-max=42999 --foreground (plain ng).
+#       resproxy then has builtin_weight = 0, ng_timeout_ms = 200, ng_tries = 2,
+#       ng_ping_interval = 1, ng_failures_to_down = 1 and [media_relay.relay.1] address
+#       127.0.0.1:2223, weight 1, secret = the relay's (empty for rtpengine): the external relay
+#       takes every call while it answers, the built-in relay is the spare of last resort
 #   N1  a NAT router: wan0 203.0.113.11/24 (outside), lan0 192.168.1.1/24, ip_forward=1,
 #       iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE; no route to 192.168.2.0/24
 #   N2  the same: wan0 203.0.113.12/24, lan0 192.168.2.1/24
@@ -29,18 +42,29 @@
 #   c= 192.168.1.10, m= 6000, talks after the ACK, BYE after TALK_MS). Each plays a G.711 u-law
 #   stream of 20 ms packets made by media_nat.py whose payloads start with its tag (H1tx, H2tx).
 #   tcpdump in H1 and H2 records the UDP to and from the phone's media port 6000. Both talk
-#   until the BYE, so the inactivity timeout (10 s) never runs out in this call.
-# silence (MEDIA_RELAY=1 only): H1 calls 2002 again (scenarios/media-nat-silent-uac.xml, H2 on
+#   until the BYE, so the inactivity timeout (10 s) never runs out in this call. With EXTERNAL
+#   resproxy sends the external relay ng offer / answer / delete and forwards the relay's SDP.
+# silence (MEDIA_RELAY=1, no EXTERNAL: the built-in relay's inactivity timer does not apply to
+#   an external relay's calls): H1 calls 2002 again (scenarios/media-nat-silent-uac.xml, H2 on
 #   media-nat-silent-uas.xml); both talk for SILENT_S (2 s) after the answer and then send nothing
 #   — no RTP, no RTCP, no request — but stay in the call, each waiting (<= BYE_WAIT_S, 25 s; H2
 #   5 s longer) for a BYE, which it answers 200. resproxy's relay must send it to both, with
 #   Reason Q.850;cause=102, inactivity_timeout after the last RTP. tcpdump in H1 and H2 records
 #   the media port and the phones' SIP ports (the BYE's arrival time and Reason).
-# hold (MEDIA_RELAY=1, HOLD=1): H1 calls 2002 a third time (media-nat-hold-uac.xml, H2 again on
+# hold (MEDIA_RELAY=1, HOLD=1, no EXTERNAL): H1 calls 2002 a third time (media-nat-hold-uac.xml, H2 again on
 #   media-nat-silent-uas.xml); both talk for SILENT_S, then H1 puts the call on hold — a
 #   re-INVITE through resproxy with a=sendonly (HOLD_DIR), H2 answers a=recvonly — and both are
 #   silent for inactivity_timeout + 5 s; then H1 hangs up itself (BYE, 200). A BYE from the relay
 #   meanwhile would make H1's SIPp abort the call (unexpected message).
+# lost (EXTERNAL only; instead of silence and hold): H1 calls 2002 (media-nat-silent-uac.xml, H2
+#   on media-nat-silent-uas.xml) through the external relay; both talk (streams of LOST_TALK_S,
+#   6 s). Once each phone's capture (media and SIP ports) holds LOST_HEARD (100, 2 s) packets of
+#   the other's stream from the relay, the relay is killed (SIGKILL). Its pings go unanswered
+#   (1 s apart, 2 sends 200 ms apart), resproxy marks it down and must end the answered call
+#   with a BYE to each phone with Reason Q.850;cause=38; each waits (<= BYE_WAIT_S, 12 s with
+#   EXTERNAL) for it and answers 200. Then, the relay still dead, a call like the audio phase's
+#   (media-nat-uac.xml / -uas.xml, 5 s of audio each way): with no external relay up it goes to
+#   the built-in relay (40000-40999) despite builtin_weight = 0.
 #
 # Checks, each a PASS or FAIL line:
 #   isolation   N1 has no route to 192.168.2.10, N2 none to 192.168.1.10
@@ -49,12 +73,17 @@
 #   call        H1's SIPp exits 0 with 1 successful call, H2's likewise (INVITE, 200, ACK and BYE
 #               through resproxy and both NATs)
 #   sdp         the offer H2 received and the answer H1 received name c= 203.0.113.1 with an m=
-#               port in 40000-40999: the relay rewrote them
+#               port in 40000-40999: the relay rewrote them (EXTERNAL: a port in 42000-42999,
+#               the external relay's range: that relay, not the built-in one, anchored the call)
 #   audio       H1 received >= MIN_RTP RTP packets from 203.0.113.1 carrying H2's stream (tag
 #               H2tx), and H2 >= MIN_RTP from 203.0.113.1 carrying H1's (H1tx): audio both ways
 #   counters-audio    `resproxyctl show counters` after the audio call: media_calls_anchored 1,
 #               media_calls_timed_out 0, media_calls_open 0, runtime.media_ports_open 0 (the
-#               talking call was not timed out, its ports are closed); polled <= 5 s, like the others
+#               talking call was not timed out, its ports are closed); polled <= 5 s, like the others.
+#               EXTERNAL: media_calls_anchored 1, media_calls_timed_out 0, media_calls_open 0,
+#               runtime.media_ports_open 0, runtime.media_packets_in 0, media_packets_forwarded 0
+#               (resproxy received and relayed no RTP itself), media_calls_external 1 if the
+#               daemon has that counter
 #   silence-call  both phones' SIPp exit 0 with 1 successful call: each got a BYE and answered it
 #   silence-bye   in each phone's capture the first BYE carries Reason Q.850;cause=102 and arrives
 #               between inactivity_timeout - 0.5 s and + 5 s after the last RTP on its media port;
@@ -67,6 +96,19 @@
 #               at H1, and H2's capture shows >= inactivity_timeout + 5 s from the last RTP to H1's BYE
 #   hold-counters media_calls_anchored 3, media_calls_timed_out still 1, media_calls_open 0,
 #               runtime.media_ports_open 0
+#   lost-talking  (EXTERNAL) before the kill each phone heard >= LOST_HEARD packets of the other's
+#               stream from 203.0.113.1 (<= 10 s after the INVITE)
+#   lost-anchored in that call: media_calls_open 1, runtime.media_ports_open 0,
+#               runtime.media_packets_in 0 (the call is the external relay's)
+#   lost-call     both phones' SIPp exit 0 with 1 successful call: each got a BYE and answered it
+#   lost-bye      in each phone's capture the first BYE carries Reason Q.850;cause=38 and arrives
+#               0 .. LOST_BYE_S (5 s) after the kill (about 1.3 s); SIPp logged the same Reason
+#   lost-counters media_calls_lost 1, media_calls_open 0, runtime.media_ports_open 0
+#   fallback-call, fallback-sdp, fallback-audio  the call after the kill, as call, sdp and audio
+#               but with the built-in relay's ports 40000-40999
+#   fallback-counters media_calls_anchored 3, media_calls_open 0, runtime.media_ports_open 0,
+#               media_packets_forwarded >= 2 * MIN_RTP (the built-in relay carried it),
+#               media_calls_external 2 if the daemon has that counter
 #   resproxy    alive after the calls; SIGTERM: exit 0
 # Without the relay (MEDIA_RELAY=0: no [media_relay] section) isolation, register and call pass
 # and sdp and audio fail: each phone sends to the other's private address, which N1/N2 cannot
@@ -84,16 +126,31 @@
 # relay` on 203.0.113.1:40000/40002 stands in for the relay's data path, and a DNAT rule in each
 # phone's namespace sends its RTP for the other's private address there (what the SDP rewrite
 # would have done). The audio checks must then pass (sdp still fails: nobody rewrote it).
+# EXTERNAL's controls: WRONG_SECRET=1 gives resproxy another secret than the relay's: with
+# resproxy-media the relay answers each signed ping with an unsigned error ("Authentication
+# failed"), which resproxy ignores (fail closed), so the relay is down from the start, no offer
+# is ever sent and every call goes to the built-in relay: sdp-h1/h2 (40000-40999, not
+# 42000-42999), counters-audio (media_packets_forwarded 498, media_calls_external 0),
+# lost-anchored, lost-call-h1, lost-bye-h1/h2 (no BYE from resproxy: H1's SIPp waits BYE_WAIT_S
+# in vain and hangs up itself, H2 gets that BYE, without a Reason), lost-counters and
+# fallback-counters (media_calls_lost 0, media_calls_external 0) fail; audio and the fallback
+# call's checks pass. KILL_RELAY=0 leaves the relay alive in phase lost: no BYE comes
+# (lost-call-h1, lost-bye-h1/h2, lost-counters fail) and the next call still goes to the
+# external relay (fallback-sdp-h1/h2: 42000-42999; fallback-counters: media_packets_forwarded 0).
 #
 # Exit status: 0 every check passed, 1 a check failed, 77 skipped (not root, no `ip netns` with
 # veths and a bridge, or no working iptables MASQUERADE in a namespace).
 # Wall time about 50 s: audio 12 s, silence 15 s, hold 20 s (INACTIVITY=3600: about 45 s).
+# EXTERNAL: 26-31 s (setup 3 s, audio 10 s, lost 7-9 s, fallback 9 s); its controls WRONG_SECRET=1
+# and KILL_RELAY=0 about 55 s (the failing counter checks poll 5 s each, H1 waits BYE_WAIT_S).
 # env: lib.sh's (RESPROXY_BIN, E2E_KEEP, E2E_TMP), RESPROXYCTL_BIN (default: resproxyctl next to
 # RESPROXY_BIN), MEDIA_RELAY=1, MIN_RTP=100 (of the 250 packets in each 5 s stream),
 # TALK_MS=5500 (the call's length after the ACK), STANDIN_RELAY=0, INACTIVITY=10 (the relay's
 # inactivity_timeout, 10..3600 s), SILENT_S=2 (talk before the silence), BYE_WAIT_S=25 (how long
-# the silent phones wait for the relay's BYE), HOLD=1 if INACTIVITY <= 30 else 0,
-# HOLD_DIR=sendonly
+# the silent phones wait for the relay's BYE; 12 with EXTERNAL), HOLD=1 if INACTIVITY <= 30
+# else 0, HOLD_DIR=sendonly, EXTERNAL= (nothing: the built-in relay; resproxy-media, rtpengine:
+# an external one; needs MEDIA_RELAY=1), RESPROXY_MEDIA_BIN (default: resproxy-media next to
+# RESPROXY_BIN), WRONG_SECRET=0, KILL_RELAY=1, LOST_TALK_S=6, LOST_HEARD=100, LOST_BYE_S=5
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -124,21 +181,47 @@ CTL=${RESPROXYCTL_BIN:-$(dirname "$RESPROXY_BIN")/resproxyctl}
 MEDIA_RELAY=${MEDIA_RELAY:-1}
 STANDIN_RELAY=${STANDIN_RELAY:-0}
 [[ $STANDIN_RELAY == 1 ]] && MEDIA_RELAY=0
+EXTERNAL=${EXTERNAL:-}
+WRONG_SECRET=${WRONG_SECRET:-0}
+KILL_RELAY=${KILL_RELAY:-1}
+case $EXTERNAL in
+  "") ;;
+  resproxy-media)
+    RESPROXY_MEDIA_BIN=${RESPROXY_MEDIA_BIN:-$(dirname "$RESPROXY_BIN")/resproxy-media}
+    [[ -x $RESPROXY_MEDIA_BIN ]] || { echo "FAIL: resproxy-media not found at $RESPROXY_MEDIA_BIN (set RESPROXY_MEDIA_BIN)" >&2; exit 1; }
+    ;;
+  rtpengine)
+    command -v rtpengine >/dev/null || { echo "FAIL: rtpengine not installed (scripts/setup.sh: rtpengine-daemon)" >&2; exit 1; }
+    ;;
+  *) echo "FAIL: EXTERNAL=$EXTERNAL: expected resproxy-media, rtpengine or nothing (the built-in relay)" >&2; exit 1 ;;
+esac
+if [[ -n $EXTERNAL && $MEDIA_RELAY != 1 ]]; then
+  echo "FAIL: EXTERNAL=$EXTERNAL needs the [media_relay] section (MEDIA_RELAY=1, STANDIN_RELAY=0)" >&2
+  exit 1
+fi
 MIN_RTP=${MIN_RTP:-100}
 TALK_MS=${TALK_MS:-5500}
 STREAM_S=5            # each phone's stream: 250 packets of 20 ms
 INACTIVITY=${INACTIVITY:-10}
 SILENT_S=${SILENT_S:-2}
-BYE_WAIT_S=${BYE_WAIT_S:-25}
+# the silent phones' wait for a BYE: the relay's inactivity BYE (silence), the lost relay's (lost)
+if [[ -n $EXTERNAL ]]; then BYE_WAIT_S=${BYE_WAIT_S:-12}; else BYE_WAIT_S=${BYE_WAIT_S:-25}; fi
 HOLD_DIR=${HOLD_DIR:-sendonly}
 # the hold phase lasts inactivity_timeout + 5 s on hold: only with a short timeout
 if [[ -z ${HOLD:-} ]]; then if [[ $INACTIVITY -le 30 ]]; then HOLD=1; else HOLD=0; fi; fi
+# phase lost: each phone's stream (it talks until the relay dies), the RTP each must have heard
+# before the kill (50 packets a second), the longest the BYEs may take after it
+LOST_TALK_S=${LOST_TALK_S:-6}
+LOST_HEARD=${LOST_HEARD:-100}
+LOST_BYE_S=${LOST_BYE_S:-5}
 
 NP=rpmn$$p NN1=rpmn$$n1 NN2=rpmn$$n2 NH1=rpmn$$h1 NH2=rpmn$$h2
 P_IP=203.0.113.1 N1_OUT=203.0.113.11 N2_OUT=203.0.113.12
 H1_IP=192.168.1.10 H2_IP=192.168.2.10
 H1_SIP=5061 H2_SIP=5062 MEDIA_PORT=6000 SIP_PORT=5060
 RELAY_MIN=40000 RELAY_MAX=40999
+# EXTERNAL: the external relay's media ports and ng control address in P
+EXT_MIN=42000 EXT_MAX=42999 NG_ADDR=127.0.0.1:2223
 
 # on exit: the processes first (they hold the namespaces), then the namespaces (their veths,
 # bridge and NAT rules go with them), then lib.sh's cleanup with the script's exit status
@@ -186,6 +269,48 @@ else
   fail "isolation: a NAT router can route to the other phone's LAN: $(ip -n "$NN1" route get "$H2_IP" 2>&1) / $(ip -n "$NN2" route get "$H1_IP" 2>&1)"
 fi
 
+# --- the external relay in P (EXTERNAL) -----------------------------------------------------
+# resproxy-media: signed ng only (--ng-secret-file; --trusted-ng names an address nobody here
+# has, so not even loopback may send plain ng: resproxy must sign); rtpengine: plain ng from
+# loopback. Both on 203.0.113.1, media ports 42000-42999, ng on 127.0.0.1:2223 in P.
+# RELAY_PID: the relay itself (`ip netns exec` execs it), killed with SIGKILL in phase lost.
+start_external() {
+  local secret i
+  if [[ $EXTERNAL == resproxy-media ]]; then
+    secret=mnat-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    printf '%s\n' "$secret" >"$T/ng.secret"
+    NG_SECRET=$secret
+    ip netns exec "$NP" "$RESPROXY_MEDIA_BIN" --interface="$P_IP" --listen-ng="$NG_ADDR" \
+      --port-min="$EXT_MIN" --port-max="$EXT_MAX" --ng-secret-file="$T/ng.secret" --trusted-ng=192.0.2.1 \
+      --foreground --log-stderr --pidfile="$T/relay.pid" >"$T/relay.log" 2>&1 </dev/null &
+  else
+    NG_SECRET=""
+    ip netns exec "$NP" rtpengine --config-file=none --foreground --table=-1 --interface="$P_IP" \
+      --listen-ng="$NG_ADDR" --port-min="$EXT_MIN" --port-max="$EXT_MAX" --log-stderr \
+      --pidfile="$T/relay.pid" >"$T/relay.log" 2>&1 </dev/null &
+  fi
+  RELAY_PID=$!
+  PIDS+=("$RELAY_PID")
+  for ((i = 0; i < 100; i++)); do
+    ip netns exec "$NP" ss -Hlun "sport = :${NG_ADDR##*:}" 2>/dev/null | grep -q . && break
+    kill -0 "$RELAY_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! ip netns exec "$NP" ss -Hlun "sport = :${NG_ADDR##*:}" 2>/dev/null | grep -q .; then
+    fail "$EXTERNAL did not listen on udp $NG_ADDR in $NP within 10 s: $(tail -3 "$T/relay.log" | tr '\n' ' ')"
+    return 1
+  fi
+  # the secret resproxy is given: the relay's, or (WRONG_SECRET=1, the control) another one
+  if [[ $WRONG_SECRET == 1 ]]; then
+    RESPROXY_SECRET=wrong-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  else
+    RESPROXY_SECRET=$NG_SECRET
+  fi
+  log "$EXTERNAL pid $RELAY_PID in $NP: ng on $NG_ADDR ($([[ -n $NG_SECRET ]] && echo signed only || echo plain)), media on $P_IP:$EXT_MIN-$EXT_MAX" \
+    "$([[ $WRONG_SECRET == 1 ]] && echo "; WRONG_SECRET=1: resproxy is given another secret")"
+}
+if [[ -n $EXTERNAL ]]; then start_external || finish; fi
+
 # --- resproxy in P --------------------------------------------------------------------------
 CONF=$T/resproxy.ini PROXY_DATA=$T/data SIPLOG=$T/sip.log TRACE=$T/trace.jsonl
 {
@@ -199,6 +324,12 @@ CONF=$T/resproxy.ini PROXY_DATA=$T/data SIPLOG=$T/sip.log TRACE=$T/trace.jsonl
     printf '[media_relay]\nenable = 1\naddress = %s\nport_min = %s\nport_max = %s\nrelay_phones = nat\n' \
       "$P_IP" "$RELAY_MIN" "$RELAY_MAX"
     printf 'inactivity_timeout = %s\n' "$INACTIVITY"
+    if [[ -n $EXTERNAL ]]; then
+      # the external relay takes every call while it is up; the built-in one is the spare of
+      # last resort. Fast ng: a relay that stops answering is down within about 1.5 s
+      printf 'builtin_weight = 0\nng_timeout_ms = 200\nng_tries = 2\nng_ping_interval = 1\nng_failures_to_down = 1\n'
+      printf '[media_relay.relay.1]\nenable = 1\naddress = %s\nweight = 1\nsecret = %s\n' "$NG_ADDR" "$RESPROXY_SECRET"
+    fi
   fi
 } >"$CONF"
 if ! "$RESPROXY_BIN" --check-config "$CONF" >"$T/check-config.out" 2>&1; then
@@ -215,7 +346,7 @@ ip netns exec "$NP" "$RESPROXY_BIN" --config "$CONF" --data-dir "$PROXY_DATA" --
 PROXY_PID=$!
 PIDS+=("$PROXY_PID")
 await_listening "$T/resproxy-1.log" "$PROXY_PID" || finish
-log "resproxy pid $PROXY_PID in $NP on 0.0.0.0:$SIP_PORT (MEDIA_RELAY=$MEDIA_RELAY, inactivity_timeout = $INACTIVITY s)"
+log "resproxy pid $PROXY_PID in $NP on 0.0.0.0:$SIP_PORT (MEDIA_RELAY=$MEDIA_RELAY, inactivity_timeout = $INACTIVITY s$([[ -n $EXTERNAL ]] && echo ", external relay $EXTERNAL at $NG_ADDR, builtin_weight = 0"))"
 
 # --- registrations --------------------------------------------------------------------------
 # register NAME NS IP PORT USER: phone.xml from IP:PORT inside NS, bounded (15 s); SIPp exits 0
@@ -260,10 +391,13 @@ python3 "$PY" stream "$T/media-nat-uac.pcap" H1tx "$STREAM_S" || { fail "media_n
 python3 "$PY" stream "$T/media-nat-uas.pcap" H2tx "$STREAM_S" || { fail "media_nat.py stream failed"; finish; }
 
 # capture NAME NS [FILTER]: tcpdump of the UDP to and from the phone's media port (or FILTER),
-# $T/NAME-rx.pcap; waits (<= 5 s) until it listens
+# $T/NAME-rx.pcap; waits (<= 5 s) until it listens. --immediate-mode: libpcap hands over each
+# packet at once; without it (TPACKET_V3) packets wait in a ring block for up to a second, and
+# those of the block still open when tcpdump is stopped are lost ("received by filter" but not
+# "captured": a BYE that came 0.5 s before the stop was missing once)
 capture() {
   local name=$1 ns=$2 filter=${3:-udp port $MEDIA_PORT} snap=${4:-256} i
-  timeout -k 2 60 ip netns exec "$ns" tcpdump -i eth0 -nn -U -Z root -s "$snap" -w "$T/$name-rx.pcap" \
+  timeout -k 2 60 ip netns exec "$ns" tcpdump -i eth0 -nn -U --immediate-mode -Z root -s "$snap" -w "$T/$name-rx.pcap" \
     "$filter" >"$T/$name-tcpdump.out" 2>&1 </dev/null &
   PIDS+=("$!")
   eval "${name^^}_DUMP=$!"
@@ -274,95 +408,28 @@ capture() {
   fail "tcpdump in $ns did not start: $(cat "$T/$name-tcpdump.out")"
   return 1
 }
-capture h1 "$NH1" || finish
-capture h2 "$NH2" || finish
-
-if [[ $STANDIN_RELAY == 1 ]]; then
-  log "STANDIN_RELAY=1: media_nat.py relay on $P_IP:$RELAY_MIN/$((RELAY_MIN + 2)), DNAT of each phone's RTP to it"
-  timeout -k 2 40 ip netns exec "$NP" python3 "$PY" relay "$P_IP" "$RELAY_MIN" $((RELAY_MIN + 2)) 30 \
-    >"$T/standin-relay.out" 2>&1 </dev/null &
-  STANDIN_PID=$!
-  PIDS+=("$STANDIN_PID")
-  for ((i = 0; i < 50; i++)); do
-    ip netns exec "$NP" ss -Hlun "sport = :$((RELAY_MIN + 2))" 2>/dev/null | grep -q . && break
-    sleep 0.1
-  done
-  { ip netns exec "$NH1" "$IPT" -t nat -A OUTPUT -p udp -d "$H2_IP" --dport "$MEDIA_PORT" \
-      -j DNAT --to-destination "$P_IP:$RELAY_MIN" &&
-    ip netns exec "$NH2" "$IPT" -t nat -A OUTPUT -p udp -d "$H1_IP" --dport "$MEDIA_PORT" \
-      -j DNAT --to-destination "$P_IP:$((RELAY_MIN + 2))"; } || { fail "cannot add the stand-in's DNAT rules"; finish; }
-fi
-
-# H2 answers on the port it registered from (the NAT's mapping of it is what resproxy knows);
-# SIPp runs in $T, where its scenario finds media-nat-uas.pcap
-(cd "$T" && exec timeout -k 2 40 ip netns exec "$NH2" sipp -sf "$SCEN/media-nat-uas.xml" -key user 2002 \
-  -i "$H2_IP" -p "$H2_SIP" -mp "$MEDIA_PORT" -t u1 -m 1 -nostdin -timeout 30s -recv_timeout 20000 \
-  -trace_stat -stf "$T/h2-uas-stats.csv" -fd 1 -trace_err -error_file "$T/h2-uas-errors.log" \
-  -trace_logs -log_file "$T/h2-uas-phone.log" -trace_msg -message_file "$T/h2-uas-messages.log" \
-  >"$T/h2-uas.out" 2>&1 </dev/null) &
-UAS_PID=$!
-PIDS+=("$UAS_PID")
-for ((i = 0; i < 50; i++)); do
-  ip netns exec "$NH2" ss -Hlun "sport = :$H2_SIP" 2>/dev/null | grep -q . && break
-  sleep 0.1
-done
-kill -0 "$UAS_PID" 2>/dev/null || { fail "H2's SIPp (UAS) did not start: $(tail -3 "$T/h2-uas.out")"; finish; }
-
-log "H1 (2001) calls sip:2002@resproxy.local; both talk for ${STREAM_S} s, BYE after $TALK_MS ms"
-(cd "$T" && exec timeout -k 2 40 ip netns exec "$NH1" sipp "$P_IP:$SIP_PORT" -sf "$SCEN/media-nat-uac.xml" \
-  -s 2002 -key user 2001 -i "$H1_IP" -p "$H1_SIP" -mp "$MEDIA_PORT" -t u1 -m 1 -d "$TALK_MS" \
-  -nostdin -timeout 30s -recv_timeout 10000 \
-  -trace_stat -stf "$T/h1-uac-stats.csv" -fd 1 -trace_err -error_file "$T/h1-uac-errors.log" \
-  -trace_logs -log_file "$T/h1-uac-phone.log" -trace_msg -message_file "$T/h1-uac-messages.log" \
-  >"$T/h1-uac.out" 2>&1 </dev/null)
-UAC_RC=$?
-UAC_OK=$(sipp_stat "$T/h1-uac-stats.csv" 'SuccessfulCall(C)')
-if [[ $UAC_RC -eq 0 && $UAC_OK -eq 1 ]]; then
-  log "PASS call-h1: the caller's SIPp exited 0, 1 successful call (INVITE/200/ACK/BYE/200 through resproxy and both NATs)"
-else
-  fail "call-h1: the caller's SIPp exited $UAC_RC with $UAC_OK successful call(s): $(grep -m 2 -E 'Aborting|unexpected|failed|timeout' "$T/h1-uac-errors.log" 2>/dev/null | cut -c1-300 | tr '\n' ' ')"
-fi
-# the callee ends by itself after the BYE (1 s timewait); <= 10 s
-for ((i = 0; i < 100; i++)); do kill -0 "$UAS_PID" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$UAS_PID" 2>/dev/null; then
-  fail "call-h2: the callee's SIPp still running 10 s after the caller ended"
-  stop_pid "$UAS_PID" 1
-else
-  wait "$UAS_PID" 2>/dev/null
-  UAS_RC=$?
-  UAS_OK=$(sipp_stat "$T/h2-uas-stats.csv" 'SuccessfulCall(C)')
-  if [[ $UAS_RC -eq 0 && $UAS_OK -eq 1 ]]; then
-    log "PASS call-h2: the callee's SIPp exited 0, 1 successful call"
-  else
-    fail "call-h2: the callee's SIPp exited $UAS_RC with $UAS_OK successful call(s): $(grep -m 2 -E 'Aborting|unexpected|failed|timeout' "$T/h2-uas-errors.log" 2>/dev/null | cut -c1-300 | tr '\n' ' ')"
-  fi
-fi
-sleep 0.3   # the last packets in flight
-stop_pid "$H1_DUMP" 3
-stop_pid "$H2_DUMP" 3
-[[ -n ${STANDIN_PID:-} ]] && stop_pid "$STANDIN_PID" 2
 
 # --- what the relay did to the SDP ----------------------------------------------------------
-# sdp_check NAME LOG WHAT: the phone's logged "sdp-… c=<ip> m=<port>" names the relay
+# sdp_check LABEL LOG WHAT MIN MAX RELAY: the phone's logged "sdp-… c=<ip> m=<port>" names the
+# relay: c= 203.0.113.1 and an m= port in MIN-MAX
 sdp_check() {
-  local name=$1 file=$2 what=$3 line c m
+  local label=$1 file=$2 what=$3 min=$4 max=$5 relay=$6 line c m
   line=$(grep -m 1 "^sdp-" "$file" 2>/dev/null)
   c=$(sed -n 's/.* c=\([^ ]*\) .*/\1/p' <<<"$line")
   m=$(sed -n 's/.* m=\([0-9]*\) .*/\1/p' <<<"$line")
-  if [[ $c == "$P_IP" && -n $m && $m -ge $RELAY_MIN && $m -le $RELAY_MAX ]]; then
-    log "PASS sdp-$name: the $what names the relay, c=$c m=$m"
+  if [[ $c == "$P_IP" && -n $m && $m -ge $min && $m -le $max ]]; then
+    log "PASS $label: the $what names the $relay, c=$c m=$m"
   else
-    fail "sdp-$name: the $what names c=${c:-?} m=${m:-?}, expected c=$P_IP and a port in $RELAY_MIN-$RELAY_MAX (not rewritten by a relay)"
+    fail "$label: the $what names c=${c:-?} m=${m:-?}, expected c=$P_IP and a port in $min-$max (not rewritten by the $relay)"
   fi
 }
-sdp_check h2 "$T/h2-uas-phone.log" "offer H2 received (INVITE)"
-sdp_check h1 "$T/h1-uac-phone.log" "answer H1 received (200)"
 
 # --- audio both ways ------------------------------------------------------------------------
-# heard NAME IP OTHER-TAG OWN-TAG: RTP that reached the phone's media port, from the relay
+# heard LABEL CAPTURE IP OTHER-TAG OWN-TAG: RTP that reached the phone's media port, from the relay
 heard() {
-  local name=$1 ip=$2 other=$3 own=$4 out rtp relay got sent sent_to
-  out=$(python3 "$PY" heard "$T/$name-rx.pcap" "$ip" "$MEDIA_PORT" "$P_IP" "$other" "$own" 2>&1)
+  local label=$1 cap=$2 ip=$3 other=$4 own=$5 name out rtp relay got sent sent_to
+  name=${label##*-}
+  out=$(python3 "$PY" heard "$T/$cap-rx.pcap" "$ip" "$MEDIA_PORT" "$P_IP" "$other" "$own" 2>&1)
   rtp=$(sed -n 's/.*\brtp=\([0-9]*\).*/\1/p' <<<"$out")
   relay=$(sed -n 's/.*\brelay=\([0-9]*\).*/\1/p' <<<"$out")
   got=$(sed -n "s/.*\b$other=\([0-9]*\).*/\1/p" <<<"$out")
@@ -370,13 +437,96 @@ heard() {
   sent_to=$(sed -n 's/.*\bsent_to=\([^ ]*\).*/\1/p' <<<"$out")
   log "${name^^} heard: $out"
   if [[ ${got:-0} -ge $MIN_RTP ]]; then
-    log "PASS audio-$name: ${name^^} received $got RTP packets of the other phone's stream ($other) from the relay $P_IP"
+    log "PASS $label: ${name^^} received $got RTP packets of the other phone's stream ($other) from the relay $P_IP"
   else
-    fail "audio-$name: ${name^^} received ${relay:-0} RTP packets from the relay $P_IP, ${got:-0} of them the other phone's stream ($other); expected >= $MIN_RTP (${rtp:-0} RTP packets from anywhere; it sent ${sent:-0}, by destination: ${sent_to:--})"
+    fail "$label: ${name^^} received ${relay:-0} RTP packets from the relay $P_IP, ${got:-0} of them the other phone's stream ($other); expected >= $MIN_RTP (${rtp:-0} RTP packets from anywhere; it sent ${sent:-0}, by destination: ${sent_to:--})"
   fi
 }
-heard h1 "$H1_IP" H2tx H1tx
-heard h2 "$H2_IP" H1tx H2tx
+
+# audio_call PREFIX TAG MIN MAX RELAY: H1 calls H2, both talk STREAM_S, H1 hangs up after
+# TALK_MS; checks <PREFIX>call-h1/h2, <PREFIX>sdp-h1/h2 (the relay's ports MIN-MAX; RELAY names
+# it) and <PREFIX>audio-h1/h2. Files: captures h1TAG / h2TAG, SIPp h1TAG-uac / h2TAG-uas.
+audio_call() {
+  local pre=$1 tag=$2 min=$3 max=$4 relay=$5 c1 c2 uac uas i
+  c1=h1$tag c2=h2$tag uac=h1$tag-uac uas=h2$tag-uas
+  capture "$c1" "$NH1" || return 1
+  capture "$c2" "$NH2" || return 1
+  # SIPp runs in $T, where its scenario finds media-nat-uas.pcap
+  if [[ -z $pre ]] && [[ $STANDIN_RELAY == 1 ]]; then
+    log "STANDIN_RELAY=1: media_nat.py relay on $P_IP:$RELAY_MIN/$((RELAY_MIN + 2)), DNAT of each phone's RTP to it"
+    timeout -k 2 40 ip netns exec "$NP" python3 "$PY" relay "$P_IP" "$RELAY_MIN" $((RELAY_MIN + 2)) 30 \
+      >"$T/standin-relay.out" 2>&1 </dev/null &
+    STANDIN_PID=$!
+    PIDS+=("$STANDIN_PID")
+    for ((i = 0; i < 50; i++)); do
+      ip netns exec "$NP" ss -Hlun "sport = :$((RELAY_MIN + 2))" 2>/dev/null | grep -q . && break
+      sleep 0.1
+    done
+    { ip netns exec "$NH1" "$IPT" -t nat -A OUTPUT -p udp -d "$H2_IP" --dport "$MEDIA_PORT" \
+        -j DNAT --to-destination "$P_IP:$RELAY_MIN" &&
+      ip netns exec "$NH2" "$IPT" -t nat -A OUTPUT -p udp -d "$H1_IP" --dport "$MEDIA_PORT" \
+        -j DNAT --to-destination "$P_IP:$((RELAY_MIN + 2))"; } || { fail "cannot add the stand-in's DNAT rules"; return 1; }
+  fi
+
+  # H2 answers on the port it registered from (the NAT's mapping of it is what resproxy knows)
+  (cd "$T" && exec timeout -k 2 40 ip netns exec "$NH2" sipp -sf "$SCEN/media-nat-uas.xml" -key user 2002 \
+    -i "$H2_IP" -p "$H2_SIP" -mp "$MEDIA_PORT" -t u1 -m 1 -nostdin -timeout 30s -recv_timeout 20000 \
+    -trace_stat -stf "$T/$uas-stats.csv" -fd 1 -trace_err -error_file "$T/$uas-errors.log" \
+    -trace_logs -log_file "$T/$uas-phone.log" -trace_msg -message_file "$T/$uas-messages.log" \
+    >"$T/$uas.out" 2>&1 </dev/null) &
+  UAS_PID=$!
+  PIDS+=("$UAS_PID")
+  for ((i = 0; i < 50; i++)); do
+    ip netns exec "$NH2" ss -Hlun "sport = :$H2_SIP" 2>/dev/null | grep -q . && break
+    sleep 0.1
+  done
+  kill -0 "$UAS_PID" 2>/dev/null || { fail "H2's SIPp (UAS) did not start: $(tail -3 "$T/$uas.out")"; return 1; }
+
+  log "${pre:+phase ${pre%-}: }H1 (2001) calls sip:2002@resproxy.local; both talk for ${STREAM_S} s, BYE after $TALK_MS ms"
+  (cd "$T" && exec timeout -k 2 40 ip netns exec "$NH1" sipp "$P_IP:$SIP_PORT" -sf "$SCEN/media-nat-uac.xml" \
+    -s 2002 -key user 2001 -i "$H1_IP" -p "$H1_SIP" -mp "$MEDIA_PORT" -t u1 -m 1 -d "$TALK_MS" \
+    -nostdin -timeout 30s -recv_timeout 10000 \
+    -trace_stat -stf "$T/$uac-stats.csv" -fd 1 -trace_err -error_file "$T/$uac-errors.log" \
+    -trace_logs -log_file "$T/$uac-phone.log" -trace_msg -message_file "$T/$uac-messages.log" \
+    >"$T/$uac.out" 2>&1 </dev/null)
+  UAC_RC=$?
+  UAC_OK=$(sipp_stat "$T/$uac-stats.csv" 'SuccessfulCall(C)')
+  if [[ $UAC_RC -eq 0 && $UAC_OK -eq 1 ]]; then
+    log "PASS ${pre}call-h1: the caller's SIPp exited 0, 1 successful call (INVITE/200/ACK/BYE/200 through resproxy and both NATs)"
+  else
+    fail "${pre}call-h1: the caller's SIPp exited $UAC_RC with $UAC_OK successful call(s): $(grep -m 2 -E 'Aborting|unexpected|failed|timeout' "$T/$uac-errors.log" 2>/dev/null | cut -c1-300 | tr '\n' ' ')"
+  fi
+  # the callee ends by itself after the BYE (1 s timewait); <= 10 s
+  for ((i = 0; i < 100; i++)); do kill -0 "$UAS_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$UAS_PID" 2>/dev/null; then
+    fail "${pre}call-h2: the callee's SIPp still running 10 s after the caller ended"
+    stop_pid "$UAS_PID" 1
+  else
+    wait "$UAS_PID" 2>/dev/null
+    UAS_RC=$?
+    UAS_OK=$(sipp_stat "$T/$uas-stats.csv" 'SuccessfulCall(C)')
+    if [[ $UAS_RC -eq 0 && $UAS_OK -eq 1 ]]; then
+      log "PASS ${pre}call-h2: the callee's SIPp exited 0, 1 successful call"
+    else
+      fail "${pre}call-h2: the callee's SIPp exited $UAS_RC with $UAS_OK successful call(s): $(grep -m 2 -E 'Aborting|unexpected|failed|timeout' "$T/$uas-errors.log" 2>/dev/null | cut -c1-300 | tr '\n' ' ')"
+    fi
+  fi
+  sleep 0.3   # the last packets in flight
+  stop_pid "$(eval echo "\$${c1^^}_DUMP")" 3
+  stop_pid "$(eval echo "\$${c2^^}_DUMP")" 3
+  [[ -n ${STANDIN_PID:-} ]] && stop_pid "$STANDIN_PID" 2
+
+  sdp_check "${pre}sdp-h2" "$T/$uas-phone.log" "offer H2 received (INVITE)" "$min" "$max" "$relay"
+  sdp_check "${pre}sdp-h1" "$T/$uac-phone.log" "answer H1 received (200)" "$min" "$max" "$relay"
+  heard "${pre}audio-h1" "$c1" "$H1_IP" H2tx H1tx
+  heard "${pre}audio-h2" "$c2" "$H2_IP" H1tx H2tx
+  return 0
+}
+if [[ -n $EXTERNAL ]]; then
+  audio_call "" "" "$EXT_MIN" "$EXT_MAX" "external relay ($EXTERNAL)" || finish
+else
+  audio_call "" "" "$RELAY_MIN" "$RELAY_MAX" relay || finish
+fi
 [[ $STANDIN_RELAY == 1 ]] && log "stand-in: $(cat "$T/standin-relay.out" 2>/dev/null)"
 log "NAT rules: $NN1: $(ip netns exec "$NN1" "$IPT" -t nat -L POSTROUTING -v -n -x 2>/dev/null | awk '/MASQUERADE/ { print $1 " flows masqueraded" }');" \
   "$NN2: $(ip netns exec "$NN2" "$IPT" -t nat -L POSTROUTING -v -n -x 2>/dev/null | awk '/MASQUERADE/ { print $1 " flows masqueraded" }')"
@@ -390,15 +540,16 @@ counter() { awk -v n="$1" '$1 == n { print $2; exit }' <<<"$2"; }
 # await_counters WANT...: polls (<= 5 s) until every NAME=VALUE holds; leaves the last output
 # in COUNTERS and returns 1 if they never all did
 await_counters() {
-  local i kv ok
-  for ((i = 0; i < 50; i++)); do
+  local end kv ok
+  end=$(( ${EPOCHREALTIME/./} + 5000000 ))   # 5 s of wall time (a loaded box runs fewer polls)
+  while :; do
     COUNTERS=$(counters)
     ok=1
     for kv in "$@"; do [[ $(counter "${kv%%=*}" "$COUNTERS") == "${kv#*=}" ]] || { ok=0; break; }; done
     [[ $ok == 1 ]] && return 0
+    [[ ${EPOCHREALTIME/./} -lt $end ]] || return 1
     sleep 0.1
   done
-  return 1
 }
 # counters_line NAME...: "name=value ..." of the last COUNTERS
 counters_line() {
@@ -413,6 +564,7 @@ if [[ $MEDIA_RELAY != 1 ]]; then
   log "MEDIA_RELAY=$MEDIA_RELAY: no relay, phases silence and hold skipped"
 else
 
+if [[ -z $EXTERNAL ]]; then
 # the audio call, talking all along, was not ended by the inactivity timeout: it ended by its
 # own BYE and the relay closed its ports
 if await_counters media_calls_anchored=1 media_calls_timed_out=0 media_calls_open=0 runtime.media_ports_open=0; then
@@ -420,12 +572,20 @@ if await_counters media_calls_anchored=1 media_calls_timed_out=0 media_calls_ope
 else
   fail "counters-audio: expected media_calls_anchored=1 media_calls_timed_out=0 media_calls_open=0 runtime.media_ports_open=0, got $(counters_line "${MEDIA_COUNTERS[@]}") ($(head -c 300 <<<"$COUNTERS" | tr '\n' ' '))"
 fi
-
-# --- phase silence: a call that falls silent is ended by the relay ---------------------------
-# Both phones talk for SILENT_S after the answer, then send nothing but stay in the call: the
-# relay must send each a BYE with Reason Q.850 cause 102 inactivity_timeout after the last RTP.
-python3 "$PY" stream "$T/media-nat-silent-uac.pcap" H1tx "$SILENT_S" || { fail "media_nat.py stream failed"; finish; }
-python3 "$PY" stream "$T/media-nat-silent-uas.pcap" H2tx "$SILENT_S" || { fail "media_nat.py stream failed"; finish; }
+else
+# the external relay anchored the call: resproxy counted it and opened no port, received and
+# forwarded no RTP itself (media_calls_external 1 too, where this resproxy has that counter)
+EXT_COUNTERS=(media_calls_anchored media_calls_external media_calls_lost media_calls_open runtime.media_ports_open
+  runtime.media_packets_in media_packets_forwarded)
+want=(media_calls_anchored=1 media_calls_timed_out=0 media_calls_open=0 runtime.media_ports_open=0
+  runtime.media_packets_in=0 media_packets_forwarded=0)
+[[ -n $(counter media_calls_external "$(counters)") ]] && want+=(media_calls_external=1)
+if await_counters "${want[@]}"; then
+  log "PASS counters-audio: $(counters_line "${EXT_COUNTERS[@]}") (anchored by $EXTERNAL: resproxy opened no media port and relayed no packet)"
+else
+  fail "counters-audio: expected ${want[*]}, got $(counters_line "${EXT_COUNTERS[@]}")"
+fi
+fi
 
 # phone_uas NAME HOLD-ANSWER: H2's SIPp with media-nat-silent-uas.xml in the background (UAS_PID);
 # it waits for the BYE 5 s longer than the caller (the caller gives up first when none comes)
@@ -469,6 +629,106 @@ wait_uas_rc() {
   fi
 }
 SIP_CAPTURE="udp port $MEDIA_PORT or udp port $H1_SIP or udp port $H2_SIP"
+
+if [[ -n $EXTERNAL ]]; then
+# --- phase lost: the external relay dies in the middle of a call ------------------------------
+# Both phones talk (LOST_TALK_S streams) through the external relay; once each has heard
+# LOST_HEARD packets of the other (about 2 s) the relay is killed (SIGKILL). resproxy's pings
+# go unanswered (1 s apart, 2 tries of 200 ms), the relay goes down and resproxy must end the
+# call with a BYE to each phone carrying Reason Q.850;cause=38. Each phone waits (<= BYE_WAIT_S)
+# for it and answers 200 (media-nat-silent-uac.xml / -uas.xml).
+python3 "$PY" stream "$T/media-nat-silent-uac.pcap" H1tx "$LOST_TALK_S" || { fail "media_nat.py stream failed"; finish; }
+python3 "$PY" stream "$T/media-nat-silent-uas.pcap" H2tx "$LOST_TALK_S" || { fail "media_nat.py stream failed"; finish; }
+capture h1l "$NH1" "$SIP_CAPTURE" 2048 || finish
+capture h2l "$NH2" "$SIP_CAPTURE" 2048 || finish
+phone_uas h2-lost recvonly || finish
+log "phase lost: H1 (2001) calls 2002 through $EXTERNAL; both talk; once each heard $LOST_HEARD RTP packets" \
+  "$([[ $KILL_RELAY == 1 ]] && echo "the relay is killed (SIGKILL)" || echo "(KILL_RELAY=0: the relay stays up)");" \
+  "each waits <= ${BYE_WAIT_S} s for resproxy's BYE"
+LOST_T0=$(date +%s.%N)
+(cd "$T" && exec timeout -k 2 $((BYE_WAIT_S + 35)) ip netns exec "$NH1" sipp "$P_IP:$SIP_PORT" \
+  -sf "$SCEN/media-nat-silent-uac.xml" -s 2002 -key user 2001 -i "$H1_IP" -p "$H1_SIP" -mp "$MEDIA_PORT" \
+  -t u1 -m 1 -nostdin -timeout $((BYE_WAIT_S + 30))s -recv_timeout $((BYE_WAIT_S * 1000)) \
+  -trace_stat -stf "$T/h1-lost-stats.csv" -fd 1 -trace_err -error_file "$T/h1-lost-errors.log" \
+  -trace_logs -log_file "$T/h1-lost-phone.log" -trace_msg -message_file "$T/h1-lost-messages.log" \
+  >"$T/h1-lost.out" 2>&1 </dev/null) &
+UAC_PID=$!
+PIDS+=("$UAC_PID")
+# talking: each phone's capture holds LOST_HEARD packets of the other's stream (<= 10 s)
+if out=$(python3 "$PY" await 10 "$LOST_HEARD" "$P_IP" "$MEDIA_PORT" \
+    "$T/h1l-rx.pcap" "$H1_IP" H2tx "$T/h2l-rx.pcap" "$H2_IP" H1tx 2>&1); then
+  log "PASS lost-talking: $(awk -v a="$LOST_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the INVITE H1 and H2 have heard the other's stream from $P_IP: $out"
+else
+  fail "lost-talking: expected >= $LOST_HEARD packets of the other's stream from the relay at each phone within 10 s: $out (H1: H2tx, H2: H1tx)"
+fi
+# in the call: resproxy counts it open but holds no media port and received no RTP itself
+if await_counters media_calls_open=1 runtime.media_ports_open=0 runtime.media_packets_in=0; then
+  log "PASS lost-anchored: in the call $(counters_line "${EXT_COUNTERS[@]}") (the call is $EXTERNAL's, no port in resproxy)"
+else
+  fail "lost-anchored: in the call expected media_calls_open=1 runtime.media_ports_open=0 runtime.media_packets_in=0, got $(counters_line "${EXT_COUNTERS[@]}")"
+fi
+KILL_T=$(date +%s.%N)
+if [[ $KILL_RELAY == 1 ]]; then
+  kill -KILL "$RELAY_PID" 2>/dev/null
+  wait "$RELAY_PID" 2>/dev/null
+  log "phase lost: $EXTERNAL (pid $RELAY_PID) killed with SIGKILL"
+else
+  log "phase lost: KILL_RELAY=0, $EXTERNAL stays up (the control: no BYE may come)"
+fi
+wait "$UAC_PID" 2>/dev/null
+UAC_RC=$?
+log "phase lost: the caller's SIPp ended $(awk -v a="$KILL_T" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the kill$([[ $KILL_RELAY == 1 ]] || echo " (that would have been)")"
+wait_uas_rc h2-lost 10
+sipp_result "lost-call-h1 (the caller got resproxy's BYE and answered it)" h1-lost "$UAC_RC"
+sipp_result "lost-call-h2 (the callee got resproxy's BYE and answered it)" h2-lost "$UAS_RC"
+sleep 0.3
+stop_pid "$H1L_DUMP" 3
+stop_pid "$H2L_DUMP" 3
+
+# lost_bye NAME IP SIP-PORT: the phone's capture shows a first BYE with Reason Q.850;cause=38
+# within LOST_BYE_S of the kill, and SIPp logged the same Reason
+lost_bye() {
+  local name=$1 ip=$2 port=$3 out byes first reason logged delay
+  out=$(python3 "$PY" silence "$T/${name}l-rx.pcap" "$ip" "$MEDIA_PORT" "$port" 2>&1)
+  byes=$(sed -n 's/.*\bbyes=\([0-9]*\).*/\1/p' <<<"$out")
+  first=$(sed -n 's/.*\bbye_first=\([-0-9.]*\).*/\1/p' <<<"$out")
+  reason=$(sed -n 's/.*\breason=//p' <<<"$out")
+  logged=$(grep -m 1 '^bye-received ' "$T/$name-lost-phone.log" 2>/dev/null)
+  delay=-
+  [[ -n $first && $first != - ]] && delay=$(awk -v a="$KILL_T" -v b="$first" 'BEGIN { printf "%.3f", b - a }')
+  log "${name^^} lost: $out; SIPp: ${logged:-no BYE logged}"
+  if [[ ${byes:-0} -ge 1 && $reason =~ ^Q\.850\;cause=38(\;|$) && $delay != - && $logged == *"Q.850;cause=38"* ]] &&
+     awk -v d="$delay" -v m="$LOST_BYE_S" 'BEGIN { exit !(d >= 0 && d <= m) }'; then
+    log "PASS lost-bye-$name: ${name^^} got resproxy's BYE (Reason: $reason) $delay s after the relay was killed (allowed 0 .. $LOST_BYE_S s)"
+  else
+    fail "lost-bye-$name: expected a BYE with Reason Q.850;cause=38 within $LOST_BYE_S s of the kill; the capture: ${byes:-0} BYE(s), the first one's Reason ${reason:--}, ${delay} s after the kill; SIPp logged: ${logged:-no BYE}"
+  fi
+}
+lost_bye h1 "$H1_IP" "$H1_SIP"
+lost_bye h2 "$H2_IP" "$H2_SIP"
+if await_counters media_calls_lost=1 media_calls_open=0 runtime.media_ports_open=0; then
+  log "PASS lost-counters: $(counters_line "${EXT_COUNTERS[@]}") (one call lost with its relay)"
+else
+  fail "lost-counters: expected media_calls_lost=1 media_calls_open=0 runtime.media_ports_open=0, got $(counters_line "${EXT_COUNTERS[@]}")"
+fi
+
+# the relay dead: the next call goes to the built-in relay, the spare of last resort
+# (builtin_weight = 0), and gets its audio through it (40000-40999)
+audio_call fallback- fb "$RELAY_MIN" "$RELAY_MAX" "built-in relay" || finish
+want=(media_calls_anchored=3 media_calls_open=0 runtime.media_ports_open=0)
+[[ -n $(counter media_calls_external "$(counters)") ]] && want+=(media_calls_external=2)
+if await_counters "${want[@]}" &&
+   [[ $(counter media_packets_forwarded "$COUNTERS") -ge $((2 * MIN_RTP)) ]]; then
+  log "PASS fallback-counters: $(counters_line "${EXT_COUNTERS[@]}") (the built-in relay forwarded the third call's RTP; its ports are closed)"
+else
+  fail "fallback-counters: expected ${want[*]} and media_packets_forwarded >= $((2 * MIN_RTP)), got $(counters_line "${EXT_COUNTERS[@]}")"
+fi
+else   # EXTERNAL
+# --- phase silence: a call that falls silent is ended by the relay ---------------------------
+# Both phones talk for SILENT_S after the answer, then send nothing but stay in the call: the
+# relay must send each a BYE with Reason Q.850 cause 102 inactivity_timeout after the last RTP.
+python3 "$PY" stream "$T/media-nat-silent-uac.pcap" H1tx "$SILENT_S" || { fail "media_nat.py stream failed"; finish; }
+python3 "$PY" stream "$T/media-nat-silent-uas.pcap" H2tx "$SILENT_S" || { fail "media_nat.py stream failed"; finish; }
 
 capture h1s "$NH1" "$SIP_CAPTURE" 2048 || finish
 capture h2s "$NH2" "$SIP_CAPTURE" 2048 || finish
@@ -580,6 +840,7 @@ else
     fail "hold-counters: expected media_calls_anchored=3 media_calls_timed_out=1 media_calls_open=0 runtime.media_ports_open=0, got $(counters_line "${MEDIA_COUNTERS[@]}")"
   fi
 fi
+fi   # EXTERNAL
 fi   # MEDIA_RELAY == 1
 
 # --- the daemon -----------------------------------------------------------------------------

@@ -332,6 +332,20 @@ TEST_F(SilentRelay, ANewCallGoesToTheBuiltInRelayWhenTheOnlyExternalOneDoesNotAn
   // The relay is down now: the next call goes to the built-in relay at once.
   advance(2s);
   EXPECT_EQ(f.counter("media_relays_up"), 0u);
+  ASSERT_TRUE(f.trace.contains("media.relay_marked_down"));  // the operator's warning
+  EXPECT_EQ(f.trace.find("media.relay_marked_down")->field("address"), kRelay1.to_string());
+  EXPECT_FALSE(f.trace.contains("media.relay_marked_up"));
+  // It answers again: up (logged), and new calls go to it.
+  relays.at(kRelay1.to_string()).silent = false;
+  advance(1500ms);
+  EXPECT_EQ(f.counter("media_relays_up"), 1u);
+  EXPECT_TRUE(f.trace.contains("media.relay_marked_up"));
+  f.take_sent();
+  f.receive(kAlice.phone(), invite_bytes("ext-back"));
+  pump();
+  EXPECT_EQ(media_of(first_invite()).ip, "192.0.2.1");
+  relays.at(kRelay1.to_string()).silent = true;
+  advance(2s);
   f.take_sent();
   f.receive(kAlice.phone(), invite_bytes("ext-silent-2"));
   EXPECT_EQ(media_of(first_invite()).ip, kProxy.ip);
