@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -24,10 +25,12 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -116,12 +119,16 @@ inline void set_dscp(int fd, bool v6, std::uint8_t dscp) {
   if (v6) (void)::setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
 }
 
-// The relay's data path (runtime_media.cpp). A readable media port is read in batches of
-// kMediaBatch datagrams, at most kMediaBatchesPerWake of them before its wait is re-armed: one
-// busy port then waits behind every other socket that became readable meanwhile (the other
-// ports, SIP) instead of keeping the io thread to itself. RTP fits an Ethernet frame; a larger
+// The relay's data path (runtime_media.cpp). The media ports are in an epoll set of their own,
+// each registered once (level-triggered) when it opens; the io thread waits on that set's fd
+// (one wait for every port, not one per port per wake-up) and, when it is readable, takes up to
+// kMediaEvents ready ports from it. A ready port is read in batches of kMediaBatch datagrams, at
+// most kMediaBatchesPerWake of them: one busy port then waits behind every other socket that
+// became readable meanwhile (the other ports, SIP; level-triggered, it is reported again)
+// instead of keeping the io thread to itself. RTP fits an Ethernet frame; a larger
 // datagram is truncated by the kernel and dropped.
 inline constexpr std::size_t kMediaBatch = 32;
+inline constexpr std::size_t kMediaEvents = 256;
 inline constexpr int kMediaBatchesPerWake = 4;
 inline constexpr std::size_t kMediaDatagramMax = 2048;
 
@@ -134,6 +141,9 @@ struct MediaPort {
   udp::socket socket;
   Address local;  // as the core named it: the table's key and what on_media_packet is told
   bool v6;
+  std::uint64_t id = 0;  // its epoll entry's key (media_by_id_)
+  // The port its packets last left from (the other leg of its call): found without the table.
+  std::weak_ptr<MediaPort> out;
   bool closed = false;  // out of the table; its wait and queued forwards do nothing
   // The last source and the last destination: a relay leg talks to one peer, and formatting or
   // parsing an address costs more than moving the packet.
@@ -202,15 +212,18 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(OpenMediaPort& effect);
   void perform(CloseMediaPort& effect);
   void media_port_failed(Address local, std::string error);
-  void read_media(const std::shared_ptr<MediaPort>& port);
-  void on_media_readable(const std::shared_ptr<MediaPort>& port, const ErrorCode& ec);
+  // Waits for the media epoll set to have a ready port; then on_media_ready.
+  void wait_media();
+  void on_media_ready(const ErrorCode& ec);
+  // Reads and forwards up to kMediaBatchesPerWake batches from one ready port.
+  void drain_media(const std::shared_ptr<MediaPort>& port);
   // One recvmmsg on `port` into media_in_: how many (-1 with errno).
   int receive_media_batch(MediaPort& port);
   // The datagram in `m` (its SO_TIMESTAMPNS) waited longer than media_max_age before `read_at`
   // (the wall clock at the batch's read).
   [[nodiscard]] bool too_old(const msghdr& m, std::chrono::nanoseconds read_at) const;
   // Queues the forward of datagram `slot` (its bytes) as the node asked, for send_media().
-  void queue_media_send(const MediaSend& send, std::size_t slot, std::size_t size);
+  void queue_media_send(MediaPort& in, const MediaSend& send, std::size_t slot, std::size_t size);
   // Sends the queued forwards: one sendmmsg per run of forwards leaving from the same socket.
   // At the end of each batch, and before a CloseMediaPort: a forward the node asked for before
   // closing the socket leaves as if it had been sent at once.
@@ -318,6 +331,14 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // The relay's ports by the address the core named, and the one batch being handled (the io
   // thread reads one port at a time): datagrams received, then the forwards the node asked for.
   std::map<Address, std::shared_ptr<MediaPort>> media_ports_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<MediaPort>> media_by_id_;  // epoll keys
+  std::uint64_t next_media_id_ = 1;
+  // The epoll set of the media ports (created with the first port), and the io_context's wait
+  // on it.
+  std::unique_ptr<asio::posix::stream_descriptor> media_epoll_;
+  bool media_waiting_ = false;
+  std::array<epoll_event, kMediaEvents> media_events_{};
+  std::vector<std::shared_ptr<MediaPort>> media_ready_;  // the ports one wake-up handles
   std::vector<char> media_buffer_;  // kMediaBatch slots of kMediaDatagramMax; on first open
   std::array<sockaddr_storage, kMediaBatch> media_from_{};
   std::array<iovec, kMediaBatch> media_iov_{};

@@ -70,9 +70,27 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     media_buffer_.resize(kMediaBatch * kMediaDatagramMax);
     media_forwards_.reserve(kMediaBatch);
   }
+  if (!media_epoll_) {
+    const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0) {
+      media_port_failed(effect.local, std::string("epoll_create1: ") + std::strerror(errno));
+      return;
+    }
+    media_epoll_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  }
   auto port = std::make_shared<MediaPort>(std::move(socket), effect.local, ip->is_v6());
+  port->id = next_media_id_++;
+  // Level-triggered: a port left with datagrams queued (the fairness bound) is reported again.
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = port->id;
+  if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->socket.native_handle(), &event) != 0) {
+    media_port_failed(effect.local, std::string("epoll_ctl: ") + std::strerror(errno));
+    return;
+  }
+  media_by_id_.emplace(port->id, port);
   media_ports_.emplace(effect.local, port);
-  read_media(port);
+  wait_media();
 }
 
 void NativeRuntime::Impl::perform(CloseMediaPort& effect) {
@@ -84,7 +102,8 @@ void NativeRuntime::Impl::perform(CloseMediaPort& effect) {
   send_media();
   it->second->closed = true;
   ErrorCode ignored;
-  it->second->socket.close(ignored);
+  it->second->socket.close(ignored);  // leaves the epoll set with its last descriptor
+  media_by_id_.erase(it->second->id);
   media_ports_.erase(it);
 }
 
@@ -95,6 +114,8 @@ void NativeRuntime::Impl::close_media_ports() {
     port->socket.close(ignored);
   }
   media_ports_.clear();
+  media_by_id_.clear();
+  if (media_epoll_) media_epoll_->close(ignored);
 }
 
 void NativeRuntime::Impl::media_port_failed(Address local, std::string error) {
@@ -109,14 +130,42 @@ void NativeRuntime::Impl::media_port_failed(Address local, std::string error) {
 
 // --- Receiving. ---
 
-void NativeRuntime::Impl::read_media(const std::shared_ptr<MediaPort>& port) {
-  if (stopped_ || port->closed) return;
-  // Asio re-registers the socket with epoll for every wait (EPOLL_CTL_MOD), which reports it
-  // again if datagrams are still queued: stopping a drain early loses nothing.
-  port->socket.async_wait(udp::socket::wait_read,
-                          [self = shared_from_this(), port](const ErrorCode& ec) {
-                            self->on_media_readable(port, ec);
-                          });
+void NativeRuntime::Impl::wait_media() {
+  if (stopped_ || media_waiting_ || !media_epoll_ || !media_epoll_->is_open()) return;
+  media_waiting_ = true;
+  // Asio re-registers the set's fd for every wait (EPOLL_CTL_MOD), which reports it again while
+  // a port in it is still readable: leaving a port's queue for later loses nothing.
+  media_epoll_->async_wait(asio::posix::stream_descriptor::wait_read,
+                           [self = shared_from_this()](const ErrorCode& ec) {
+                             self->media_waiting_ = false;
+                             self->on_media_ready(ec);
+                           });
+}
+
+void NativeRuntime::Impl::on_media_ready(const ErrorCode& ec) {
+  if (stopped_ || !media_epoll_ || !media_epoll_->is_open()) return;
+  if (ec) {
+    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
+    ++stats_.media_receive_errors;
+    wait_media();
+    return;
+  }
+  const int n = ::epoll_wait(media_epoll_->native_handle(), media_events_.data(),
+                             static_cast<int>(media_events_.size()), 0);
+  // The ports first, then the reads: a port the node closes while another is handled is gone
+  // from media_by_id_ (its event is then skipped), but the ones taken here stay valid.
+  auto& ready = media_ready_;  // not re-entered: only this handler calls it
+  ready.clear();
+  for (int i = 0; i < n; ++i) {
+    const auto it = media_by_id_.find(media_events_[static_cast<std::size_t>(i)].data.u64);
+    if (it != media_by_id_.end()) ready.push_back(it->second);
+  }
+  for (const auto& port : ready) {
+    if (stopped_) return;
+    if (!port->closed) drain_media(port);
+  }
+  ready.clear();
+  wait_media();
 }
 
 int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
@@ -136,15 +185,7 @@ int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
                     static_cast<unsigned>(kMediaBatch), MSG_DONTWAIT, nullptr);
 }
 
-void NativeRuntime::Impl::on_media_readable(const std::shared_ptr<MediaPort>& port,
-                                            const ErrorCode& ec) {
-  if (stopped_ || port->closed) return;
-  if (ec) {
-    if (ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) return;
-    ++stats_.media_receive_errors;
-    read_media(port);
-    return;
-  }
+void NativeRuntime::Impl::drain_media(const std::shared_ptr<MediaPort>& port) {
   // Fairness: a bounded drain (kMediaBatchesPerWake), then back in line behind the others.
   for (int batch = 0; batch < kMediaBatchesPerWake; ++batch) {
     const int n = receive_media_batch(*port);
@@ -189,7 +230,7 @@ void NativeRuntime::Impl::on_media_readable(const std::shared_ptr<MediaPort>& po
       deliver([&](Node& node, TimePoint now) {
         const auto verdict =
             node.on_media_packet(now, port->local, port->last_source_address, bytes);
-        if (verdict) queue_media_send(*verdict, slot, bytes.size());
+        if (verdict) queue_media_send(*port, *verdict, slot, bytes.size());
       });
     }
     // Sent before the next recvmmsg reuses the buffer.
@@ -197,7 +238,6 @@ void NativeRuntime::Impl::on_media_readable(const std::shared_ptr<MediaPort>& po
     if (stopped_ || port->closed) return;
     if (static_cast<std::size_t>(n) < kMediaBatch) break;  // drained for now
   }
-  read_media(port);
 }
 
 bool NativeRuntime::Impl::too_old(const msghdr& m, std::chrono::nanoseconds read_at) const {
@@ -216,15 +256,15 @@ bool NativeRuntime::Impl::too_old(const msghdr& m, std::chrono::nanoseconds read
 
 // --- Forwarding. ---
 
-void NativeRuntime::Impl::queue_media_send(const MediaSend& send, std::size_t slot,
+void NativeRuntime::Impl::queue_media_send(MediaPort& in, const MediaSend& send, std::size_t slot,
                                            std::size_t size) {
-  // Most forwards of a batch leave from one socket (the other leg of the same call).
-  std::shared_ptr<MediaPort> from;
-  if (!media_forwards_.empty() && media_forwards_.back().from->local == send.from) {
-    from = media_forwards_.back().from;
-  } else {
+  // A port's packets leave from one other port (the other leg of its call): remembered on the
+  // port, so the table is searched only when that changes.
+  std::shared_ptr<MediaPort> from = in.out.lock();
+  if (!from || from->closed || from->local != send.from) {
     const auto it = media_ports_.find(send.from);
-    if (it != media_ports_.end()) from = it->second;
+    from = it != media_ports_.end() ? it->second : nullptr;
+    in.out = from;
   }
   if (!from || from->closed) {
     ++stats_.media_send_dropped;  // a port the node no longer has (or never had)
