@@ -90,6 +90,7 @@ MediaAnchor::MediaAnchor(const MediaRelaySettings& settings, const std::string& 
     ng.ping_interval = settings_.ng_ping_interval;
     ng.failures_to_down = settings_.ng_failures_to_down;
     ng_.emplace(std::move(ng), crypto, rng);
+    reported_up_.assign(settings_.external.size(), true);  // NgClient starts them up
   }
 }
 

@@ -21,6 +21,21 @@ ng::List received_from(std::string_view ip) {
   return {ng::Value(ip.find(':') == std::string_view::npos ? "IP4" : "IP6"), ng::Value(ip)};
 }
 
+// An ng offer or answer of `message`'s SDP, as Kamailio's rtpengine module sends it: the
+// message's own tags, where it came from, the origin and connection lines replaced.
+ng::Dict body_request(std::string_view command, const sip::Message& message, std::string_view sender_ip,
+                      sip::IcePolicy ice) {
+  ng::Dict request{{"command", command},
+                   {"call-id", message.call_id()},
+                   {"from-tag", message.from_tag()},
+                   {"sdp", message.body()},
+                   {"replace", ng::List{"origin", "session-connection"}},
+                   {"received-from", received_from(sender_ip)}};
+  if (!message.to_tag().empty()) request.set("to-tag", message.to_tag());
+  if (ice == sip::IcePolicy::Strip) request.set("ICE", "remove");
+  return request;
+}
+
 }  // namespace
 
 std::string MediaAnchor::body_key(const sip::Message& message) {
@@ -72,14 +87,7 @@ std::optional<std::size_t> MediaAnchor::pick(const std::vector<std::size_t>& tri
 }
 
 void MediaAnchor::send_initial_offer(TimePoint now, std::size_t relay, NgWait wait) {
-  const sip::Message& invite = *wait.invite;
-  ng::Dict request{{"command", "offer"},
-                   {"call-id", invite.call_id()},
-                   {"from-tag", invite.from_tag()},
-                   {"sdp", invite.body()},
-                   {"replace", ng::List{"origin", "session-connection"}},
-                   {"received-from", received_from(wait.context.caller_ip)}};
-  if (settings_.ice == sip::IcePolicy::Strip) request.set("ICE", "remove");
+  auto request = body_request("offer", *wait.invite, wait.context.caller_ip, settings_.ice);
   const auto id = ng_->send(now, wall(now), relay, std::move(request));
   ng_waits_.emplace(id, std::move(wait));
 }
@@ -99,15 +107,7 @@ SdpVerdict MediaAnchor::external_body(TimePoint now, const sip::Message& message
     v.kind = SdpVerdict::Kind::Absorbed;
     return v;
   }
-  const bool offer = is_offer(message);
-  ng::Dict request{{"command", offer ? "offer" : "answer"},
-                   {"call-id", message.call_id()},
-                   {"from-tag", message.from_tag()},
-                   {"sdp", message.body()},
-                   {"replace", ng::List{"origin", "session-connection"}},
-                   {"received-from", received_from(sender_ip)}};
-  if (!message.to_tag().empty()) request.set("to-tag", message.to_tag());
-  if (settings_.ice == sip::IcePolicy::Strip) request.set("ICE", "remove");
+  auto request = body_request(is_offer(message) ? "offer" : "answer", message, sender_ip, settings_.ice);
   NgWait wait;
   wait.ticket = next_ticket_++;
   wait.key = key;
@@ -181,7 +181,6 @@ void MediaAnchor::after_ng(TimePoint now) {
   for (auto outcomes = ng_->take_outcomes(); !outcomes.empty(); outcomes = ng_->take_outcomes()) {
     for (const auto& outcome : outcomes) on_ng_outcome(now, outcome);
   }
-  if (reported_up_.size() != settings_.external.size()) reported_up_.assign(settings_.external.size(), true);
   const auto down = ng_->take_relays_down();
   for (std::size_t i = 0; i < reported_up_.size(); ++i) {
     const bool went_down = std::find(down.begin(), down.end(), i) != down.end();
