@@ -123,7 +123,7 @@ int run(const MediaCommandLine& cli) {
   // The readiness line: scripts and tests wait for it, whatever the log level.
   std::fprintf(stderr, "resproxy-media listening on ng udp %s\n", runtime.local_address().to_string().c_str());
   std::fflush(stderr);
-  io.run();
+  runtime.run();  // io.run(), with the media ports waited on directly
   const auto& c = node.server().counters();
   logger.info("stopped: " + std::to_string(c.calls_created) + " calls, " +
               std::to_string(node.server().sessions().counters().forwarded) + " packets forwarded");

@@ -24,11 +24,6 @@ namespace {
 // Port 0 with UDP and TCP: ephemeral UDP ports whose TCP twin is taken are tried again.
 constexpr int kSamePortAttempts = 16;
 
-SteadyClock::time_point to_steady(TimePoint t) {
-  return SteadyClock::time_point{
-      std::chrono::duration_cast<SteadyClock::duration>(t.time_since_epoch())};
-}
-
 std::string describe(std::string_view transport, const std::string& ip, std::uint16_t port,
                      const ErrorCode& ec) {
   std::string out = "resproxy: cannot listen on ";
@@ -168,10 +163,10 @@ void NativeRuntime::Impl::start() {
   if (config_.interface_poll.count() > 0) watch_interfaces();
   if (config_.wall_clock_poll.count() > 0) watch_wall_clock();
   // The Node may already have effects or a deadline (probes scheduled at construction).
-  asio::post(io_, [self = shared_from_this()] { self->deliver([](Node&, TimePoint) {}); });
+  post([self = shared_from_this()] { self->deliver([](Node&, TimePoint) {}); });
   // The cards power up after the Node's first pump: their SpanState events follow as inputs.
   if (card_host_ != nullptr) {
-    asio::post(io_, [self = shared_from_this()] {
+    post([self = shared_from_this()] {
       if (self->stopped_) return;
       self->card_host_->start(now());
       self->after_card_input();
@@ -229,7 +224,7 @@ void NativeRuntime::Impl::stop(bool notify_node) {
 }
 
 void NativeRuntime::Impl::inject(std::function<void(Node&, TimePoint)> input) {
-  asio::post(io_, [self = shared_from_this(), input = std::move(input)] { self->deliver(input); });
+  post([self = shared_from_this(), input = std::move(input)] { self->deliver(input); });
 }
 
 // --- Inputs, effects, the timer. ---
@@ -292,7 +287,7 @@ void NativeRuntime::Impl::perform(ResolveName& effect) {
   // Answered later, as an input of its own (never inside the pump that drains this effect).
   const std::uint64_t id = effect.id;
   if (dns_ == nullptr) {
-    asio::post(io_, [self = shared_from_this(), id] {
+    post([self = shared_from_this(), id] {
       if (self->stopped_) return;
       self->deliver([id](Node& node, TimePoint t) {
         node.on_completion(t, NameResolved{.id = id, .error = NameError::Unsupported});
@@ -303,8 +298,8 @@ void NativeRuntime::Impl::perform(ResolveName& effect) {
   const RecordKind kind = effect.kind;
   dns_->resolve(id, std::move(effect.name), [self = shared_from_this()](NameResolved answer) mutable {
     // On the DNS thread: only post.
-    asio::io_context& io = self->io_;
-    asio::post(io, [self = std::move(self), answer = std::move(answer)]() mutable {
+    Impl& impl = *self;
+    impl.post([self = std::move(self), answer = std::move(answer)]() mutable {
       if (self->stopped_) return;
       self->deliver([&answer](Node& node, TimePoint t) { node.on_completion(t, answer); });
     });
@@ -330,7 +325,7 @@ void NativeRuntime::Impl::perform(gateway::ToCard& effect) {
   // No telephony card is hosted here: the contract's answer, later, as an input of its own.
   auto answer = gateway::no_card_answer(effect);
   if (!answer) return;
-  asio::post(io_, [self = shared_from_this(), answer = std::move(*answer)] {
+  post([self = shared_from_this(), answer = std::move(*answer)] {
     if (self->stopped_) return;
     self->deliver([&answer](Node& node, TimePoint t) { node.on_completion(t, answer); });
   });
@@ -348,7 +343,7 @@ void NativeRuntime::Impl::after_card_input() {
   }
   if (!events.empty()) {
     // One posted handler per batch keeps the host's order; each event is one Node input.
-    asio::post(io_, [self = shared_from_this(), events = std::move(events)] {
+    post([self = shared_from_this(), events = std::move(events)] {
       for (const auto& event : events) {
         if (self->stopped_) return;
         ++self->stats_.card_events;
@@ -467,6 +462,8 @@ Address NativeRuntime::local_address() const { return impl_->local_address(); }
 Address NativeRuntime::tls_local_address() const { return impl_->tls_local_address(); }
 void NativeRuntime::set_tls_log(TlsLog log) { impl_->set_tls_log(std::move(log)); }
 TimePoint NativeRuntime::now() const { return Impl::now(); }
+void NativeRuntime::run() { impl_->run(); }
+
 void NativeRuntime::inject(std::function<void(Node&, TimePoint)> input) {
   impl_->inject(std::move(input));
 }

@@ -163,6 +163,14 @@ class NativeRuntime {
   // Core time now: steady_clock since its epoch. Thread-safe.
   [[nodiscard]] TimePoint now() const;
 
+  // Runs the io_context on this thread until it is stopped, as io.run() would, but waits on the
+  // media relay's ports itself: a wake-up for media costs one epoll_wait instead of Asio's wait
+  // and re-arm on top of it (runtime_media.cpp). For an io_context run by this one thread only.
+  // The runtime's timers, its UDP socket and whatever is posted to it run as under io.run(); an
+  // io_context object of someone else's that it shares (a signal set) is served at least every
+  // 20 ms. Call after start().
+  void run();
+
   // Runs `input` on the io_context's thread as one more Node input, then drains effects and
   // re-arms the timer (management commands, tests). Thread-safe. Ignored after stop().
   void inject(std::function<void(Node&, TimePoint)> input);

@@ -9,6 +9,7 @@
 #include "proxy/native/runtime.h"
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +26,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -59,6 +61,11 @@ inline constexpr int kDatagramBatch = 32;
 
 inline TimePoint to_core(SteadyClock::time_point t) {
   return TimePoint{std::chrono::duration_cast<Duration>(t.time_since_epoch())};
+}
+
+inline SteadyClock::time_point to_steady(TimePoint t) {
+  return SteadyClock::time_point{
+      std::chrono::duration_cast<SteadyClock::duration>(t.time_since_epoch())};
 }
 
 // IPv4-mapped IPv6 peers (a dual-stack "::" listener) are shown to the core as IPv4.
@@ -168,6 +175,14 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void start();
   void stop(bool notify_node);
   void inject(std::function<void(Node&, TimePoint)> input);
+  // NativeRuntime::run (runtime_media.cpp).
+  void run();
+  // Queues `handler` on the io_context, from any thread, and wakes run()'s wait for it.
+  template <typename Handler>
+  void post(Handler&& handler) {
+    asio::post(io_, std::forward<Handler>(handler));
+    wake_loop();
+  }
 
   Address local_address() const { return local_; }
   Address tls_local_address() const { return tls_local_; }
@@ -212,9 +227,17 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void perform(OpenMediaPort& effect);
   void perform(CloseMediaPort& effect);
   void media_port_failed(Address local, std::string error);
-  // Waits for the media epoll set to have a ready port; then on_media_ready.
+  // Creates the media epoll set (at the first port, or when run() starts); false if it cannot.
+  bool open_media_epoll(std::string& error);
+  // Waits for the media epoll set to have a ready port; then on_media_ready. Not under run(),
+  // which waits on the set itself.
   void wait_media();
   void on_media_ready(const ErrorCode& ec);
+  // The ports of the first `n` media_events_: drained in turn.
+  void handle_media_events(int n);
+  // Wakes run()'s epoll_wait (the eventfd in the media set); nothing when run() is not running.
+  // Thread-safe.
+  void wake_loop();
   // Reads and forwards up to kMediaBatchesPerWake batches from one ready port.
   void drain_media(const std::shared_ptr<MediaPort>& port);
   // One recvmmsg on `port` into media_in_: how many (-1 with errno).
@@ -337,6 +360,11 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // on it.
   std::unique_ptr<asio::posix::stream_descriptor> media_epoll_;
   bool media_waiting_ = false;
+  // run(): the io thread waits on the media set itself, which then also holds the SIP/ng UDP
+  // socket and an eventfd that post() writes (keys below, never a port's id).
+  bool media_direct_ = false;
+  std::atomic<int> loop_wake_fd_{-1};
+  static constexpr std::uint64_t kLoopKeyAsio = 0;  // port ids start at 1
   std::array<epoll_event, kMediaEvents> media_events_{};
   std::vector<std::shared_ptr<MediaPort>> media_ready_;  // the ports one wake-up handles
   std::vector<char> media_buffer_;  // kMediaBatch slots of kMediaDatagramMax; on first open

@@ -17,7 +17,9 @@
 #include <boost/asio/post.hpp>
 
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace resproxy::native {
 
@@ -70,13 +72,9 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     media_buffer_.resize(kMediaBatch * kMediaDatagramMax);
     media_forwards_.reserve(kMediaBatch);
   }
-  if (!media_epoll_) {
-    const int fd = ::epoll_create1(EPOLL_CLOEXEC);
-    if (fd < 0) {
-      media_port_failed(effect.local, std::string("epoll_create1: ") + std::strerror(errno));
-      return;
-    }
-    media_epoll_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  if (std::string error; !open_media_epoll(error)) {
+    media_port_failed(effect.local, error);
+    return;
   }
   auto port = std::make_shared<MediaPort>(std::move(socket), effect.local, ip->is_v6());
   port->id = next_media_id_++;
@@ -91,6 +89,17 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
   media_by_id_.emplace(port->id, port);
   media_ports_.emplace(effect.local, port);
   wait_media();
+}
+
+bool NativeRuntime::Impl::open_media_epoll(std::string& error) {
+  if (media_epoll_) return true;
+  const int fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) {
+    error = std::string("epoll_create1: ") + std::strerror(errno);
+    return false;
+  }
+  media_epoll_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  return true;
 }
 
 void NativeRuntime::Impl::perform(CloseMediaPort& effect) {
@@ -121,7 +130,7 @@ void NativeRuntime::Impl::close_media_ports() {
 void NativeRuntime::Impl::media_port_failed(Address local, std::string error) {
   ++stats_.media_port_failures;
   // Inside the pump that drains the effect: the answer is an input of its own, later.
-  asio::post(io_, [self = shared_from_this(),
+  post([self = shared_from_this(),
                    failed = MediaPortFailed{.local = std::move(local), .error = std::move(error)}] {
     if (self->stopped_) return;
     self->deliver([&failed](Node& node, TimePoint t) { node.on_completion(t, failed); });
@@ -131,7 +140,7 @@ void NativeRuntime::Impl::media_port_failed(Address local, std::string error) {
 // --- Receiving. ---
 
 void NativeRuntime::Impl::wait_media() {
-  if (stopped_ || media_waiting_ || !media_epoll_ || !media_epoll_->is_open()) return;
+  if (media_direct_ || stopped_ || media_waiting_ || !media_epoll_ || !media_epoll_->is_open()) return;
   media_waiting_ = true;
   // Asio re-registers the set's fd for every wait (EPOLL_CTL_MOD), which reports it again while
   // a port in it is still readable: leaving a port's queue for later loses nothing.
@@ -150,8 +159,12 @@ void NativeRuntime::Impl::on_media_ready(const ErrorCode& ec) {
     wait_media();
     return;
   }
-  const int n = ::epoll_wait(media_epoll_->native_handle(), media_events_.data(),
-                             static_cast<int>(media_events_.size()), 0);
+  handle_media_events(::epoll_wait(media_epoll_->native_handle(), media_events_.data(),
+                                   static_cast<int>(media_events_.size()), 0));
+  wait_media();
+}
+
+void NativeRuntime::Impl::handle_media_events(int n) {
   // The ports first, then the reads: a port the node closes while another is handled is gone
   // from media_by_id_ (its event is then skipped), but the ones taken here stay valid.
   auto& ready = media_ready_;  // not re-entered: only this handler calls it
@@ -161,11 +174,106 @@ void NativeRuntime::Impl::on_media_ready(const ErrorCode& ec) {
     if (it != media_by_id_.end()) ready.push_back(it->second);
   }
   for (const auto& port : ready) {
-    if (stopped_) return;
+    if (stopped_) break;
     if (!port->closed) drain_media(port);
   }
   ready.clear();
-  wait_media();
+}
+
+// --- run(): the io thread's own wait. ---
+//
+// Under io.run() a wake-up for media costs Asio's epoll_wait, the epoll_ctl with which Asio
+// re-arms the media set's fd, and the epoll_wait that takes the ready ports from the set: with
+// the recvmmsg and the sendmmsg, five system calls where a relay needs three. run() turns it
+// around: the io thread blocks in epoll_wait on the media set itself, which also holds the
+// runtime's UDP socket (SIP or ng) and an eventfd that post() writes; Asio's own work (that
+// socket, timers, signals, handlers posted from any thread) runs in io.poll(), called only when
+// one of those two is ready, the wait timed out at the Node's deadline, or a signal interrupted
+// it — and at least every kLoopPollMax, for Asio's timers the loop does not know of (interface
+// and wall-clock checks, store commits).
+namespace {
+constexpr auto kLoopPollMax = std::chrono::milliseconds(20);
+}  // namespace
+
+void NativeRuntime::Impl::wake_loop() {
+  const int fd = loop_wake_fd_.load(std::memory_order_acquire);
+  if (fd < 0) return;
+  const std::uint64_t one = 1;
+  (void)!::write(fd, &one, sizeof one);  // a full counter (never: 2^64 - 2) already wakes it
+}
+
+void NativeRuntime::Impl::run() {
+  std::string error;
+  const int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stopped_ || wake < 0 || !open_media_epoll(error)) {
+    if (wake >= 0) ::close(wake);
+    io_.run();  // no set to wait on: Asio's own loop, as before
+    return;
+  }
+  const int set = media_epoll_->native_handle();
+  const auto add = [set](int fd) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kLoopKeyAsio;
+    return ::epoll_ctl(set, EPOLL_CTL_ADD, fd, &event) == 0;
+  };
+  if (!add(wake) || (udp_.is_open() && !add(udp_.native_handle()))) {
+    ::close(wake);
+    io_.run();
+    return;
+  }
+  media_direct_ = true;
+  media_waiting_ = false;  // a wait Asio had on the set ends aborted: the set is ours now
+  ErrorCode ignored;
+  media_epoll_->cancel(ignored);
+  loop_wake_fd_.store(wake, std::memory_order_release);
+  auto last_poll = SteadyClock::now() - kLoopPollMax;
+  bool asio_ready = true;
+  while (true) {
+    const auto now = SteadyClock::now();
+    if (asio_ready || now - last_poll >= kLoopPollMax) {
+      std::uint64_t drained = 0;
+      (void)!::read(wake, &drained, sizeof drained);  // before poll: a post during it wakes again
+      io_.poll();
+      last_poll = SteadyClock::now();
+      asio_ready = false;
+    }
+    if (io_.stopped() || stopped_ || !media_epoll_ || !media_epoll_->is_open()) break;
+    // Until the Node's deadline (whole milliseconds, rounded up), at most kLoopPollMax.
+    auto wait = kLoopPollMax - std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_poll);
+    if (armed_) {
+      const auto until = to_steady(*armed_) - SteadyClock::now();
+      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(until));
+    }
+    const int timeout = static_cast<int>(std::max<std::int64_t>(0, wait.count()));
+    const int n = ::epoll_wait(set, media_events_.data(), static_cast<int>(media_events_.size()), timeout);
+    if (n <= 0) {  // the deadline, the poll bound, or a signal (EINTR): Asio's turn
+      asio_ready = true;
+      continue;
+    }
+    // Asio's keys leave the list (its work runs after the ports'); the ports are handled as
+    // under io.run().
+    int ports = 0;
+    for (int i = 0; i < n; ++i) {
+      if (media_events_[static_cast<std::size_t>(i)].data.u64 == kLoopKeyAsio) {
+        asio_ready = true;
+      } else {
+        media_events_[static_cast<std::size_t>(ports++)] = media_events_[static_cast<std::size_t>(i)];
+      }
+    }
+    handle_media_events(ports);
+  }
+  loop_wake_fd_.store(-1, std::memory_order_release);
+  if (media_epoll_ && media_epoll_->is_open()) {
+    (void)::epoll_ctl(set, EPOLL_CTL_DEL, wake, nullptr);
+    if (udp_.is_open()) (void)::epoll_ctl(set, EPOLL_CTL_DEL, udp_.native_handle(), nullptr);
+  }
+  ::close(wake);
+  media_direct_ = false;
+  if (!io_.stopped()) {  // stop() without io.stop(): Asio's loop finishes what is left
+    wait_media();
+    io_.run();
+  }
 }
 
 int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {

@@ -85,8 +85,8 @@ void NativeRuntime::Impl::commit_store() {
   store_thread_->submit(std::move(batch), [self = shared_from_this()](bool ok) mutable {
     // On the store thread: only post. The reference moves into the handler, so this thread
     // never holds the last one (the runtime is never destroyed here).
-    asio::io_context& io = self->io_;
-    asio::post(io, [self = std::move(self), ok] { self->on_store_committed(ok); });
+    Impl& impl = *self;
+    impl.post([self = std::move(self), ok] { self->on_store_committed(ok); });
   });
 }
 

@@ -421,7 +421,7 @@ void NativeRuntime::Impl::notify_closed(StreamId id, StreamCloseReason reason, N
   switch (notify) {
     case Notify::Now: deliver(input); break;
     case Notify::Later:  // inside pump(): no input may start until it returns
-      asio::post(io_, [self = shared_from_this(), input] { self->deliver(input); });
+      post([self = shared_from_this(), input] { self->deliver(input); });
       break;
   }
 }
