@@ -77,7 +77,22 @@ struct AudioCall {
   double start_s = 0;  // its first side's start
   AudioVerdict verdict = AudioVerdict::TwoWay;
   std::vector<const AudioLegData*> legs;
+  // A two-way call's MOS: the lowest of its judged sides' (audio_leg_mos); none for a call that
+  // was not two-way (it is counted as one-way or no audio) or has a side without a MOS.
+  std::optional<double> mos;
 };
+// The ITU-T G.107 E-model's MOS estimate for what one side heard (rounded to 3 decimals), none
+// when it heard nothing countable (RFC 3550 expected 0) or its delay is unknown. G.711 with
+// packet-loss concealment (G.113 App. I: Ie 0, Bpl 25.1), Ppl = lost / expected, BurstR from its
+// loss bursts, and the mouth-to-ear delay Ta = one_way_delay_ms + kAudioPacketMs (packetisation)
+// + a playout buffer of max(kAudioPlayoutMinMs, 2 × jitter_ms); T = Ta, Tr = 2 T; the rest at
+// G.107's defaults.
+inline constexpr double kAudioPacketMs = 20.0;
+inline constexpr double kAudioPlayoutMinMs = 20.0;
+[[nodiscard]] std::optional<double> audio_leg_mos(const AudioLegData& leg);
+// Calls with a MOS below this are of poor quality (calls_poor_audio): G.107 Table B.1's "many
+// users dissatisfied", below R 70 (MOS 3.597).
+[[nodiscard]] double audio_poor_mos();
 [[nodiscard]] std::vector<AudioCall> audio_calls(const RunData& run);
 [[nodiscard]] std::string_view to_string(AudioVerdict verdict);
 void add_audio_metrics(const Scenario& scenario, const RunData& run, Metrics& metrics);

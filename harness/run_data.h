@@ -58,6 +58,12 @@ struct AudioLegData {
   std::uint64_t lost = 0;
   double jitter_ms = 0;
   std::optional<double> first_voice_ms;  // after our first packet (a PSTN echo: the round trip)
+  std::uint64_t loss_bursts = 0;          // runs of consecutive lost packets
+  // The mean one-way delay of what we heard, packet sent to packet received (ms): phone to phone,
+  // from the speaker's send times (one simulated clock); when what we heard is the PSTN gateway's
+  // stream (its line echoes us), half the echo's round trip, first_voice_ms / 2. None when
+  // nothing was heard (nor, from the gateway, any voice).
+  std::optional<double> one_way_delay_ms;
 };
 
 // With an audio: block and a pstn: block: the gateway's media bridges (media::BridgeCounters).

@@ -27,7 +27,8 @@ const std::vector<std::string>& phased_bases() {
       "registration_success_ratio", "pstn_inbound_success_ratio", "pstn_unassigned_404_ratio",
       "transfer_success_ratio", "pstn_calls_offered", "pstn_calls_blocked",
       "pstn_measured_blocking", "audio_calls", "audio_calls_two_way", "calls_one_way_audio",
-      "calls_no_audio"};
+      "calls_no_audio", "calls_poor_audio", "audio_mos_median", "audio_mos_min",
+      "audio_one_way_delay_ms.p95", "audio_jitter_ms.p95", "audio_loss_ratio"};
   return bases;
 }
 
@@ -45,7 +46,7 @@ const std::vector<std::string>& plain_metrics() {
       "pstn_offered_erlang", "pstn_erlang_b_blocking", "pstn_engset_blocking", "pstn_sources", "pstn_erlang_b_gap", "pstn_channels",
       "pstn_channels_in_use.max", "pstn_calls_failed_other", "pstn_calls_carried",
       "audio_calls_too_short", "audio_first_voice_ms.p50", "audio_first_voice_ms.p95",
-      "audio_first_voice_ms.max", "audio_jitter_ms.p95", "audio_jitter_ms.max", "audio_loss_ratio",
+      "audio_first_voice_ms.max", "audio_jitter_ms.max",
       "gateway_bridges_opened", "gateway_bridges_refused", "gateway_rtp_rx", "gateway_rtp_tx",
       "gateway_rtp_foreign", "gateway_rtp_concealed", "relay_calls", "relay_calls_timed_out",
       "relay_packets_forwarded", "relay_packets_dropped"};

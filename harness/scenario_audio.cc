@@ -1,6 +1,8 @@
 #include "harness/scenario_audio.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "harness/run_recorder.h"  // seconds_of, round3
@@ -33,9 +35,44 @@ void AudioRig::bridge_gateway(model::SipNodeApplication& app, const std::string&
   gateway_ = &app;
 }
 
+namespace {
+
+// The one-way delay of what `r` heard (ms), or nullopt. When the source it heard most is another
+// probe of the same call — phone to phone, directly or through a relay that forwards RTP
+// unchanged — its mean transit less the speaker's first send (model/audio_probe.h). Otherwise
+// (the PSTN gateway's own stream, its line echoing us) half the echo's round trip: from our first
+// packet to the first voice heard.
+std::optional<double> one_way_delay_ms(const model::AudioRecord& r,
+                                       const std::multimap<std::string, const model::AudioRecord*>& by_call) {
+  const model::HeardSource* heard = r.stats.main_source();
+  if (heard == nullptr) return std::nullopt;
+  const auto [from, to] = by_call.equal_range(r.call_id);
+  for (auto it = from; it != to; ++it) {
+    const model::AudioRecord& peer = *it->second;
+    if (&peer == &r || peer.stats.ssrc != heard->ssrc || !peer.stats.first_sent) continue;
+    const Duration d = model::one_way_delay(*heard, *peer.stats.first_sent, peer.stats.first_timestamp);
+    return round3(static_cast<double>(d.count()) / 1e6);
+  }
+  if (r.stats.first_voice && r.stats.first_sent) {
+    return round3(static_cast<double>(to_ns(*r.stats.first_voice) - to_ns(*r.stats.first_sent)) / 2e6);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void AudioRig::collect(RunData& out) const {
+  // Every UA's records first: a leg's delay needs the speaker's record, at another UA.
+  std::vector<std::vector<model::AudioRecord>> records;
+  records.reserve(attached_.size());
+  std::multimap<std::string, const model::AudioRecord*> by_call;
+  for (const auto& a : attached_) records.push_back(a.app->Records());
+  for (const auto& list : records) {
+    for (const auto& r : list) by_call.emplace(r.call_id, &r);
+  }
   std::vector<std::pair<double, AudioLegData>> legs;
-  for (const auto& a : attached_) {
+  for (std::size_t i = 0; i < attached_.size(); ++i) {
+    const Attached& a = attached_[i];
     // A call this UA answered whose 2xx was never acknowledged (the caller never heard it: a cut
     // link) never connected; its caller's record says how it failed. Not judged for audio.
     std::set<std::string> unconfirmed;
@@ -43,7 +80,7 @@ void AudioRig::collect(RunData& out) const {
       if (c.role == model::CallRole::Callee && c.answered_at && !c.ack_at) unconfirmed.insert(c.call_id);
     }
     std::set<std::string> heard;
-    for (const auto& r : a.app->Records()) {
+    for (const auto& r : records[i]) {
       heard.insert(r.call_id);
       if (unconfirmed.contains(r.call_id)) continue;
       AudioLegData d;
@@ -57,6 +94,8 @@ void AudioRig::collect(RunData& out) const {
       d.expected = r.stats.expected;
       d.lost = r.stats.lost();
       d.jitter_ms = round3(r.stats.jitter_ms);
+      d.loss_bursts = r.stats.loss_bursts;
+      d.one_way_delay_ms = one_way_delay_ms(r, by_call);
       if (r.stats.first_voice && r.stats.first_sent) {
         d.first_voice_ms = round3(static_cast<double>(to_ns(*r.stats.first_voice) - to_ns(*r.stats.first_sent)) / 1e6);
       }

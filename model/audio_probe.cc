@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <numbers>
 
 #include "proxy/media/g711.h"
@@ -16,7 +17,24 @@ media::G711Law law_of(std::uint8_t payload_type) {
   return payload_type == media::kPayloadTypePcma ? media::G711Law::ALaw : media::G711Law::MuLaw;
 }
 
+constexpr std::int64_t kNsPerSample = 125'000;  // 8 kHz: G.711, payload types 0 and 8
+
 }  // namespace
+
+Duration one_way_delay(const HeardSource& heard, TimePoint first_sent, std::uint32_t first_timestamp) {
+  // The sender's first packet would have had transit first_sent (its timestamp is the line's
+  // zero), and the heard line starts at heard.first_timestamp: (that − T0) samples later.
+  const auto skipped = static_cast<std::int32_t>(heard.first_timestamp - first_timestamp);
+  return heard.mean_transit() - first_sent - Duration{std::int64_t{skipped} * kNsPerSample};
+}
+
+const HeardSource* AudioStats::main_source() const {
+  const HeardSource* best = nullptr;
+  for (const auto& h : heard) {
+    if (best == nullptr || h.packets > best->packets) best = &h;
+  }
+  return best;
+}
 
 AudioProbe::AudioProbe(Address peer, std::uint8_t payload_type, std::uint32_t ssrc,
                        std::uint16_t first_sequence, std::uint32_t first_timestamp)
@@ -25,7 +43,10 @@ AudioProbe::AudioProbe(Address peer, std::uint8_t payload_type, std::uint32_t ss
                                                             : media::kPayloadTypePcmu),
       ssrc_(ssrc),
       sequence_(first_sequence),
-      timestamp_(first_timestamp) {}
+      timestamp_(first_timestamp) {
+  stats_.ssrc = ssrc;
+  stats_.first_timestamp = first_timestamp;
+}
 
 std::vector<std::uint8_t> AudioProbe::next_packet(TimePoint now) {
   std::vector<std::uint8_t> payload(kSamples);
@@ -50,6 +71,31 @@ std::vector<std::uint8_t> AudioProbe::next_packet(TimePoint now) {
   return bytes ? std::move(bytes).value() : std::vector<std::uint8_t>{};
 }
 
+void AudioProbe::note_transit(TimePoint now, std::uint32_t ssrc, std::uint32_t timestamp) {
+  auto it = std::find_if(stats_.heard.begin(), stats_.heard.end(),
+                         [ssrc](const HeardSource& h) { return h.ssrc == ssrc; });
+  if (it == stats_.heard.end()) {
+    stats_.heard.push_back(HeardSource{.ssrc = ssrc,
+                                       .packets = 0,
+                                       .first_timestamp = timestamp,
+                                       .last_timestamp = timestamp,
+                                       .timestamp_offset = 0,
+                                       .first_transit = now,
+                                       .transit_sum = {},
+                                       .min_transit = now,
+                                       .max_transit = now});
+    it = std::prev(stats_.heard.end());
+  }
+  HeardSource& h = *it;
+  h.timestamp_offset += static_cast<std::int32_t>(timestamp - h.last_timestamp);  // unwrapped
+  h.last_timestamp = timestamp;
+  const TimePoint transit = now - Duration{h.timestamp_offset * kNsPerSample};
+  ++h.packets;
+  h.transit_sum += transit - h.first_transit;
+  h.min_transit = std::min(h.min_transit, transit);
+  h.max_transit = std::max(h.max_transit, transit);
+}
+
 void AudioProbe::on_datagram(TimePoint now, const Address& source, std::span<const std::uint8_t> bytes) {
   if (source != peer_) {
     ++stats_.foreign;
@@ -62,7 +108,16 @@ void AudioProbe::on_datagram(TimePoint now, const Address& source, std::span<con
   }
   const media::RtpPacket& p = parsed.value();
   ++stats_.received;
-  (void)receiver_.on_packet(now, p.ssrc, p.sequence_number, p.timestamp, bytes.size());
+  // A loss burst: a counted packet of the same confirmed source past a gap in the sequence.
+  const bool confirmed = receiver_.ssrc() == p.ssrc && !receiver_.in_probation();
+  const std::uint64_t highest = receiver_.extended_highest();
+  const std::uint64_t restarts = receiver_.source_changes();
+  const auto verdict = receiver_.on_packet(now, p.ssrc, p.sequence_number, p.timestamp, bytes.size());
+  if (confirmed && verdict == media::relay::StreamStats::Verdict::Counted &&
+      receiver_.source_changes() == restarts && receiver_.extended_highest() > highest + 1) {
+    ++stats_.loss_bursts;
+  }
+  note_transit(now, p.ssrc, p.timestamp);
   stats_.expected = static_cast<std::uint64_t>(receiver_.expected());
   stats_.lost_packets = static_cast<std::uint64_t>(std::max<std::int64_t>(0, receiver_.lost()));
   stats_.jitter_ms = static_cast<double>(receiver_.jitter()) * 1000.0 / receiver_.clock_rate();

@@ -15,6 +15,12 @@
 // above the silence floor: the line's or the peer's silence (G.711's idle codes) is no voice, a
 // tone or speech is — so a probe whose peer echoes it (the emulated PSTN subscriber) hears its
 // own voice only when the audio went both ways.
+//
+// Delay: every packet heard has a transit, arrival − (timestamp − the source's first timestamp
+// heard) / 8000 (RFC 3550 A.8's transit in time units, counted from the first packet so a
+// timestamp wrap does not matter); the probe keeps their mean, min and max per SSRC. Every clock
+// of a simulation is the same clock, so a peer probe whose first packet left at first_sent with
+// timestamp T0 was heard one_way_delay(heard, peer's first_sent, T0) after it spoke.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -25,6 +31,27 @@
 #include "proxy/media/relay/stream_stats.h"
 
 namespace resproxy::model {
+
+// One RTP source (SSRC) a probe heard, with the transit of its packets (see above).
+struct HeardSource {
+  std::uint32_t ssrc = 0;
+  std::uint64_t packets = 0;
+  std::uint32_t first_timestamp = 0;  // of the first packet heard
+  std::uint32_t last_timestamp = 0;
+  std::int64_t timestamp_offset = 0;  // last_timestamp − first_timestamp, unwrapped
+  TimePoint first_transit{};          // transit of the first packet
+  Duration transit_sum{};             // Σ (transit − first_transit)
+  TimePoint min_transit{}, max_transit{};
+
+  [[nodiscard]] TimePoint mean_transit() const {
+    return packets == 0 ? first_transit : first_transit + transit_sum / static_cast<std::int64_t>(packets);
+  }
+};
+
+// How long after a sender's first packet left (`first_sent`, timestamp `first_timestamp`,
+// 8 kHz) its packets were heard, on average: the mean transit less the sender's own "transit" at
+// its first packet. Needs one clock for both (a simulation's).
+[[nodiscard]] Duration one_way_delay(const HeardSource& heard, TimePoint first_sent, std::uint32_t first_timestamp);
 
 struct AudioStats {
   std::uint64_t sent = 0;       // RTP packets said
@@ -39,6 +66,12 @@ struct AudioStats {
   std::optional<TimePoint> first_received;
   std::optional<TimePoint> first_voice;
   std::optional<TimePoint> last_received;
+  std::uint64_t loss_bursts = 0;  // forward gaps in the counted sequence (runs of lost packets)
+  std::uint32_t ssrc = 0;             // what this probe says: its SSRC and first timestamp
+  std::uint32_t first_timestamp = 0;
+  std::vector<HeardSource> heard;     // every SSRC heard from the peer, first heard first
+  // The source heard most (the first of equals); nullptr before any packet.
+  [[nodiscard]] const HeardSource* main_source() const;
   // Packets the peer sent that never came (RFC 3550 A.3, 0 when duplicates outnumber them).
   [[nodiscard]] std::uint64_t lost() const { return lost_packets; }
 };
@@ -63,6 +96,8 @@ class AudioProbe {
   [[nodiscard]] const AudioStats& stats() const { return stats_; }
 
  private:
+  void note_transit(TimePoint now, std::uint32_t ssrc, std::uint32_t timestamp);
+
   Address peer_;
   std::uint8_t payload_type_;
   std::uint32_t ssrc_;

@@ -137,6 +137,7 @@ void read_audio(const Reader& r, const json& root, Results& out) {
   if (!audio->is_object()) r.fail("audio", "expected an object, got " + Reader::type_of(*audio));
   Audio result;
   result.talk_s = r.number(*audio, "talk_s", "audio.");
+  result.poor_mos = r.opt_number(*audio, "poor_mos", "audio.");
   if (const json* calls = Reader::find(*audio, "calls")) {
     if (!calls->is_array()) r.fail("audio.calls", "expected an array");
     for (std::size_t i = 0; i < calls->size(); ++i) {
@@ -148,6 +149,7 @@ void read_audio(const Reader& r, const json& root, Results& out) {
       call.start_s = r.number(c, "start_s", where);
       call.phase = r.string(c, "phase", where);
       call.verdict = r.string(c, "verdict", where);
+      call.mos = r.opt_number(c, "mos", where);
       if (const json* sides = Reader::find(c, "sides")) {
         if (!sides->is_array()) r.fail(where + "sides", "expected an array");
         for (std::size_t k = 0; k < sides->size(); ++k) {
@@ -166,6 +168,8 @@ void read_audio(const Reader& r, const json& root, Results& out) {
           side.expected = r.number(x, "expected", side_where);
           side.jitter_ms = r.number(x, "jitter_ms", side_where);
           side.first_voice_ms = r.opt_number(x, "first_voice_ms", side_where);
+          side.one_way_delay_ms = r.opt_number(x, "one_way_delay_ms", side_where);
+          side.mos = r.opt_number(x, "mos", side_where);
           call.sides.push_back(std::move(side));
         }
       }

@@ -123,16 +123,20 @@ struct AudioSide {
   std::optional<double> stop_s;
   double sent = 0, received = 0, voice = 0, lost = 0, expected = 0, jitter_ms = 0;
   std::optional<double> first_voice_ms;
+  std::optional<double> one_way_delay_ms;
+  std::optional<double> mos;  // the E-model's estimate of what this side heard
 };
 struct AudioCall {
   std::string call_id;
   double start_s = 0;
   std::string phase;
   std::string verdict;  // two_way | one_way | none | too_short
+  std::optional<double> mos;  // a two-way call's: its worse side's
   std::vector<AudioSide> sides;
 };
 struct Audio {
   double talk_s = 0;
+  std::optional<double> poor_mos;  // a call's MOS below it is poor quality
   std::vector<AudioCall> calls;
   std::vector<std::pair<std::string, double>> gateway;  // the gateway's bridge counters, as written
 };

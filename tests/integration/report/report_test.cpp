@@ -335,7 +335,13 @@ TEST(ResilienceReport, FlagsCallsThatConnectedWithoutAudioAndCountsThemByPhase) 
   Results run = parse_results(
       R"json({"schema": 1, "scenario": "heard", "title": "", "seed": 1, "duration_s": 100.0,
               "phases": {"before": [0.0, 30.0], "during": [30.0, 90.0], "after": [90.0, 100.0]},
-              "audio": {"talk_s": 15, "min_side_s": 1, "calls": [
+              "metrics": {"audio_mos_median.before": 4.374, "audio_mos_min.before": 4.374,
+                          "calls_poor_audio.before": 0, "audio_loss_ratio.before": 0.0,
+                          "audio_jitter_ms.p95.before": 0.0, "audio_one_way_delay_ms.p95.before": 20.686,
+                          "audio_mos_median.during": 3.214, "audio_mos_min.during": 3.214,
+                          "calls_poor_audio.during": 1, "audio_loss_ratio.during": 0.05,
+                          "audio_jitter_ms.p95.during": 13.2, "audio_one_way_delay_ms.p95.during": 120},
+              "audio": {"talk_s": 15, "min_side_s": 1, "poor_mos": 3.597, "calls": [
                 {"call_id": "ok-1", "start_s": 10, "phase": "before", "verdict": "two_way", "sides": [
                   {"ua": "phone-2001", "negotiated": true, "start_s": 10, "stop_s": 20, "sent": 500,
                    "received": 500, "voice": 500, "expected": 500, "lost": 0, "jitter_ms": 0,
@@ -347,24 +353,53 @@ TEST(ResilienceReport, FlagsCallsThatConnectedWithoutAudioAndCountsThemByPhase) 
                 {"call_id": "dead-1", "start_s": 50, "phase": "during", "verdict": "none", "sides": [
                   {"ua": "phone-2003", "negotiated": false, "start_s": 50, "stop_s": 60, "sent": 0,
                    "received": 0, "voice": 0, "expected": 0, "lost": 0, "jitter_ms": 0,
-                   "first_voice_ms": null}]}],
+                   "first_voice_ms": null}]},
+                {"call_id": "crackle-1", "start_s": 70, "phase": "during", "verdict": "two_way", "mos": 3.214,
+                 "sides": [
+                  {"ua": "phone-2004", "negotiated": true, "start_s": 70, "stop_s": 85, "sent": 750,
+                   "received": 700, "voice": 700, "expected": 750, "lost": 50, "jitter_ms": 12.5,
+                   "first_voice_ms": 240, "one_way_delay_ms": 120, "mos": 3.214}]}],
                 "gateway": {"rtp_rx": 4065, "bridges_opened": 7}}})json",
       "heard/results.json");
   ASSERT_TRUE(run.audio.has_value());
-  ASSERT_EQ(run.audio->calls.size(), 3u);
+  ASSERT_EQ(run.audio->calls.size(), 4u);
+  EXPECT_EQ(run.audio->poor_mos, 3.597);
+  EXPECT_EQ(run.audio->calls[3].mos, 3.214);
+  EXPECT_EQ(run.audio->calls[3].sides[0].one_way_delay_ms, 120);
+  EXPECT_FALSE(run.audio->calls[0].mos) << "absent: none";
   ScenarioRuns scenario;
   scenario.scenario = run.scenario;
   scenario.runs.push_back(run);
   const std::string html = render_html({scenario}, {});
   EXPECT_NE(html.find("-audio\">Audio</h4>"), std::string::npos);
-  // before: 1 judged, both ways; during: 2 judged, one each one-way and silent, both marked bad.
+  // before: 1 judged, both ways, and how it sounded: MOS median and min, poor calls, loss,
+  // jitter p95, one-way delay p95 (the phase's metrics).
   EXPECT_NE(html.find("<tr><td>before</td><td class=\"num\">1</td><td class=\"num\">1</td>"
-                      "<td class=\"num\">0</td><td class=\"num\">0</td>"),
+                      "<td class=\"num\">0</td><td class=\"num\">0</td><td class=\"num\">0</td>"
+                      "<td class=\"num\">4.37</td><td class=\"num\">4.37</td><td class=\"num\">0</td>"
+                      "<td class=\"num\">0 %</td><td class=\"num\">0 ms</td><td class=\"num\">21 ms</td></tr>"),
+            std::string::npos)
+      << html.substr(html.find("<tr><td>before</td>"), 600);
+  // during: 3 judged, one each one-way and silent, both marked bad; the two-way one rated poorly,
+  // so its MOS cells and the poor count are marked too. No figures after: dashes.
+  EXPECT_NE(html.find("<tr><td>during</td><td class=\"num\">3</td><td class=\"num\">1</td>"
+                      "<td class=\"num bad\">1</td><td class=\"num bad\">1</td><td class=\"num\">0</td>"
+                      "<td class=\"num bad\">3.21</td><td class=\"num bad\">3.21</td><td class=\"num bad\">1</td>"
+                      "<td class=\"num\">5 %</td><td class=\"num\">13 ms</td><td class=\"num\">120 ms</td></tr>"),
+            std::string::npos)
+      << html.substr(html.find("<tr><td>during</td>"), 600);
+  EXPECT_NE(html.find("<th class=\"num\">MOS median</th><th class=\"num\">MOS min</th><th class=\"num\">poor</th>"
+                      "<th class=\"num\">loss</th><th class=\"num\">jitter p95</th>"
+                      "<th class=\"num\">one-way delay p95</th>"),
             std::string::npos);
-  EXPECT_NE(html.find("<tr><td>during</td><td class=\"num\">2</td><td class=\"num\">0</td>"
-                      "<td class=\"num bad\">1</td><td class=\"num bad\">1</td>"),
+  EXPECT_NE(html.find("under 3.6 (R 70: many users dissatisfied) it is poor"), std::string::npos);
+  EXPECT_NE(html.find("Calls that connected without audio both ways or with poor audio"), std::string::npos);
+  // The poor call is listed with its MOS and what its side heard.
+  EXPECT_NE(html.find("<code>crackle-1</code>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"bad\">poor: MOS 3.21</td>"), std::string::npos);
+  EXPECT_NE(html.find("phone-2004: 750 sent, 700 heard, 700 with voice · MOS 3.21, 6.7 % lost, jitter 12.5 ms, "
+                      "120 ms one way"),
             std::string::npos);
-  EXPECT_NE(html.find("Calls that connected without audio both ways"), std::string::npos);
   EXPECT_NE(html.find("<code>mute&lt;1&gt;</code>"), std::string::npos) << "escaped";
   EXPECT_NE(html.find("phone-2002: 1000 sent, 1000 heard, 0 with voice"), std::string::npos);
   EXPECT_NE(html.find("phone-2003: no audio in the SDP"), std::string::npos);

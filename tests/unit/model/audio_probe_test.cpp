@@ -111,5 +111,51 @@ TEST(AudioProbe, JitterIsZeroForAPerfectClockAndFollowsRfc3550ForALatePacket) {
   EXPECT_DOUBLE_EQ(shaken.stats().jitter_ms, 15.0 / 8.0);
 }
 
+TEST(AudioProbe, OneWayDelayFromTransitsAcrossATimestampWrapAndALostStart) {
+  // The speaker's first packet leaves at kStart with timestamp 0xffffff00; 160 per packet, so
+  // the timestamps wrap after the second. Its first two packets are lost; the others arrive 38 ms
+  // after they left, and every fourth 8 ms later still (mean 40 ms).
+  AudioProbe speaker(Address{"10.0.0.1", 40000}, 0, 0xabcdef, 100, 0xffffff00u);
+  AudioProbe listener(Address{"10.0.0.1", 40000}, 0, 1, 1, 1);
+  for (int i = 0; i < 50; ++i) {
+    const TimePoint sent = kStart + i * 20ms;
+    const auto bytes = speaker.next_packet(sent);
+    if (i < 2) continue;
+    const Duration delay = (i % 4 == 0) ? 46ms : 38ms;
+    listener.on_datagram(sent + delay, Address{"10.0.0.1", 40000}, bytes);
+  }
+  // Packets 2..49: 12 of 48 are late (i = 4, 8, …, 48): mean 38 + 8 · 12/48 = 40 ms.
+  ASSERT_EQ(listener.stats().heard.size(), 1u);
+  const HeardSource& heard = listener.stats().heard.front();
+  EXPECT_EQ(heard.ssrc, 0xabcdefu);
+  EXPECT_EQ(heard.packets, 48u);
+  EXPECT_EQ(heard.first_timestamp, 0xffffff00u + 320u);  // wrapped: 0x00000040
+  EXPECT_EQ(listener.stats().main_source(), &heard);
+  EXPECT_EQ(speaker.stats().ssrc, 0xabcdefu);
+  EXPECT_EQ(speaker.stats().first_timestamp, 0xffffff00u);
+  ASSERT_TRUE(speaker.stats().first_sent);
+  EXPECT_EQ(one_way_delay(heard, *speaker.stats().first_sent, speaker.stats().first_timestamp), 40ms);
+  // The spread: min and max transit differ by the 8 ms.
+  EXPECT_EQ(heard.max_transit - heard.min_transit, 8ms);
+  // A second source (a re-INVITE's new stream) is kept apart; the one heard most is the main one.
+  listener.on_datagram(kStart + 2s, Address{"10.0.0.1", 40000}, peer_packet(7, 1234, 0x10));
+  ASSERT_EQ(listener.stats().heard.size(), 2u);
+  EXPECT_EQ(listener.stats().heard[1].ssrc, 0x1234u);
+  EXPECT_EQ(listener.stats().main_source()->ssrc, 0xabcdefu);
+}
+
+TEST(AudioProbe, CountsRunsOfLostPacketsAsBursts) {
+  AudioProbe probe(kPeer, 0, 1, 1, 1);
+  // 10, 11 (source confirmed), 12, [13 14 lost], 15, 16, [17 lost], 18, [19 20 21 lost], 22
+  const std::uint16_t heard[] = {10, 11, 12, 15, 16, 18, 22};
+  TimePoint t = kStart;
+  for (const std::uint16_t seq : heard) {
+    probe.on_datagram(t, kPeer, peer_packet(seq, 160u * seq, 0x10));
+    t += 20ms;
+  }
+  EXPECT_EQ(probe.stats().lost(), 6u);
+  EXPECT_EQ(probe.stats().loss_bursts, 3u);
+}
+
 }  // namespace
 }  // namespace resproxy::model
