@@ -9,6 +9,7 @@
 
 #include "harness/results_audio.h"
 #include "harness/results_detail.h"
+#include "harness/results_nat.h"
 #include "harness/report/report_svg.h"  // html_escape: also right for XML attributes
 
 namespace resproxy::harness {
@@ -389,6 +390,7 @@ Metrics compute_metrics(const Scenario& s, const RunData& run) {
   m["max_calls_in_progress"] = most;
   if (s.pstn.enabled) add_pstn_metrics(s, run, m);
   if (s.audio_talk_s) add_audio_metrics(s, run, m);
+  if (!s.homes.empty()) add_nat_metrics(s, run, m);
   return m;
 }
 
@@ -521,6 +523,7 @@ std::string results_json(const Scenario& s, const RunData& run, const Metrics& m
                      {"unanswered_by_cause", std::move(causes)}};
   }
   if (s.audio_talk_s) j["audio"] = audio_json(s, run);
+  if (!s.homes.empty()) j["nat"] = nat_json(s, run);
   Json counters = Json::object();
   for (const auto& [node, table] : run.counters) {
     Json rows = Json::array();

@@ -27,6 +27,15 @@ struct CallData {
   // With a pstn: block, an outside call the gateway carried to a subscriber who does not answer
   // by design: busy | no_answer | unallocated ("" otherwise). Not in results.json.
   std::string subscriber;
+  bool relayed = false;  // resproxy's media relay anchored it (media.anchored). Not in results.json.
+};
+
+// With a nat: block: one home's NAT at the end of the run (model/nat_node.h's counters).
+struct HomeNatData {
+  std::string address;  // its outside address
+  std::uint64_t translated_out = 0, translated_in = 0;
+  std::uint64_t dropped_unsolicited = 0, dropped_filtered = 0, dropped_no_port = 0, dropped_other = 0;
+  std::uint64_t mappings_created = 0, mappings_expired = 0, mappings = 0;
 };
 
 // With a pstn: block: one call the gateway core handled (its gw.call_started / gw.call_ended).
@@ -175,6 +184,7 @@ struct RunData {
   // With an audio: block.
   std::vector<AudioLegData> audio_legs;  // start order
   std::optional<GatewayMediaData> gateway_media;
+  std::vector<HomeNatData> homes;  // with a nat: block, in home order
   std::vector<std::string> trace;  // every trace line, only when asked for
 };
 

@@ -1,12 +1,14 @@
 #pragma once
 // What a scenario run's trace says, gathered as it happens (scenario_runner.cc): one TraceSink per
 // node feeding one Recorder, which keeps the routes resproxy chose, the ITSP's state changes, the
-// ladder of one chosen call, the gateway's call records — and the small time/trace helpers the
-// runner shares with it. Internal to the runner (namespace runner), not an interface.
+// ladder of one chosen call, the gateway's call records, the calls the media relay anchored — and
+// the small time/trace helpers the runner shares with it. Internal to the runner (namespace
+// runner), not an interface.
 #include <algorithm>
 #include <cmath>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -94,6 +96,8 @@ class Recorder {
         ++dns_lookups_failed_;
       } else if (name == "itsp.readdressed" || name == "itsp.proxy_removed") {
         ++itsp_address_changes_;
+      } else if (name == "media.anchored" && field(event, "verdict") != "refused") {
+        relayed_.insert(field(event, "call_id"));
       }
       return;
     }
@@ -132,6 +136,7 @@ class Recorder {
     names_[itsp_second_address_] = "itsp";
     gateway_address_ = gateway.to_string();
   }
+  bool relayed(const std::string& call_id) const { return relayed_.contains(call_id); }
   std::string route_of(const std::string& call_id) const {
     const auto it = routes_.find(call_id);
     return it == routes_.end() ? std::string() : it->second.where;
@@ -191,6 +196,7 @@ class Recorder {
   std::string itsp_second_address_;  // where the ITSP may move (itsp_moves_at_s)
   std::string gateway_address_;
   std::map<std::string, std::size_t> pstn_index_;  // gateway calls not yet ended
+  std::set<std::string> relayed_;                  // calls resproxy's media relay anchored
 };
 
 }  // namespace resproxy::harness::runner

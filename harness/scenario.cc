@@ -49,32 +49,13 @@ const std::vector<std::string>& plain_metrics() {
       "audio_first_voice_ms.max", "audio_jitter_ms.max",
       "gateway_bridges_opened", "gateway_bridges_refused", "gateway_rtp_rx", "gateway_rtp_tx",
       "gateway_rtp_foreign", "gateway_rtp_concealed", "relay_calls", "relay_calls_timed_out",
-      "relay_packets_forwarded", "relay_packets_dropped"};
+      "relay_packets_forwarded", "relay_packets_dropped", "nat_translated_out", "nat_translated_in",
+      "nat_dropped_unsolicited", "nat_dropped_filtered", "nat_dropped_other", "nat_mappings_created",
+      "nat_mappings_expired", "nat_calls", "nat_calls_relayed", "nat_calls_not_relayed", "lan_calls",
+      "lan_calls_relayed"};
   return names;
 }
 
-
-model::LinkParams read_link(const Map& parent, const std::string& key, model::LinkParams link,
-                            const std::string& file) {
-  if (!parent.has(key)) return link;
-  Map m(parent.get(key), parent.name(key), file, {"rate", "delay_ms", "queue"});
-  if (m.has("rate")) {
-    link.rate = m.text("rate", link.rate);
-    if (!is_number_with_unit(link.rate, {"bps", "kbps", "Kbps", "Mbps", "Gbps"}, true)) {
-      fail(file, m.get("rate"), m.name("rate") + ": \"" + link.rate +
-                                    "\" is not a data rate; allowed: <number>bps|kbps|Mbps|Gbps");
-    }
-  }
-  if (m.has("delay_ms")) link.delay = ns3::MicroSeconds(std::llround(m.number("delay_ms", 0, 0, 60000) * 1000));
-  if (m.has("queue")) {
-    link.queue = m.text("queue", "");
-    if (!is_number_with_unit(link.queue, {"p", "B", "kB", "MB"}, false)) {
-      fail(file, m.get("queue"), m.name("queue") + ": \"" + link.queue +
-                                     "\" is not a queue size; allowed: <number>p|B|kB|MB");
-    }
-  }
-  return link;
-}
 
 bool contains_section(const std::string& text, const std::string& section) {
   std::string lower = text;
@@ -155,7 +136,8 @@ FaultSpec read_fault(const YAML::Node& node, const std::string& file, double dur
   } else if (process) {
     spec.fault.target = m.choice("target", "itsp", {"itsp", "resproxy"});
   } else {
-    spec.fault.target = m.choice("target", "access", {"access", "itsp", "remote", "resproxy", "gateway", "lan", "dns"});
+    spec.fault.target = m.choice("target", "access",
+                                 {"access", "itsp", "remote", "resproxy", "gateway", "lan", "dns", "home", "home_lan"});
   }
   spec.start_s = m.number("start_s", 0, 0, duration);
   spec.end_s = m.number("end_s", duration, 0, duration);
@@ -249,6 +231,28 @@ double engset(double erlangs, std::size_t channels, std::size_t sources) {
   return blocking;
 }
 
+std::size_t Scenario::phones_at_home() const {
+  std::size_t n = 0;
+  for (const auto& h : homes) n += h.phones;
+  return n;
+}
+
+std::optional<std::pair<std::size_t, std::size_t>> Scenario::home_of(std::size_t index) const {
+  const std::size_t at_home = phones_at_home();
+  if (at_home > phones || index < phones - at_home || index >= phones) return std::nullopt;
+  std::size_t slot = index - (phones - at_home);
+  for (std::size_t k = 0; k < homes.size(); ++k) {
+    if (slot < homes[k].phones) return std::pair{k, slot};
+    slot -= homes[k].phones;
+  }
+  return std::nullopt;
+}
+
+bool phone_uses_tcp(const Scenario& s, std::size_t i) {
+  const auto tcp = static_cast<std::size_t>(std::llround(s.tcp_share * static_cast<double>(s.phones)));
+  return tcp > 0 && (i + 1) * tcp / s.phones > i * tcp / s.phones;
+}
+
 bool phone_has_credentials(const Scenario& s, std::size_t i) {
   if (s.password.empty() || s.phones == 0) return false;
   const auto with = static_cast<std::size_t>(std::llround(s.auth_share * static_cast<double>(s.phones)));
@@ -271,7 +275,7 @@ Scenario load_scenario(const std::string& path) {
   Map top(root, "", path,
           {"title", "description", "seed", "long", "duration_s", "sample_s", "topology", "resproxy",
            "itsp", "phones", "traffic", "faults", "expect", "ladder_at_s", "dns", "itsp_moves_at_s",
-           "pstn", "audio"});
+           "pstn", "audio", "nat"});
   s.title = top.text("title", s.name);
   s.description = top.text("description", "");
   s.seed = static_cast<std::uint32_t>(top.integer("seed", 1, 1, 4294967295ULL));
@@ -426,9 +430,14 @@ Scenario load_scenario(const std::string& path) {
   if (top.has("ladder_at_s")) s.ladder_at_s = top.number("ladder_at_s", 0, 0, s.duration_s);
   if (top.has("dns")) s.dns = read_dns(top.get("dns"), path, s.duration_s);
   if (top.has("itsp_moves_at_s")) s.itsp_moves_at_s = top.number("itsp_moves_at_s", 0, 0, s.duration_s);
+  if (top.has("nat")) read_nat(top.get("nat"), path, s);
   for (const auto& f : s.faults) {
     if (f.fault.target == "dns" && !s.dns.enabled) {
       throw ScenarioError(path + ":" + std::to_string(f.line) + ": faults: target dns needs a dns: block");
+    }
+    if ((f.fault.target == "home" || f.fault.target == "home_lan") && s.homes.empty()) {
+      throw ScenarioError(path + ":" + std::to_string(f.line) + ": faults: target " + f.fault.target +
+                          " needs a nat: block");
     }
   }
   // The ITSP's new proxy answers at its new address before the move: the ITSP model takes

@@ -36,7 +36,7 @@
 //   faults: [{kind, target, start_s, end_s, …}] — kinds and their keys in model/fault_schedule.h
 //           (outage, flap/random_outages: up_s down_s, loss: rate direction, latency: delay_ms
 //           jitter_ms jitter_step_ms, process_dead, process_503 with target itsp|resproxy);
-//           link targets: access, itsp, remote, resproxy, gateway, lan
+//           link targets: access, itsp, remote, resproxy, gateway, lan (with nat: home, home_lan)
 //   expect: ["<metric> <op> <number>[%]", …] — ops >= <= == != > <; metric names are those of
 //           results.json's "metrics" (is_known_metric); a metric without data fails.
 //   dns: a DNS server node on the ITSP's side of the access link (link "dns"), authoritative for
@@ -63,10 +63,25 @@
 //        calling the DDI numbers through the exchange. Faults with it (target: index from 1):
 //        e1_los, e1_ais (target: E1 span), fxo_dead (target: FXO line), exchange_congestion
 //        (no target). Metrics: pstn_* (docs/results-schema.md).
+//   nat: teleworkers — the last phones of topology.phones live in home offices, each home a UDP
+//        NAT (model/nat_node.h, RFC 4787) on its own broadband link to the carrier, with its phones
+//        on one host behind it (192.168.k.2, ports 5060, 5061, …), reaching resproxy across the
+//        access link (model/office_network.h). Keys: link: {rate, delay_ms, queue} (every home's
+//        broadband link; default 50Mbps, 10 ms, 100p; the home LAN is topology.lan), homes:
+//        [{phones (default 1), mapping, filtering (endpoint_independent | address_dependent |
+//        address_and_port_dependent; default endpoint_independent and address_and_port_dependent:
+//        a port-restricted cone; both address_and_port_dependent: a symmetric NAT), timeout_s (the
+//        UDP mapping timeout, refreshed by outbound traffic; default 300, RFC 4787 REQ-5 wants at
+//        least 120 — less is allowed, as cheap routers do), ports: [first, last] (external ports,
+//        default [1024, 65535]), register_expires_s (the Expires these phones ask for; default
+//        phones.register_expires_s)}], at most 64 homes. The phones at home use UDP (tcp_share
+//        must leave them out). Link targets for faults: home, home_lan (every home's). Metrics:
+//        nat_*, and lan_calls / nat_calls with their relayed counts (docs/results-schema.md).
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/dns_message.h"
@@ -148,6 +163,14 @@ struct PstnSpec {
   }
 };
 
+// One home of the `nat:` block: its NAT and its phones.
+struct HomeSpec {
+  model::NatConfig nat;
+  std::size_t phones = 1;
+  std::optional<double> register_expires_s;  // none: the scenario's
+  int line = 0;
+};
+
 struct Scenario {
   std::string file;    // as given on the command line
   std::string name;    // file name without .yaml
@@ -203,6 +226,12 @@ struct Scenario {
   // hears; the gateway bridges its line calls to RTP. None: signalling only.
   std::optional<double> audio_talk_s;
   std::optional<double> ladder_at_s;  // the ladder shows the first call placed at or after this
+  std::vector<HomeSpec> homes;        // nat: the last phones, in this order, live at these homes
+
+  // The phones at home (the last ones of `phones`), and which home and slot phone `index` is at
+  // (none: an office phone).
+  [[nodiscard]] std::size_t phones_at_home() const;
+  [[nodiscard]] std::optional<std::pair<std::size_t, std::size_t>> home_of(std::size_t index) const;
 };
 
 // Erlang B: the probability that a call offered `erlangs` of traffic finds all `channels` busy,
@@ -220,6 +249,8 @@ struct Scenario {
 
 // Whether office phone `index` (0-based) has the digest password (auth_share spread evenly).
 bool phone_has_credentials(const Scenario& scenario, std::size_t index);
+// Whether office phone `index` uses TCP (tcp_share spread evenly).
+bool phone_uses_tcp(const Scenario& scenario, std::size_t index);
 
 // Reads and checks a scenario file. Throws ScenarioError.
 Scenario load_scenario(const std::string& path);

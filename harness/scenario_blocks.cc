@@ -1,5 +1,5 @@
 // The scenario file's blocks that have a reader of their own: dns (zones and changes), pstn
-// (cards, exchange and subscribers) and expect (the expectations).
+// (cards, exchange and subscribers), nat (home offices), expect (the expectations), and links.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,6 +11,28 @@
 #include "harness/scenario_read.h"
 
 namespace resproxy::harness::scenario_read {
+
+model::LinkParams read_link(const Map& parent, const std::string& key, model::LinkParams link,
+                            const std::string& file) {
+  if (!parent.has(key)) return link;
+  Map m(parent.get(key), parent.name(key), file, {"rate", "delay_ms", "queue"});
+  if (m.has("rate")) {
+    link.rate = m.text("rate", link.rate);
+    if (!is_number_with_unit(link.rate, {"bps", "kbps", "Kbps", "Mbps", "Gbps"}, true)) {
+      fail(file, m.get("rate"), m.name("rate") + ": \"" + link.rate +
+                                    "\" is not a data rate; allowed: <number>bps|kbps|Mbps|Gbps");
+    }
+  }
+  if (m.has("delay_ms")) link.delay = ns3::MicroSeconds(std::llround(m.number("delay_ms", 0, 0, 60000) * 1000));
+  if (m.has("queue")) {
+    link.queue = m.text("queue", "");
+    if (!is_number_with_unit(link.queue, {"p", "B", "kB", "MB"}, false)) {
+      fail(file, m.get("queue"), m.name("queue") + ": \"" + link.queue +
+                                     "\" is not a queue size; allowed: <number>p|B|kB|MB");
+    }
+  }
+  return link;
+}
 
 // One record of a `dns:` zone or change; addresses may name the planned nodes (${itsp}, …).
 model::DnsRecord read_dns_record(const YAML::Node& node, const std::string& file, bool& remove) {
@@ -140,6 +162,59 @@ PstnSpec read_pstn(const YAML::Node& node, const std::string& file, const Scenar
                      "numbers are 0163296NNNN");
   }
   return p;
+}
+
+void read_nat(const YAML::Node& node, const std::string& file, Scenario& s) {
+  Map m(node, "nat", file, {"link", "homes"});
+  s.network.home = read_link(m, "link", model::LinkParams{"50Mbps", ns3::MilliSeconds(10), "100p"}, file);
+  s.network.home_lan = s.network.lan;
+  if (!m.has("homes") || !m.get("homes").IsSequence() || m.get("homes").size() == 0) {
+    fail(file, m.has("homes") ? m.get("homes") : node, "nat: needs homes: [{phones, mapping, filtering, …}, …]");
+  }
+  const std::vector<std::string> behaviours = {"endpoint_independent", "address_dependent", "address_and_port_dependent"};
+  for (const auto& item : m.get("homes")) {
+    Map h(item, "nat.homes[]", file, {"phones", "mapping", "filtering", "timeout_s", "ports", "register_expires_s"});
+    HomeSpec home;
+    home.line = item.Mark().line + 1;
+    home.phones = h.integer("phones", 1, 1, 1000);
+    home.nat.mapping = *model::parse_nat_behaviour(h.choice("mapping", "endpoint_independent", behaviours));
+    home.nat.filtering = *model::parse_nat_behaviour(h.choice("filtering", "address_and_port_dependent", behaviours));
+    home.nat.timeout = std::chrono::milliseconds(std::llround(h.number("timeout_s", 300, 1, 86400) * 1000));
+    if (h.has("ports")) {
+      const YAML::Node p = h.get("ports");
+      std::uint64_t first = 0, last = 0;
+      try {
+        if (!p.IsSequence() || p.size() != 2) throw YAML::BadConversion(p.Mark());
+        first = p[0].as<std::uint64_t>();
+        last = p[1].as<std::uint64_t>();
+      } catch (const YAML::Exception&) {
+        fail(file, p, "nat.homes[].ports: expected [first, last]");
+      }
+      if (first < 1 || last > 65535 || first > last) fail(file, p, "nat.homes[].ports: need 1 <= first <= last <= 65535");
+      home.nat.first_port = static_cast<std::uint16_t>(first);
+      home.nat.last_port = static_cast<std::uint16_t>(last);
+    }
+    if (h.has("register_expires_s")) home.register_expires_s = h.number("register_expires_s", 0, 1, 86400);
+    s.homes.push_back(home);
+    s.network.homes.push_back(home.nat);
+  }
+  if (s.homes.size() > model::OfficeNetwork::kMaxHomes) {
+    fail(file, m.get("homes"), "nat.homes: at most " + std::to_string(model::OfficeNetwork::kMaxHomes) + " homes");
+  }
+  const std::size_t at_home = s.phones_at_home();
+  if (at_home > s.phones) {
+    fail(file, m.get("homes"), "nat.homes: " + std::to_string(at_home) + " phones at home, but topology.phones is " +
+                                   std::to_string(s.phones));
+  }
+  for (std::size_t i = s.phones - at_home; i < s.phones; ++i) {
+    if (phone_uses_tcp(s, i)) {
+      fail(file, m.get("homes"), "nat.homes: phone " + std::to_string(s.first_number + i) +
+                                     " would use TCP; the NAT translates UDP only: lower topology.tcp_share");
+    }
+  }
+  // The office's own phone hosts carry the phones that are not at home.
+  const std::size_t office = s.phones - at_home;
+  s.network.phone_hosts = std::max<std::size_t>(1, (office + s.phones_per_host - 1) / s.phones_per_host);
 }
 
 Expectation read_expectation(const YAML::Node& node, const std::string& file) {

@@ -141,6 +141,11 @@ inline std::string replace_all(std::string text, const std::string& from, const 
 }
 
 // The blocks with a reader of their own (scenario_blocks.cc).
+// `parent`'s link block `key` ({rate, delay_ms, queue}) over `link`'s values.
+model::LinkParams read_link(const Map& parent, const std::string& key, model::LinkParams link,
+                            const std::string& file);
+// The nat: block, into s.homes and s.network (after topology, phones and traffic are read).
+void read_nat(const YAML::Node& node, const std::string& file, Scenario& s);
 model::DnsRecord read_dns_record(const YAML::Node& node, const std::string& file, bool& remove);
 DnsSpec read_dns(const YAML::Node& node, const std::string& file, double duration);
 PstnSpec read_pstn(const YAML::Node& node, const std::string& file, const Scenario& s);

@@ -227,12 +227,12 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
                                      Transport::Udp, s.answer_delay_ms, {}));
   }
 
-  // The office phones: `phones_per_host` per host, ports 5060, 5061, …
+  // The office phones: `phones_per_host` per host, ports 5060, 5061, …; the last ones (nat:) at
+  // home, behind their home's NAT.
   Rng& traffic = sim.rng(kTrafficStream);
   std::vector<PhoneSlot> phones;
   std::set<std::string> office_users;
   phones.reserve(s.phones);
-  const std::size_t tcp_phones = static_cast<std::size_t>(std::llround(s.tcp_share * static_cast<double>(s.phones)));
   std::vector<std::string> peers;  // every office AOR: who may be transferred, and where to
   if (s.transfer_share > 0) {
     for (std::size_t i = 0; i < s.phones; ++i) {
@@ -241,13 +241,17 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
   }
   for (std::size_t i = 0; i < s.phones; ++i) {
     const std::size_t host = i / s.phones_per_host;
-    const Address local{model::OfficeNetwork::phone_host_ip(host),
-                        static_cast<std::uint16_t>(kSipPort + i % s.phones_per_host)};
+    const auto home = s.home_of(i);
+    const Address local = home ? Address{model::OfficeNetwork::home_host_ip(home->first),
+                                         static_cast<std::uint16_t>(kSipPort + home->second)}
+                               : Address{model::OfficeNetwork::phone_host_ip(host),
+                                         static_cast<std::uint16_t>(kSipPort + i % s.phones_per_host)};
     const std::string user = std::to_string(s.first_number + i);
-    // TCP phones spread evenly over the office: phone i is TCP when the running share steps.
-    const bool tcp = tcp_phones > 0 && (i + 1) * tcp_phones / s.phones > i * tcp_phones / s.phones;
     const auto tweak = [&](model::UaPhoneConfig& c) {
       if (phone_has_credentials(s, i)) c.password = s.password;
+      if (home && s.homes[home->first].register_expires_s) {
+        c.register_expires = std::chrono::milliseconds(std::llround(*s.homes[home->first].register_expires_s * 1000));
+      }
       if (s.transfer_share > 0) {
         c.transfer.share = s.transfer_share;
         c.transfer.after = std::chrono::microseconds(std::llround(s.transfer_after_s * 1e6));
@@ -256,8 +260,8 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     };
     model::UaPhone* phone = make_ua(user, local, resproxy_address, false,
                                     kPhoneStream + static_cast<std::int64_t>(i), "phone-" + user,
-                                    network.phone_host(host), tcp ? Transport::Tcp : Transport::Udp,
-                                    s.answer_delay_ms, tweak);
+                                    home ? network.home_host(home->first) : network.phone_host(host),
+                                    phone_uses_tcp(s, i) ? Transport::Tcp : Transport::Udp, s.answer_delay_ms, tweak);
     phones.push_back({phone, user});
     office_users.insert(user);
     phone->register_at(at_seconds(s.register_start_s + s.register_spread_s * model::uniform01(traffic)));
@@ -445,6 +449,7 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
       if (c.answered_at) d.setup_ms = round3(static_cast<double>(to_ns(*c.answered_at) - to_ns(invite)) / 1e6);
       if (c.ended_at) d.ended_s = round3(seconds_of(*c.ended_at));
       d.route = recorder.route_of(c.call_id);
+      d.relayed = recorder.relayed(c.call_id);
       d.failure = c.failure;
       if (s.pstn.enabled && d.kind == "outbound" && d.route == "gateway") d.subscriber = subscriber_of(bands, d.to);
       placed.push_back({invite, placed.size(), std::move(d)});
@@ -571,6 +576,12 @@ RunData run_scenario(const Scenario& s, std::uint32_t seed, const RunOptions& op
     out.pstn_blocked_no_channel = gateway_core->counters().blocked_no_channel;
   }
   if (audio) audio->collect(out);
+  for (std::size_t k = 0; k < network.homes(); ++k) {
+    const model::NatNodeCounters c = network.home_nat(k)->GetCounters();
+    out.homes.push_back({model::OfficeNetwork::home_nat_ip(k), c.table.translated_out, c.table.translated_in,
+                         c.table.dropped_unsolicited, c.table.dropped_filtered, c.table.dropped_no_port,
+                         c.dropped_other, c.table.mappings_created, c.table.mappings_expired, c.mappings});
+  }
   out.trace = std::move(recorder.trace_);
   return out;
 }

@@ -29,14 +29,24 @@ std::string OfficeNetwork::phone_host_ip(std::size_t host) {
   return "10." + std::to_string(100 + host / 250) + "." + std::to_string(host % 250) + ".2";
 }
 
+std::string OfficeNetwork::home_nat_ip(std::size_t home) {
+  return "203.0.113." + std::to_string(4 * home + 2);
+}
+
+std::string OfficeNetwork::home_host_ip(std::size_t home) {
+  return "192.168." + std::to_string(home + 1) + ".2";
+}
+
 bool OfficeNetwork::is_link_name(std::string_view target) {
   return target == "access" || target == "itsp" || target == "remote" || target == "resproxy" ||
-         target == "gateway" || target == "lan" || target == "dns";
+         target == "gateway" || target == "lan" || target == "dns" || target == "home" ||
+         target == "home_lan";
 }
 
 OfficeNetwork::OfficeNetwork(const OfficeNetworkConfig& config) {
   NS_ABORT_MSG_IF(config.phone_hosts == 0 || config.phone_hosts > kMaxPhoneHosts,
                   "phone hosts out of range: " << config.phone_hosts);
+  NS_ABORT_MSG_IF(config.homes.size() > kMaxHomes, "too many homes: " << config.homes.size());
   // Strong end-system model: hosts have one interface, routers forward; ~30 % fewer
   // instructions per packet (ns-3 notes §9).
   ns3::Config::SetDefault("ns3::Ipv4::WeakEsModel", ns3::BooleanValue(false));
@@ -95,6 +105,27 @@ OfficeNetwork::OfficeNetwork(const OfficeNetworkConfig& config) {
                      ns3::Ipv4InterfaceAddress(ns3::Ipv4Address(itsp_second_ip().c_str()),
                                                ns3::Ipv4Mask("255.255.255.0")));
   }
+  if (!config.homes.empty()) {
+    ns3::NodeContainer nodes;
+    for (std::size_t k = 0; k < config.homes.size(); ++k) {
+      Home& home = homes_.emplace_back();
+      auto nat = ns3::CreateObject<ns3::Node>();
+      home.host = ns3::CreateObject<ns3::Node>();
+      nodes.Add(nat);
+      nodes.Add(home.host);
+    }
+    install_internet(nodes, config.first_internet_stream - 100'000);
+    for (std::size_t k = 0; k < config.homes.size(); ++k) {
+      Home& home = homes_[k];
+      const auto nat = nodes.Get(static_cast<std::uint32_t>(2 * k));
+      home.link = std::make_unique<LossyLink>(carrier_, nat, link_config(config.home, next_stream()),
+                                              "203.0.113." + std::to_string(4 * k), "255.255.255.252");
+      home.lan = std::make_unique<LossyLink>(nat, home.host, link_config(config.home_lan, next_stream()),
+                                             network_of(home_host_ip(k)));
+      home.nat = install_nat(nat, home.lan->device_a(), home.link->device_b(), home.link->ip_a(), config.homes[k]);
+      place_behind_nat(home.host, home.lan->ip_a());
+    }
+  }
   ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
 }
 
@@ -119,6 +150,11 @@ std::vector<LossyLink*> OfficeNetwork::links(std::string_view target) const {
   if (target == "lan") {
     std::vector<LossyLink*> out;
     for (const auto& l : lan_links_) out.push_back(l.get());
+    return out;
+  }
+  if (target == "home" || target == "home_lan") {
+    std::vector<LossyLink*> out;
+    for (const auto& h : homes_) out.push_back(target == "home" ? h.link.get() : h.lan.get());
     return out;
   }
   return {};

@@ -16,6 +16,18 @@
 // host's link), "dns" (carrier ↔ DNS server, when there is one). For access, side a is the
 // office: loss "toward b" is upstream (office → ITSP).
 //
+// Optional, home offices (`homes`; none: the network is exactly as without them): a teleworker's
+// home is a NAT node (model/nat_node.h) on its own broadband link to the carrier, with one phone
+// host behind it on a private network — a phone "off-site behind NAT", reaching resproxy across
+// the access link as in life:
+//
+//   carrier ══ home link k ══ NAT k (home_nat_ip(k), 203.0.113.4k+2/30) ── phone host (home_host_ip(k))
+//                                   inside 192.168.(k+1).1/24                 192.168.(k+1).2
+//
+// Nobody outside routes to 192.168.x (global routing does not advertise it): the phones there are
+// reached only through their NAT's mappings. Link names: "home" (every home's broadband link;
+// side a is the carrier), "home_lan" (every home's inside link).
+//
 // Optional, for scenarios with DNS (both off: the network is exactly as without them):
 //   * a DNS server node behind the access link, on the carrier (dns_ip()): as in life, name
 //     look-ups die with the access link;
@@ -32,6 +44,7 @@
 #include <ns3/nstime.h>
 
 #include "model/lossy_link.h"
+#include "model/nat_node.h"
 
 namespace resproxy::model {
 
@@ -50,6 +63,9 @@ struct OfficeNetworkConfig {
   std::int64_t first_internet_stream = 1'000'000;
   bool dns_server = false;           // a DNS server node on the carrier (dns_ip())
   bool itsp_second_address = false;  // the ITSP also has itsp_second_ip()
+  std::vector<NatConfig> homes;      // one home office (NAT + phone host) each, at most kMaxHomes
+  LinkParams home;                   // each home's broadband link to the carrier
+  LinkParams home_lan;               // each home's inside link
 };
 
 class OfficeNetwork {
@@ -63,6 +79,9 @@ class OfficeNetwork {
   static std::string dns_ip() { return "10.0.7.2"; }
   static std::string phone_host_ip(std::size_t host);  // 10.(100 + host / 250).(host % 250).2
   static constexpr std::size_t kMaxPhoneHosts = 250 * 100;
+  static std::string home_nat_ip(std::size_t home);   // the NAT's outside address: 203.0.113.(4·home + 2)
+  static std::string home_host_ip(std::size_t home);  // 192.168.(home + 1).2
+  static constexpr std::size_t kMaxHomes = 64;
 
   // Builds nodes, links, the internet stack and global routing. Needs a live Simulation.
   explicit OfficeNetwork(const OfficeNetworkConfig& config);
@@ -79,6 +98,9 @@ class OfficeNetwork {
   void move_itsp();
   [[nodiscard]] ns3::Ptr<ns3::Node> phone_host(std::size_t host) const { return hosts_.Get(static_cast<std::uint32_t>(host)); }
   [[nodiscard]] std::size_t phone_hosts() const { return hosts_.GetN(); }
+  [[nodiscard]] std::size_t homes() const { return homes_.size(); }
+  [[nodiscard]] ns3::Ptr<ns3::Node> home_host(std::size_t home) const { return homes_.at(home).host; }
+  [[nodiscard]] ns3::Ptr<NatRouting> home_nat(std::size_t home) const { return homes_.at(home).nat; }
 
   // The links a fault target names ("lan": every phone host link); empty if the name is unknown.
   [[nodiscard]] std::vector<LossyLink*> links(std::string_view target) const;
@@ -90,6 +112,13 @@ class OfficeNetwork {
   ns3::NodeContainer hosts_;
   std::unique_ptr<LossyLink> access_, itsp_link_, remote_link_, resproxy_link_, gateway_link_, dns_link_;
   std::vector<std::unique_ptr<LossyLink>> lan_links_;
+  struct Home {
+    ns3::Ptr<ns3::Node> host;
+    ns3::Ptr<NatRouting> nat;
+    std::unique_ptr<LossyLink> link;  // carrier ↔ NAT
+    std::unique_ptr<LossyLink> lan;   // NAT ↔ phone host
+  };
+  std::vector<Home> homes_;
 };
 
 }  // namespace resproxy::model
