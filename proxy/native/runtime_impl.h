@@ -148,7 +148,6 @@ struct MediaPort {
   udp::socket socket;
   Address local;  // as the core named it: the table's key and what on_media_packet is told
   bool v6;
-  std::uint64_t id = 0;  // its epoll entry's key (media_by_id_)
   // The port its packets last left from (the other leg of its call): found without the table.
   std::weak_ptr<MediaPort> out;
   bool closed = false;  // out of the table; its wait and queued forwards do nothing
@@ -239,7 +238,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // Thread-safe.
   void wake_loop();
   // Reads and forwards up to kMediaBatchesPerWake batches from one ready port.
-  void drain_media(const std::shared_ptr<MediaPort>& port);
+  void drain_media(MediaPort& port);
   // One recvmmsg on `port` into media_in_: how many (-1 with errno).
   int receive_media_batch(MediaPort& port);
   // The datagram in `m` (its SO_TIMESTAMPNS) waited longer than media_max_age before `read_at`
@@ -354,8 +353,6 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // The relay's ports by the address the core named, and the one batch being handled (the io
   // thread reads one port at a time): datagrams received, then the forwards the node asked for.
   std::map<Address, std::shared_ptr<MediaPort>> media_ports_;
-  std::unordered_map<std::uint64_t, std::shared_ptr<MediaPort>> media_by_id_;  // epoll keys
-  std::uint64_t next_media_id_ = 1;
   // The epoll set of the media ports (created with the first port), and the io_context's wait
   // on it.
   std::unique_ptr<asio::posix::stream_descriptor> media_epoll_;
@@ -364,9 +361,10 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // socket and an eventfd that post() writes (keys below, never a port's id).
   bool media_direct_ = false;
   std::atomic<int> loop_wake_fd_{-1};
-  static constexpr std::uint64_t kLoopKeyAsio = 0;  // port ids start at 1
+  static constexpr std::uint64_t kLoopKeyAsio = 0;  // a port's key is its address, never 0
   std::array<epoll_event, kMediaEvents> media_events_{};
-  std::vector<std::shared_ptr<MediaPort>> media_ready_;  // the ports one wake-up handles
+  bool in_media_events_ = false;  // handle_media_events() is running
+  std::vector<std::shared_ptr<MediaPort>> media_closed_;  // closed during it: freed at its end
   std::vector<char> media_buffer_;  // kMediaBatch slots of kMediaDatagramMax; on first open
   std::array<sockaddr_storage, kMediaBatch> media_from_{};
   std::array<iovec, kMediaBatch> media_iov_{};

@@ -77,16 +77,14 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     return;
   }
   auto port = std::make_shared<MediaPort>(std::move(socket), effect.local, ip->is_v6());
-  port->id = next_media_id_++;
   // Level-triggered: a port left with datagrams queued (the fairness bound) is reported again.
   epoll_event event{};
   event.events = EPOLLIN;
-  event.data.u64 = port->id;
+  event.data.ptr = port.get();  // alive while in the set (media_ports_, then media_closed_)
   if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->socket.native_handle(), &event) != 0) {
     media_port_failed(effect.local, std::string("epoll_ctl: ") + std::strerror(errno));
     return;
   }
-  media_by_id_.emplace(port->id, port);
   media_ports_.emplace(effect.local, port);
   wait_media();
 }
@@ -112,7 +110,8 @@ void NativeRuntime::Impl::perform(CloseMediaPort& effect) {
   it->second->closed = true;
   ErrorCode ignored;
   it->second->socket.close(ignored);  // leaves the epoll set with its last descriptor
-  media_by_id_.erase(it->second->id);
+  // Events of this wake-up may still name it: kept until they are handled.
+  if (in_media_events_) media_closed_.push_back(it->second);
   media_ports_.erase(it);
 }
 
@@ -121,9 +120,9 @@ void NativeRuntime::Impl::close_media_ports() {
   for (auto& [local, port] : media_ports_) {
     port->closed = true;
     port->socket.close(ignored);
+    if (in_media_events_) media_closed_.push_back(port);
   }
   media_ports_.clear();
-  media_by_id_.clear();
   if (media_epoll_) media_epoll_->close(ignored);
 }
 
@@ -165,19 +164,16 @@ void NativeRuntime::Impl::on_media_ready(const ErrorCode& ec) {
 }
 
 void NativeRuntime::Impl::handle_media_events(int n) {
-  // The ports first, then the reads: a port the node closes while another is handled is gone
-  // from media_by_id_ (its event is then skipped), but the ones taken here stay valid.
-  auto& ready = media_ready_;  // not re-entered: only this handler calls it
-  ready.clear();
-  for (int i = 0; i < n; ++i) {
-    const auto it = media_by_id_.find(media_events_[static_cast<std::size_t>(i)].data.u64);
-    if (it != media_by_id_.end()) ready.push_back(it->second);
+  // Each event names its port (data.ptr). A port the node closes while another is handled stays
+  // alive in media_closed_ until the end of this wake-up, marked closed: its event is skipped.
+  RESPROXY_CHECK(!in_media_events_);  // not re-entered: inputs never nest
+  in_media_events_ = true;
+  for (int i = 0; i < n && !stopped_; ++i) {
+    MediaPort& port = *static_cast<MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
+    if (!port.closed) drain_media(port);
   }
-  for (const auto& port : ready) {
-    if (stopped_) break;
-    if (!port->closed) drain_media(port);
-  }
-  ready.clear();
+  in_media_events_ = false;
+  media_closed_.clear();
 }
 
 // --- run(): the io thread's own wait. ---
@@ -293,7 +289,8 @@ int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
                     static_cast<unsigned>(kMediaBatch), MSG_DONTWAIT, nullptr);
 }
 
-void NativeRuntime::Impl::drain_media(const std::shared_ptr<MediaPort>& port) {
+void NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
+  MediaPort* const port = &port_ref;
   // Fairness: a bounded drain (kMediaBatchesPerWake), then back in line behind the others.
   for (int batch = 0; batch < kMediaBatchesPerWake; ++batch) {
     const int n = receive_media_batch(*port);

@@ -67,12 +67,22 @@ bool RelaySession::on_hold() const {
 }
 
 RelaySessions::RelaySessions(const RelayConfig& config, Rng& rng) : config_(config), rng_(rng) {
-  if (config_.ipv4_address) {
-    pools_[index_of(Family::Ipv4)].emplace(config_.ipv4_ports, config_.port_quarantine);
-  }
-  if (config_.ipv6_address) {
-    pools_[index_of(Family::Ipv6)].emplace(config_.ipv6_ports, config_.port_quarantine);
-  }
+  const auto add_pool = [this](Family family, const PortRange& range) {
+    pools_[index_of(family)].emplace(range, config_.port_quarantine);
+    const PortRange& r = pools_[index_of(family)]->range();
+    if (r.max >= r.min) owners_[index_of(family)].resize((r.max - (r.min & 0xfffeu)) / 2u + 1u);
+  };
+  if (config_.ipv4_address) add_pool(Family::Ipv4, config_.ipv4_ports);
+  if (config_.ipv6_address) add_pool(Family::Ipv6, config_.ipv6_ports);
+}
+
+RelaySessions::Owner* RelaySessions::owner_of(Family family, std::uint16_t port) {
+  const PortPool* p = pools_[index_of(family)] ? &*pools_[index_of(family)] : nullptr;
+  const std::uint16_t base = p == nullptr ? 0 : p->range().min & 0xfffeu;  // a pair's RTP port
+  if (p == nullptr || port < base) return nullptr;
+  auto& owners = owners_[index_of(family)];
+  const std::size_t index = (port - base) / 2u;  // both ports of a pair
+  return index < owners.size() ? &owners[index] : nullptr;
 }
 
 PortPool* RelaySessions::pool_for(Family family) {
@@ -88,11 +98,6 @@ const PortPool* RelaySessions::pool(Family family) const {
 const std::string* RelaySessions::local_ip(Family family) const {
   const auto& ip = family == Family::Ipv4 ? config_.ipv4_address : config_.ipv6_address;
   return ip ? &*ip : nullptr;
-}
-
-std::uint32_t RelaySessions::port_key(Family family, std::uint16_t port) {
-  // One entry per pair: the RTP (even) port stands for both.
-  return (static_cast<std::uint32_t>(index_of(family)) << 16) | (port & 0xfffeu);
 }
 
 SessionPorts RelaySessions::ports_of(const RelaySession& s) const {
@@ -156,8 +161,8 @@ Result<SessionPorts, RelayError> RelaySessions::offer(TimePoint now, const Sessi
   a.local = *pair_a;
   b.family = callee_family;
   b.local = *pair_b;
-  ports_[port_key(a.family, a.local.rtp)] = Owner{&s, Side::A};
-  ports_[port_key(b.family, b.local.rtp)] = Owner{&s, Side::B};
+  *owner_of(a.family, a.local.rtp) = Owner{&s, Side::A};  // the pools' own ports: in range
+  *owner_of(b.family, b.local.rtp) = Owner{&s, Side::B};
   const auto error = set_media(now, a, caller);
   RESPROXY_CHECK(!error);  // guaranteed: the families were checked above
   s.last_activity = s.last_signal = now;
@@ -206,12 +211,12 @@ PacketVerdict RelaySessions::on_packet(TimePoint now, const Address& local, cons
     if (at) ++at->dropped[index_of(reason)];
     return PacketVerdict{Drop{reason}};
   };
-  const auto owner = ports_.find(port_key(family_of(local), local.port));
+  const Owner* owner = owner_of(family_of(local), local.port);
   // A removed session's late packets (the runtime closes its sockets, but some are in flight).
-  if (owner == ports_.end()) return drop(nullptr, DropReason::UnknownPort);
-  RelaySession& s = *owner->second.session;
-  RelayLeg& from = leg(s, owner->second.side);
-  RelayLeg& to = leg(s, other(owner->second.side));
+  if (owner == nullptr || owner->session == nullptr) return drop(nullptr, DropReason::UnknownPort);
+  RelaySession& s = *owner->session;
+  RelayLeg& from = leg(s, owner->side);
+  RelayLeg& to = leg(s, other(owner->side));
   // A socket of one family hears only that family (the runtime hands an IPv4-mapped source as
   // IPv4): anything else could latch an address our socket cannot send to.
   if (family_of(source) != from.family) return drop(&from, DropReason::Foreign);
@@ -316,7 +321,7 @@ bool RelaySessions::remove(TimePoint now, const SessionKey& key) {
 void RelaySessions::erase(TimePoint now, std::map<SessionKey, RelaySession>::iterator it) {
   RelaySession& s = it->second;
   for (const RelayLeg& l : s.legs) {
-    ports_.erase(port_key(l.family, l.local.rtp));
+    if (Owner* owner = owner_of(l.family, l.local.rtp)) *owner = Owner{};
     PortPool* p = pool_for(l.family);
     RESPROXY_CHECK(p != nullptr);  // guaranteed: the leg's pair came from it
     const auto released = p->release(now, l.local.rtp);

@@ -51,7 +51,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -247,13 +246,16 @@ class RelaySessions {
   [[nodiscard]] TimePoint deadline_of(const RelaySession& s) const;
   void schedule(RelaySession& s, TimePoint at);
   void erase(TimePoint now, std::map<SessionKey, RelaySession>::iterator it);
-  static std::uint32_t port_key(Family family, std::uint16_t port);
+  // The leg that owns `port` (either of its pair) of `family`'s pool; null if none.
+  [[nodiscard]] Owner* owner_of(Family family, std::uint16_t port);
 
   RelayConfig config_;
   Rng& rng_;
   std::array<std::optional<PortPool>, 2> pools_;  // by Family
   std::map<SessionKey, RelaySession> sessions_;   // ordered: no hash flooding, stable pointers
-  std::unordered_map<std::uint32_t, Owner> ports_;  // family and even port -> leg (our numbers)
+  // By family, one entry per pair of its pool's range, (port - first) / 2: the data path's one
+  // look-up per packet is an index, not a hash (our numbers only; out of range: no owner).
+  std::array<std::vector<Owner>, 2> owners_;
   std::map<TimerKey, RelaySession*> timers_;      // one entry per session
   std::uint64_t timer_seq_ = 0;
   RelayCounters counters_;
