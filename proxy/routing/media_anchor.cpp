@@ -30,22 +30,33 @@ relay::RelayConfig with_default_address(relay::RelayConfig config, const std::st
 
 }  // namespace
 
-bool is_sdp(const sip::Message& m) {
-  if (m.body().empty()) return false;
+std::optional<sip::SdpPlace> sdp_place(const sip::Message& m) {
+  if (m.body().empty()) return std::nullopt;
   const auto* type = m.first(sip::HeaderId::ContentType);
-  if (type == nullptr) return false;  // RFC 3261 §20.15: a body without a type is not ours to read
-  std::string_view value = sip::text::trim(type->value);
-  if (const auto semi = value.find(';'); semi != std::string_view::npos) {
-    value = sip::text::trim(value.substr(0, semi));
-  }
-  return sip::text::iequals(value, "application/sdp");
+  if (type == nullptr) return std::nullopt;  // RFC 3261 §20.15: a body without a type is not ours to read
+  return sip::find_sdp(type->value, m.body());
 }
 
+std::optional<std::string_view> sdp_text(const sip::Message& m) {
+  const auto place = sdp_place(m);
+  if (!place) return std::nullopt;
+  return m.body().substr(place->offset, place->size);
+}
+
+bool is_sdp(const sip::Message& m) { return sdp_place(m).has_value(); }
+
 std::optional<sip::Sdp> parse_sdp(const sip::Message& m) {
-  if (!is_sdp(m)) return std::nullopt;
-  auto sdp = sip::Sdp::parse(m.body());
+  const auto text = sdp_text(m);
+  if (!text) return std::nullopt;
+  auto sdp = sip::Sdp::parse(*text);
   if (!sdp) return std::nullopt;
   return std::move(sdp).value();
+}
+
+std::string body_with_sdp(const sip::Message& m, std::string sdp) {
+  const auto place = sdp_place(m);
+  if (!place || !place->in_multipart) return sdp;
+  return sip::replace_sdp(m.body(), *place, sdp);
 }
 
 namespace {
@@ -175,6 +186,7 @@ SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& inv
         wait.body_key = body_key(invite);
         wait.request = true;
         wait.invite = invite;
+        remember_multipart(wait, invite);
         wait.context = context;
         calls_.emplace(key, std::move(call)).first->second.waiting[wait.body_key] = wait.ticket;
         SdpVerdict pending;
@@ -244,7 +256,7 @@ SdpVerdict MediaAnchor::builtin_offer(TimePoint now, const sip::Message& invite,
     ++counters_.calls_anchored;
   }
   ++counters_.bodies_rewritten;
-  return rewritten_body(rewritten->to_string());
+  return rewritten_body(body_with_sdp(invite, rewritten->to_string()));
 }
 
 auto MediaAnchor::locate(const sip::Message& m) -> std::optional<Located> {
@@ -330,7 +342,7 @@ SdpVerdict MediaAnchor::on_message(TimePoint now, const sip::Message& message, s
   auto rewritten = sip::rewrite_for_relay(*sdp, relayed, {.ice = settings_.ice, .version_offset = offset});
   if (!rewritten) return {};
   ++counters_.bodies_rewritten;
-  return rewritten_body(rewritten->to_string());
+  return rewritten_body(body_with_sdp(message, rewritten->to_string()));
 }
 
 void MediaAnchor::add_streams(TimePoint now, const CallKey& key, Call& call, relay::Side from,

@@ -62,6 +62,7 @@
 #include "proxy/routing/proxy_config.h"
 #include "proxy/sip/message.h"
 #include "proxy/sip/sdp.h"
+#include "proxy/sip/sdp_body.h"
 #include "proxy/sip/sdp_rewrite.h"
 #include "proxy/transport/transport_layer.h"
 
@@ -116,8 +117,14 @@ struct AnchoredDialog {
 };
 
 // The message's body is application/sdp (by its Content-Type); parsed, when it parses.
+// A message's SDP: its body when that is application/sdp, or the application/sdp part of a
+// multipart body (sip/sdp_body.h: SIP-I/SIP-T gateways send SDP beside ISUP).
 [[nodiscard]] bool is_sdp(const sip::Message& m);
+[[nodiscard]] std::optional<std::string_view> sdp_text(const sip::Message& m);
 [[nodiscard]] std::optional<sip::Sdp> parse_sdp(const sip::Message& m);
+// m's body with its SDP replaced by `sdp`: `sdp` itself, or the multipart body with only that
+// part changed (its other parts and boundaries byte for byte).
+[[nodiscard]] std::string body_with_sdp(const sip::Message& m, std::string sdp);
 
 struct PortChange {
   Address local;
@@ -256,8 +263,12 @@ class MediaAnchor {
     // The initial offer, kept to try the next member on failure.
     std::optional<sip::Message> invite;
     OfferContext context;
+    // A multipart body's other parts, around the SDP the relay answers (empty: the body is SDP).
+    std::string multipart_body;
+    sip::SdpPlace place;
     std::vector<std::size_t> tried;
   };
+  static void remember_multipart(NgWait& wait, const sip::Message& message);
   struct Located {
     std::map<CallKey, Call>::iterator call;
     media::relay::Side from;  // the side that sent the message

@@ -28,7 +28,7 @@ ng::Dict body_request(std::string_view command, const sip::Message& message, std
   ng::Dict request{{"command", command},
                    {"call-id", message.call_id()},
                    {"from-tag", message.from_tag()},
-                   {"sdp", message.body()},
+                   {"sdp", sdp_text(message).value_or(std::string_view{})},
                    {"replace", ng::List{"origin", "session-connection"}},
                    {"received-from", received_from(sender_ip)}};
   if (!message.to_tag().empty()) request.set("to-tag", message.to_tag());
@@ -37,6 +37,16 @@ ng::Dict body_request(std::string_view command, const sip::Message& message, std
 }
 
 }  // namespace
+
+void MediaAnchor::remember_multipart(NgWait& wait, const sip::Message& message) {
+  wait.multipart_body.clear();
+  const auto* type = message.first(sip::HeaderId::ContentType);
+  if (type == nullptr) return;
+  if (const auto place = sip::find_sdp(type->value, message.body()); place && place->in_multipart) {
+    wait.multipart_body = std::string(message.body());
+    wait.place = *place;
+  }
+}
 
 std::string MediaAnchor::body_key(const sip::Message& message) {
   std::string key = is_offer(message) ? "o|" : "a|";
@@ -113,6 +123,7 @@ SdpVerdict MediaAnchor::external_body(TimePoint now, const sip::Message& message
   wait.key = key;
   wait.body_key = bkey;
   wait.request = message.is_request();
+  remember_multipart(wait, message);
   call.waiting[bkey] = wait.ticket;
   SdpVerdict pending;
   pending.kind = SdpVerdict::Kind::Pending;
@@ -146,7 +157,9 @@ void MediaAnchor::on_ng_outcome(TimePoint now, const ng::NgOutcome& outcome) {
   call.waiting.erase(wait.body_key);
   if (outcome.reply && outcome.reply->sdp) {
     if (call.replies.size() >= 16) call.replies.clear();  // bounded: old bodies are not re-sent
-    call.replies[wait.body_key] = *outcome.reply->sdp;
+    call.replies[wait.body_key] =
+        wait.multipart_body.empty() ? *outcome.reply->sdp
+                                    : sip::replace_sdp(wait.multipart_body, wait.place, *outcome.reply->sdp);
     if (wait.invite) {
       ++counters_.calls_anchored;
       ++counters_.calls_external;
@@ -154,7 +167,7 @@ void MediaAnchor::on_ng_outcome(TimePoint now, const ng::NgOutcome& outcome) {
     ++counters_.bodies_rewritten;
     SdpVerdict v;
     v.kind = SdpVerdict::Kind::Rewritten;
-    v.body = *outcome.reply->sdp;
+    v.body = call.replies[wait.body_key];
     deliver(std::move(v));
     return;
   }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "proxy/sip/sdp.h"
+#include "proxy/sip/sdp_body.h"
 #include "proxy/sip/sdp_rewrite.h"
 
 namespace {
@@ -91,8 +92,40 @@ void check_rewrite(const Sdp& sdp, const std::vector<SdpStream>& before, const s
 
 }  // namespace
 
+// The input as a message body (sdp_body.h): typed by its first line when that starts "CT:", else
+// as multipart/mixed with boundary "sip-i". A found SDP lies inside the body; replacing it changes
+// only those bytes, and the same body with another SDP in its place has it found there again.
+void check_body(std::string_view input) {
+  std::string_view type = "multipart/mixed;boundary=sip-i";
+  std::string_view body = input;
+  if (input.starts_with("CT:")) {
+    const std::size_t eol = std::min(input.find('\n'), input.size());
+    type = input.substr(3, eol - 3);
+    body = input.substr(std::min(eol + 1, input.size()));
+  }
+  (void)content_type_parameter(type, "boundary");
+  const auto place = find_sdp(type, body);
+  if (!place) return;
+  FUZZ_CHECK(place->offset <= body.size() && place->size <= body.size() - place->offset);
+  FUZZ_CHECK(place->size > 0);
+  const std::string_view sdp = "v=0\r\n";
+  const std::string replaced = replace_sdp(body, *place, sdp);
+  if (!place->in_multipart) {
+    FUZZ_CHECK(replaced == sdp);
+    return;
+  }
+  FUZZ_CHECK(replaced.size() == body.size() - place->size + sdp.size());
+  FUZZ_CHECK(std::string_view(replaced).substr(0, place->offset) == body.substr(0, place->offset));
+  FUZZ_CHECK(std::string_view(replaced).substr(place->offset + sdp.size()) ==
+             body.substr(place->offset + place->size));
+  const auto again = find_sdp(type, replaced);
+  FUZZ_CHECK(again.has_value());
+  FUZZ_CHECK(again->offset == place->offset && again->size == sdp.size() && again->in_multipart);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
+  check_body(input);
   const auto parsed = Sdp::parse(input);
   if (!parsed) {
     FUZZ_CHECK(!to_string(parsed.error()).empty());

@@ -256,6 +256,28 @@ TEST_F(ExternalRelay, TheInviteWaitsForTheRelaysOfferAndBothSdpsNameTheRelay) {
   EXPECT_EQ(f.counter("media_calls_open"), 0u);
 }
 
+// SIP-I through an external relay: the relay is given the SDP part alone (it would refuse the
+// whole multipart body as SDP), and its SDP goes back into the body around the ISUP part.
+TEST_F(ExternalRelay, ASipIInvitesSdpPartGoesToTheRelayAndItsIsupPartStays) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  std::string bytes = invite_bytes("ext-sip-i");
+  bytes.replace(bytes.find("application/sdp"), 15, kSipIContentType);
+  const std::string body = sip_i_body(kAlice.sdp());
+  bytes = bytes.substr(0, bytes.find("\r\n\r\n") + 4);
+  const auto length = bytes.find("Content-Length: ");
+  ASSERT_NE(length, std::string::npos);
+  bytes.replace(length, bytes.find("\r\n", length) - length, "Content-Length: " + std::to_string(body.size()));
+  f.receive(kAlice.phone(), bytes + body);
+  pump();
+  const auto to_bob = parse(f.expect_one("INVITE ").bytes);
+  const std::string offer = sdp_part(to_bob);
+  EXPECT_NE(offer.find("c=IN IP4 192.0.2.1"), std::string::npos) << to_bob.body();  // the relay's
+  EXPECT_EQ(to_bob.body(), sip_i_body(offer));
+  EXPECT_EQ(server(kRelay1).calls(), 1u);
+  EXPECT_TRUE(f.media_ports.empty());  // not failed over to the built-in relay
+}
+
 TEST_F(ExternalRelay, ACancelWhileTheRelayThinksAnswers487AndTheCalleeNeverRings) {
   register_nat(kAlice);
   register_nat(kBob);

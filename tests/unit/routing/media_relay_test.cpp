@@ -316,6 +316,41 @@ TEST_F(RelayCall, ACallWhoseFarSideWentSilentIsEndedAlthoughTheNearSideTalksOn) 
   EXPECT_EQ(f.counter("media_calls_timed_out"), 1u);
 }
 
+// SIP-I: the SDP sits beside an ISUP IAM in multipart/mixed. The relay rewrites the SDP part
+// alone; the ISUP part, its headers and the boundaries go on byte for byte, both ways.
+TEST_F(RelayCall, ASipICallsSdpPartIsRelayedAndItsIsupPartGoesOnUntouched) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  f.receive(kAlice.phone(), sip::make_request("INVITE", "sip:2002@office.example",
+                                              {{"Via", kAlice.via("z9hG4bKsipi")},
+                                               {"Max-Forwards", "70"},
+                                               {"From", "<sip:2001@office.example>;tag=a-sipi"},
+                                               {"To", "<sip:2002@office.example>"},
+                                               {"Call-ID", "sip-i-call"},
+                                               {"CSeq", "10 INVITE"},
+                                               {"Contact", "<" + kAlice.contact() + ">"},
+                                               {"Content-Type", kSipIContentType}},
+                                              sip_i_body(kAlice.sdp())));
+  const auto to_bob = parse(f.expect_one("INVITE ").bytes);
+  const std::string offer = sdp_part(to_bob);
+  ASSERT_FALSE(offer.empty()) << to_bob.body();
+  EXPECT_NE(offer.find("c=IN IP4 " + kProxy.ip), std::string::npos) << offer;
+  EXPECT_EQ(offer.find("c=IN IP4 " + kAlice.private_ip), std::string::npos) << offer;
+  EXPECT_EQ(to_bob.body(), sip_i_body(offer));  // only the SDP part changed
+  EXPECT_EQ(opened().size(), 4u);
+
+  std::vector<sip::ExtraHeader> extra = {{"Contact", "<" + kBob.contact() + ">"}};
+  for (const auto& field : to_bob.headers()) {
+    if (field.id == sip::HeaderId::RecordRoute) extra.push_back({"Record-Route", std::string(field.value)});
+  }
+  extra.push_back({"Content-Type", kSipIContentType});
+  f.receive(kBob.phone(), sip::make_response(to_bob, 200, "OK", "b-tag", extra, sip_i_body(kBob.sdp())));
+  const auto to_alice = parse(f.expect_one("SIP/2.0 200").bytes);
+  const std::string answer = sdp_part(to_alice);
+  EXPECT_NE(answer.find("c=IN IP4 " + kProxy.ip), std::string::npos) << answer;
+  EXPECT_EQ(to_alice.body(), sip_i_body(answer));
+}
+
 TEST_F(RelayCall, ARingingCallWithoutMediaIsNotTimedOut) {
   register_nat(kAlice);
   register_nat(kBob);

@@ -11,6 +11,7 @@
 #include "proxy/base/trace.h"
 #include "proxy/routing/proxy_node.h"
 #include "proxy/sip/builder.h"
+#include "proxy/sip/sdp_body.h"
 
 namespace resproxy::routing::testing {
 
@@ -250,6 +251,23 @@ inline sip::Message parse(std::string_view bytes) {
   auto m = sip::Message::parse(std::string(bytes));
   EXPECT_TRUE(m.has_value()) << bytes;
   return std::move(m).value();
+}
+
+// SIP-I (ITU-T Q.1912.5) as a PSTN gateway or carrier sends it: `sdp` beside an ISUP IAM (binary:
+// a NUL, CR and LF among its bytes) in a multipart/mixed body of Content-Type kSipIContentType.
+inline constexpr const char* kSipIContentType = "multipart/mixed;boundary=sip-i";
+inline std::string sip_i_body(const std::string& sdp) {
+  const std::string isup("\x01\x00\x49\x00\x00\x03\x02\x00\x07\x03\x10\x0d\x0a\x21", 14);
+  return "--sip-i\r\nContent-Type: application/sdp\r\n\r\n" + sdp +
+         "\r\n--sip-i\r\nContent-Type: application/ISUP;version=itu-t92+\r\n"
+         "Content-Disposition: signal;handling=optional\r\n\r\n" +
+         isup + "\r\n--sip-i--\r\n";
+}
+// The SDP part of a message's multipart body, as text ("" when there is none).
+inline std::string sdp_part(const sip::Message& m) {
+  const auto* type = m.first(sip::HeaderId::ContentType);
+  const auto place = type ? sip::find_sdp(type->value, m.body()) : std::nullopt;
+  return place && place->in_multipart ? std::string(m.body().substr(place->offset, place->size)) : std::string();
 }
 
 }  // namespace resproxy::routing::testing
