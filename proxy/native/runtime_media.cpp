@@ -226,20 +226,19 @@ void NativeRuntime::Impl::run() {
   auto last_poll = SteadyClock::now() - kLoopPollMax;
   bool asio_ready = true;
   while (true) {
-    const auto now = SteadyClock::now();
+    auto now = SteadyClock::now();  // one clock read per wake-up (two when Asio's turn comes)
     if (asio_ready || now - last_poll >= kLoopPollMax) {
       std::uint64_t drained = 0;
       (void)!::read(wake, &drained, sizeof drained);  // before poll: a post during it wakes again
       io_.poll();
-      last_poll = SteadyClock::now();
+      now = last_poll = SteadyClock::now();
       asio_ready = false;
     }
     if (io_.stopped() || stopped_ || !media_epoll_ || !media_epoll_->is_open()) break;
     // Until the Node's deadline (whole milliseconds, rounded up), at most kLoopPollMax.
-    auto wait = kLoopPollMax - std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - last_poll);
+    auto wait = kLoopPollMax - std::chrono::duration_cast<std::chrono::milliseconds>(now - last_poll);
     if (armed_) {
-      const auto until = to_steady(*armed_) - SteadyClock::now();
-      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(until));
+      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(to_steady(*armed_) - now));
     }
     const int timeout = static_cast<int>(std::max<std::int64_t>(0, wait.count()));
     const int n = ::epoll_wait(set, media_events_.data(), static_cast<int>(media_events_.size()), timeout);

@@ -39,8 +39,9 @@
 // returned by take_lost_calls() — their media went with the relay — for BYE both ways (Q.850 38).
 // A late offer (INVITE without SDP) is always relayed by the built-in relay.
 //
-// Limits (TODO(relay), #13): bodies other than application/sdp (multipart) are passed through;
-// forked answers share the one B leg (the last fork's answer wins, session.h); a relay that
+// SDP is read from an application/sdp body or the application/sdp part of a multipart one
+// (sip/sdp_body.h); other bodies are passed through.
+// Limits (TODO(relay), #13): forked answers share the one B leg (the last fork's answer wins, session.h); a relay that
 // restarts between two pings (its calls lost, its pings answered) is not noticed.
 #include <array>
 #include <cstdint>
@@ -119,6 +120,7 @@ struct AnchoredDialog {
 // The message's body is application/sdp (by its Content-Type); parsed, when it parses.
 // A message's SDP: its body when that is application/sdp, or the application/sdp part of a
 // multipart body (sip/sdp_body.h: SIP-I/SIP-T gateways send SDP beside ISUP).
+[[nodiscard]] std::optional<sip::SdpPlace> sdp_place(const sip::Message& m);
 [[nodiscard]] bool is_sdp(const sip::Message& m);
 [[nodiscard]] std::optional<std::string_view> sdp_text(const sip::Message& m);
 [[nodiscard]] std::optional<sip::Sdp> parse_sdp(const sip::Message& m);

@@ -40,9 +40,7 @@ ng::Dict body_request(std::string_view command, const sip::Message& message, std
 
 void MediaAnchor::remember_multipart(NgWait& wait, const sip::Message& message) {
   wait.multipart_body.clear();
-  const auto* type = message.first(sip::HeaderId::ContentType);
-  if (type == nullptr) return;
-  if (const auto place = sip::find_sdp(type->value, message.body()); place && place->in_multipart) {
+  if (const auto place = sdp_place(message); place && place->in_multipart) {
     wait.multipart_body = std::string(message.body());
     wait.place = *place;
   }
