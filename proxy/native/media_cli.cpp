@@ -164,7 +164,7 @@ The resproxy media relay, controlled over the rtpengine "ng" protocol (UDP).
   --interface=[NAME/]ADDR[!ADVERTISED]  relay on ADDR (one IPv4, one IPv6; default 127.0.0.1)
   --listen-ng=[ADDR:]PORT      ng control socket (default 127.0.0.1:2223)
   --port-min=N --port-max=N    media ports (default 20000-29999)
-  --num-threads=N              data-path threads (default 1)
+  --num-threads=N              data-path threads, each relaying 1/N of the ports (default 1)
   --timeout=SECS               end an answered call silent this long on either side (60)
   --silent-timeout=SECS        the same for a held or unanswered call (3600)
   --tos=N                      IP TOS byte of media packets (184: DSCP EF)

@@ -11,7 +11,7 @@
 //                                     accident: plain ng has no authentication).
 //   --port-min=N --port-max=N         the media port range, both ends included (20000-29999:
 //                                     below Linux's ephemeral ports, 32768-60999).
-//   --num-threads=N                   data-path threads (1..256).
+//   --num-threads=N                   data-path threads (1..256), each a relay with 1/N of the ports.
 //   --timeout=SECS                    an answered call silent on either side this long ends (60).
 //   --silent-timeout=SECS             the same for a call on hold or not answered yet (3600).
 //   --tos=N                           the IP TOS byte of media packets (184: DSCP EF).

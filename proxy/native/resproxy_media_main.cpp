@@ -17,6 +17,7 @@
 #include "proxy/native/host_address.h"
 #include "proxy/native/log.h"
 #include "proxy/native/media_cli.h"
+#include "proxy/native/media_shards.h"
 #include "proxy/native/openssl_crypto.h"
 #include "proxy/native/os_rng.h"
 #include "proxy/native/pid_file.h"
@@ -56,6 +57,72 @@ media::ng::NgServerConfig server_config(const MediaCommandLine& cli) {
   return c;
 }
 
+void log_ready(const MediaCommandLine& cli, const media::ng::NgServerConfig& config, Logger& logger,
+               const Address& ng, std::size_t threads) {
+  std::string interfaces;
+  for (const auto& itf : cli.interfaces) {
+    if (!interfaces.empty()) interfaces += ", ";
+    interfaces += itf.address;
+    if (!itf.advertised.empty()) interfaces += " (advertised " + itf.advertised + ")";
+  }
+  std::string trusted;
+  for (const auto& t : cli.trusted_text) trusted += (trusted.empty() ? "" : ", ") + t;
+  logger.info("media on " + interfaces + " ports " + std::to_string(cli.port_min) + "-" +
+              std::to_string(cli.port_max) + " on " + std::to_string(threads) +
+              (threads == 1 ? " thread" : " threads") + "; plain ng from " + trusted +
+              (config.secret.empty() ? "" : "; signed ng from anywhere"));
+  // The readiness line: scripts and tests wait for it, whatever the log level.
+  std::fprintf(stderr, "resproxy-media listening on ng udp %s\n", ng.to_string().c_str());
+  std::fflush(stderr);
+}
+
+// --num-threads > 1: one relay per thread, each with its share of the ports (media_shards.h).
+int run_sharded(const MediaCommandLine& cli, media::ng::NgServerConfig config, Logger& logger) {
+  boost::asio::io_context io;  // the control socket and the signals, on this thread
+  std::optional<MediaShards> shards;
+  try {
+    shards.emplace(io, MediaShardsConfig{.server = std::move(config),
+                                         .shards = cli.num_threads,
+                                         .listen_ip = cli.listen_ng.ip,
+                                         .listen_port = cli.listen_ng.port,
+                                         .media_max_age = std::chrono::milliseconds(cli.max_packet_age_ms)});
+  } catch (const std::invalid_argument& e) {
+    logger.error(std::string(e.what()) + " (--port-min " + std::to_string(cli.port_min) + ", --port-max " +
+                 std::to_string(cli.port_max) + ")");
+    return kExitStartup;
+  }
+  shards->set_port_failure_log([&logger](const Address& local, std::string_view error) {
+    logger.warn("cannot bind media port " + local.to_string() + " (" + std::string(error) +
+                "): its call was removed; choose a port range nothing else uses");
+  });
+  try {
+    shards->start();
+  } catch (const std::exception& e) {
+    logger.error(std::string("--listen-ng: ") + e.what());
+    return kExitStartup;
+  }
+  PidFile pidfile;
+  if (std::string error; cli.pidfile && !pidfile.write(*cli.pidfile, error)) {
+    logger.error("cannot write pid file " + *cli.pidfile + ": " + error);
+    shards->stop();
+    return kExitStartup;
+  }
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& error, int number) {
+    if (error) return;
+    logger.info(std::string("received ") + (number == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    shards->stop();
+    io.stop();
+  });
+  log_ready(cli, shards->server_config(), logger, shards->local_address(), shards->shard_count());
+  io.run();
+  shards->stop();
+  const auto t = shards->totals();
+  logger.info("stopped: " + std::to_string(t.calls_created) + " calls, " + std::to_string(t.packets_forwarded) +
+              " packets forwarded");
+  return 0;
+}
+
 int run(const MediaCommandLine& cli) {
   Logger logger(cli.log_level);
   media::ng::NgServerConfig config = server_config(cli);
@@ -68,13 +135,10 @@ int run(const MediaCommandLine& cli) {
     }
     config.secret = std::move(*secret);
   }
-  if (cli.num_threads > 1) {
-    logger.warn("--num-threads " + std::to_string(cli.num_threads) +
-                ": the data path runs on one thread in this version (recvmmsg/sendmmsg batches)");
-  }
   if (const auto overlap = media_ports_overlap_warning(cli.port_min, cli.port_max); !overlap.empty()) {
     logger.warn(overlap);
   }
+  if (cli.num_threads > 1) return run_sharded(cli, std::move(config), logger);
   CryptoRng rng;
   media::ng::RelayNode node(config, openssl_crypto(), rng);
   // The offer was answered before its ports were bound (they are effects): a port another socket
@@ -109,20 +173,7 @@ int run(const MediaCommandLine& cli) {
     runtime.stop();
     io.stop();
   });
-  std::string interfaces;
-  for (const auto& itf : cli.interfaces) {
-    if (!interfaces.empty()) interfaces += ", ";
-    interfaces += itf.address;
-    if (!itf.advertised.empty()) interfaces += " (advertised " + itf.advertised + ")";
-  }
-  std::string trusted;
-  for (const auto& t : cli.trusted_text) trusted += (trusted.empty() ? "" : ", ") + t;
-  logger.info("media on " + interfaces + " ports " + std::to_string(cli.port_min) + "-" +
-              std::to_string(cli.port_max) + "; plain ng from " + trusted +
-              (config.secret.empty() ? "" : "; signed ng from anywhere"));
-  // The readiness line: scripts and tests wait for it, whatever the log level.
-  std::fprintf(stderr, "resproxy-media listening on ng udp %s\n", runtime.local_address().to_string().c_str());
-  std::fflush(stderr);
+  log_ready(cli, config, logger, runtime.local_address(), 1);
   runtime.run();  // io.run(), with the media ports waited on directly
   const auto& c = node.server().counters();
   logger.info("stopped: " + std::to_string(c.calls_created) + " calls, " +

@@ -130,7 +130,8 @@ void NativeRuntime::Impl::bind_tls(const asio::ip::address& ip) {
 
 void NativeRuntime::Impl::start() {
   if (started_ || stopped_) return;
-  if (!config_.udp && !config_.tcp) {
+  const bool sockets = config_.udp || config_.tcp;
+  if (!sockets && !datagram_sender_) {
     throw std::runtime_error("resproxy: listen config enables neither UDP nor TCP");
   }
   const auto ip = parse_ip(config_.ip);
@@ -140,8 +141,12 @@ void NativeRuntime::Impl::start() {
   }
   // Certificates first: a file that cannot be used stops the daemon before it binds anything.
   tls_ = std::make_unique<TlsContexts>(config_.tls);
-  int attempt = 1;
-  while (!bind_all(*ip, config_.port, /*last_attempt=*/attempt == kSamePortAttempts)) ++attempt;
+  if (sockets) {
+    int attempt = 1;
+    while (!bind_all(*ip, config_.port, /*last_attempt=*/attempt == kSamePortAttempts)) ++attempt;
+  } else {
+    local_ = to_address(*ip, config_.port);  // the shared socket's address (set_datagram_sender)
+  }
   if (config_.tls.listen) bind_tls(*ip);
   started_ = true;
 
@@ -470,6 +475,7 @@ void NativeRuntime::inject(std::function<void(Node&, TimePoint)> input) {
 void NativeRuntime::set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if) {
   impl_->set_datagram_filter(std::move(drop_if));
 }
+void NativeRuntime::set_datagram_sender(DatagramSender send) { impl_->set_datagram_sender(std::move(send)); }
 void NativeRuntime::set_store(KeyValueStore* store) { impl_->set_store(store); }
 void NativeRuntime::set_message_log(MessageLog log) { impl_->set_message_log(std::move(log)); }
 void NativeRuntime::set_command_replies(CommandReplies replies) {

@@ -179,6 +179,15 @@ class NativeRuntime {
   // as if lost on the link, and counted in datagrams_dropped. Empty function: drop nothing.
   void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if);
 
+  // Where SendDatagram effects go instead of the runtime's UDP socket, for a runtime that shares
+  // a control socket someone else owns and reads (a shard of resproxy-media: media_shards.h,
+  // whose datagrams come in through inject()). With one set, the ListenConfig may enable neither
+  // UDP nor TCP: start() then binds no listening socket, and local_address() is the config's ip
+  // and port as given. Called on the io thread, after the datagram filter and the message log;
+  // the datagram counts as sent. Set before start(). Empty function: the UDP socket.
+  using DatagramSender = std::function<void(const SendDatagram&)>;
+  void set_datagram_sender(DatagramSender send);
+
   // Observes every SIP byte in and out, for the daemon's SIP message log: each datagram
   // received and sent (after the datagram filter), each chunk read from a stream and each
   // WriteStream queued on one. Stream chunks are as they came or went, not framed into

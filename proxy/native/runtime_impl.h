@@ -190,6 +190,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void set_datagram_filter(std::function<bool(const SendDatagram&)> drop_if) {
     drop_if_ = std::move(drop_if);
   }
+  void set_datagram_sender(DatagramSender send) { datagram_sender_ = std::move(send); }
   void set_store(KeyValueStore* store);
   void set_message_log(MessageLog log) { message_log_ = std::move(log); }
   void set_command_replies(CommandReplies replies) { command_replies_ = std::move(replies); }
@@ -388,6 +389,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   std::uint64_t next_inbound_id_ = 1;
 
   std::function<bool(const SendDatagram&)> drop_if_;
+  DatagramSender datagram_sender_;  // set_datagram_sender; none: the UDP socket
   MessageLog message_log_;
   CommandReplies command_replies_;
   DnsThread* dns_ = nullptr;  // set_name_resolver; none: ResolveName answered Unsupported

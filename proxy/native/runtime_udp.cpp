@@ -41,6 +41,17 @@ void NativeRuntime::Impl::perform(SendDatagram& effect) {
     ++stats_.datagrams_dropped;
     return;
   }
+  if (datagram_sender_) {
+    if (message_log_) {
+      message_log_(true, Path{.transport = Transport::Udp, .local = local_, .remote = effect.remote,
+                              .stream = {}},
+                   effect.bytes);
+    }
+    ++stats_.datagrams_out;
+    stats_.bytes_out += effect.bytes.size();
+    datagram_sender_(effect);
+    return;
+  }
   if (!udp_.is_open()) {
     ++stats_.datagram_errors;
     return;

@@ -150,7 +150,9 @@
 # the silent phones wait for the relay's BYE; 12 with EXTERNAL), HOLD=1 if INACTIVITY <= 30
 # else 0, HOLD_DIR=sendonly, EXTERNAL= (nothing: the built-in relay; resproxy-media, rtpengine:
 # an external one; needs MEDIA_RELAY=1), RESPROXY_MEDIA_BIN (default: resproxy-media next to
-# RESPROXY_BIN), WRONG_SECRET=0, KILL_RELAY=1, LOST_TALK_S=6, LOST_HEARD=100, LOST_BYE_S=5
+# RESPROXY_BIN), MEDIA_THREADS=1 (resproxy-media's --num-threads: ctest runs it with 2, the
+# sharded relay of media_shards.h), WRONG_SECRET=0, KILL_RELAY=1, LOST_TALK_S=6, LOST_HEARD=100,
+# LOST_BYE_S=5
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -282,7 +284,7 @@ start_external() {
     NG_SECRET=$secret
     ip netns exec "$NP" "$RESPROXY_MEDIA_BIN" --interface="$P_IP" --listen-ng="$NG_ADDR" \
       --port-min="$EXT_MIN" --port-max="$EXT_MAX" --ng-secret-file="$T/ng.secret" --trusted-ng=192.0.2.1 \
-      --foreground --log-stderr --pidfile="$T/relay.pid" >"$T/relay.log" 2>&1 </dev/null &
+      --num-threads="${MEDIA_THREADS:-1}" --foreground --log-stderr --pidfile="$T/relay.pid" >"$T/relay.log" 2>&1 </dev/null &
   else
     NG_SECRET=""
     ip netns exec "$NP" rtpengine --config-file=none --foreground --table=-1 --interface="$P_IP" \

@@ -7,7 +7,9 @@
 # refused (nothing runs again), a forged MAC, a tampered field, another secret and a stale
 # timestamp refused — each refusal checked to have created no call. About 2 s.
 #
-# Environment: RESPROXY_MEDIA_BIN (ctest passes it), as lib.sh's RESPROXY_BIN.
+# Environment: RESPROXY_MEDIA_BIN (ctest passes it), as lib.sh's RESPROXY_BIN; MEDIA_THREADS
+# (default 1): the relay's --num-threads — with 3 (e2e_ng_auth_threads) every attack goes through
+# the sharded relay's control front (media_shards.h), a replayed list to every shard at once.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 [[ -x ${RESPROXY_MEDIA_BIN:-} ]] || RESPROXY_MEDIA_BIN=$(dirname "$RESPROXY_BIN")/resproxy-media
@@ -16,7 +18,7 @@ source "$(dirname "$0")/lib.sh"
 read -r NG_PORT <<<"$(free_ports 1)"
 printf 'e2e-%s\n' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$T/ng.secret"
 "$RESPROXY_MEDIA_BIN" --interface=127.0.0.1 --listen-ng="127.0.0.1:$NG_PORT" --port-min=43000 --port-max=43099 \
-  --ng-secret-file="$T/ng.secret" --trusted-ng=192.0.2.1 >"$T/relay.log" 2>&1 </dev/null &
+  --ng-secret-file="$T/ng.secret" --trusted-ng=192.0.2.1 --num-threads="${MEDIA_THREADS:-1}" >"$T/relay.log" 2>&1 </dev/null &
 RELAY_PID=$!
 PIDS+=("$RELAY_PID")
 for ((i = 0; i < 50; i++)); do grep -q "listening on ng" "$T/relay.log" 2>/dev/null && break; sleep 0.1; done
