@@ -22,7 +22,9 @@
 #          NOISE_RETRIES (1: re-runs of a noisy fixed-rate trial) SEARCH_NOISE_RETRIES
 #          (0: of a noisy search trial) QUIET_TIMEOUT (1: s to wait for a quiet machine before a
 #          trial) MAX_MINUTES (30: no new slot after that) RESPROXY_PORTS (20000-32000, see below)
-#          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0)
+#          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0) PHASES ("fixed
+#          search overload": which measurements each slot runs; "fixed" alone with many ROUNDS
+#          gives a quieter CPU-per-packet median in a few minutes)
 #          RESPROXY_MEDIA_BIN (default ../../build-release/proxy/native/resproxy-media, then
 #          ../../build/proxy/native/resproxy-media, relative to this script) RTPENGINE_BIN
 #          OUTDIR (./results) OUT (OUTDIR/compare-STAMP.jsonl)
@@ -52,6 +54,8 @@ QUIET_TIMEOUT=${QUIET_TIMEOUT:-1}
 RESPROXY_ARGS=${RESPROXY_ARGS:-}
 RESPROXY_PORTS=${RESPROXY_PORTS:-20000-32000}
 MAX_MINUTES=${MAX_MINUTES:-30}
+PHASES=${PHASES:-"fixed search overload"}
+want() { [[ " $PHASES " == *" $1 "* ]]; }
 RELAY_CPU=1
 GEN_CPU=0
 BASE=10000            # minrelay ports BASE .. BASE+2*STREAMS-1
@@ -255,15 +259,23 @@ run_slot() {  # run_slot NAME ROUND
         kill_pid "$RPID"; RPID=""
         return
     fi
-    # (a) CPU per packet at a fixed rate, (b)+(c) max-rate search, (d) overload + recovery
-    bench "$name" "$round" fixed 90 --tag fixed --duration "$DURATION" --rates "$FIXED_RATE" \
-        --noise-retries "$NOISE_RETRIES" \
-    && bench "$name" "$round" search 300 --tag search --duration "$SEARCH_DURATION" --search \
-        --noise-retries "$SEARCH_NOISE_RETRIES" \
-        --start "$SEARCH_START" --bisect "$SEARCH_BISECT" \
-    && bench "$name" "$round" overload 90 --tag "" --duration "$DURATION" --overload "$OVERLOAD_RATE" \
-        --throttle "$THROTTLE" --throttle-pct "$THROTTLE_PCT" --cgroup-name "$CGNAME" \
-        --hog-pidfile "$HOGS" --overload-drain 2 --recovery-wait 2 --recovery-duration 2
+    # (a) CPU per packet at a fixed rate, (b)+(c) max-rate search, (d) overload + recovery; the
+    # phases PHASES names, in this order, each only while the ones before succeeded
+    local ok=1
+    if want fixed; then
+        bench "$name" "$round" fixed 90 --tag fixed --duration "$DURATION" --rates "$FIXED_RATE" \
+            --noise-retries "$NOISE_RETRIES" || ok=0
+    fi
+    if [ "$ok" = 1 ] && want search; then
+        bench "$name" "$round" search 300 --tag search --duration "$SEARCH_DURATION" --search \
+            --noise-retries "$SEARCH_NOISE_RETRIES" \
+            --start "$SEARCH_START" --bisect "$SEARCH_BISECT" || ok=0
+    fi
+    if [ "$ok" = 1 ] && want overload; then
+        bench "$name" "$round" overload 90 --tag "" --duration "$DURATION" --overload "$OVERLOAD_RATE" \
+            --throttle "$THROTTLE" --throttle-pct "$THROTTLE_PCT" --cgroup-name "$CGNAME" \
+            --hog-pidfile "$HOGS" --overload-drain 2 --recovery-wait 2 --recovery-duration 2 || ok=0
+    fi
     kill_pid "$RPID"; RPID=""
     # relay log: keep it, but bounded (rtpengine logs a line per dropped packet when overloaded)
     local lines; lines=$(wc -l < "$log")

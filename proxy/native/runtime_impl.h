@@ -150,6 +150,7 @@ struct MediaPort {
   bool v6;
   // The port its packets last left from (the other leg of its call): found without the table.
   std::weak_ptr<MediaPort> out;
+  const MediaPort* out_hint = nullptr;  // out's object, only ever prefetched (may be gone)
   bool closed = false;  // out of the table; its wait and queued forwards do nothing
   // The last source and the last destination: a relay leg talks to one peer, and formatting or
   // parsing an address costs more than moving the packet.
@@ -375,6 +376,7 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
     alignas(cmsghdr) char bytes[CMSG_SPACE(sizeof(timespec))]{};
   };
   std::array<MediaControl, kMediaBatch> media_control_{};
+  std::size_t media_in_used_ = kMediaBatch;  // headers of media_in_ to set before the next read
   struct MediaForward {
     std::shared_ptr<MediaPort> from;
     udp::endpoint to;

@@ -168,6 +168,21 @@ void NativeRuntime::Impl::handle_media_events(int n) {
   // alive in media_closed_ until the end of this wake-up, marked closed: its event is skipped.
   RESPROXY_CHECK(!in_media_events_);  // not re-entered: inputs never nest
   in_media_events_ = true;
+  // The ports of a wake-up are scattered over the heap and cold (a thousand calls, a packet
+  // each 20 ms): ask for all of them at once, so that their cache misses overlap instead of
+  // coming one per port (perf: the first touch of a port was 2.5 % of the relay's CPU).
+  for (int i = 0; i < n; ++i) {
+    const char* p = static_cast<const char*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
+    for (std::size_t offset = 0; offset < sizeof(MediaPort); offset += 64) __builtin_prefetch(p + offset);
+  }
+  // Then the ports their packets leave from (the other leg of each call), by the hint: a
+  // prefetch of memory freed since is harmless.
+  for (int i = 0; i < n; ++i) {
+    const auto* port = static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
+    const char* p = reinterpret_cast<const char*>(port->out_hint);
+    if (p == nullptr) continue;
+    for (std::size_t offset = 0; offset < sizeof(MediaPort); offset += 64) __builtin_prefetch(p + offset);
+  }
   for (int i = 0; i < n && !stopped_; ++i) {
     MediaPort& port = *static_cast<MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
     if (!port.closed) drain_media(port);
@@ -272,7 +287,10 @@ void NativeRuntime::Impl::run() {
 }
 
 int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
-  for (std::size_t i = 0; i < kMediaBatch; ++i) {
+  // Only the headers the last call filled need setting again (the kernel wrote their lengths
+  // and flags); the rest still hold what was set. At 50k packets/s over 1,000 ports a call
+  // brings one or two datagrams: this saves writing 32 headers per packet.
+  for (std::size_t i = 0; i < media_in_used_; ++i) {
     media_iov_[i] = iovec{media_buffer_.data() + i * kMediaDatagramMax, kMediaDatagramMax};
     msghdr& m = media_in_[i].msg_hdr;
     m = msghdr{};
@@ -284,8 +302,10 @@ int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
     m.msg_controllen = sizeof media_control_[i].bytes;
     media_in_[i].msg_len = 0;
   }
-  return ::recvmmsg(port.socket.native_handle(), media_in_.data(),
-                    static_cast<unsigned>(kMediaBatch), MSG_DONTWAIT, nullptr);
+  const int n = ::recvmmsg(port.socket.native_handle(), media_in_.data(),
+                           static_cast<unsigned>(kMediaBatch), MSG_DONTWAIT, nullptr);
+  media_in_used_ = n > 0 ? static_cast<std::size_t>(n) : 0;
+  return n;
 }
 
 void NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
@@ -369,6 +389,7 @@ void NativeRuntime::Impl::queue_media_send(MediaPort& in, const MediaSend& send,
     const auto it = media_ports_.find(send.from);
     from = it != media_ports_.end() ? it->second : nullptr;
     in.out = from;
+    in.out_hint = from.get();
   }
   if (!from || from->closed) {
     ++stats_.media_send_dropped;  // a port the node no longer has (or never had)
