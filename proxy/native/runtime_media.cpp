@@ -77,9 +77,10 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     return;
   }
   auto port = std::make_shared<MediaPort>(std::move(socket), effect.local, ip->is_v6());
-  // Level-triggered: a port left with datagrams queued (the fairness bound) is reported again.
+  // Edge-triggered: reported once per arrival; a port left with datagrams by the fairness bound
+  // goes on the backlog (drain_media).
   epoll_event event{};
-  event.events = EPOLLIN;
+  event.events = EPOLLIN | EPOLLET;
   event.data.ptr = port.get();  // alive while in the set (media_ports_, then media_closed_)
   if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->socket.native_handle(), &event) != 0) {
     media_port_failed(effect.local, std::string("epoll_ctl: ") + std::strerror(errno));
@@ -158,8 +159,9 @@ void NativeRuntime::Impl::on_media_ready(const ErrorCode& ec) {
     wait_media();
     return;
   }
-  handle_media_events(::epoll_wait(media_epoll_->native_handle(), media_events_.data(),
-                                   static_cast<int>(media_events_.size()), 0));
+  handle_media_events(std::max(0, ::epoll_wait(media_epoll_->native_handle(), media_events_.data(),
+                                                static_cast<int>(media_events_.size()), 0)));
+  post_media_backlog();
   wait_media();
 }
 
@@ -183,12 +185,31 @@ void NativeRuntime::Impl::handle_media_events(int n) {
     if (p == nullptr) continue;
     for (std::size_t offset = 0; offset < sizeof(MediaPort); offset += 64) __builtin_prefetch(p + offset);
   }
+  // Last wake-up's backlog is read after this one's events: a flooded port waits its turn.
+  media_backlog_now_.swap(media_backlog_);
   for (int i = 0; i < n && !stopped_; ++i) {
     MediaPort& port = *static_cast<MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
-    if (!port.closed) drain_media(port);
+    if (!port.closed && drain_media(port)) media_backlog_.push_back(port.shared_from_this());
   }
+  for (auto& port : media_backlog_now_) {
+    if (stopped_) break;
+    // One reported again by an arrival is read twice: the second read finds what is left.
+    if (!port->closed && drain_media(*port)) media_backlog_.push_back(std::move(port));
+  }
+  media_backlog_now_.clear();
   in_media_events_ = false;
   media_closed_.clear();
+}
+
+void NativeRuntime::Impl::post_media_backlog() {
+  if (media_backlog_.empty() || media_backlog_posted_ || media_direct_) return;
+  media_backlog_posted_ = true;
+  post([self = shared_from_this()] {
+    self->media_backlog_posted_ = false;
+    if (self->stopped_ || self->media_direct_) return;
+    self->handle_media_events(0);
+    self->post_media_backlog();
+  });
 }
 
 // --- run(): the io thread's own wait. ---
@@ -255,9 +276,13 @@ void NativeRuntime::Impl::run() {
     if (armed_) {
       wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(to_steady(*armed_) - now));
     }
-    const int timeout = static_cast<int>(std::max<std::int64_t>(0, wait.count()));
+    // A backlog to read: look at the set without blocking. The Node's deadline is then noticed
+    // here rather than by the wait's timeout.
+    const bool backlog = !media_backlog_.empty();
+    if (backlog && armed_ && to_steady(*armed_) <= now) asio_ready = true;
+    const int timeout = backlog ? 0 : static_cast<int>(std::max<std::int64_t>(0, wait.count()));
     const int n = ::epoll_wait(set, media_events_.data(), static_cast<int>(media_events_.size()), timeout);
-    if (n <= 0) {  // the deadline, the poll bound, or a signal (EINTR): Asio's turn
+    if (n < 0 || (n == 0 && !backlog)) {  // the deadline, the poll bound, or a signal (EINTR)
       asio_ready = true;
       continue;
     }
@@ -308,14 +333,17 @@ int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
   return n;
 }
 
-void NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
+bool NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
   MediaPort* const port = &port_ref;
   // Fairness: a bounded drain (kMediaBatchesPerWake), then back in line behind the others.
   for (int batch = 0; batch < kMediaBatchesPerWake; ++batch) {
     const int n = receive_media_batch(*port);
     if (n < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK) ++stats_.media_receive_errors;
-      break;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+      // An error the socket held (an ICMP error of an earlier send) is consumed by this read;
+      // datagrams may still wait behind it, and no edge will say so: read again next time.
+      ++stats_.media_receive_errors;
+      return true;
     }
     // The age bound (ListenConfig::media_max_age): one wall-clock read per batch.
     std::optional<std::chrono::nanoseconds> read_at;
@@ -359,9 +387,11 @@ void NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
     }
     // Sent before the next recvmmsg reuses the buffer.
     send_media();
-    if (stopped_ || port->closed) return;
-    if (static_cast<std::size_t>(n) < kMediaBatch) break;  // drained for now
+    if (stopped_ || port->closed) return false;
+    // A short batch emptied the queue: the next arrival is a new edge.
+    if (static_cast<std::size_t>(n) < kMediaBatch) return false;
   }
+  return true;  // the bound: more may wait, and no edge will say so
 }
 
 bool NativeRuntime::Impl::too_old(const msghdr& m, std::chrono::nanoseconds read_at) const {

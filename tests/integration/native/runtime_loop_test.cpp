@@ -103,6 +103,28 @@ TEST(NativeRuntimeLoop, ForwardsMediaFromPortsOpenedBeforeAndDuringTheLoop) {
   EXPECT_EQ(stats.media_packets_out, 21u);
 }
 
+// Ports are edge-triggered: a queue longer than one wake-up's bound (4 batches of 32) is not
+// reported again by the kernel when no new datagram comes. The backlog must still read it to
+// the end — without it the loop would stop at 128 here and wait forever.
+TEST(NativeRuntimeLoop, AQueueLongerThanOneWakeUpsBoundIsReadToTheEndWithoutNewArrivals) {
+  Relay relay;
+  const Address port{"127.0.0.1", free_udp_port("127.0.0.1")};
+  ASSERT_TRUE(relay.open({port}));
+  constexpr std::size_t kQueued = 300;  // fits a 425 KB receive buffer (twice the default rmem_max)
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  for (std::size_t i = 0; i < kQueued; ++i) caller.send_to(asio::buffer("q" + std::to_string(i)), endpoint_of(port));
+  Loop loop(relay);
+  std::size_t seen = 0;
+  for (int i = 0; i < 200 && seen < kQueued; ++i) {
+    loop.on_loop([&](Node&, TimePoint) { seen = relay.node.packets.size(); });
+    if (seen < kQueued) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(loop.stop());
+  EXPECT_EQ(relay.node.packets.size(), kQueued);
+  EXPECT_EQ(relay.runtime->stats().media_packets_in, kQueued);
+  EXPECT_EQ(relay.node.packets.back().bytes, "q" + std::to_string(kQueued - 1));
+}
+
 TEST(NativeRuntimeLoop, ServesTheRuntimesUdpSocketBesideTheMedia) {
   Relay relay;
   Loop loop(relay);

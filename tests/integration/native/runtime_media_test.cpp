@@ -276,6 +276,20 @@ TEST(NativeRuntimeMedia, ABusyPortDoesNotStarveTheOtherPortsNorSip) {
   EXPECT_EQ(relay.runtime->stats().media_packets_in, busy_handled + 1);
 }
 
+// The same under io.run() (resproxy's built-in relay): the backlog is read in handlers of its
+// own, so a queue longer than one wake-up's bound is read to the end with nothing new arriving.
+TEST(NativeRuntimeMedia, AQueueLongerThanOneWakeUpsBoundIsReadToTheEndWithoutNewArrivals) {
+  Relay relay;
+  const Address port{"127.0.0.1", free_udp_port("127.0.0.1")};
+  ASSERT_TRUE(relay.open({port}));
+  constexpr std::size_t kQueued = 300;
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  for (std::size_t i = 0; i < kQueued; ++i) caller.send_to(asio::buffer("q" + std::to_string(i)), endpoint_of(port));
+  ASSERT_TRUE(run_until(relay.io, [&] { return relay.node.packets.size() >= kQueued; }))
+      << relay.node.packets.size() << " of " << kQueued;
+  EXPECT_EQ(relay.runtime->stats().media_packets_in, kQueued);
+}
+
 // SIP's own sockets are marked CS3 (RFC 4594 signalling).
 TEST(NativeRuntimeMedia, SipDatagramsAreMarkedCs3) {
   Relay relay;
