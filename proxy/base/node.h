@@ -246,6 +246,11 @@ class Node {
                                                                  std::string_view /*bytes*/) {
     return std::nullopt;
   }
+  // A hint, never an input: packets for the media port `local` come next (the runtime says so
+  // for every port of a wake-up before it reads them). A relay may ask the CPU to bring that
+  // port's state into its cache (__builtin_prefetch), so that the misses of many ports overlap
+  // instead of coming one per packet. No effect on behaviour; the default does nothing.
+  virtual void prefetch_media(const Address& /*local*/) const {}
 
   // Outputs.
   [[nodiscard]] virtual std::optional<Effect> next_effect() = 0;

@@ -215,6 +215,10 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // Inputs: one Node input, then drain effects and re-arm the timer.
   template <typename Input>
   void deliver(Input&& input);
+  // The same at a time read before (no other input since): the packets of one recvmmsg batch
+  // share one clock read.
+  template <typename Input>
+  void deliver_at(TimePoint at, Input&& input);
   void pump();
   void rearm_timer();
   void on_timer(const ErrorCode& ec, std::uint64_t generation);
@@ -424,6 +428,11 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
 
 template <typename Input>
 void NativeRuntime::Impl::deliver(Input&& input) {
+  deliver_at(now(), std::forward<Input>(input));
+}
+
+template <typename Input>
+void NativeRuntime::Impl::deliver_at(TimePoint at, Input&& input) {
   if (stopped_) return;
   // Inputs come only from completion handlers, which asio never nests; effects that fail
   // synchronously post their input instead of delivering it inside pump().
@@ -433,7 +442,7 @@ void NativeRuntime::Impl::deliver(Input&& input) {
     ~Guard() { flag = false; }
   } guard{in_input_};
   in_input_ = true;
-  input(node_, now());
+  input(node_, at);
   pump();
 }
 

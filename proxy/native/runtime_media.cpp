@@ -185,6 +185,10 @@ void NativeRuntime::Impl::handle_media_events(int n) {
     if (p == nullptr) continue;
     for (std::size_t offset = 0; offset < sizeof(MediaPort); offset += 64) __builtin_prefetch(p + offset);
   }
+  // And the node's state for each (a relay's session and legs).
+  for (int i = 0; i < n; ++i) {
+    node_.prefetch_media(static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr)->local);
+  }
   // Last wake-up's backlog is read after this one's events: a flooded port waits its turn.
   media_backlog_now_.swap(media_backlog_);
   for (int i = 0; i < n && !stopped_; ++i) {
@@ -352,6 +356,7 @@ bool NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
       ::clock_gettime(CLOCK_REALTIME, &wall);
       read_at = std::chrono::seconds{wall.tv_sec} + std::chrono::nanoseconds{wall.tv_nsec};
     }
+    const TimePoint batch_now = now();  // the batch arrived together: one clock read
     // One input per datagram, effects drained after each (deliver): node.h's contract to the
     // letter. A pump that finds no effect costs two virtual calls, so nothing is gained by
     // bending it. The node may close this very port from one of them (a BYE's timer firing):
@@ -379,7 +384,7 @@ bool NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
       ++stats_.media_packets_in;
       // The answer is queued inside the input, before the effects it caused are performed: a
       // CloseMediaPort among them then sends it first (perform(CloseMediaPort)).
-      deliver([&](Node& node, TimePoint now) {
+      deliver_at(batch_now, [&](Node& node, TimePoint now) {
         const auto verdict =
             node.on_media_packet(now, port->local, port->last_source_address, bytes);
         if (verdict) queue_media_send(*port, *verdict, slot, bytes.size());

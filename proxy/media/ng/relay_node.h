@@ -37,6 +37,7 @@ class RelayNode final : public Node {
   [[nodiscard]] std::optional<MediaSend> on_media_packet(TimePoint now, const Address& local,
                                                          const Address& source,
                                                          std::string_view bytes) override;
+  void prefetch_media(const Address& local) const override { server_.sessions().prefetch(local); }
   [[nodiscard]] std::optional<Effect> next_effect() override;
   [[nodiscard]] std::optional<TimePoint> next_deadline() const override { return server_.next_deadline(); }
 

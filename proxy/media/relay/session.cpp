@@ -85,6 +85,20 @@ RelaySessions::Owner* RelaySessions::owner_of(Family family, std::uint16_t port)
   return index < owners.size() ? &owners[index] : nullptr;
 }
 
+void RelaySessions::prefetch(const Address& local) const {
+  const Owner* owner = owner_of(family_of(local), local.port);
+  if (owner == nullptr || owner->session == nullptr) return;
+  // The leg the packet arrives on and the one it leaves by: their latching state and counters.
+  const auto lines = [](const void* at, std::size_t size) {
+    const char* p = static_cast<const char*>(at);
+    for (std::size_t offset = 0; offset < size && offset < 512; offset += 64) __builtin_prefetch(p + offset);
+  };
+  const RelaySession& s = *owner->session;
+  lines(&s, 64);
+  lines(&s.legs[static_cast<std::size_t>(owner->side)], sizeof(RelayLeg));
+  lines(&s.legs[static_cast<std::size_t>(other(owner->side))], sizeof(RelayLeg));
+}
+
 PortPool* RelaySessions::pool_for(Family family) {
   auto& p = pools_[index_of(family)];
   return p ? &*p : nullptr;

@@ -214,6 +214,9 @@ class RelaySessions {
 
   // A datagram that arrived on `local` (our address and port, as bound) from `source`.
   // `source` and `bytes` from the wire: untrusted.
+  // Asks the CPU for the state on_packet will read for a packet on `local` (Node::prefetch_media):
+  // a hint with no effect on behaviour.
+  void prefetch(const Address& local) const;
   [[nodiscard]] PacketVerdict on_packet(TimePoint now, const Address& local,
                                         const Address& source,
                                         std::span<const std::uint8_t> bytes);
@@ -248,6 +251,9 @@ class RelaySessions {
   void erase(TimePoint now, std::map<SessionKey, RelaySession>::iterator it);
   // The leg that owns `port` (either of its pair) of `family`'s pool; null if none.
   [[nodiscard]] Owner* owner_of(Family family, std::uint16_t port);
+  [[nodiscard]] const Owner* owner_of(Family family, std::uint16_t port) const {
+    return const_cast<RelaySessions*>(this)->owner_of(family, port);
+  }
 
   RelayConfig config_;
   Rng& rng_;
