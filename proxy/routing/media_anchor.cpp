@@ -162,6 +162,14 @@ SdpVerdict MediaAnchor::on_initial_invite(TimePoint now, const sip::Message& inv
     late.ends = {context.caller, context.callee};
     late.late_offer = true;
     late.caller_family = relay::family_of(Address{context.caller_ip, 0});
+    // An external relay that is up takes it as it takes an early offer: the callee's 2xx goes
+    // to it as the offer, the caller's ACK as the answer (external_body). None up: ours.
+    if (ng_) {
+      if (const auto relay = pick({})) {
+        late.external = *relay;
+        ++counters_.calls_external;
+      }
+    }
     calls_.emplace(key, std::move(late));
     ++counters_.calls_anchored;
     return {};

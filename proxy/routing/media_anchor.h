@@ -37,7 +37,10 @@
 // body the relay does not answer: a request is refused (500), a response goes on as it is. The
 // call's end sends "delete". When a relay goes down (ng ping, ng_client.h) its answered calls are
 // returned by take_lost_calls() — their media went with the relay — for BYE both ways (Q.850 38).
-// A late offer (INVITE without SDP) is always relayed by the built-in relay.
+// A late offer (INVITE without SDP) goes to an external relay that is up as well: the callee's 2xx
+// as the ng offer and the caller's ACK as the answer, both under the callee's tag as from-tag (the
+// offerer's, as Kamailio's module sends them); with none up, the built-in relay takes it. If the
+// relay does not answer the 2xx's offer, the 2xx goes on as it is (its media direct).
 //
 // SDP is read from an application/sdp body or the application/sdp part of a multipart one
 // (sip/sdp_body.h); other bodies are passed through.

@@ -22,16 +22,22 @@ ng::List received_from(std::string_view ip) {
 }
 
 // An ng offer or answer of `message`'s SDP, as Kamailio's rtpengine module sends it: the
-// message's own tags, where it came from, the origin and connection lines replaced.
+// message's own tags, where it came from, the origin and connection lines replaced. `callee_offers`
+// (a late offer's 2xx and its ACK): the callee made the offer, so its tag — the To tag — is the
+// from-tag of both, the offerer's tag as ng wants it, and the caller's is the to-tag.
 ng::Dict body_request(std::string_view command, const sip::Message& message, std::string_view sender_ip,
-                      sip::IcePolicy ice) {
+                      sip::IcePolicy ice, bool callee_offers = false) {
   ng::Dict request{{"command", command},
                    {"call-id", message.call_id()},
-                   {"from-tag", message.from_tag()},
+                   {"from-tag", callee_offers ? message.to_tag() : message.from_tag()},
                    {"sdp", sdp_text(message).value_or(std::string_view{})},
                    {"replace", ng::List{"origin", "session-connection"}},
                    {"received-from", received_from(sender_ip)}};
-  if (!message.to_tag().empty()) request.set("to-tag", message.to_tag());
+  if (callee_offers) {
+    request.set("to-tag", message.from_tag());
+  } else if (!message.to_tag().empty()) {
+    request.set("to-tag", message.to_tag());
+  }
   if (ice == sip::IcePolicy::Strip) request.set("ICE", "remove");
   return request;
 }
@@ -115,7 +121,13 @@ SdpVerdict MediaAnchor::external_body(TimePoint now, const sip::Message& message
     v.kind = SdpVerdict::Kind::Absorbed;
     return v;
   }
-  auto request = body_request(is_offer(message) ? "offer" : "answer", message, sender_ip, settings_.ice);
+  // A late offer (the INVITE had no SDP): the callee's response to it offers, the caller's ACK
+  // answers. Later bodies (re-INVITEs, UPDATEs) are offers and answers as in any call.
+  const bool late_exchange = call.late_offer && message.cseq().number == call.invite_cseq &&
+                             (message.is_request() ? message.method() == sip::Method::Ack
+                                                   : message.cseq().method == sip::Method::Invite);
+  const bool offer = late_exchange ? !message.is_request() : is_offer(message);
+  auto request = body_request(offer ? "offer" : "answer", message, sender_ip, settings_.ice, late_exchange);
   NgWait wait;
   wait.ticket = next_ticket_++;
   wait.key = key;

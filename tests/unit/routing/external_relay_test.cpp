@@ -256,6 +256,94 @@ TEST_F(ExternalRelay, TheInviteWaitsForTheRelaysOfferAndBothSdpsNameTheRelay) {
   EXPECT_EQ(f.counter("media_calls_open"), 0u);
 }
 
+// A late offer (an INVITE without SDP, as ITSPs send) through the external relay: Bob's 200 is
+// the offer and Alice's ACK the answer, both sent to the relay under Bob's tag, and each SDP names
+// the relay; the ACK waits for the relay's answer. Before, the built-in relay took such calls.
+TEST_F(ExternalRelay, ALateOffersTwoHundredAndAckGoToTheRelayAsOfferAndAnswer) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  f.receive(kAlice.phone(), sip::make_request("INVITE", "sip:2002@office.example",
+                                              {{"Via", kAlice.via("z9hG4bKlate")},
+                                               {"Max-Forwards", "70"},
+                                               {"From", "<sip:2001@office.example>;tag=a-late"},
+                                               {"To", "<sip:2002@office.example>"},
+                                               {"Call-ID", "late"},
+                                               {"CSeq", "10 INVITE"},
+                                               {"Contact", "<" + kAlice.contact() + ">"}}));
+  pump();
+  const auto to_bob = parse(f.expect_one("INVITE ").bytes);
+  EXPECT_TRUE(to_bob.body().empty());
+  EXPECT_EQ(server(kRelay1).calls(), 0u);  // nothing to offer yet
+
+  f.receive(kBob.phone(), answer_bytes(to_bob));  // Bob's 200 carries the offer
+  for (const auto& e : f.out) {  // Alice waits for the relay's offer
+    if (auto* d = std::get_if<SendDatagram>(&e)) {
+      EXPECT_FALSE(d->bytes.starts_with("SIP/2.0 200")) << d->bytes;
+    }
+  }
+  pump();
+  const auto to_alice = parse(f.expect_one("SIP/2.0 200").bytes);
+  const Media offer = media_of(to_alice);
+  EXPECT_EQ(offer.ip, "192.0.2.1");  // the external relay's
+  EXPECT_GE(offer.port, 30000);
+  EXPECT_LE(offer.port, 30099);
+  EXPECT_EQ(server(kRelay1).calls(), 1u);
+  EXPECT_EQ(server(kRelay1).counters().offers, 1u);
+
+  f.receive(kAlice.phone(), sip::make_request("ACK", kBob.contact(),
+                                              {{"Via", kAlice.via("z9hG4bKlateack")},
+                                               {"Max-Forwards", "70"},
+                                               {"Route", "<sip:" + kProxy.to_string() + ";lr>"},
+                                               {"From", "<sip:2001@office.example>;tag=a-late"},
+                                               {"To", "<sip:2002@office.example>;tag=b-tag"},
+                                               {"Call-ID", "late"},
+                                               {"CSeq", "10 ACK"},
+                                               {"Content-Type", "application/sdp"}},
+                                              kAlice.sdp()));
+  for (const auto& e : f.out) {  // the ACK waits for the relay's answer
+    if (auto* d = std::get_if<SendDatagram>(&e)) {
+      EXPECT_FALSE(d->bytes.starts_with("ACK ")) << d->bytes;
+    }
+  }
+  pump();
+  const auto ack = parse(f.expect_one("ACK ").bytes);
+  const Media answer = media_of(ack);
+  EXPECT_EQ(answer.ip, "192.0.2.1");
+  EXPECT_GE(answer.port, 30000);
+  EXPECT_NE(answer.port, offer.port);
+  EXPECT_EQ(server(kRelay1).counters().answers, 1u);
+  EXPECT_EQ(server(kRelay1).counters().errors, 0u);
+  EXPECT_TRUE(f.media_ports.empty());  // the proxy relays none of it itself
+  EXPECT_EQ(f.counter("media_calls_external"), 1u);
+
+  // Media through the relay both ways: each phone sends to the port its peer's SDP named and
+  // hears the other (the first packet of each latches its side).
+  const auto b_port = answer.port;  // the ACK told Bob to send here
+  const auto a_port = offer.port;   // the 200 told Alice to send here
+  std::string rtp(172, '\0');
+  rtp[0] = static_cast<char>(0x80);
+  (void)server(kRelay1).on_packet(f.now, Address{"192.0.2.1", b_port}, kBob.outside, rtp);
+  const auto from_alice = server(kRelay1).on_packet(f.now, Address{"192.0.2.1", a_port}, kAlice.outside, rtp);
+  ASSERT_TRUE(from_alice.has_value());
+  EXPECT_EQ(from_alice->to, kBob.outside);
+  rtp[3] = 1;
+  const auto from_bob = server(kRelay1).on_packet(f.now, Address{"192.0.2.1", b_port}, kBob.outside, rtp);
+  ASSERT_TRUE(from_bob.has_value());
+  EXPECT_EQ(from_bob->to, kAlice.outside);
+
+  // Alice hangs up: the relay deletes the call (found by her tag, the one that answered).
+  f.receive(kAlice.phone(), sip::make_request("BYE", kBob.contact(),
+                                              {{"Via", kAlice.via("z9hG4bKlatebye")},
+                                               {"Max-Forwards", "70"},
+                                               {"Route", "<sip:" + kProxy.to_string() + ";lr>"},
+                                               {"From", "<sip:2001@office.example>;tag=a-late"},
+                                               {"To", "<sip:2002@office.example>;tag=b-tag"},
+                                               {"Call-ID", "late"},
+                                               {"CSeq", "11 BYE"}}));
+  pump();
+  EXPECT_EQ(server(kRelay1).calls(), 0u);
+}
+
 // SIP-I through an external relay: the relay is given the SDP part alone (it would refuse the
 // whole multipart body as SDP), and its SDP goes back into the body around the ISUP part.
 TEST_F(ExternalRelay, ASipIInvitesSdpPartGoesToTheRelayAndItsIsupPartStays) {
