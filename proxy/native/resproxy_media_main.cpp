@@ -76,6 +76,44 @@ void log_ready(const MediaCommandLine& cli, const media::ng::NgServerConfig& con
   std::fflush(stderr);
 }
 
+// The offer was answered before its ports were bound (they are effects): a port another socket
+// holds ends that call, and the operator must see why.
+media::ng::RelayNode::PortFailureLog port_failure_log(Logger& logger) {
+  return [&logger](const Address& local, std::string_view error) {
+    logger.warn("cannot bind media port " + local.to_string() + " (" + std::string(error) +
+                "): its call was removed; choose a port range nothing else uses");
+  };
+}
+
+// Both forms of the daemon from here on: `start` binds (an exception ends the start-up), then the
+// pid file, SIGTERM / SIGINT to `stop`, the readiness line, and `io` runs by `run` until stopped.
+int serve(const MediaCommandLine& cli, Logger& logger, boost::asio::io_context& io,
+          const std::function<void()>& start, const std::function<void()>& stop,
+          const std::function<void()>& ready, const std::function<void()>& run) {
+  try {
+    start();
+  } catch (const std::exception& e) {
+    logger.error(std::string("--listen-ng: ") + e.what());
+    return kExitStartup;
+  }
+  PidFile pidfile;
+  if (std::string error; cli.pidfile && !pidfile.write(*cli.pidfile, error)) {
+    logger.error("cannot write pid file " + *cli.pidfile + ": " + error);
+    stop();
+    return kExitStartup;
+  }
+  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& error, int number) {
+    if (error) return;
+    logger.info(std::string("received ") + (number == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    stop();
+    io.stop();
+  });
+  ready();
+  run();
+  return 0;
+}
+
 // --num-threads > 1: one relay per thread, each with its share of the ports (media_shards.h).
 int run_sharded(const MediaCommandLine& cli, media::ng::NgServerConfig config, Logger& logger) {
   boost::asio::io_context io;  // the control socket and the signals, on this thread
@@ -91,31 +129,12 @@ int run_sharded(const MediaCommandLine& cli, media::ng::NgServerConfig config, L
                  std::to_string(cli.port_max) + ")");
     return kExitStartup;
   }
-  shards->set_port_failure_log([&logger](const Address& local, std::string_view error) {
-    logger.warn("cannot bind media port " + local.to_string() + " (" + std::string(error) +
-                "): its call was removed; choose a port range nothing else uses");
-  });
-  try {
-    shards->start();
-  } catch (const std::exception& e) {
-    logger.error(std::string("--listen-ng: ") + e.what());
-    return kExitStartup;
-  }
-  PidFile pidfile;
-  if (std::string error; cli.pidfile && !pidfile.write(*cli.pidfile, error)) {
-    logger.error("cannot write pid file " + *cli.pidfile + ": " + error);
-    shards->stop();
-    return kExitStartup;
-  }
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& error, int number) {
-    if (error) return;
-    logger.info(std::string("received ") + (number == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
-    shards->stop();
-    io.stop();
-  });
-  log_ready(cli, shards->server_config(), logger, shards->local_address(), shards->shard_count());
-  io.run();
+  shards->set_port_failure_log(port_failure_log(logger));
+  const int rc = serve(
+      cli, logger, io, [&] { shards->start(); }, [&] { shards->stop(); },
+      [&] { log_ready(cli, shards->server_config(), logger, shards->local_address(), shards->shard_count()); },
+      [&] { io.run(); });
+  if (rc != 0) return rc;
   shards->stop();
   const auto t = shards->totals();
   logger.info("stopped: " + std::to_string(t.calls_created) + " calls, " + std::to_string(t.packets_forwarded) +
@@ -141,12 +160,7 @@ int run(const MediaCommandLine& cli) {
   if (cli.num_threads > 1) return run_sharded(cli, std::move(config), logger);
   CryptoRng rng;
   media::ng::RelayNode node(config, openssl_crypto(), rng);
-  // The offer was answered before its ports were bound (they are effects): a port another socket
-  // holds ends that call, and the operator must see why.
-  node.set_port_failure_log([&logger](const Address& local, std::string_view error) {
-    logger.warn("cannot bind media port " + local.to_string() + " (" + std::string(error) +
-                "): its call was removed; choose a port range nothing else uses");
-  });
+  node.set_port_failure_log(port_failure_log(logger));
   boost::asio::io_context io;
   NativeRuntime runtime(io, node,
                         ListenConfig{.ip = cli.listen_ng.ip,
@@ -154,27 +168,11 @@ int run(const MediaCommandLine& cli) {
                                      .udp = true,
                                      .tcp = false,
                                      .media_max_age = std::chrono::milliseconds(cli.max_packet_age_ms)});
-  try {
-    runtime.start();
-  } catch (const std::exception& e) {
-    logger.error(std::string("--listen-ng: ") + e.what());
-    return kExitStartup;
-  }
-  PidFile pidfile;
-  if (std::string error; cli.pidfile && !pidfile.write(*cli.pidfile, error)) {
-    logger.error("cannot write pid file " + *cli.pidfile + ": " + error);
-    runtime.stop();
-    return kExitStartup;
-  }
-  boost::asio::signal_set signals(io, SIGTERM, SIGINT);
-  signals.async_wait([&](const boost::system::error_code& error, int number) {
-    if (error) return;
-    logger.info(std::string("received ") + (number == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
-    runtime.stop();
-    io.stop();
-  });
-  log_ready(cli, config, logger, runtime.local_address(), 1);
-  runtime.run();  // io.run(), with the media ports waited on directly
+  const int rc = serve(
+      cli, logger, io, [&] { runtime.start(); }, [&] { runtime.stop(); },
+      [&] { log_ready(cli, config, logger, runtime.local_address(), 1); },
+      [&] { runtime.run(); });  // io.run(), with the media ports waited on directly
+  if (rc != 0) return rc;
   const auto& c = node.server().counters();
   logger.info("stopped: " + std::to_string(c.calls_created) + " calls, " +
               std::to_string(node.server().sessions().counters().forwarded) + " packets forwarded");

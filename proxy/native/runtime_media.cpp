@@ -142,8 +142,9 @@ void NativeRuntime::Impl::media_port_failed(Address local, std::string error) {
 void NativeRuntime::Impl::wait_media() {
   if (media_direct_ || stopped_ || media_waiting_ || !media_epoll_ || !media_epoll_->is_open()) return;
   media_waiting_ = true;
-  // Asio re-registers the set's fd for every wait (EPOLL_CTL_MOD), which reports it again while
-  // a port in it is still readable: leaving a port's queue for later loses nothing.
+  // The set's fd is readable while a port in it has an event not taken yet; a port left with
+  // datagrams at the per-wake bound is not one (edge-triggered): the backlog reads it
+  // (post_media_backlog).
   media_epoll_->async_wait(asio::posix::stream_descriptor::wait_read,
                            [self = shared_from_this()](const ErrorCode& ec) {
                              self->media_waiting_ = false;
@@ -177,17 +178,14 @@ void NativeRuntime::Impl::handle_media_events(int n) {
     const char* p = static_cast<const char*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
     for (std::size_t offset = 0; offset < sizeof(MediaPort); offset += 64) __builtin_prefetch(p + offset);
   }
-  // Then the ports their packets leave from (the other leg of each call), by the hint: a
-  // prefetch of memory freed since is harmless.
+  // Then, for each, the port its packets leave from (the other leg of its call, by the hint: a
+  // prefetch of memory freed since is harmless) and the node's state (a relay's session and legs).
   for (int i = 0; i < n; ++i) {
     const auto* port = static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
-    const char* p = reinterpret_cast<const char*>(port->out_hint);
-    if (p == nullptr) continue;
-    for (std::size_t offset = 0; offset < sizeof(MediaPort); offset += 64) __builtin_prefetch(p + offset);
-  }
-  // And the node's state for each (a relay's session and legs).
-  for (int i = 0; i < n; ++i) {
-    node_.prefetch_media(static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr)->local);
+    if (const char* p = reinterpret_cast<const char*>(port->out_hint)) {
+      for (std::size_t offset = 0; offset < sizeof(MediaPort); offset += 64) __builtin_prefetch(p + offset);
+    }
+    node_.prefetch_media(port->local);
   }
   // Last wake-up's backlog is read after this one's events: a flooded port waits its turn.
   media_backlog_now_.swap(media_backlog_);
