@@ -180,6 +180,19 @@ SectionSpec media_relay_section() {
                    .doc = "unanswered ng pings or requests in a row that make an external relay "
                           "down: it gets no new call, and its answered calls are ended (BYE both "
                           "ways, Reason Q.850 cause 38) since their media went with it"}),
+          integer("ng_audit_interval", 0, 3600, "s",
+                  [](Builder& b, std::int64_t v) {
+                    b.config.proxy.media_relay.ng_audit_interval = seconds(v);
+                  },
+                  {.value = "10",
+                   .comment = "0..3600 s: one answered call per external relay is asked for (ng query)\n"
+                              "this often; one the relay no longer knows (it restarted) is ended, and\n"
+                              "then every call on that relay is asked for. 0: off",
+                   .doc = "how often one answered call of each external relay, in turn, is asked for "
+                          "with an ng `query`. A relay that restarted between two pings answers its "
+                          "pings but has lost its calls: the first call it no longer knows (\"Unknown "
+                          "call-id\") is ended (BYE both ways, Q.850 cause 38), and every other call "
+                          "on that relay is asked for at once, up to 16 at a time. 0: no audit"}),
       }};
 }
 

@@ -413,6 +413,9 @@ std::optional<TimePoint> MediaAnchor::next_deadline() const {
   auto due = sessions_.next_deadline();
   if (ng_) {
     if (const auto ng = ng_->next_deadline(); ng && (!due || *ng < *due)) due = ng;
+    for (const auto& a : audits_) {
+      if (!due || a.next < *due) due = a.next;
+    }
   }
   return due;
 }
@@ -420,6 +423,8 @@ std::optional<TimePoint> MediaAnchor::next_deadline() const {
 std::vector<AnchoredDialog> MediaAnchor::on_deadline(TimePoint now) {
   if (ng_) {
     ng_->on_deadline(now, wall(now));
+    after_ng(now);
+    audit_turn(now);
     after_ng(now);
   }
   std::vector<AnchoredDialog> hang_up;

@@ -44,8 +44,18 @@
 //
 // SDP is read from an application/sdp body or the application/sdp part of a multipart one
 // (sip/sdp_body.h); other bodies are passed through.
-// Limits (TODO(relay), #13): forked answers share the one B leg (the last fork's answer wins, session.h); a relay that
-// restarts between two pings (its calls lost, its pings answered) is not noticed.
+//
+// The audit (settings.ng_audit_interval; 0: off). A relay that restarts between two pings answers
+// them but has lost its calls; one that dropped a call (its own timeout) answers for the others.
+// Every interval, each external relay that is up is asked for one of its answered calls in turn
+// (ng "query" with the call's Call-ID and A's tag). A reply "error" naming an unknown call
+// ("Unknown call-id", rtpengine's and ours) means the call's media path is gone: the call is
+// returned by take_lost_calls() like a dead relay's (BYE both ways, Q.850 38), and since that is
+// usually a restart, every other answered call on that relay is asked for at once (at most
+// kAuditInFlight queries outstanding per relay) — each it does not know is lost too, each it knows
+// (a relay that restored its calls, rtpengine with Redis) stays. Any other answer, or none, keeps
+// the call (pings judge the relay's health). Calls still ringing are not audited.
+// Limits (TODO(relay), #13): forked answers share the one B leg (the last fork's answer wins, session.h).
 #include <array>
 #include <cstdint>
 #include <map>
@@ -148,7 +158,10 @@ struct AnchorCounters {
   std::uint64_t external_failovers = 0;  // initial offers an external relay refused or left
                                          // unanswered, taken by the next member
   std::uint64_t external_failures = 0;   // later bodies an external relay did not take
-  std::uint64_t calls_lost = 0;          // answered calls whose external relay went down
+  std::uint64_t calls_lost = 0;          // answered calls whose external relay went down or
+                                         // no longer knew them (the audit)
+  std::uint64_t audit_queries = 0;       // ng queries of the audit sent
+  std::uint64_t calls_forgotten = 0;     // … answered "Unknown call-id" (also in calls_lost)
   std::uint64_t calls_not_anchored = 0;  // initial offers the policy left direct
   std::uint64_t offers_refused = 0;      // the relay could not take the offer (503/488/500)
   std::uint64_t calls_timed_out = 0;     // ended for silence (BYE both ways when answered)
@@ -259,9 +272,10 @@ class MediaAnchor {
     std::map<std::string, std::string> replies;
     std::map<std::string, std::uint64_t> waiting;
   };
-  // An ng request in flight for a parked message (or a delete: ticket 0).
+  // An ng request in flight for a parked message (or a delete or an audit query: ticket 0).
   struct NgWait {
     std::uint64_t ticket = 0;
+    bool audit = false;          // the audit's query of call `key`
     CallKey key;
     std::string body_key;        // Call::replies / waiting
     bool request = false;        // the parked message is a request (refused on failure)
@@ -295,6 +309,18 @@ class MediaAnchor {
   // Sends the initial offer of `wait` to `relay`.
   void send_initial_offer(TimePoint now, std::size_t relay, NgWait wait);
   void on_ng_outcome(TimePoint now, const media::ng::NgOutcome& outcome);
+  // The audit (see the head of this file).
+  static constexpr std::size_t kAuditInFlight = 16;
+  struct Audit {
+    TimePoint next{};                  // the next turn's query
+    std::optional<CallKey> last;       // the call asked for at the last turn
+    bool sweeping = false;             // a forgotten call's sweep is under way
+    std::vector<CallKey> sweep;        // … the calls still to ask for (the next at the back)
+    std::size_t in_flight = 0;         // queries outstanding
+  };
+  void audit_turn(TimePoint now);
+  void send_audit_query(TimePoint now, std::size_t relay, const CallKey& key);
+  void on_audit_outcome(TimePoint now, const CallKey& key, const media::ng::NgOutcome& outcome);
   void after_ng(TimePoint now);
   [[nodiscard]] Duration wall(TimePoint now) const { return now.time_since_epoch() + wall_offset_; }
   [[nodiscard]] std::optional<Located> locate(const sip::Message& m);
@@ -322,6 +348,7 @@ class MediaAnchor {
   std::vector<AnchoredDialog> lost_;
   std::vector<RelayChange> relay_changes_;
   std::vector<bool> reported_up_;  // per external relay, as last reported (all up at first)
+  std::vector<Audit> audits_;      // per external relay
   std::uint64_t next_ticket_ = 1;
   std::vector<std::int64_t> current_weight_;  // smooth WRR: [0] built-in, [1 + i] external i
   std::vector<bool> last_up_;                 // the members up at the last pick

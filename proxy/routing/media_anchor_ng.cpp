@@ -156,6 +156,10 @@ void MediaAnchor::on_ng_outcome(TimePoint now, const ng::NgOutcome& outcome) {
   if (it == ng_waits_.end()) return;
   NgWait wait = std::move(it->second);
   ng_waits_.erase(it);
+  if (wait.audit) {
+    on_audit_outcome(now, wait.key, outcome);
+    return;
+  }
   if (wait.ticket == 0) return;  // a delete
   const auto call_it = calls_.find(wait.key);
   const auto deliver = [&](SdpVerdict verdict) { ready_.push_back({wait.ticket, std::move(verdict)}); };
@@ -228,7 +232,78 @@ void MediaAnchor::after_ng(TimePoint now) {
 }
 
 void MediaAnchor::start(TimePoint now) {
-  if (ng_) ng_->start(now);
+  if (!ng_) return;
+  ng_->start(now);
+  if (settings_.ng_audit_interval > Duration::zero() && audits_.empty()) {
+    audits_.assign(settings_.external.size(), Audit{.next = now + settings_.ng_audit_interval, .last = {}, .sweeping = false, .sweep = {}, .in_flight = 0});
+  }
+}
+
+void MediaAnchor::send_audit_query(TimePoint now, std::size_t relay, const CallKey& key) {
+  const auto id = ng_->send(now, wall(now), relay,
+                            ng::Dict{{"command", "query"}, {"call-id", key.first},
+                                     {"from-tag", key.second}});
+  NgWait wait;
+  wait.audit = true;
+  wait.key = key;
+  ng_waits_.emplace(id, std::move(wait));
+  ++audits_[relay].in_flight;
+  ++counters_.audit_queries;
+}
+
+void MediaAnchor::audit_turn(TimePoint now) {
+  const auto audited = [&](std::size_t relay, const auto& entry) {
+    return entry.second.external == relay && entry.second.dialog;
+  };
+  for (std::size_t relay = 0; relay < audits_.size(); ++relay) {
+    Audit& a = audits_[relay];
+    if (now < a.next) continue;
+    a.next = now + settings_.ng_audit_interval;
+    // A relay that is down has lost its calls already; one being swept is being asked.
+    if (!ng_->is_up(relay) || a.sweeping || a.in_flight > 0) continue;
+    // Its next answered call after the last one asked for, in key order, wrapping around.
+    const auto from = a.last ? calls_.upper_bound(*a.last) : calls_.begin();
+    const auto pred = [&](const auto& e) { return audited(relay, e); };
+    auto it = std::find_if(from, calls_.end(), pred);
+    if (it == calls_.end()) {
+      it = std::find_if(calls_.begin(), from, pred);
+      if (it == from) continue;  // it has no answered call
+    }
+    a.last = it->first;
+    send_audit_query(now, relay, it->first);
+  }
+}
+
+void MediaAnchor::on_audit_outcome(TimePoint now, const CallKey& key, const ng::NgOutcome& outcome) {
+  if (outcome.relay >= audits_.size()) return;
+  Audit& a = audits_[outcome.relay];
+  if (a.in_flight > 0) --a.in_flight;
+  const bool forgotten = !outcome.reply && outcome.reply.error() == ng::NgFailure::ErrorReply &&
+                         sip::text::lowercase(outcome.error_reason).find("unknown call") != std::string::npos;
+  const auto it = calls_.find(key);
+  const bool ours = it != calls_.end() && it->second.external == outcome.relay && it->second.dialog;
+  if (forgotten && ours) {
+    ++counters_.calls_forgotten;
+    ++counters_.calls_lost;
+    lost_.push_back(*it->second.dialog);
+    calls_.erase(it);  // no delete: the relay does not have it
+    if (!a.sweeping) {  // most likely a restart: ask for every other call it held
+      a.sweeping = true;
+      for (const auto& [k, call] : calls_) {
+        if (call.external == outcome.relay && call.dialog) a.sweep.push_back(k);
+      }
+      std::reverse(a.sweep.begin(), a.sweep.end());  // taken from the back: in key order
+    }
+  }
+  while (a.sweeping && a.in_flight < kAuditInFlight && !a.sweep.empty()) {
+    const CallKey next = std::move(a.sweep.back());
+    a.sweep.pop_back();
+    const auto c = calls_.find(next);
+    if (c != calls_.end() && c->second.external == outcome.relay && c->second.dialog) {
+      send_audit_query(now, outcome.relay, next);
+    }
+  }
+  if (a.sweeping && a.sweep.empty() && a.in_flight == 0) a.sweeping = false;
 }
 
 void MediaAnchor::on_ng_datagram(TimePoint now, const Address& source, std::string_view bytes) {

@@ -133,6 +133,11 @@ struct MediaRelaySettings {
   unsigned ng_tries = 3;
   Duration ng_ping_interval = std::chrono::seconds(5);
   unsigned ng_failures_to_down = 1;
+  // The audit of an external relay's answered calls (media_anchor.h): every interval one of them,
+  // in turn, is asked for with an ng "query"; a relay that answers "Unknown call-id" lost it — it
+  // restarted between two pings, or dropped the call — and then every call it holds is asked for.
+  // 0: no audit.
+  Duration ng_audit_interval = std::chrono::seconds(10);
 };
 
 struct ProxyConfig {

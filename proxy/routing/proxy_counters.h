@@ -60,6 +60,8 @@ struct CounterSources {
   std::uint64_t media_relay_failovers = 0;
   std::uint64_t media_relay_failures = 0;
   std::uint64_t media_calls_lost = 0;
+  std::uint64_t media_calls_forgotten = 0;
+  std::uint64_t media_audit_queries = 0;
   std::uint64_t media_relays_up = 0;
   std::uint64_t media_relays_down = 0;
   std::uint64_t media_ng_timeouts = 0;

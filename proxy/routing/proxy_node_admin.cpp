@@ -58,6 +58,8 @@ CounterSources ProxyNode::Impl::counter_sources() const {
     out.media_relay_failovers = c.external_failovers;
     out.media_relay_failures = c.external_failures;
     out.media_calls_lost = c.calls_lost;
+    out.media_calls_forgotten = c.calls_forgotten;
+    out.media_audit_queries = c.audit_queries;
     if (const auto* ng = media->ng()) {
       for (std::size_t i = 0; i < ng->relay_count(); ++i) out.media_relays_up += ng->is_up(i) ? 1 : 0;
       out.media_relays_down = ng->counters().relays_down;

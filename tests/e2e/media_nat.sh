@@ -65,6 +65,12 @@
 #   EXTERNAL) for it and answers 200. Then, the relay still dead, a call like the audio phase's
 #   (media-nat-uac.xml / -uas.xml, 5 s of audio each way): with no external relay up it goes to
 #   the built-in relay (40000-40999) despite builtin_weight = 0.
+#   RESTART_RELAY=1: the relay is killed and at once started again (the same secret), so its pings
+#   are answered throughout (ng_failures_to_down = 3: a short gap does not make it down) but the
+#   call is gone from it. resproxy's audit (ng_audit_interval = 1 s: an ng query of the call)
+#   must find that and end the call the same way (cause 38) within LOST_BYE_S; lost-counters
+#   then wants media_calls_forgotten 1 and media_relays_down 0, and the next call goes to the
+#   restarted relay (42000-42999), not the built-in one.
 #
 # Checks, each a PASS or FAIL line:
 #   isolation   N1 has no route to 192.168.2.10, N2 none to 192.168.1.10
@@ -104,8 +110,10 @@
 #   lost-bye      in each phone's capture the first BYE carries Reason Q.850;cause=38 and arrives
 #               0 .. LOST_BYE_S (5 s) after the kill (about 1.3 s); SIPp logged the same Reason
 #   lost-counters media_calls_lost 1, media_calls_open 0, runtime.media_ports_open 0
+#               (RESTART_RELAY=1: also media_calls_forgotten 1, media_relays_down 0)
 #   fallback-call, fallback-sdp, fallback-audio  the call after the kill, as call, sdp and audio
-#               but with the built-in relay's ports 40000-40999
+#               but with the built-in relay's ports 40000-40999 (RESTART_RELAY=1: the
+#               restarted relay's, 42000-42999, and media_packets_forwarded 0)
 #   fallback-counters media_calls_anchored 3, media_calls_open 0, runtime.media_ports_open 0,
 #               media_packets_forwarded >= 2 * MIN_RTP (the built-in relay carried it),
 #               media_calls_external 2 if the daemon has that counter
@@ -151,8 +159,8 @@
 # else 0, HOLD_DIR=sendonly, EXTERNAL= (nothing: the built-in relay; resproxy-media, rtpengine:
 # an external one; needs MEDIA_RELAY=1), RESPROXY_MEDIA_BIN (default: resproxy-media next to
 # RESPROXY_BIN), MEDIA_THREADS=1 (resproxy-media's --num-threads: ctest runs it with 2, the
-# sharded relay of media_shards.h), WRONG_SECRET=0, KILL_RELAY=1, LOST_TALK_S=6, LOST_HEARD=100,
-# LOST_BYE_S=5
+# sharded relay of media_shards.h), WRONG_SECRET=0, KILL_RELAY=1, RESTART_RELAY=0 (ctest runs the
+# rtpengine variant with 1), LOST_TALK_S=6, LOST_HEARD=100, LOST_BYE_S=5
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -186,6 +194,7 @@ STANDIN_RELAY=${STANDIN_RELAY:-0}
 EXTERNAL=${EXTERNAL:-}
 WRONG_SECRET=${WRONG_SECRET:-0}
 KILL_RELAY=${KILL_RELAY:-1}
+RESTART_RELAY=${RESTART_RELAY:-0}
 case $EXTERNAL in
   "") ;;
   resproxy-media)
@@ -279,9 +288,11 @@ fi
 start_external() {
   local secret i
   if [[ $EXTERNAL == resproxy-media ]]; then
-    secret=mnat-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-    printf '%s\n' "$secret" >"$T/ng.secret"
-    NG_SECRET=$secret
+    if [[ ! -s $T/ng.secret ]]; then  # a restart keeps the secret resproxy has
+      secret=mnat-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+      printf '%s\n' "$secret" >"$T/ng.secret"
+    fi
+    NG_SECRET=$(cat "$T/ng.secret")
     ip netns exec "$NP" "$RESPROXY_MEDIA_BIN" --interface="$P_IP" --listen-ng="$NG_ADDR" \
       --port-min="$EXT_MIN" --port-max="$EXT_MAX" --ng-secret-file="$T/ng.secret" --trusted-ng=192.0.2.1 \
       --num-threads="${MEDIA_THREADS:-1}" --foreground --log-stderr --pidfile="$T/relay.pid" >"$T/relay.log" 2>&1 </dev/null &
@@ -329,7 +340,12 @@ CONF=$T/resproxy.ini PROXY_DATA=$T/data SIPLOG=$T/sip.log TRACE=$T/trace.jsonl
     if [[ -n $EXTERNAL ]]; then
       # the external relay takes every call while it is up; the built-in one is the spare of
       # last resort. Fast ng: a relay that stops answering is down within about 1.5 s
-      printf 'builtin_weight = 0\nng_timeout_ms = 200\nng_tries = 2\nng_ping_interval = 1\nng_failures_to_down = 1\n'
+      if [[ $RESTART_RELAY == 1 ]]; then
+        # a restart must not make it down (3 unanswered pings would); the audit finds the lost call
+        printf 'builtin_weight = 0\nng_timeout_ms = 200\nng_tries = 2\nng_ping_interval = 1\nng_failures_to_down = 3\nng_audit_interval = 1\n'
+      else
+        printf 'builtin_weight = 0\nng_timeout_ms = 200\nng_tries = 2\nng_ping_interval = 1\nng_failures_to_down = 1\n'
+      fi
       printf '[media_relay.relay.1]\nenable = 1\naddress = %s\nweight = 1\nsecret = %s\n' "$NG_ADDR" "$RESPROXY_SECRET"
     fi
   fi
@@ -674,6 +690,10 @@ if [[ $KILL_RELAY == 1 ]]; then
   kill -KILL "$RELAY_PID" 2>/dev/null
   wait "$RELAY_PID" 2>/dev/null
   log "phase lost: $EXTERNAL (pid $RELAY_PID) killed with SIGKILL"
+  if [[ $RESTART_RELAY == 1 ]]; then
+    start_external || finish
+    log "phase lost: RESTART_RELAY=1: $EXTERNAL started again (pid $RELAY_PID) $(awk -v a="$KILL_T" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s after the kill, without the call"
+  fi
 else
   log "phase lost: KILL_RELAY=0, $EXTERNAL stays up (the control: no BYE may come)"
 fi
@@ -708,12 +728,24 @@ lost_bye() {
 }
 lost_bye h1 "$H1_IP" "$H1_SIP"
 lost_bye h2 "$H2_IP" "$H2_SIP"
-if await_counters media_calls_lost=1 media_calls_open=0 runtime.media_ports_open=0; then
-  log "PASS lost-counters: $(counters_line "${EXT_COUNTERS[@]}") (one call lost with its relay)"
+want=(media_calls_lost=1 media_calls_open=0 runtime.media_ports_open=0)
+[[ $RESTART_RELAY == 1 ]] && want+=(media_calls_forgotten=1 media_relays_down=0 media_relays_up=1)
+if await_counters "${want[@]}"; then
+  log "PASS lost-counters: $(counters_line "${EXT_COUNTERS[@]}" media_calls_forgotten media_audit_queries) (one call lost with its relay$([[ $RESTART_RELAY == 1 ]] && echo ", found by the audit, the relay never down"))"
 else
-  fail "lost-counters: expected media_calls_lost=1 media_calls_open=0 runtime.media_ports_open=0, got $(counters_line "${EXT_COUNTERS[@]}")"
+  fail "lost-counters: expected ${want[*]}, got $(counters_line "${EXT_COUNTERS[@]}" media_calls_forgotten media_audit_queries)"
 fi
 
+if [[ $RESTART_RELAY == 1 ]]; then
+# the relay restarted and up: the next call goes to it (42000-42999), the built-in relay idle
+audio_call fallback- fb "$EXT_MIN" "$EXT_MAX" "$EXTERNAL (restarted)" || finish
+if await_counters media_calls_anchored=3 media_calls_external=3 media_calls_open=0 runtime.media_ports_open=0 \
+     media_packets_forwarded=0; then
+  log "PASS fallback-counters: $(counters_line "${EXT_COUNTERS[@]}") (the third call on the restarted relay)"
+else
+  fail "fallback-counters: expected media_calls_anchored=3 media_calls_external=3 media_calls_open=0 runtime.media_ports_open=0 media_packets_forwarded=0, got $(counters_line "${EXT_COUNTERS[@]}")"
+fi
+else
 # the relay dead: the next call goes to the built-in relay, the spare of last resort
 # (builtin_weight = 0), and gets its audio through it (40000-40999)
 audio_call fallback- fb "$RELAY_MIN" "$RELAY_MAX" "built-in relay" || finish
@@ -724,6 +756,7 @@ if await_counters "${want[@]}" &&
   log "PASS fallback-counters: $(counters_line "${EXT_COUNTERS[@]}") (the built-in relay forwarded the third call's RTP; its ports are closed)"
 else
   fail "fallback-counters: expected ${want[*]} and media_packets_forwarded >= $((2 * MIN_RTP)), got $(counters_line "${EXT_COUNTERS[@]}")"
+fi
 fi
 else   # EXTERNAL
 # --- phase silence: a call that falls silent is ended by the relay ---------------------------

@@ -2,7 +2,8 @@
 // the proxy parks a message until the relay's SDP comes back, then sends it on with that SDP;
 // weights share new calls; a relay that refuses or does not answer loses the call to the next,
 // the built-in relay last; a CANCEL ends a parked INVITE; a relay that goes down takes its
-// answered calls with it (BYE both ways, Q.850 38). The relays are real NgServers (the
+// answered calls with it (BYE both ways, Q.850 38), and so does one that restarted between two
+// pings or forgot a call, found by the audit's queries. The relays are real NgServers (the
 // resproxy-media core), fed the datagrams the proxy sends to their control addresses.
 #include <gtest/gtest.h>
 
@@ -574,6 +575,115 @@ TEST_F(ExternalRelay, ARelayThatDiesTakesItsAnsweredCallsWithItByeBothWaysWithCa
   EXPECT_TRUE(to.contains(kBob.contact()));
   EXPECT_EQ(f.counter("media_calls_lost"), 1u);
   EXPECT_EQ(f.counter("media_calls_open"), 0u);
+}
+
+// The BYEs sent since the last take_sent(), by Call-ID: the Request-URIs they went to (each
+// checked for Q.850 cause 38).
+std::map<std::string, std::set<std::string>> byes_by_call(ProxyFixture& f) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& s : f.take_sent()) {
+    if (!s.bytes.starts_with("BYE ")) continue;
+    const auto bye = parse(s.bytes);
+    const auto* reason = bye.first_named("Reason");
+    EXPECT_TRUE(reason && reason->value.find("cause=38") != std::string_view::npos) << s.bytes;
+    out[std::string(bye.call_id())].insert(std::string(bye.request_uri()));
+  }
+  return out;
+}
+
+TEST_F(ExternalRelay, ARelayThatRestartsBetweenPingsIsFoundByTheAuditAndItsCallsEndedBothWays) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  for (const std::string id : {"ext-restart-1", "ext-restart-2"}) {
+    const auto to_bob = invite(id);
+    f.receive(kBob.phone(), answer_bytes(to_bob));
+    pump();
+    ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
+  }
+  ASSERT_EQ(server(kRelay1).calls(), 2u);
+  // The audit (every 10 s by default) asks for a call the relay knows: nothing happens.
+  advance(12s);
+  EXPECT_GE(f.counter("media_audit_queries"), 1u);
+  EXPECT_TRUE(byes_by_call(f).empty());
+  EXPECT_EQ(f.counter("media_calls_open"), 2u);
+  // The relay restarts within a ping interval: a new process, no calls, pings answered.
+  add_relay(kRelay1, "192.0.2.1", 30000, kSecret);
+  advance(10s);
+  EXPECT_EQ(f.counter("media_relays_down"), 0u);  // it never stopped answering
+  EXPECT_EQ(f.counter("media_relays_up"), 1u);
+  const auto byes = byes_by_call(f);
+  ASSERT_EQ(byes.size(), 2u);  // the first call found, then the sweep of the other
+  for (const auto& [call_id, to] : byes) {
+    EXPECT_TRUE(to.contains(kAlice.contact())) << call_id;
+    EXPECT_TRUE(to.contains(kBob.contact())) << call_id;
+  }
+  EXPECT_EQ(f.counter("media_calls_forgotten"), 2u);
+  EXPECT_EQ(f.counter("media_calls_lost"), 2u);
+  EXPECT_EQ(f.counter("media_calls_open"), 0u);
+  // New calls still go to it: it is up.
+  f.take_sent();
+  EXPECT_EQ(media_of(invite("ext-after-restart")).ip, "192.0.2.1");
+}
+
+TEST_F(TwoRelays, ACallOneRelayDroppedIsEndedAndItsOtherCallsAndTheOtherRelaysStay) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  std::map<std::string, std::string> relay_of;  // Call-ID -> relay media address
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = "two-audit-" + std::to_string(i);
+    const auto to_bob = invite(id);
+    relay_of[id] = media_of(to_bob).ip;
+    f.receive(kBob.phone(), answer_bytes(to_bob));
+    pump();
+    ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
+  }
+  ASSERT_EQ(server(kRelay2).calls(), 2u);
+  // The plain relay drops one of its calls on its own (its timeout, an operator's delete).
+  std::string dropped;
+  for (const auto& [id, ip] : relay_of) {
+    if (ip == "192.0.2.2" && dropped.empty()) dropped = id;
+  }
+  const auto del = server(kRelay2).on_control(
+      f.now, f.now.time_since_epoch(), Address{kProxy.ip, 40000},
+      "drop1 " + ng::encode(ng::Dict{{"command", "delete"}, {"call-id", dropped}, {"from-tag", "a-" + dropped}}));
+  ASSERT_TRUE(del && del->find("ok") != std::string::npos) << del.value_or("no reply");
+  ASSERT_EQ(server(kRelay2).calls(), 1u);
+  // Two audit turns reach both of relay2's calls: only the dropped one ends, both ways.
+  advance(21s);
+  const auto byes = byes_by_call(f);
+  ASSERT_EQ(byes.size(), 1u);
+  ASSERT_TRUE(byes.contains(dropped));
+  EXPECT_TRUE(byes.at(dropped).contains(kAlice.contact()));
+  EXPECT_TRUE(byes.at(dropped).contains(kBob.contact()));
+  EXPECT_EQ(f.counter("media_calls_forgotten"), 1u);
+  EXPECT_EQ(f.counter("media_calls_open"), 3u);
+  EXPECT_EQ(server(kRelay1).calls(), 2u);
+  EXPECT_EQ(server(kRelay2).calls(), 1u);
+  EXPECT_EQ(f.counter("media_relays_up"), 2u);
+}
+
+class UnauditedRelay : public ExternalRelay {
+ protected:
+  UnauditedRelay() : ExternalRelay(unaudited()) {}
+  static ProxyConfig unaudited() {
+    auto c = external_config({{.name = "relay1", .address = kRelay1, .secret = kSecret}});
+    c.media_relay.ng_audit_interval = Duration::zero();
+    return c;
+  }
+};
+
+TEST_F(UnauditedRelay, WithTheAuditOffARestartGoesUnnoticedAndNoQueryIsSent) {
+  register_nat(kAlice);
+  register_nat(kBob);
+  const auto to_bob = invite("ext-unaudited");
+  f.receive(kBob.phone(), answer_bytes(to_bob));
+  pump();
+  ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
+  add_relay(kRelay1, "192.0.2.1", 30000, kSecret);
+  advance(30s);
+  EXPECT_TRUE(byes_by_call(f).empty());
+  EXPECT_EQ(f.counter("media_audit_queries"), 0u);
+  EXPECT_EQ(f.counter("media_calls_open"), 1u);
 }
 
 }  // namespace
