@@ -395,6 +395,9 @@ class Bench:
         r["other_cpu_pct"] = round(max(0.0, 100 * (busy_all - cpu - tools - (x1 - x0)) / wall), 1)
         r["ok"] = loss < a.loss and g["pps"] >= 0.97 * rate if rate else loss < a.loss
         r["why"] = "" if r["ok"] else ("loss" if loss >= a.loss else "generator")
+        # --max-p99-us: the latency search also wants the one-way delay's p99 under the bound
+        if a.max_p99_us and r["ok"] and (r.get("delay_us_p99") is None or r["delay_us_p99"] >= a.max_p99_us):
+            r["ok"], r["why"] = False, "delay"
         return r
 
     def emit(self, r):
@@ -569,6 +572,8 @@ def main():
     ap.add_argument("--duration", type=float, default=4.0, help="seconds per trial")
     ap.add_argument("--settle", type=float, default=0.3, help="seconds between latching and load")
     ap.add_argument("--loss", type=float, default=0.001)
+    ap.add_argument("--max-p99-us", type=int, default=0,
+                    help="a rate passes only if the one-way delay p99 is below this too (0: no bound)")
     ap.add_argument("--size", type=int, default=172, help="packet size (172 = RTP + 20 ms G.711)")
     ap.add_argument("--batch", type=int, default=64, help="loadgen sendmmsg batch")
     ap.add_argument("--pid", type=int, action="append", default=[], help="relay pid(s) for CPU accounting")

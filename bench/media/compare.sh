@@ -6,9 +6,11 @@
 # Interleaved and repeated: each round starts every relay in turn (order rotated per round),
 # measures it, stops it. Per relay and round:
 #   fixed     relay CPU us per relayed packet at FIXED_RATE (50,000) packets/s
-#   search    highest packets/s with < 0.1 % loss (the kit's ramp x1.3 + bisection); every
-#             search trial also records one-way delay, from which the highest passing rate
-#             with p99 < 10 ms is derived
+#   search    highest packets/s with < 0.1 % loss (the kit's ramp x1.3 + bisection)
+#   latency   highest packets/s with < 0.1 % loss AND one-way delay p99 < LATENCY_P99_MS (10):
+#             a search of its own (ramp x1.3 from LATENCY_START, 20,000, then LATENCY_BISECT, 3,
+#             bisection steps), so the figure is not stuck on the loss search's x1.3 grid
+#             (74,258 -> 96,535: a 90,000 target falls between two of its points)
 #   overload  the relay throttled to THROTTLE_PCT % of a core (cgroup CPU bandwidth limit, else
 #             busy loops on its core) at OVERLOAD_RATE, which it handles unthrottled: forwarded
 #             share, on-time (<= 100 ms) share, p99 delay; then, unthrottled, a short recovery trial
@@ -23,8 +25,9 @@
 #          (0: of a noisy search trial) QUIET_TIMEOUT (1: s to wait for a quiet machine before a
 #          trial) MAX_MINUTES (30: no new slot after that) RESPROXY_PORTS (20000-32000, see below)
 #          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0) PHASES ("fixed
-#          search overload": which measurements each slot runs; "fixed" alone with many ROUNDS
-#          gives a quieter CPU-per-packet median in a few minutes)
+#          search latency overload": which measurements each slot runs; "fixed" alone with many
+#          ROUNDS gives a quieter CPU-per-packet median in a few minutes) LATENCY_START (20000)
+#          LATENCY_BISECT (3) LATENCY_P99_MS (10)
 #          RESPROXY_MEDIA_BIN (default ../../build-release/proxy/native/resproxy-media, then
 #          ../../build/proxy/native/resproxy-media, relative to this script) RTPENGINE_BIN
 #          OUTDIR (./results) OUT (OUTDIR/compare-STAMP.jsonl)
@@ -45,6 +48,9 @@ SEARCH_DURATION=${SEARCH_DURATION:-3}
 SEARCH_START=${SEARCH_START:-43940}
 SEARCH_BISECT=${SEARCH_BISECT:-2}
 FIXED_RATE=${FIXED_RATE:-50000}
+LATENCY_START=${LATENCY_START:-20000}
+LATENCY_BISECT=${LATENCY_BISECT:-3}
+LATENCY_P99_MS=${LATENCY_P99_MS:-10}
 OVERLOAD_RATE=${OVERLOAD_RATE:-50000}
 THROTTLE=${THROTTLE:-auto}
 THROTTLE_PCT=${THROTTLE_PCT:-10}
@@ -54,7 +60,7 @@ QUIET_TIMEOUT=${QUIET_TIMEOUT:-1}
 RESPROXY_ARGS=${RESPROXY_ARGS:-}
 RESPROXY_PORTS=${RESPROXY_PORTS:-20000-32000}
 MAX_MINUTES=${MAX_MINUTES:-30}
-PHASES=${PHASES:-"fixed search overload"}
+PHASES=${PHASES:-"fixed search latency overload"}
 want() { [[ " $PHASES " == *" $1 "* ]]; }
 RELAY_CPU=1
 GEN_CPU=0
@@ -172,6 +178,7 @@ read -r -a RUN_RELAYS <<< "$RUN_RELAYS"
 [ "${#RUN_RELAYS[@]}" -gt 0 ] || { echo "no relay to run" >&2; exit 1; }
 event kind=run_info stamp="$STAMP" rounds="$ROUNDS" streams="$STREAMS" relays="${RUN_RELAYS[*]}" \
     duration="$DURATION" search_duration="$SEARCH_DURATION" search_start="$SEARCH_START" \
+    phases="$PHASES" latency_start="$LATENCY_START" latency_bisect="$LATENCY_BISECT" latency_p99_ms="$LATENCY_P99_MS" \
     search_bisect="$SEARCH_BISECT" fixed_rate="$FIXED_RATE" overload_rate="$OVERLOAD_RATE" \
     throttle="$THROTTLE" throttle_pct="$THROTTLE_PCT" noise_retries="$NOISE_RETRIES" \
     search_noise_retries="$SEARCH_NOISE_RETRIES" rtpengine_ports="$MEDIA_PORTS" resproxy_ports="$RESPROXY_PORTS" \
@@ -270,6 +277,11 @@ run_slot() {  # run_slot NAME ROUND
         bench "$name" "$round" search 300 --tag search --duration "$SEARCH_DURATION" --search \
             --noise-retries "$SEARCH_NOISE_RETRIES" \
             --start "$SEARCH_START" --bisect "$SEARCH_BISECT" || ok=0
+    fi
+    if [ "$ok" = 1 ] && want latency; then
+        bench "$name" "$round" latency 300 --tag latency --duration "$SEARCH_DURATION" --search \
+            --noise-retries "$SEARCH_NOISE_RETRIES" --max-p99-us $((LATENCY_P99_MS * 1000)) \
+            --start "$LATENCY_START" --bisect "$LATENCY_BISECT" || ok=0
     fi
     if [ "$ok" = 1 ] && want overload; then
         bench "$name" "$round" overload 90 --tag "" --duration "$DURATION" --overload "$OVERLOAD_RATE" \

@@ -55,7 +55,8 @@
 // kAuditInFlight queries outstanding per relay) — each it does not know is lost too, each it knows
 // (a relay that restored its calls, rtpengine with Redis) stays. Any other answer, or none, keeps
 // the call (pings judge the relay's health). Calls still ringing are not audited.
-// Limits (TODO(relay), #13): forked answers share the one B leg (the last fork's answer wins, session.h).
+// Forks beyond us share the one B leg (the last fork's answer wins, session.h); resproxy itself
+// routes an INVITE to one binding and never forks.
 #include <array>
 #include <cstdint>
 #include <map>

@@ -194,8 +194,8 @@ Result<SessionPorts, RelayError> RelaySessions::answer(TimePoint now, const Sess
   RelayLeg& b = leg(s, Side::B);
   if (!fits_family(callee, b.family)) return unexpected(RelayError::FamilyMismatch);
   if (!b.to_tag.empty() && b.to_tag != to_tag) {
-    // Another fork answered: what leg B learned was about another phone.
-    // TODO(relaycore): a B leg per fork with its own ports, chosen by the final 2xx (#13).
+    // Another fork answered: what leg B learned was about another phone (see the head of
+    // session.h: the forks share leg B's ports).
     b.latch = {};
     b.rtp_stats = StreamStats{};
   }

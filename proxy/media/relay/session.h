@@ -38,11 +38,13 @@
 // the B side's To tag and fixed-size state; ports by the pools' ranges. Packets from anyone cost
 // no memory: a packet changes at most a latch's address and a few counters.
 //
-// Limits / TODO(relaycore): forked calls — answers with another To tag re-target the one B leg
-//   (the last answer wins, as the final 2xx must); a B leg per fork with its own ports is
-//   for later (#13). Trace events are the caller's (routing/media_anchor.h and the proxy's
-//   media.* events). One m= line (one stream) per session; the proxy keys a call's m= lines
-//   as separate sessions.
+// Forks: an answer with another To tag (a fork beyond us — resproxy itself never forks, it routes
+// to a user's latest binding) re-targets the one B leg: its destination, latch and statistics
+// start again, so the last answer wins, as the final 2xx must. Every fork got the one offer and so
+// the one B port pair; a B leg per fork would need the offer rewritten per branch, which only the
+// proxy that forks can do (rtpengine's via-branch).
+// Limits: trace events are the caller's (routing/media_anchor.h and the proxy's media.* events).
+// One m= line (one stream) per session; the proxy keys a call's m= lines as separate sessions.
 #include <array>
 #include <compare>
 #include <cstdint>

@@ -338,6 +338,7 @@ void stale_backlog(std::chrono::milliseconds max_age, std::size_t want_forwarded
     return std::nullopt;
   };
   ASSERT_TRUE(relay.open({a, b}));
+  ASSERT_TRUE(testing::await_kernel_receive_timestamps());
   udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   // The relay's thread is busy (a stand-in for overload) while 40 packets queue on port A.
   relay.runtime->inject([](Node&, TimePoint) { std::this_thread::sleep_for(600ms); });

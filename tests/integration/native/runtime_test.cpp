@@ -156,6 +156,7 @@ TEST(NativeRuntime, ReportsHowLongDatagramsWaitedInTheKernel) {
   Fixture f;
   TestNode node;
   auto runtime = f.runtime_for(node);
+  ASSERT_TRUE(testing::await_kernel_receive_timestamps());
   UdpPeer peer(f.io, "127.0.0.1");
   peer.send_to(runtime->local_address(), "OPTIONS prompt");
   ASSERT_TRUE(run_until(f.io, [&] { return node.datagrams.size() == 1; }));

@@ -94,4 +94,11 @@ bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
 // Runs `io` for `duration` exactly (to show that something does NOT happen).
 void run_for(boost::asio::io_context& io, std::chrono::milliseconds duration);
 
+// Linux turns receive timestamps on for the whole stack lazily: the first socket asking for
+// them (SO_TIMESTAMPNS) schedules the switch, and until it has run a datagram gets its stamp when
+// it is read, not when it arrived (its wait looks like 0). Call after the sockets under test
+// exist: waits (at most 3 s) until a datagram that waited 30 ms is stamped as such; false if the
+// kernel never stamps on arrival.
+[[nodiscard]] bool await_kernel_receive_timestamps();
+
 }  // namespace resproxy::native::testing

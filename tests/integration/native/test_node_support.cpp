@@ -1,6 +1,14 @@
 #include "tests/integration/native/test_node.h"
 
 #include <algorithm>
+#include <thread>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <ctime>
 
 namespace resproxy::native::testing {
 
@@ -73,6 +81,47 @@ bool run_until(boost::asio::io_context& io, const std::function<bool()>& done,
 void run_for(boost::asio::io_context& io, std::chrono::milliseconds duration) {
   io.restart();
   io.run_for(duration);
+}
+
+bool await_kernel_receive_timestamps() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const int on = 1;
+  sockaddr_in self{};
+  self.sin_family = AF_INET;
+  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof self;
+  bool stamped = false;
+  if (::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0 &&
+      ::bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof self) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&self), &length) == 0) {
+    for (int attempt = 0; attempt < 100 && !stamped; ++attempt) {
+      const char probe = 'p';
+      if (::sendto(fd, &probe, 1, 0, reinterpret_cast<sockaddr*>(&self), sizeof self) != 1) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      char byte = 0;
+      iovec iov{&byte, 1};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+      msghdr m{};
+      m.msg_iov = &iov;
+      m.msg_iovlen = 1;
+      m.msg_control = control;
+      m.msg_controllen = sizeof control;
+      if (::recvmsg(fd, &m, MSG_DONTWAIT) != 1) break;
+      timespec now{};
+      ::clock_gettime(CLOCK_REALTIME, &now);
+      for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+        timespec at{};
+        std::memcpy(&at, CMSG_DATA(c), sizeof at);
+        const auto waited = std::chrono::seconds{now.tv_sec - at.tv_sec} +
+                            std::chrono::nanoseconds{now.tv_nsec - at.tv_nsec};
+        stamped = waited >= std::chrono::milliseconds(20);
+      }
+    }
+  }
+  ::close(fd);
+  return stamped;
 }
 
 }  // namespace resproxy::native::testing
