@@ -9,6 +9,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "proxy/media/ng/ng_server.h"
@@ -178,6 +179,16 @@ class ExternalRelay : public ::testing::Test {
   }
 
   ng::NgServer& server(const Address& a) { return *relays.at(a.to_string()).server; }
+
+  // Alice calls Bob and Bob answers (200 OK through the relays); the INVITE as Bob received it.
+  // Empty when Alice got no 200.
+  std::optional<sip::Message> answered_call(const std::string& call_id) {
+    auto to_bob = invite(call_id);
+    f.receive(kBob.phone(), answer_bytes(to_bob));
+    pump();
+    if (f.expect_one("SIP/2.0 200").bytes.empty()) return std::nullopt;
+    return to_bob;
+  }
 
   // The first INVITE sent (a UDP client transaction may have retransmitted it meanwhile).
   sip::Message first_invite() {
@@ -549,10 +560,7 @@ TEST_F(ExternalRelay, TheCalleesReInviteIsAnOfferToTheRelayUnderItsOwnTag) {
 TEST_F(ExternalRelay, ARelayThatDiesTakesItsAnsweredCallsWithItByeBothWaysWithCause38) {
   register_nat(kAlice);
   register_nat(kBob);
-  const auto to_bob = invite("ext-lost");
-  f.receive(kBob.phone(), answer_bytes(to_bob));
-  pump();
-  ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
+  ASSERT_TRUE(answered_call("ext-lost"));
   advance(3s);  // pings answered: nothing happens
   EXPECT_EQ(f.counter("media_relays_up"), 1u);
   for (const auto& s : f.take_sent()) EXPECT_FALSE(s.bytes.starts_with("BYE ")) << s.bytes;
@@ -594,12 +602,8 @@ std::map<std::string, std::set<std::string>> byes_by_call(ProxyFixture& f) {
 TEST_F(ExternalRelay, ARelayThatRestartsBetweenPingsIsFoundByTheAuditAndItsCallsEndedBothWays) {
   register_nat(kAlice);
   register_nat(kBob);
-  for (const std::string id : {"ext-restart-1", "ext-restart-2"}) {
-    const auto to_bob = invite(id);
-    f.receive(kBob.phone(), answer_bytes(to_bob));
-    pump();
-    ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
-  }
+  ASSERT_TRUE(answered_call("ext-restart-1"));
+  ASSERT_TRUE(answered_call("ext-restart-2"));
   ASSERT_EQ(server(kRelay1).calls(), 2u);
   // The audit (every 10 s by default) asks for a call the relay knows: nothing happens.
   advance(12s);
@@ -631,11 +635,9 @@ TEST_F(TwoRelays, ACallOneRelayDroppedIsEndedAndItsOtherCallsAndTheOtherRelaysSt
   std::map<std::string, std::string> relay_of;  // Call-ID -> relay media address
   for (int i = 0; i < 4; ++i) {
     const std::string id = "two-audit-" + std::to_string(i);
-    const auto to_bob = invite(id);
-    relay_of[id] = media_of(to_bob).ip;
-    f.receive(kBob.phone(), answer_bytes(to_bob));
-    pump();
-    ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
+    const auto to_bob = answered_call(id);
+    ASSERT_TRUE(to_bob);
+    relay_of[id] = media_of(*to_bob).ip;
   }
   ASSERT_EQ(server(kRelay2).calls(), 2u);
   // The plain relay drops one of its calls on its own (its timeout, an operator's delete).
@@ -675,10 +677,7 @@ class UnauditedRelay : public ExternalRelay {
 TEST_F(UnauditedRelay, WithTheAuditOffARestartGoesUnnoticedAndNoQueryIsSent) {
   register_nat(kAlice);
   register_nat(kBob);
-  const auto to_bob = invite("ext-unaudited");
-  f.receive(kBob.phone(), answer_bytes(to_bob));
-  pump();
-  ASSERT_FALSE(f.expect_one("SIP/2.0 200").bytes.empty());
+  ASSERT_TRUE(answered_call("ext-unaudited"));
   add_relay(kRelay1, "192.0.2.1", 30000, kSecret);
   advance(30s);
   EXPECT_TRUE(byes_by_call(f).empty());
