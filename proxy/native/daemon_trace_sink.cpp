@@ -29,7 +29,8 @@ bool DaemonTraceSink::is_warning(std::string_view name) {
   for (const std::string_view word : {"dropped", "unparsable", "bug", "overflow"}) {
     if (name.find(word) != std::string_view::npos) return true;
   }
-  return name.ends_with("failed") || name.ends_with("marked_inactive") || name == "media.relay_marked_down";
+  return name.ends_with("failed") || name.ends_with("marked_inactive") || name == "media.relay_marked_down" ||
+         name == "media.relay_forgot_call";
 }
 
 LogLevel DaemonTraceSink::level_of(std::string_view name) {

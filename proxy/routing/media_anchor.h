@@ -237,6 +237,13 @@ class MediaAnchor {
     bool up = false;
   };
   [[nodiscard]] std::vector<RelayChange> take_relay_changes() { return std::exchange(relay_changes_, {}); }
+  // Answered calls the audit found an external relay no longer knew since the last call (also
+  // in take_lost_calls()), for the operator's log: which relay, which call.
+  struct ForgottenCall {
+    std::size_t relay = 0;  // index into settings.external
+    std::string call_id;
+  };
+  [[nodiscard]] std::vector<ForgottenCall> take_forgotten() { return std::exchange(forgotten_, {}); }
   [[nodiscard]] const media::ng::RelayTarget& relay_target(std::size_t relay) const {
     return settings_.external.at(relay);
   }
@@ -350,6 +357,7 @@ class MediaAnchor {
   std::vector<RelayChange> relay_changes_;
   std::vector<bool> reported_up_;  // per external relay, as last reported (all up at first)
   std::vector<Audit> audits_;      // per external relay
+  std::vector<ForgottenCall> forgotten_;
   std::uint64_t next_ticket_ = 1;
   std::vector<std::int64_t> current_weight_;  // smooth WRR: [0] built-in, [1 + i] external i
   std::vector<bool> last_up_;                 // the members up at the last pick

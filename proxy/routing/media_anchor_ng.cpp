@@ -285,6 +285,7 @@ void MediaAnchor::on_audit_outcome(TimePoint now, const CallKey& key, const ng::
   if (forgotten && ours) {
     ++counters_.calls_forgotten;
     ++counters_.calls_lost;
+    forgotten_.push_back({outcome.relay, key.first});
     lost_.push_back(*it->second.dialog);
     calls_.erase(it);  // no delete: the relay does not have it
     if (!a.sweeping) {  // most likely a restart: ask for every other call it held

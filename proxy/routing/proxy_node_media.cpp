@@ -235,6 +235,13 @@ void ProxyNode::Impl::media_after(TimePoint now) {
         e.with("relay", relay.name).with("address", relay.address.to_string());
       });
     }
+    for (const auto& gone : media->take_forgotten()) {
+      // The relay answers its pings but no longer knows the call: it restarted, or dropped it.
+      const auto& relay = media->relay_target(gone.relay);
+      trace(now, "media.relay_forgot_call", [&](TraceEvent& e) {
+        e.with("relay", relay.name).with("address", relay.address.to_string()).with("call_id", gone.call_id);
+      });
+    }
     auto ready = media->take_ready();
     auto lost = media->take_lost_calls();
     if (ready.empty() && lost.empty()) break;

@@ -107,7 +107,8 @@ TEST(SipMessageLog, DescribesDirectionTransportAndAddresses) {
 
 TEST(DaemonTraceSink, ClassifiesWarningWorthyEvents) {
   for (const auto* name : {"reg.store_failed", "txn.failed", "transport.framing_failed",
-                           "transport.dropped_unparsable", "itsp.marked_inactive"}) {
+                           "transport.dropped_unparsable", "itsp.marked_inactive",
+                           "media.relay_marked_down", "media.relay_forgot_call"}) {
     EXPECT_TRUE(DaemonTraceSink::is_warning(name)) << name;
   }
   for (const auto* name : {"txn.created", "route.forwarded", "reg.binding_saved",

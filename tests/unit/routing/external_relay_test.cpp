@@ -623,6 +623,8 @@ TEST_F(ExternalRelay, ARelayThatRestartsBetweenPingsIsFoundByTheAuditAndItsCalls
   }
   EXPECT_EQ(f.counter("media_calls_forgotten"), 2u);
   EXPECT_EQ(f.counter("media_calls_lost"), 2u);
+  ASSERT_TRUE(f.trace.contains("media.relay_forgot_call"));  // the operator's warning: which relay
+  EXPECT_EQ(f.trace.find("media.relay_forgot_call")->field("relay"), "relay1");
   EXPECT_EQ(f.counter("media_calls_open"), 0u);
   // New calls still go to it: it is up.
   f.take_sent();
