@@ -235,7 +235,9 @@ void MediaAnchor::start(TimePoint now) {
   if (!ng_) return;
   ng_->start(now);
   if (settings_.ng_audit_interval > Duration::zero() && audits_.empty()) {
-    audits_.assign(settings_.external.size(), Audit{.next = now + settings_.ng_audit_interval, .last = {}, .sweeping = false, .sweep = {}, .in_flight = 0});
+    audits_.assign(settings_.external.size(),
+                   Audit{.next = now + settings_.ng_audit_interval, .last = {}, .sweeping = false,
+                         .sweep = {}, .in_flight = 0});
   }
 }
 
