@@ -65,8 +65,9 @@ def main(path):
     trials = [r for r in rows if "kind" not in r]
     relays = run.get("relays", "").split() or sorted({r.get("relay") for r in trials if r.get("relay")})
     start = int(run.get("search_start", 0) or 0)
-    # the latency phase's own ramp start ("<START" of the p99 figure); older runs: the search's
-    lat_start = int(run.get("latency_start", 0) or 0) if "latency" in run.get("phases", "fixed search latency") else 0
+    # the latency phase's own ramp start ("<START" of the p99 figure); 0 for runs without that
+    # phase (older ones record no phases): their p99 figure comes from the loss search
+    lat_start = int(run.get("latency_start", 0) or 0) if "latency" in run.get("phases", "").split() else 0
     fixed_rate = int(run.get("fixed_rate", 50000) or 50000)
 
     per = defaultdict(lambda: defaultdict(dict))  # relay -> round -> figures

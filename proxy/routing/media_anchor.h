@@ -317,6 +317,13 @@ class MediaAnchor {
   // Sends the initial offer of `wait` to `relay`.
   void send_initial_offer(TimePoint now, std::size_t relay, NgWait wait);
   void on_ng_outcome(TimePoint now, const media::ng::NgOutcome& outcome);
+  // An answered call of external relay `relay`: what a relay takes with it when it is lost.
+  [[nodiscard]] static bool answered_on(const Call& call, std::size_t relay) {
+    return call.external == relay && call.dialog;
+  }
+  // The call's media went with its relay: returned by take_lost_calls(), removed without a
+  // delete (the relay does not have it). The next call.
+  std::map<CallKey, Call>::iterator lose(std::map<CallKey, Call>::iterator it);
   // The audit (see the head of this file).
   static constexpr std::size_t kAuditInFlight = 16;
   struct Audit {

@@ -220,15 +220,15 @@ void MediaAnchor::after_ng(TimePoint now) {
   }
   for (const auto relay : down) {
     for (auto it = calls_.begin(); it != calls_.end();) {
-      if (it->second.external != relay || !it->second.dialog) {
-        ++it;
-        continue;
-      }
-      ++counters_.calls_lost;
-      lost_.push_back(*it->second.dialog);
-      it = calls_.erase(it);  // no delete: the relay is gone
+      it = answered_on(it->second, relay) ? lose(it) : std::next(it);
     }
   }
+}
+
+std::map<MediaAnchor::CallKey, MediaAnchor::Call>::iterator MediaAnchor::lose(std::map<CallKey, Call>::iterator it) {
+  ++counters_.calls_lost;
+  lost_.push_back(*it->second.dialog);
+  return calls_.erase(it);
 }
 
 void MediaAnchor::start(TimePoint now) {
@@ -254,9 +254,6 @@ void MediaAnchor::send_audit_query(TimePoint now, std::size_t relay, const CallK
 }
 
 void MediaAnchor::audit_turn(TimePoint now) {
-  const auto audited = [&](std::size_t relay, const auto& entry) {
-    return entry.second.external == relay && entry.second.dialog;
-  };
   for (std::size_t relay = 0; relay < audits_.size(); ++relay) {
     Audit& a = audits_[relay];
     if (now < a.next) continue;
@@ -265,7 +262,7 @@ void MediaAnchor::audit_turn(TimePoint now) {
     if (!ng_->is_up(relay) || a.sweeping || a.in_flight > 0) continue;
     // Its next answered call after the last one asked for, in key order, wrapping around.
     const auto from = a.last ? calls_.upper_bound(*a.last) : calls_.begin();
-    const auto pred = [&](const auto& e) { return audited(relay, e); };
+    const auto pred = [relay](const auto& e) { return answered_on(e.second, relay); };
     auto it = std::find_if(from, calls_.end(), pred);
     if (it == calls_.end()) {
       it = std::find_if(calls_.begin(), from, pred);
@@ -283,17 +280,14 @@ void MediaAnchor::on_audit_outcome(TimePoint now, const CallKey& key, const ng::
   const bool forgotten = !outcome.reply && outcome.reply.error() == ng::NgFailure::ErrorReply &&
                          sip::text::lowercase(outcome.error_reason).find("unknown call") != std::string::npos;
   const auto it = calls_.find(key);
-  const bool ours = it != calls_.end() && it->second.external == outcome.relay && it->second.dialog;
-  if (forgotten && ours) {
+  if (forgotten && it != calls_.end() && answered_on(it->second, outcome.relay)) {
     ++counters_.calls_forgotten;
-    ++counters_.calls_lost;
     forgotten_.push_back({outcome.relay, key.first});
-    lost_.push_back(*it->second.dialog);
-    calls_.erase(it);  // no delete: the relay does not have it
+    lose(it);
     if (!a.sweeping) {  // most likely a restart: ask for every other call it held
       a.sweeping = true;
       for (const auto& [k, call] : calls_) {
-        if (call.external == outcome.relay && call.dialog) a.sweep.push_back(k);
+        if (answered_on(call, outcome.relay)) a.sweep.push_back(k);
       }
       std::reverse(a.sweep.begin(), a.sweep.end());  // taken from the back: in key order
     }
@@ -302,7 +296,7 @@ void MediaAnchor::on_audit_outcome(TimePoint now, const CallKey& key, const ng::
     const CallKey next = std::move(a.sweep.back());
     a.sweep.pop_back();
     const auto c = calls_.find(next);
-    if (c != calls_.end() && c->second.external == outcome.relay && c->second.dialog) {
+    if (c != calls_.end() && answered_on(c->second, outcome.relay)) {
       send_audit_query(now, outcome.relay, next);
     }
   }

@@ -340,11 +340,12 @@ CONF=$T/resproxy.ini PROXY_DATA=$T/data SIPLOG=$T/sip.log TRACE=$T/trace.jsonl
     if [[ -n $EXTERNAL ]]; then
       # the external relay takes every call while it is up; the built-in one is the spare of
       # last resort. Fast ng: a relay that stops answering is down within about 1.5 s
+      printf 'builtin_weight = 0\nng_timeout_ms = 200\nng_tries = 2\nng_ping_interval = 1\n'
       if [[ $RESTART_RELAY == 1 ]]; then
         # a restart must not make it down (3 unanswered pings would); the audit finds the lost call
-        printf 'builtin_weight = 0\nng_timeout_ms = 200\nng_tries = 2\nng_ping_interval = 1\nng_failures_to_down = 3\nng_audit_interval = 1\n'
+        printf 'ng_failures_to_down = 3\nng_audit_interval = 1\n'
       else
-        printf 'builtin_weight = 0\nng_timeout_ms = 200\nng_tries = 2\nng_ping_interval = 1\nng_failures_to_down = 1\n'
+        printf 'ng_failures_to_down = 1\n'
       fi
       printf '[media_relay.relay.1]\nenable = 1\naddress = %s\nweight = 1\nsecret = %s\n' "$NG_ADDR" "$RESPROXY_SECRET"
     fi
