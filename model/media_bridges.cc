@@ -11,6 +11,7 @@
 #include <ns3/udp-socket-factory.h>
 
 #include "model/sip_node_application.h"  // core_now, to_ns3, parse_ipv4, to_resproxy
+#include "proxy/gateway/media_bridge_plan.h"
 
 namespace resproxy::model {
 
@@ -30,40 +31,48 @@ std::optional<Address> remote_of(const gateway::MediaBridge& command) {
 }
 
 media::BridgeSettings settings_of(const gateway::MediaBridge& command) {
-  return media::BridgeSettings{.remote = remote_of(command),
-                               .payload_type = command.payload_type,
-                               .telephone_event = command.telephone_event,
-                               .telephone_event_rx = command.telephone_event_rx};
+  return gateway::to_bridge_settings(command, remote_of(command));
 }
 
 }  // namespace
 
 Ns3MediaBridges::Ns3MediaBridges(ns3::Ptr<ns3::Node> node, ns3::Ipv4Address bind,
-                                 media::JitterBufferConfig jitter, Rng& rng)
-    : m_node(std::move(node)), m_bind(bind), m_jitter(jitter), m_rng(rng) {}
+                                 media::JitterBufferConfig jitter, Rng& rng,
+                                 std::size_t max_bridges)
+    : m_node(std::move(node)), m_bind(bind), m_jitter(jitter), m_rng(rng),
+      m_maxBridges(max_bridges) {}
 
 Ns3MediaBridges::~Ns3MediaBridges() = default;
 
 void Ns3MediaBridges::OnCommand(gateway::SpanId span, const gateway::MediaBridge& command) {
   const Key key{span, command.call};
-  if (command.rtp_port == 0) {
-    Close(span, command.call);
-    return;
+  const auto it = m_bridges.find(key);
+  const auto holder = std::find_if(m_bridges.begin(), m_bridges.end(), [&](const auto& b) {
+    return b.first != key && b.second.port == command.rtp_port;
+  });
+  const gateway::MediaBridgePlan plan = gateway::plan_media_bridge(
+      command, {.call_port = it != m_bridges.end() ? std::optional(it->second.port) : std::nullopt,
+                .port_held_by_other = holder != m_bridges.end(),
+                .size = m_bridges.size(),
+                .max_bridges = m_maxBridges});
+  if (plan.close_call) CloseBridge(it);
+  if (plan.close_holder) CloseBridge(holder);  // another key: `it` erased, `holder` still valid
+  switch (plan.action) {
+    case gateway::MediaBridgeAction::None:
+      return;
+    case gateway::MediaBridgeAction::Update:
+      (void)it->second.core->on_update(settings_of(command));  // G.711: by the plan
+      return;
+    case gateway::MediaBridgeAction::Refuse:
+      ++m_totals.refused;
+      return;
+    case gateway::MediaBridgeAction::Open:
+      Open(key, command);
+      return;
   }
-  if (!media::BridgeCore::law_of(command.payload_type)) {
-    ++m_totals.refused;  // the gateway offers G.711 only; anything else cannot reach a line
-    Close(span, command.call);
-    return;
-  }
-  auto it = m_bridges.find(key);
-  if (it != m_bridges.end() && it->second.port == command.rtp_port) {
-    (void)it->second.core->on_update(settings_of(command));  // G.711: checked above
-    return;
-  }
-  if (it != m_bridges.end()) CloseBridge(it);
-  const auto stale = std::find_if(m_bridges.begin(), m_bridges.end(),
-                                  [&](const auto& b) { return b.second.port == command.rtp_port; });
-  if (stale != m_bridges.end()) CloseBridge(stale);
+}
+
+void Ns3MediaBridges::Open(Key key, const gateway::MediaBridge& command) {
   Bridge bridge;
   bridge.port = command.rtp_port;
   bridge.socket = ns3::Socket::CreateSocket(m_node, ns3::UdpSocketFactory::GetTypeId());

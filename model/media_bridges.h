@@ -5,17 +5,19 @@
 // our RTP stream, DTMF interworking, counters). One definition of the behaviour, two runtimes.
 //
 // Commands are the gateway's gateway::MediaBridge card commands (SipNodeApplication hands them
-// over instead of to the cards, as the native runtime does): with a port, open the bridge of
-// (span, call) on the gateway's media address and that UDP port, or update it when it is open on
-// that port (183 then 200, a re-INVITE); another port closes and reopens; port 0 closes it, and
-// so does Close(span, call), called on the card's CallReleased. A port still held by another
-// call's bridge closes that stale bridge first.
+// over instead of to the cards, as the native runtime does), performed as
+// gateway::plan_media_bridge (proxy/gateway/media_bridge_plan.h) plans them on both runtimes:
+// with a port, open the bridge of (span, call) on the gateway's media address and that UDP port,
+// or update it when it is open on that port (183 then 200, a re-INVITE); another port closes and
+// reopens; port 0 closes it, and so does Close(span, call), called on the card's CallReleased. A
+// port still held by another call's bridge closes that stale bridge first.
 //
 // The line is the emulated subscriber of the native daemon's default (LoopbackLine): it says
 // back what it heard, 20 ms later — so a simulated phone hears its own voice exactly when the
 // audio went both ways. One simulator event per 20 ms drives every bridge (tick n at
 // first + n × 20 ms), armed only while a bridge is open.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -29,6 +31,7 @@
 
 #include "proxy/base/rng.h"
 #include "proxy/gateway/card.h"
+#include "proxy/gateway/media_bridge_plan.h"
 #include "proxy/media/bridge_core.h"
 #include "proxy/media/jitter_buffer.h"
 
@@ -38,15 +41,17 @@ struct MediaBridgeTotals {
   media::BridgeCounters counters;  // every bridge, open and closed
   std::uint64_t opened = 0;
   std::uint64_t closed = 0;
-  std::uint64_t refused = 0;  // not G.711, or the port cannot be bound
+  std::uint64_t refused = 0;  // not G.711, over max_bridges, or the port cannot be bound
   std::uint64_t open = 0;     // gauge
 };
 
 class Ns3MediaBridges {
  public:
   // `rng` draws each bridge's SSRC, first sequence number and timestamp; it and `node` must
-  // outlive this object.
-  Ns3MediaBridges(ns3::Ptr<ns3::Node> node, ns3::Ipv4Address bind, media::JitterBufferConfig jitter, Rng& rng);
+  // outlive this object. Commands beyond `max_bridges` open bridges are refused (counted), as
+  // natively (MediaBridgeConfig::max_bridges); unlimited by default, as scenarios have run so far.
+  Ns3MediaBridges(ns3::Ptr<ns3::Node> node, ns3::Ipv4Address bind, media::JitterBufferConfig jitter,
+                  Rng& rng, std::size_t max_bridges = gateway::kUnlimitedMediaBridges);
   // The owner calls CloseAll() while the simulator runs (its application's StopApplication).
   ~Ns3MediaBridges();
   Ns3MediaBridges(const Ns3MediaBridges&) = delete;
@@ -69,6 +74,8 @@ class Ns3MediaBridges {
     std::unique_ptr<media::BridgeCore> core;
   };
 
+  // The plan's Open: bind the port, then the BridgeCore (a port that cannot be bound: refused).
+  void Open(Key key, const gateway::MediaBridge& command);
   void CloseBridge(std::map<Key, Bridge>::iterator it);
   void HandleRead(Key key, ns3::Ptr<ns3::Socket> socket);
   void Tick();
@@ -78,6 +85,7 @@ class Ns3MediaBridges {
   ns3::Ipv4Address m_bind;
   media::JitterBufferConfig m_jitter;
   Rng& m_rng;
+  std::size_t m_maxBridges;
   std::map<Key, Bridge> m_bridges;
   MediaBridgeTotals m_totals;  // opened/closed/refused and the closed bridges' counters
   ns3::EventId m_tick;

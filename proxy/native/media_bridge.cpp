@@ -1,6 +1,7 @@
 // MediaBridges (media_bridge.h): the gateway's RTP endpoints and the 20 ms line clock.
 #include "proxy/native/media_bridge.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "proxy/gateway/media_bridge_plan.h"
 #include "proxy/media/bridge_core.h"
 #include "proxy/native/os_rng.h"
 
@@ -53,10 +55,7 @@ std::optional<Address> remote_of(const gateway::MediaBridge& command) {
 }
 
 media::BridgeSettings settings_of(const gateway::MediaBridge& command) {
-  return media::BridgeSettings{.remote = remote_of(command),
-                               .payload_type = command.payload_type,
-                               .telephone_event = command.telephone_event,
-                               .telephone_event_rx = command.telephone_event_rx};
+  return gateway::to_bridge_settings(command, remote_of(command));
 }
 
 struct Bridge {
@@ -104,6 +103,8 @@ class MediaBridges::Impl : public std::enable_shared_from_this<MediaBridges::Imp
   [[nodiscard]] std::optional<MediaBridgeInfo> bridge(const Key& key) const;
 
  private:
+  // The plan's Open: bind the port, then the BridgeCore (a port that cannot be bound: refused).
+  void open(const Key& key, const gateway::MediaBridge& command);
   void close_bridge(std::map<Key, std::shared_ptr<Bridge>>::iterator it);
   void receive(const std::shared_ptr<Bridge>& b);
   void on_datagram(Bridge& b, std::size_t size);
@@ -130,34 +131,33 @@ class MediaBridges::Impl : public std::enable_shared_from_this<MediaBridges::Imp
 void MediaBridges::Impl::on_command(gateway::SpanId span, const gateway::MediaBridge& command) {
   if (stopped_) return;
   const Key key{span, command.call};
-  if (command.rtp_port == 0) {
-    close(key);
-    return;
+  const auto it = bridges_.find(key);
+  const auto holder = std::find_if(bridges_.begin(), bridges_.end(), [&](const auto& entry) {
+    return entry.first != key && entry.second->port == command.rtp_port;
+  });
+  const gateway::MediaBridgePlan plan = gateway::plan_media_bridge(
+      command, {.call_port = it != bridges_.end() ? std::optional(it->second->port) : std::nullopt,
+                .port_held_by_other = holder != bridges_.end(),
+                .size = bridges_.size(),
+                .max_bridges = config_.max_bridges});
+  if (plan.close_call) close_bridge(it);
+  if (plan.close_holder) close_bridge(holder);  // another key: `it` erased, `holder` still valid
+  switch (plan.action) {
+    case gateway::MediaBridgeAction::None:
+      return;
+    case gateway::MediaBridgeAction::Update:
+      (void)it->second->core->on_update(settings_of(command));  // guaranteed: G.711, by the plan
+      return;
+    case gateway::MediaBridgeAction::Refuse:
+      ++totals_.refused;
+      return;
+    case gateway::MediaBridgeAction::Open:
+      open(key, command);
+      return;
   }
-  if (!media::BridgeCore::law_of(command.payload_type)) {
-    // the gateway offers G.711 only; anything else cannot reach a line
-    ++totals_.refused;
-    close(key);
-    return;
-  }
-  auto it = bridges_.find(key);
-  if (it != bridges_.end() && it->second->port == command.rtp_port) {
-    // The same endpoint again (183 then 200, a re-INVITE): new remote and law, same stream.
-    (void)it->second->core->on_update(settings_of(command));  // guaranteed: G.711, see above
-    return;
-  }
-  if (it != bridges_.end()) close_bridge(it);
-  // The gateway gave the port to this call: a bridge still on it is stale.
-  for (auto other = bridges_.begin(); other != bridges_.end(); ++other) {
-    if (other->second->port == command.rtp_port) {
-      close_bridge(other);
-      break;
-    }
-  }
-  if (bridges_.size() >= config_.max_bridges) {
-    ++totals_.refused;
-    return;
-  }
+}
+
+void MediaBridges::Impl::open(const Key& key, const gateway::MediaBridge& command) {
   auto b = std::make_shared<Bridge>(io_, key, command.rtp_port);
   const udp::endpoint local(bind_ip_, command.rtp_port);
   ErrorCode ec;

@@ -47,12 +47,12 @@
 // The line's echo of a tone we play is detected like any other (a real line with echo returns
 // the digit to the far end; LoopbackLine does so by design, which the tests use).
 //
-// Commands (on_command): MediaBridge with a port opens the bridge of (span, call), or updates its
-// remote, payload type and telephone-event when it is already open on that port (early media on
-// 183, then the answer; a re-INVITE). A different port closes and reopens. rtp_port 0 closes it;
-// so does close() (the runtime calls it on the card's CallReleased: every line call ends with one).
-// Ports are the gateway's to hand out (GatewayNode's pool): a bridge asked for a port another
-// call's bridge still holds closes that stale bridge first.
+// Commands (on_command) do what gateway::plan_media_bridge (proxy/gateway/media_bridge_plan.h)
+// plans, as the ns-3 runtime does: MediaBridge with a port opens the bridge of (span, call), or
+// updates its remote, payload type and telephone-event when it is already open on that port (early
+// media on 183, then the answer; a re-INVITE). A different port closes and reopens. rtp_port 0
+// closes it; so does close() (the runtime calls it on the card's CallReleased: every line call
+// ends with one). A bridge another call still holds on the port is stale and closes first.
 //
 // Threading: everything on the io_context's thread (or before it runs). The io_context must
 // outlive this object; pending handlers hold the inside alive and do nothing once it is closed.
