@@ -250,7 +250,7 @@ void NativeRuntime::Impl::pump() {
       return;
     }
   } while (commit_store_when_due());
-  rearm_timer();
+  if (!rearm_deferred_) rearm_timer();
 }
 
 void NativeRuntime::Impl::rearm_timer() {

@@ -193,6 +193,66 @@ TEST(NativeRuntimeMedia, AClosedPortDeliversNothingMoreAndIsReleased) {
   EXPECT_FALSE(ec) << ec.message();
 }
 
+// A port remembers the port its datagrams leave from (MediaPort::out) and where they go, so
+// that neither is looked up per packet. That memory follows the node: a new port named, the
+// old one closed (its datagrams dropped, never sent from a freed socket), a port opened again
+// at the same address (a new socket), and a destination the new port's family cannot reach
+// although the old port sent there.
+TEST(NativeRuntimeMedia, ThePortADatagramLeavesFromFollowsTheNodeThroughRetargetsAndCloses) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  const Address b{"127.0.0.1", free_udp_port("127.0.0.1")};
+  const Address c{"127.0.0.1", free_udp_port("127.0.0.1")};
+  const Address c6{"::1", free_udp_port("::1")};
+  MarkedReceiver callee(relay.io, "127.0.0.1");
+  const Address callee_address = address_of(callee.socket);
+  Address leave_from = b;
+  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+    if (p.local == a) return MediaSend{.from = leave_from, .to = callee_address};
+    return std::nullopt;
+  };
+  ASSERT_TRUE(relay.open({a, b, c, c6}));
+  ASSERT_TRUE(relay.node.failures.empty());
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto send = [&](const std::string& bytes) {
+    const auto in = relay.runtime->stats().media_packets_in;
+    caller.send_to(asio::buffer(bytes), endpoint_of(a));
+    EXPECT_TRUE(run_until(relay.io, [&] { return relay.runtime->stats().media_packets_in > in; }));
+    run_for(relay.io, 50ms);  // its forward, if any, arrives meanwhile
+    callee.poll();
+  };
+
+  send("from b");
+  leave_from = c;
+  send("from c");
+  leave_from = c6;
+  send("from c6: v4 destination");  // dropped: an IPv6 port cannot reach it
+  leave_from = b;
+  send("from b again");
+  relay.emit({CloseMediaPort{.local = b}});
+  ASSERT_TRUE(run_until(relay.io, [&] { return relay.runtime->stats().media_ports_open == 3; }));
+  send("b closed");  // dropped: the node names a port the runtime no longer has
+  // The old socket's descriptor is taken, so the new b gets another: a port that still held the
+  // old one would send into a closed descriptor.
+  udp::socket placeholder(relay.io, udp::v4());
+  ASSERT_TRUE(relay.open({b}));
+  send("from the new b");
+
+  ASSERT_EQ(callee.received.size(), 4u);
+  EXPECT_EQ(callee.received[0].bytes, "from b");
+  EXPECT_EQ(callee.received[0].from, endpoint_of(b));
+  EXPECT_EQ(callee.received[1].bytes, "from c");
+  EXPECT_EQ(callee.received[1].from, endpoint_of(c));
+  EXPECT_EQ(callee.received[2].bytes, "from b again");
+  EXPECT_EQ(callee.received[2].from, endpoint_of(b));
+  EXPECT_EQ(callee.received[3].bytes, "from the new b");
+  EXPECT_EQ(callee.received[3].from, endpoint_of(b));
+  const auto stats = relay.runtime->stats();
+  EXPECT_EQ(stats.media_packets_in, 6u);
+  EXPECT_EQ(stats.media_packets_out, 4u);
+  EXPECT_EQ(stats.media_send_dropped, 2u);
+}
+
 // The node closes the port from one of the inputs of a batch: the datagrams queued behind it
 // on that port are not delivered, although they were already read from the socket; the
 // forwards it asked for before closing still leave, from that port, as if sent at once.
