@@ -88,13 +88,14 @@ RelaySessions::Owner* RelaySessions::owner_of(Family family, std::uint16_t port)
 void RelaySessions::prefetch(const Address& local) const {
   const Owner* owner = owner_of(family_of(local), local.port);
   if (owner == nullptr || owner->session == nullptr) return;
-  // The leg the packet arrives on and the one it leaves by: their latching state and counters.
+  // The leg the packet arrives on and the one it leaves by (their latching state and
+  // counters), and the session's last activity, which every accepted packet writes.
   const auto lines = [](const void* at, std::size_t size) {
     const char* p = static_cast<const char*>(at);
     for (std::size_t offset = 0; offset < size && offset < 512; offset += 64) __builtin_prefetch(p + offset);
   };
   const RelaySession& s = *owner->session;
-  lines(&s, 64);
+  lines(&s.last_activity, sizeof s.last_activity);
   lines(&s.legs[static_cast<std::size_t>(owner->side)], sizeof(RelayLeg));
   lines(&s.legs[static_cast<std::size_t>(other(owner->side))], sizeof(RelayLeg));
 }
