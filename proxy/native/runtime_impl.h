@@ -392,14 +392,12 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   static constexpr std::uint64_t kLoopKeyAsio = 0;  // a port's key is its address, never 0
   std::array<epoll_event, kMediaEvents> media_events_{};
   bool in_media_events_ = false;  // handle_media_events() is running
-  // The clocks the datagrams being read are judged by (the node's time, and the wall clock for
-  // the age bound): read at a wake-up's first batch and again after every kMediaClockDatagrams
-  // datagrams, not per batch — at 50k packets/s over 1,000 ports a batch is one or two
-  // datagrams, and two clock reads per batch were 0.7 % of the relay's CPU. A busy wake-up
-  // still reads them every few hundred microseconds, which is what the 50 ms bound needs.
+  // The Node's time for the datagrams being read: read at a wake-up's first batch and again
+  // after every kMediaClockDatagrams datagrams, not per batch — at 50k packets/s over 1,000
+  // ports a batch is one or two datagrams, and the clock reads were 0.7 % of the relay's CPU.
+  // (The age bound reads a clock of its own per batch: drain_media.)
   struct MediaClock {
     TimePoint now{};
-    std::optional<std::chrono::nanoseconds> wall;  // none: no age bound
     std::size_t datagrams = 0;  // read since
     bool valid = false;
   };

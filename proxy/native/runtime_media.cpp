@@ -388,16 +388,20 @@ bool NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
       return true;
     }
     if (!media_clock_.valid || media_clock_.datagrams >= kMediaClockDatagrams) {
-      media_clock_ = MediaClock{.now = now(), .wall = std::nullopt, .datagrams = 0, .valid = true};
-      if (config_.media_max_age.count() > 0) {  // the age bound (ListenConfig::media_max_age)
-        timespec wall{};
-        ::clock_gettime(CLOCK_REALTIME, &wall);
-        media_clock_.wall = std::chrono::seconds{wall.tv_sec} + std::chrono::nanoseconds{wall.tv_nsec};
-      }
+      media_clock_ = MediaClock{.now = now(), .datagrams = 0, .valid = true};
     }
     media_clock_.datagrams += static_cast<std::size_t>(n);
-    const std::optional<std::chrono::nanoseconds> read_at = media_clock_.wall;
     const TimePoint batch_now = media_clock_.now;
+    // The age bound (ListenConfig::media_max_age): the wall clock after each read, so that a
+    // wait between two batches (the thread preempted, a CPU limit) counts in the next one's
+    // ages. The coarse clock costs a few nanoseconds and is at most one kernel tick (1-4 ms)
+    // behind: a packet passes as fresh up to one tick past the bound, never is dropped early.
+    std::optional<std::chrono::nanoseconds> read_at;
+    if (config_.media_max_age.count() > 0) {
+      timespec wall{};
+      ::clock_gettime(CLOCK_REALTIME_COARSE, &wall);
+      read_at = std::chrono::seconds{wall.tv_sec} + std::chrono::nanoseconds{wall.tv_nsec};
+    }
     // One input per datagram, effects drained after each (deliver): node.h's contract to the
     // letter; only the timer waits for the wake-up's end (rearm_deferred_). The node may close
     // this very port from one of them (a BYE's timer firing): the rest of the batch is then

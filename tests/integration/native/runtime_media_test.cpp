@@ -429,5 +429,41 @@ TEST(NativeRuntimeMedia, WithoutTheBoundTheBacklogGoesOutLate) {
   stale_backlog(0ms, 50, 0);
 }
 
+// The age bound's clock is read for each batch, not once per wake-up: a wait in the middle of a
+// wake-up (here the node, busy for 200 ms with port A's datagram; in production the thread
+// preempted or a CPU limit) counts in the age of what is read after it. Port B's datagram had
+// waited 30 ms when the wake-up began, 230 ms when it was read: discarded. Judged by a clock
+// read when the wake-up began, it would go out 230 ms late.
+TEST(NativeRuntimeMedia, AWaitInsideAWakeUpCountsInTheAgeOfWhatIsReadAfterIt) {
+  Relay relay("127.0.0.1", 50ms);
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  const Address b{"127.0.0.1", free_udp_port("127.0.0.1")};
+  MarkedReceiver callee(relay.io, "127.0.0.1");
+  const Address callee_address = address_of(callee.socket);
+  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+    if (p.bytes == "busy") std::this_thread::sleep_for(200ms);
+    return MediaSend{.from = p.local, .to = callee_address};
+  };
+  ASSERT_TRUE(relay.open({a, b}));
+  ASSERT_TRUE(testing::await_kernel_receive_timestamps());
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  // Both arrive while the io thread is away, A's first: one wake-up reports both, A first
+  // (epoll hands ready ports out in the order they became ready).
+  relay.runtime->inject([](Node&, TimePoint) { std::this_thread::sleep_for(30ms); });
+  std::thread sender([&] {
+    std::this_thread::sleep_for(10ms);  // the io thread is inside the sleep by now
+    caller.send_to(asio::buffer(std::string("busy")), endpoint_of(a));
+    caller.send_to(asio::buffer(std::string("behind it")), endpoint_of(b));
+  });
+  run_for(relay.io, 500ms);
+  sender.join();
+  callee.poll();
+  ASSERT_EQ(callee.received.size(), 1u);
+  EXPECT_EQ(callee.received[0].bytes, "busy");
+  const auto stats = relay.runtime->stats();
+  EXPECT_EQ(stats.media_stale_dropped, 1u);
+  EXPECT_EQ(stats.media_packets_in, 1u);
+}
+
 }  // namespace
 }  // namespace resproxy::native
