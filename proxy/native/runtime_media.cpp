@@ -210,8 +210,8 @@ void NativeRuntime::Impl::handle_media_events(int n) {
   // The ports of a wake-up are scattered over the heap and cold (a thousand calls, a packet
   // each 20 ms): ask for all of them at once, so that their cache misses overlap instead of
   // coming one per port (perf: the first touch of a port was 2.5 % of the relay's CPU). Only the
-  // lines a datagram uses (MediaPort's fields before `senders`): more prefetches than the core
-  // has fill buffers stall the loop itself. Then the node's state (a relay's session and legs).
+  // lines a datagram uses (MediaPort's fields before `senders`; its socket object and sender
+  // list are not read per packet). Then the node's state (a relay's session and legs).
   for (int i = 0; i < n; ++i) {
     const auto* port = static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
     const char* p = reinterpret_cast<const char*>(port);
