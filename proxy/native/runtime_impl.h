@@ -155,7 +155,7 @@ struct MediaPort : std::enable_shared_from_this<MediaPort> {
   // cold, scattered over the heap like every port — is not touched per packet (perf: reading
   // it was most of queue_media_send, a cache miss per packet the prefetch came too late for).
   Address local;  // as the core named it: the table's key and what on_media_packet is told
-  int fd;         // socket's descriptor
+  int fd;         // socket's descriptor, read per packet here: `socket` is cold, at the end
   bool v6;
   bool closed = false;  // out of the table; its wait and queued forwards do nothing
   // The last source: a relay leg talks to one peer, and formatting an address costs more than
@@ -164,10 +164,9 @@ struct MediaPort : std::enable_shared_from_this<MediaPort> {
   Address last_source_address;
   // The port its datagrams last left from (the other leg of its call), found without the
   // table: valid while set, since closing a port clears it in every port that names it
-  // (`senders`). Never dereferenced per packet; its descriptor, address and family are copied.
+  // (`senders`). Not dereferenced per packet: its descriptor and address are copied.
   MediaPort* out = nullptr;
   int out_fd = -1;
-  bool out_v6 = false;
   Address out_local;
   // Where its datagrams last went, parsed (cleared when `out` changes: checked against its
   // family again).
@@ -396,12 +395,11 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // after every kMediaClockDatagrams datagrams, not per batch — at 50k packets/s over 1,000
   // ports a batch is one or two datagrams, and the clock reads were 0.7 % of the relay's CPU.
   // (The age bound reads a clock of its own per batch: drain_media.)
+  static constexpr std::size_t kMediaClockDatagrams = 64;
   struct MediaClock {
     TimePoint now{};
-    std::size_t datagrams = 0;  // read since
-    bool valid = false;
+    std::size_t datagrams = kMediaClockDatagrams;  // read since; at the bound: read again
   };
-  static constexpr std::size_t kMediaClockDatagrams = 64;
   MediaClock media_clock_;
   // pump() leaves the timer to the end of handle_media_events(): the node's deadline is looked
   // at once per wake-up, not once per datagram; nothing waits on it in between.

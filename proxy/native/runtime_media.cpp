@@ -109,7 +109,6 @@ void set_out(MediaPort& in, MediaPort* out) {
   if (in.out != nullptr) std::erase(in.out->senders, &in);
   in.out = out;
   in.out_fd = out != nullptr ? out->fd : -1;
-  in.out_v6 = out != nullptr && out->v6;
   in.out_local = out != nullptr ? out->local : Address{};
   in.last_to = Address{};
   if (out != nullptr) out->senders.push_back(&in);
@@ -124,9 +123,6 @@ void unlink(MediaPort& port) {
   port.senders.clear();
   set_out(port, nullptr);
 }
-
-// Address's ==, the port first: it differs more often and costs less.
-bool same(const Address& a, const Address& b) { return a.port == b.port && a.ip == b.ip; }
 
 }  // namespace
 
@@ -150,9 +146,7 @@ void NativeRuntime::Impl::close_media_ports() {
   ErrorCode ignored;
   for (auto& [local, port] : media_ports_) {
     port->closed = true;
-    port->out = nullptr;  // every port goes: no sender lists to keep
-    port->out_fd = -1;
-    port->senders.clear();
+    unlink(*port);
     port->socket.close(ignored);
     if (in_media_events_) media_closed_.push_back(port);
   }
@@ -221,7 +215,7 @@ void NativeRuntime::Impl::handle_media_events(int n) {
   for (int i = 0; i < n; ++i) {
     node_.prefetch_media(static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr)->local);
   }
-  media_clock_.valid = false;  // read again at the first batch
+  media_clock_.datagrams = kMediaClockDatagrams;  // read again at the first batch
   // The timer is re-armed once, at the end: at 50k packets/s over 1,000 ports a batch is one
   // or two datagrams, and looking at the node's deadline after each was 0.3 % of the CPU.
   rearm_deferred_ = true;
@@ -369,7 +363,7 @@ int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
     m.msg_controllen = sizeof media_control_[i].bytes;
     media_in_[i].msg_len = 0;
   }
-  const int n = ::recvmmsg(port.socket.native_handle(), media_in_.data(),
+  const int n = ::recvmmsg(port.fd, media_in_.data(),
                            static_cast<unsigned>(kMediaBatch), MSG_DONTWAIT, nullptr);
   media_in_used_ = n > 0 ? static_cast<std::size_t>(n) : 0;
   return n;
@@ -387,9 +381,7 @@ bool NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
       ++stats_.media_receive_errors;
       return true;
     }
-    if (!media_clock_.valid || media_clock_.datagrams >= kMediaClockDatagrams) {
-      media_clock_ = MediaClock{.now = now(), .datagrams = 0, .valid = true};
-    }
+    if (media_clock_.datagrams >= kMediaClockDatagrams) media_clock_ = MediaClock{.now = now(), .datagrams = 0};
     media_clock_.datagrams += static_cast<std::size_t>(n);
     const TimePoint batch_now = media_clock_.now;
     // The age bound (ListenConfig::media_max_age): the wall clock after each read, so that a
@@ -464,7 +456,7 @@ void NativeRuntime::Impl::queue_media_send(MediaPort& in, const MediaSend& send,
                                            std::size_t size) {
   // Only `in` is read (MediaPort): the port the node named is looked up in the table when it
   // is not the one `in` last sent from.
-  if (in.out == nullptr || !same(send.from, in.out_local)) {
+  if (in.out == nullptr || send.from != in.out_local) {
     const auto it = media_ports_.find(send.from);
     set_out(in, it != media_ports_.end() ? it->second.get() : nullptr);
     if (in.out == nullptr) {
@@ -472,10 +464,11 @@ void NativeRuntime::Impl::queue_media_send(MediaPort& in, const MediaSend& send,
       return;
     }
   }
-  if (!same(send.to, in.last_to) || in.last_to.ip.empty()) {
+  if (send.to != in.last_to || in.last_to.ip.empty()) {
     const auto ip = parse_ip(send.to.ip);
-    // An IPv6 port is IPv6-only (perform(OpenMediaPort)), an IPv4 one cannot reach IPv6.
-    if (!ip || ip->is_v6() != in.out_v6 || send.to.port == 0) {
+    // An IPv6 port is IPv6-only (perform(OpenMediaPort)), an IPv4 one cannot reach IPv6. Only
+    // when the destination changes: reading the leaving port then costs nothing that matters.
+    if (!ip || ip->is_v6() != in.out->v6 || send.to.port == 0) {
       ++stats_.media_send_dropped;
       return;
     }
