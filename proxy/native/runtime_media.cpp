@@ -64,10 +64,13 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     socket.bind(endpoint, ec);
   }
   if (!ec) socket.non_blocking(true, ec);
+  // Out of asio's reactor (MediaPort): the descriptor keeps its options and O_NONBLOCK.
+  const int fd = ec ? -1 : socket.release(ec);
   if (ec) {
     media_port_failed(effect.local, ec.message());
     return;
   }
+  auto port = std::make_shared<MediaPort>(fd, effect.local, ip->is_v6());  // owns fd from here
   if (media_buffer_.empty()) {
     media_buffer_.resize(kMediaBatch * kMediaDatagramMax);
     media_forwards_.reserve(kMediaBatch);
@@ -76,13 +79,12 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     media_port_failed(effect.local, error);
     return;
   }
-  auto port = std::make_shared<MediaPort>(std::move(socket), effect.local, ip->is_v6());
   // Edge-triggered: reported once per arrival; a port left with datagrams by the fairness bound
   // goes on the backlog (drain_media).
   epoll_event event{};
   event.events = EPOLLIN | EPOLLET;
   event.data.ptr = port.get();  // alive while in the set (media_ports_, then media_closed_)
-  if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->socket.native_handle(), &event) != 0) {
+  if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->fd, &event) != 0) {
     media_port_failed(effect.local, std::string("epoll_ctl: ") + std::strerror(errno));
     return;
   }
@@ -135,8 +137,7 @@ void NativeRuntime::Impl::perform(CloseMediaPort& effect) {
   send_media();
   it->second->closed = true;
   unlink(*it->second);
-  ErrorCode ignored;
-  it->second->socket.close(ignored);  // leaves the epoll set with its last descriptor
+  it->second->socket.close();  // leaves the epoll set with its last descriptor
   // Events of this wake-up may still name it: kept until they are handled.
   if (in_media_events_) media_closed_.push_back(it->second);
   media_ports_.erase(it);
@@ -147,7 +148,7 @@ void NativeRuntime::Impl::close_media_ports() {
   for (auto& [local, port] : media_ports_) {
     port->closed = true;
     unlink(*port);
-    port->socket.close(ignored);
+    port->socket.close();
     if (in_media_events_) media_closed_.push_back(port);
   }
   media_ports_.clear();

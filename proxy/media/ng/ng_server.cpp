@@ -346,7 +346,7 @@ NgCallStats NgServer::stats_of(const CallKey& key, const Call& call) const {
       media.index = static_cast<std::int64_t>(i) + 1;
       NgStreamStats rtp;
       rtp.local_port = leg.local.rtp;
-      rtp.endpoint = leg.latch[0].latched ? leg.latch[0].latched : leg.latch[0].expected;
+      rtp.endpoint = leg.rtp_latch.latched ? leg.rtp_latch.latched : leg.rtp_latch.expected;
       rtp.packets = static_cast<std::int64_t>(leg.rtp_stats.packets());
       rtp.bytes = static_cast<std::int64_t>(leg.rtp_stats.bytes());
       for (const auto d : leg.dropped) rtp.errors += static_cast<std::int64_t>(d);

@@ -2,6 +2,7 @@
 #include "proxy/media/relay/call_streams.h"
 
 #include <span>
+#include <utility>
 #include <variant>
 
 namespace resproxy::media::relay {
@@ -64,8 +65,8 @@ std::vector<SessionPorts> add_streams(RelaySessions& sessions, TimePoint now, co
 std::optional<MediaSend> forward(RelaySessions& sessions, TimePoint now, const Address& local, const Address& source,
                                  std::string_view bytes) {
   const std::span<const std::uint8_t> data(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-  const auto verdict = sessions.on_packet(now, local, source, data);
-  if (const auto* f = std::get_if<Forward>(&verdict)) return MediaSend{f->from, f->to};
+  auto verdict = sessions.on_packet(now, local, source, data);
+  if (auto* f = std::get_if<Forward>(&verdict)) return MediaSend{std::move(f->from), std::move(f->to)};
   return std::nullopt;
 }
 

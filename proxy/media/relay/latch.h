@@ -71,14 +71,16 @@ struct LatchConfig {
 // The state of one component of one leg. A value: the caller stores it and passes it back in.
 struct LatchState {
   std::optional<Address> expected;  // from that side's SDP (c=, m= or a=rtcp); none: not known
+  std::optional<Address> latched;   // the learned source: where this leg's peer really is
+  TimePoint learn_until{};          // the window's end (exclusive)
   // False: `expected` cannot be checked or sent to (a private address of a phone behind NAT,
   // c=0.0.0.0): rule 4 admits any IP, and `expected` is no destination. Computed by the caller
   // from its view of the network. True with no `expected` — the default state, a leg that has had
   // no SDP yet — admits nobody.
   bool expected_usable = true;
-  std::optional<Address> latched;  // the learned source: where this leg's peer really is
-  TimePoint learn_until{};         // the window's end (exclusive)
-  bool locked = false;             // latched, and a packet came after the window (informative)
+  bool locked = false;  // latched, and a packet came after the window (informative)
+  // (The flags last: they share one word, 112 bytes in all rather than 120 — session.h's
+  // RelayLeg keeps what a packet reads in as few cache lines as it can.)
 
   friend bool operator==(const LatchState&, const LatchState&) = default;
 };

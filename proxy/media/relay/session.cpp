@@ -2,6 +2,8 @@
 #include "proxy/media/relay/session.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <utility>
 
 #include "proxy/base/check.h"
@@ -12,7 +14,6 @@ namespace resproxy::media::relay {
 namespace {
 
 constexpr std::size_t index_of(Family f) { return static_cast<std::size_t>(f); }
-constexpr std::size_t index_of(Component c) { return static_cast<std::size_t>(c); }
 constexpr std::size_t index_of(DropReason r) { return static_cast<std::size_t>(r); }
 
 bool is_hold(Direction d) { return d == Direction::SendOnly || d == Direction::Inactive; }
@@ -58,6 +59,14 @@ int to_sip_status(RelayError e) {
   return 500;
 }
 
+TimePoint RelaySession::last_activity() const {
+  TimePoint latest = last_signal;
+  for (const auto& l : legs) {
+    if (l.last_packet) latest = std::max(latest, *l.last_packet);
+  }
+  return latest;
+}
+
 bool RelaySession::on_hold() const {
   // The direction as signalled, with or without an address: RFC 2543's c=0.0.0.0 hold has none.
   for (const auto& l : legs) {
@@ -85,19 +94,27 @@ RelaySessions::Owner* RelaySessions::owner_of(Family family, std::uint16_t port)
   return index < owners.size() ? &owners[index] : nullptr;
 }
 
+// RelayLeg's layout (session.h), held: what an RTP packet reads of the leg it arrives on fits in
+// five lines, of the leg it leaves by in three.
+static_assert(offsetof(RelayLeg, rtp_stats) + sizeof(StreamStats) <= 5 * 64);
+static_assert(offsetof(RelayLeg, rtp_latch) + sizeof(LatchState) <= 3 * 64);
+
 void RelaySessions::prefetch(const Address& local) const {
   const Owner* owner = owner_of(family_of(local), local.port);
   if (owner == nullptr || owner->session == nullptr) return;
   // The leg the packet arrives on and the one it leaves by (their latching state and
   // counters), and the session's last activity, which every accepted packet writes.
-  const auto lines = [](const void* at, std::size_t size) {
-    const char* p = static_cast<const char*>(at);
-    for (std::size_t offset = 0; offset < size && offset < 512; offset += 64) __builtin_prefetch(p + offset);
+  // RTP only (RelayLeg's layout): RTCP comes every few seconds and may miss.
+  const auto lines = [](const RelayLeg& leg, std::size_t end) {
+    const auto first = reinterpret_cast<std::uintptr_t>(&leg) & ~std::uintptr_t{63};
+    const auto last = reinterpret_cast<std::uintptr_t>(&leg) + end - 1;
+    for (std::uintptr_t line = first; line <= last; line += 64) {
+      __builtin_prefetch(reinterpret_cast<const void*>(line));
+    }
   };
   const RelaySession& s = *owner->session;
-  lines(&s.last_activity, sizeof s.last_activity);
-  lines(&s.legs[static_cast<std::size_t>(owner->side)], sizeof(RelayLeg));
-  lines(&s.legs[static_cast<std::size_t>(other(owner->side))], sizeof(RelayLeg));
+  lines(s.legs[static_cast<std::size_t>(owner->side)], offsetof(RelayLeg, rtp_stats) + sizeof(StreamStats));
+  lines(s.legs[static_cast<std::size_t>(other(owner->side))], offsetof(RelayLeg, rtp_latch) + sizeof(LatchState));
 }
 
 PortPool* RelaySessions::pool_for(Family family) {
@@ -137,8 +154,8 @@ std::optional<RelayError> RelaySessions::set_media(TimePoint now, RelayLeg& leg,
   leg.direction = media.direction;
   leg.rtp_stats.set_clock_rate(media.clock_rate);
   // Each signalling reopens learning on both components (rtpengine's "delayed" learning).
-  auto& rtp = leg.latch[index_of(Component::Rtp)];
-  auto& rtcp = leg.latch[index_of(Component::Rtcp)];
+  auto& rtp = leg.rtp_latch;
+  auto& rtcp = leg.rtcp_latch;
   rtp = on_signalling(rtp, now, media.rtp, media.address_usable, config_.latch);
   rtcp = on_signalling(rtcp, now, rtcp_address(media), media.address_usable, config_.latch);
   return std::nullopt;
@@ -180,7 +197,7 @@ Result<SessionPorts, RelayError> RelaySessions::offer(TimePoint now, const Sessi
   *owner_of(b.family, b.local.rtp) = Owner{&s, Side::B};
   const auto error = set_media(now, a, caller);
   RESPROXY_CHECK(!error);  // guaranteed: the families were checked above
-  s.last_activity = s.last_signal = now;
+  s.last_signal = now;
   schedule(s, deadline_of(s));
   ++counters_.sessions_created;
   return ports_of(s);
@@ -197,13 +214,14 @@ Result<SessionPorts, RelayError> RelaySessions::answer(TimePoint now, const Sess
   if (!b.to_tag.empty() && b.to_tag != to_tag) {
     // Another fork answered: what leg B learned was about another phone (see the head of
     // session.h: the forks share leg B's ports).
-    b.latch = {};
+    b.rtp_latch = {};
+    b.rtcp_latch = {};
     b.rtp_stats = StreamStats{};
   }
   const auto error = set_media(now, b, callee);
   RESPROXY_CHECK(!error);  // guaranteed: the family was checked above
   b.to_tag = std::string(to_tag);
-  s.last_activity = s.last_signal = now;
+  s.last_signal = now;
   schedule(s, deadline_of(s));
   return ports_of(s);
 }
@@ -214,7 +232,7 @@ Result<SessionPorts, RelayError> RelaySessions::update(TimePoint now, const Sess
   if (it == sessions_.end()) return unexpected(RelayError::UnknownSession);
   RelaySession& s = it->second;
   if (const auto error = set_media(now, leg(s, from), media)) return unexpected(*error);
-  s.last_activity = s.last_signal = now;
+  s.last_signal = now;
   schedule(s, deadline_of(s));  // hold or resume changes the timeout: re-arm exactly
   return ports_of(s);
 }
@@ -247,13 +265,12 @@ PacketVerdict RelaySessions::on_packet(TimePoint now, const Address& local, cons
     kind = PacketKind::Rtp;
     rtp = *parsed;
   }
-  LatchState& latch = from.latch[index_of(component)];
+  LatchState& latch = from.latch(component);
   const Decision decision = decide(latch, source, now, kind, component, config_.latch);
   apply(latch, decision, source);
   if (!decision.accept) return drop(&from, decision.reason);
 
   // Accepted from this side's phone: a sign of life, whether or not it can go anywhere.
-  s.last_activity = now;
   from.last_packet = now;
   if (rtp) {
     from.rtp_stats.on_packet(now, rtp->ssrc, rtp->sequence_number, rtp->timestamp, bytes.size());
@@ -263,7 +280,7 @@ PacketVerdict RelaySessions::on_packet(TimePoint now, const Address& local, cons
   }
   const Component target =
       kind == PacketKind::Rtcp && !to.rtcp_mux ? Component::Rtcp : Component::Rtp;
-  const Address* destination_address = destination(to.latch[index_of(target)]);
+  const Address* destination_address = destination(to.latch(target));
   const std::string* ip = local_ip(to.family);
   if (!destination_address || !ip) return drop(&from, DropReason::NoDestination);
   ++counters_.forwarded;
@@ -273,7 +290,7 @@ PacketVerdict RelaySessions::on_packet(TimePoint now, const Address& local, cons
 }
 
 TimePoint RelaySessions::deadline_of(const RelaySession& s) const {
-  if (!s.confirmed || s.on_hold()) return s.last_activity + config_.hold_timeout;
+  if (!s.confirmed || s.on_hold()) return s.last_activity() + config_.hold_timeout;
   // Each side must show life: a call whose media crossed a link that died still hears one side
   // (the phone on our LAN talks on), and it is dead all the same.
   const auto alive = [&s](Side side) {
@@ -289,8 +306,7 @@ bool RelaySessions::confirm(TimePoint now, const SessionKey& key) {
   RelaySession& s = it->second;
   if (!s.confirmed) {
     s.confirmed = true;
-    s.last_activity = std::max(s.last_activity, now);  // the answer is a sign of life
-    s.last_signal = std::max(s.last_signal, now);
+    s.last_signal = std::max(s.last_signal, now);  // the answer is a sign of life
     schedule(s, deadline_of(s));
   }
   return true;
@@ -311,7 +327,7 @@ std::vector<SessionKey> RelaySessions::on_deadline(TimePoint now) {
   std::vector<SessionKey> timed_out;
   while (!timers_.empty() && timers_.begin()->first.first <= now) {
     RelaySession& s = *timers_.begin()->second;
-    // Packets move last_activity without re-arming (cheap on the data path): the entry may be
+    // Packets move last_activity() without re-arming (cheap on the data path): the entry may be
     // early. Re-arm at the real deadline, which is never earlier than the entry.
     const TimePoint due = deadline_of(s);
     if (due > now) {

@@ -129,33 +129,47 @@ struct RelayConfig {
   std::size_t max_sessions = 1000;
 };
 
-struct RelayLeg {
+// Laid out for the data path: a packet reads the leg it arrives on up to its RTP statistics,
+// and the leg it leaves by up to its RTP latch (destination()); those bytes come first, so that a
+// packet touches eight cache lines of its session (five and three, each leg starting one)
+// instead of seventeen (prefetch()). RTCP (a packet every few seconds) and what signalling alone
+// reads come after them.
+struct alignas(64) RelayLeg {
   Family family = Family::Ipv4;
-  PortPair local{};
-  bool has_media = false;  // an SDP with an address came from this side
   bool rtcp_mux = false;
-  Direction direction = Direction::SendRecv;
-  std::string to_tag;  // B only: the answer's To tag
-  std::array<LatchState, kComponentCount> latch{};  // by Component
-  StreamStats rtp_stats{};  // RTP from this side, accepted by its latch
+  PortPair local{};
+  std::uint64_t forwarded = 0;            // from this side
+  std::optional<TimePoint> last_packet;   // RTP or RTCP accepted from this side
+  LatchState rtp_latch{};                 // Component::Rtp (also RTCP with rtcp-mux)
+  StreamStats rtp_stats{};                // RTP from this side, accepted by its latch
+  // Not read by RTP packets.
+  LatchState rtcp_latch{};                // Component::Rtcp
   std::uint64_t rtcp_packets = 0;
   std::uint64_t rtcp_bytes = 0;
-  std::uint64_t forwarded = 0;                            // from this side
   std::array<std::uint64_t, kDropReasonCount> dropped{};  // arrived on this leg's ports
-  std::optional<TimePoint> last_packet;                   // RTP or RTCP accepted from this side
+  bool has_media = false;  // an SDP with an address came from this side
+  Direction direction = Direction::SendRecv;
+  std::string to_tag;  // B only: the answer's To tag
+
+  [[nodiscard]] const LatchState& latch(Component c) const {
+    return c == Component::Rtp ? rtp_latch : rtcp_latch;
+  }
+  [[nodiscard]] LatchState& latch(Component c) { return c == Component::Rtp ? rtp_latch : rtcp_latch; }
 };
 
 struct RelaySession {
   SessionKey key;
-  std::array<RelayLeg, 2> legs;  // by Side
-  TimePoint last_activity{};     // the latest accepted packet or signalling
-  TimePoint last_signal{};       // the latest offer, answer, update or confirm
+  TimePoint last_signal{};  // the latest offer, answer, update or confirm
   // The call was answered (a 2xx): before, a phone may ring for minutes without any media, so
   // only hold_timeout applies (see confirm()).
   bool confirmed = false;
+  std::array<RelayLeg, 2> legs;  // by Side
   [[nodiscard]] const RelayLeg& leg(Side s) const { return legs[static_cast<std::size_t>(s)]; }
   // A side signalled hold (sendonly or inactive): silence is expected.
   [[nodiscard]] bool on_hold() const;
+  // The latest accepted packet (either side) or signalling. Derived, not stored: a packet then
+  // writes only its own leg.
+  [[nodiscard]] TimePoint last_activity() const;
 
  private:
   friend class RelaySessions;

@@ -6,10 +6,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "tests/integration/native/media_runtime_fixture.h"
 
@@ -191,6 +198,72 @@ TEST(NativeRuntimeMedia, AClosedPortDeliversNothingMoreAndIsReleased) {
   boost::system::error_code ec;
   next.bind(endpoint_of(a), ec);
   EXPECT_FALSE(ec) << ec.message();
+}
+
+// The epoll sets of this process that watch descriptor `fd` (their fdinfo's "tfd:" lines).
+int epoll_sets_watching(int fd) {
+  int sets = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(entry.path(), ec).string() != "anon_inode:[eventpoll]") continue;
+    std::ifstream info("/proc/self/fdinfo/" + entry.path().filename().string());
+    for (std::string line; std::getline(info, line);) {
+      int watched = -1;
+      if (std::sscanf(line.c_str(), "tfd: %d", &watched) == 1 && watched == fd) ++sets;
+    }
+  }
+  return sets;
+}
+
+// This process's descriptor bound to 127.0.0.1:`port` (UDP); -1 if none.
+int descriptor_bound_to(std::uint16_t port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    const int fd = std::stoi(entry.path().filename().string());
+    sockaddr_in name{};
+    socklen_t size = sizeof name;
+    int type = 0;
+    socklen_t type_size = sizeof type;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&name), &size) != 0) continue;
+    if (name.sin_family != AF_INET || ntohs(name.sin_port) != port) continue;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_size) == 0 && type == SOCK_DGRAM) return fd;
+  }
+  return -1;
+}
+
+// A port's descriptor is in the media set only. In asio's reactor too (every socket asio
+// opens is registered there), each datagram woke both sets, and the io thread's turns for
+// asio polled every port that had received since its last turn: a cost per packet the
+// relay's own set exists to avoid.
+TEST(NativeRuntimeMedia, APortIsWatchedByTheMediaSetAloneNotAlsoByAsiosReactor) {
+  Relay relay;
+  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
+  const Address b{"127.0.0.1", free_udp_port("127.0.0.1")};
+  MarkedReceiver callee(relay.io, "127.0.0.1");
+  const Address callee_address = address_of(callee.socket);
+  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+    if (p.local == a) return MediaSend{.from = b, .to = callee_address};
+    return std::nullopt;
+  };
+  ASSERT_TRUE(relay.open({a, b}));
+  udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  caller.send_to(asio::buffer(std::string("rtp")), endpoint_of(a));
+  ASSERT_TRUE(run_until(relay.io, [&] {
+    callee.poll();
+    return !callee.received.empty();
+  }));
+  EXPECT_EQ(callee.received.front().from, endpoint_of(b));  // both ports work
+
+  for (const Address& port : {a, b}) {
+    const int fd = descriptor_bound_to(port.port);
+    ASSERT_GE(fd, 0) << port.to_string();
+    EXPECT_EQ(epoll_sets_watching(fd), 1) << port.to_string();
+  }
+  // The control: the runtime's SIP socket is asio's, and is found in asio's reactor set (this
+  // test turns the io_context itself, not run(), so it is in no other) — a port registered
+  // there would have been seen.
+  const int sip = descriptor_bound_to(relay.runtime->local_address().port);
+  ASSERT_GE(sip, 0);
+  EXPECT_EQ(epoll_sets_watching(sip), 1);
 }
 
 // A port remembers the port its datagrams leave from (MediaPort::out) and where they go, so

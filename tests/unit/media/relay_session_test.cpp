@@ -129,7 +129,7 @@ TEST(RelaySessions, TheFirstRtpPacketLatchesAndTheAnswerGoesBackToIt) {
   EXPECT_EQ(r.rtp_from(kAliceNat, r.ports.a.rtp), forward(kBobSdp, r.ports.b.rtp));
   // Bob's audio goes where Alice's came from, not to her SDP's port (her NAT's mapping).
   EXPECT_EQ(r.rtp_from(kBobSdp, r.ports.b.rtp), forward(kAliceNat, r.ports.a.rtp));
-  EXPECT_EQ(r.leg(Side::A).latch[0].latched, kAliceNat);
+  EXPECT_EQ(r.leg(Side::A).rtp_latch.latched, kAliceNat);
   EXPECT_EQ(r.sessions.counters().forwarded, 2u);
 }
 
@@ -165,7 +165,7 @@ TEST(RelaySessions, AfterTheWindowAHijackerIsDroppedAndCountedWhileThePhoneFlows
   EXPECT_EQ(r.leg(Side::A).dropped[static_cast<std::size_t>(DropReason::Foreign)], 100u);
   EXPECT_EQ(r.leg(Side::A).forwarded, 51u);
   EXPECT_EQ(r.leg(Side::A).rtp_stats.packets(), 51u);  // foreign packets are not her stream
-  EXPECT_TRUE(r.leg(Side::A).latch[0].locked);
+  EXPECT_TRUE(r.leg(Side::A).rtp_latch.locked);
 }
 
 TEST(RelaySessions, WithinTheWindowAnotherIpIsRefusedUnlessTheSdpAddressIsUnusable) {
@@ -238,7 +238,7 @@ TEST(RelaySessions, ASourceOfTheOtherFamilyIsForeign) {
   nat.address_usable = false;  // would admit any source of its family
   r.call(nat);
   EXPECT_EQ(r.rtp_from(Address{"2001:db8:9::9", 40000}, r.ports.a.rtp), drop(DropReason::Foreign));
-  EXPECT_FALSE(r.leg(Side::A).latch[0].latched.has_value());
+  EXPECT_FALSE(r.leg(Side::A).rtp_latch.latched.has_value());
 }
 
 TEST(RelaySessions, ThePortNumberIsPerFamily) {
@@ -312,7 +312,7 @@ TEST(RelaySessions, AnotherForksAnswerRetargetsTheCalleeSide) {
   (void)r.rtp_from(kBobSdp, r.ports.b.rtp);
   const Address carol{"203.0.113.40", 52000};
   ASSERT_TRUE(r.sessions.answer(r.now, kCall, "other-fork", media(carol)).has_value());
-  EXPECT_FALSE(r.leg(Side::B).latch[0].latched.has_value());
+  EXPECT_FALSE(r.leg(Side::B).rtp_latch.latched.has_value());
   EXPECT_EQ(r.rtp_from(kAliceSdp, r.ports.a.rtp), forward(carol, r.ports.b.rtp));
   EXPECT_EQ(r.rtp_from(kBobSdp, r.ports.b.rtp), drop(DropReason::Foreign));
 }

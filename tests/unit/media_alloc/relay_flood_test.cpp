@@ -152,8 +152,8 @@ TEST(RelayFlood, PacketsFromRandomSourcesCostNoMemoryAndMoveNoLatch) {
   }
   EXPECT_EQ(allocations, 0u);
   const RelaySession* s = relay.find(kCall);
-  EXPECT_EQ(s->leg(Side::A).latch[0].latched, kAlice);
-  EXPECT_EQ(s->leg(Side::B).latch[0].latched, std::nullopt);  // Bob has not sent; nobody else may
+  EXPECT_EQ(s->leg(Side::A).rtp_latch.latched, kAlice);
+  EXPECT_EQ(s->leg(Side::B).rtp_latch.latched, std::nullopt);  // Bob has not sent; nobody else may
   EXPECT_EQ(relay.counters().dropped_for(DropReason::Foreign) +
                 relay.counters().dropped_for(DropReason::UnknownPort),
             static_cast<std::uint64_t>(kFlood));
