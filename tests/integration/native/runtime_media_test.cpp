@@ -28,19 +28,33 @@ using namespace std::chrono_literals;
 using testing::run_for;
 using testing::run_until;
 
+// Two ports of `relay` and a callee: the node sends what arrives on A out of B to the callee.
+struct AThroughBToCallee {
+  AThroughBToCallee(Relay& relay, const std::string& ip)
+      : a{ip, free_udp_port(ip)},
+        b{ip, free_udp_port(ip)},
+        callee(relay.io, ip),
+        callee_address(address_of(callee.socket)) {
+    relay.node.route = [this](const RelayNode::Packet& p) -> std::optional<MediaSend> {
+      if (p.local == a) return MediaSend{.from = b, .to = callee_address};
+      return std::nullopt;
+    };
+  }
+  const Address a;
+  const Address b;
+  MarkedReceiver callee;
+  const Address callee_address;
+};
+
 // A datagram on port A comes out of port B toward where the node said, bytes unchanged, marked
 // EF, and the node heard which port it came to and from whom.
 void forwards_from_the_named_port(const std::string& ip) {
   Relay relay(ip);
-  const Address a{ip, free_udp_port(ip)};
-  const Address b{ip, free_udp_port(ip)};
+  AThroughBToCallee pair(relay, ip);
+  const Address& a = pair.a;
+  const Address& b = pair.b;
+  MarkedReceiver& callee = pair.callee;
   ASSERT_NE(a, b);
-  MarkedReceiver callee(relay.io, ip);
-  const Address callee_address = address_of(callee.socket);
-  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
-    if (p.local == a) return MediaSend{.from = b, .to = callee_address};
-    return std::nullopt;
-  };
   ASSERT_TRUE(relay.open({a, b}));
   ASSERT_EQ(relay.runtime->stats().media_ports_open, 2u);
   ASSERT_TRUE(relay.node.failures.empty());
@@ -236,14 +250,10 @@ int descriptor_bound_to(std::uint16_t port) {
 // relay's own set exists to avoid.
 TEST(NativeRuntimeMedia, APortIsWatchedByTheMediaSetAloneNotAlsoByAsiosReactor) {
   Relay relay;
-  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
-  const Address b{"127.0.0.1", free_udp_port("127.0.0.1")};
-  MarkedReceiver callee(relay.io, "127.0.0.1");
-  const Address callee_address = address_of(callee.socket);
-  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
-    if (p.local == a) return MediaSend{.from = b, .to = callee_address};
-    return std::nullopt;
-  };
+  AThroughBToCallee pair(relay, "127.0.0.1");
+  const Address& a = pair.a;
+  const Address& b = pair.b;
+  MarkedReceiver& callee = pair.callee;
   ASSERT_TRUE(relay.open({a, b}));
   udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   caller.send_to(asio::buffer(std::string("rtp")), endpoint_of(a));
@@ -462,15 +472,10 @@ namespace {
 // bound off, the same backlog goes out more than half a second late.
 void stale_backlog(std::chrono::milliseconds max_age, std::size_t want_forwarded, std::size_t want_stale) {
   Relay relay("127.0.0.1", max_age);
-  const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
-  const Address b{"127.0.0.1", free_udp_port("127.0.0.1")};
-  MarkedReceiver callee(relay.io, "127.0.0.1");
-  const Address callee_address = address_of(callee.socket);
-  relay.node.route = [&](const RelayNode::Packet& p) -> std::optional<MediaSend> {
-    if (p.local == a) return MediaSend{.from = b, .to = callee_address};
-    return std::nullopt;
-  };
-  ASSERT_TRUE(relay.open({a, b}));
+  AThroughBToCallee pair(relay, "127.0.0.1");
+  const Address& a = pair.a;
+  MarkedReceiver& callee = pair.callee;
+  ASSERT_TRUE(relay.open({a, pair.b}));
   ASSERT_TRUE(testing::await_kernel_receive_timestamps());
   udp::socket caller(relay.io, udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   // The relay's thread is busy (a stand-in for overload) while 40 packets queue on port A.
