@@ -19,10 +19,12 @@
 #include <vector>
 
 #include "proxy/native/control_server.h"
+#include "proxy/native/owned_fd.h"
 
 namespace {
 
 using resproxy::native::ControlReplyDecoder;
+using resproxy::native::OwnedFd;
 
 constexpr int kExitOk = 0;
 constexpr int kExitCommand = 1;
@@ -74,27 +76,13 @@ int unreachable(const std::string& path, const std::string& why) {
   return kExitUnreachable;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 int run(const std::string& path, const std::string& command) {
   sockaddr_un addr{};
   if (path.size() >= sizeof(addr.sun_path)) {
     return unreachable(path, "path too long for a Unix socket (at most " +
                                  std::to_string(sizeof(addr.sun_path) - 1) + " bytes)");
   }
-  const Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const OwnedFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return unreachable(path, std::strerror(errno));
   // Bounds connect (a full backlog), send and every receive.
   timeval timeout{};

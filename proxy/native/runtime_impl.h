@@ -36,10 +36,10 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "proxy/base/check.h"
 #include "proxy/native/dns_thread.h"
+#include "proxy/native/owned_fd.h"
 #include "proxy/native/store_thread.h"
 
 namespace resproxy::native {
@@ -144,23 +144,6 @@ inline constexpr std::size_t kMediaEvents = 256;
 inline constexpr int kMediaBatchesPerWake = 4;
 inline constexpr std::size_t kMediaDatagramMax = 2048;
 
-// A descriptor owned: closed once, by close() or at the end of its owner.
-class OwnedFd {
- public:
-  explicit OwnedFd(int fd) : fd_(fd) {}
-  ~OwnedFd() { close(); }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-  void close() {
-    if (fd_ >= 0) (void)::close(fd_);  // Linux frees the descriptor even when close fails
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 // One socket of the relay (OpenMediaPort), shared with its pending wait and with the forwards
 // of the batch being handled: CloseMediaPort may come in the middle of either.
 //
@@ -168,10 +151,9 @@ class OwnedFd {
 // in its reactor's epoll set, and a media port there cost each datagram a second wake-up
 // callback (the reactor's set, besides the media set), and io.poll() a poll of every port that
 // had received since — perf put the two at about 4 % of the relay's CPU. perform(OpenMediaPort)
-// sets the socket up with asio and then takes its descriptor out (release()).
+// opens and sets up the socket with system calls of its own.
 struct MediaPort : std::enable_shared_from_this<MediaPort> {
-  MediaPort(int descriptor, Address l, bool is_v6)
-      : local(std::move(l)), fd(descriptor), v6(is_v6), socket(descriptor) {}
+  MediaPort(int descriptor, Address l, bool is_v6) : local(std::move(l)), fd(descriptor), v6(is_v6) {}
 
   // What a datagram arriving on the port reads and writes, first: its lines are the ones
   // prefetched (handle_media_events), up to `senders`. A forward reads only the port it arrived
@@ -179,7 +161,7 @@ struct MediaPort : std::enable_shared_from_this<MediaPort> {
   // cold, scattered over the heap like every port — is not touched per packet (perf: reading
   // it was most of queue_media_send, a cache miss per packet the prefetch came too late for).
   Address local;  // as the core named it: the table's key and what on_media_packet is told
-  int fd;         // socket's descriptor, read per packet here: `socket` is cold, at the end
+  OwnedFd fd;     // the socket, closed with the port (the media set drops it then)
   bool v6;
   bool closed = false;  // out of the table; its wait and queued forwards do nothing
   // The last source: a relay leg talks to one peer, and formatting an address costs more than
@@ -199,7 +181,6 @@ struct MediaPort : std::enable_shared_from_this<MediaPort> {
 
   // Cold.
   std::vector<MediaPort*> senders;  // the ports whose `out` is this one (usually one)
-  OwnedFd socket;  // `fd`, closed with the port (the media set drops it then)
 };
 
 // When the Node hears of a closed stream: at once (from a completion handler) or on the next

@@ -13,7 +13,6 @@
 #include <string_view>
 #include <utility>
 
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 
 #include <netinet/in.h>
@@ -39,38 +38,33 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     return;
   }
   const udp::endpoint endpoint(*ip, effect.local.port);
-  udp::socket socket(io_);
-  ErrorCode ec;
-  socket.open(endpoint.protocol(), ec);
-  // The pool's ports are ours alone: without SO_REUSEADDR a port another socket holds (another
-  // process, a previous daemon still stopping) fails here, instead of the two splitting its
-  // packets.
-  if (!ec) socket.set_option(asio::socket_base::reuse_address(false), ec);
-  // An IPv6 port serves IPv6 only: the same port number stays free for the relay's IPv4
-  // address, and peers are never shown to the core as IPv4-mapped.
-  if (!ec && ip->is_v6()) socket.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) {
-    set_dscp(socket.native_handle(), ip->is_v6(), effect.dscp);
-    if (config_.media_receive_buffer > 0) {
-      ErrorCode ignored;  // capped by net.core.rmem_max; a refusal leaves the default
-      socket.set_option(
-          asio::socket_base::receive_buffer_size(static_cast<int>(config_.media_receive_buffer)),
-          ignored);
-    }
-    if (config_.media_max_age.count() > 0) {
-      const int one = 1;  // each datagram's receive time, for the age bound
-      (void)::setsockopt(socket.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
-    }
-    socket.bind(endpoint, ec);
+  // The port's own descriptor, never an asio socket: asio would register it in its reactor's
+  // epoll set too (MediaPort). Non-blocking from the start; owned by the port from here on.
+  auto port = std::make_shared<MediaPort>(
+      ::socket(endpoint.protocol().family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+      effect.local, ip->is_v6());
+  const int fd = port->fd.get();
+  const auto refuse = [&](const char* step) {
+    media_port_failed(effect.local, std::string(step) + ": " + std::strerror(errno));
+  };
+  if (fd < 0) return refuse("socket");
+  // The pool's ports are ours alone: SO_REUSEADDR stays off, so a port another socket holds
+  // (another process, a previous daemon still stopping) fails here, instead of the two
+  // splitting its packets. An IPv6 port serves IPv6 only: the same port number stays free for
+  // the relay's IPv4 address, and peers are never shown to the core as IPv4-mapped.
+  const int one = 1;
+  if (ip->is_v6() && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
+    return refuse("IPV6_V6ONLY");
   }
-  if (!ec) socket.non_blocking(true, ec);
-  // Out of asio's reactor (MediaPort): the descriptor keeps its options and O_NONBLOCK.
-  const int fd = ec ? -1 : socket.release(ec);
-  if (ec) {
-    media_port_failed(effect.local, ec.message());
-    return;
+  set_dscp(fd, ip->is_v6(), effect.dscp);
+  if (config_.media_receive_buffer > 0) {  // capped by net.core.rmem_max; a refusal leaves the default
+    const int size = static_cast<int>(config_.media_receive_buffer);
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   }
-  auto port = std::make_shared<MediaPort>(fd, effect.local, ip->is_v6());  // owns fd from here
+  if (config_.media_max_age.count() > 0) {  // each datagram's receive time, for the age bound
+    (void)::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+  }
+  if (::bind(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) return refuse("bind");
   if (media_buffer_.empty()) {
     media_buffer_.resize(kMediaBatch * kMediaDatagramMax);
     media_forwards_.reserve(kMediaBatch);
@@ -84,7 +78,7 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
   epoll_event event{};
   event.events = EPOLLIN | EPOLLET;
   event.data.ptr = port.get();  // alive while in the set (media_ports_, then media_closed_)
-  if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->fd, &event) != 0) {
+  if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->fd.get(), &event) != 0) {
     media_port_failed(effect.local, std::string("epoll_ctl: ") + std::strerror(errno));
     return;
   }
@@ -110,7 +104,7 @@ void set_out(MediaPort& in, MediaPort* out) {
   if (in.out == out) return;
   if (in.out != nullptr) std::erase(in.out->senders, &in);
   in.out = out;
-  in.out_fd = out != nullptr ? out->fd : -1;
+  in.out_fd = out != nullptr ? out->fd.get() : -1;
   in.out_local = out != nullptr ? out->local : Address{};
   in.last_to = Address{};
   if (out != nullptr) out->senders.push_back(&in);
@@ -137,7 +131,7 @@ void NativeRuntime::Impl::perform(CloseMediaPort& effect) {
   send_media();
   it->second->closed = true;
   unlink(*it->second);
-  it->second->socket.close();  // leaves the epoll set with its last descriptor
+  it->second->fd.close();  // leaves the epoll set with its last descriptor
   // Events of this wake-up may still name it: kept until they are handled.
   if (in_media_events_) media_closed_.push_back(it->second);
   media_ports_.erase(it);
@@ -148,7 +142,7 @@ void NativeRuntime::Impl::close_media_ports() {
   for (auto& [local, port] : media_ports_) {
     port->closed = true;
     unlink(*port);
-    port->socket.close();
+    port->fd.close();
     if (in_media_events_) media_closed_.push_back(port);
   }
   media_ports_.clear();
@@ -205,8 +199,8 @@ void NativeRuntime::Impl::handle_media_events(int n) {
   // The ports of a wake-up are scattered over the heap and cold (a thousand calls, a packet
   // each 20 ms): ask for all of them at once, so that their cache misses overlap instead of
   // coming one per port (perf: the first touch of a port was 2.5 % of the relay's CPU). Only the
-  // lines a datagram uses (MediaPort's fields before `senders`; its socket object and sender
-  // list are not read per packet). Then the node's state (a relay's session and legs).
+  // lines a datagram uses (MediaPort's fields before `senders`, which no packet reads). Then the
+  // node's state (a relay's session and legs).
   for (int i = 0; i < n; ++i) {
     const auto* port = static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
     const char* p = reinterpret_cast<const char*>(port);
@@ -364,7 +358,7 @@ int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
     m.msg_controllen = sizeof media_control_[i].bytes;
     media_in_[i].msg_len = 0;
   }
-  const int n = ::recvmmsg(port.fd, media_in_.data(),
+  const int n = ::recvmmsg(port.fd.get(), media_in_.data(),
                            static_cast<unsigned>(kMediaBatch), MSG_DONTWAIT, nullptr);
   media_in_used_ = n > 0 ? static_cast<std::size_t>(n) : 0;
   return n;

@@ -102,9 +102,8 @@ static_assert(offsetof(RelayLeg, rtp_latch) + sizeof(LatchState) <= 3 * 64);
 void RelaySessions::prefetch(const Address& local) const {
   const Owner* owner = owner_of(family_of(local), local.port);
   if (owner == nullptr || owner->session == nullptr) return;
-  // The leg the packet arrives on and the one it leaves by (their latching state and
-  // counters), and the session's last activity, which every accepted packet writes.
-  // RTP only (RelayLeg's layout): RTCP comes every few seconds and may miss.
+  // What an RTP packet reads of the leg it arrives on and of the one it leaves by (RelayLeg's
+  // layout); RTCP comes every few seconds and may miss.
   const auto lines = [](const RelayLeg& leg, std::size_t end) {
     const auto first = reinterpret_cast<std::uintptr_t>(&leg) & ~std::uintptr_t{63};
     const auto last = reinterpret_cast<std::uintptr_t>(&leg) + end - 1;
