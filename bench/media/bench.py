@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Copied from the workplace's media bench kit (shared/bench/media/bench.py); changed here: records the sink's per-stream and on-time counts; adds an --overload phase (throttled trial, then a recovery trial on the same calls), --ng-local, --setup-retries, --meta, --exclude-pid and --sink-extra for compare.sh; wait_quiet samples every 0.5 s without the 2 s pause; a noisy trial is followed by a pause only when it is re-run; its temp dir is removed at exit.
+# Copied from the workplace's media bench kit (shared/bench/media/bench.py); changed here: records the sink's per-stream and on-time counts; adds an --overload phase (throttled trial, then a recovery trial on the same calls), --ng-local, --setup-retries, --meta, --exclude-pid and --sink-extra for compare.sh; make_parser (its command line, for cpu_pairs.py); wait_quiet samples every 0.5 s without the 2 s pause; a noisy trial is followed by a pause only when it is re-run; its temp dir is removed at exit.
 """Media-relay throughput/latency bench driver (python3 stdlib only).
 
 Drives loadgen (RTP-shaped UDP sender) and sink (counter + one-way delay)
@@ -558,7 +558,8 @@ class Bench:
             print("# ng: deleted calls (%d errors)" % bad, flush=True)
 
 
-def main():
+def make_parser():
+    """bench.py's command line (also cpu_pairs.py's, which builds one Bench per relay from it)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
                                  allow_abbrev=False)
     ap.add_argument("--streams", type=int, default=100, help="number of streams (calls in ng mode)")
@@ -631,6 +632,11 @@ def main():
     n.add_argument("--keep-calls", action="store_true", help="do not delete the calls at the end")
     n.add_argument("--reuse-calls", action="store_true",
                    help="set up the calls once for all trials (default: fresh calls for every trial)")
+    return ap
+
+
+def main():
+    ap = make_parser()
     a = ap.parse_args()
     if a.mode == "ports" and not ((a.a and a.b) or (a.targets and a.latch)):
         ap.error("ports mode needs --a/--b or --targets/--latch")

@@ -15,6 +15,12 @@
 #             busy loops on its core) at OVERLOAD_RATE, which it handles unthrottled: forwarded
 #             share, on-time (<= 100 ms) share, p99 delay; then, unthrottled, a short recovery trial
 #             on the same calls/ports: does every stream still deliver packets?
+#   pairs     (after the rounds, when PHASES names it) CPU us per packet at FIXED_RATE again, with
+#             every relay running side by side on the relay core and its calls set up once; the
+#             trials alternate between the relays, PAIR_CYCLES (8) times, order rotated per cycle
+#             (AB, BA, ...), PAIR_DURATION (DURATION) s each (cpu_pairs.py). Each relay's cost is
+#             then compared with minrelay's seconds apart, in the same cycle, instead of minutes
+#             apart: the machine's drift cancels in the per-cycle ratio, whose median is reported.
 # Prints a markdown table (medians over rounds) on stdout; per-trial JSON lines go to $OUT.
 #
 # Usage:   bench/media/compare.sh            (as root: cgroup throttle; needs rtpengine-daemon)
@@ -61,7 +67,12 @@ RESPROXY_ARGS=${RESPROXY_ARGS:-}
 RESPROXY_PORTS=${RESPROXY_PORTS:-20000-32000}
 MAX_MINUTES=${MAX_MINUTES:-30}
 PHASES=${PHASES:-"fixed search latency overload"}
+PAIR_CYCLES=${PAIR_CYCLES:-8}
+PAIR_DURATION=${PAIR_DURATION:-$DURATION}
 want() { [[ " $PHASES " == *" $1 "* ]]; }
+slot_phases=0  # rounds of slots run only for phases of a slot (the pairs phase is not one)
+for p in fixed search latency overload; do want "$p" && slot_phases=1; done
+[ "$slot_phases" = 1 ] || ROUNDS=0
 RELAY_CPU=1
 GEN_CPU=0
 BASE=10000            # minrelay ports BASE .. BASE+2*STREAMS-1
@@ -69,6 +80,11 @@ NG_PORT=2223          # rtpengine / resproxy-media control
 NG_LOCAL=17990        # the ng client's own port: outside every media range (an ephemeral one may
                       # fall inside resproxy's range, see below)
 MEDIA_PORTS=20000-32000
+# The pairs phase runs the relays side by side: each its own ng port and media range.
+PAIR_RTPENGINE_PORTS=20000-25999
+PAIR_RESPROXY_PORTS=26000-31999
+PAIR_NG_RESPROXY=2224
+PAIR_NG_LOCAL_RESPROXY=17991
 OUTDIR=${OUTDIR:-$HERE/results}
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=${OUT:-$OUTDIR/compare-$STAMP.jsonl}
@@ -87,6 +103,7 @@ mkdir -p "$LOGDIR"
 CGNAME=mediabench-compare-$$
 HOGS=$WORK/hogs.pids
 RPID=""     # running relay
+PAIR_PIDS=()  # the relays of the pairs phase
 BPID=""     # running bench.py (its timeout wrapper)
 T_START=$(date +%s)
 
@@ -114,6 +131,7 @@ cleanup() {
         while read -r h; do [ -n "$h" ] && kill -KILL "$h" 2>/dev/null; done < "$HOGS"
     fi
     kill_pid "$RPID"; RPID=""
+    for p in "${PAIR_PIDS[@]}"; do kill_pid "$p"; done
     for d in /sys/fs/cgroup/*/"$CGNAME" /sys/fs/cgroup/"$CGNAME"; do
         [ -d "$d" ] && rmdir "$d" 2>/dev/null
     done
@@ -139,6 +157,7 @@ command -v python3 >/dev/null && command -v cc >/dev/null && command -v taskset 
     && command -v ss >/dev/null || { echo "compare.sh needs python3, cc, taskset, ss" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "compare.sh needs 2 cores (relay on core 1, tools on core 0)" >&2; exit 1; }
 port_free_or_die "$NG_PORT" "$NG_LOCAL" "$BASE" 16000 16100 17000
+want pairs && port_free_or_die "$PAIR_NG_RESPROXY" "$PAIR_NG_LOCAL_RESPROXY"
 mkdir -p "$WORK/bin"
 cc -O2 -Wall -Wextra -o "$WORK/bin/minrelay" "$HERE/minrelay.c" || exit 1
 cc -O2 -Wall -Wextra -o "$WORK/bin/loadgen" "$HERE/loadgen.c" || exit 1
@@ -178,7 +197,7 @@ read -r -a RUN_RELAYS <<< "$RUN_RELAYS"
 [ "${#RUN_RELAYS[@]}" -gt 0 ] || { echo "no relay to run" >&2; exit 1; }
 event kind=run_info stamp="$STAMP" rounds="$ROUNDS" streams="$STREAMS" relays="${RUN_RELAYS[*]}" \
     duration="$DURATION" search_duration="$SEARCH_DURATION" search_start="$SEARCH_START" \
-    phases="$PHASES" latency_start="$LATENCY_START" latency_bisect="$LATENCY_BISECT" latency_p99_ms="$LATENCY_P99_MS" \
+    phases="$PHASES" pair_cycles="$PAIR_CYCLES" pair_duration="$PAIR_DURATION" latency_start="$LATENCY_START" latency_bisect="$LATENCY_BISECT" latency_p99_ms="$LATENCY_P99_MS" \
     search_bisect="$SEARCH_BISECT" fixed_rate="$FIXED_RATE" overload_rate="$OVERLOAD_RATE" \
     throttle="$THROTTLE" throttle_pct="$THROTTLE_PCT" noise_retries="$NOISE_RETRIES" \
     search_noise_retries="$SEARCH_NOISE_RETRIES" rtpengine_ports="$MEDIA_PORTS" resproxy_ports="$RESPROXY_PORTS" \
@@ -186,24 +205,26 @@ event kind=run_info stamp="$STAMP" rounds="$ROUNDS" streams="$STREAMS" relays="$
 note "results: $OUT  logs: $LOGDIR  relays: ${RUN_RELAYS[*]}  rounds: $ROUNDS  streams: $STREAMS"
 
 # ---------------------------------------------------------------- relays
-start_relay() {  # start_relay NAME LOG: sets RPID; 0 when ready
-    local name=$1 log=$2 ready=""
+start_relay() {  # start_relay NAME LOG [NG_PORT PORTS]: sets RPID; 0 when ready
+    local name=$1 log=$2 ready="" ng=${3:-$NG_PORT} ports
     case $name in
     minrelay)
         port_free_or_die "$BASE" $((BASE + 2 * STREAMS - 1))
         taskset -c "$RELAY_CPU" "$WORK/bin/minrelay" -p "$BASE" -n "$STREAMS" -m batch > "$log" 2>&1 &
         RPID=$!; ready="minrelay ready" ;;
     rtpengine)
-        port_free_or_die "$NG_PORT"
+        port_free_or_die "$ng"
+        ports=${4:-$MEDIA_PORTS}
         taskset -c "$RELAY_CPU" "$RTPENGINE_BIN" --config-file=none --foreground --log-stderr --log-level=5 \
-            --table=-1 --interface=127.0.0.1 --listen-ng="127.0.0.1:$NG_PORT" \
-            --port-min="${MEDIA_PORTS%-*}" --port-max="${MEDIA_PORTS#*-}" \
+            --table=-1 --interface=127.0.0.1 --listen-ng="127.0.0.1:$ng" \
+            --port-min="${ports%-*}" --port-max="${ports#*-}" \
             --timeout=600 --silent-timeout=600 --delete-delay=0 > "$log" 2>&1 &
         RPID=$! ;;
     resproxy)
-        port_free_or_die "$NG_PORT"
-        taskset -c "$RELAY_CPU" "$WORK/resproxy-media" --interface=127.0.0.1 --listen-ng="127.0.0.1:$NG_PORT" \
-            --port-min="${RESPROXY_PORTS%-*}" --port-max="${RESPROXY_PORTS#*-}" \
+        port_free_or_die "$ng"
+        ports=${4:-$RESPROXY_PORTS}
+        taskset -c "$RELAY_CPU" "$WORK/resproxy-media" --interface=127.0.0.1 --listen-ng="127.0.0.1:$ng" \
+            --port-min="${ports%-*}" --port-max="${ports#*-}" \
             --timeout=600 --silent-timeout=600 --port-quarantine=0 --log-level=5 $RESPROXY_ARGS > "$log" 2>&1 &
         RPID=$!; ready="listening on ng udp" ;;
     esac
@@ -211,8 +232,8 @@ start_relay() {  # start_relay NAME LOG: sets RPID; 0 when ready
         kill -0 "$RPID" 2>/dev/null || return 1
         if [ "$name" = minrelay ]; then
             grep -q "$ready" "$log" && udp_listening $((BASE + 2 * STREAMS - 1)) && return 0
-        elif { [ -z "$ready" ] || grep -q "$ready" "$log"; } && udp_listening "$NG_PORT" \
-                && python3 "$HERE/ngclient.py" --ng "127.0.0.1:$NG_PORT" ping 2>/dev/null | grep -q '^pong'; then
+        elif { [ -z "$ready" ] || grep -q "$ready" "$log"; } && udp_listening "$ng" \
+                && python3 "$HERE/ngclient.py" --ng "127.0.0.1:$ng" ping 2>/dev/null | grep -q '^pong'; then
             return 0
         fi
         sleep 0.1
@@ -303,6 +324,59 @@ run_slot() {  # run_slot NAME ROUND
 }
 
 # ---------------------------------------------------------------- rounds
+run_pairs() {  # the pairs phase: every relay started side by side, then cpu_pairs.py
+    local name log rc specs=() tmo
+    note "pairs: ${RUN_RELAYS[*]} side by side, $PAIR_CYCLES cycles of $PAIR_DURATION s trials"
+    for name in "${RUN_RELAYS[@]}"; do
+        log=$LOGDIR/relay-pairs-$name.log
+        case $name in
+        resproxy) start_relay "$name" "$log" "$PAIR_NG_RESPROXY" "$PAIR_RESPROXY_PORTS" ;;
+        rtpengine) start_relay "$name" "$log" "$NG_PORT" "$PAIR_RTPENGINE_PORTS" ;;
+        *) start_relay "$name" "$log" ;;
+        esac
+        rc=$?
+        PAIR_PIDS+=("$RPID"); RPID=""
+        if [ "$rc" -ne 0 ]; then
+            note "pairs: $name did not start; log tail:"; tail -n 20 "$log" >&2
+            event kind=relay_start_failed relay="$name" round=pairs log_tail="$(tail -n 20 "$log")"
+            stop_pairs
+            return
+        fi
+        case $name in
+        minrelay) specs+=(--relay "minrelay ${PAIR_PIDS[-1]} ports --a 127.0.0.1:$BASE --b 127.0.0.1:$((BASE + 1))") ;;
+        rtpengine) specs+=(--relay "rtpengine ${PAIR_PIDS[-1]} ng --ng 127.0.0.1:$NG_PORT --decoy-port 16100 --ng-local 127.0.0.1:$NG_LOCAL --setup-retries 2") ;;
+        resproxy) specs+=(--relay "resproxy ${PAIR_PIDS[-1]} ng --ng 127.0.0.1:$PAIR_NG_RESPROXY --decoy-port 16100 --ng-local 127.0.0.1:$PAIR_NG_LOCAL_RESPROXY --setup-retries 2") ;;
+        esac
+    done
+    tmo=$(( 120 + PAIR_CYCLES * ${#RUN_RELAYS[@]} * (${PAIR_DURATION%.*} + 20) ))
+    TMPDIR=$WORK timeout -k 5 "$tmo" python3 "$HERE/cpu_pairs.py" --cycles "$PAIR_CYCLES" --rate "$FIXED_RATE" \
+        --bindir "$WORK/bin" --relay-cpu "$RELAY_CPU" --gen-cpu "$GEN_CPU" --streams "$STREAMS" --json "$OUT" \
+        --duration "$PAIR_DURATION" --quiet-timeout "$QUIET_TIMEOUT" --sink-extra 5 \
+        --noise-retries "$NOISE_RETRIES" "${specs[@]}" > "$LOGDIR/bench-pairs.log" 2>&1 &
+    BPID=$!
+    wait "$BPID"; rc=$?
+    BPID=""
+    if [ "$rc" -ne 0 ]; then
+        note "pairs: cpu_pairs.py failed (exit status $rc); see $LOGDIR/bench-pairs.log"
+        event kind=phase_failed relay=all round=pairs phase=pairs why="exit status $rc" \
+            tail="$(grep -v '^{' "$LOGDIR/bench-pairs.log" | tail -n 8)"
+    fi
+    local i=0
+    for name in "${RUN_RELAYS[@]}"; do
+        if ! kill -0 "${PAIR_PIDS[$i]}" 2>/dev/null; then
+            event kind=relay_died relay="$name" round=pairs phase=pairs \
+                log_tail="$(tail -n 20 "$LOGDIR/relay-pairs-$name.log")"
+        fi
+        i=$((i + 1))
+    done
+    stop_pairs
+}
+
+stop_pairs() {
+    for p in "${PAIR_PIDS[@]}"; do kill_pid "$p"; done
+    PAIR_PIDS=()
+}
+
 n=${#RUN_RELAYS[@]}
 for round in $(seq 1 "$ROUNDS"); do
     for k in $(seq 0 $((n - 1))); do
@@ -315,6 +389,7 @@ for round in $(seq 1 "$ROUNDS"); do
         run_slot "$name" "$round"
     done
 done
+want pairs && run_pairs
 event kind=run_done seconds=$(( $(date +%s) - T_START ))
 python3 "$HERE/compare_report.py" "$OUT" | tee "${OUT%.jsonl}.md"
 note "results: $OUT  table: ${OUT%.jsonl}.md  logs: $LOGDIR"

@@ -17,6 +17,10 @@ Per relay, each figure is the median over rounds (the per-round values follow in
   after               recovery trial (2 s) after the throttle is removed, same calls: streams
                       that delivered at least one packet / streams, and its loss
   noisy               trials (decisive ones) during which other processes used > 15 % of a core
+Pairs phase (cpu_pairs.py), when the run has one: the relays side by side, fixed-rate trials
+alternating between them; per relay its median CPU us/pkt, and per cycle its CPU per packet over
+minrelay's in the same cycle (seconds apart): the median of those ratios is the CPU figure least
+moved by the machine's drift, and the target line uses it.
 """
 import json
 import statistics
@@ -51,6 +55,51 @@ def decisive(records):
     for r in records:
         last[r["target_pps"]] = r
     return list(last.values())
+
+
+def pairs_figures(trials):
+    """cycle -> relay -> the pairs phase's record (the last of its noise re-runs)."""
+    cycles = defaultdict(dict)
+    for r in trials:
+        if r.get("phase") == "pairs" and r.get("cycle") is not None and r.get("relay"):
+            cycles[int(r["cycle"])][r["relay"]] = r
+    return cycles
+
+
+def pairs_ratios(cycles, rel):
+    """Per cycle (in order): rel's CPU per packet over minrelay's in that cycle."""
+    out = []
+    for k in sorted(cycles):
+        c = cycles[k]
+        a, b = c.get(rel, {}).get("relay_us_per_pkt"), c.get("minrelay", {}).get("relay_us_per_pkt")
+        if a and b:
+            out.append(a / b)
+    return out
+
+
+def print_pairs(cycles, relays, run):
+    n = len(cycles)
+    print()
+    print("### CPU per packet, paired (pairs phase)")
+    print()
+    print("%d cycle(s): the relays running side by side on the relay core, calls set up once; each cycle "
+          "one %s s trial per relay at %s pps, order rotated per cycle. Ratio: the relay's CPU per packet "
+          "over minrelay's in the same cycle." % (n, run.get("pair_duration", "?"), fmt(int(run.get("fixed_rate", 0) or 0))))
+    print()
+    print("| relay | CPU us/pkt: median (per cycle) | ratio to minrelay: median | ratio range | cycles within +10 % | noisy trials | loss >= 0.1 % |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for rel in relays:
+        recs = [cycles[k][rel] for k in sorted(cycles) if rel in cycles[k]]
+        if not recs:
+            continue
+        us = [r.get("relay_us_per_pkt") for r in recs]
+        ratios = pairs_ratios(cycles, rel) if rel != "minrelay" else []
+        rcell = "-" if not ratios else "%.3f" % med(ratios)
+        rng = "-" if not ratios else "%.2f-%.2f" % (min(ratios), max(ratios))
+        within = "-" if not ratios else "%d/%d" % (sum(1 for x in ratios if x <= 1.10), len(ratios))
+        print("| %s | %s | %s | %s | %s | %d/%d | %d |" % (
+            rel, cell(us, 2), rcell, rng, within, sum(1 for r in recs if r.get("noisy")), len(recs),
+            sum(1 for r in recs if (r.get("loss") or 0) >= 0.001)))
 
 
 def main(path):
@@ -132,15 +181,22 @@ def main(path):
     print("## Media relay comparison, %s streams, 172-byte RTP, relay on core 1, tools on core 0"
           % run.get("streams", "?"))
     print()
-    print("Run %s: %s round(s), interleaved (%s). Cells: median over rounds (per-round values). "
-          "Kernel %s, CPU %s." % (run.get("stamp", "?"), run.get("rounds", "?"), ", ".join(relays),
-                                   run.get("kernel", "?"), run.get("cpu", "?")))
+    if any(out[rel]["rounds"] for rel in relays):
+        print("Run %s: %s round(s), interleaved (%s). Cells: median over rounds (per-round values). "
+              "Kernel %s, CPU %s." % (run.get("stamp", "?"), run.get("rounds", "?"), ", ".join(relays),
+                                       run.get("kernel", "?"), run.get("cpu", "?")))
+    else:
+        print("Run %s: the pairs phase alone (%s). Kernel %s, CPU %s." % (
+            run.get("stamp", "?"), ", ".join(relays), run.get("kernel", "?"), run.get("cpu", "?")))
     print()
     thr = next((t for f in out.values() for t in f.get("throttle", []) if t), run.get("throttle"))
-    print("| relay | (a) CPU us/pkt @%s pps | relay CPU %% @%s | vs minrelay | (b) max pps <0.1%% loss "
+    slots = any(out[rel]["rounds"] for rel in relays)  # none: a run of the pairs phase alone
+    table = relays if slots else []
+    if slots:
+        print("| relay | (a) CPU us/pkt @%s pps | relay CPU %% @%s | vs minrelay | (b) max pps <0.1%% loss "
           "| (c) max pps p99<10ms | (d) overload fwd share | on time (<=100ms) | overload p99 ms "
-          "| after: streams flowing | after: loss | noisy trials | problems |" % (fmt(fixed_rate), fmt(fixed_rate)))
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
+              "| after: streams flowing | after: loss | noisy trials | problems |" % (fmt(fixed_rate), fmt(fixed_rate)))
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
     problems = defaultdict(list)
     for e in events:
         if e.get("kind") in ("phase_failed", "relay_died", "relay_start_failed", "relay_skipped", "slot_skipped"):
@@ -155,7 +211,7 @@ def main(path):
             problems[rel].append("%d ng call setup error(s) in %d trial(s), retried; first: %s" % (
                 sum(r["ng_setup_errors"] for r in errs), len(errs), errs[0].get("ng_setup_error", "")[:120]))
     base = med(out.get("minrelay", {}).get("us", [])) if "minrelay" in out else None
-    for rel in relays:
+    for rel in table:
         f = out[rel]
         if not f["rounds"]:
             print("| %s | not run | | | | | | | | | | | %s |" % (rel, "; ".join(problems[rel])))
@@ -184,22 +240,36 @@ def main(path):
             acell, cell(f["rloss"], 2, " %", 100), f["noisy"][0], f["noisy"][1],
             "; ".join(problems[rel]) or "-"))
     print()
+    cycles = pairs_figures(trials)
+    if cycles:
+        print_pairs(cycles, relays, run)
+        print()
     lat = (" The latency search (c) ramps x1.3 from %s with %s bisection steps; a rate passes with "
            "< 0.1 %% loss and p99 < %s ms." % (fmt(lat_start), run.get("latency_bisect", "?"),
                                                run.get("latency_p99_ms", "10"))) if lat_start else ""
-    print("Overload throttle: %s at %s pps offered; the search ramps x1.3 from %s with %s bisection "
-          "steps, %s s per search trial.%s Media ports: rtpengine %s (--delete-delay=0), resproxy-media %s "
-          "(30 s port quarantine after delete)." % (
-              thr, fmt(int(run.get("overload_rate", 0) or 0)), fmt(start), run.get("search_bisect", "?"),
-              run.get("search_duration", "?"), lat,
-              run.get("rtpengine_ports", "20000-32000"),
-              run.get("resproxy_ports", "20000-32000")))
+    if slots:
+        print("Overload throttle: %s at %s pps offered; the search ramps x1.3 from %s with %s bisection "
+              "steps, %s s per search trial.%s Media ports: rtpengine %s (--delete-delay=0), resproxy-media %s "
+              "(30 s port quarantine after delete)." % (
+                  thr, fmt(int(run.get("overload_rate", 0) or 0)), fmt(start), run.get("search_bisect", "?"),
+                  run.get("search_duration", "?"), lat,
+                  run.get("rtpengine_ports", "20000-32000"),
+                  run.get("resproxy_ports", "20000-32000")))
 
     # targets of the issue, for resproxy
-    if "resproxy" in out and out["resproxy"]["rounds"]:
-        f = out["resproxy"]
+    ratios = pairs_ratios(cycles, "resproxy") if cycles else []
+    if ratios:
         print()
         print("Targets for resproxy-media:")
+        r = med(ratios)
+        print("- CPU/packet within 10 %% of minrelay, paired (median of %d per-cycle ratios): %s (x%.3f, %+.1f %%; "
+              "%d of %d cycles within +10 %%)" % (len(ratios), "MET" if r <= 1.10 else "NOT MET", r, 100 * (r - 1),
+                                                  sum(1 for x in ratios if x <= 1.10), len(ratios)))
+    if "resproxy" in out and out["resproxy"]["rounds"]:
+        f = out["resproxy"]
+        if not ratios:
+            print()
+            print("Targets for resproxy-media:")
         m = med(f["us"])
         if m is not None and base:
             print("- CPU/packet within 10 %% of minrelay: %s (%.2f vs %.2f us/pkt, %+.0f %%)" % (
