@@ -21,6 +21,9 @@
 #             (AB, BA, ...), PAIR_DURATION (DURATION) s each (cpu_pairs.py). Each relay's cost is
 #             then compared with minrelay's seconds apart, in the same cycle, instead of minutes
 #             apart: the machine's drift cancels in the per-cycle ratio, whose median is reported.
+#             RELAYS may name resproxy_b there, a second build (RESPROXY_B_BIN): a change measured
+#             against the build before it, each beside the other and minrelay (RESPROXY_B_ARGS:
+#             its flags, default RESPROXY_ARGS; the same build with other flags, too).
 # Prints a markdown table (medians over rounds) on stdout; per-trial JSON lines go to $OUT.
 #
 # Usage:   bench/media/compare.sh            (as root: cgroup throttle; needs rtpengine-daemon)
@@ -85,6 +88,9 @@ PAIR_RTPENGINE_PORTS=20000-25999
 PAIR_RESPROXY_PORTS=26000-31999
 PAIR_NG_RESPROXY=2224
 PAIR_NG_LOCAL_RESPROXY=17991
+PAIR_RESPROXY_B_PORTS=3000-9999   # resproxy_b: a second build (RESPROXY_B_BIN), pairs phase only
+PAIR_NG_RESPROXY_B=2225
+PAIR_NG_LOCAL_RESPROXY_B=17992
 OUTDIR=${OUTDIR:-$HERE/results}
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=${OUT:-$OUTDIR/compare-$STAMP.jsonl}
@@ -157,7 +163,7 @@ command -v python3 >/dev/null && command -v cc >/dev/null && command -v taskset 
     && command -v ss >/dev/null || { echo "compare.sh needs python3, cc, taskset, ss" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "compare.sh needs 2 cores (relay on core 1, tools on core 0)" >&2; exit 1; }
 port_free_or_die "$NG_PORT" "$NG_LOCAL" "$BASE" 16000 16100 17000
-want pairs && port_free_or_die "$PAIR_NG_RESPROXY" "$PAIR_NG_LOCAL_RESPROXY"
+want pairs && port_free_or_die "$PAIR_NG_RESPROXY" "$PAIR_NG_LOCAL_RESPROXY" "$PAIR_NG_RESPROXY_B" "$PAIR_NG_LOCAL_RESPROXY_B"
 mkdir -p "$WORK/bin"
 cc -O2 -Wall -Wextra -o "$WORK/bin/minrelay" "$HERE/minrelay.c" || exit 1
 cc -O2 -Wall -Wextra -o "$WORK/bin/loadgen" "$HERE/loadgen.c" || exit 1
@@ -190,7 +196,17 @@ for r in $RELAYS; do
             note "resproxy-media not found ($RESPROXY_MEDIA_BIN): set RESPROXY_MEDIA_BIN; skipped"
             event kind=relay_skipped relay=resproxy reason="binary not found: $RESPROXY_MEDIA_BIN"
         fi ;;
-    *) echo "unknown relay '$r' (known: minrelay rtpengine resproxy)" >&2; exit 2 ;;
+    resproxy_b)  # a second resproxy-media build, for the pairs phase: one build against another
+        if [ -n "${RESPROXY_B_BIN:-}" ] && [ -x "$RESPROXY_B_BIN" ]; then
+            cp "$RESPROXY_B_BIN" "$WORK/resproxy_b-media"
+            RUN_RELAYS="$RUN_RELAYS $r"
+            event kind=relay_info relay=resproxy_b bin="$(readlink -f "$RESPROXY_B_BIN")" \
+                sha256="$(sha256sum "$WORK/resproxy_b-media" | cut -c1-16)" \
+                mtime="$(date -Is -r "$RESPROXY_B_BIN")" args="${RESPROXY_B_ARGS-$RESPROXY_ARGS}"
+        else
+            echo "resproxy_b needs RESPROXY_B_BIN (an executable resproxy-media)" >&2; exit 2
+        fi ;;
+    *) echo "unknown relay '$r' (known: minrelay rtpengine resproxy resproxy_b)" >&2; exit 2 ;;
     esac
 done
 read -r -a RUN_RELAYS <<< "$RUN_RELAYS"
@@ -220,12 +236,15 @@ start_relay() {  # start_relay NAME LOG [NG_PORT PORTS]: sets RPID; 0 when ready
             --port-min="${ports%-*}" --port-max="${ports#*-}" \
             --timeout=600 --silent-timeout=600 --delete-delay=0 > "$log" 2>&1 &
         RPID=$! ;;
-    resproxy)
+    resproxy|resproxy_b)
         port_free_or_die "$ng"
         ports=${4:-$RESPROXY_PORTS}
-        taskset -c "$RELAY_CPU" "$WORK/resproxy-media" --interface=127.0.0.1 --listen-ng="127.0.0.1:$ng" \
+        local bin=$WORK/resproxy-media
+        local args=$RESPROXY_ARGS
+        [ "$name" = resproxy_b ] && bin=$WORK/resproxy_b-media && args=${RESPROXY_B_ARGS-$RESPROXY_ARGS}
+        taskset -c "$RELAY_CPU" "$bin" --interface=127.0.0.1 --listen-ng="127.0.0.1:$ng" \
             --port-min="${ports%-*}" --port-max="${ports#*-}" \
-            --timeout=600 --silent-timeout=600 --port-quarantine=0 --log-level=5 $RESPROXY_ARGS > "$log" 2>&1 &
+            --timeout=600 --silent-timeout=600 --port-quarantine=0 --log-level=5 $args > "$log" 2>&1 &
         RPID=$!; ready="listening on ng udp" ;;
     esac
     for _ in $(seq 100); do  # 10 s
@@ -331,6 +350,7 @@ run_pairs() {  # the pairs phase: every relay started side by side, then cpu_pai
         log=$LOGDIR/relay-pairs-$name.log
         case $name in
         resproxy) start_relay "$name" "$log" "$PAIR_NG_RESPROXY" "$PAIR_RESPROXY_PORTS" ;;
+        resproxy_b) start_relay "$name" "$log" "$PAIR_NG_RESPROXY_B" "$PAIR_RESPROXY_B_PORTS" ;;
         rtpengine) start_relay "$name" "$log" "$NG_PORT" "$PAIR_RTPENGINE_PORTS" ;;
         *) start_relay "$name" "$log" ;;
         esac
@@ -346,6 +366,7 @@ run_pairs() {  # the pairs phase: every relay started side by side, then cpu_pai
         minrelay) specs+=(--relay "minrelay ${PAIR_PIDS[-1]} ports --a 127.0.0.1:$BASE --b 127.0.0.1:$((BASE + 1))") ;;
         rtpengine) specs+=(--relay "rtpengine ${PAIR_PIDS[-1]} ng --ng 127.0.0.1:$NG_PORT --decoy-port 16100 --ng-local 127.0.0.1:$NG_LOCAL --setup-retries 2") ;;
         resproxy) specs+=(--relay "resproxy ${PAIR_PIDS[-1]} ng --ng 127.0.0.1:$PAIR_NG_RESPROXY --decoy-port 16100 --ng-local 127.0.0.1:$PAIR_NG_LOCAL_RESPROXY --setup-retries 2") ;;
+        resproxy_b) specs+=(--relay "resproxy_b ${PAIR_PIDS[-1]} ng --ng 127.0.0.1:$PAIR_NG_RESPROXY_B --decoy-port 16100 --ng-local 127.0.0.1:$PAIR_NG_LOCAL_RESPROXY_B --setup-retries 2") ;;
         esac
     done
     tmo=$(( 120 + PAIR_CYCLES * ${#RUN_RELAYS[@]} * (${PAIR_DURATION%.*} + 20) ))

@@ -100,6 +100,13 @@ def print_pairs(cycles, relays, run):
         print("| %s | %s | %s | %s | %s | %d/%d | %d |" % (
             rel, cell(us, 2), rcell, rng, within, sum(1 for r in recs if r.get("noisy")), len(recs),
             sum(1 for r in recs if (r.get("loss") or 0) >= 0.001)))
+    if any("resproxy_b" in c for c in cycles.values()):
+        ba = [c["resproxy_b"]["relay_us_per_pkt"] / c["resproxy"]["relay_us_per_pkt"] for c in cycles.values()
+              if c.get("resproxy_b", {}).get("relay_us_per_pkt") and c.get("resproxy", {}).get("relay_us_per_pkt")]
+        if ba:
+            print()
+            print("resproxy_b (a second build) over resproxy, same cycle: median %.3f (%.2f-%.2f), lower in %d of %d "
+                  "cycles." % (med(ba), min(ba), max(ba), sum(1 for x in ba if x < 1), len(ba)))
 
 
 def main(path):
