@@ -34,8 +34,9 @@
 #          (0: of a noisy search trial) QUIET_TIMEOUT (1: s to wait for a quiet machine before a
 #          trial) MAX_MINUTES (30: no new slot after that) RESPROXY_PORTS (20000-32000, see below)
 #          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0) PHASES ("fixed
-#          search latency overload": which measurements each slot runs; "fixed" alone with many
-#          ROUNDS gives a quieter CPU-per-packet median in a few minutes) LATENCY_START (20000)
+#          search latency overload pairs": which measurements each slot runs, then the pairs
+#          phase; "pairs" alone gives the paired CPU-per-packet figure in a few minutes)
+#          PAIR_CYCLES (8) PAIR_DURATION (DURATION) LATENCY_START (20000)
 #          LATENCY_BISECT (3) LATENCY_P99_MS (10)
 #          RESPROXY_MEDIA_BIN (default ../../build-release/proxy/native/resproxy-media, then
 #          ../../build/proxy/native/resproxy-media, relative to this script) RTPENGINE_BIN
@@ -69,7 +70,7 @@ QUIET_TIMEOUT=${QUIET_TIMEOUT:-1}
 RESPROXY_ARGS=${RESPROXY_ARGS:-}
 RESPROXY_PORTS=${RESPROXY_PORTS:-20000-32000}
 MAX_MINUTES=${MAX_MINUTES:-30}
-PHASES=${PHASES:-"fixed search latency overload"}
+PHASES=${PHASES:-"fixed search latency overload pairs"}
 PAIR_CYCLES=${PAIR_CYCLES:-8}
 PAIR_DURATION=${PAIR_DURATION:-$DURATION}
 want() { [[ " $PHASES " == *" $1 "* ]]; }
