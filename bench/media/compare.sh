@@ -110,6 +110,7 @@ mkdir -p "$LOGDIR"
 CGNAME=mediabench-compare-$$
 HOGS=$WORK/hogs.pids
 RPID=""     # running relay
+TARGET=()   # target_of's answer
 PAIR_PIDS=()  # the relays of the pairs phase
 BPID=""     # running bench.py (its timeout wrapper)
 T_START=$(date +%s)
@@ -261,21 +262,25 @@ start_relay() {  # start_relay NAME LOG [NG_PORT PORTS]: sets RPID; 0 when ready
     return 1
 }
 
-bench() {  # bench NAME ROUND PHASE TIMEOUT_S bench.py-args... (runs in background, waited)
-    local name=$1 round=$2 phase=$3 tmo=$4; shift 4
-    local target blog=$LOGDIR/bench-r$round-$name-$phase.log rc
-    if [ "$name" = minrelay ]; then
-        target=(ports --a "127.0.0.1:$BASE" --b "127.0.0.1:$((BASE + 1))")
+target_of() {  # target_of NAME NG_PORT NG_LOCAL: sets TARGET, bench.py's mode and its options
+    if [ "$1" = minrelay ]; then
+        TARGET=(ports --a "127.0.0.1:$BASE" --b "127.0.0.1:$((BASE + 1))")
     else
         # the callee SDP advertises a decoy port while the sink latches from its real port:
         # packets reach the sink only if the relay learned (latched) the callee's real address
-        target=(ng --ng "127.0.0.1:$NG_PORT" --decoy-port 16100 --ng-local "127.0.0.1:$NG_LOCAL" --setup-retries 2)
+        TARGET=(ng --ng "127.0.0.1:$2" --decoy-port 16100 --ng-local "127.0.0.1:$3" --setup-retries 2)
     fi
+}
+
+bench() {  # bench NAME ROUND PHASE TIMEOUT_S bench.py-args... (runs in background, waited)
+    local name=$1 round=$2 phase=$3 tmo=$4; shift 4
+    local blog=$LOGDIR/bench-r$round-$name-$phase.log rc
+    target_of "$name" "$NG_PORT" "$NG_LOCAL"
     TMPDIR=$WORK timeout -k 5 "$tmo" python3 "$HERE/bench.py" --bindir "$WORK/bin" --pid "$RPID" \
         --relay-cpu "$RELAY_CPU" --gen-cpu "$GEN_CPU" --streams "$STREAMS" --json "$OUT" \
         --label "$name" --meta "round=$round" --meta "relay=$name" --meta "phase=$phase" \
         --quiet-timeout "$QUIET_TIMEOUT" --sink-extra 5 \
-        "$@" "${target[@]}" > "$blog" 2>&1 &
+        "$@" "${TARGET[@]}" > "$blog" 2>&1 &
     BPID=$!
     wait "$BPID"; rc=$?
     BPID=""
@@ -345,16 +350,16 @@ run_slot() {  # run_slot NAME ROUND
 
 # ---------------------------------------------------------------- rounds
 run_pairs() {  # the pairs phase: every relay started side by side, then cpu_pairs.py
-    local name log rc specs=() tmo
+    local name log rc specs=() tmo ng ng_local ports
     note "pairs: ${RUN_RELAYS[*]} side by side, $PAIR_CYCLES cycles of $PAIR_DURATION s trials"
     for name in "${RUN_RELAYS[@]}"; do
         log=$LOGDIR/relay-pairs-$name.log
-        case $name in
-        resproxy) start_relay "$name" "$log" "$PAIR_NG_RESPROXY" "$PAIR_RESPROXY_PORTS" ;;
-        resproxy_b) start_relay "$name" "$log" "$PAIR_NG_RESPROXY_B" "$PAIR_RESPROXY_B_PORTS" ;;
-        rtpengine) start_relay "$name" "$log" "$NG_PORT" "$PAIR_RTPENGINE_PORTS" ;;
-        *) start_relay "$name" "$log" ;;
+        case $name in  # each its own ng port, ng client port and media range
+        resproxy) ng=$PAIR_NG_RESPROXY ng_local=$PAIR_NG_LOCAL_RESPROXY ports=$PAIR_RESPROXY_PORTS ;;
+        resproxy_b) ng=$PAIR_NG_RESPROXY_B ng_local=$PAIR_NG_LOCAL_RESPROXY_B ports=$PAIR_RESPROXY_B_PORTS ;;
+        *) ng=$NG_PORT ng_local=$NG_LOCAL ports=$PAIR_RTPENGINE_PORTS ;;  # minrelay: its own BASE
         esac
+        start_relay "$name" "$log" "$ng" "$ports"
         rc=$?
         PAIR_PIDS+=("$RPID"); RPID=""
         if [ "$rc" -ne 0 ]; then
@@ -363,12 +368,8 @@ run_pairs() {  # the pairs phase: every relay started side by side, then cpu_pai
             stop_pairs
             return
         fi
-        case $name in
-        minrelay) specs+=(--relay "minrelay ${PAIR_PIDS[-1]} ports --a 127.0.0.1:$BASE --b 127.0.0.1:$((BASE + 1))") ;;
-        rtpengine) specs+=(--relay "rtpengine ${PAIR_PIDS[-1]} ng --ng 127.0.0.1:$NG_PORT --decoy-port 16100 --ng-local 127.0.0.1:$NG_LOCAL --setup-retries 2") ;;
-        resproxy) specs+=(--relay "resproxy ${PAIR_PIDS[-1]} ng --ng 127.0.0.1:$PAIR_NG_RESPROXY --decoy-port 16100 --ng-local 127.0.0.1:$PAIR_NG_LOCAL_RESPROXY --setup-retries 2") ;;
-        resproxy_b) specs+=(--relay "resproxy_b ${PAIR_PIDS[-1]} ng --ng 127.0.0.1:$PAIR_NG_RESPROXY_B --decoy-port 16100 --ng-local 127.0.0.1:$PAIR_NG_LOCAL_RESPROXY_B --setup-retries 2") ;;
-        esac
+        target_of "$name" "$ng" "$ng_local"
+        specs+=(--relay "$name ${PAIR_PIDS[-1]} ${TARGET[*]}")
     done
     tmo=$(( 120 + PAIR_CYCLES * ${#RUN_RELAYS[@]} * (${PAIR_DURATION%.*} + 20) ))
     TMPDIR=$WORK timeout -k 5 "$tmo" python3 "$HERE/cpu_pairs.py" --cycles "$PAIR_CYCLES" --rate "$FIXED_RATE" \

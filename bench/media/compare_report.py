@@ -66,12 +66,12 @@ def pairs_figures(trials):
     return cycles
 
 
-def pairs_ratios(cycles, rel):
-    """Per cycle (in order): rel's CPU per packet over minrelay's in that cycle."""
+def pairs_ratios(cycles, rel, base="minrelay"):
+    """Per cycle (in order): rel's CPU per packet over base's in that cycle."""
     out = []
     for k in sorted(cycles):
         c = cycles[k]
-        a, b = c.get(rel, {}).get("relay_us_per_pkt"), c.get("minrelay", {}).get("relay_us_per_pkt")
+        a, b = c.get(rel, {}).get("relay_us_per_pkt"), c.get(base, {}).get("relay_us_per_pkt")
         if a and b:
             out.append(a / b)
     return out
@@ -100,13 +100,11 @@ def print_pairs(cycles, relays, run):
         print("| %s | %s | %s | %s | %s | %d/%d | %d |" % (
             rel, cell(us, 2), rcell, rng, within, sum(1 for r in recs if r.get("noisy")), len(recs),
             sum(1 for r in recs if (r.get("loss") or 0) >= 0.001)))
-    if any("resproxy_b" in c for c in cycles.values()):
-        ba = [c["resproxy_b"]["relay_us_per_pkt"] / c["resproxy"]["relay_us_per_pkt"] for c in cycles.values()
-              if c.get("resproxy_b", {}).get("relay_us_per_pkt") and c.get("resproxy", {}).get("relay_us_per_pkt")]
-        if ba:
-            print()
-            print("resproxy_b (a second build) over resproxy, same cycle: median %.3f (%.2f-%.2f), lower in %d of %d "
-                  "cycles." % (med(ba), min(ba), max(ba), sum(1 for x in ba if x < 1), len(ba)))
+    ba = pairs_ratios(cycles, "resproxy_b", base="resproxy")
+    if ba:
+        print()
+        print("resproxy_b (a second build) over resproxy, same cycle: median %.3f (%.2f-%.2f), lower in %d of %d "
+              "cycles." % (med(ba), min(ba), max(ba), sum(1 for x in ba if x < 1), len(ba)))
 
 
 def main(path):
@@ -188,7 +186,8 @@ def main(path):
     print("## Media relay comparison, %s streams, 172-byte RTP, relay on core 1, tools on core 0"
           % run.get("streams", "?"))
     print()
-    if any(out[rel]["rounds"] for rel in relays):
+    slots = any(out[rel]["rounds"] for rel in relays)  # none: a run of the pairs phase alone
+    if slots:
         print("Run %s: %s round(s), interleaved (%s). Cells: median over rounds (per-round values). "
               "Kernel %s, CPU %s." % (run.get("stamp", "?"), run.get("rounds", "?"), ", ".join(relays),
                                        run.get("kernel", "?"), run.get("cpu", "?")))
@@ -197,8 +196,6 @@ def main(path):
             run.get("stamp", "?"), ", ".join(relays), run.get("kernel", "?"), run.get("cpu", "?")))
     print()
     thr = next((t for f in out.values() for t in f.get("throttle", []) if t), run.get("throttle"))
-    slots = any(out[rel]["rounds"] for rel in relays)  # none: a run of the pairs phase alone
-    table = relays if slots else []
     if slots:
         print("| relay | (a) CPU us/pkt @%s pps | relay CPU %% @%s | vs minrelay | (b) max pps <0.1%% loss "
           "| (c) max pps p99<10ms | (d) overload fwd share | on time (<=100ms) | overload p99 ms "
@@ -218,7 +215,7 @@ def main(path):
             problems[rel].append("%d ng call setup error(s) in %d trial(s), retried; first: %s" % (
                 sum(r["ng_setup_errors"] for r in errs), len(errs), errs[0].get("ng_setup_error", "")[:120]))
     base = med(out.get("minrelay", {}).get("us", [])) if "minrelay" in out else None
-    for rel in table:
+    for rel in relays if slots else []:
         f = out[rel]
         if not f["rounds"]:
             print("| %s | not run | | | | | | | | | | | %s |" % (rel, "; ".join(problems[rel])))

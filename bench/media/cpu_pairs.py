@@ -43,6 +43,7 @@ def main():
 
     signal.signal(signal.SIGTERM, on_term)
     benches = []
+    parser = make_parser()
     try:
         for spec in a.relay:
             words = shlex.split(spec)
@@ -50,7 +51,7 @@ def main():
                 ap.error("--relay wants 'LABEL PID MODE [options]', got %r" % spec)
             label, pid, tail = words[0], words[1], words[2:]
             extra = ["--reuse-calls"] if tail[0] == "ng" else []
-            args = make_parser().parse_args(common + ["--label", label, "--pid", pid, "--tag", "pairs",
+            args = parser.parse_args(common + ["--label", label, "--pid", pid, "--tag", "pairs",
                                                       "--meta", "phase=pairs", "--meta", "relay=" + label]
                                             + tail + extra)
             b = Bench(args)
