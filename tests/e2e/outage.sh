@@ -86,6 +86,7 @@ DOMAIN=itsp.test
 GW_NUMBER=01344784900      # nobody registers it: the PSTN, via the gateway, in an outage
 GW_UNKNOWN=01344784999     # called from the gateway in an outage: 404
 HOLD_MS=118000             # how long the phones stay up (every phase ends well before)
+MAX_STOP_S=60              # the longest SIGSTOP that itsp.cfg's tm timers allow for
 TRACE=$T/trace.jsonl
 KAM_LOG=$T/itsp.log
 
@@ -483,6 +484,12 @@ RET_PID=$BG_PID
 sleep "$CONT_AFTER_S"
 read -r CONT_NS CONT_WALL < <(signal_group CONT "$KAM_PID")
 log "kamailio (process group $KAM_PID) continued: the ITSP is back"
+# A stopped Kamailio's clock jumps by the whole stop a few seconds after SIGCONT; itsp.cfg's tm
+# timers are long enough for stops of up to MAX_STOP_S (see there). A longer stop would let
+# Kamailio answer 408 to requests of the return phase on its own.
+stopped_s=$(( (CONT_NS - STOP_NS) / 1000000000 ))
+[[ $stopped_s -le $MAX_STOP_S ]] ||
+  fail "Kamailio was stopped ${stopped_s} s, over the ${MAX_STOP_S} s its tm timers allow (itsp.cfg)"
 UP_NS=$(wait_trace "$TRACE" itsp.marked_active "$CONT_NS" "$FAILBACK_LIMIT_S")
 wait_calls_bg return "$RET_PID" $((RET_CALLS / OUT_RATE + 40))
 read -r started before_failed after_failed < <(split_calls return "$CONT_WALL")
