@@ -390,8 +390,11 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   std::unique_ptr<asio::posix::stream_descriptor> media_epoll_;
   bool media_waiting_ = false;
   // run(): the io thread waits on the media set itself, which then also holds the SIP/ng UDP
-  // socket and an eventfd that post() writes (keys below, never a port's id).
+  // socket and an eventfd that post() writes (keys below, never a port's id). The eventfd is
+  // made by the first run() and kept until the runtime ends: a thread that read loop_wake_fd_
+  // just before run() returned writes to it, never to a descriptor number reused meanwhile.
   bool media_direct_ = false;
+  std::optional<OwnedFd> loop_wake_;
   std::atomic<int> loop_wake_fd_{-1};
   static constexpr std::uint64_t kLoopKeyAsio = 0;  // a port's key is its address, never 0
   std::array<epoll_event, kMediaEvents> media_events_{};

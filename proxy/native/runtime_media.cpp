@@ -267,9 +267,9 @@ void NativeRuntime::Impl::wake_loop() {
 
 void NativeRuntime::Impl::run() {
   std::string error;
-  const int wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (!loop_wake_ || loop_wake_->get() < 0) loop_wake_.emplace(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  const int wake = loop_wake_->get();
   if (stopped_ || wake < 0 || !open_media_epoll(error)) {
-    if (wake >= 0) ::close(wake);
     io_.run();  // no set to wait on: Asio's own loop, as before
     return;
   }
@@ -281,7 +281,7 @@ void NativeRuntime::Impl::run() {
     return ::epoll_ctl(set, EPOLL_CTL_ADD, fd, &event) == 0;
   };
   if (!add(wake) || (udp_.is_open() && !add(udp_.native_handle()))) {
-    ::close(wake);
+    (void)::epoll_ctl(set, EPOLL_CTL_DEL, wake, nullptr);  // the next run() adds it again
     io_.run();
     return;
   }
@@ -334,7 +334,6 @@ void NativeRuntime::Impl::run() {
     (void)::epoll_ctl(set, EPOLL_CTL_DEL, wake, nullptr);
     if (udp_.is_open()) (void)::epoll_ctl(set, EPOLL_CTL_DEL, udp_.native_handle(), nullptr);
   }
-  ::close(wake);
   media_direct_ = false;
   if (!io_.stopped()) {  // stop() without io.stop(): Asio's loop finishes what is left
     wait_media();
