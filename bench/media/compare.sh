@@ -33,7 +33,8 @@
 #          NOISE_RETRIES (1: re-runs of a noisy fixed-rate trial) SEARCH_NOISE_RETRIES
 #          (0: of a noisy search trial) QUIET_TIMEOUT (1: s to wait for a quiet machine before a
 #          trial) MAX_MINUTES (30: no new slot after that) RESPROXY_PORTS (20000-32000, see below)
-#          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0) PHASES ("fixed
+#          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0) MINRELAY_ARGS
+#          (extra minrelay flags, e.g. "-t 184": its sockets mark DSCP EF too) PHASES ("fixed
 #          search latency overload pairs": which measurements each slot runs, then the pairs
 #          phase; "pairs" alone gives the paired CPU-per-packet figure in a few minutes)
 #          PAIR_CYCLES (8) PAIR_DURATION (DURATION) LATENCY_START (20000)
@@ -52,6 +53,7 @@ export PYTHONDONTWRITEBYTECODE=1
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${ROUNDS:-3}
 STREAMS=${STREAMS:-1000}
+MINRELAY_ARGS=${MINRELAY_ARGS:-}
 RELAYS=${RELAYS:-"minrelay rtpengine resproxy"}
 DURATION=${DURATION:-4}
 SEARCH_DURATION=${SEARCH_DURATION:-3}
@@ -214,6 +216,7 @@ done
 read -r -a RUN_RELAYS <<< "$RUN_RELAYS"
 [ "${#RUN_RELAYS[@]}" -gt 0 ] || { echo "no relay to run" >&2; exit 1; }
 event kind=run_info stamp="$STAMP" rounds="$ROUNDS" streams="$STREAMS" relays="${RUN_RELAYS[*]}" \
+    minrelay_args="$MINRELAY_ARGS" \
     duration="$DURATION" search_duration="$SEARCH_DURATION" search_start="$SEARCH_START" \
     phases="$PHASES" pair_cycles="$PAIR_CYCLES" pair_duration="$PAIR_DURATION" latency_start="$LATENCY_START" latency_bisect="$LATENCY_BISECT" latency_p99_ms="$LATENCY_P99_MS" \
     search_bisect="$SEARCH_BISECT" fixed_rate="$FIXED_RATE" overload_rate="$OVERLOAD_RATE" \
@@ -228,7 +231,7 @@ start_relay() {  # start_relay NAME LOG [NG_PORT PORTS]: sets RPID; 0 when ready
     case $name in
     minrelay)
         port_free_or_die "$BASE" $((BASE + 2 * STREAMS - 1))
-        taskset -c "$RELAY_CPU" "$WORK/bin/minrelay" -p "$BASE" -n "$STREAMS" -m batch > "$log" 2>&1 &
+        taskset -c "$RELAY_CPU" "$WORK/bin/minrelay" -p "$BASE" -n "$STREAMS" -m batch $MINRELAY_ARGS > "$log" 2>&1 &
         RPID=$!; ready="minrelay ready" ;;
     rtpengine)
         port_free_or_die "$ng"

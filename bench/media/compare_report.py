@@ -194,6 +194,9 @@ def main(path):
     else:
         print("Run %s: the pairs phase alone (%s). Kernel %s, CPU %s." % (
             run.get("stamp", "?"), ", ".join(relays), run.get("kernel", "?"), run.get("cpu", "?")))
+    if run.get("minrelay_args"):
+        print()
+        print("minrelay ran with `%s`: not the plain baseline the target names." % run["minrelay_args"])
     print()
     thr = next((t for f in out.values() for t in f.get("throttle", []) if t), run.get("throttle"))
     if slots:
@@ -262,12 +265,16 @@ def main(path):
 
     # targets of the issue, for resproxy
     ratios = pairs_ratios(cycles, "resproxy") if cycles else []
+    # The CPU target names the plain minimal relay: against one given more work (MINRELAY_ARGS)
+    # the figures are printed but not judged.
+    verdict = (lambda ok: "MET" if ok else "NOT MET") if not run.get("minrelay_args") else \
+        (lambda ok: "not judged (minrelay ran with `%s`)" % run["minrelay_args"])
     if ratios:
         print()
         print("Targets for resproxy-media:")
         r = med(ratios)
         print("- CPU/packet within 10 %% of minrelay, paired (median of %d per-cycle ratios): %s (x%.3f, %+.1f %%; "
-              "%d of %d cycles within +10 %%)" % (len(ratios), "MET" if r <= 1.10 else "NOT MET", r, 100 * (r - 1),
+              "%d of %d cycles within +10 %%)" % (len(ratios), verdict(r <= 1.10), r, 100 * (r - 1),
                                                   sum(1 for x in ratios if x <= 1.10), len(ratios)))
     if "resproxy" in out and out["resproxy"]["rounds"]:
         f = out["resproxy"]
@@ -277,7 +284,7 @@ def main(path):
         m = med(f["us"])
         if m is not None and base:
             print("- CPU/packet within 10 %% of minrelay: %s (%.2f vs %.2f us/pkt, %+.0f %%)" % (
-                "MET" if m <= 1.10 * base else "NOT MET", m, base, 100 * (m / base - 1)))
+                verdict(m <= 1.10 * base), m, base, 100 * (m / base - 1)))
         t = med([x for x in f["tail"] if x is not None])
         if t is not None:
             print("- >= 90,000 pkt/s with p99 < 10 ms: %s (median %s)" % (

@@ -7,11 +7,13 @@
  * arrives on one side of a pair is sent from the other side's socket to that side's
  * latched peer; it is dropped while the other side has not latched yet.
  *
- *   minrelay -p BASE -n N [-a 127.0.0.1] [-m batch|single] [-B 64] [-r RCVBUF]
+ *   minrelay -p BASE -n N [-a 127.0.0.1] [-m batch|single] [-B 64] [-r RCVBUF] [-t TOS]
  *
  *   -m batch   per ready socket: one recvmmsg (up to -B packets), then one sendmmsg
  *   -m single  per ready socket: up to -B x (recvfrom, sendto)
  *   -r BYTES   SO_RCVBUF of every socket (default: the system default)
+ *   -t TOS     IP_TOS of every socket, e.g. 184 (DSCP EF, as resproxy-media marks RTP): what
+ *              the kernel charges for the marking, apart from the relay (default: none)
  *
  * Runs until SIGINT/SIGTERM, then prints one line on stderr:
  *   "minrelay recv=.. sent=.. dropped_unlatched=.. send_errors=.. recv_calls=.. wakeups=.."
@@ -44,14 +46,14 @@ static volatile sig_atomic_t stop;
 static void on_sig(int s) { (void)s; stop = 1; }
 
 static void usage(void) {
-    fprintf(stderr, "usage: minrelay -p BASE -n N [-a ADDR] [-m batch|single] [-B BATCH] [-r RCVBUF]\n");
+    fprintf(stderr, "usage: minrelay -p BASE -n N [-a ADDR] [-m batch|single] [-B BATCH] [-r RCVBUF] [-t TOS]\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
     const char *addr = "127.0.0.1";
-    int base = 0, n = 0, batch = 64, single = 0, rcvbuf = 0, opt;
-    while ((opt = getopt(argc, argv, "p:n:a:m:B:r:")) != -1) {
+    int base = 0, n = 0, batch = 64, single = 0, rcvbuf = 0, tos = -1, opt;
+    while ((opt = getopt(argc, argv, "p:n:a:m:B:r:t:")) != -1) {
         switch (opt) {
         case 'p': base = atoi(optarg); break;
         case 'n': n = atoi(optarg); break;
@@ -62,10 +64,11 @@ int main(int argc, char **argv) {
             break;
         case 'B': batch = atoi(optarg); break;
         case 'r': rcvbuf = atoi(optarg); break;
+        case 't': tos = atoi(optarg); break;
         default: usage();
         }
     }
-    if (base <= 0 || n <= 0 || base + 2 * n - 1 > 65535 || batch < 1 || batch > MAXB) usage();
+    if (base <= 0 || n <= 0 || base + 2 * n - 1 > 65535 || batch < 1 || batch > MAXB || tos > 255) usage();
 
     /* 2N sockets + epoll: raise the descriptor limit to the hard limit if needed */
     struct rlimit rl;
@@ -87,6 +90,7 @@ int main(int argc, char **argv) {
         int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
         if (fd < 0) { perror("socket"); return 1; }
         if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+        if (tos >= 0 && setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)) < 0) { perror("IP_TOS"); return 1; }
         sa.sin_port = htons(base + i);
         if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
             fprintf(stderr, "bind %s:%d: %s\n", addr, base + i, strerror(errno));
@@ -100,8 +104,8 @@ int main(int argc, char **argv) {
     struct sigaction sig = { .sa_handler = on_sig };
     sigaction(SIGINT, &sig, NULL);
     sigaction(SIGTERM, &sig, NULL);
-    fprintf(stderr, "minrelay ready pairs=%d ports=%d-%d mode=%s batch=%d\n", n, base, base + 2 * n - 1,
-            single ? "single" : "batch", batch);
+    fprintf(stderr, "minrelay ready pairs=%d ports=%d-%d mode=%s batch=%d tos=%d\n", n, base, base + 2 * n - 1,
+            single ? "single" : "batch", batch, tos);
 
     static unsigned char bufs[MAXB][PKT];
     static struct iovec iov[MAXB];

@@ -12,10 +12,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPORT = os.path.join(HERE, "..", "..", "bench", "media", "compare_report.py")
 
 
-def run(records):
+def run(records, **info):
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         f.write(json.dumps(dict(kind="run_info", stamp="T", rounds="0", relays="minrelay resproxy resproxy_b",
-                                phases="pairs", pair_duration="6", fixed_rate="50000")) + "\n")
+                                phases="pairs", pair_duration="6", fixed_rate="50000", **info)) + "\n")
         for r in records:
             f.write(json.dumps(r) + "\n")
     try:
@@ -61,6 +61,13 @@ def main():
             pair(3, "minrelay", 10.0), pair(3, "resproxy", 10.7)]
     out = run(recs)
     expect(out, "paired (median of 2 per-cycle ratios): MET (x1.060")
+    # minrelay given more work (MINRELAY_ARGS, e.g. DSCP marking): the figure, never a verdict.
+    out = run(recs, minrelay_args="-t 184")
+    expect(out, "minrelay ran with `-t 184`: not the plain baseline the target names.")
+    expect(out, "paired (median of 2 per-cycle ratios): not judged (minrelay ran with `-t 184`) (x1.060")
+    if "MET" in out:
+        print("FAIL: a verdict against a modified baseline:\n%s" % out)
+        sys.exit(1)
     print("ok")
 
 
