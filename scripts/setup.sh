@@ -25,6 +25,7 @@ packages=(
   tshark                            # the Q.931 oracle: Wireshark's dissector reads our test vectors
   tcpdump                           # e2e_media_nat: the RTP each phone behind NAT receives
   rtpengine-daemon                  # rtpengine 10.5, the ng peer: e2e_ng_peers, bench/media
+  liburing-dev                      # bench/media: the minimal relay's io_uring mode (-m uring)
 )
 
 sudo_cmd=()

@@ -34,7 +34,8 @@
 #          (0: of a noisy search trial) QUIET_TIMEOUT (1: s to wait for a quiet machine before a
 #          trial) MAX_MINUTES (30: no new slot after that) RESPROXY_PORTS (20000-32000, see below)
 #          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0) MINRELAY_ARGS
-#          (extra minrelay flags, e.g. "-t 184": its sockets mark DSCP EF too) PHASES ("fixed
+#          (extra minrelay flags, e.g. "-t 184": its sockets mark DSCP EF too; "-m uring": no
+#          system call per packet, io_uring) PHASES ("fixed
 #          search latency overload pairs": which measurements each slot runs, then the pairs
 #          phase; "pairs" alone gives the paired CPU-per-packet figure in a few minutes)
 #          PAIR_CYCLES (8) PAIR_DURATION (DURATION) LATENCY_START (20000)
@@ -169,7 +170,12 @@ command -v python3 >/dev/null && command -v cc >/dev/null && command -v taskset 
 port_free_or_die "$NG_PORT" "$NG_LOCAL" "$BASE" 16000 16100 17000
 want pairs && port_free_or_die "$PAIR_NG_RESPROXY" "$PAIR_NG_LOCAL_RESPROXY" "$PAIR_NG_RESPROXY_B" "$PAIR_NG_LOCAL_RESPROXY_B"
 mkdir -p "$WORK/bin"
-cc -O2 -Wall -Wextra -o "$WORK/bin/minrelay" "$HERE/minrelay.c" || exit 1
+# with its io_uring mode (MINRELAY_ARGS="-m uring") where liburing-dev is installed
+if echo '#include <liburing.h>' | cc -E - > /dev/null 2>&1; then
+    cc -O2 -Wall -Wextra -DMINRELAY_URING -o "$WORK/bin/minrelay" "$HERE/minrelay.c" -luring || exit 1
+else
+    cc -O2 -Wall -Wextra -o "$WORK/bin/minrelay" "$HERE/minrelay.c" || exit 1
+fi
 cc -O2 -Wall -Wextra -o "$WORK/bin/loadgen" "$HERE/loadgen.c" || exit 1
 cc -O2 -Wall -Wextra -o "$WORK/bin/sink" "$HERE/sink.c" || exit 1
 

@@ -11,12 +11,18 @@
  *
  *   -m batch   per ready socket: one recvmmsg (up to -B packets), then one sendmmsg
  *   -m single  per ready socket: up to -B x (recvfrom, sendto)
+ *   -m uring   no epoll and no system call per packet: io_uring (built with -DMINRELAY_URING
+ *              -luring), a multishot recvmsg per socket into a ring of provided buffers, one
+ *              sendmsg per packet queued, and one io_uring_enter per loop that submits the
+ *              sends and waits for completions (Linux >= 6.0). An experiment: how much of a
+ *              relay's CPU per packet the per-packet system calls are.
  *   -r BYTES   SO_RCVBUF of every socket (default: the system default)
  *   -t TOS     IP_TOS of every socket, e.g. 184 (DSCP EF, as resproxy-media marks RTP): what
  *              the kernel charges for the marking, apart from the relay (default: none)
  *
  * Runs until SIGINT/SIGTERM, then prints one line on stderr:
  *   "minrelay recv=.. sent=.. dropped_unlatched=.. send_errors=.. recv_calls=.. wakeups=.."
+ * (-m uring: recv_calls counts the multishot receives armed again, and nobufs=.. follows)
  * Prints "minrelay ready ..." on stderr once all sockets are bound. Loopback use only.
  */
 #define _GNU_SOURCE
@@ -32,6 +38,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#ifdef MINRELAY_URING
+#include <liburing.h>
+#include <sys/mman.h>
+#endif
 
 #define MAXB 256
 #define PKT 2048
@@ -50,6 +60,148 @@ static void usage(void) {
     exit(2);
 }
 
+#ifdef MINRELAY_URING
+#define URING_BUFS 8192 /* provided receive buffers, a power of two */
+#define URING_BUF_SIZE PKT
+#define URING_SEND (1ULL << 63) /* user_data: a send (| buffer id); else a socket's index */
+
+struct uring_send { struct msghdr mh; struct iovec iov; };
+
+static struct io_uring_sqe *uring_sqe(struct io_uring *ring) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+    if (!sqe) { /* the submission queue is full: hand it to the kernel first */
+        io_uring_submit(ring);
+        sqe = io_uring_get_sqe(ring);
+    }
+    return sqe;
+}
+
+static int uring_arm_recv(struct io_uring *ring, struct msghdr *tmpl, int fd, int idx) {
+    struct io_uring_sqe *sqe = uring_sqe(ring);
+    if (!sqe) return -1;
+    io_uring_prep_recvmsg_multishot(sqe, fd, tmpl, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = 0;
+    io_uring_sqe_set_data64(sqe, (uint64_t)idx);
+    return 0;
+}
+
+/* The relay loop on io_uring: each socket has one multishot recvmsg taking buffers from a
+ * provided-buffer ring; a received datagram is sent from the other socket by a sendmsg that
+ * points into the same buffer, which goes back to the ring when the send completes. One
+ * io_uring_enter per loop submits the sends queued and waits for the next completions. */
+static int run_uring(struct side *sd, int nsock) {
+    struct io_uring ring;
+    struct io_uring_params p;
+    memset(&p, 0, sizeof(p));
+    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    p.cq_entries = 65536;
+    int r = io_uring_queue_init_params(4096, &ring, &p);
+    if (r < 0) { /* before Linux 6.1: without deferred task work */
+        memset(&p, 0, sizeof(p));
+        p.flags = IORING_SETUP_CQSIZE;
+        p.cq_entries = 65536;
+        r = io_uring_queue_init_params(4096, &ring, &p);
+    }
+    if (r < 0) { fprintf(stderr, "io_uring_queue_init_params: %s\n", strerror(-r)); return 1; }
+    size_t ring_bytes = URING_BUFS * sizeof(struct io_uring_buf);
+    struct io_uring_buf_ring *br = mmap(NULL, ring_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+    if (br == MAP_FAILED) { perror("mmap"); return 1; }
+    io_uring_buf_ring_init(br);
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof(reg));
+    reg.ring_addr = (unsigned long)br;
+    reg.ring_entries = URING_BUFS;
+    reg.bgid = 0;
+    r = io_uring_register_buf_ring(&ring, &reg, 0);
+    if (r) { fprintf(stderr, "io_uring_register_buf_ring: %s\n", strerror(-r)); return 1; }
+    unsigned char *bufs = malloc((size_t)URING_BUFS * URING_BUF_SIZE);
+    struct uring_send *sends = calloc(URING_BUFS, sizeof(*sends));
+    if (!bufs || !sends) { perror("malloc"); return 1; }
+    const int mask = io_uring_buf_ring_mask(URING_BUFS);
+    for (int b = 0; b < URING_BUFS; b++)
+        io_uring_buf_ring_add(br, bufs + (size_t)b * URING_BUF_SIZE, URING_BUF_SIZE, (unsigned short)b, mask, b);
+    io_uring_buf_ring_advance(br, URING_BUFS);
+
+    struct msghdr tmpl; /* what each received buffer holds: the header, the source, the bytes */
+    memset(&tmpl, 0, sizeof(tmpl));
+    tmpl.msg_namelen = sizeof(struct sockaddr_in);
+    for (int i = 0; i < nsock; i++)
+        if (uring_arm_recv(&ring, &tmpl, sd[i].fd, i) < 0) { fprintf(stderr, "no SQE\n"); return 1; }
+
+    uint64_t nrecv = 0, nsent = 0, dropped = 0, serr = 0, rearms = 0, wakeups = 0, nobufs = 0;
+    struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 200000000 };
+    while (!stop) {
+        struct io_uring_cqe *cqe;
+        r = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, NULL);
+        if (r < 0 && r != -ETIME && r != -EINTR) {
+            fprintf(stderr, "io_uring_submit_and_wait_timeout: %s\n", strerror(-r));
+            return 1;
+        }
+        wakeups++;
+        unsigned head, seen = 0;
+        int returned = 0; /* buffers given back to the ring in this pass */
+        io_uring_for_each_cqe(&ring, head, cqe) {
+            seen++;
+            uint64_t ud = io_uring_cqe_get_data64(cqe);
+            if (ud & URING_SEND) {
+                int bid = (int)(ud & 0xffff);
+                if (cqe->res < 0) serr++; else nsent++;
+                io_uring_buf_ring_add(br, bufs + (size_t)bid * URING_BUF_SIZE, URING_BUF_SIZE, (unsigned short)bid, mask, returned++);
+                continue;
+            }
+            int i = (int)ud;
+            if (!(cqe->flags & IORING_CQE_F_MORE)) { /* the multishot ended (no buffer left, an error) */
+                rearms++;
+                if (uring_arm_recv(&ring, &tmpl, sd[i].fd, i) < 0) { fprintf(stderr, "no SQE\n"); return 1; }
+            }
+            if (cqe->res < 0) { if (cqe->res == -ENOBUFS) nobufs++; continue; }
+            if (!(cqe->flags & IORING_CQE_F_BUFFER)) continue;
+            int bid = (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+            unsigned char *buf = bufs + (size_t)bid * URING_BUF_SIZE;
+            struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(buf, cqe->res, &tmpl);
+            struct side *me = &sd[i], *other = &sd[i ^ 1];
+            int give_back = 1;
+            if (o && !(o->flags & MSG_TRUNC)) {
+                nrecv++;
+                if (!me->latched) { memcpy(&me->peer, io_uring_recvmsg_name(o), sizeof(me->peer)); me->latched = 1; }
+                if (!other->latched) {
+                    dropped++;
+                } else {
+                    struct uring_send *snd = &sends[bid];
+                    snd->iov.iov_base = io_uring_recvmsg_payload(o, &tmpl);
+                    snd->iov.iov_len = io_uring_recvmsg_payload_length(o, cqe->res, &tmpl);
+                    memset(&snd->mh, 0, sizeof(snd->mh));
+                    snd->mh.msg_name = &other->peer;
+                    snd->mh.msg_namelen = sizeof(other->peer);
+                    snd->mh.msg_iov = &snd->iov;
+                    snd->mh.msg_iovlen = 1;
+                    struct io_uring_sqe *sqe = uring_sqe(&ring);
+                    if (sqe) {
+                        io_uring_prep_sendmsg(sqe, other->fd, &snd->mh, MSG_DONTWAIT);
+                        io_uring_sqe_set_data64(sqe, URING_SEND | (uint64_t)bid);
+                        give_back = 0; /* when its send completes */
+                    } else {
+                        serr++;
+                    }
+                }
+            } else {
+                serr++;
+            }
+            if (give_back)
+                io_uring_buf_ring_add(br, buf, URING_BUF_SIZE, (unsigned short)bid, mask, returned++);
+        }
+        io_uring_cq_advance(&ring, seen);
+        if (returned) io_uring_buf_ring_advance(br, returned);
+    }
+    fprintf(stderr, "minrelay recv=%llu sent=%llu dropped_unlatched=%llu send_errors=%llu recv_calls=%llu wakeups=%llu"
+            " nobufs=%llu\n", (unsigned long long)nrecv, (unsigned long long)nsent, (unsigned long long)dropped,
+            (unsigned long long)serr, (unsigned long long)rearms, (unsigned long long)wakeups,
+            (unsigned long long)nobufs);
+    return 0;
+}
+#endif
+
 int main(int argc, char **argv) {
     const char *addr = "127.0.0.1";
     int base = 0, n = 0, batch = 64, single = 0, rcvbuf = 0, tos = -1, opt;
@@ -60,6 +212,13 @@ int main(int argc, char **argv) {
         case 'a': addr = optarg; break;
         case 'm':
             if (!strcmp(optarg, "single")) single = 1;
+            else if (!strcmp(optarg, "uring")) {
+#ifndef MINRELAY_URING
+                fprintf(stderr, "minrelay: built without io_uring (cc -DMINRELAY_URING ... -luring)\n");
+                return 2;
+#endif
+                single = 2;
+            }
             else if (strcmp(optarg, "batch")) usage();
             break;
         case 'B': batch = atoi(optarg); break;
@@ -97,7 +256,8 @@ int main(int argc, char **argv) {
             return 1;
         }
         struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
-        if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) { perror("epoll_ctl"); return 1; }
+        /* not under io_uring: a socket in an epoll set pays the set's callback per datagram */
+        if (single != 2 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) { perror("epoll_ctl"); return 1; }
         sd[i].fd = fd;
     }
 
@@ -105,7 +265,10 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sig, NULL);
     sigaction(SIGTERM, &sig, NULL);
     fprintf(stderr, "minrelay ready pairs=%d ports=%d-%d mode=%s batch=%d tos=%d\n", n, base, base + 2 * n - 1,
-            single ? "single" : "batch", batch, tos);
+            single == 2 ? "uring" : single ? "single" : "batch", batch, tos);
+#ifdef MINRELAY_URING
+    if (single == 2) return run_uring(sd, 2 * n);
+#endif
 
     static unsigned char bufs[MAXB][PKT];
     static struct iovec iov[MAXB];
