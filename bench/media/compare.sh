@@ -171,11 +171,9 @@ port_free_or_die "$NG_PORT" "$NG_LOCAL" "$BASE" 16000 16100 17000
 want pairs && port_free_or_die "$PAIR_NG_RESPROXY" "$PAIR_NG_LOCAL_RESPROXY" "$PAIR_NG_RESPROXY_B" "$PAIR_NG_LOCAL_RESPROXY_B"
 mkdir -p "$WORK/bin"
 # with its io_uring mode (MINRELAY_ARGS="-m uring") where liburing-dev is installed
-if echo '#include <liburing.h>' | cc -E - > /dev/null 2>&1; then
-    cc -O2 -Wall -Wextra -DMINRELAY_URING -o "$WORK/bin/minrelay" "$HERE/minrelay.c" -luring || exit 1
-else
-    cc -O2 -Wall -Wextra -o "$WORK/bin/minrelay" "$HERE/minrelay.c" || exit 1
-fi
+uring=()
+echo '#include <liburing.h>' | cc -E - > /dev/null 2>&1 && uring=(-DMINRELAY_URING -luring)
+cc -O2 -Wall -Wextra -o "$WORK/bin/minrelay" "$HERE/minrelay.c" "${uring[@]}" || exit 1
 cc -O2 -Wall -Wextra -o "$WORK/bin/loadgen" "$HERE/loadgen.c" || exit 1
 cc -O2 -Wall -Wextra -o "$WORK/bin/sink" "$HERE/sink.c" || exit 1
 

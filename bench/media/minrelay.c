@@ -7,7 +7,7 @@
  * arrives on one side of a pair is sent from the other side's socket to that side's
  * latched peer; it is dropped while the other side has not latched yet.
  *
- *   minrelay -p BASE -n N [-a 127.0.0.1] [-m batch|single] [-B 64] [-r RCVBUF] [-t TOS]
+ *   minrelay -p BASE -n N [-a 127.0.0.1] [-m batch|single|uring] [-B 64] [-r RCVBUF] [-t TOS]
  *
  *   -m batch   per ready socket: one recvmmsg (up to -B packets), then one sendmmsg
  *   -m single  per ready socket: up to -B x (recvfrom, sendto)
@@ -56,7 +56,7 @@ static volatile sig_atomic_t stop;
 static void on_sig(int s) { (void)s; stop = 1; }
 
 static void usage(void) {
-    fprintf(stderr, "usage: minrelay -p BASE -n N [-a ADDR] [-m batch|single] [-B BATCH] [-r RCVBUF] [-t TOS]\n");
+    fprintf(stderr, "usage: minrelay -p BASE -n N [-a ADDR] [-m batch|single|uring] [-B BATCH] [-r RCVBUF] [-t TOS]\n");
     exit(2);
 }
 
@@ -66,6 +66,14 @@ static void usage(void) {
 #define URING_SEND (1ULL << 63) /* user_data: a send (| buffer id); else a socket's index */
 
 struct uring_send { struct msghdr mh; struct iovec iov; };
+
+static unsigned char *uring_buf(unsigned char *bufs, int bid) { return bufs + (size_t)bid * URING_BUF_SIZE; }
+
+/* Buffer `bid` back to the ring, the `offset`-th of this pass (made visible by one advance) */
+static void uring_give_back(struct io_uring_buf_ring *br, unsigned char *bufs, int bid, int offset) {
+    io_uring_buf_ring_add(br, uring_buf(bufs, bid), URING_BUF_SIZE, (unsigned short)bid,
+                          io_uring_buf_ring_mask(URING_BUFS), offset);
+}
 
 static struct io_uring_sqe *uring_sqe(struct io_uring *ring) {
     struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
@@ -92,14 +100,14 @@ static int uring_arm_recv(struct io_uring *ring, struct msghdr *tmpl, int fd, in
  * io_uring_enter per loop submits the sends queued and waits for the next completions. */
 static int run_uring(struct side *sd, int nsock) {
     struct io_uring ring;
-    struct io_uring_params p;
-    memset(&p, 0, sizeof(p));
-    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-    p.cq_entries = 65536;
-    int r = io_uring_queue_init_params(4096, &ring, &p);
-    if (r < 0) { /* before Linux 6.1: without deferred task work */
+    /* deferred task work where the kernel has it (Linux >= 6.1), else without */
+    const unsigned flags[] = {IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+                              IORING_SETUP_CQSIZE};
+    int r = -1;
+    for (int f = 0; f < 2 && r < 0; f++) {
+        struct io_uring_params p;
         memset(&p, 0, sizeof(p));
-        p.flags = IORING_SETUP_CQSIZE;
+        p.flags = flags[f];
         p.cq_entries = 65536;
         r = io_uring_queue_init_params(4096, &ring, &p);
     }
@@ -118,9 +126,7 @@ static int run_uring(struct side *sd, int nsock) {
     unsigned char *bufs = malloc((size_t)URING_BUFS * URING_BUF_SIZE);
     struct uring_send *sends = calloc(URING_BUFS, sizeof(*sends));
     if (!bufs || !sends) { perror("malloc"); return 1; }
-    const int mask = io_uring_buf_ring_mask(URING_BUFS);
-    for (int b = 0; b < URING_BUFS; b++)
-        io_uring_buf_ring_add(br, bufs + (size_t)b * URING_BUF_SIZE, URING_BUF_SIZE, (unsigned short)b, mask, b);
+    for (int b = 0; b < URING_BUFS; b++) uring_give_back(br, bufs, b, b);
     io_uring_buf_ring_advance(br, URING_BUFS);
 
     struct msghdr tmpl; /* what each received buffer holds: the header, the source, the bytes */
@@ -147,7 +153,7 @@ static int run_uring(struct side *sd, int nsock) {
             if (ud & URING_SEND) {
                 int bid = (int)(ud & 0xffff);
                 if (cqe->res < 0) serr++; else nsent++;
-                io_uring_buf_ring_add(br, bufs + (size_t)bid * URING_BUF_SIZE, URING_BUF_SIZE, (unsigned short)bid, mask, returned++);
+                uring_give_back(br, bufs, bid, returned++);
                 continue;
             }
             int i = (int)ud;
@@ -158,8 +164,7 @@ static int run_uring(struct side *sd, int nsock) {
             if (cqe->res < 0) { if (cqe->res == -ENOBUFS) nobufs++; continue; }
             if (!(cqe->flags & IORING_CQE_F_BUFFER)) continue;
             int bid = (int)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-            unsigned char *buf = bufs + (size_t)bid * URING_BUF_SIZE;
-            struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(buf, cqe->res, &tmpl);
+            struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(uring_buf(bufs, bid), cqe->res, &tmpl);
             struct side *me = &sd[i], *other = &sd[i ^ 1];
             int give_back = 1;
             if (o && !(o->flags & MSG_TRUNC)) {
@@ -188,8 +193,7 @@ static int run_uring(struct side *sd, int nsock) {
             } else {
                 serr++;
             }
-            if (give_back)
-                io_uring_buf_ring_add(br, buf, URING_BUF_SIZE, (unsigned short)bid, mask, returned++);
+            if (give_back) uring_give_back(br, bufs, bid, returned++);
         }
         io_uring_cq_advance(&ring, seen);
         if (returned) io_uring_buf_ring_advance(br, returned);
@@ -202,22 +206,25 @@ static int run_uring(struct side *sd, int nsock) {
 }
 #endif
 
+enum mode { MODE_BATCH, MODE_SINGLE, MODE_URING };
+
 int main(int argc, char **argv) {
     const char *addr = "127.0.0.1";
-    int base = 0, n = 0, batch = 64, single = 0, rcvbuf = 0, tos = -1, opt;
+    enum mode mode = MODE_BATCH;
+    int base = 0, n = 0, batch = 64, rcvbuf = 0, tos = -1, opt;
     while ((opt = getopt(argc, argv, "p:n:a:m:B:r:t:")) != -1) {
         switch (opt) {
         case 'p': base = atoi(optarg); break;
         case 'n': n = atoi(optarg); break;
         case 'a': addr = optarg; break;
         case 'm':
-            if (!strcmp(optarg, "single")) single = 1;
+            if (!strcmp(optarg, "single")) mode = MODE_SINGLE;
             else if (!strcmp(optarg, "uring")) {
 #ifndef MINRELAY_URING
                 fprintf(stderr, "minrelay: built without io_uring (cc -DMINRELAY_URING ... -luring)\n");
                 return 2;
 #endif
-                single = 2;
+                mode = MODE_URING;
             }
             else if (strcmp(optarg, "batch")) usage();
             break;
@@ -255,9 +262,9 @@ int main(int argc, char **argv) {
             fprintf(stderr, "bind %s:%d: %s\n", addr, base + i, strerror(errno));
             return 1;
         }
-        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
         /* not under io_uring: a socket in an epoll set pays the set's callback per datagram */
-        if (single != 2 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) { perror("epoll_ctl"); return 1; }
+        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+        if (mode != MODE_URING && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) { perror("epoll_ctl"); return 1; }
         sd[i].fd = fd;
     }
 
@@ -265,9 +272,9 @@ int main(int argc, char **argv) {
     sigaction(SIGINT, &sig, NULL);
     sigaction(SIGTERM, &sig, NULL);
     fprintf(stderr, "minrelay ready pairs=%d ports=%d-%d mode=%s batch=%d tos=%d\n", n, base, base + 2 * n - 1,
-            single == 2 ? "uring" : single ? "single" : "batch", batch, tos);
+            mode == MODE_URING ? "uring" : mode == MODE_SINGLE ? "single" : "batch", batch, tos);
 #ifdef MINRELAY_URING
-    if (single == 2) return run_uring(sd, 2 * n);
+    if (mode == MODE_URING) return run_uring(sd, 2 * n);
 #endif
 
     static unsigned char bufs[MAXB][PKT];
@@ -288,7 +295,7 @@ int main(int argc, char **argv) {
         for (int e = 0; e < ne; e++) {
             int i = (int)evs[e].data.u32;
             struct side *me = &sd[i], *other = &sd[i ^ 1]; /* A = even, B = odd */
-            if (single) {
+            if (mode == MODE_SINGLE) {
                 for (int q = 0; q < batch; q++) {
                     socklen_t sl = sizeof(src[0]);
                     ssize_t len = recvfrom(me->fd, bufs[0], PKT, MSG_DONTWAIT, (struct sockaddr *)&src[0], &sl);
