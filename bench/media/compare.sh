@@ -33,7 +33,8 @@
 #          NOISE_RETRIES (1: re-runs of a noisy fixed-rate trial) SEARCH_NOISE_RETRIES
 #          (0: of a noisy search trial) QUIET_TIMEOUT (1: s to wait for a quiet machine before a
 #          trial) MAX_MINUTES (30: no new slot after that) RESPROXY_PORTS (20000-32000, see below)
-#          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0) MINRELAY_ARGS
+#          RESPROXY_ARGS (extra resproxy-media flags, e.g. --max-packet-age=0, or --io-engine=epoll:
+#          its epoll data path instead of io_uring, the default where the kernel allows it) MINRELAY_ARGS
 #          (extra minrelay flags, e.g. "-t 184": its sockets mark DSCP EF too; "-m uring": no
 #          system call per packet, io_uring) PHASES ("fixed
 #          search latency overload pairs": which measurements each slot runs, then the pairs

@@ -117,6 +117,17 @@ MediaCommandLine parse_media_command_line(int argc, const char* const* argv) {
       out.port_quarantine_s = static_cast<unsigned>(number("--port-quarantine", value(), 0, 300));
     } else if (arg == "--max-packet-age") {
       out.max_packet_age_ms = static_cast<unsigned>(number("--max-packet-age", value(), 0, 1000));
+    } else if (arg == "--io-engine") {
+      const std::string text = value();
+      if (text == "auto") {
+        out.io_engine = ListenConfig::MediaIo::Auto;
+      } else if (text == "io_uring") {
+        out.io_engine = ListenConfig::MediaIo::IoUring;
+      } else if (text == "epoll") {
+        out.io_engine = ListenConfig::MediaIo::Epoll;
+      } else {
+        fail(arg, text, "expected auto, io_uring or epoll");
+      }
     } else if (arg == "--ng-secret-file") {
       out.secret_file = value();
       if (out.secret_file->empty()) fail(arg, "", "expected a file name");
@@ -171,6 +182,8 @@ The resproxy media relay, controlled over the rtpengine "ng" protocol (UDP).
   --max-sessions=N             media streams at most (10000)
   --port-quarantine=SECS       a freed port waits this long before reuse (30)
   --max-packet-age=MS          overload: discard packets that waited longer (50; 0: off)
+  --io-engine=auto|io_uring|epoll  the data path: io_uring where the kernel allows it (auto),
+                               io_uring or refuse to start, or epoll (recvmmsg/sendmmsg)
   --ng-secret-file=PATH        require signed control (resproxy's authenticated ng) from
                                untrusted sources; replies to signed requests are signed
   --trusted-ng=RANGE           who may send plain ng (repeatable; default loopback)

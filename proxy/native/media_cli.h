@@ -21,6 +21,10 @@
 //                                     new one (30; 0: at once, like rtpengine's delete-delay 0).
 //   --max-packet-age=MS               overload: a packet that waited longer is discarded, not
 //                                     forwarded late (runtime.h media_max_age; 0: off; 50).
+//   --io-engine=auto|io_uring|epoll   the data path's system interface (runtime.h media_io):
+//                                     io_uring where the kernel allows it (auto), required
+//                                     (io_uring: refused at start-up where it is not), or epoll.
+//                                     Ours; rtpengine has none.
 //   --ng-secret-file=PATH             authenticated control (ng_auth.h): the shared secret, the
 //                                     file's first line. Ours; rtpengine has none.
 //   --trusted-ng=RANGE                who may send plain ng: CIDR, a-b or one address;
@@ -36,6 +40,7 @@
 #include "proxy/base/ip_range.h"
 #include "proxy/base/net.h"
 #include "proxy/native/log.h"
+#include "proxy/native/runtime.h"
 
 namespace resproxy::native {
 
@@ -59,6 +64,7 @@ struct MediaCommandLine {
   std::size_t max_sessions = 10'000;
   unsigned max_packet_age_ms = 50;
   unsigned port_quarantine_s = 30;
+  ListenConfig::MediaIo io_engine = ListenConfig::MediaIo::Auto;
   std::optional<std::string> secret_file;
   std::vector<IpRange> trusted;            // default: loopback
   std::vector<std::string> trusted_text;   // as given, for the start-up line

@@ -90,7 +90,8 @@ void MediaShards::start() {
                      .udp = false,  // the front's socket: set_datagram_sender below
                      .tcp = false,
                      .interface_poll = std::chrono::milliseconds(0),  // the relay trusts by address
-                     .media_max_age = config_.media_max_age});
+                     .media_max_age = config_.media_max_age,
+                     .media_io = config_.media_io});
     shard->runtime->set_datagram_sender([this](const SendDatagram& reply) { send_reply(reply); });
     shard->runtime->start();
   }

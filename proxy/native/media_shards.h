@@ -48,6 +48,7 @@ struct MediaShardsConfig {
   std::string listen_ip = "127.0.0.1";  // --listen-ng
   std::uint16_t listen_port = 0;        // 0: ephemeral
   std::chrono::milliseconds media_max_age{50};
+  ListenConfig::MediaIo media_io = ListenConfig::MediaIo::Auto;  // each shard's run()
 };
 
 class MediaShards {

@@ -123,7 +123,8 @@ int run_sharded(const MediaCommandLine& cli, media::ng::NgServerConfig config, L
                                          .shards = cli.num_threads,
                                          .listen_ip = cli.listen_ng.ip,
                                          .listen_port = cli.listen_ng.port,
-                                         .media_max_age = std::chrono::milliseconds(cli.max_packet_age_ms)});
+                                         .media_max_age = std::chrono::milliseconds(cli.max_packet_age_ms),
+                                         .media_io = cli.io_engine});
   } catch (const std::invalid_argument& e) {
     logger.error(std::string(e.what()) + " (--port-min " + std::to_string(cli.port_min) + ", --port-max " +
                  std::to_string(cli.port_max) + ")");
@@ -157,6 +158,16 @@ int run(const MediaCommandLine& cli) {
   if (const auto overlap = media_ports_overlap_warning(cli.port_min, cli.port_max); !overlap.empty()) {
     logger.warn(overlap);
   }
+  // The data path (--io-engine): asked of the kernel here, so the log says which one relays.
+  std::string refused;
+  const bool uring = cli.io_engine != ListenConfig::MediaIo::Epoll && NativeRuntime::media_io_uring_usable(refused);
+  if (cli.io_engine == ListenConfig::MediaIo::IoUring && !uring) {
+    logger.error("--io-engine io_uring: " + refused);
+    return kExitStartup;
+  }
+  logger.info(uring ? std::string("data path: io_uring")
+                    : cli.io_engine == ListenConfig::MediaIo::Epoll ? std::string("data path: epoll")
+                                                                    : "data path: epoll (io_uring: " + refused + ")");
   if (cli.num_threads > 1) return run_sharded(cli, std::move(config), logger);
   CryptoRng rng;
   media::ng::RelayNode node(config, openssl_crypto(), rng);
@@ -167,7 +178,8 @@ int run(const MediaCommandLine& cli) {
                                      .port = cli.listen_ng.port,
                                      .udp = true,
                                      .tcp = false,
-                                     .media_max_age = std::chrono::milliseconds(cli.max_packet_age_ms)});
+                                     .media_max_age = std::chrono::milliseconds(cli.max_packet_age_ms),
+                                     .media_io = cli.io_engine});
   const int rc = serve(
       cli, logger, io, [&] { runtime.start(); }, [&] { runtime.stop(); },
       [&] { log_ready(cli, config, logger, runtime.local_address(), 1); },

@@ -75,6 +75,13 @@ struct ListenConfig {
   // late — every stream keeps flowing with bounded delay, instead of all of them drowning in
   // seconds of backlog. RTP later than a jitter buffer's depth is useless anyway. Zero: off.
   std::chrono::milliseconds media_max_age{50};
+  // How run() waits on and moves the relay's datagrams (runtime_media.cpp, runtime_uring.cpp).
+  // Auto: io_uring where the kernel allows it (Linux >= 6.0, not refused by a seccomp profile
+  // or kernel.io_uring_disabled), else epoll. IoUring: the same, for a caller that checked
+  // media_io_uring_usable() first. Epoll: recvmmsg/sendmmsg on an epoll set. io.run() (resproxy's
+  // built-in relay) always uses epoll.
+  enum class MediaIo { Auto, Epoll, IoUring };
+  MediaIo media_io = MediaIo::Auto;
   // TLS (tls.h): a listener on tls.port when tls.listen, and outbound TLS streams for every
   // OpenStream that asks for one. The contexts are built at start(), which throws on a
   // certificate, key or CA file it cannot use.
@@ -137,6 +144,8 @@ class NativeRuntime {
     std::uint64_t media_receive_errors = 0;  // datagrams over 2048 bytes (dropped), read errors
     // Discarded unforwarded: older than media_max_age when read (the relay was overloaded).
     std::uint64_t media_stale_dropped = 0;
+    // Gauge: 1 while run() relays on io_uring, 0 on epoll (or not in run()).
+    std::uint64_t media_io_uring = 0;
   };
 
   NativeRuntime(boost::asio::io_context& io, Node& node, ListenConfig config);
@@ -164,12 +173,20 @@ class NativeRuntime {
   [[nodiscard]] TimePoint now() const;
 
   // Runs the io_context on this thread until it is stopped, as io.run() would, but waits on the
-  // media relay's ports itself: a wake-up for media costs one epoll_wait instead of Asio's wait
-  // and re-arm on top of it (runtime_media.cpp). For an io_context run by this one thread only.
+  // media relay's ports itself: on io_uring (ListenConfig::media_io; runtime_uring.cpp) one
+  // io_uring_enter per wake-up and no system call per datagram, else on their epoll set, one
+  // epoll_wait instead of Asio's wait and re-arm on top of it (runtime_media.cpp). For an
+  // io_context run by this one thread only.
   // The runtime's timers, its UDP socket and whatever is posted to it run as under io.run(); an
   // io_context object of someone else's that it shares (a signal set) is served at least every
   // 20 ms. Call after start().
   void run();
+
+  // Whether run() can relay on io_uring here: this build has it (liburing) and the kernel sets
+  // up a ring that does all the data path needs (a multishot recvmsg into provided buffers,
+  // proven with one datagram on loopback). False with the reason in `why` (e.g.
+  // "io_uring_setup: Operation not permitted" under a seccomp profile that refuses it).
+  static bool media_io_uring_usable(std::string& why);
 
   // Runs `input` on the io_context's thread as one more Node input, then drains effects and
   // re-arms the timer (management commands, tests). Thread-safe. Ignored after stop().

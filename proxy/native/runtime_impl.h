@@ -164,6 +164,7 @@ struct MediaPort : std::enable_shared_from_this<MediaPort> {
   OwnedFd fd;     // the socket, closed with the port (the media set drops it then)
   bool v6;
   bool closed = false;  // out of the table; its wait and queued forwards do nothing
+  bool uring_armed = false;  // io_uring: a multishot recvmsg of its own is in the ring
   // The last source: a relay leg talks to one peer, and formatting an address costs more than
   // moving the packet.
   udp::endpoint last_source;
@@ -229,6 +230,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void set_media_bridges(MediaBridges* bridges) { media_bridges_ = bridges; }
 
   static TimePoint now() { return to_core(SteadyClock::now()); }
+  // NativeRuntime::media_io_uring_usable (runtime_uring.cpp).
+  static bool uring_usable(std::string& why);
 
  private:
   // Inputs: one Node input, then drain effects and re-arm the timer.
@@ -283,6 +286,34 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // closing the socket leaves as if it had been sent at once.
   void send_media();
   void close_media_ports();
+  // run()'s turns of Asio, on either data path: Asio's own work (io.poll()) when one of its keys
+  // was ready, the Node's deadline came or kLoopPollMax passed since the last turn.
+  static constexpr auto kLoopPollMax = std::chrono::milliseconds(20);
+  struct LoopTurn {
+    SteadyClock::time_point last_poll;
+    bool asio_ready = true;
+  };
+  // Takes Asio's turn if it is due; returns the time now.
+  SteadyClock::time_point loop_asio_turn(LoopTurn& turn, int wake);
+  // How long the loop may wait: until the Node's deadline (whole milliseconds, rounded up), at
+  // most kLoopPollMax after Asio's last turn.
+  [[nodiscard]] std::chrono::milliseconds loop_wait(const LoopTurn& turn, SteadyClock::time_point now) const;
+  [[nodiscard]] bool loop_ended() const;
+  // false: the set refused the loop's keys, and io.run() served everything instead.
+  bool run_epoll(int wake);
+  // run() on io_uring (runtime_uring.cpp): sets the ring up and moves the open ports onto it
+  // (false: refused, nothing changed); the loop; and back to the epoll set for what follows.
+  bool uring_start(int wake);
+  void run_uring(int wake);
+  void uring_stop();
+  // A port's multishot recvmsg into the ring's buffers; at its close, its cancel (the port kept
+  // until its last completion) after the forwards queued so far are submitted.
+  void uring_arm(MediaPort& port);
+  void uring_release(MediaPort& port);
+  // The queued forwards (media_forwards_) as sendmsg requests, each from its datagram's buffer.
+  void uring_queue_sends();
+  // The completions of one wake-up.
+  void uring_completions(LoopTurn& turn);
   // The card host: after each of its inputs, post its events (each a Node input of its own) and
   // re-arm its timer on its next deadline.
   void after_card_input();
@@ -439,6 +470,13 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   std::vector<MediaForward> media_forwards_;
   std::array<iovec, kMediaBatch> media_out_iov_{};
   std::array<mmsghdr, kMediaBatch> media_out_{};
+  // run() on io_uring (runtime_uring.cpp): the ring, its buffers and the ports closed while
+  // their receive was still in it. Only while run() is on it.
+  struct MediaUring;
+  struct MediaUringDelete {
+    void operator()(MediaUring* uring) const;
+  };
+  std::unique_ptr<MediaUring, MediaUringDelete> uring_;
 
   std::map<std::uint64_t, std::shared_ptr<Connection>> streams_;
   std::uint64_t next_inbound_id_ = 1;

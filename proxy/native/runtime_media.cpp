@@ -3,6 +3,8 @@
 // batches; each datagram is one Node input whose answer says where the same bytes go; the
 // answers of a batch leave together, one sendmmsg per run of them from the same socket.
 // Packets never queue: a forward that finds its socket's buffer full is dropped and counted.
+// Under run() on io_uring (runtime_uring.cpp) the ports' receives and sends go through the ring
+// instead; opening, closing, the Node's verdicts and the forwards' bookkeeping stay here.
 #include "proxy/native/runtime_impl.h"
 
 #include <algorithm>
@@ -69,6 +71,11 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     media_buffer_.resize(kMediaBatch * kMediaDatagramMax);
     media_forwards_.reserve(kMediaBatch);
   }
+  if (uring_) {  // run() on io_uring: the port's receive goes into the ring, not the epoll set
+    media_ports_.emplace(effect.local, port);
+    uring_arm(*port);
+    return;
+  }
   if (std::string error; !open_media_epoll(error)) {
     media_port_failed(effect.local, error);
     return;
@@ -131,6 +138,7 @@ void NativeRuntime::Impl::perform(CloseMediaPort& effect) {
   send_media();
   it->second->closed = true;
   unlink(*it->second);
+  if (uring_) uring_release(*it->second);  // its receive cancelled, the forwards submitted
   it->second->fd.close();  // leaves the epoll set with its last descriptor
   // Events of this wake-up may still name it: kept until they are handled.
   if (in_media_events_) media_closed_.push_back(it->second);
@@ -142,6 +150,7 @@ void NativeRuntime::Impl::close_media_ports() {
   for (auto& [local, port] : media_ports_) {
     port->closed = true;
     unlink(*port);
+    if (uring_) uring_release(*port);
     port->fd.close();
     if (in_media_events_) media_closed_.push_back(port);
   }
@@ -252,17 +261,35 @@ void NativeRuntime::Impl::post_media_backlog() {
 // runtime's UDP socket (SIP or ng) and an eventfd that post() writes; Asio's own work (that
 // socket, timers, signals, handlers posted from any thread) runs in io.poll(), called only when
 // one of those two is ready, the wait timed out at the Node's deadline, or a signal interrupted
-// it — and at least every kLoopPollMax, for Asio's timers the loop does not know of (interface
-// and wall-clock checks, store commits).
-namespace {
-constexpr auto kLoopPollMax = std::chrono::milliseconds(20);
-}  // namespace
+// it — and at least every kLoopPollMax (runtime_impl.h), for Asio's timers the loop does not know
+// of (interface and wall-clock checks, store commits). runtime_uring.cpp is the same loop on io_uring.
 
 void NativeRuntime::Impl::wake_loop() {
   const int fd = loop_wake_fd_.load(std::memory_order_acquire);
   if (fd < 0) return;
   const std::uint64_t one = 1;
   (void)!::write(fd, &one, sizeof one);  // a full counter (never: 2^64 - 2) already wakes it
+}
+
+SteadyClock::time_point NativeRuntime::Impl::loop_asio_turn(LoopTurn& turn, int wake) {
+  const auto now = SteadyClock::now();  // one clock read per wake-up (two when Asio's turn comes)
+  if (!turn.asio_ready && now - turn.last_poll < kLoopPollMax) return now;
+  std::uint64_t drained = 0;
+  (void)!::read(wake, &drained, sizeof drained);  // before poll: a post during it wakes again
+  io_.poll();
+  turn.asio_ready = false;
+  return turn.last_poll = SteadyClock::now();
+}
+
+std::chrono::milliseconds NativeRuntime::Impl::loop_wait(const LoopTurn& turn,
+                                                         SteadyClock::time_point now) const {
+  auto wait = kLoopPollMax - std::chrono::duration_cast<std::chrono::milliseconds>(now - turn.last_poll);
+  if (armed_) wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(to_steady(*armed_) - now));
+  return std::max(wait, std::chrono::milliseconds(0));
+}
+
+bool NativeRuntime::Impl::loop_ended() const {
+  return io_.stopped() || stopped_ || !media_epoll_ || !media_epoll_->is_open();
 }
 
 void NativeRuntime::Impl::run() {
@@ -273,6 +300,23 @@ void NativeRuntime::Impl::run() {
     io_.run();  // no set to wait on: Asio's own loop, as before
     return;
   }
+  if (config_.media_io != ListenConfig::MediaIo::Epoll && uring_start(wake)) {
+    media_direct_ = true;
+    loop_wake_fd_.store(wake, std::memory_order_release);
+    run_uring(wake);
+    loop_wake_fd_.store(-1, std::memory_order_release);
+    uring_stop();  // the open ports back in the epoll set, for io.run() below
+  } else if (!run_epoll(wake)) {
+    return;  // the set refused the loop's keys: io.run() served it all
+  }
+  media_direct_ = false;
+  if (!io_.stopped()) {  // stop() without io.stop(): Asio's loop finishes what is left
+    wait_media();
+    io_.run();
+  }
+}
+
+bool NativeRuntime::Impl::run_epoll(int wake) {
   const int set = media_epoll_->native_handle();
   const auto add = [set](int fd) {
     epoll_event event{};
@@ -283,38 +327,25 @@ void NativeRuntime::Impl::run() {
   if (!add(wake) || (udp_.is_open() && !add(udp_.native_handle()))) {
     (void)::epoll_ctl(set, EPOLL_CTL_DEL, wake, nullptr);  // the next run() adds it again
     io_.run();
-    return;
+    return false;
   }
   media_direct_ = true;
   media_waiting_ = false;  // a wait Asio had on the set ends aborted: the set is ours now
   ErrorCode ignored;
   media_epoll_->cancel(ignored);
   loop_wake_fd_.store(wake, std::memory_order_release);
-  auto last_poll = SteadyClock::now() - kLoopPollMax;
-  bool asio_ready = true;
+  LoopTurn turn{.last_poll = SteadyClock::now() - kLoopPollMax};
   while (true) {
-    auto now = SteadyClock::now();  // one clock read per wake-up (two when Asio's turn comes)
-    if (asio_ready || now - last_poll >= kLoopPollMax) {
-      std::uint64_t drained = 0;
-      (void)!::read(wake, &drained, sizeof drained);  // before poll: a post during it wakes again
-      io_.poll();
-      now = last_poll = SteadyClock::now();
-      asio_ready = false;
-    }
-    if (io_.stopped() || stopped_ || !media_epoll_ || !media_epoll_->is_open()) break;
-    // Until the Node's deadline (whole milliseconds, rounded up), at most kLoopPollMax.
-    auto wait = kLoopPollMax - std::chrono::duration_cast<std::chrono::milliseconds>(now - last_poll);
-    if (armed_) {
-      wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(to_steady(*armed_) - now));
-    }
+    const auto now = loop_asio_turn(turn, wake);
+    if (loop_ended()) break;
     // A backlog to read: look at the set without blocking. The Node's deadline is then noticed
     // here rather than by the wait's timeout.
     const bool backlog = !media_backlog_.empty();
-    if (backlog && armed_ && to_steady(*armed_) <= now) asio_ready = true;
-    const int timeout = backlog ? 0 : static_cast<int>(std::max<std::int64_t>(0, wait.count()));
+    if (backlog && armed_ && to_steady(*armed_) <= now) turn.asio_ready = true;
+    const int timeout = backlog ? 0 : static_cast<int>(loop_wait(turn, now).count());
     const int n = ::epoll_wait(set, media_events_.data(), static_cast<int>(media_events_.size()), timeout);
     if (n < 0 || (n == 0 && !backlog)) {  // the deadline, the poll bound, or a signal (EINTR)
-      asio_ready = true;
+      turn.asio_ready = true;
       continue;
     }
     // Asio's keys leave the list (its work runs after the ports'); the ports are handled as
@@ -322,7 +353,7 @@ void NativeRuntime::Impl::run() {
     int ports = 0;
     for (int i = 0; i < n; ++i) {
       if (media_events_[static_cast<std::size_t>(i)].data.u64 == kLoopKeyAsio) {
-        asio_ready = true;
+        turn.asio_ready = true;
       } else {
         media_events_[static_cast<std::size_t>(ports++)] = media_events_[static_cast<std::size_t>(i)];
       }
@@ -334,11 +365,7 @@ void NativeRuntime::Impl::run() {
     (void)::epoll_ctl(set, EPOLL_CTL_DEL, wake, nullptr);
     if (udp_.is_open()) (void)::epoll_ctl(set, EPOLL_CTL_DEL, udp_.native_handle(), nullptr);
   }
-  media_direct_ = false;
-  if (!io_.stopped()) {  // stop() without io.stop(): Asio's loop finishes what is left
-    wait_media();
-    io_.run();
-  }
+  return true;
 }
 
 int NativeRuntime::Impl::receive_media_batch(MediaPort& port) {
@@ -474,6 +501,10 @@ void NativeRuntime::Impl::queue_media_send(MediaPort& in, const MediaSend& send,
 }
 
 void NativeRuntime::Impl::send_media() {
+  if (uring_) {
+    uring_queue_sends();
+    return;
+  }
   const std::size_t total = media_forwards_.size();
   std::size_t first = 0;
   while (first < total) {

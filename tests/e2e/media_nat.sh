@@ -158,7 +158,8 @@
 # the silent phones wait for the relay's BYE; 12 with EXTERNAL), HOLD=1 if INACTIVITY <= 30
 # else 0, HOLD_DIR=sendonly, EXTERNAL= (nothing: the built-in relay; resproxy-media, rtpengine:
 # an external one; needs MEDIA_RELAY=1), RESPROXY_MEDIA_BIN (default: resproxy-media next to
-# RESPROXY_BIN), MEDIA_THREADS=1 (resproxy-media's --num-threads: ctest runs it with 2, the
+# RESPROXY_BIN), MEDIA_IO_ENGINE=auto (resproxy-media's --io-engine: io_uring where the kernel
+# allows it, else epoll; the log says which), MEDIA_THREADS=1 (resproxy-media's --num-threads: ctest runs it with 2, the
 # sharded relay of media_shards.h), WRONG_SECRET=0, KILL_RELAY=1, RESTART_RELAY=0 (ctest runs the
 # rtpengine variant with 1), LOST_TALK_S=6, LOST_HEARD=100, LOST_BYE_S=5
 set -uo pipefail
@@ -295,7 +296,7 @@ start_external() {
     NG_SECRET=$(cat "$T/ng.secret")
     ip netns exec "$NP" "$RESPROXY_MEDIA_BIN" --interface="$P_IP" --listen-ng="$NG_ADDR" \
       --port-min="$EXT_MIN" --port-max="$EXT_MAX" --ng-secret-file="$T/ng.secret" --trusted-ng=192.0.2.1 \
-      --num-threads="${MEDIA_THREADS:-1}" --foreground --log-stderr --pidfile="$T/relay.pid" >"$T/relay.log" 2>&1 </dev/null &
+      --num-threads="${MEDIA_THREADS:-1}" --io-engine="${MEDIA_IO_ENGINE:-auto}" --foreground --log-stderr --pidfile="$T/relay.pid" >"$T/relay.log" 2>&1 </dev/null &
   else
     NG_SECRET=""
     ip netns exec "$NP" rtpengine --config-file=none --foreground --table=-1 --interface="$P_IP" \
@@ -321,6 +322,7 @@ start_external() {
   fi
   log "$EXTERNAL pid $RELAY_PID in $NP: ng on $NG_ADDR ($([[ -n $NG_SECRET ]] && echo signed only || echo plain)), media on $P_IP:$EXT_MIN-$EXT_MAX" \
     "$([[ $WRONG_SECRET == 1 ]] && echo "; WRONG_SECRET=1: resproxy is given another secret")"
+  if [[ $EXTERNAL == resproxy-media ]]; then log "resproxy-media's $(grep -m1 -o 'data path: .*' "$T/relay.log")"; fi
 }
 if [[ -n $EXTERNAL ]]; then start_external || finish; fi
 

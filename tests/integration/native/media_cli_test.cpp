@@ -33,6 +33,7 @@ TEST(MediaCommandLine, DefaultsListenOnLoopbackAndTrustOnlyLoopback) {
   EXPECT_TRUE(any_contains(c.trusted, "::1"));
   EXPECT_FALSE(any_contains(c.trusted, "192.0.2.1"));
   EXPECT_EQ(c.tos, 184);
+  EXPECT_EQ(c.io_engine, ListenConfig::MediaIo::Auto);  // io_uring where the kernel allows it
 }
 
 TEST(MediaCommandLine, TakesRtpenginesFlagsInBothForms) {
@@ -59,6 +60,9 @@ TEST(MediaCommandLine, TakesRtpenginesFlagsInBothForms) {
   EXPECT_FALSE(any_contains(c.trusted, "127.0.0.1"));  // a list given replaces the default
   EXPECT_EQ(c.log_level, LogLevel::Debug);
   EXPECT_EQ(parse({"--listen-ng=2224"}).listen_ng, (Address{"127.0.0.1", 2224}));  // a bare port: loopback
+  EXPECT_EQ(parse({"--io-engine=epoll"}).io_engine, ListenConfig::MediaIo::Epoll);
+  EXPECT_EQ(parse({"--io-engine", "io_uring"}).io_engine, ListenConfig::MediaIo::IoUring);
+  EXPECT_EQ(parse({"--io-engine=auto"}).io_engine, ListenConfig::MediaIo::Auto);
 }
 
 TEST(MediaCommandLine, RefusesWhatItCannotObeyNamingTheFlag) {
@@ -74,6 +78,7 @@ TEST(MediaCommandLine, RefusesWhatItCannotObeyNamingTheFlag) {
   EXPECT_NE(refusal({"--no-such-flag"}).find("unknown option"), std::string::npos);
   EXPECT_NE(refusal({"--foreground=yes"}).find("takes no value"), std::string::npos);
   EXPECT_NE(refusal({"--timeout"}).find("needs a value"), std::string::npos);
+  EXPECT_NE(refusal({"--io-engine=uring"}).find("expected auto, io_uring or epoll"), std::string::npos);
 }
 
 }  // namespace

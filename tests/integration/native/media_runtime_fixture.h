@@ -178,8 +178,10 @@ struct MarkedReceiver {
 // One runtime hosting a RelayNode on its own io_context. Its SIP socket is bound too (every
 // runtime has one); no TCP, no polls that would add inputs.
 struct Relay {
-  explicit Relay(const std::string& ip = "127.0.0.1", std::chrono::milliseconds max_age = 0ms) {
+  explicit Relay(const std::string& ip = "127.0.0.1", std::chrono::milliseconds max_age = 0ms,
+                 ListenConfig::MediaIo media_io = ListenConfig::MediaIo::Auto) {
     config.ip = ip;
+    config.media_io = media_io;  // run()'s data path; io.run() always uses epoll
     // Off unless a test is about it: the fairness test queues its flood for longer than 50 ms.
     config.media_max_age = max_age;
     config.tcp = false;
