@@ -165,9 +165,9 @@ int run(const MediaCommandLine& cli) {
     logger.error("--io-engine io_uring: " + refused);
     return kExitStartup;
   }
-  logger.info(uring ? std::string("data path: io_uring")
-                    : cli.io_engine == ListenConfig::MediaIo::Epoll ? std::string("data path: epoll")
-                                                                    : "data path: epoll (io_uring: " + refused + ")");
+  std::string path = uring ? "io_uring" : "epoll";
+  if (!uring && cli.io_engine == ListenConfig::MediaIo::Auto) path += " (io_uring: " + refused + ")";
+  logger.info("data path: " + path);
   if (cli.num_threads > 1) return run_sharded(cli, std::move(config), logger);
   CryptoRng rng;
   media::ng::RelayNode node(config, openssl_crypto(), rng);

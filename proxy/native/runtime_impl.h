@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -260,6 +261,10 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void media_port_failed(Address local, std::string error);
   // Creates the media epoll set (at the first port, or when run() starts); false if it cannot.
   bool open_media_epoll(std::string& error);
+  // Has `port` watched by the data path in use: its receive in the io_uring ring under run() on
+  // io_uring, else its registration in the epoll set (made with the first port). False with
+  // `error`.
+  bool watch_media_port(MediaPort& port, std::string& error);
   // Waits for the media epoll set to have a ready port; then on_media_ready. Not under run(),
   // which waits on the set itself.
   void wait_media();
@@ -279,6 +284,14 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   // The datagram in `m` (its SO_TIMESTAMPNS) waited longer than media_max_age before `read_at`
   // (the wall clock at the batch's read).
   [[nodiscard]] bool too_old(const msghdr& m, std::chrono::nanoseconds read_at) const;
+  // Asks the CPU for the lines of `port` a datagram uses (up to `senders`): a wake-up's ports
+  // are cold, and their misses overlap when asked for at once.
+  static void prefetch_port(const MediaPort& port);
+  // One datagram that arrived on `port` from `from` (a sockaddr of `from_size` bytes), on either
+  // data path: its source remembered, one Node input at `at`, and the forward the node asks for
+  // queued from buffer `slot`.
+  void relay_datagram(MediaPort& port, const void* from, std::size_t from_size, std::string_view bytes,
+                      std::size_t slot, TimePoint at);
   // Queues the forward of datagram `slot` (its bytes) as the node asked, for send_media().
   void queue_media_send(MediaPort& in, const MediaSend& send, std::size_t slot, std::size_t size);
   // Sends the queued forwards: one sendmmsg per run of forwards leaving from the same socket.
@@ -312,6 +325,8 @@ class NativeRuntime::Impl : public std::enable_shared_from_this<NativeRuntime::I
   void uring_release(MediaPort& port);
   // The queued forwards (media_forwards_) as sendmsg requests, each from its datagram's buffer.
   void uring_queue_sends();
+  // A forward's send completed with `result` (a byte count, or -errno): counted.
+  void count_send(int result);
   // The completions of one wake-up.
   void uring_completions(LoopTurn& turn);
   // The card host: after each of its inputs, post its events (each a Node input of its own) and

@@ -71,26 +71,30 @@ void NativeRuntime::Impl::perform(OpenMediaPort& effect) {
     media_buffer_.resize(kMediaBatch * kMediaDatagramMax);
     media_forwards_.reserve(kMediaBatch);
   }
-  if (uring_) {  // run() on io_uring: the port's receive goes into the ring, not the epoll set
-    media_ports_.emplace(effect.local, port);
-    uring_arm(*port);
-    return;
-  }
-  if (std::string error; !open_media_epoll(error)) {
+  if (std::string error; !watch_media_port(*port, error)) {
     media_port_failed(effect.local, error);
-    return;
-  }
-  // Edge-triggered: reported once per arrival; a port left with datagrams by the fairness bound
-  // goes on the backlog (drain_media).
-  epoll_event event{};
-  event.events = EPOLLIN | EPOLLET;
-  event.data.ptr = port.get();  // alive while in the set (media_ports_, then media_closed_)
-  if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->fd.get(), &event) != 0) {
-    media_port_failed(effect.local, std::string("epoll_ctl: ") + std::strerror(errno));
     return;
   }
   media_ports_.emplace(effect.local, port);
   wait_media();
+}
+
+bool NativeRuntime::Impl::watch_media_port(MediaPort& port, std::string& error) {
+  if (uring_) {  // run() on io_uring: the port's receive goes into the ring, not the epoll set
+    uring_arm(port);
+    return true;
+  }
+  if (!open_media_epoll(error)) return false;
+  // Edge-triggered: reported once per arrival; a port left with datagrams by the fairness bound
+  // goes on the backlog (drain_media).
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLET;
+  event.data.ptr = &port;  // alive while in the set (media_ports_, then media_closed_)
+  if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port.fd.get(), &event) != 0) {
+    error = std::string("epoll_ctl: ") + std::strerror(errno);
+    return false;
+  }
+  return true;
 }
 
 bool NativeRuntime::Impl::open_media_epoll(std::string& error) {
@@ -211,10 +215,7 @@ void NativeRuntime::Impl::handle_media_events(int n) {
   // lines a datagram uses (MediaPort's fields before `senders`, which no packet reads). Then the
   // node's state (a relay's session and legs).
   for (int i = 0; i < n; ++i) {
-    const auto* port = static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr);
-    const char* p = reinterpret_cast<const char*>(port);
-    const auto hot = static_cast<std::size_t>(reinterpret_cast<const char*>(&port->senders) - p);
-    for (std::size_t offset = 0; offset < hot; offset += 64) __builtin_prefetch(p + offset);
+    prefetch_port(*static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr));
   }
   for (int i = 0; i < n; ++i) {
     node_.prefetch_media(static_cast<const MediaPort*>(media_events_[static_cast<std::size_t>(i)].data.ptr)->local);
@@ -429,24 +430,10 @@ bool NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
         ++stats_.media_stale_dropped;
         continue;
       }
-      udp::endpoint sender;
-      const std::size_t name_size = std::min<std::size_t>(m.msg_hdr.msg_namelen, sender.capacity());
-      std::memcpy(sender.data(), &media_from_[static_cast<std::size_t>(i)], name_size);
-      sender.resize(name_size);
-      if (sender != port->last_source || port->last_source_address.ip.empty()) {
-        port->last_source = sender;
-        port->last_source_address = to_address(sender);
-      }
       const std::size_t slot = static_cast<std::size_t>(i);
-      const std::string_view bytes(media_buffer_.data() + slot * kMediaDatagramMax, m.msg_len);
-      ++stats_.media_packets_in;
-      // The answer is queued inside the input, before the effects it caused are performed: a
-      // CloseMediaPort among them then sends it first (perform(CloseMediaPort)).
-      deliver_at(batch_now, [&](Node& node, TimePoint now) {
-        const auto verdict =
-            node.on_media_packet(now, port->local, port->last_source_address, bytes);
-        if (verdict) queue_media_send(*port, *verdict, slot, bytes.size());
-      });
+      relay_datagram(*port, &media_from_[slot], m.msg_hdr.msg_namelen,
+                     std::string_view(media_buffer_.data() + slot * kMediaDatagramMax, m.msg_len), slot,
+                     batch_now);
     }
     // Sent before the next recvmmsg reuses the buffer.
     send_media();
@@ -455,6 +442,31 @@ bool NativeRuntime::Impl::drain_media(MediaPort& port_ref) {
     if (static_cast<std::size_t>(n) < kMediaBatch) return false;
   }
   return true;  // the bound: more may wait, and no edge will say so
+}
+
+void NativeRuntime::Impl::prefetch_port(const MediaPort& port) {
+  const char* p = reinterpret_cast<const char*>(&port);
+  const auto hot = static_cast<std::size_t>(reinterpret_cast<const char*>(&port.senders) - p);
+  for (std::size_t offset = 0; offset < hot; offset += 64) __builtin_prefetch(p + offset);
+}
+
+void NativeRuntime::Impl::relay_datagram(MediaPort& port, const void* from, std::size_t from_size,
+                                         std::string_view bytes, std::size_t slot, TimePoint at) {
+  udp::endpoint sender;
+  const std::size_t name_size = std::min<std::size_t>(from_size, sender.capacity());
+  std::memcpy(sender.data(), from, name_size);
+  sender.resize(name_size);
+  if (sender != port.last_source || port.last_source_address.ip.empty()) {
+    port.last_source = sender;
+    port.last_source_address = to_address(sender);
+  }
+  ++stats_.media_packets_in;
+  // The answer is queued inside the input, before the effects it caused are performed: a
+  // CloseMediaPort among them then sends it first (perform(CloseMediaPort)).
+  deliver_at(at, [&](Node& node, TimePoint now) {
+    const auto verdict = node.on_media_packet(now, port.local, port.last_source_address, bytes);
+    if (verdict) queue_media_send(port, *verdict, slot, bytes.size());
+  });
 }
 
 bool NativeRuntime::Impl::too_old(const msghdr& m, std::chrono::nanoseconds read_at) const {

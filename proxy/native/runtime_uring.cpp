@@ -247,14 +247,22 @@ struct NativeRuntime::Impl::MediaUring {
 void NativeRuntime::Impl::MediaUringDelete::operator()(MediaUring* uring) const { delete uring; }
 
 bool NativeRuntime::Impl::uring_usable(std::string& why) {
-  const std::unique_ptr<MediaUring, MediaUringDelete> uring(new MediaUring());
-  return uring->init(false, why) && uring->probe(why);
+  // Probed once per process, on a ring of its own: the daemon asks before it logs its data path,
+  // then every shard's run() before it sets its ring up.
+  static const std::string refused = [] {
+    std::string reason;
+    const std::unique_ptr<MediaUring, MediaUringDelete> uring(new MediaUring());
+    return uring->init(false, reason) && uring->probe(reason) ? std::string() : reason;
+  }();
+  why = refused;
+  return refused.empty();
 }
 
 bool NativeRuntime::Impl::uring_start(int wake) {
-  std::unique_ptr<MediaUring, MediaUringDelete> uring(new MediaUring());
   std::string why;
-  if (!uring->init(config_.media_max_age.count() > 0, why) || !uring->probe(why)) return false;
+  if (!uring_usable(why)) return false;
+  std::unique_ptr<MediaUring, MediaUringDelete> uring(new MediaUring());
+  if (!uring->init(config_.media_max_age.count() > 0, why)) return false;
   if (!uring->arm_poll(wake) || (udp_.is_open() && !uring->arm_poll(udp_.native_handle()))) return false;
   uring_ = std::move(uring);
   // The ports opened before leave the epoll set for the ring; Asio's wait on the set ends.
@@ -279,12 +287,7 @@ void NativeRuntime::Impl::uring_stop() {
   io_uring_cqe* cqe = nullptr;
   io_uring_for_each_cqe(&uring_->ring, head, cqe) {
     ++seen;
-    if ((io_uring_cqe_get_data64(cqe) & kTagMask) != kTagSend) continue;
-    if (cqe->res < 0) {
-      ++stats_.media_send_dropped;
-    } else {
-      ++stats_.media_packets_out;
-    }
+    if ((io_uring_cqe_get_data64(cqe) & kTagMask) == kTagSend) count_send(cqe->res);
   }
   io_uring_cq_advance(&uring_->ring, seen);
   uring_.reset();
@@ -293,12 +296,15 @@ void NativeRuntime::Impl::uring_stop() {
   // ring had received from them and not handed out yet is lost with it.
   for (auto& [local, port] : media_ports_) {
     port->uring_armed = false;
-    epoll_event event{};
-    event.events = EPOLLIN | EPOLLET;
-    event.data.ptr = port.get();
-    if (::epoll_ctl(media_epoll_->native_handle(), EPOLL_CTL_ADD, port->fd.get(), &event) != 0) {
-      ++stats_.media_receive_errors;
-    }
+    if (std::string error; !watch_media_port(*port, error)) ++stats_.media_receive_errors;
+  }
+}
+
+void NativeRuntime::Impl::count_send(int result) {
+  if (result < 0) {
+    ++stats_.media_send_dropped;  // the socket's buffer was full (EAGAIN), no route, …
+  } else {
+    ++stats_.media_packets_out;
   }
 }
 
@@ -378,11 +384,9 @@ void NativeRuntime::Impl::uring_completions(LoopTurn& turn) {
   io_uring_for_each_cqe(&u.ring, head, cqe) {
     const std::uint64_t data = io_uring_cqe_get_data64(cqe);
     if ((data & kTagMask) != kTagReceive || (cqe->flags & IORING_CQE_F_BUFFER) == 0) continue;
-    const auto* port = reinterpret_cast<const MediaPort*>(data);
-    const char* p = reinterpret_cast<const char*>(port);
-    const auto hot = static_cast<std::size_t>(reinterpret_cast<const char*>(&port->senders) - p);
-    for (std::size_t offset = 0; offset < hot; offset += 64) __builtin_prefetch(p + offset);
-    if (!port->closed) node_.prefetch_media(port->local);
+    const auto& port = *reinterpret_cast<const MediaPort*>(data);
+    prefetch_port(port);
+    if (!port.closed) node_.prefetch_media(port.local);
   }
   const bool age_bound = config_.media_max_age.count() > 0;
   unsigned seen = 0;
@@ -393,11 +397,7 @@ void NativeRuntime::Impl::uring_completions(LoopTurn& turn) {
     const bool more = (cqe->flags & IORING_CQE_F_MORE) != 0;
     if (tag == kTagSend) {
       const auto id = static_cast<unsigned>(data >> 3);
-      if (cqe->res < 0) {
-        ++stats_.media_send_dropped;  // the socket's buffer was full (EAGAIN), no route, …
-      } else {
-        ++stats_.media_packets_out;
-      }
+      count_send(cqe->res);
       u.sending[id] = false;
       u.give_back(id);
       continue;
@@ -433,22 +433,10 @@ void NativeRuntime::Impl::uring_completions(LoopTurn& turn) {
           if (stale) {
             ++stats_.media_stale_dropped;
           } else {
-            udp::endpoint sender;
-            const std::size_t name_size = std::min<std::size_t>(out->namelen, sender.capacity());
-            std::memcpy(sender.data(), io_uring_recvmsg_name(out), name_size);
-            sender.resize(name_size);
-            if (sender != port.last_source || port.last_source_address.ip.empty()) {
-              port.last_source = sender;
-              port.last_source_address = to_address(sender);
-            }
-            const std::string_view bytes(
-                static_cast<const char*>(io_uring_recvmsg_payload(out, &u.receive_template)),
-                io_uring_recvmsg_payload_length(out, cqe->res, &u.receive_template));
-            ++stats_.media_packets_in;
-            deliver_at(media_clock_.now, [&](Node& node, TimePoint at) {
-              const auto verdict = node.on_media_packet(at, port.local, port.last_source_address, bytes);
-              if (verdict) queue_media_send(port, *verdict, id, bytes.size());
-            });
+            relay_datagram(port, io_uring_recvmsg_name(out), out->namelen,
+                           std::string_view(static_cast<const char*>(io_uring_recvmsg_payload(out, &u.receive_template)),
+                                            io_uring_recvmsg_payload_length(out, cqe->res, &u.receive_template)),
+                           id, media_clock_.now);
             uring_queue_sends();
             forwarded = u.sending[id];
           }

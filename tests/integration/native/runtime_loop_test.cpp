@@ -102,12 +102,17 @@ class NativeRuntimeLoop : public ::testing::TestWithParam<MediaIo> {
       GTEST_SKIP() << "io_uring refused here: " << why;
     }
   }
-  // A relay whose run() takes this test's data path.
-  std::unique_ptr<Relay> relay(std::chrono::milliseconds max_age = 0ms) {
-    return std::make_unique<Relay>("127.0.0.1", max_age, GetParam());
+  // A relay whose run() takes this test's data path; the fixture's, so it outlives the test's
+  // Loop.
+  Relay& start_relay(std::chrono::milliseconds max_age = 0ms) {
+    relay_ = std::make_unique<Relay>("127.0.0.1", max_age, GetParam());
+    return *relay_;
   }
   // The loop runs on the data path asked for: the test would pass on the other one too.
   void expect_data_path(Loop& loop) { EXPECT_EQ(loop.on_io_uring(), GetParam() == MediaIo::IoUring); }
+
+ private:
+  std::unique_ptr<Relay> relay_;
 };
 
 INSTANTIATE_TEST_SUITE_P(DataPath, NativeRuntimeLoop, ::testing::Values(MediaIo::Epoll, MediaIo::IoUring),
@@ -116,8 +121,7 @@ INSTANTIATE_TEST_SUITE_P(DataPath, NativeRuntimeLoop, ::testing::Values(MediaIo:
                          });
 
 TEST_P(NativeRuntimeLoop, ForwardsMediaFromPortsOpenedBeforeAndDuringTheLoop) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
   const Address b{"127.0.0.1", free_udp_port("127.0.0.1")};
   const Address c{"127.0.0.1", free_udp_port("127.0.0.1")};
@@ -157,8 +161,7 @@ TEST_P(NativeRuntimeLoop, ForwardsMediaFromPortsOpenedBeforeAndDuringTheLoop) {
 // reported again by the kernel when no new datagram comes. The backlog must still read it to
 // the end — without it the loop would stop at 128 here and wait forever.
 TEST_P(NativeRuntimeLoop, AQueueLongerThanOneWakeUpsBoundIsReadToTheEndWithoutNewArrivals) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   const Address port{"127.0.0.1", free_udp_port("127.0.0.1")};
   ASSERT_TRUE(relay.open({port}));
   constexpr std::size_t kQueued = 300;  // fits a 425 KB receive buffer (twice the default rmem_max)
@@ -177,8 +180,7 @@ TEST_P(NativeRuntimeLoop, AQueueLongerThanOneWakeUpsBoundIsReadToTheEndWithoutNe
 }
 
 TEST_P(NativeRuntimeLoop, ServesTheRuntimesUdpSocketBesideTheMedia) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   Loop loop(relay);
   MarkedReceiver phone(relay.io, "127.0.0.1");
   for (int i = 0; i < 5; ++i) {
@@ -192,8 +194,7 @@ TEST_P(NativeRuntimeLoop, ServesTheRuntimesUdpSocketBesideTheMedia) {
 }
 
 TEST_P(NativeRuntimeLoop, FiresTheNodesDeadline) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   Loop loop(relay);
   std::optional<TimePoint> due;
   loop.on_loop([&](Node&, TimePoint now) {
@@ -216,8 +217,7 @@ TEST_P(NativeRuntimeLoop, FiresTheNodesDeadline) {
 }
 
 TEST_P(NativeRuntimeLoop, EndsWhenTheRuntimeStopsWithoutTheIoContext) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
   ASSERT_TRUE(relay.open({a}));
   Loop loop(relay);
@@ -231,8 +231,7 @@ TEST_P(NativeRuntimeLoop, EndsWhenTheRuntimeStopsWithoutTheIoContext) {
 // node does not have, the other address family, no address) is dropped and counted; the port
 // goes on working.
 TEST_P(NativeRuntimeLoop, DropsWhatTheNodeRefusesAndCountsForwardsItCannotSend) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
   MarkedReceiver callee(relay.io, "127.0.0.1");
   const Address callee_address = address_of(callee.socket);
@@ -270,8 +269,7 @@ TEST_P(NativeRuntimeLoop, DropsWhatTheNodeRefusesAndCountsForwardsItCannotSend) 
 // port is bound again at once (io_uring keeps a socket open while a request of its own holds
 // it: the receive is cancelled before the close), and what comes to it afterwards is relayed.
 TEST_P(NativeRuntimeLoop, APortClosedInTheMiddleOfAWakeUpDeliversNoneOfTheRestAndBindsAgainAtOnce) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
   MarkedReceiver callee(relay.io, "127.0.0.1");
   const Address callee_address = address_of(callee.socket);
@@ -312,8 +310,7 @@ TEST_P(NativeRuntimeLoop, APortClosedInTheMiddleOfAWakeUpDeliversNoneOfTheRestAn
 // Fairness: thousands of datagrams already queued on one port when the loop starts do not hold
 // up a datagram on another port, nor SIP.
 TEST_P(NativeRuntimeLoop, ABusyPortDoesNotStarveTheOtherPortsNorSip) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   const Address busy{"127.0.0.1", free_udp_port("127.0.0.1")};
   const Address quiet{"127.0.0.1", free_udp_port("127.0.0.1")};
   ASSERT_NE(busy, quiet);
@@ -398,11 +395,11 @@ void stale_backlog(Relay& relay, bool on_io_uring, std::size_t want_forwarded, s
 }
 
 TEST_P(NativeRuntimeLoop, PacketsThatWaitedLongerThanTheBoundAreDiscardedNotForwardedLate) {
-  stale_backlog(*relay(50ms), GetParam() == MediaIo::IoUring, 10, 40);
+  stale_backlog(start_relay(50ms), GetParam() == MediaIo::IoUring, 10, 40);
 }
 
 TEST_P(NativeRuntimeLoop, WithoutTheBoundTheBacklogGoesOutLate) {
-  stale_backlog(*relay(0ms), GetParam() == MediaIo::IoUring, 50, 0);
+  stale_backlog(start_relay(0ms), GetParam() == MediaIo::IoUring, 50, 0);
 }
 
 // A wait in the middle of a wake-up (here the node, busy for 200 ms with the first datagram it
@@ -411,8 +408,7 @@ TEST_P(NativeRuntimeLoop, WithoutTheBoundTheBacklogGoesOutLate) {
 // first is the kernel's choice (io_uring posts the completions of two sockets in either order),
 // so the node sleeps on whichever it sees first.
 TEST_P(NativeRuntimeLoop, AWaitInsideAWakeUpCountsInTheAgeOfWhatIsHandledAfterIt) {
-  auto owned = relay(50ms);
-  Relay& relay = *owned;
+  Relay& relay = start_relay(50ms);
   const Address a{"127.0.0.1", free_udp_port("127.0.0.1")};
   const Address b{"127.0.0.1", free_udp_port("127.0.0.1")};
   MarkedReceiver callee(relay.io, "127.0.0.1");
@@ -448,8 +444,7 @@ TEST_P(NativeRuntimeLoop, AWaitInsideAWakeUpCountsInTheAgeOfWhatIsHandledAfterIt
 // stop() from inside the loop closes every port, and each can be bound again at once: no
 // request of the ring holds a socket open after its port is closed.
 TEST_P(NativeRuntimeLoop, StopClosesEveryPortAndReleasesItsAddress) {
-  auto owned = relay();
-  Relay& relay = *owned;
+  Relay& relay = start_relay();
   std::vector<Address> ports;
   for (int i = 0; i < 8; ++i) ports.push_back(Address{"127.0.0.1", free_udp_port("127.0.0.1")});
   ASSERT_TRUE(relay.open(ports));
